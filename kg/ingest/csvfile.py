@@ -1,0 +1,46 @@
+"""CSV with a header row naming at least a title column (abstract and the JSONL metadata optional)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from kg.ingest.jsonl import record_from_object
+from kg.ingest.records import Record, Skip
+
+COLUMN_ALIASES = {"summary": "abstract", "name": "title", "paper_title": "title", "arxiv": "arxiv_id"}
+
+
+def parse_csv(lines: Iterable[str], source: str = "<csv>") -> Iterator[Record | Skip]:
+    reader = csv.reader(lines)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        yield Skip(source, 1, f"malformed CSV header: {exc}", "the first row must name the columns")
+        return
+    columns = [COLUMN_ALIASES.get(c.strip().lstrip("\ufeff").lower(), c.strip().lstrip("\ufeff").lower()) for c in header]
+    if "title" not in columns:
+        yield Skip(source, 1, "CSV header has no 'title' column", "name the columns, e.g. title,abstract")
+        return
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Skip(source, reader.line_num, f"malformed CSV row: {exc}", "fix the quoting of that row")
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        obj = {c: v for c, v in zip(columns, row) if v != ""}
+        if "authors" in obj:
+            obj["authors"] = obj["authors"].replace(";", ",")
+        yield record_from_object(obj, source, reader.line_num)
+
+
+def read_csv(path: str | Path) -> Iterator[Record | Skip]:
+    with open(path, encoding="utf-8", newline="") as f:
+        yield from parse_csv(f, str(path))

@@ -1,0 +1,111 @@
+"""JSON Lines: one paper per line, either kg's own fields or the arXiv metadata snapshot.
+
+kg's fields: title, abstract; optional id, arxiv_id, authors, year, url. Other
+fields (the gold files' `key` and `entities`) are ignored. The arXiv snapshot
+has id, title, abstract, authors (one string), categories (space separated)
+and update_date; its titles and abstracts wrap across lines and carry LaTeX.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from kg.ingest.records import Record, Skip
+
+ARXIV_NEW_ID = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}(?:v\d+)?$")
+ARXIV_OLD_ID = re.compile(r"^[a-z\-]+(?:\.[A-Z]{2})?/(\d{2})\d{5}(?:v\d+)?$")
+_AUTHOR_SPLIT = re.compile(r",\s*|\s+and\s+")
+
+
+def arxiv_year(arxiv_id: str) -> int | None:
+    """The submission year encoded in an arXiv id (2101.00001 -> 2021, hep-th/9901001 -> 1999)."""
+    m = ARXIV_NEW_ID.match(arxiv_id) or ARXIV_OLD_ID.match(arxiv_id)
+    if not m:
+        return None
+    yy = int(m.group(1))
+    return 2000 + yy if yy < 90 else 1900 + yy
+
+
+def normalise_arxiv_id(value: str) -> str | None:
+    """'arXiv:2101.00001v2' -> '2101.00001'; None when it is not an arXiv id."""
+    v = value.strip()
+    v = re.sub(r"^(?:arxiv:|https?://arxiv\.org/(?:abs|pdf)/)", "", v, flags=re.IGNORECASE)
+    v = re.sub(r"(?:\.pdf)?$", "", v)
+    if ARXIV_NEW_ID.match(v) or ARXIV_OLD_ID.match(v):
+        return re.sub(r"v\d+$", "", v)
+    return None
+
+
+def _authors(value: object) -> list[str]:
+    if isinstance(value, list):
+        return [str(a).strip() for a in value if str(a).strip()]
+    if isinstance(value, str):
+        return [a.strip() for a in _AUTHOR_SPLIT.split(value.replace("\n", " ")) if a.strip()]
+    return []
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def record_from_object(obj: dict, source: str, line: int) -> Record | Skip:
+    """Map one decoded JSON object (kg's fields or the arXiv snapshot's) to a record."""
+    title = obj.get("title")
+    if not isinstance(title, str) or not title.strip():
+        return Skip(source, line, "record has no title", "every record needs a non-empty \"title\"")
+    abstract = obj.get("abstract") or ""
+    if not isinstance(abstract, str):
+        return Skip(source, line, "\"abstract\" is not a string", "give the abstract as a JSON string")
+    raw_id = obj.get("id")
+    raw_id = str(raw_id) if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) else None
+    arxiv_id = None
+    for candidate in (obj.get("arxiv_id"), raw_id):
+        if isinstance(candidate, str) and (arxiv_id := normalise_arxiv_id(candidate)):
+            break
+    categories = obj.get("categories") or []
+    if isinstance(categories, str):
+        categories = categories.split()
+    url = obj.get("url") if isinstance(obj.get("url"), str) else None
+    if url is None and arxiv_id:
+        url = f"https://arxiv.org/abs/{arxiv_id}"
+    return Record(
+        source=source,
+        line=line,
+        title=title,
+        abstract=abstract,
+        id=raw_id,
+        arxiv_id=arxiv_id,
+        authors=_authors(obj.get("authors")),
+        year=_int(obj.get("year")) or (arxiv_year(arxiv_id) if arxiv_id else None),
+        url=url,
+        categories=[str(c) for c in categories] if isinstance(categories, list) else [],
+    )
+
+
+def parse_jsonl(lines: Iterable[str], source: str = "<jsonl>") -> Iterator[Record | Skip]:
+    for number, line in enumerate(lines, 1):
+        if number == 1:
+            line = line.lstrip("\ufeff")
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Skip(source, number, f"malformed JSON: {exc.msg} at column {exc.colno}", "fix or remove the line")
+            continue
+        if not isinstance(obj, dict):
+            yield Skip(source, number, "JSON line is not an object", "each line must be one {...} object")
+            continue
+        yield record_from_object(obj, source, number)
+
+
+def read_jsonl(path: str | Path) -> Iterator[Record | Skip]:
+    with open(path, encoding="utf-8") as f:
+        yield from parse_jsonl(f, str(path))

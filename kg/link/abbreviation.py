@@ -1,0 +1,98 @@
+"""Acronym definitions in running text, in both orders.
+
+Implements Schwartz & Hearst (2003), "A simple algorithm for identifying
+abbreviation definitions in biomedical text" (PSB 2003): a short form inside
+parentheses is matched character by character, right to left, against the
+words before it, and the first short-form character must start a word. The
+reverse order, "SF (long form)", is tried when the parenthesised text has
+more than two words. The same approach is used by scispacy's
+`AbbreviationDetector`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+PARENS = re.compile(r"\(([^()]{1,160})\)")
+WORD = re.compile(r"\S+")
+
+
+class Abbreviation(NamedTuple):
+    short: str
+    short_start: int
+    long: str
+    long_start: int
+
+
+def is_short_form(candidate: str) -> bool:
+    """A plausible short form: 2-10 characters, one or two words, a letter first-or-second, a capital."""
+    if not (2 <= len(candidate) <= 10) or len(candidate.split()) > 2:
+        return False
+    if not candidate[0].isalnum() or not any(c.isalpha() for c in candidate[:2]):
+        return False
+    return any(c.isupper() for c in candidate)
+
+
+def best_long_form(short: str, long: str) -> str | None:
+    """Schwartz–Hearst: the shortest suffix of `long` whose characters cover `short` in order, right to left."""
+    s = len(short) - 1
+    i = len(long) - 1
+    while s >= 0:
+        c = short[s].lower()
+        if not c.isalnum():
+            s -= 1
+            continue
+        while i >= 0 and (long[i].lower() != c or (s == 0 and i > 0 and long[i - 1].isalnum())):
+            i -= 1
+        if i < 0:
+            return None
+        i -= 1
+        s -= 1
+    start = long.rfind(" ", 0, i + 1) + 1
+    return long[start:]
+
+
+def _window(text: str, end: int, n_words: int) -> tuple[str, int]:
+    """The last `n_words` words of text[:end] and where they start (stopping at sentence breaks)."""
+    head = text[:end]
+    cut = max(head.rfind(". "), head.rfind("; "), head.rfind(": "), head.rfind("\n"))
+    base = cut + 2 if cut >= 0 else 0
+    words = [m for m in WORD.finditer(head, base)]
+    words = words[-n_words:]
+    if not words:
+        return "", end
+    start = words[0].start()
+    return head[start:].rstrip(), start
+
+
+def _valid_pair(short: str, long: str) -> bool:
+    if not long or len(long) <= len(short) or short.lower() in long.lower().split():
+        return False
+    n_words = len(long.split())
+    return n_words <= min(len(short) + 5, len(short) * 2) and long[0].isalnum()
+
+
+def find_abbreviations(text: str) -> list[Abbreviation]:
+    """All acronym definitions in `text`, as (short, short_start, long, long_start) with offsets into `text`."""
+    out: list[Abbreviation] = []
+    for m in PARENS.finditer(text):
+        inner = m.group(1).strip()
+        inner_start = m.start(1) + (len(m.group(1)) - len(m.group(1).lstrip()))
+        first = re.split(r"[;,]\s", inner, maxsplit=1)[0].strip()
+        if is_short_form(first):
+            max_words = min(len(first) + 5, len(first) * 2)
+            window, wstart = _window(text, m.start(), max_words)
+            long = best_long_form(first, window)
+            if long and _valid_pair(first, long):
+                out.append(Abbreviation(first, inner_start, long, wstart + len(window) - len(long)))
+            continue
+        if len(inner.split()) > 2:
+            before = re.search(r"(\S+)\s*$", text[: m.start()])
+            if before:
+                short = before.group(1).strip(".,;:\"'")
+                if is_short_form(short):
+                    long = best_long_form(short, inner)
+                    if long and _valid_pair(short, long) and inner.endswith(long):
+                        out.append(Abbreviation(short, before.start(1), long, inner_start + len(inner) - len(long)))
+    return out

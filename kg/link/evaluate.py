@@ -1,0 +1,162 @@
+"""Scoring linker output against gold annotations (shared/gold/GUIDELINE.md).
+
+An entity counts as found when a predicted entity of that paper has a name or
+surface equal to the gold name or one of its surfaces, after lower-casing and
+dropping everything but letters and digits; one-to-one. Gold entities marked
+"unsure" count neither as misses nor, when found, as false positives.
+Precision, recall and F1 are reported type-agnostic and typed, overall and
+per type.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kg.errors import InputError
+from kg.models import ENTITY_TYPES, LinkedPaper
+
+
+class GoldEntity(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str
+    type: str
+    surfaces: list[str] = Field(default_factory=list)
+    introduced: bool = False
+    unsure: bool = False
+
+
+class GoldPaper(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    key: str = ""
+    title: str
+    abstract: str = ""
+    entities: list[GoldEntity] = Field(default_factory=list)
+
+
+class Score(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict:
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
+                "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+
+
+def score_key(text: str) -> str:
+    """The scoring convention's normal form: lower-cased, letters and digits only."""
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def read_gold(path: str | Path) -> list[GoldPaper]:
+    papers = []
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), None, f"cannot read gold file: {exc}", "give a gold JSONL file") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            papers.append(GoldPaper.model_validate(json.loads(line)))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            raise InputError(str(path), number, f"not a gold record: {str(exc).splitlines()[0]}",
+                             "each line needs title, abstract and entities") from None
+    if not papers:
+        raise InputError(str(path), None, "gold file has no records", "give a gold JSONL file")
+    return papers
+
+
+def _keys(name: str, surfaces: Iterable[str]) -> set[str]:
+    return {k for k in (score_key(s) for s in [name, *surfaces]) if k}
+
+
+def match_paper(gold: Sequence[GoldEntity], pred: Sequence[dict], typed: bool) -> tuple[list[tuple[int, int]], set[int]]:
+    """One-to-one greedy matching; returns (gold index, pred index) pairs and preds absorbed by unsure gold."""
+    pred_keys = [_keys(p["name"], p["surfaces"]) for p in pred]
+    used: set[int] = set()
+    pairs = []
+    absorbed: set[int] = set()
+    order = sorted(range(len(gold)), key=lambda i: gold[i].unsure)
+    for gi in order:
+        g = gold[gi]
+        gk = _keys(g.name, g.surfaces)
+        for pi, pk in enumerate(pred_keys):
+            if pi in used or not (gk & pk) or (typed and pred[pi]["type"] != g.type):
+                continue
+            used.add(pi)
+            if g.unsure:
+                absorbed.add(pi)
+            else:
+                pairs.append((gi, pi))
+            break
+    return pairs, absorbed
+
+
+def evaluate(gold: Sequence[GoldPaper], predicted: Sequence[LinkedPaper]) -> dict:
+    """Scores and error lists for predictions aligned with gold papers (same order)."""
+    result: dict = {"papers": len(gold)}
+    errors: list[dict] = []
+    for typed in (False, True):
+        overall = Score()
+        per_type = {t: Score() for t in ENTITY_TYPES}
+        for g, p in zip(gold, predicted):
+            pred = [{"name": e.name, "type": e.type.value, "surfaces": e.surfaces} for e in p.entities]
+            pairs, absorbed = match_paper(g.entities, pred, typed)
+            matched_gold = {gi for gi, _ in pairs}
+            matched_pred = {pi for _, pi in pairs} | absorbed
+            for gi, pi in pairs:
+                overall.tp += 1
+                if typed:
+                    per_type[g.entities[gi].type].tp += 1
+            for gi, ge in enumerate(g.entities):
+                if gi not in matched_gold and not ge.unsure:
+                    overall.fn += 1
+                    per_type[ge.type].fn += 1
+                    if typed:
+                        errors.append({"key": g.key, "kind": "miss", "name": ge.name, "type": ge.type,
+                                       "surfaces": ge.surfaces})
+            for pi, pe in enumerate(pred):
+                if pi not in matched_pred:
+                    overall.fp += 1
+                    per_type[pe["type"]].fp += 1
+                    if typed:
+                        errors.append({"key": g.key, "kind": "extra", "name": pe["name"], "type": pe["type"],
+                                       "surfaces": pe["surfaces"]})
+            if not typed:
+                for gi, pi in pairs:
+                    per_type[g.entities[gi].type].tp += 1
+        label = "typed" if typed else "type_agnostic"
+        result[label] = {"overall": overall.as_dict(), "per_type": {t: s.as_dict() for t, s in per_type.items()}}
+    result["errors"] = errors
+    return result
+
+
+def evaluate_file(path: str | Path, linker=None) -> dict:
+    """Run the linker over a gold file's papers (as one corpus) and score it."""
+    from kg.link import Linker
+    from kg.models import Paper
+
+    gold = read_gold(path)
+    linker = linker or Linker()
+    papers = [Paper(id=g.key or str(i), title=g.title, abstract=g.abstract) for i, g in enumerate(gold)]
+    return evaluate(gold, linker.link_many(papers))

@@ -1,0 +1,299 @@
+"""The entity linker: catalog detection + discovery + resolution, with evidence on every link.
+
+A paper's text is its title, a newline, then its abstract; every mention's
+`start`/`end` index that string. `Linker.link` handles one paper;
+`Linker.link_many` links a corpus and then matches the names that papers
+introduce in every other paper, so one new entity found in several papers is
+one entity, and papers that use it can be linked to the paper that made it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.catalog import aliases_of, build_index, entity_id, load_catalog
+from kg.link.detect import DictionaryMatcher, fold, make_rule
+from kg.link.discover import Candidate, discover, is_introduced, is_name_like
+from kg.link.resolve import FUZZY_CUTOFF, Resolver
+from kg.models import CatalogEntity, LinkedEntity, LinkedPaper, Mention, Paper
+from kg.text import match_key, slug, spaced_key
+
+CATALOG_CONFIDENCE = 0.95
+CONTEXT_CONFIDENCE = 0.85
+MIN_CONFIDENCE = 0.5
+CORPUS_MIN_CONFIDENCE = 0.7
+CORPUS_CONFIDENCE = 0.65
+
+VARIANT_SUFFIX = re.compile(
+    r"(?:(?:-| )(?:\d+(?:\.\d+)?[BMK]|\d+x\d+[BM])(?![\w])|-(?:[Bb]ase|[Ll]arge|[Ss]mall|[Tt]iny|[Hh]uge|XXL|XL|"
+    r"Instruct|Chat|Math|Coder|it|[SBLHG]/\d+|[SBLHGT])(?![\w]))+")
+CITATION = re.compile(r"\s*(?:\(([^()]{0,80}?\bet al\.?,?\s*\d{4}[a-z]?(?:;[^()]{0,80})?)\)|\[(\d+(?:\s*[,\u2013-]\s*\d+)*)\])")
+
+
+@dataclass(slots=True)
+class _Hit:
+    start: int
+    end: int
+    entity_id: str
+    rule: str
+    confidence: float
+    introduced: bool = False
+
+
+@dataclass(slots=True)
+class _EntityInfo:
+    name: str
+    type: str
+    source: str
+    confidence: float
+    parent: str | None = None
+
+
+@dataclass
+class PaperAnalysis:
+    """Everything found in one paper before it is assembled into a `LinkedPaper`."""
+
+    id: str
+    title: str
+    text: str
+    title_end: int
+    hits: list[_Hit] = field(default_factory=list)
+    entities: dict[str, _EntityInfo] = field(default_factory=dict)
+
+
+class Linker:
+    """Links papers to catalog and discovered entities.
+
+    Thresholds:
+    - `fuzzy_cutoff` (0-100): rapidfuzz ratio at which a discovered surface is
+      taken as a spelling of a catalog alias.
+    - `min_confidence`: discovered entities below it are dropped.
+    - `corpus_min_confidence`: an introduced, discovered entity at or above it
+      is matched in every other paper by `link_many`.
+    """
+
+    def __init__(self, entities: Sequence[CatalogEntity] | None = None, *, catalog_files: Iterable[str | Path] = (),
+                 fuzzy_cutoff: float = FUZZY_CUTOFF, min_confidence: float = MIN_CONFIDENCE,
+                 corpus_min_confidence: float = CORPUS_MIN_CONFIDENCE):
+        if entities is None:
+            entities = load_catalog(catalog_files)
+        self.by_id, self.by_alias = build_index(entities)
+        self.names = {eid: e.name for eid, e in self.by_id.items()}
+        self.parents: dict[str, str] = {}
+        name_to_id = {match_key(e.name): eid for eid, e in self.by_id.items()}
+        for eid, e in self.by_id.items():
+            if e.parent:
+                pid = e.parent if e.parent in self.by_id else name_to_id.get(match_key(e.parent))
+                if pid and pid != eid:
+                    self.parents[eid] = pid
+        rules = []
+        spaced: dict[str, str] = {}
+        for eid, e in self.by_id.items():
+            for a in aliases_of(e):
+                rules.append(make_rule(eid, a.text, a.case, a.context, a.veto_next))
+                spaced.setdefault(spaced_key(a.text), eid)
+        self.matcher = DictionaryMatcher(rules)
+        self.resolver = Resolver(self.by_alias, spaced, fuzzy_cutoff=fuzzy_cutoff)
+        self.min_confidence = min_confidence
+        self.corpus_min_confidence = corpus_min_confidence
+
+    # -- one paper -----------------------------------------------------------------
+
+    def link(self, paper: Paper) -> LinkedPaper:
+        return self.assemble(self.analyse(paper.id, paper.title, paper.abstract))
+
+    def link_text(self, title: str, abstract: str = "", paper_id: str = "") -> LinkedPaper:
+        return self.assemble(self.analyse(paper_id, title, abstract))
+
+    def analyse(self, paper_id: str, title: str, abstract: str) -> PaperAnalysis:
+        text = f"{title}\n{abstract}"
+        a = PaperAnalysis(paper_id, title, text, len(title))
+        folded = fold(text)
+        lowered = text.lower()
+        for m in self.matcher.find(text, folded, lowered):
+            eid = m.rule.entity_id
+            conf = CONTEXT_CONFIDENCE if m.rule.context is not None else CATALOG_CONFIDENCE
+            self._add_catalog(a, eid)
+            end = m.end
+            variant = VARIANT_SUFFIX.match(text, end)
+            if variant and self.by_id[eid].type.value in ("Model",):
+                vid = self._add_variant(a, eid, variant.group(0))
+                a.hits.append(_Hit(m.start, variant.end(), vid, "catalog-variant", conf))
+                continue
+            a.hits.append(_Hit(m.start, end, eid, "catalog", conf))
+        self._apply_candidates(a, discover(text, a.title_end))
+        self._repeat_discovered(a)
+        for h in a.hits:
+            if not h.introduced and is_introduced(text, h.start, a.title_end) and self._introducible(a, h):
+                h.introduced = True
+        return a
+
+    def _introducible(self, a: PaperAnalysis, hit: _Hit) -> bool:
+        """Catalog entities count as introduced only from the title's name slot or a naming phrase."""
+        info = a.entities[hit.entity_id]
+        if info.source == "discovered":
+            return True
+        if hit.start < a.title_end:
+            return a.text[:hit.start].strip() == "" and a.text[hit.end:hit.end + 2].startswith(":")
+        return False
+
+    def _add_catalog(self, a: PaperAnalysis, eid: str) -> None:
+        if eid not in a.entities:
+            e = self.by_id[eid]
+            a.entities[eid] = _EntityInfo(e.name, e.type.value, "catalog", CATALOG_CONFIDENCE, self.parents.get(eid))
+
+    def _add_variant(self, a: PaperAnalysis, base_id: str, suffix: str) -> str:
+        name = self.by_id[base_id].name + suffix
+        known = self.resolver.by_alias.get(match_key(name))
+        if known:
+            self._add_catalog(a, known[0])
+            return known[0]
+        vid = slug(name)
+        if vid not in a.entities:
+            a.entities[vid] = _EntityInfo(name, self.by_id[base_id].type.value, "discovered", 0.85, base_id)
+        return vid
+
+    def _apply_candidates(self, a: PaperAnalysis, candidates: list[Candidate]) -> None:
+        spans = [(h.start, h.end, h.entity_id) for h in a.hits]
+
+        def overlapping(start: int, end: int) -> str | None:
+            for s, e, eid in spans:
+                if start < e and end > s:
+                    return eid
+            return None
+
+        for c in candidates:
+            resolved = None
+            for surface, _, _ in c.surfaces:
+                r = self.resolver.resolve_mention(surface)
+                if r is not None:
+                    resolved = r
+                    break
+            if resolved is not None:
+                eid = resolved.entity_id
+                self._add_catalog(a, eid)
+                for surface, start, end in c.surfaces:
+                    other = overlapping(start, end)
+                    if other is None:
+                        a.hits.append(_Hit(start, end, eid, "fuzzy" if resolved.how == "fuzzy" else c.rule,
+                                           min(c.confidence, resolved.score / 100)))
+                        spans.append((start, end, eid))
+                    elif other == eid and c.introduced:
+                        for h in a.hits:
+                            if h.entity_id == eid and h.start < end and h.end > start and self._introducible(a, h):
+                                h.introduced = True
+                continue
+            if c.confidence < self.min_confidence:
+                continue
+            name = c.name
+            eid = slug(name)
+            if any(overlapping(s, e) not in (None, eid) for _, s, e in c.surfaces[:1]):
+                continue
+            info = a.entities.get(eid)
+            if info is None:
+                a.entities[eid] = _EntityInfo(name, c.type, "discovered", c.confidence)
+            elif c.confidence > info.confidence:
+                info.type, info.confidence = c.type, c.confidence
+            for surface, start, end in c.surfaces:
+                if overlapping(start, end) is None:
+                    a.hits.append(_Hit(start, end, eid, c.rule, c.confidence, c.introduced))
+                    spans.append((start, end, eid))
+                elif c.introduced:
+                    for h in a.hits:
+                        if h.entity_id == eid and h.start < end and h.end > start:
+                            h.introduced = True
+
+    def _repeat_discovered(self, a: PaperAnalysis) -> None:
+        """Later occurrences of a discovered name in the same paper are mentions too."""
+        taken = [(h.start, h.end) for h in a.hits]
+        surfaces = {}
+        for h in a.hits:
+            if a.entities[h.entity_id].source == "discovered":
+                s = a.text[h.start:h.end]
+                if len(s) >= 2 and (is_name_like(s) or " " in s):
+                    surfaces[s] = h.entity_id
+        for s, eid in surfaces.items():
+            for m in re.finditer(r"(?<![\w-])" + re.escape(s) + r"s?(?![\w-])", a.text):
+                if all(m.end() <= x or m.start() >= y for x, y in taken):
+                    a.hits.append(_Hit(m.start(), m.end(), eid, "repeat", a.entities[eid].confidence))
+                    taken.append((m.start(), m.end()))
+
+    # -- assembly ------------------------------------------------------------------
+
+    def assemble(self, a: PaperAnalysis) -> LinkedPaper:
+        by_entity: dict[str, list[_Hit]] = {}
+        for h in sorted(a.hits, key=lambda h: (h.start, h.end)):
+            by_entity.setdefault(h.entity_id, []).append(h)
+        out = []
+        for eid, hits in by_entity.items():
+            info = a.entities[eid]
+            surfaces = list(dict.fromkeys(a.text[h.start:h.end] for h in hits))
+            mentions = []
+            for h in hits:
+                cite = CITATION.match(a.text, h.end)
+                mentions.append(Mention(start=h.start, end=h.end, surface=a.text[h.start:h.end], rule=h.rule,
+                                        citation=(cite.group(1) or cite.group(2)) if cite else None))
+            out.append(LinkedEntity(
+                id=eid, name=info.name, type=info.type, surfaces=surfaces,
+                confidence=round(max(h.confidence for h in hits), 3),
+                introduced=any(h.introduced for h in hits), source=info.source, parent=info.parent,
+                mentions=mentions,
+            ))
+        return LinkedPaper(id=a.id, title=a.title, entities=out)
+
+    # -- a corpus ------------------------------------------------------------------
+
+    def link_many(self, papers: Iterable[Paper], propagate: bool = True) -> list[LinkedPaper]:
+        """Link every paper; with `propagate`, names that papers introduce are then matched in all papers."""
+        analyses = [self.analyse(p.id, p.title, p.abstract) for p in papers]
+        if propagate:
+            self.propagate(analyses)
+        return [self.assemble(a) for a in analyses]
+
+    def iter_link(self, papers: Iterable[Paper]) -> Iterator[LinkedPaper]:
+        for p in papers:
+            yield self.link(p)
+
+    def propagate(self, analyses: list[PaperAnalysis]) -> None:
+        """Match introduced, discovered names across the corpus and give each one type by vote."""
+        votes: dict[str, Counter] = {}
+        surfaces: dict[str, str] = {}
+        for a in analyses:
+            for h in a.hits:
+                info = a.entities[h.entity_id]
+                if info.source != "discovered" or info.parent or not h.introduced or h.confidence < self.corpus_min_confidence:
+                    continue
+                votes.setdefault(h.entity_id, Counter())[info.type] += h.confidence
+                s = a.text[h.start:h.end]
+                if is_name_like(s) and len(s) >= 3:
+                    surfaces.setdefault(s, h.entity_id)
+        if not surfaces:
+            return
+        names = {}
+        for a in analyses:
+            for eid, info in a.entities.items():
+                if eid in votes:
+                    names.setdefault(eid, info.name)
+        matcher = DictionaryMatcher(make_rule(eid, s, "exact") for s, eid in surfaces.items())
+        for a in analyses:
+            for m in matcher.find(a.text):
+                eid = m.rule.entity_id
+                if any(m.start < h.end and m.end > h.start for h in a.hits):
+                    continue
+                if eid not in a.entities:
+                    a.entities[eid] = _EntityInfo(names[eid], "", "discovered", CORPUS_CONFIDENCE)
+                a.hits.append(_Hit(m.start, m.end, eid, "corpus", CORPUS_CONFIDENCE))
+            for eid, info in a.entities.items():
+                if eid in votes:
+                    info.type = votes[eid].most_common(1)[0][0]
+
+
+def resolve_mention(surface: str, linker: Linker | None = None) -> str | None:
+    """The catalog id a surface string names, or None (convenience for the Python API)."""
+    linker = linker or Linker()
+    r = linker.resolver.resolve_mention(surface)
+    return r.entity_id if r else None

@@ -1,0 +1,121 @@
+"""Pydantic models for everything that crosses a module boundary."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class EntityType(str, Enum):
+    """The five entity types; also the only node labels besides Paper and Entity."""
+
+    METHOD = "Method"
+    MODEL = "Model"
+    DATASET = "Dataset"
+    HARDWARE = "Hardware"
+    FRAMEWORK = "Framework"
+
+
+ENTITY_TYPES = tuple(t.value for t in EntityType)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source(Strict):
+    """Where a record was read: file and 1-based line."""
+
+    file: str
+    line: int
+
+
+class Paper(Strict):
+    """One distinct paper. `id` is the arXiv id when known, else a hash of the normalised title."""
+
+    id: str
+    title: str
+    abstract: str = ""
+    sources: list[Source] = Field(default_factory=list)
+    arxiv_id: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    year: int | None = None
+    url: str | None = None
+    categories: list[str] = Field(default_factory=list)
+
+
+class Alias(Strict):
+    """One spelling of a catalog entity with its matching rule.
+
+    case: "exact" matches only as written, "ignore" in any case, "auto" picks
+    exact for short (<= 4 characters) aliases and ignore otherwise.
+    context: cue words; when given, the alias matches only if one of them
+    occurs in the same paper (for ambiguous names such as Ray or Adam).
+    veto_next: words that, directly after the alias, mean it is not this entity
+    ("Ray tracing").
+    """
+
+    text: str
+    case: Literal["auto", "exact", "ignore"] = "auto"
+    context: list[str] = Field(default_factory=list)
+    veto_next: list[str] = Field(default_factory=list)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("alias text is empty")
+        return v
+
+
+class CatalogEntity(Strict):
+    """A curated entity as written in `kg/catalog/*.yaml` or a user's `--catalog` file."""
+
+    id: str | None = None
+    name: str
+    type: EntityType
+    aliases: list[Alias | str] = Field(default_factory=list)
+    case: Literal["auto", "exact", "ignore"] = "auto"
+    context: list[str] = Field(default_factory=list)
+    veto_next: list[str] = Field(default_factory=list)
+    parent: str | None = None
+    vendor: str | None = None
+    year: int | None = None
+    description: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("name is empty")
+        return v.strip()
+
+
+class Mention(Strict):
+    """One occurrence of an entity in a paper's text (title, a newline, then abstract)."""
+
+    start: int
+    end: int
+    surface: str
+    rule: str
+    citation: str | None = None
+
+
+class LinkedEntity(Strict):
+    id: str
+    name: str
+    type: EntityType
+    surfaces: list[str]
+    confidence: float
+    introduced: bool
+    source: Literal["catalog", "discovered"] = "catalog"
+    parent: str | None = None
+    mentions: list[Mention]
+
+
+class LinkedPaper(Strict):
+    id: str
+    title: str
+    entities: list[LinkedEntity]

@@ -1,0 +1,70 @@
+"""Text normalisation shared by readers, linker and lookup.
+
+Two forms of every string exist: the *display* form (what was read, NFKC and
+whitespace cleaned, LaTeX kept so it can be shown) and the *match key*
+(LaTeX markup dropped, case folded, punctuation removed) used to compare names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_WS = re.compile(r"\s+")
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00]")
+_LATEX_CMD = re.compile(r"\\(?:mathrm|mathbf|mathit|text|textbf|textit|emph|texttt|mathcal|operatorname)\s*\{([^{}]*)\}")
+_LATEX_SIMPLE = {r"\%": "%", r"\&": "&", r"\_": "_", r"\#": "#", r"\$": "$", "~": " ", "--": "-"}
+_LATEX_SYMBOLS = {
+    r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ", r"\epsilon": "ε",
+    r"\lambda": "λ", r"\mu": "μ", r"\pi": "π", r"\sigma": "σ", r"\tau": "τ", r"\theta": "θ",
+    r"\phi": "φ", r"\omega": "ω", r"\times": "×", r"\infty": "∞", r"\sim": "~", r"\approx": "≈",
+    r"\leq": "≤", r"\geq": "≥", r"\pm": "±", r"\cdot": "·", r"\ell": "ℓ",
+}
+_LATEX_SYMBOL_RE = re.compile("|".join(re.escape(k) + r"(?![A-Za-z])" for k in sorted(_LATEX_SYMBOLS, key=len, reverse=True)))
+_MATH = re.compile(r"\$([^$]{0,80})\$")
+_SUPSUB = re.compile(r"[\^_]\{([^{}]*)\}|[\^_](\w)")
+_NON_ALNUM = re.compile(r"[^0-9a-zα-ω]+")
+
+
+def clean(text: str) -> str:
+    """Display form: NFKC, zero-width and control characters removed, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _ZERO_WIDTH.sub("", text)
+    return _WS.sub(" ", text).strip()
+
+
+def strip_latex(text: str) -> str:
+    """Remove leftover inline LaTeX so `E$^{2}$GAN` reads `E2GAN` and `PixArt-$\\alpha$` reads `PixArt-α`."""
+    if "$" not in text and "\\" not in text:
+        return text
+    text = _LATEX_CMD.sub(r"\1", text)
+    text = _LATEX_SYMBOL_RE.sub(lambda m: _LATEX_SYMBOLS[m.group(0)], text)
+
+    def _math(m: re.Match) -> str:
+        inner = _SUPSUB.sub(lambda s: s.group(1) if s.group(1) is not None else s.group(2), m.group(1))
+        return inner.replace("{", "").replace("}", "").replace(" ", "")
+
+    text = _MATH.sub(_math, text)
+    for k, v in _LATEX_SIMPLE.items():
+        text = text.replace(k, v)
+    return text
+
+
+def match_key(text: str) -> str:
+    """Key for comparing names: LaTeX dropped, case folded, only letters and digits kept."""
+    return _NON_ALNUM.sub("", strip_latex(clean(text)).casefold())
+
+
+def spaced_key(text: str) -> str:
+    """Like `match_key` but keeps token boundaries as single spaces (for fuzzy scoring)."""
+    return _NON_ALNUM.sub(" ", strip_latex(clean(text)).casefold()).strip()
+
+
+def slug(text: str) -> str:
+    """A readable id fragment: lowercase words joined by '-'."""
+    return _NON_ALNUM.sub("-", strip_latex(clean(text)).casefold()).strip("-") or "x"
+
+
+def stable_hash(text: str, length: int = 12) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()[:length]
