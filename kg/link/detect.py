@@ -82,6 +82,11 @@ _NEXT_WORD = re.compile(r" ([A-Z][a-z]+)\b")
 PRODUCT_TIERS = frozenset("Pro Ultra Flash Nano Mini Max Plus Lite Large Small Base Chat Instruct Serve Train Tune Data Core Sonnet Opus Haiku Turbo Vision Code".split())
 
 
+def after_times_residue(folded: str, start: int) -> bool:
+    """`4timesRTX 3090`: the residue of LaTeX `4$\\times$RTX 3090` glued to a name still leaves a boundary."""
+    return folded.endswith("times", 0, start) and (start < 6 or not folded[start - 6].isalpha())
+
+
 def reads_as_person(text: str, end: int) -> bool:
     """An ambiguous word followed by a capitalised word reads as a given name ("Adam Smith", "Ray Dalio")."""
     m = _NEXT_WORD.match(text, end)
@@ -120,7 +125,7 @@ class DictionaryMatcher:
         for last, (length, rules) in self.automaton.iter(folded):
             start = last - length + 1
             end = last + 1
-            if start > 0 and folded[start - 1].isalnum():
+            if start > 0 and folded[start - 1].isalnum() and not after_times_residue(folded, start):
                 continue
             if end < n and folded[end].isalnum():
                 if folded[end] == "s" and (end + 1 == n or not folded[end + 1].isalnum()) and folded[end - 1].isalnum():

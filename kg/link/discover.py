@@ -30,10 +30,20 @@ ar nar moes sft icl kd pt ft pef peft hpc ddp ddl dl dnn flops flop tflops mfu
 usa uk eu us id ids url it ie eg et al fig tab sec app
 """.split())
 
+ORGANISATIONS = frozenset("""
+openai deepmind google meta microsoft nvidia amd intel huawei apple qualcomm amazon aws alibaba baidu tencent
+bytedance anthropic huggingface hugging deepseek mistralai inclusionai github arxiv ibm salesforce nvlabs
+stanford berkeley mit cmu tsinghua pku ucla
+""".split())
+
 STOP_NAMES = frozenset("""
 a an the this that these those our we it its their they in on of for to with via by from and or but as at
 survey position review tutorial overview erratum note correction introduction keynote abstract summary
 part chapter appendix towards toward beyond rethinking revisiting understanding
+through using via given while when where since because although however moreover furthermore thus
+each every both all any some many most several such other new novel large small existing standard
+english chinese multilingual public private real synthetic training test validation evaluation downstream
+mixture 3d 2d 1d rgb ocr
 """.split())
 
 LF_STOPWORDS = frozenset("of and the for with in on to via a an by from at as".split())
@@ -45,6 +55,7 @@ HEAD_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "supercomputer", "robot", "humanoid")),
     (FRAMEWORK, ("library", "toolkit", "toolbox", "system", "systems", "engine", "platform", "infrastructure",
                  "compiler", "simulator", "package", "software", "codebase", "runtime", "server", "serving",
+                 "implementation", "implementations",
                  "kernel", "kernels", "sdk", "api")),
     (MODEL, ("model", "models", "llm", "llms", "lm", "network", "networks", "architecture", "transformer",
              "transformers", "backbone", "encoder", "decoder", "agent", "family", "series", "generator",
@@ -75,7 +86,7 @@ NAMING = re.compile(r"\b(?:called|named|dubbed|termed|coined|namely|which we cal
                     re.IGNORECASE)
 OURS = re.compile(r"\b(?:our|the proposed|our proposed|our new)\s+$", re.IGNORECASE)
 
-NAME_TOKEN = r"[A-Za-z0-9μ][\w.+μ]*(?:-[\w.+μ]+)*"
+NAME_TOKEN = r"[A-Za-z0-9μ](?:[\w+μ]|\.(?=\d))*(?:-(?:[\w+μ]|\.(?=\d))+)*"
 DATASET_AFTER = re.compile(
     r"(?<![\w-])((?:" + NAME_TOKEN + r")(?: " + NAME_TOKEN + r"){0,2}) (?:dataset|datasets|benchmark|benchmarks|corpus|suite|test set|data set)\b")
 LIST_AFTER_HEAD = re.compile(
@@ -88,6 +99,7 @@ HARDWARE_CONTEXT = re.compile(
     r"\b((?:[A-Z][A-Za-z]*[ -]?)?[A-Z]?\d{2,4}[A-Z]{0,3}(?:[ -][A-Z]{1,4})?) (?:GPUs?|TPUs?|NPUs?|accelerators?|chips?)\b")
 MODEL_SIZE = re.compile(
     r"(?<![\w-])([A-Za-z][\w.]*(?:-[A-Za-z][\w.]*)*)-(\d+(?:\.\d+)?[BM])(?:-(?:Instruct|Chat|Base|it))?(?![\w-])")
+MEMORY_SIZE = re.compile(r"\d+\s?(?:[KMGT]i?B?|GB|G)")
 TITLE_PREFIX = re.compile(r"^\s*([^:]{1,60}?)\s*:\s+\S")
 
 
@@ -104,8 +116,11 @@ class Candidate(NamedTuple):
 
 def is_name_like(token: str) -> bool:
     """Looks like a coined name: CamelCase, ALLCAPS (2+ letters), or letters mixed with digits; not generic."""
-    core = token.strip(".,;:()[]\"'")
-    if len(core) < 2 or core.lower() in GENERIC or core.lower() in STOP_NAMES:
+    core = token.strip(".,;:()[]\"'!?")
+    low = core.lower()
+    if len(core) < 2 or low in GENERIC or low in STOP_NAMES or low in ORGANISATIONS:
+        return False
+    if re.fullmatch(r"\d+(?:\.\d+)?\s?(?:[KMGT]B|[KMGT]iB|GHz|MHz|W|K|M|B|k|x|X|D|d|nm|ms)", core):
         return False
     letters = [c for c in core if c.isalpha()]
     if not letters:
@@ -118,7 +133,10 @@ def is_name_like(token: str) -> bool:
         return not (core.endswith("s") and core[:-1].lower() in GENERIC)
     if has_digit and (core[0].isupper() or upper_inside):
         return True
-    return core[0].islower() and upper_inside and not core.endswith("s")
+    if re.fullmatch(r"[a-z]{2,}\d[a-z]{2,}", core):
+        return True
+    lower_prefix = len(core) - len(core.lstrip("abcdefghijklmnopqrstuvwxyz"))
+    return core[0].islower() and upper_inside and lower_prefix <= 3 and not core.endswith("s")
 
 
 def is_capitalised_word(token: str) -> bool:
@@ -134,18 +152,30 @@ def is_proper_long_form(long: str) -> bool:
     return capitalised / len(words) >= 0.6
 
 
+PREPOSITION = re.compile(r"\s(?:for|with|via|to|in|on|of|that|which|using|from|by|towards|toward|through|at|and)\s",
+                         re.IGNORECASE)
+
+
+def word_type(word: str) -> str | None:
+    w = word.lower()
+    return _HEAD_INDEX.get(w) or _HEAD_INDEX.get(w[:-1] if w.endswith("s") else w)
+
+
 def head_type(phrase: str) -> str | None:
-    """Type of the last typed head word in a phrase ("scaled error correction model" -> Model)."""
-    found = None
-    for w in re.findall(r"[A-Za-z][A-Za-z-]*", phrase.lower()):
-        t = _HEAD_INDEX.get(w) or _HEAD_INDEX.get(w.rstrip("s"))
-        if t:
-            found = t
-    return found
+    """Type of a noun phrase from its head, the last word before any preposition.
+
+    "scaled error correction model" -> Model; "Distributed ... Framework for
+    Efficient LLM Training" -> the head is "Framework".
+    """
+    head_phrase = PREPOSITION.split(" " + phrase + " ", maxsplit=1)[0]
+    words = re.findall(r"[A-Za-z][A-Za-z-]*", head_phrase)
+    if not words:
+        return None
+    return word_type(words[-1]) or word_type(words[-1].split("-")[-1])
 
 
 APPOSITIVE = re.compile(
-    r"^\s*(?:\([^()]{0,80}\)\s*)?(?:,|:|\u2014|-{1,2}|is|which is|as)?\s*(?:a|an|the|our)\s+((?:[\w-]+\s+){0,6}?[\w-]+)"
+    r"^\s*(?:\([^()]{0,80}\)\s*)?(?:,|:|\u2014|-{1,2}|is|which is|as)?\s*(?:a|an|the|our)\s+((?:[\w-]+,?\s+){0,6}?[\w-]+)"
     r"(?=\s*(?:that|which|to|for|with|designed|built|based|,|\.|;|$))", re.IGNORECASE)
 
 
@@ -193,25 +223,49 @@ def is_introduced(text: str, start: int, title_end: int) -> bool:
     return INTRO_VERB.search(text, s, start) is not None and start - s < 260
 
 
+GENERIC_TITLE_WORDS = frozenset("""
+scaling laws law models model networks network learning training transformers transformer language vision
+large small deep neural data efficient inverse
+""".split())
+
+
+def is_title_name(prefix: str) -> bool:
+    """The part of a title before its colon names something: a coined token, or a short Capitalised phrase."""
+    words = prefix.split()
+    if not words or len(words) > 4 or words[0].lower() in STOP_NAMES:
+        return False
+    if any(is_name_like(w) for w in words):
+        return True
+    if len(words) == 1:
+        return is_capitalised_word(prefix) and re.fullmatch(r"[A-Z][\w.+-]+", prefix) is not None
+    if not all(w[:1].isupper() for w in words) or words[0].lower().endswith("ing"):
+        return False
+    return not all(w.lower() in GENERIC_TITLE_WORDS for w in words)
+
+
 def title_names(text: str, title_end: int) -> list[Candidate]:
-    """The name before the title's colon: one name-like token, or a short phrase with a name-like token."""
+    """The name before the title's colon; typed from how the abstract first describes it, else the title."""
     m = TITLE_PREFIX.match(text[:title_end])
     if not m:
         return []
-    prefix = m.group(1).strip()
+    prefix = m.group(1).strip().rstrip("!?.")
     words = prefix.split()
-    if len(words) > 4 or prefix.lower() in STOP_NAMES or words[0].lower() in STOP_NAMES:
-        return []
-    if len(words) == 1:
-        if not (is_name_like(prefix) or (is_capitalised_word(prefix) and prefix.isalpha() or re.fullmatch(r"[A-Z][\w.+-]+", prefix))):
-            return []
-    elif not any(is_name_like(w) for w in words):
+    if words and is_name_like(words[0]) and any(w[:1].islower() or not w[:1].isalnum() for w in words[1:]):
+        prefix = words[0]
+    if not is_title_name(prefix):
         return []
     start = m.start(1)
     end = start + len(prefix)
-    rest = text[end + 1:title_end]
-    t, conf = infer_type(text, prefix, start, end, hint=rest)
-    return [Candidate(prefix, t, max(conf, 0.8), True, "title", ((prefix, start, end),))]
+    t = None
+    for later in re.finditer(r"(?<![\w-])" + re.escape(prefix) + r"(?![\w-])", text[title_end:]):
+        t = appositive_type(text, title_end + later.end())
+        if t:
+            break
+    conf = 0.85
+    if t is None:
+        t, conf = infer_type(text, prefix, start, end, hint=text[end + 1:title_end])
+    single = len(prefix.split()) == 1 or any(is_name_like(w) for w in prefix.split())
+    return [Candidate(prefix, t, max(conf, 0.8) if single else 0.7, True, "title", ((prefix, start, end),))]
 
 
 def acronym_names(text: str, title_end: int) -> list[Candidate]:
@@ -222,7 +276,7 @@ def acronym_names(text: str, title_end: int) -> list[Candidate]:
             continue
         introduced = is_introduced(text, min(a.short_start, a.long_start), title_end)
         proper = is_proper_long_form(long)
-        if not proper and not (introduced and (is_name_like(short) or len(short) >= 3)):
+        if not proper and not (introduced and is_name_like(short) and not short.isupper()):
             continue
         t, conf = infer_type(text, short, a.short_start, a.short_start + len(short), hint=long)
         surfaces = ((short, a.short_start, a.short_start + len(short)), (long, a.long_start, a.long_start + len(long)))
@@ -231,24 +285,68 @@ def acronym_names(text: str, title_end: int) -> list[Candidate]:
 
 
 INTRODUCED_NAME = re.compile(
-    r"\b(?:we|this (?:paper|work|report))\s+(?:\w+\s+){0,2}?(?:propose|introduce|present|develop|release|call|term|dub)s?\s+"
-    r"(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,5}?(?:called|named|dubbed|termed)\s+)?(" + NAME_TOKEN + r"(?: " + NAME_TOKEN + r")?)",
+    r"\b(?:(?:we|this (?:paper|work|report))\s+(?:\w+\s+){0,2}?(?:propose|introduce|present|develop|release|call|term|dub|name)s?"
+    r"|our (?:proposed |new |novel )?(?:method|approach|model|framework|system|dataset|benchmark|algorithm|technique)?,?"
+    r"|(?:called|named|dubbed|termed|coined))\s+"
+    r"(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,5}?(?:called|named|dubbed|termed)\s+)?"
+    r"(" + NAME_TOKEN + r"(?: " + NAME_TOKEN + r"){0,4})",
     re.IGNORECASE)
 
 
+def leading_name(phrase: str) -> str | None:
+    """The name at the start of a phrase: a coined token, or a run of Capitalised words."""
+    words = phrase.split()
+    if not words or words[0].lower() in STOP_NAMES:
+        return None
+    if is_name_like(words[0]) and (len(words) == 1 or not words[1][:1].isupper()):
+        return words[0].rstrip(".,;:")
+    kept = []
+    for w in words:
+        if (w[:1].isupper() or is_name_like(w)) and w.lower() not in STOP_NAMES:
+            kept.append(w)
+        else:
+            break
+    if not kept:
+        return None
+    name = " ".join(kept).rstrip(".,;:")
+    if len(kept) == 1 and not (is_name_like(name) or is_capitalised_word(name)):
+        return None
+    return name
+
+
 def introduced_names(text: str, title_end: int) -> list[Candidate]:
+    """Names right after "we propose/introduce/present", "our proposed method," or "called/dubbed"."""
     out = []
     for m in INTRODUCED_NAME.finditer(text):
-        name = m.group(1)
-        words = name.split()
-        if len(words) == 2 and not is_name_like(words[1]):
-            name = words[0]
-        if not is_name_like(name.split()[0]):
+        raw = m.group(1)
+        if raw[:1].islower() and not is_name_like(raw.split()[0]):
+            continue
+        name = leading_name(raw)
+        if not name:
             continue
         start = m.start(1)
         end = start + len(name)
         t, conf = infer_type(text, name, start, end)
-        out.append(Candidate(name, t, conf, True, "intro", ((name, start, end),)))
+        out.append(Candidate(name, t, conf if len(name.split()) == 1 or t != METHOD else 0.7, True, "intro",
+                             ((name, start, end),)))
+    return out
+
+
+CAMEL = re.compile(r"(?<![\w-])((?:[A-Z][a-z]+|[a-z]+)(?:[A-Z][a-z0-9]+|[A-Z]{2,}[a-z0-9]*)+[\w.+-]*|[a-z]{2,}\d[a-z]{2,})(?![\w-])")
+
+
+def coined_names(text: str, title_end: int) -> list[Candidate]:
+    """CamelCase coinages ("CityGaussian", "GaLore", "PackMamba") and letter-digit-letter names ("long2short")."""
+    out = []
+    seen = set()
+    for m in CAMEL.finditer(text):
+        name = m.group(1).rstrip(".")
+        if name in seen or name.lower() in GENERIC or not is_name_like(name) and not re.fullmatch(r"[a-z]{2,}\d[a-z]{2,}", name):
+            continue
+        seen.add(name)
+        t, conf = infer_type(text, name, m.start(1), m.start(1) + len(name))
+        out.append(Candidate(name, t, min(conf, 0.6), is_introduced(text, m.start(1), title_end), "coined",
+                             ((name, m.start(1), m.start(1) + len(name)),)))
     return out
 
 
@@ -288,7 +386,7 @@ def context_names(text: str, title_end: int) -> list[Candidate]:
                 out.append(Candidate(name, DATASET, 0.7, False, "dataset-list", ((name, start, start + len(name)),)))
     for m in HARDWARE_CONTEXT.finditer(text):
         name = m.group(1).strip(" -")
-        if not any(c.isalpha() for c in name):
+        if not any(c.isalpha() for c in name) or MEMORY_SIZE.fullmatch(name):
             continue
         out.append(Candidate(name, HARDWARE, 0.7, False, "hardware-context", ((name, m.start(1), m.start(1) + len(name)),)))
     for m in MODEL_SIZE.finditer(text):
@@ -301,7 +399,15 @@ def context_names(text: str, title_end: int) -> list[Candidate]:
     return out
 
 
+URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|io|ai|net|github\.io)/\S*|\S+@\S+\.\w+")
+
+
 def discover(text: str, title_end: int) -> list[Candidate]:
-    """All discovery rules over one paper's text (title, newline, abstract)."""
-    return (title_names(text, title_end) + acronym_names(text, title_end)
-            + introduced_names(text, title_end) + context_names(text, title_end))
+    """All discovery rules over one paper's text (title, newline, abstract); nothing inside URLs."""
+    candidates = (title_names(text, title_end) + acronym_names(text, title_end)
+                  + introduced_names(text, title_end) + context_names(text, title_end) + coined_names(text, title_end))
+    urls = [m.span() for m in URL.finditer(text)]
+    if not urls:
+        return candidates
+    return [c for c in candidates
+            if not any(s <= c.surfaces[0][1] < e for s, e in urls)]

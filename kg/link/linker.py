@@ -28,9 +28,12 @@ MIN_CONFIDENCE = 0.5
 CORPUS_MIN_CONFIDENCE = 0.7
 CORPUS_CONFIDENCE = 0.65
 
+HYPHEN_SUFFIX = re.compile(r"-(?:[A-Z0-9][\w+]*|[a-z]{1,2}\d[\w]*)(?:-(?:[A-Z0-9][\w+]*))*(?![\w-])")
+EXTENDABLE = frozenset({"Model", "Dataset", "Method"})
 VARIANT_SUFFIX = re.compile(
     r"(?:(?:-| )(?:\d+(?:\.\d+)?[BMK]|\d+x\d+[BM])(?![\w])|-(?:[Bb]ase|[Ll]arge|[Ss]mall|[Tt]iny|[Hh]uge|XXL|XL|"
     r"Instruct|Chat|Math|Coder|it|[SBLHG]/\d+|[SBLHGT])(?![\w]))+")
+OVERRIDING_RULES = frozenset({"title", "intro", "acronym"})
 CITATION = re.compile(r"\s*(?:\(([^()]{0,80}?\bet al\.?,?\s*\d{4}[a-z]?(?:;[^()]{0,80})?)\)|\[(\d+(?:\s*[,\u2013-]\s*\d+)*)\])")
 
 
@@ -119,9 +122,12 @@ class Linker:
             conf = CONTEXT_CONFIDENCE if m.rule.context is not None else CATALOG_CONFIDENCE
             self._add_catalog(a, eid)
             end = m.end
-            variant = VARIANT_SUFFIX.match(text, end)
-            if variant and self.by_id[eid].type.value in ("Model",):
-                vid = self._add_variant(a, eid, variant.group(0))
+            etype = self.by_id[eid].type.value
+            variant = VARIANT_SUFFIX.match(text, end) if etype == "Model" else None
+            if variant is None and etype in EXTENDABLE:
+                variant = HYPHEN_SUFFIX.match(text, end)
+            if variant:
+                vid = self._add_variant(a, eid, text[m.start:variant.end()], variant.group(0))
                 a.hits.append(_Hit(m.start, variant.end(), vid, "catalog-variant", conf))
                 continue
             a.hits.append(_Hit(m.start, end, eid, "catalog", conf))
@@ -146,9 +152,10 @@ class Linker:
             e = self.by_id[eid]
             a.entities[eid] = _EntityInfo(e.name, e.type.value, "catalog", CATALOG_CONFIDENCE, self.parents.get(eid))
 
-    def _add_variant(self, a: PaperAnalysis, base_id: str, suffix: str) -> str:
+    def _add_variant(self, a: PaperAnalysis, base_id: str, surface: str, suffix: str) -> str:
+        """A named variant of a catalog entity ("Llama-2 7B", "COCO-POS"), with the entity as its parent."""
         name = self.by_id[base_id].name + suffix
-        known = self.resolver.by_alias.get(match_key(name))
+        known = self.resolver.by_alias.get(match_key(surface)) or self.resolver.by_alias.get(match_key(name))
         if known:
             self._add_catalog(a, known[0])
             return known[0]
@@ -191,6 +198,8 @@ class Linker:
                 continue
             name = c.name
             eid = slug(name)
+            if c.rule in OVERRIDING_RULES and c.confidence >= 0.7:
+                self._drop_contained(a, spans, c.surfaces)
             if any(overlapping(s, e) not in (None, eid) for _, s, e in c.surfaces[:1]):
                 continue
             info = a.entities.get(eid)
@@ -206,6 +215,18 @@ class Linker:
                     for h in a.hits:
                         if h.entity_id == eid and h.start < end and h.end > start:
                             h.introduced = True
+
+    @staticmethod
+    def _drop_contained(a: PaperAnalysis, spans: list, surfaces) -> None:
+        """A name the paper introduces wins over catalog names inside it ("Pre-gated MoE" over "MoE")."""
+        for _, start, end in surfaces:
+            inside = [h for h in a.hits if start <= h.start and h.end <= end and (h.start, h.end) != (start, end)]
+            for h in inside:
+                a.hits.remove(h)
+                spans.remove((h.start, h.end, h.entity_id))
+        live = {h.entity_id for h in a.hits}
+        for eid in [e for e in a.entities if e not in live and a.entities[e].source == "catalog"]:
+            del a.entities[eid]
 
     def _repeat_discovered(self, a: PaperAnalysis) -> None:
         """Later occurrences of a discovered name in the same paper are mentions too."""
