@@ -88,7 +88,7 @@ def link_cmd(inputs, fmt, skip_bad, catalogs, no_propagate):
     from kg.api import link_inputs
 
     report, linked = link_inputs(inputs, format=fmt, skip_bad=skip_bad, catalog=catalogs, propagate=not no_propagate)
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     for paper in linked:
         out.write(paper.model_dump_json(exclude_none=True) + "\n")
     click.echo(f"kg link: {report.records_read} records, {len(linked)} papers, "

@@ -22,7 +22,8 @@ from kg.link.abbreviation import find_abbreviations
 METHOD, MODEL, DATASET, HARDWARE, FRAMEWORK = "Method", "Model", "Dataset", "Hardware", "Framework"
 
 GENERIC = frozenset("""
-ai ml nlp cv rl llm llms lm lms mllm mllms vlm vlms lvlm lvlms slm slms gpu gpus cpu cpus npu npus
+ai ml nlp cv rl llm llms ptq qat nas mt ir ssm ssms convnet convnets miou auroc matmul matmuls alltoall
+allreduce allgather gemm gemms spmm ocr rag ssl moe kv lm lms mllm mllms vlm vlms lvlm lvlms slm slms gpu gpus cpu cpus npu npus
 asr tts wer cer bleu fid is psnr ssim lpips rouge map iou auc f1 em sota api apis sdk io gb tb
 cnn cnns rnn rnns gan gans mlp mlps nn nns dnn dnns snn snns gnn gnns vae vaes ae
 qa vqa iid ood kl mse rmse mae nll ppl pdf ode odes pde pdes sde sdes
@@ -88,7 +89,8 @@ OURS = re.compile(r"\b(?:our|the proposed|our proposed|our new)\s+$", re.IGNOREC
 
 NAME_TOKEN = r"[A-Za-z0-9μ](?:[\w+μ]|\.(?=\d))*(?:-(?:[\w+μ]|\.(?=\d))+)*"
 DATASET_AFTER = re.compile(
-    r"(?<![\w-])((?:" + NAME_TOKEN + r")(?: " + NAME_TOKEN + r"){0,2}) (?:dataset|datasets|benchmark|benchmarks|corpus|suite|test set|data set)\b")
+    r"(?<![\w-])(the )?((?:" + NAME_TOKEN + r")(?: " + NAME_TOKEN + r"){0,2}) (?:dataset|datasets|benchmark|benchmarks|corpus|suite|test set|data set)\b",
+    re.IGNORECASE)
 LIST_AFTER_HEAD = re.compile(
     r"\b(?:datasets|benchmarks|corpora|tasks|suites)\s*(?:\(|,)?\s*(?:including|such as|like|e\.g\.,?|namely|:)\s+"
     r"((?:" + NAME_TOKEN + r")(?:,? (?:and |or )?(?:" + NAME_TOKEN + r")){0,8})")
@@ -114,29 +116,42 @@ class Candidate(NamedTuple):
     surfaces: tuple[tuple[str, int, int], ...]
 
 
+def _coined_part(part: str) -> bool:
+    """One hyphen-free piece of a token that looks coined."""
+    letters = [c for c in part if c.isalpha()]
+    if not letters:
+        return False
+    if part[0].isupper():
+        stem = part[:-1] if part.endswith("s") and part[:-1].isupper() else part
+        if stem.isupper():
+            return len([c for c in stem if c.isalpha()]) >= 2 or any(c.isdigit() for c in stem)
+        return any(c.isupper() for c in part[1:]) or any(c.isdigit() for c in part)
+    if part[0].isdigit():
+        return any(c.isupper() for c in part)
+    return re.fullmatch(r"[a-z]{1,3}[A-Z]{2,}[\w]*|[a-z]{1,2}[A-Z]\d[\w]*|[a-z]{2,}\d[a-z]{2,}", part) is not None
+
+
 def is_name_like(token: str) -> bool:
-    """Looks like a coined name: CamelCase, ALLCAPS (2+ letters), or letters mixed with digits; not generic."""
+    """Looks like a coined name: CamelCase, ALLCAPS (2+ letters), or letters mixed with digits; not generic.
+
+    Hyphenated words count only through a coined piece ("Video-XL" yes,
+    "Parameter-Efficient" no); plurals of generic acronyms ("LLMs") never.
+    """
     core = token.strip(".,;:()[]\"'!?")
     low = core.lower()
-    if len(core) < 2 or low in GENERIC or low in STOP_NAMES or low in ORGANISATIONS:
+    if len(core) < 2 or low in GENERIC or low in STOP_NAMES or low in ORGANISATIONS or "_" in core:
+        return False
+    if low.endswith("s") and (low[:-1] in GENERIC or low[:-1] in ORGANISATIONS):
         return False
     if re.fullmatch(r"\d+(?:\.\d+)?\s?(?:[KMGT]B|[KMGT]iB|GHz|MHz|W|K|M|B|k|x|X|D|d|nm|ms)", core):
         return False
-    letters = [c for c in core if c.isalpha()]
-    if not letters:
-        return False
-    has_digit = any(c.isdigit() for c in core)
-    upper_inside = any(c.isupper() for c in core[1:])
-    if core.isupper() and len(letters) >= 2:
-        return not (core.endswith("S") and core[:-1].lower() in GENERIC)
-    if core[0].isupper() and upper_inside:
-        return not (core.endswith("s") and core[:-1].lower() in GENERIC)
-    if has_digit and (core[0].isupper() or upper_inside):
-        return True
-    if re.fullmatch(r"[a-z]{2,}\d[a-z]{2,}", core):
-        return True
-    lower_prefix = len(core) - len(core.lstrip("abcdefghijklmnopqrstuvwxyz"))
-    return core[0].islower() and upper_inside and lower_prefix <= 3 and not core.endswith("s")
+    return any(_coined_part(p) for p in re.split(r"[-+]", core) if p)
+
+
+def is_mixed_case(token: str) -> bool:
+    """Coined with mixed case or digits ("SeTa", "DiNA", "3DGS"), not a plain acronym ("NAS", "PTQs")."""
+    core = token.rstrip("s") if token[:-1].isupper() else token
+    return is_name_like(token) and (not core.isupper() or any(c.isdigit() for c in core))
 
 
 def is_capitalised_word(token: str) -> bool:
@@ -234,11 +249,13 @@ def is_title_name(prefix: str) -> bool:
     words = prefix.split()
     if not words or len(words) > 4 or words[0].lower() in STOP_NAMES:
         return False
+    if len(words) == 1:
+        return is_name_like(prefix) or (is_capitalised_word(prefix) and re.fullmatch(r"[A-Z][\w.+-]+", prefix) is not None)
+    if re.search(r"[,;'\u2019!?()]", prefix) or not all(w[:1].isupper() or w[:1].isdigit() for w in words):
+        return False
     if any(is_name_like(w) for w in words):
         return True
-    if len(words) == 1:
-        return is_capitalised_word(prefix) and re.fullmatch(r"[A-Z][\w.+-]+", prefix) is not None
-    if not all(w[:1].isupper() for w in words) or words[0].lower().endswith("ing"):
+    if words[0].lower().endswith("ing"):
         return False
     return not all(w.lower() in GENERIC_TITLE_WORDS for w in words)
 
@@ -276,7 +293,8 @@ def acronym_names(text: str, title_end: int) -> list[Candidate]:
             continue
         introduced = is_introduced(text, min(a.short_start, a.long_start), title_end)
         proper = is_proper_long_form(long)
-        if not proper and not (introduced and is_name_like(short) and not short.isupper()):
+        mixed = is_mixed_case(short)
+        if not ((introduced and (proper or mixed)) or mixed):
             continue
         t, conf = infer_type(text, short, a.short_start, a.short_start + len(short), hint=long)
         surfaces = ((short, a.short_start, a.short_start + len(short)), (long, a.long_start, a.long_start + len(long)))
@@ -370,10 +388,12 @@ def _dataset_name(phrase: str) -> str | None:
 def context_names(text: str, title_end: int) -> list[Candidate]:
     out: list[Candidate] = []
     for m in DATASET_AFTER.finditer(text):
-        name = _dataset_name(m.group(1))
-        if not name or (m.start(1) == sentence_start(text, m.start(1)) and " " not in name and not is_name_like(name)):
+        name = _dataset_name(m.group(2))
+        if not name:
             continue
-        start = m.end(1) - len(name)
+        if not any(is_name_like(w) for w in name.split()) and not (m.group(1) and name == m.group(2)):
+            continue
+        start = m.end(2) - len(name)
         out.append(Candidate(name, DATASET, 0.75, is_introduced(text, start, title_end), "dataset-context",
                              ((name, start, start + len(name)),)))
     for pattern in (LIST_AFTER_HEAD, LIST_BEFORE_HEAD):
