@@ -1,11 +1,40 @@
 """kg: turn ML paper listings into a citation-style knowledge graph.
 
-The Python API mirrors the CLI: `kg.read_papers(...)`, `kg.link_papers(...)`.
+The Python API mirrors the CLI:
+
+    import kg
+    report = kg.build(["data/seeds"], store="kg-store.jsonl.gz")
+    store = kg.open_store("kg-store.jsonl.gz")
+    store.lookup("megatron lm"); store.query("MATCH (e:Hardware) RETURN e.name")
+    store.graph  # the networkx.MultiDiGraph
 """
 
 from kg.errors import KGError
 from kg.ingest import read_papers
 from kg.models import EntityType, LinkedPaper, Paper
 
-__all__ = ["KGError", "EntityType", "LinkedPaper", "Paper", "read_papers"]
 __version__ = "0.1.0"
+
+
+def build(*args, **kwargs):
+    """Read, link and save into the store: see `kg.pipeline.build`."""
+    from kg.pipeline import build as _build
+
+    return _build(*args, **kwargs)
+
+
+def open_store(path=None):
+    """Open the local store: see `kg.store.LocalStore`."""
+    from kg.store import open_store as _open
+
+    return _open(path)
+
+
+def link_papers(papers, catalog=(), propagate=True):
+    """Link papers to entities: see `kg.link.Linker.link_many`."""
+    from kg.link import Linker
+
+    return Linker(catalog_files=list(catalog)).link_many(papers, propagate=propagate)
+
+
+__all__ = ["KGError", "EntityType", "LinkedPaper", "Paper", "build", "link_papers", "open_store", "read_papers"]

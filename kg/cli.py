@@ -125,6 +125,157 @@ def eval_cmd(gold, catalogs, as_json, show_errors):
             click.echo(f"{e['key']}\t{e['kind']}\t{e['type']}\t{e['name']}\t{' | '.join(e['surfaces'])}")
 
 
+def store_option(func):
+    return click.option("--store", "store", type=click.Path(dir_okay=False), envvar="KG_STORE", default=None,
+                        help="Store file (default: $KG_STORE or ./kg-store.jsonl.gz).")(func)
+
+
+@cli.command("build")
+@input_options
+@store_option
+@catalog_option
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Linking processes.")
+@click.option("--max-papers", type=click.IntRange(min=1), default=None, help="Refuse to hold more papers than this.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@reports_errors
+def build_cmd(inputs, fmt, skip_bad, store, catalogs, workers, max_papers, as_json):
+    """Read INPUTS, link them and merge the graph into the store (idempotent)."""
+    from kg.pipeline import build
+
+    r = build(inputs, store=store, catalog=catalogs, workers=workers, format=fmt, skip_bad=skip_bad,
+              max_papers=max_papers, progress=sys.stderr.isatty())
+    if as_json:
+        click.echo(r.model_dump_json(indent=2))
+        return
+    click.echo(f"store:      {r.store}")
+    click.echo(f"read:       {r.records_read} records from {r.files} files, {r.skipped} skipped"
+               + "".join(f"\n            skipped {n}: {why}" for why, n in r.skipped_reasons.items()))
+    click.echo(f"papers:     {r.papers} ({r.papers_added} new, {r.records_merged} records merged into existing papers)")
+    click.echo("entities:   " + ", ".join(f"{n} {t}" for t, n in r.entities.items()))
+    click.echo(f"links:      {r.mentions} MENTIONS, {r.introduces} INTRODUCES, {r.citations} CITES, "
+               f"{r.variant_of} VARIANT_OF")
+    click.echo(f"graph:      {r.nodes} nodes, {r.relationships} relationships")
+    click.echo(f"time:       {r.seconds:.1f} s")
+
+
+@cli.command("lookup")
+@click.argument("name")
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True, help="Papers and entities listed.")
+@reports_errors
+def lookup_cmd(name, store, as_json, limit):
+    """Find an entity by NAME (case- and spelling-tolerant) and show what the graph knows about it."""
+    from kg.errors import NotFoundError
+    from kg.store import open_store
+
+    try:
+        r = open_store(store).lookup(name, limit=limit)
+    except NotFoundError as exc:
+        if as_json:
+            click.echo(json.dumps({"query": name, "found": False, "suggestions": exc.suggestions}))
+        else:
+            click.echo(f"kg: {exc}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(r.model_dump_json(indent=2))
+        return
+    click.echo(f"{r.name}  [{r.type}]  id={r.id}  ({r.source}; matched {r.matched_by}"
+               + (f" {r.score:.0f}" if r.matched_by == "fuzzy" else "") + ")")
+    if r.description:
+        click.echo(f"  {r.description}")
+    details = [f"vendor {r.vendor}" if r.vendor else "", f"year {r.year}" if r.year else ""]
+    if any(details):
+        click.echo("  " + ", ".join(d for d in details if d))
+    if r.aliases:
+        click.echo(f"  aliases: {', '.join(r.aliases[:20])}" + (" …" if len(r.aliases) > 20 else ""))
+    if r.variant_of:
+        click.echo(f"  variant of: {', '.join(e.name for e in r.variant_of)}")
+    if r.variants:
+        click.echo(f"  variants: {', '.join(f'{e.name} ({e.papers})' for e in r.variants)}")
+    for p in r.introduced_by:
+        click.echo(f"  introduced by: {p.title}  [{p.id}]")
+    click.echo(f"  mentioned by {r.mention_count} paper{'s' if r.mention_count != 1 else ''}:")
+    for p in r.mentioned_by:
+        click.echo(f"    - {p.title}  [{p.id}]  as {', '.join(repr(s) for s in p.surfaces)}")
+    if r.mention_count > len(r.mentioned_by):
+        click.echo(f"    … {r.mention_count - len(r.mentioned_by)} more (--limit)")
+    if r.co_mentioned:
+        click.echo("  co-mentioned: " + ", ".join(f"{e.name} [{e.type}] ({e.papers})" for e in r.co_mentioned))
+
+
+@cli.command("query")
+@click.argument("cypher", required=False)
+@click.option("--name", "named", default=None, help="Run a named query from cypher/queries/.")
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries and their parameters.")
+@click.option("--param", "params", multiple=True, metavar="K=V", help="Query parameter (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Rows as JSON objects.")
+@click.option("--csv", "as_csv", is_flag=True, help="Rows as CSV.")
+@store_option
+@reports_errors
+def query_cmd(cypher, named, list_queries, params, as_json, as_csv, store):
+    """Run CYPHER (or --name NAMED) on the store; --list shows the named queries."""
+    from kg.query import get_named_query, named_queries, parse_params
+    from kg.store import open_store
+
+    if list_queries:
+        for q in named_queries().values():
+            ps = " ".join(f"--param {k}=…" for k in q.params)
+            click.echo(f"{q.name}: {q.answers}" + (f"\n    {ps}" if ps else ""))
+            for k, meaning in q.params.items():
+                example = q.examples.get(k)
+                click.echo(f"      {k}: {meaning}" + (f" (e.g. {example})" if example else ""))
+        return
+    if bool(cypher) == bool(named):
+        raise click.UsageError("give either a CYPHER query or --name NAMED (see --list)")
+    text = get_named_query(named).cypher if named else cypher
+    result = open_store(store).query(text, parse_params(list(params)))
+    print_result(result, as_json, as_csv)
+
+
+def print_result(result, as_json: bool, as_csv: bool) -> None:
+    if as_json:
+        for row in result.rows:
+            click.echo(json.dumps(dict(zip(result.columns, row)), ensure_ascii=False, default=str))
+        return
+    if as_csv:
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(result.columns)
+        writer.writerows(result.rows)
+        return
+    cells = [[str(c) for c in result.columns]] + [["" if v is None else str(v) for v in row] for row in result.rows]
+    widths = [min(60, max(len(r[i]) for r in cells)) for i in range(len(result.columns))]
+    for n, row in enumerate(cells):
+        click.echo("  ".join(v[:60].ljust(w) for v, w in zip(row, widths)).rstrip())
+        if n == 0:
+            click.echo("  ".join("-" * w for w in widths))
+    click.echo(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
+
+
+@cli.command("stats")
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option("--top", type=click.IntRange(min=0), default=5, show_default=True, help="Top entities per type.")
+@reports_errors
+def stats_cmd(store, as_json, top):
+    """Counts per label and relationship type, and the top entities per type."""
+    from kg.store import open_store
+
+    s = open_store(store).stats(top=top)
+    if as_json:
+        click.echo(json.dumps(s, indent=2))
+        return
+    click.echo(f"{s['nodes']} nodes, {s['relationships']} relationships")
+    for label, n in s["labels"].items():
+        click.echo(f"  :{label:<10} {n}")
+    for rel, n in s["types"].items():
+        click.echo(f"  [:{rel}] {n}")
+    for etype, items in s["top_entities"].items():
+        click.echo(f"top {etype}: " + ", ".join(f"{i['name']} ({i['papers']})" for i in items))
+
+
 def main():
     cli(prog_name="kg")
 

@@ -190,7 +190,8 @@ def test_nothing_discovered_inside_urls():
     ("NVIDIA A100 GPUs", "a100"),
     ("Llama-2", "llama-2"),
     ("llama2", "llama-2"),
-    ("Megatrom-LM", "megatron-lm"),
+    ("Megatron-LMM", "megatron-lm"),
+    ("LLaMAX", None),
     ("Llama 3", None),
 ])
 def test_resolve_mention(small, surface, expected):

@@ -288,3 +288,34 @@ def read_papers(
             if paper.arxiv_id:
                 by_arxiv[paper.arxiv_id] = paper
     return report
+
+
+def merge_papers(existing: Iterable[Paper], new: Iterable[Paper]) -> tuple[list[Paper], int, int]:
+    """Union of two paper lists with the same identity rules as `read_papers`.
+
+    Returns (papers, added, merged): papers new to `existing`, and new records
+    that matched an existing paper (their sources are added once).
+    """
+    papers = [p.model_copy(deep=True) for p in existing]
+    by_key = {match_key(p.title): p for p in papers}
+    by_arxiv = {p.arxiv_id: p for p in papers if p.arxiv_id}
+    added = merged = 0
+    for p in new:
+        hit = (by_arxiv.get(p.arxiv_id) if p.arxiv_id else None) or by_key.get(match_key(p.title))
+        if hit is None:
+            papers.append(p)
+            by_key[match_key(p.title)] = p
+            if p.arxiv_id:
+                by_arxiv[p.arxiv_id] = p
+            added += 1
+            continue
+        merged += 1
+        for s in p.sources:
+            if s not in hit.sources:
+                hit.sources.append(s)
+        for attr in ("arxiv_id", "year", "url"):
+            if getattr(hit, attr) is None and getattr(p, attr) is not None:
+                setattr(hit, attr, getattr(p, attr))
+        if not hit.abstract and p.abstract:
+            hit.abstract = p.abstract
+    return papers, added, merged

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kg.catalog import aliases_of, build_index, entity_id, load_catalog
 from kg.link.detect import DictionaryMatcher, fold, make_rule
-from kg.link.discover import Candidate, discover, is_introduced, is_name_like
+from kg.link.discover import Candidate, discover, is_introduced, is_mixed_case, is_name_like
 from kg.link.resolve import FUZZY_CUTOFF, Resolver
 from kg.models import CatalogEntity, LinkedEntity, LinkedPaper, Mention, Paper
 from kg.text import match_key, slug, spaced_key
@@ -290,7 +290,7 @@ class Linker:
                     continue
                 votes.setdefault(h.entity_id, Counter())[info.type] += h.confidence
                 s = a.text[h.start:h.end]
-                if is_name_like(s) and len(s) >= 3:
+                if is_propagatable(s):
                     surfaces.setdefault(s, h.entity_id)
         if not surfaces:
             return
@@ -311,6 +311,14 @@ class Linker:
             for eid, info in a.entities.items():
                 if eid in votes:
                     info.type = votes[eid].most_common(1)[0][0]
+
+
+def is_propagatable(surface: str) -> bool:
+    """Distinctive enough to match in other papers: a coined, mixed-case name of 4+ characters ("SeTa", "ProX").
+
+    Short or all-caps names ("CO2", "SPA", "COMET") collide with other meanings across a corpus.
+    """
+    return len(surface) >= 4 and is_mixed_case(surface)
 
 
 def resolve_mention(surface: str, linker: Linker | None = None) -> str | None:

@@ -16,8 +16,8 @@ from rapidfuzz import fuzz, process
 
 from kg.text import match_key, spaced_key
 
-FUZZY_CUTOFF = 90.0
-FUZZY_MIN_LENGTH = 6
+FUZZY_CUTOFF = 94.0
+FUZZY_MIN_LENGTH = 8
 VENDORS = ("nvidia", "amd", "google", "intel", "huawei", "apple", "qualcomm", "meta", "microsoft", "openai",
            "graphcore", "cerebras", "aws", "amazon", "geforce", "tesla")
 HEADS = ("gpus", "gpu", "tpus", "npus", "npu", "chips", "chip", "accelerators", "accelerator", "cards",

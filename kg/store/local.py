@@ -1,0 +1,181 @@
+"""The embedded local store: the graph as a NetworkX MultiDiGraph, persisted to one file.
+
+File format (version 1): gzip-compressed JSON Lines.
+  line 1   {"format": "kg-store", "version": 1, "kg": "<kg version>"}
+  nodes    {"n": "<node key>", "labels": [...], "props": {...}}
+  edges    {"r": ["<from key>", "<to key>", "<TYPE>"], "props": {...}}
+  last     {"end": true, "nodes": N, "relationships": M}
+The last line makes a truncated file detectable. Saves are atomic: the file is
+written beside the store under a temporary name, flushed and fsynced, then
+renamed over the old one, so an interrupted save leaves the old store intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import gzip
+import json
+import os
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+import networkx as nx
+
+from kg.errors import StoreError
+
+FORMAT = "kg-store"
+VERSION = 1
+DEFAULT_STORE = "kg-store.jsonl.gz"
+LOCK_TIMEOUT = 60.0
+
+
+def default_store_path(path: str | os.PathLike | None = None) -> Path:
+    """`path`, else $KG_STORE, else kg-store.jsonl.gz in the current directory."""
+    return Path(path or os.environ.get("KG_STORE") or DEFAULT_STORE)
+
+
+def _jsonable(props: dict) -> dict:
+    return {k: (sorted(v) if isinstance(v, (set, frozenset)) else v) for k, v in props.items() if k != "__labels__"}
+
+
+def write_graph(g: nx.MultiDiGraph, stream) -> None:
+    """Write `g` in the store format to a binary stream (gzip is applied by the caller)."""
+    from kg import __version__
+
+    def line(obj: dict) -> None:
+        stream.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        stream.write(b"\n")
+
+    line({"format": FORMAT, "version": VERSION, "kg": __version__})
+    for key, data in g.nodes(data=True):
+        line({"n": key, "labels": sorted(data.get("__labels__", ())), "props": _jsonable(data)})
+    for u, v, k, data in g.edges(keys=True, data=True):
+        line({"r": [u, v, k], "props": _jsonable(data)})
+    line({"end": True, "nodes": g.number_of_nodes(), "relationships": g.number_of_edges()})
+
+
+def read_graph(lines, source: str) -> nx.MultiDiGraph:
+    """Parse the store format from an iterable of byte lines."""
+    g = nx.MultiDiGraph()
+    number = 0
+    header = None
+    end = None
+    stream = iter(lines)
+    try:
+        while True:
+            number += 1
+            raw = next(stream, None)
+            if raw is None:
+                break
+            obj = json.loads(raw)
+            if number == 1:
+                header = obj
+                if obj.get("format") != FORMAT:
+                    raise StoreError(f"{source}: not a kg store (no kg-store header); point --store at a file made by kg build")
+                if not isinstance(obj.get("version"), int) or obj["version"] > VERSION:
+                    raise StoreError(f"{source}: store format version {obj.get('version')} is newer than this kg "
+                                     f"supports ({VERSION}); upgrade kg")
+                continue
+            if "n" in obj:
+                props = obj["props"]
+                props["__labels__"] = set(obj["labels"])
+                g.add_node(obj["n"], **props)
+            elif "r" in obj:
+                u, v, k = obj["r"]
+                props = obj["props"]
+                props["__labels__"] = {k}
+                g.add_edge(u, v, key=k, **props)
+            elif obj.get("end"):
+                end = obj
+            else:
+                raise ValueError("unknown record")
+    except StoreError:
+        raise
+    except (ValueError, KeyError, TypeError, EOFError, OSError, zlib.error) as exc:
+        raise StoreError(f"{source}: store is corrupt at line {number} ({exc.__class__.__name__}); "
+                         "rebuild it with kg build") from None
+    if header is None:
+        raise StoreError(f"{source}: store is empty; rebuild it with kg build")
+    if end is None or end.get("nodes") != g.number_of_nodes() or end.get("relationships") != g.number_of_edges():
+        raise StoreError(f"{source}: store is truncated or corrupt (end marker missing or counts differ); "
+                         "rebuild it with kg build")
+    return g
+
+
+def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"{path}: no store here; build one with kg build INPUT... --store {path}")
+    try:
+        with gzip.open(path, "rb") as f:
+            return read_graph(f, str(path))
+    except PermissionError:
+        raise StoreError(f"{path}: permission denied reading the store; check its permissions") from None
+    except IsADirectoryError:
+        raise StoreError(f"{path}: is a directory, not a store file; pass the store file path") from None
+
+
+def save_graph(g: nx.MultiDiGraph, path: str | os.PathLike, *, compresslevel: int = 1, _fault=None) -> None:
+    """Write atomically: temporary file in the same directory, fsync, rename, fsync the directory."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except FileNotFoundError:
+        raise StoreError(f"{path}: directory {directory} does not exist; create it or choose another --store") from None
+    except PermissionError:
+        raise StoreError(f"{path}: permission denied writing in {directory}; choose another --store") from None
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=compresslevel, mtime=0) as z:
+                if _fault is not None:
+                    _fault(z)
+                write_graph(g, z)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, path)
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StoreError(f"{path}: disk full while saving; the previous store is intact. Free space and re-run") from None
+        if isinstance(exc, PermissionError):
+            raise StoreError(f"{path}: permission denied while saving; the previous store is intact") from None
+        raise
+
+
+@contextlib.contextmanager
+def store_lock(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT):
+    """An exclusive lock beside the store, so two builds never interleave their writes."""
+    import fcntl
+
+    lock_path = Path(str(path) + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create lock file {lock_path}: {exc.strerror}") from None
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreError(f"{path}: another kg process holds the store lock ({lock_path}); "
+                                     "wait for it to finish and re-run") from None
+                time.sleep(0.1)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

@@ -1,0 +1,256 @@
+import gzip
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+import kg
+from kg.cli import cli
+from kg.errors import QueryError, StoreError
+from kg.graph import counts
+from kg.query import bind_parameters, named_queries, parse_named_query, parse_params
+from kg.store import LocalStore, open_store
+from kg.store.local import load_graph, save_graph
+
+ROOT = Path(__file__).parent.parent
+SEEDS = ROOT / "data" / "seeds"
+INPUTS = Path(__file__).parent / "data" / "inputs"
+
+
+@pytest.fixture(scope="module")
+def seeds_store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("store") / "seeds.jsonl.gz"
+    report = kg.build([SEEDS], store=path)
+    return path, report
+
+
+def test_build_summary(seeds_store):
+    path, report = seeds_store
+    assert report.records_read == 592 and report.papers == 531 and report.papers_added == 531
+    assert report.entities["Hardware"] > 10 and report.entities["Framework"] > 10
+    assert report.mentions > 1000 and report.citations > 5 and report.introduces > 100
+    assert path.exists()
+
+
+def test_rebuild_same_input_changes_nothing(seeds_store, tmp_path):
+    path, _ = seeds_store
+    copy = tmp_path / "again.jsonl.gz"
+    copy.write_bytes(path.read_bytes())
+    before = counts(load_graph(copy))
+    report = kg.build([SEEDS], store=copy)
+    assert report.papers_added == 0 and report.papers == 531
+    after_graph = load_graph(copy)
+    assert counts(after_graph) == before
+    assert nx.utils.graphs_equal(after_graph, load_graph(path))
+
+
+def test_merge_second_input_adds_papers_and_citations(seeds_store, tmp_path):
+    path, _ = seeds_store
+    copy = tmp_path / "grown.jsonl.gz"
+    copy.write_bytes(path.read_bytes())
+    report = kg.build([INPUTS / "cites_gpipe.jsonl"], store=copy)
+    assert report.papers_before == 531 and report.papers_added == 2 and report.papers == 533
+    store = open_store(copy)
+    gpipe = store.lookup("GPipe")
+    assert [p.title for p in gpipe.introduced_by] == ["GPipe: Efficient Training of Giant Neural Networks using Pipeline Parallelism"]
+    assert gpipe.mention_count == 3
+    citing = store.named_query("papers-citing", {"paper": "GPipe: Efficient Training"})
+    assert sorted(r[2] for r in citing.rows) == ["Another Megatron Paper", "Pipelines at Scale: Training Huge Models on H800 GPUs"]
+    both = store.named_query("papers-mentioning-both", {"first": "H800", "second": "Megatron-LM"})
+    assert [r[1] for r in both.rows] == ["Another Megatron Paper", "Pipelines at Scale: Training Huge Models on H800 GPUs"]
+
+
+@pytest.mark.parametrize("name,expected,etype", [
+    ("DeepSpeed", "DeepSpeed", "Framework"),
+    ("Megatron LM", "Megatron-LM", "Framework"),
+    ("megatron lm", "Megatron-LM", "Framework"),
+    ("h800", "H800", "Hardware"),
+    ("a100", "A100", "Hardware"),
+    ("NVIDIA A100 GPUs", "A100", "Hardware"),
+    ("gpipe", "GPipe", "Method"),
+    ("Flash Atention", "FlashAttention", "Method"),
+])
+def test_lookup_is_case_and_spelling_tolerant(seeds_store, name, expected, etype):
+    r = open_store(seeds_store[0]).lookup(name)
+    assert (r.name, r.type) == (expected, etype)
+    assert r.mention_count >= 1 and r.mentioned_by
+
+
+def test_lookup_shows_family_and_co_mentions(seeds_store):
+    r = open_store(seeds_store[0]).lookup("H800")
+    assert [e.name for e in r.variant_of] == ["Hopper"]
+    assert r.co_mentioned and all(e.papers >= 1 for e in r.co_mentioned)
+    assert any("H800" in s for p in r.mentioned_by for s in p.surfaces)
+
+
+def test_lookup_not_found_did_you_mean(seeds_store):
+    result = CliRunner().invoke(cli, ["lookup", "Megatrox-XL9", "--store", str(seeds_store[0])])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("kg: no entity matches 'Megatrox-XL9'; did you mean: ")
+    assert "Megatron" in result.stderr
+
+
+def test_lookup_cli_json(seeds_store):
+    result = CliRunner().invoke(cli, ["lookup", "deepspeed", "--json", "--store", str(seeds_store[0])])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["name"] == "DeepSpeed" and data["type"] == "Framework" and data["mention_count"] >= 5
+
+
+def test_store_from_env(seeds_store, monkeypatch):
+    monkeypatch.setenv("KG_STORE", str(seeds_store[0]))
+    result = CliRunner().invoke(cli, ["stats", "--json"])
+    assert result.exit_code == 0
+    stats = json.loads(result.output)
+    assert stats["labels"]["Paper"] == 531
+    assert set(stats["types"]) == {"MENTIONS", "INTRODUCES", "CITES", "VARIANT_OF"}
+    assert stats["top_entities"]["Hardware"][0]["name"] == "A100"
+
+
+EXPECTED_NAMED = {
+    "papers-mentioning": ({"entity": "DeepSpeed"}, "OpenRLHF: An Easy-to-use, Scalable and High-performance RLHF Framework"),
+    "top-entities": ({"type": "Hardware"}, "A100"),
+    "hardware-with-framework": ({"framework": "DeepSpeed"}, "V100"),
+    "co-mentioned": ({"entity": "H800"}, "DeepSeek-V3"),
+    "papers-citing": ({"paper": "DeepSeekMoE"}, "DeepSeek-V3 Technical Report"),
+    "introduced-by": ({"paper": "GPipe"}, "GPipe"),
+    "papers-mentioning-both": ({"first": "Mixture-of-Experts", "second": "DeepSpeed"},
+                               "DeepSpeed-MoE: Advancing Mixture-of-Experts Inference and Training to Power Next-Generation AI Scale"),
+    "most-cited-papers": ({}, "DeepSeekMoE: Towards Ultimate Expert Specialization in Mixture-of-Experts Language Models"),
+    "entity-family": ({"entity": "Hopper"}, "H800"),
+}
+
+
+def test_every_named_query_is_tested():
+    assert set(named_queries()) == set(EXPECTED_NAMED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_NAMED))
+def test_named_query_returns_expected_rows(seeds_store, name):
+    params, expected = EXPECTED_NAMED[name]
+    q = named_queries()[name]
+    assert set(q.params) == set(params)
+    assert q.examples == {k: str(v) for k, v in params.items()}
+    result = open_store(seeds_store[0]).named_query(name, params)
+    assert result.rows, name
+    assert any(expected in row for row in result.rows), (name, result.rows[:5])
+
+
+def test_top_entities_are_ordered(seeds_store):
+    rows = open_store(seeds_store[0]).named_query("top-entities", {"type": "Framework"}).rows
+    counts_ = [r[1] for r in rows]
+    assert counts_ == sorted(counts_, reverse=True)
+
+
+def test_query_cli_formats(seeds_store):
+    store = str(seeds_store[0])
+    r = CliRunner().invoke(cli, ["query", "--name", "top-entities", "--param", "type=Hardware", "--csv", "--store", store])
+    assert r.exit_code == 0
+    assert r.output.splitlines()[0] == "entity,papers"
+    assert r.output.splitlines()[1].startswith("A100,")
+    r = CliRunner().invoke(cli, ["query", "MATCH (e:Hardware) WHERE e.name = $n RETURN e.name AS name, e.type AS type",
+                                 "--param", "n=H800", "--json", "--store", store])
+    assert r.exit_code == 0
+    assert json.loads(r.output.splitlines()[0]) == {"name": "H800", "type": "Hardware"}
+    r = CliRunner().invoke(cli, ["query", "--list"])
+    assert r.exit_code == 0 and "papers-mentioning-both:" in r.output and "first:" in r.output
+
+
+def test_query_refuses_writes_and_reports_errors(seeds_store):
+    store = str(seeds_store[0])
+    r = CliRunner().invoke(cli, ["query", "MATCH (n) DETACH DELETE n", "--store", store])
+    assert r.exit_code == 1
+    assert r.output == ("Error: the local store is read-only for queries: DETACH is not allowed; "
+                        "use kg build to change the graph\n")
+    r = CliRunner().invoke(cli, ["query", "MATCH (e:Entity) WHERE e.name = $x RETURN e.name", "--store", store])
+    assert r.output == "Error: query needs parameter $x; pass --param x=VALUE\n"
+    r = CliRunner().invoke(cli, ["query", "--name", "nope", "--store", store])
+    assert r.exit_code == 1 and r.output.startswith("Error: no named query 'nope'; kg query --list shows them")
+
+
+def test_parameters_are_bound_as_literals_never_as_code(seeds_store):
+    evil = '"}) DETACH DELETE n // `x` \\'
+    bound = bind_parameters("MATCH (e:Entity) WHERE e.name = $name RETURN e.name", {"name": evil})
+    assert bound == 'MATCH (e:Entity) WHERE e.name = "\\"}) DETACH DELETE n // `x` \\\\" RETURN e.name'
+    result = open_store(seeds_store[0]).query("MATCH (e:Entity) WHERE e.name = $name RETURN e.name", {"name": evil})
+    assert result.rows == []
+    assert bind_parameters('RETURN "$name" // $name', {}) == 'RETURN "$name" // $name'
+
+
+def test_parse_params_and_named_query_header():
+    assert parse_params(["a=1", "b=x", "c=[1,2]", "d=true"]) == {"a": 1, "b": "x", "c": [1, 2], "d": True}
+    q = parse_named_query("// name: q\n// answers: what\n// param: x - meaning (example: 3)\nMATCH (n) RETURN n;\n", "q.cypher")
+    assert (q.name, q.answers, q.params, q.examples, q.cypher) == ("q", "what", {"x": "meaning"}, {"x": "3"}, "MATCH (n) RETURN n")
+    with pytest.raises(QueryError, match="needs '// name:'"):
+        parse_named_query("MATCH (n) RETURN n", "bad.cypher")
+
+
+# -- the store file ---------------------------------------------------------------------
+
+def test_save_load_round_trip(seeds_store, tmp_path):
+    g = load_graph(seeds_store[0])
+    target = tmp_path / "copy.jsonl.gz"
+    save_graph(g, target)
+    assert nx.utils.graphs_equal(g, load_graph(target))
+    assert {d["__labels__"].__class__ for _, d in g.nodes(data=True)} == {set}
+
+
+def test_interrupted_save_leaves_old_store_loadable(seeds_store, tmp_path):
+    target = tmp_path / "store.jsonl.gz"
+    old = load_graph(seeds_store[0])
+    save_graph(old, target)
+    bigger = old.copy()
+    bigger.add_node("paper:new", __labels__={"Paper"}, id="new", title="New", abstract="", sources=[])
+
+    def fail_midway(stream):
+        stream.write(b'{"format": "kg-store"')
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        save_graph(bigger, target, _fault=fail_midway)
+    assert nx.utils.graphs_equal(load_graph(target), old)
+    assert [p.name for p in tmp_path.iterdir()] == ["store.jsonl.gz"]
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"not gzip at all", "store is corrupt at line 1"),
+    (gzip.compress(b'{"format": "kg-store", "version": 99}\n'), "store format version 99 is newer than this kg supports (1); upgrade kg"),
+    (gzip.compress(b'{"format": "kg-store", "version": 1}\n{"n": "paper:x", "labels": ["Paper"], "props": {}}\n'),
+     "store is truncated or corrupt (end marker missing or counts differ); rebuild it with kg build"),
+    (gzip.compress(b'{"something": "else"}\n'), "not a kg store"),
+    (gzip.compress(b'{"format": "kg-store", "version": 1}\n{broken\n'), "store is corrupt at line 2"),
+])
+def test_corrupt_store_message(tmp_path, content, message):
+    path = tmp_path / "bad.jsonl.gz"
+    path.write_bytes(content)
+    result = CliRunner().invoke(cli, ["stats", "--store", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path}: ")
+    assert message in result.output
+    assert result.output.count("\n") == 1
+
+
+def test_missing_store_message(tmp_path):
+    path = tmp_path / "none.jsonl.gz"
+    result = CliRunner().invoke(cli, ["lookup", "A100", "--store", str(path)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {path}: no store here; build one with kg build INPUT... --store {path}\n"
+
+
+def test_build_cli_and_workers(tmp_path):
+    path = tmp_path / "w.jsonl.gz"
+    result = CliRunner().invoke(cli, ["build", str(SEEDS), "--store", str(path), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert "papers:     531 (531 new" in result.output
+    single = tmp_path / "s.jsonl.gz"
+    kg.build([SEEDS], store=single)
+    assert nx.utils.graphs_equal(load_graph(path), load_graph(single))
+
+
+def test_python_api_mirrors_cli(seeds_store):
+    store = kg.open_store(seeds_store[0])
+    assert isinstance(store, LocalStore) and isinstance(store.graph, nx.MultiDiGraph)
+    assert store.lookup("deepspeed").name == "DeepSpeed"
+    assert store.query("MATCH (e:Hardware) WHERE e.name = $n RETURN e.type", {"n": "A100"}).rows == [["Hardware"]]
