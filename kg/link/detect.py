@@ -1,35 +1,58 @@
 """Dictionary mention detection: every alias of every entity matched in one Aho-Corasick pass.
 
-The text is folded character for character (lower case, hyphens, slashes and
-underscores read as spaces), so spans found in the folded text index the
-original text unchanged. Each alias carries a case rule, optional context cue
-words and words that veto a match when they follow it; see `kg.models.Alias`.
+The text is folded character for character: lower case, and punctuation
+(hyphens, slashes, brackets, quotes …; not `+`, `#` or a decimal point) read
+as spaces, so spans found in the folded text index the original text
+unchanged. Aliases are folded the same way and stored with a space on each
+side, and the text is searched with a space on each side, so the automaton
+reports only matches on token boundaries ("A100" never inside "A1000"); a
+plural "s" is a key of its own. Each alias carries a case rule, optional
+context cue words and words that veto a match when they follow it; see
+`kg.models.Alias`.
 """
 
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable
 from typing import NamedTuple
 
 import ahocorasick
 
-SEPARATORS = "-_/\u2010\u2011\u2012\u2013\u2014\u2212"
-_FOLD = str.maketrans({c: " " for c in SEPARATORS})
-_WORD_AFTER = re.compile(r"[ \t]*([A-Za-z]+)")
+PUNCTUATION = "".join(c for c in string.punctuation if c not in "+#") + "\t\n\r\x0b\x0c" \
+    "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2018\u2019\u201c\u201d\u2022\u00b7\u2026\u00a0\u2009\u202f"
+_PUNCT = str.maketrans({c: " " for c in PUNCTUATION} | {"\u2024": "."})
+_DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
+_TIMES_RESIDUE = re.compile(r"(?<=\d)times(?=[A-Z])")
+_WORD_AFTER = re.compile(r" *([a-z]+)")
 SHORT_ALIAS = 4
+INFLECTIONS = ("s", "+", "++")
+
+
+def fold_punct(text: str) -> str:
+    """Punctuation read as spaces (decimal points kept), case kept; same length as `text`.
+
+    The residue of LaTeX `4$\\times$RTX` ("4timesRTX") is read as "4     RTX".
+    """
+    if "." in text:
+        text = _DECIMAL.sub("\u2024", text)
+    if "times" in text:
+        text = _TIMES_RESIDUE.sub("     ", text)
+    return text.translate(_PUNCT)
 
 
 def fold(text: str) -> str:
-    """Lower-case `text` and turn separators into spaces, keeping its length (so spans carry over)."""
-    lowered = text.lower()
+    """`fold_punct` and lower case, keeping the length of `text` (so spans carry over)."""
+    lowered = fold_punct(text).lower()
     if len(lowered) != len(text):
-        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return lowered.translate(_FOLD)
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in fold_punct(text))
+    return lowered
 
 
-def fold_separators(text: str) -> str:
-    return text.translate(_FOLD)
+def alias_key(alias: str) -> str:
+    """The automaton key of an alias: folded, single-spaced, with a space on each side."""
+    return " " + " ".join(fold(alias).split()) + " "
 
 
 def is_plain_word(alias: str) -> bool:
@@ -61,7 +84,7 @@ def make_rule(entity_id: str, text: str, case: str = "auto", context: Iterable[s
     exact = None
     needs_upper = False
     if case == "exact" or (case == "auto" and len(stripped) <= SHORT_ALIAS):
-        exact = fold_separators(stripped)
+        exact = " ".join(fold_punct(stripped).split())
     elif case == "auto" and is_plain_word(stripped):
         needs_upper = True
     return AliasRule(
@@ -82,11 +105,6 @@ _NEXT_WORD = re.compile(r" ([A-Z][a-z]+)\b")
 PRODUCT_TIERS = frozenset("Pro Ultra Flash Nano Mini Max Plus Lite Large Small Base Chat Instruct Serve Train Tune Data Core Sonnet Opus Haiku Turbo Vision Code".split())
 
 
-def after_times_residue(folded: str, start: int) -> bool:
-    """`4timesRTX 3090`: the residue of LaTeX `4$\\times$RTX 3090` glued to a name still leaves a boundary."""
-    return folded.endswith("times", 0, start) and (start < 6 or not folded[start - 6].isalpha())
-
-
 def reads_as_person(text: str, end: int) -> bool:
     """An ambiguous word followed by a capitalised word reads as a given name ("Adam Smith", "Ray Dalio")."""
     m = _NEXT_WORD.match(text, end)
@@ -103,11 +121,18 @@ class DictionaryMatcher:
     """All aliases in one automaton; `find` returns the leftmost-longest valid matches, non-overlapping."""
 
     def __init__(self, rules: Iterable[AliasRule]):
-        grouped: dict[str, list[AliasRule]] = {}
+        grouped: dict[str, list[tuple[AliasRule, int]]] = {}
         for r in rules:
-            key = " ".join(fold(r.text).split())
-            if key:
-                grouped.setdefault(key, []).append(r)
+            key = alias_key(r.text)
+            if key.strip():
+                grouped.setdefault(key, []).append((r, 0))
+        variants: dict[str, list[tuple[AliasRule, int]]] = {}
+        for key, rs in grouped.items():
+            if key[-2].isalnum():
+                for suffix in INFLECTIONS:
+                    variants.setdefault(key[:-1] + suffix + " ", []).extend((r, len(suffix)) for r, _ in rs)
+        for key, rs in variants.items():
+            grouped.setdefault(key, []).extend(rs)
         self.size = len(grouped)
         self.automaton = ahocorasick.Automaton()
         for key, rs in grouped.items():
@@ -116,42 +141,35 @@ class DictionaryMatcher:
             self.automaton.make_automaton()
 
     def find(self, text: str, folded: str | None = None, lowered: str | None = None) -> list[Match]:
+        """Matches in `text`; `folded` (from `fold`) and `lowered` (text.lower()) may be passed in to share work."""
         if not self.size:
             return []
         folded = fold(text) if folded is None else folded
-        lowered = text.lower() if lowered is None else lowered
-        n = len(folded)
         candidates: list[Match] = []
-        for last, (length, rules) in self.automaton.iter(folded):
+        for last, (length, rules) in self.automaton.iter(" " + folded + " "):
             start = last - length + 1
-            end = last + 1
-            if start > 0 and folded[start - 1].isalnum() and not after_times_residue(folded, start):
-                continue
-            if end < n and folded[end].isalnum():
-                if folded[end] == "s" and (end + 1 == n or not folded[end + 1].isalnum()) and folded[end - 1].isalnum():
-                    end += 1
-                else:
-                    continue
-            for rule in rules:
-                if self._accepts(rule, text, folded, lowered, start, last + 1, end):
+            end = last - 1
+            for rule, suffix in rules:
+                if self._accepts(rule, text, folded, lowered, start, end - suffix, end):
                     candidates.append(Match(start, end, rule))
                     break
-        return select_longest(candidates)
+        return select_longest(candidates) if len(candidates) > 1 else candidates
 
     @staticmethod
-    def _accepts(rule: AliasRule, text: str, folded: str, lowered: str, start: int, stem_end: int, end: int) -> bool:
-        surface = text[start:stem_end]
-        if rule.exact is not None and fold_separators(surface) != rule.exact:
-            if not (rule.exact[:1].islower() and fold_separators(surface[:1].lower() + surface[1:]) == rule.exact):
+    def _accepts(rule: AliasRule, text: str, folded: str, lowered: str | None, start: int, stem_end: int,
+                 end: int) -> bool:
+        if rule.exact is not None:
+            surface = " ".join(fold_punct(text[start:stem_end]).split())
+            if surface != rule.exact and not (rule.exact[:1].islower() and surface[:1].lower() + surface[1:] == rule.exact):
                 return False
-        if rule.needs_upper and surface.islower():
+        if rule.needs_upper and text[start:stem_end].islower():
             return False
         if rule.veto_next:
             m = _WORD_AFTER.match(folded, end)
             if m and m.group(1) in rule.veto_next:
                 return False
         if rule.context is not None:
-            if rule.context.search(lowered) is None:
+            if rule.context.search(lowered if lowered is not None else text.lower()) is None:
                 return False
             if reads_as_person(text, stem_end):
                 return False

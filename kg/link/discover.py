@@ -116,6 +116,31 @@ class Candidate(NamedTuple):
     surfaces: tuple[tuple[str, int, int], ...]
 
 
+_LOWER_COINED = re.compile(r"[a-z]{1,3}[A-Z]{2,}[\w]*|[a-z]{1,2}[A-Z]\d[\w]*|[a-z]{2,}\d[a-z]{2,}")
+_UNIT = re.compile(r"\d+(?:\.\d+)?\s?(?:[KMGT]B|[KMGT]iB|GHz|MHz|W|K|M|B|k|x|X|D|d|nm|ms)")
+_PLUS_SPLIT = re.compile(r"[-+]")
+_LF_SPLIT = re.compile(r"[\s\-]+")
+_WORDS = re.compile(r"[A-Za-z][A-Za-z-]*")
+_MODEL_NAME = re.compile(r"(?:GPT|LM|BERT|Net|ViT|Former|former|Diffusion|VL|LLaMA|Llama|Mamba|\d+[BM])$")
+_DATASET_NAME = re.compile(r"(?:Bench|QA|Eval|Set|-\d+[Kk])$")
+_SIMPLE_NAME = re.compile(r"[A-Z][\w.+-]+")
+_TITLE_PUNCT = re.compile(r"[,;'\u2019!?()]")
+_TOKEN_CHAR = re.compile(r"[\w-]")
+
+
+def find_token(text: str, token: str, start: int = 0, plural: bool = False):
+    """Start and end of each occurrence of `token` in `text` as a whole token (an "s" after it allowed if `plural`)."""
+    n = len(token)
+    i = text.find(token, start)
+    while i >= 0:
+        end = i + n
+        if plural and text.startswith("s", end) and not (end + 1 < len(text) and _TOKEN_CHAR.match(text, end + 1)):
+            end += 1
+        if (i == 0 or not _TOKEN_CHAR.match(text, i - 1)) and (end >= len(text) or not _TOKEN_CHAR.match(text, end)):
+            yield i, end
+        i = text.find(token, i + 1)
+
+
 def _coined_part(part: str) -> bool:
     """One hyphen-free piece of a token that looks coined."""
     letters = [c for c in part if c.isalpha()]
@@ -128,7 +153,7 @@ def _coined_part(part: str) -> bool:
         return any(c.isupper() for c in part[1:]) or any(c.isdigit() for c in part)
     if part[0].isdigit():
         return any(c.isupper() for c in part)
-    return re.fullmatch(r"[a-z]{1,3}[A-Z]{2,}[\w]*|[a-z]{1,2}[A-Z]\d[\w]*|[a-z]{2,}\d[a-z]{2,}", part) is not None
+    return _LOWER_COINED.fullmatch(part) is not None
 
 
 def is_name_like(token: str) -> bool:
@@ -143,9 +168,9 @@ def is_name_like(token: str) -> bool:
         return False
     if low.endswith("s") and (low[:-1] in GENERIC or low[:-1] in ORGANISATIONS):
         return False
-    if re.fullmatch(r"\d+(?:\.\d+)?\s?(?:[KMGT]B|[KMGT]iB|GHz|MHz|W|K|M|B|k|x|X|D|d|nm|ms)", core):
+    if _UNIT.fullmatch(core):
         return False
-    return any(_coined_part(p) for p in re.split(r"[-+]", core) if p)
+    return any(_coined_part(p) for p in _PLUS_SPLIT.split(core) if p)
 
 
 def is_mixed_case(token: str) -> bool:
@@ -160,7 +185,7 @@ def is_capitalised_word(token: str) -> bool:
 
 def is_proper_long_form(long: str) -> bool:
     """A long form written as a proper name: most content words capitalised."""
-    words = [w for w in re.split(r"[\s\-]+", long) if w and w.lower() not in LF_STOPWORDS]
+    words = [w for w in _LF_SPLIT.split(long) if w and w.lower() not in LF_STOPWORDS]
     if not words:
         return False
     capitalised = sum(1 for w in words if w[0].isupper() or w[0].isdigit())
@@ -183,7 +208,7 @@ def head_type(phrase: str) -> str | None:
     Efficient LLM Training" -> the head is "Framework".
     """
     head_phrase = PREPOSITION.split(" " + phrase + " ", maxsplit=1)[0]
-    words = re.findall(r"[A-Za-z][A-Za-z-]*", head_phrase)
+    words = _WORDS.findall(head_phrase)
     if not words:
         return None
     return word_type(words[-1]) or word_type(words[-1].split("-")[-1])
@@ -215,9 +240,9 @@ def infer_type(text: str, name: str, start: int, end: int, hint: str = "") -> tu
         return FRAMEWORK, 0.8
     if t:
         return t, 0.75
-    if re.search(r"(?:GPT|LM|BERT|Net|ViT|Former|former|Diffusion|VL|LLaMA|Llama|Mamba|\d+[BM])$", name):
+    if _MODEL_NAME.search(name):
         return MODEL, 0.7
-    if re.search(r"(?:Bench|QA|Eval|Set|-\d+[Kk])$", name):
+    if _DATASET_NAME.search(name):
         return DATASET, 0.7
     return METHOD, 0.55
 
@@ -250,8 +275,11 @@ def is_title_name(prefix: str) -> bool:
     if not words or len(words) > 4 or words[0].lower() in STOP_NAMES:
         return False
     if len(words) == 1:
-        return is_name_like(prefix) or (is_capitalised_word(prefix) and re.fullmatch(r"[A-Z][\w.+-]+", prefix) is not None)
-    if re.search(r"[,;'\u2019!?()]", prefix) or not all(w[:1].isupper() or w[:1].isdigit() for w in words):
+        if is_name_like(prefix):
+            return True
+        return (is_capitalised_word(prefix) and not prefix.lower().endswith("ing")
+                and _SIMPLE_NAME.fullmatch(prefix) is not None)
+    if _TITLE_PUNCT.search(prefix) or not all(w[:1].isupper() or w[:1].isdigit() for w in words):
         return False
     if any(is_name_like(w) for w in words):
         return True
@@ -274,8 +302,8 @@ def title_names(text: str, title_end: int) -> list[Candidate]:
     start = m.start(1)
     end = start + len(prefix)
     t = None
-    for later in re.finditer(r"(?<![\w-])" + re.escape(prefix) + r"(?![\w-])", text[title_end:]):
-        t = appositive_type(text, title_end + later.end())
+    for _, later_end in find_token(text, prefix, title_end):
+        t = appositive_type(text, later_end)
         if t:
             break
     conf = 0.85
@@ -350,21 +378,30 @@ def introduced_names(text: str, title_end: int) -> list[Candidate]:
     return out
 
 
-CAMEL = re.compile(r"(?<![\w-])((?:[A-Z][a-z]+|[a-z]+)(?:[A-Z][a-z0-9]+|[A-Z]{2,}[a-z0-9]*)+[\w.+-]*|[a-z]{2,}\d[a-z]{2,})(?![\w-])")
+NOT_COINED = re.compile(r"[A-Z]{2,}[a-z]+(?:ing|ed|tion|ly|ity)|[A-Z0-9]{1,2}2[A-Z0-9]{1,2}|[A-Z]{2,}s|\d+[A-Za-z]{1,2}")
+TRANSITION = re.compile(r"[a-z][A-Z]|[A-Za-z]\d[A-Za-z]|[A-Z]{2}[a-z]")
+TOKEN_AT = re.compile(r"[\w.+-]+")
 
 
 def coined_names(text: str, title_end: int) -> list[Candidate]:
     """CamelCase coinages ("CityGaussian", "GaLore", "PackMamba") and letter-digit-letter names ("long2short")."""
     out = []
-    seen = set()
-    for m in CAMEL.finditer(text):
-        name = m.group(1).rstrip(".")
-        if name in seen or name.lower() in GENERIC or not is_name_like(name) and not re.fullmatch(r"[a-z]{2,}\d[a-z]{2,}", name):
+    seen: set[int] = set()
+    for t in TRANSITION.finditer(text):
+        start = t.start()
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-+"):
+            start -= 1
+        if start in seen:
             continue
-        seen.add(name)
-        t, conf = infer_type(text, name, m.start(1), m.start(1) + len(name))
-        out.append(Candidate(name, t, min(conf, 0.6), is_introduced(text, m.start(1), title_end), "coined",
-                             ((name, m.start(1), m.start(1) + len(name)),)))
+        seen.add(start)
+        m = TOKEN_AT.match(text, start)
+        name = m.group(0).rstrip(".-+") if m else ""
+        if not name or name[0] in "-+" or not is_mixed_case(name) or NOT_COINED.fullmatch(name):
+            continue
+        end = start + len(name)
+        t_, conf = infer_type(text, name, start, end)
+        out.append(Candidate(name, t_, min(conf, 0.6), is_introduced(text, start, title_end), "coined",
+                             ((name, start, end),)))
     return out
 
 
@@ -385,40 +422,67 @@ def _dataset_name(phrase: str) -> str | None:
     return name
 
 
+DATASET_WORD = re.compile(r"(?<![\w-])(?:datasets?|benchmarks?|corpus|suite|test set|data set)\b", re.IGNORECASE)
+LIST_HEAD_WORD = re.compile(r"(?<![\w-])(?:datasets|benchmarks|corpora|tasks|suites)\b")
+NAME_BEFORE = re.compile(r"(?<![\w-])(the )?((?:" + NAME_TOKEN + r")(?: " + NAME_TOKEN + r"){0,2}) $", re.IGNORECASE)
+LIST_BEFORE = re.compile(r"(?:on|across|using|with)\s+((?:" + NAME_TOKEN + r")(?:, (?:" + NAME_TOKEN + r")){0,6},? (?:and|or) (?:"
+                         + NAME_TOKEN + r")) $")
+HARDWARE_WORD = re.compile(r" (?:GPUs?|TPUs?|NPUs?|accelerators?|chips?)\b")
+HARDWARE_BEFORE = re.compile(r"(?<![\w-])((?:[A-Z][A-Za-z]*[ -]?)?[A-Z]?\d{2,4}[A-Z]{0,3}(?:[ -][A-Z]{1,4})?)$")
+SIZE_WORD = re.compile(r"\d(?:\.\d+)?[BM](?:-(?:Instruct|Chat|Base|it))?(?![\w-])")
+NAME_TOKEN_RE = re.compile(NAME_TOKEN)
+
+
 def context_names(text: str, title_end: int) -> list[Candidate]:
+    """Typed context patterns, each tried only where its keyword occurs."""
     out: list[Candidate] = []
-    for m in DATASET_AFTER.finditer(text):
-        name = _dataset_name(m.group(2))
-        if not name:
-            continue
-        if not any(is_name_like(w) for w in name.split()) and not (m.group(1) and name == m.group(2)):
-            continue
-        start = m.end(2) - len(name)
-        out.append(Candidate(name, DATASET, 0.75, is_introduced(text, start, title_end), "dataset-context",
-                             ((name, start, start + len(name)),)))
-    for pattern in (LIST_AFTER_HEAD, LIST_BEFORE_HEAD):
-        for m in pattern.finditer(text):
-            for item in re.finditer(NAME_TOKEN, m.group(1)):
+    for k in DATASET_WORD.finditer(text):
+        window_start = max(0, k.start() - 80)
+        m = NAME_BEFORE.search(text, window_start, k.start())
+        if m:
+            name = _dataset_name(m.group(2))
+            if name and (any(is_name_like(w) for w in name.split()) or (m.group(1) and name == m.group(2))):
+                start = m.end(2) - len(name)
+                out.append(Candidate(name, DATASET, 0.75, is_introduced(text, start, title_end), "dataset-context",
+                                     ((name, start, start + len(name)),)))
+    for k in LIST_HEAD_WORD.finditer(text):
+        lists = []
+        after = LIST_AFTER_HEAD.match(text, k.start())
+        if after:
+            lists.append((after.start(1), after.group(1)))
+        before = LIST_BEFORE.search(text, max(0, k.start() - 200), k.start())
+        if before:
+            lists.append((before.start(1), before.group(1)))
+        for offset, items in lists:
+            for item in NAME_TOKEN_RE.finditer(items):
                 name = item.group(0).rstrip(".")
                 if name.lower() in ("and", "or") or not is_name_like(name):
                     continue
-                start = m.start(1) + item.start()
+                start = offset + item.start()
                 out.append(Candidate(name, DATASET, 0.7, False, "dataset-list", ((name, start, start + len(name)),)))
-    for m in HARDWARE_CONTEXT.finditer(text):
+    for k in HARDWARE_WORD.finditer(text):
+        m = HARDWARE_BEFORE.search(text, max(0, k.start() - 30), k.start())
+        if not m:
+            continue
         name = m.group(1).strip(" -")
         if not any(c.isalpha() for c in name) or MEMORY_SIZE.fullmatch(name):
             continue
         out.append(Candidate(name, HARDWARE, 0.7, False, "hardware-context", ((name, m.start(1), m.start(1) + len(name)),)))
-    for m in MODEL_SIZE.finditer(text):
-        name = m.group(0)
+    for k in SIZE_WORD.finditer(text):
+        m = MODEL_SIZE.search(text, max(0, k.start() - 60), k.end() + 12)
+        while m is not None and m.end() < k.end():
+            m = MODEL_SIZE.search(text, m.end(), k.end() + 12)
+        if m is None or m.start() > k.start():
+            continue
         base = m.group(1)
         if base.lower() in GENERIC or base.lower() in STOP_NAMES:
             continue
-        out.append(Candidate(name, MODEL, 0.7, is_introduced(text, m.start(), title_end), "model-size",
-                             ((name, m.start(), m.end()),)))
+        out.append(Candidate(m.group(0), MODEL, 0.7, is_introduced(text, m.start(), title_end), "model-size",
+                             ((m.group(0), m.start(), m.end()),)))
     return out
 
 
+URL_HINT = ("://", "www.", ".com", ".org", ".io", ".ai/", ".net", "@")
 URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|io|ai|net|github\.io)/\S*|\S+@\S+\.\w+")
 
 
@@ -426,6 +490,8 @@ def discover(text: str, title_end: int) -> list[Candidate]:
     """All discovery rules over one paper's text (title, newline, abstract); nothing inside URLs."""
     candidates = (title_names(text, title_end) + acronym_names(text, title_end)
                   + introduced_names(text, title_end) + context_names(text, title_end) + coined_names(text, title_end))
+    if not any(h in text for h in URL_HINT):
+        return candidates
     urls = [m.span() for m in URL.finditer(text)]
     if not urls:
         return candidates

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kg.catalog import aliases_of, build_index, entity_id, load_catalog
 from kg.link.detect import DictionaryMatcher, fold, make_rule
-from kg.link.discover import Candidate, discover, is_introduced, is_mixed_case, is_name_like
+from kg.link.discover import Candidate, discover, find_token, is_introduced, is_mixed_case, is_name_like
 from kg.link.resolve import FUZZY_CUTOFF, Resolver
 from kg.models import CatalogEntity, LinkedEntity, LinkedPaper, Mention, Paper
 from kg.text import match_key, slug, spaced_key
@@ -29,6 +29,9 @@ CORPUS_MIN_CONFIDENCE = 0.7
 CORPUS_CONFIDENCE = 0.65
 
 HYPHEN_SUFFIX = re.compile(r"-(?:[A-Z0-9][\w+]*|[a-z]{1,2}\d[\w]*)(?:-(?:[A-Z0-9][\w+]*))*(?![\w-])")
+DESCRIPTIVE_SUFFIX = re.compile(
+    r"-(?:\w+(?:ed|ing|ly|ive|able|ible|ful|less)|Based|Like|Style|Free|Aware|Specific|Only|Level|Scale|Wise|"
+    r"Agnostic|Friendly|Ready|Compatible|Native|Centric|Oriented|Size|Sized)(?![\w-])")
 EXTENDABLE = frozenset({"Model", "Dataset", "Method"})
 VARIANT_SUFFIX = re.compile(
     r"(?:(?:-| )(?:\d+(?:\.\d+)?[BMK]|\d+x\d+[BM])(?![\w])|-(?:[Bb]ase|[Ll]arge|[Ss]mall|[Tt]iny|[Hh]uge|XXL|XL|"
@@ -95,12 +98,15 @@ class Linker:
                     self.parents[eid] = pid
         rules = []
         spaced: dict[str, str] = {}
+        exact_forms: dict[str, list[tuple[str, str | None]]] = {}
         for eid, e in self.by_id.items():
             for a in aliases_of(e):
-                rules.append(make_rule(eid, a.text, a.case, a.context, a.veto_next))
+                rule = make_rule(eid, a.text, a.case, a.context, a.veto_next)
+                rules.append(rule)
                 spaced.setdefault(spaced_key(a.text), eid)
+                exact_forms.setdefault(match_key(a.text), []).append((eid, rule.exact))
         self.matcher = DictionaryMatcher(rules)
-        self.resolver = Resolver(self.by_alias, spaced, fuzzy_cutoff=fuzzy_cutoff)
+        self.resolver = Resolver(self.by_alias, spaced, exact_forms=exact_forms, fuzzy_cutoff=fuzzy_cutoff)
         self.min_confidence = min_confidence
         self.corpus_min_confidence = corpus_min_confidence
 
@@ -126,6 +132,8 @@ class Linker:
             variant = VARIANT_SUFFIX.match(text, end) if etype == "Model" else None
             if variant is None and etype in EXTENDABLE:
                 variant = HYPHEN_SUFFIX.match(text, end)
+                if variant and DESCRIPTIVE_SUFFIX.match(variant.group(0)):
+                    variant = None
             if variant:
                 vid = self._add_variant(a, eid, text[m.start:variant.end()], variant.group(0))
                 a.hits.append(_Hit(m.start, variant.end(), vid, "catalog-variant", conf))
@@ -198,6 +206,8 @@ class Linker:
                 continue
             name = c.name
             eid = slug(name)
+            if eid not in a.entities and name.endswith("s") and slug(name[:-1]) in a.entities:
+                eid = slug(name[:-1])
             if c.rule in OVERRIDING_RULES and c.confidence >= 0.7:
                 self._drop_contained(a, spans, c.surfaces)
             if any(overlapping(s, e) not in (None, eid) for _, s, e in c.surfaces[:1]):
@@ -238,10 +248,10 @@ class Linker:
                 if len(s) >= 2 and (is_name_like(s) or " " in s):
                     surfaces[s] = h.entity_id
         for s, eid in surfaces.items():
-            for m in re.finditer(r"(?<![\w-])" + re.escape(s) + r"s?(?![\w-])", a.text):
-                if all(m.end() <= x or m.start() >= y for x, y in taken):
-                    a.hits.append(_Hit(m.start(), m.end(), eid, "repeat", a.entities[eid].confidence))
-                    taken.append((m.start(), m.end()))
+            for start, end in find_token(a.text, s, plural=True):
+                if all(end <= x or start >= y for x, y in taken):
+                    a.hits.append(_Hit(start, end, eid, "repeat", a.entities[eid].confidence))
+                    taken.append((start, end))
 
     # -- assembly ------------------------------------------------------------------
 

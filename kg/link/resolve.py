@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
+from kg.link.detect import fold_punct
 from kg.text import match_key, spaced_key
 
 FUZZY_CUTOFF = 94.0
@@ -52,8 +53,10 @@ class Resolver:
     """Resolve surfaces against an alias index built by `kg.catalog.build_index`."""
 
     def __init__(self, by_alias: dict[str, list[str]], spaced_aliases: dict[str, str], *,
+                 exact_forms: dict[str, list[tuple[str, str | None]]] | None = None,
                  fuzzy_cutoff: float = FUZZY_CUTOFF, fuzzy_min_length: int = FUZZY_MIN_LENGTH):
         self.by_alias = by_alias
+        self.exact_forms = exact_forms or {}
         self.spaced = spaced_aliases
         self.choices = list(spaced_aliases)
         self.fuzzy_cutoff = fuzzy_cutoff
@@ -69,13 +72,28 @@ class Resolver:
             self._cache[surface] = result
         return result
 
+    def _cased(self, key: str, surface: str) -> str | None:
+        """The first entity under `key` whose case rule admits `surface` ("MATH" is not "Math")."""
+        forms = self.exact_forms.get(key)
+        if forms is None:
+            return self.by_alias[key][0]
+        written = " ".join(fold_punct(surface).split())
+        for eid, exact in forms:
+            if exact is None or exact == written or (exact[:1].islower() and written[:1].lower() + written[1:] == exact):
+                return eid
+        return None
+
     def _resolve(self, surface: str) -> Resolution | None:
         key = match_key(surface)
         if not key:
             return None
-        ids = self.by_alias.get(key)
-        if ids:
-            return Resolution(ids[0], 100.0, "exact")
+        if key in self.by_alias:
+            eid = self._cased(key, surface)
+            return Resolution(eid, 100.0, "exact") if eid else None
+        if key.endswith("s") and key[:-1] in self.by_alias:
+            eid = self._cased(key[:-1], surface[:-1])
+            if eid:
+                return Resolution(eid, 100.0, "plural")
         spaced = spaced_key(surface)
         stripped = strip_generic(spaced)
         if stripped != spaced:
