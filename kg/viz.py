@@ -29,6 +29,7 @@ drawn on the canvas as text.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import webbrowser
@@ -80,7 +81,7 @@ VIS_OPTIONS: dict = {
     "physics": {
         "enabled": True,
         "solver": "forceAtlas2Based",
-        "forceAtlas2Based": {"gravitationalConstant": -60, "centralGravity": 0.012, "springLength": 70,
+        "forceAtlas2Based": {"gravitationalConstant": -45, "centralGravity": 0.015, "springLength": 55,
                              "springConstant": 0.08, "damping": 0.55, "avoidOverlap": 0.3},
         "maxVelocity": 60,
         "minVelocity": 1.5,
@@ -92,7 +93,7 @@ VIS_OPTIONS: dict = {
         "borderWidth": 1,
         "font": {"size": 13, "face": "sans-serif", "color": "#222222", "strokeWidth": 3, "strokeColor": "#ffffff"},
         "scaling": {"min": 7, "max": 40,
-                    "label": {"enabled": True, "min": 11, "max": 26, "maxVisible": 30, "drawThreshold": 8}},
+                    "label": {"enabled": True, "min": 14, "max": 40, "maxVisible": 30, "drawThreshold": 5}},
     },
     "edges": {
         "smooth": False,
@@ -452,6 +453,8 @@ def to_pyvis(graph: nx.MultiDiGraph, *, entity: str | None = None, paper: str | 
     sel = selection or select(graph, entity=entity, paper=paper, hops=hops, types=types,
                               min_mentions=min_mentions, max_nodes=max_nodes)
     keep = set(sel.nodes)
+    view = graph.subgraph(keep)
+    degree = {n: len(neighbours(view, n)) for n in keep}
     net = Network(height="100%", width="100%", directed=True, heading=heading, cdn_resources="in_line")
     node_types = {t: 0 for t in NODE_STYLES}
     for n in sel.nodes:
@@ -460,10 +463,12 @@ def to_pyvis(graph: nx.MultiDiGraph, *, entity: str | None = None, paper: str | 
         style = NODE_STYLES.get(kind, NODE_STYLES["Method"])
         node_types[kind] = node_types.get(kind, 0) + 1
         label = short_label(d.get("title", "")) if kind == PAPER else _squash(d.get("name", n))
-        options = {"title": "\n".join(tooltip_lines(graph, n)), "value": graph.degree(n), "kind": kind,
+        options = {"title": "\n".join(tooltip_lines(graph, n)), "value": round(math.sqrt(degree[n]), 3), "degree": degree[n], "kind": kind,
                    "color": {"background": style["color"], "border": "#333333" if n == sel.focus else style["color"],
                              "highlight": {"background": style["color"], "border": "#000000"},
                              "hover": {"background": style["color"], "border": "#000000"}}}
+        if kind == PAPER:  # titles are long: keep their labels small, whatever the degree
+            options["scaling"] = {"label": {"enabled": True, "min": 9, "max": 15, "maxVisible": 30, "drawThreshold": 5}}
         if n == sel.focus:
             options["borderWidth"] = 4
         net.add_node(n, label=label, shape=style["shape"], **options)
@@ -537,11 +542,12 @@ PAGE_TEMPLATE = r"""<!DOCTYPE html>
 <style>{{ kg.vis_css }}</style>
 <style>
   html, body { margin: 0; height: 100%; font-family: sans-serif; background: #ffffff; color: #222; }
-  #kg-header { height: 52px; box-sizing: border-box; padding: 6px 14px; border-bottom: 1px solid #ddd; background: #f7f7f9; overflow: hidden; }
+  body { display: flex; flex-direction: column; }
+  #kg-header { flex: 0 0 auto; padding: 6px 14px; border-bottom: 1px solid #ddd; background: #f7f7f9; }
   #kg-header h1 { font-size: 16px; margin: 0 0 2px 0; }
-  #kg-header .kg-view { font-size: 12px; color: #444; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-  #kg-header .kg-cut { color: #8a4b00; }
-  #kg-main { position: relative; height: calc(100% - 52px); }
+  #kg-header .kg-view { font-size: 12px; color: #444; }
+  #kg-header .kg-cut { display: block; color: #8a4b00; }
+  #kg-main { position: relative; flex: 1 1 auto; min-height: 300px; }
   #mynetwork { position: absolute; inset: 0; background: {{ bgcolor }}; }
   #kg-legend { position: absolute; top: 10px; left: 10px; background: rgba(255,255,255,0.93); border: 1px solid #ccc; border-radius: 6px; padding: 8px 10px; font-size: 12px; line-height: 1.5; z-index: 5; box-shadow: 0 1px 4px rgba(0,0,0,0.15); }
   #kg-legend h2 { font-size: 12px; margin: 0 0 2px 0; text-transform: uppercase; letter-spacing: 0.05em; color: #555; }
@@ -560,7 +566,7 @@ PAGE_TEMPLATE = r"""<!DOCTYPE html>
 <body>
 <div id="kg-header">
   <h1>{{ heading }}</h1>
-  <div class="kg-view" id="kg-view">{{ kg.view }}: {{ kg.shown }} of {{ kg.graph_nodes }} nodes, {{ kg.edges }} of {{ kg.graph_edges }} relationships{% if kg.cut %} <span class="kg-cut" id="kg-cut">&mdash; {{ kg.cut }}</span>{% endif %}</div>
+  <div class="kg-view" id="kg-view">{{ kg.view }}: {{ kg.shown }} of {{ kg.graph_nodes }} nodes, {{ kg.edges }} of {{ kg.graph_edges }} relationships{% if kg.cut %} <span class="kg-cut" id="kg-cut">{{ kg.cut[:1]|upper }}{{ kg.cut[1:] }}.</span>{% endif %}</div>
 </div>
 <div id="kg-main">
   <div id="mynetwork"></div>

@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 PARENS = re.compile(r"\(([^()]{1,160})\)")
 WORD = re.compile(r"\S+")
+LAST_WORD = re.compile(r"(\S+)\s*$")
+FIRST_PART = re.compile(r"[;,]\s")
 
 
 class Abbreviation(NamedTuple):
@@ -79,7 +81,7 @@ def find_abbreviations(text: str) -> list[Abbreviation]:
     for m in PARENS.finditer(text):
         inner = m.group(1).strip()
         inner_start = m.start(1) + (len(m.group(1)) - len(m.group(1).lstrip()))
-        first = re.split(r"[;,]\s", inner, maxsplit=1)[0].strip()
+        first = FIRST_PART.split(inner, maxsplit=1)[0].strip()
         if is_short_form(first):
             max_words = min(len(first) + 5, len(first) * 2)
             window, wstart = _window(text, m.start(), max_words)
@@ -88,7 +90,7 @@ def find_abbreviations(text: str) -> list[Abbreviation]:
                 out.append(Abbreviation(first, inner_start, long, wstart + len(window) - len(long)))
             continue
         if len(inner.split()) > 2:
-            before = re.search(r"(\S+)\s*$", text[: m.start()])
+            before = LAST_WORD.search(text, max(0, m.start() - 40), m.start())
             if before:
                 short = before.group(1).strip(".,;:\"'")
                 if is_short_form(short):

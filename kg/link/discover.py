@@ -15,6 +15,7 @@ Each candidate gets a type from its context (`infer_type`) and a confidence.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from kg.link.abbreviation import find_abbreviations
@@ -260,7 +261,13 @@ def is_introduced(text: str, start: int, title_end: int) -> bool:
     if NAMING.search(before) or OURS.search(before):
         return True
     s = sentence_start(text, start)
-    return INTRO_VERB.search(text, s, start) is not None and start - s < 260
+    return start - s < 260 and any(s <= vs and ve <= start for vs, ve in intro_verbs(text))
+
+
+@lru_cache(maxsize=8)
+def intro_verbs(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of "we propose"-style phrases, found once per text."""
+    return tuple(m.span() for m in INTRO_VERB.finditer(text))
 
 
 GENERIC_TITLE_WORDS = frozenset("""
@@ -383,7 +390,7 @@ TRANSITION = re.compile(r"[a-z][A-Z]|[A-Za-z]\d[A-Za-z]|[A-Z]{2}[a-z]")
 TOKEN_AT = re.compile(r"[\w.+-]+")
 
 
-def coined_names(text: str, title_end: int) -> list[Candidate]:
+def coined_names(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
     """CamelCase coinages ("CityGaussian", "GaLore", "PackMamba") and letter-digit-letter names ("long2short")."""
     out = []
     seen: set[int] = set()
@@ -391,7 +398,7 @@ def coined_names(text: str, title_end: int) -> list[Candidate]:
         start = t.start()
         while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-+"):
             start -= 1
-        if start in seen:
+        if start in seen or (covered is not None and covered[start]):
             continue
         seen.add(start)
         m = TOKEN_AT.match(text, start)
@@ -433,7 +440,7 @@ SIZE_WORD = re.compile(r"\d(?:\.\d+)?[BM](?:-(?:Instruct|Chat|Base|it))?(?![\w-]
 NAME_TOKEN_RE = re.compile(NAME_TOKEN)
 
 
-def context_names(text: str, title_end: int) -> list[Candidate]:
+def context_names(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
     """Typed context patterns, each tried only where its keyword occurs."""
     out: list[Candidate] = []
     for k in DATASET_WORD.finditer(text):
@@ -441,6 +448,8 @@ def context_names(text: str, title_end: int) -> list[Candidate]:
         m = NAME_BEFORE.search(text, window_start, k.start())
         if m:
             name = _dataset_name(m.group(2))
+            if name and covered is not None and covered[m.end(2) - len(name)]:
+                continue
             if name and (any(is_name_like(w) for w in name.split()) or (m.group(1) and name == m.group(2))):
                 start = m.end(2) - len(name)
                 out.append(Candidate(name, DATASET, 0.75, is_introduced(text, start, title_end), "dataset-context",
@@ -465,7 +474,7 @@ def context_names(text: str, title_end: int) -> list[Candidate]:
         if not m:
             continue
         name = m.group(1).strip(" -")
-        if not any(c.isalpha() for c in name) or MEMORY_SIZE.fullmatch(name):
+        if (covered is not None and covered[m.start(1)]) or not any(c.isalpha() for c in name) or MEMORY_SIZE.fullmatch(name):
             continue
         out.append(Candidate(name, HARDWARE, 0.7, False, "hardware-context", ((name, m.start(1), m.start(1) + len(name)),)))
     for k in SIZE_WORD.finditer(text):
@@ -486,10 +495,15 @@ URL_HINT = ("://", "www.", ".com", ".org", ".io", ".ai/", ".net", "@")
 URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|io|ai|net|github\.io)/\S*|\S+@\S+\.\w+")
 
 
-def discover(text: str, title_end: int) -> list[Candidate]:
-    """All discovery rules over one paper's text (title, newline, abstract); nothing inside URLs."""
+def discover(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
+    """All discovery rules over one paper's text (title, newline, abstract); nothing inside URLs.
+
+    `covered` marks characters already linked to the catalog: the context and
+    coinage rules skip names that start there.
+    """
     candidates = (title_names(text, title_end) + acronym_names(text, title_end)
-                  + introduced_names(text, title_end) + context_names(text, title_end) + coined_names(text, title_end))
+                  + introduced_names(text, title_end) + context_names(text, title_end, covered)
+                  + coined_names(text, title_end, covered))
     if not any(h in text for h in URL_HINT):
         return candidates
     urls = [m.span() for m in URL.finditer(text)]

@@ -139,7 +139,10 @@ class Linker:
                 a.hits.append(_Hit(m.start, variant.end(), vid, "catalog-variant", conf))
                 continue
             a.hits.append(_Hit(m.start, end, eid, "catalog", conf))
-        self._apply_candidates(a, discover(text, a.title_end))
+        covered = bytearray(len(text))
+        for h in a.hits:
+            covered[h.start:h.end] = b"\x01" * (h.end - h.start)
+        self._apply_candidates(a, discover(text, a.title_end, covered))
         self._repeat_discovered(a)
         for h in a.hits:
             if not h.introduced and is_introduced(text, h.start, a.title_end) and self._introducible(a, h):
