@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kg.errors import KGError
 from kg.graph import build_graph, counts
 from kg.ingest import merge_papers, read_papers
+from kg.link.linker import paused_gc
 from kg.models import Paper
 from kg.store import LocalStore
 from kg.store.local import default_store_path, load_graph, store_lock
@@ -100,10 +101,12 @@ def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | Non
         if max_papers is not None and len(papers) > max_papers:
             raise KGError(f"{path}: the store would hold {len(papers)} papers, more than --max-papers={max_papers}")
         papers.sort(key=lambda p: p.id)
-        analyses = analyse_all(papers, linker, catalog_files, workers, progress)
-        linker.propagate(analyses)
-        linked = [linker.assemble(a) for a in analyses]
-        graph = build_graph(papers, linked, linker)
+        with paused_gc():
+            analyses = analyse_all(papers, linker, catalog_files, workers, progress)
+            linker.propagate(analyses)
+            linked = [linker.assemble(a) for a in analyses]
+            del analyses
+            graph = build_graph(papers, linked, linker)
         LocalStore(graph, path).save()
     c = counts(graph)
     summary = report.summary()

@@ -42,8 +42,27 @@ def fold_punct(text: str) -> str:
     return text.translate(_PUNCT)
 
 
+_ASCII_FOLD = bytes(
+    32 if (chr(i) in PUNCTUATION or i < 32 or i == 127) else (i + 32 if 65 <= i <= 90 else i) for i in range(128)
+) + bytes(range(128, 256))
+
+
 def fold(text: str) -> str:
     """`fold_punct` and lower case, keeping the length of `text` (so spans carry over)."""
+    if text.isascii():
+        folded = text.encode("ascii").translate(_ASCII_FOLD)
+        if "times" in text:
+            for m in _TIMES_RESIDUE.finditer(text):
+                folded = folded[:m.start()] + b"     " + folded[m.end():]
+        i = text.find(".")
+        if i < 0:
+            return folded.decode("ascii")
+        chars = bytearray(folded)
+        while i >= 0:
+            if 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+                chars[i] = 46
+            i = text.find(".", i + 1)
+        return chars.decode("ascii")
     lowered = fold_punct(text).lower()
     if len(lowered) != len(text):
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in fold_punct(text))

@@ -77,33 +77,95 @@ SYSTEM_CUES = re.compile(
     r"\b(?:distributed|cluster|clusters|gpus?|throughput|serving|scalable infrastructure|open-source library|"
     r"codebase|system|kernels?|parallelism|asynchronous|rollout|orchestrat\w+)\b", re.IGNORECASE)
 
-INTRO_VERB = re.compile(
-    r"\b(?:we|this (?:paper|work|report)|the paper|our work|here)\s+(?:\w+\s+){0,3}?"
-    r"(?:propose|proposes|introduce|introduces|present|presents|develop|develops|design|designs|release|"
-    r"releases|build|builds|construct|constructs|contribute|curate|curates|create|creates|collect|train|"
-    r"trained|pretrain|open-source|term|dub|call|name|show the capabilities of)\b",
-    re.IGNORECASE,
-)
 NAMING = re.compile(r"\b(?:called|named|dubbed|termed|coined|namely|which we call|we call it|we name it)\s*$",
                     re.IGNORECASE)
 OURS = re.compile(r"\b(?:our|the proposed|our proposed|our new)\s+$", re.IGNORECASE)
 
 NAME_TOKEN = r"[A-Za-z0-9μ](?:[\w+μ]|\.(?=\d))*(?:-(?:[\w+μ]|\.(?=\d))+)*"
-DATASET_AFTER = re.compile(
-    r"(?<![\w-])(the )?((?:" + NAME_TOKEN + r")(?: " + NAME_TOKEN + r"){0,2}) (?:dataset|datasets|benchmark|benchmarks|corpus|suite|test set|data set)\b",
-    re.IGNORECASE)
 LIST_AFTER_HEAD = re.compile(
     r"\b(?:datasets|benchmarks|corpora|tasks|suites)\s*(?:\(|,)?\s*(?:including|such as|like|e\.g\.,?|namely|:)\s+"
     r"((?:" + NAME_TOKEN + r")(?:,? (?:and |or )?(?:" + NAME_TOKEN + r")){0,8})")
-LIST_BEFORE_HEAD = re.compile(
-    r"\b(?:on|across|using|with)\s+((?:" + NAME_TOKEN + r")(?:, (?:" + NAME_TOKEN + r")){0,6},? (?:and|or) (?:"
-    + NAME_TOKEN + r")) (?:datasets|benchmarks)\b")
-HARDWARE_CONTEXT = re.compile(
-    r"\b((?:[A-Z][A-Za-z]*[ -]?)?[A-Z]?\d{2,4}[A-Z]{0,3}(?:[ -][A-Z]{1,4})?) (?:GPUs?|TPUs?|NPUs?|accelerators?|chips?)\b")
 MODEL_SIZE = re.compile(
     r"(?<![\w-])([A-Za-z][\w.]*(?:-[A-Za-z][\w.]*)*)-(\d+(?:\.\d+)?[BM])(?:-(?:Instruct|Chat|Base|it))?(?![\w-])")
 MEMORY_SIZE = re.compile(r"\d+\s?(?:[KMGT]i?B?|GB|G)")
 TITLE_PREFIX = re.compile(r"^\s*([^:]{1,60}?)\s*:\s+\S")
+
+
+INTRO_VERBS = ("propose", "proposes", "introduce", "introduces", "present", "presents", "develop", "develops",
+               "design", "designs", "release", "releases", "build", "builds", "construct", "constructs",
+               "contribute", "curate", "curates", "create", "creates", "collect", "train", "trained", "pretrain",
+               "open-source", "term", "dub", "call", "name", "show the capabilities of")
+SUBJECT_BEFORE = re.compile(r"(?:\bwe|\bthis (?:paper|work|report)|\bthe paper|\bour work|\bhere)\s+(?:[\w-]+,?\s+){0,3}$")
+TRIGGERS = {
+    "dataset": ("dataset", "datasets", "benchmark", "benchmarks", "corpus", "suite", "test set", "data set"),
+    "list": ("datasets", "benchmarks", "corpora", "tasks", "suites"),
+    "hardware": ("gpu", "gpus", "tpu", "tpus", "npu", "npus", "accelerator", "accelerators", "chip", "chips"),
+    "verb": INTRO_VERBS,
+    "naming": ("called", "named", "dubbed", "termed", "coined", "our"),
+}
+
+
+def _trigger_automaton():
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    keys: dict[str, list[str]] = {}
+    for kind, words in TRIGGERS.items():
+        for w in words:
+            keys.setdefault(w, []).append(kind)
+    for w, kinds in keys.items():
+        automaton.add_word(w, (len(w), tuple(kinds)))
+    automaton.make_automaton()
+    return automaton
+
+
+_TRIGGER_AUTOMATON = _trigger_automaton()
+_CLASS_TABLE = bytes(
+    (ord("a") if 97 <= i <= 122 else ord("A") if 65 <= i <= 90 else ord("0") if 48 <= i <= 57 else
+     i if chr(i) in "-+." else 32) for i in range(256))
+_CLASS_PATTERNS = (b"aA", b"a0a", b"A0a", b"a0A", b"A0A", b"AAa")
+
+
+class Scan(NamedTuple):
+    """What the rules need from one text, computed once: keyword positions and coined-token starts."""
+
+    lowered: str
+    triggers: dict[str, list[tuple[int, int]]]
+    verbs: tuple[tuple[int, int], ...]
+    coined_starts: tuple[int, ...]
+
+
+def _token_start(text: str, i: int) -> int:
+    while i > 0 and (text[i - 1].isalnum() or text[i - 1] in "-+"):
+        i -= 1
+    return i
+
+
+@lru_cache(maxsize=8)
+def scan(text: str) -> Scan:
+    lowered = text.lower()
+    triggers: dict[str, list[tuple[int, int]]] = {k: [] for k in TRIGGERS}
+    n = len(lowered)
+    for last, (length, kinds) in _TRIGGER_AUTOMATON.iter(lowered):
+        start = last - length + 1
+        if (start and lowered[start - 1].isalnum()) or (last + 1 < n and lowered[last + 1].isalnum()):
+            continue
+        for kind in kinds:
+            triggers[kind].append((start, last + 1))
+    verbs = tuple((vs, ve) for vs, ve in triggers["verb"]
+                  if SUBJECT_BEFORE.search(lowered, max(0, vs - 60), vs))
+    try:
+        classes = text.encode("ascii").translate(_CLASS_TABLE)
+    except UnicodeEncodeError:
+        classes = "".join(c if c.isascii() else ("a" if c.islower() else "A" if c.isupper() else " ")
+                          for c in text).encode("ascii").translate(_CLASS_TABLE)
+    starts = set()
+    for pattern in _CLASS_PATTERNS:
+        i = classes.find(pattern)
+        while i >= 0:
+            starts.add(_token_start(text, i))
+            i = classes.find(pattern, i + 1)
+    return Scan(lowered, triggers, verbs, tuple(sorted(starts)))
 
 
 class Candidate(NamedTuple):
@@ -157,6 +219,7 @@ def _coined_part(part: str) -> bool:
     return _LOWER_COINED.fullmatch(part) is not None
 
 
+@lru_cache(maxsize=1 << 16)
 def is_name_like(token: str) -> bool:
     """Looks like a coined name: CamelCase, ALLCAPS (2+ letters), or letters mixed with digits; not generic.
 
@@ -174,6 +237,7 @@ def is_name_like(token: str) -> bool:
     return any(_coined_part(p) for p in _PLUS_SPLIT.split(core) if p)
 
 
+@lru_cache(maxsize=1 << 16)
 def is_mixed_case(token: str) -> bool:
     """Coined with mixed case or digits ("SeTa", "DiNA", "3DGS"), not a plain acronym ("NAS", "PTQs")."""
     core = token.rstrip("s") if token[:-1].isupper() else token
@@ -261,13 +325,7 @@ def is_introduced(text: str, start: int, title_end: int) -> bool:
     if NAMING.search(before) or OURS.search(before):
         return True
     s = sentence_start(text, start)
-    return start - s < 260 and any(s <= vs and ve <= start for vs, ve in intro_verbs(text))
-
-
-@lru_cache(maxsize=8)
-def intro_verbs(text: str) -> tuple[tuple[int, int], ...]:
-    """Spans of "we propose"-style phrases, found once per text."""
-    return tuple(m.span() for m in INTRO_VERB.finditer(text))
+    return start - s < 260 and any(s <= vs and ve <= start for vs, ve in scan(text).verbs)
 
 
 GENERIC_TITLE_WORDS = frozenset("""
@@ -337,13 +395,13 @@ def acronym_names(text: str, title_end: int) -> list[Candidate]:
     return out
 
 
-INTRODUCED_NAME = re.compile(
-    r"\b(?:(?:we|this (?:paper|work|report))\s+(?:\w+\s+){0,2}?(?:propose|introduce|present|develop|release|call|term|dub|name)s?"
-    r"|our (?:proposed |new |novel )?(?:method|approach|model|framework|system|dataset|benchmark|algorithm|technique)?,?"
-    r"|(?:called|named|dubbed|termed|coined))\s+"
-    r"(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,5}?(?:called|named|dubbed|termed)\s+)?"
-    r"(" + NAME_TOKEN + r"(?: " + NAME_TOKEN + r"){0,4})",
-    re.IGNORECASE)
+NAMING_VERBS = ("propose", "introduce", "present", "develop", "release", "call", "term", "dub", "name")
+_NAME_SEQ = r"(" + NAME_TOKEN + r"(?: " + NAME_TOKEN + r"){0,4})"
+AFTER_VERB = re.compile(r"s?\s+(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,5}?(?:called|named|dubbed|termed)\s+)?" + _NAME_SEQ,
+                        re.IGNORECASE)
+AFTER_NAMING = re.compile(r"\s+" + _NAME_SEQ)
+AFTER_OUR = re.compile(r"\s+(?:proposed |new |novel )?(?:method|approach|model|framework|system|dataset|benchmark|"
+                       r"algorithm|technique)?,?\s+" + _NAME_SEQ, re.IGNORECASE)
 
 
 def leading_name(phrase: str) -> str | None:
@@ -369,8 +427,14 @@ def leading_name(phrase: str) -> str | None:
 
 def introduced_names(text: str, title_end: int) -> list[Candidate]:
     """Names right after "we propose/introduce/present", "our proposed method," or "called/dubbed"."""
+    sc = scan(text)
+    matches = [AFTER_VERB.match(text, ve) for vs, ve in sc.verbs if sc.lowered.startswith(NAMING_VERBS, vs)]
+    for ks, ke in sc.triggers["naming"]:
+        matches.append((AFTER_OUR if sc.lowered.startswith("our", ks) else AFTER_NAMING).match(text, ke))
     out = []
-    for m in INTRODUCED_NAME.finditer(text):
+    for m in matches:
+        if m is None:
+            continue
         raw = m.group(1)
         if raw[:1].islower() and not is_name_like(raw.split()[0]):
             continue
@@ -386,21 +450,15 @@ def introduced_names(text: str, title_end: int) -> list[Candidate]:
 
 
 NOT_COINED = re.compile(r"[A-Z]{2,}[a-z]+(?:ing|ed|tion|ly|ity)|[A-Z0-9]{1,2}2[A-Z0-9]{1,2}|[A-Z]{2,}s|\d+[A-Za-z]{1,2}")
-TRANSITION = re.compile(r"[a-z][A-Z]|[A-Za-z]\d[A-Za-z]|[A-Z]{2}[a-z]")
 TOKEN_AT = re.compile(r"[\w.+-]+")
 
 
 def coined_names(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
     """CamelCase coinages ("CityGaussian", "GaLore", "PackMamba") and letter-digit-letter names ("long2short")."""
     out = []
-    seen: set[int] = set()
-    for t in TRANSITION.finditer(text):
-        start = t.start()
-        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-+"):
-            start -= 1
-        if start in seen or (covered is not None and covered[start]):
+    for start in scan(text).coined_starts:
+        if covered is not None and covered[start]:
             continue
-        seen.add(start)
         m = TOKEN_AT.match(text, start)
         name = m.group(0).rstrip(".-+") if m else ""
         if not name or name[0] in "-+" or not is_mixed_case(name) or NOT_COINED.fullmatch(name):
@@ -429,23 +487,21 @@ def _dataset_name(phrase: str) -> str | None:
     return name
 
 
-DATASET_WORD = re.compile(r"(?<![\w-])(?:datasets?|benchmarks?|corpus|suite|test set|data set)\b", re.IGNORECASE)
-LIST_HEAD_WORD = re.compile(r"(?<![\w-])(?:datasets|benchmarks|corpora|tasks|suites)\b")
 NAME_BEFORE = re.compile(r"(?<![\w-])(the )?((?:" + NAME_TOKEN + r")(?: " + NAME_TOKEN + r"){0,2}) $", re.IGNORECASE)
 LIST_BEFORE = re.compile(r"(?:on|across|using|with)\s+((?:" + NAME_TOKEN + r")(?:, (?:" + NAME_TOKEN + r")){0,6},? (?:and|or) (?:"
                          + NAME_TOKEN + r")) $")
-HARDWARE_WORD = re.compile(r" (?:GPUs?|TPUs?|NPUs?|accelerators?|chips?)\b")
 HARDWARE_BEFORE = re.compile(r"(?<![\w-])((?:[A-Z][A-Za-z]*[ -]?)?[A-Z]?\d{2,4}[A-Z]{0,3}(?:[ -][A-Z]{1,4})?)$")
-SIZE_WORD = re.compile(r"\d(?:\.\d+)?[BM](?:-(?:Instruct|Chat|Base|it))?(?![\w-])")
 NAME_TOKEN_RE = re.compile(NAME_TOKEN)
 
 
 def context_names(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
     """Typed context patterns, each tried only where its keyword occurs."""
     out: list[Candidate] = []
-    for k in DATASET_WORD.finditer(text):
-        window_start = max(0, k.start() - 80)
-        m = NAME_BEFORE.search(text, window_start, k.start())
+    triggers = scan(text).triggers
+    for ks, _ in triggers["dataset"]:
+        if ks == 0 or text[ks - 1] != " ":
+            continue
+        m = NAME_BEFORE.search(text, max(0, ks - 80), ks)
         if m:
             name = _dataset_name(m.group(2))
             if name and covered is not None and covered[m.end(2) - len(name)]:
@@ -454,12 +510,12 @@ def context_names(text: str, title_end: int, covered: bytes | None = None) -> li
                 start = m.end(2) - len(name)
                 out.append(Candidate(name, DATASET, 0.75, is_introduced(text, start, title_end), "dataset-context",
                                      ((name, start, start + len(name)),)))
-    for k in LIST_HEAD_WORD.finditer(text):
+    for ks, _ in triggers["list"]:
         lists = []
-        after = LIST_AFTER_HEAD.match(text, k.start())
+        after = LIST_AFTER_HEAD.match(text, ks)
         if after:
             lists.append((after.start(1), after.group(1)))
-        before = LIST_BEFORE.search(text, max(0, k.start() - 200), k.start())
+        before = LIST_BEFORE.search(text, max(0, ks - 200), ks)
         if before:
             lists.append((before.start(1), before.group(1)))
         for offset, items in lists:
@@ -469,19 +525,32 @@ def context_names(text: str, title_end: int, covered: bytes | None = None) -> li
                     continue
                 start = offset + item.start()
                 out.append(Candidate(name, DATASET, 0.7, False, "dataset-list", ((name, start, start + len(name)),)))
-    for k in HARDWARE_WORD.finditer(text):
-        m = HARDWARE_BEFORE.search(text, max(0, k.start() - 30), k.start())
+    for ks, _ in triggers["hardware"]:
+        if ks == 0 or text[ks - 1] != " ":
+            continue
+        m = HARDWARE_BEFORE.search(text, max(0, ks - 30), ks - 1)
         if not m:
             continue
         name = m.group(1).strip(" -")
         if (covered is not None and covered[m.start(1)]) or not any(c.isalpha() for c in name) or MEMORY_SIZE.fullmatch(name):
             continue
         out.append(Candidate(name, HARDWARE, 0.7, False, "hardware-context", ((name, m.start(1), m.start(1) + len(name)),)))
-    for k in SIZE_WORD.finditer(text):
-        m = MODEL_SIZE.search(text, max(0, k.start() - 60), k.end() + 12)
-        while m is not None and m.end() < k.end():
-            m = MODEL_SIZE.search(text, m.end(), k.end() + 12)
-        if m is None or m.start() > k.start():
+    i = text.find("B", 1)
+    sizes = []
+    while i >= 0:
+        sizes.append(i)
+        i = text.find("B", i + 1)
+    i = text.find("M", 1)
+    while i >= 0:
+        sizes.append(i)
+        i = text.find("M", i + 1)
+    for i in sorted(sizes):
+        if not text[i - 1].isdigit() or (i + 1 < len(text) and (text[i + 1].isalnum() and text[i + 1] != "-")):
+            continue
+        m = MODEL_SIZE.search(text, max(0, i - 60), min(len(text), i + 12))
+        while m is not None and m.end() <= i:
+            m = MODEL_SIZE.search(text, m.end(), min(len(text), i + 12))
+        if m is None or m.start() > i:
             continue
         base = m.group(1)
         if base.lower() in GENERIC or base.lower() in STOP_NAMES:
@@ -491,8 +560,25 @@ def context_names(text: str, title_end: int, covered: bytes | None = None) -> li
     return out
 
 
-URL_HINT = ("://", "www.", ".com", ".org", ".io", ".ai/", ".net", "@")
-URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|io|ai|net|github\.io)/\S*|\S+@\S+\.\w+")
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of whitespace-delimited tokens that look like URLs or e-mail addresses."""
+    spans = set()
+    for hint in URL_HINT:
+        i = text.find(hint)
+        while i >= 0:
+            start = max(text.rfind(" ", 0, i), text.rfind("\n", 0, i)) + 1
+            end = len(text)
+            for ws in (" ", "\n"):
+                j = text.find(ws, i)
+                if j >= 0:
+                    end = min(end, j)
+            if hint != "@" or "." in text[i:end]:
+                spans.add((start, end))
+            i = text.find(hint, end)
+    return sorted(spans)
+
+
+URL_HINT = ("://", "www.", ".com/", ".org/", ".io/", ".ai/", ".net/", "github.com", "@")
 
 
 def discover(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
@@ -504,9 +590,7 @@ def discover(text: str, title_end: int, covered: bytes | None = None) -> list[Ca
     candidates = (title_names(text, title_end) + acronym_names(text, title_end)
                   + introduced_names(text, title_end) + context_names(text, title_end, covered)
                   + coined_names(text, title_end, covered))
-    if not any(h in text for h in URL_HINT):
-        return candidates
-    urls = [m.span() for m in URL.finditer(text)]
+    urls = url_spans(text)
     if not urls:
         return candidates
     return [c for c in candidates
