@@ -456,13 +456,15 @@ TOKEN_AT = re.compile(r"[\w.+-]+")
 def coined_names(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
     """CamelCase coinages ("CityGaussian", "GaLore", "PackMamba") and letter-digit-letter names ("long2short")."""
     out = []
+    names: set[str] = set()
     for start in scan(text).coined_starts:
         if covered is not None and covered[start]:
             continue
         m = TOKEN_AT.match(text, start)
         name = m.group(0).rstrip(".-+") if m else ""
-        if not name or name[0] in "-+" or not is_mixed_case(name) or NOT_COINED.fullmatch(name):
+        if not name or name in names or name[0] in "-+" or not is_mixed_case(name) or NOT_COINED.fullmatch(name):
             continue
+        names.add(name)
         end = start + len(name)
         t_, conf = infer_type(text, name, start, end)
         out.append(Candidate(name, t_, min(conf, 0.6), is_introduced(text, start, title_end), "coined",
@@ -487,76 +489,114 @@ def _dataset_name(phrase: str) -> str | None:
     return name
 
 
-NAME_BEFORE = re.compile(r"(?<![\w-])(the )?((?:" + NAME_TOKEN + r")(?: " + NAME_TOKEN + r"){0,2}) $", re.IGNORECASE)
-LIST_BEFORE = re.compile(r"(?:on|across|using|with)\s+((?:" + NAME_TOKEN + r")(?:, (?:" + NAME_TOKEN + r")){0,6},? (?:and|or) (?:"
-                         + NAME_TOKEN + r")) $")
-HARDWARE_BEFORE = re.compile(r"(?<![\w-])((?:[A-Z][A-Za-z]*[ -]?)?[A-Z]?\d{2,4}[A-Z]{0,3}(?:[ -][A-Z]{1,4})?)$")
 NAME_TOKEN_RE = re.compile(NAME_TOKEN)
+MODEL_NUMBER = re.compile(r"[A-Z]?\d{2,4}[A-Z]{0,3}|[A-Z][A-Za-z]*-?\d{2,4}[A-Z]{0,3}")
+CAPITALISED = re.compile(r"[A-Z][A-Za-z]*")
+LIST_LEAD = (" on ", " across ", " using ", " with ")
+LIST_SPLIT = re.compile(r",? (?:and|or) |, ")
+PHRASE_BREAK = (". ", "; ", ": ", "(", "\n", ", ")
+
+
+def words_before(text: str, end: int, n: int) -> list[tuple[int, str]]:
+    """Up to `n` name-shaped words ending at `end` (exclusive), nearest last; stops at punctuation."""
+    out: list[tuple[int, str]] = []
+    pos = end
+    while len(out) < n and pos > 0:
+        start = text.rfind(" ", 0, pos) + 1
+        word = text[start:pos]
+        if not word or NAME_TOKEN_RE.fullmatch(word) is None:
+            break
+        out.insert(0, (start, word))
+        pos = start - 1
+        if pos <= 0 or text[pos] != " ":
+            break
+    return out
+
+
+def _size_token(text: str, i: int) -> tuple[int, str] | None:
+    """The whitespace-delimited token around a size letter at `i` ("Llama-2-7B"), without brackets."""
+    start = i
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "([{\"'":
+        start -= 1
+    end = i + 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "-"):
+        end += 1
+    token = text[start:end]
+    return (start, token) if MODEL_SIZE.fullmatch(token) else None
 
 
 def context_names(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
-    """Typed context patterns, each tried only where its keyword occurs."""
+    """Typed context patterns, each tried only where its keyword occurs (no full-text regex scans)."""
     out: list[Candidate] = []
     triggers = scan(text).triggers
     for ks, _ in triggers["dataset"]:
-        if ks == 0 or text[ks - 1] != " ":
+        if ks < 2 or text[ks - 1] != " ":
             continue
-        m = NAME_BEFORE.search(text, max(0, ks - 80), ks)
-        if m:
-            name = _dataset_name(m.group(2))
-            if name and covered is not None and covered[m.end(2) - len(name)]:
-                continue
-            if name and (any(is_name_like(w) for w in name.split()) or (m.group(1) and name == m.group(2))):
-                start = m.end(2) - len(name)
-                out.append(Candidate(name, DATASET, 0.75, is_introduced(text, start, title_end), "dataset-context",
-                                     ((name, start, start + len(name)),)))
-    for ks, _ in triggers["list"]:
+        words = words_before(text, ks - 1, 3)
+        if not words:
+            continue
+        name = _dataset_name(" ".join(w for _, w in words))
+        if not name:
+            continue
+        start = ks - 1 - len(name)
+        if covered is not None and covered[start]:
+            continue
+        before = text[max(0, start - 4):start]
+        if any(is_name_like(w) for w in name.split()) or (" " not in name and before in ("the ", "The ")):
+            out.append(Candidate(name, DATASET, 0.75, is_introduced(text, start, title_end), "dataset-context",
+                                 ((name, start, start + len(name)),)))
+    for ks, ke in triggers["list"]:
         lists = []
         after = LIST_AFTER_HEAD.match(text, ks)
         if after:
             lists.append((after.start(1), after.group(1)))
-        before = LIST_BEFORE.search(text, max(0, ks - 200), ks)
-        if before:
-            lists.append((before.start(1), before.group(1)))
+        if text.startswith(("datasets", "benchmarks"), ks):
+            segment_start = max(text.rfind(b, max(0, ks - 200), ks) + len(b) for b in PHRASE_BREAK)
+            lead = max(text.rfind(w, segment_start, ks) for w in LIST_LEAD)
+            if lead >= 0:
+                items_start = text.index(" ", lead + 1) + 1
+                lists.append((items_start, text[items_start:ks - 1]))
         for offset, items in lists:
-            for item in NAME_TOKEN_RE.finditer(items):
-                name = item.group(0).rstrip(".")
-                if name.lower() in ("and", "or") or not is_name_like(name):
-                    continue
-                start = offset + item.start()
-                out.append(Candidate(name, DATASET, 0.7, False, "dataset-list", ((name, start, start + len(name)),)))
+            parts = LIST_SPLIT.split(items)
+            if len(parts) < 2 and offset != (after.start(1) if after else -1):
+                continue
+            pos = offset
+            for part in parts:
+                at = text.find(part, pos)
+                pos = at + len(part)
+                for item in NAME_TOKEN_RE.finditer(part):
+                    name = item.group(0).rstrip(".")
+                    if not is_name_like(name):
+                        continue
+                    start = at + item.start()
+                    out.append(Candidate(name, DATASET, 0.7, False, "dataset-list",
+                                         ((name, start, start + len(name)),)))
     for ks, _ in triggers["hardware"]:
-        if ks == 0 or text[ks - 1] != " ":
+        if ks < 2 or text[ks - 1] != " ":
             continue
-        m = HARDWARE_BEFORE.search(text, max(0, ks - 30), ks - 1)
-        if not m:
+        words = words_before(text, ks - 1, 2)
+        if not words or MODEL_NUMBER.fullmatch(words[-1][1]) is None:
             continue
-        name = m.group(1).strip(" -")
-        if (covered is not None and covered[m.start(1)]) or not any(c.isalpha() for c in name) or MEMORY_SIZE.fullmatch(name):
+        start, name = words[-1]
+        if len(words) == 2 and CAPITALISED.fullmatch(words[0][1]) and words[0][1].lower() not in STOP_NAMES:
+            start, name = words[0][0], f"{words[0][1]} {name}"
+        if (covered is not None and covered[start]) or not any(c.isalpha() for c in name) or MEMORY_SIZE.fullmatch(name):
             continue
-        out.append(Candidate(name, HARDWARE, 0.7, False, "hardware-context", ((name, m.start(1), m.start(1) + len(name)),)))
-    i = text.find("B", 1)
-    sizes = []
-    while i >= 0:
-        sizes.append(i)
-        i = text.find("B", i + 1)
-    i = text.find("M", 1)
-    while i >= 0:
-        sizes.append(i)
-        i = text.find("M", i + 1)
-    for i in sorted(sizes):
-        if not text[i - 1].isdigit() or (i + 1 < len(text) and (text[i + 1].isalnum() and text[i + 1] != "-")):
-            continue
-        m = MODEL_SIZE.search(text, max(0, i - 60), min(len(text), i + 12))
-        while m is not None and m.end() <= i:
-            m = MODEL_SIZE.search(text, m.end(), min(len(text), i + 12))
-        if m is None or m.start() > i:
-            continue
-        base = m.group(1)
-        if base.lower() in GENERIC or base.lower() in STOP_NAMES:
-            continue
-        out.append(Candidate(m.group(0), MODEL, 0.7, is_introduced(text, m.start(), title_end), "model-size",
-                             ((m.group(0), m.start(), m.end()),)))
+        out.append(Candidate(name, HARDWARE, 0.7, False, "hardware-context", ((name, start, start + len(name)),)))
+    seen = set()
+    for letter in "BM":
+        i = text.find(letter, 1)
+        while i >= 0:
+            if text[i - 1].isdigit():
+                found = _size_token(text, i)
+                if found and found[0] not in seen:
+                    start, token = found
+                    seen.add(start)
+                    base = MODEL_SIZE.fullmatch(token).group(1)
+                    if base.lower() not in GENERIC and base.lower() not in STOP_NAMES:
+                        out.append(Candidate(token, MODEL, 0.7, is_introduced(text, start, title_end), "model-size",
+                                             ((token, start, start + len(token)),)))
+            i = text.find(letter, i + 1)
     return out
 
 
