@@ -204,6 +204,28 @@ def lookup_cmd(name, store, as_json, limit):
         click.echo("  co-mentioned: " + ", ".join(f"{e.name} [{e.type}] ({e.papers})" for e in r.co_mentioned))
 
 
+def neo4j_options(func):
+    """--uri/--user/--database; the password only from NEO4J_PASSWORD (or a hidden prompt on a terminal)."""
+    func = click.option("--database", default=None, metavar="DB",
+                        help="Neo4j database (default: $NEO4J_DATABASE, else the server's default).")(func)
+    func = click.option("--user", default=None, metavar="USER", help="Neo4j user (default: $NEO4J_USERNAME or neo4j).")(func)
+    func = click.option("--uri", default=None, metavar="URI",
+                        help="Neo4j Bolt URI (default: $NEO4J_URI or bolt://localhost:7687). "
+                             "The password is read from $NEO4J_PASSWORD, never from an option.")(func)
+    return func
+
+
+def neo4j_settings(uri, user, database):
+    """Settings from options and environment; prompts (hidden) for a missing password on a terminal."""
+    from kg.store.neo4j import Neo4jSettings
+
+    settings = Neo4jSettings.from_env(uri=uri, user=user, database=database)
+    if not settings.has_password and sys.stdin.isatty() and sys.stderr.isatty():
+        password = click.prompt(f"Neo4j password for {settings.user}", hide_input=True, err=True)
+        settings = settings.with_password(password)
+    return settings
+
+
 @cli.command("query")
 @click.argument("cypher", required=False)
 @click.option("--name", "named", default=None, help="Run a named query from cypher/queries/.")
@@ -212,9 +234,12 @@ def lookup_cmd(name, store, as_json, limit):
 @click.option("--json", "as_json", is_flag=True, help="Rows as JSON objects.")
 @click.option("--csv", "as_csv", is_flag=True, help="Rows as CSV.")
 @store_option
+@click.option("--neo4j", "use_neo4j", is_flag=True,
+              help="Run on Neo4j (read-only session) instead of the local store; see --uri.")
+@neo4j_options
 @reports_errors
-def query_cmd(cypher, named, list_queries, params, as_json, as_csv, store):
-    """Run CYPHER (or --name NAMED) on the store; --list shows the named queries."""
+def query_cmd(cypher, named, list_queries, params, as_json, as_csv, store, use_neo4j, uri, user, database):
+    """Run CYPHER (or --name NAMED) on the store, or on Neo4j with --neo4j; --list shows the named queries."""
     from kg.query import get_named_query, named_queries, parse_params
     from kg.store import open_store
 
@@ -228,9 +253,83 @@ def query_cmd(cypher, named, list_queries, params, as_json, as_csv, store):
         return
     if bool(cypher) == bool(named):
         raise click.UsageError("give either a CYPHER query or --name NAMED (see --list)")
-    text = get_named_query(named).cypher if named else cypher
-    result = open_store(store).query(text, parse_params(list(params)))
+    if not use_neo4j and (uri or user or database):
+        raise click.UsageError("--uri, --user and --database need --neo4j")
+    if use_neo4j:
+        from kg.store.neo4j import run_query
+
+        result = run_query(cypher, parse_params(list(params)), neo4j_settings(uri, user, database), name=named)
+    else:
+        text = get_named_query(named).cypher if named else cypher
+        result = open_store(store).query(text, parse_params(list(params)))
     print_result(result, as_json, as_csv)
+
+
+@cli.command("load")
+@store_option
+@neo4j_options
+@click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Most rows per write transaction.")
+@click.option("--batch-bytes", type=click.IntRange(min=1), default=4 * 1024 * 1024, show_default=True,
+              help="Most parameter bytes per write transaction (a larger single row goes alone).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@reports_errors
+def load_cmd(store, uri, user, database, batch_size, batch_bytes, as_json):
+    """Push the local store into Neo4j: schema, then nodes and relationships in batches (idempotent)."""
+    from tqdm import tqdm
+
+    from kg.store.neo4j import load_store
+
+    settings = neo4j_settings(uri, user, database)
+    bar = None
+
+    def progress(p):
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=p.rows_total, unit="row", desc="loading", disable=not sys.stderr.isatty(), leave=False)
+        bar.update(len(p.batch.rows))
+
+    try:
+        r = load_store(store, settings, batch_size=batch_size, batch_bytes=batch_bytes, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    for issue in r.schema_report.rejected:
+        click.echo(f"kg load: warning: the server rejected schema statement {issue.statement!r}: {issue.error}",
+                   err=True)
+    if as_json:
+        click.echo(r.model_dump_json(indent=2))
+        return
+    s = r.schema_report
+    click.echo(f"neo4j:      {r.uri}" + (f" database {r.database}" if r.database else ""))
+    click.echo(f"schema:     {len(s.applied)} statements applied, {len(s.rejected)} rejected by the server")
+    click.echo(f"loaded:     {r.nodes} nodes, {r.relationships} relationships from {r.store}")
+    click.echo(f"writes:     {r.rows} rows in {r.batches} batches, {r.seconds:.1f} s, {r.rows_per_second:.0f} rows/s")
+    click.echo(f"created:    {r.nodes_created} nodes, {r.relationships_created} relationships "
+               f"({r.properties_set} properties set)")
+    click.echo(f"server:     {r.server.nodes} nodes, {r.server.relationships} relationships")
+
+
+@cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["graphml", "neo4j-admin", "cypher", "jsonl"]), required=True,
+              help="graphml (Gephi, yEd), neo4j-admin (CSV directory for neo4j-admin database import full), "
+                   "cypher (script for cypher-shell), jsonl (one node or relationship per line).")
+@click.option("-o", "--output", "output", required=True, type=click.Path(),
+              help="Output file (a directory for neo4j-admin).")
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@reports_errors
+def export_cmd(fmt, output, store, as_json):
+    """Export the local store as GraphML, neo4j-admin import CSVs, a Cypher script or JSON Lines."""
+    from kg.export import export_store
+
+    r = export_store(fmt, output, store)
+    if as_json:
+        click.echo(r.model_dump_json(indent=2))
+        return
+    click.echo(f"exported {r.nodes} nodes, {r.relationships} relationships as {r.format} to {r.path}")
+    if r.import_command:
+        click.echo(f"import with the server stopped:\n  {r.import_command}")
 
 
 def print_result(result, as_json: bool, as_csv: bool) -> None:

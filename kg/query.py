@@ -25,7 +25,7 @@ from pathlib import Path
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
-from kg.errors import QueryError
+from kg.errors import NotFoundError, QueryError
 
 WRITE_CLAUSE = re.compile(r"\b(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|LOAD\s+CSV|CALL|FOREACH)\b", re.IGNORECASE)
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`|//[^\n]*|\$([A-Za-z_][A-Za-z0-9_]*)|[^"\'`$/]+|.', re.S)
@@ -36,6 +36,7 @@ class NamedQuery(BaseModel):
     name: str
     answers: str
     params: dict[str, str] = Field(default_factory=dict)
+    kinds: dict[str, str] = Field(default_factory=dict)
     examples: dict[str, str] = Field(default_factory=dict)
     cypher: str
     path: str
@@ -56,7 +57,7 @@ def cypher_dir() -> Path:
 
 
 def parse_named_query(text: str, path: str) -> NamedQuery:
-    header: dict = {"params": {}, "examples": {}}
+    header: dict = {"params": {}, "kinds": {}, "examples": {}}
     body = []
     for line in text.splitlines():
         stripped = line.strip()
@@ -64,12 +65,15 @@ def parse_named_query(text: str, path: str) -> NamedQuery:
         if m and not body:
             field, value = m.groups()
             if field == "param":
-                pm = re.match(r"(\w+)\s*-\s*(.*?)(?:\s*\(example:\s*(.*)\))?$", value)
+                pm = re.match(r"(\w+)(?:\s*\((entity|paper)\))?\s*-\s*(.*?)(?:\s*\(example:\s*(.*)\))?$", value)
                 if not pm:
-                    raise QueryError(f"{path}: bad param header {value!r}; write '// param: NAME - meaning (example: VALUE)'")
-                header["params"][pm.group(1)] = pm.group(2)
-                if pm.group(3):
-                    header["examples"][pm.group(1)] = pm.group(3)
+                    raise QueryError(f"{path}: bad param header {value!r}; "
+                                     "write '// param: NAME [(entity|paper)] - meaning (example: VALUE)'")
+                header["params"][pm.group(1)] = pm.group(3)
+                if pm.group(2):
+                    header["kinds"][pm.group(1)] = pm.group(2)
+                if pm.group(4):
+                    header["examples"][pm.group(1)] = pm.group(4)
             else:
                 header[field] = value
         elif stripped.startswith("//") and not body:
@@ -181,3 +185,43 @@ def _plain(value):
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+def resolve_paper(g: nx.MultiDiGraph, value: str) -> str:
+    """A paper id from an id, a title, or an unambiguous part of a title (any case)."""
+    if f"paper:{value}" in g:
+        return value
+    wanted = " ".join(value.split()).casefold()
+    hits = []
+    for _, d in g.nodes(data=True):
+        if "Paper" in d.get("__labels__", ()):
+            title = d["title"].casefold()
+            if title == wanted:
+                return d["id"]
+            if wanted in title:
+                hits.append((not title.startswith(wanted), len(title), d["id"], d["title"]))
+    if not hits:
+        raise NotFoundError(f"no paper matches {value!r}; give its id or part of its title (kg query --name "
+                            "introduced-by needs a paper in the store)")
+    hits.sort()
+    if len(hits) > 1 and hits[0][0] == hits[1][0] and hits[0][0]:
+        examples = "; ".join(h[3] for h in hits[:3])
+        raise NotFoundError(f"{len(hits)} papers match {value!r} (e.g. {examples}); give more of the title or the id")
+    return hits[0][2]
+
+
+def resolve_params(g: nx.MultiDiGraph, query: NamedQuery, params: dict, index=None) -> dict:
+    """Named-query parameters of kind entity or paper resolved against the store (spelling-tolerant)."""
+    from kg.lookup import EntityIndex, resolve_entity
+
+    out = dict(params)
+    for name, kind in query.kinds.items():
+        if name not in out or not isinstance(out[name], str):
+            continue
+        if kind == "entity":
+            index = index or EntityIndex.build(g)
+            node, _, _ = resolve_entity(g, index, out[name])
+            out[name] = g.nodes[node]["name"]
+        elif kind == "paper":
+            out[name] = resolve_paper(g, out[name])
+    return out

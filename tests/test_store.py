@@ -254,3 +254,21 @@ def test_python_api_mirrors_cli(seeds_store):
     assert isinstance(store, LocalStore) and isinstance(store.graph, nx.MultiDiGraph)
     assert store.lookup("deepspeed").name == "DeepSpeed"
     assert store.query("MATCH (e:Hardware) WHERE e.name = $n RETURN e.type", {"n": "A100"}).rows == [["Hardware"]]
+
+
+@pytest.mark.parametrize("name,params,expected", [
+    ("papers-mentioning", {"entity": "deepspeed"}, "OpenRLHF: An Easy-to-use, Scalable and High-performance RLHF Framework"),
+    ("papers-mentioning-both", {"first": "mixture of experts", "second": "Deepspeed"},
+     "DeepSpeed-MoE: Advancing Mixture-of-Experts Inference and Training to Power Next-Generation AI Scale"),
+    ("introduced-by", {"paper": "gpipe: efficient"}, "GPipe"),
+])
+def test_named_query_parameters_are_resolved_like_lookup(seeds_store, name, params, expected):
+    rows = open_store(seeds_store[0]).named_query(name, params).rows
+    assert any(expected in row for row in rows)
+
+
+def test_named_query_unknown_entity_suggests(seeds_store):
+    result = CliRunner().invoke(cli, ["query", "--name", "papers-mentioning", "--param", "entity=Megatrox-XL9",
+                                      "--store", str(seeds_store[0])])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no entity matches 'Megatrox-XL9'; did you mean: ")

@@ -1,7 +1,6 @@
 // name: introduced-by
 // answers: What does a paper introduce?
-// param: paper - the paper's id, or part of its title, any case (example: GPipe)
-MATCH (p:Paper)-[:INTRODUCES]->(e:Entity)
-WHERE p.id = $paper OR toLower(p.title) CONTAINS toLower($paper)
+// param: paper (paper) - a paper id, title or part of a title; kg resolves it to the paper's id (example: GPipe)
+MATCH (p:Paper {id: $paper})-[:INTRODUCES]->(e:Entity)
 RETURN p.title AS paper, e.name AS entity, e.type AS type
-ORDER BY paper, entity
+ORDER BY entity

@@ -58,9 +58,14 @@ class LocalStore:
         return run_local(self.graph, cypher, params)
 
     def named_query(self, name: str, params: dict | None = None):
-        from kg.query import get_named_query
+        """Run a named query; entity and paper parameters are resolved like `lookup` first."""
+        from kg.lookup import EntityIndex
+        from kg.query import get_named_query, resolve_params
 
-        return self.query(get_named_query(name).cypher, params)
+        q = get_named_query(name)
+        if self._index is None:
+            self._index = EntityIndex.build(self.graph)
+        return self.query(q.cypher, resolve_params(self.graph, q, params or {}, self._index))
 
     def stats(self, top: int = 5) -> dict:
         from kg.lookup import mention_count

@@ -1,0 +1,315 @@
+"""kg benchmarks: linking speed against peers and the floor, and how build, store, lookup and load scale.
+
+    python bench/run.py                     # the full run (tens of minutes on 2 cores)
+    python bench/run.py --quick             # a smoke run in seconds (used by the tests)
+
+Prints one markdown table and writes JSON (default bench/results/latest.json).
+Peers (flashtext, spaCy) come from the `bench` extra: pip install -e ".[bench]".
+Every figure is measured in this one run on this machine; nothing is copied in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "data" / "seeds"
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+# -- corpus ---------------------------------------------------------------------------
+
+def sample_records() -> list[tuple[str, str]]:
+    from kg.ingest import read_papers
+
+    return [(p.title, p.abstract) for p in read_papers([SEEDS]).papers]
+
+
+def scaled_corpus(n: int, seed: int = 7) -> list[tuple[str, str]]:
+    """`n` synthetic papers: real titles numbered apart, abstracts of shuffled real sentences.
+
+    Sentence counts follow the sample's, so length and entity density match it.
+    """
+    records = sample_records()
+    sentences = [s for _, a in records for s in SENTENCE.split(a) if s]
+    lengths = [max(1, len(SENTENCE.split(a))) for _, a in records]
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        title = records[i % len(records)][0]
+        k = lengths[rng.randrange(len(lengths))]
+        out.append((f"{title} ({i // len(records)})" if i >= len(records) else title,
+                    " ".join(rng.choice(sentences) for _ in range(k))))
+    return out
+
+
+def write_jsonl(records: list[tuple[str, str]], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for title, abstract in records:
+            f.write(json.dumps({"title": title, "abstract": abstract}) + "\n")
+
+
+# -- linking throughput ------------------------------------------------------------------
+
+def alias_list() -> list[str]:
+    from kg.catalog import aliases_of, load_catalog
+
+    return sorted({a.text for e in load_catalog() for a in aliases_of(e)})
+
+
+def timed(fn) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def bench_kg(records, workers: int = 1) -> float:
+    from kg.link import Linker
+    from kg.link.linker import paused_gc
+    from kg.models import Paper
+    from kg.pipeline import analyse_all
+
+    linker = Linker()
+    papers = [Paper(id=str(i), title=t, abstract=a) for i, (t, a) in enumerate(records)]
+
+    def run():
+        with paused_gc():
+            analyses = analyse_all(papers, linker, [], workers=workers)
+            linker.propagate(analyses)
+            [linker.assemble(a) for a in analyses]
+
+    return timed(run)
+
+
+def bench_floor(records, aliases) -> float:
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for a in aliases:
+        automaton.add_word(a.lower(), a)
+    automaton.make_automaton()
+    texts = [f"{t}\n{a}".lower() for t, a in records]
+
+    def run():
+        for text in texts:
+            for _ in automaton.iter(text):
+                pass
+
+    return timed(run)
+
+
+def bench_flashtext(records, aliases) -> float | None:
+    try:
+        from flashtext import KeywordProcessor
+    except ImportError:
+        return None
+    kp = KeywordProcessor(case_sensitive=False)
+    for a in aliases:
+        kp.add_keyword(a)
+    texts = [f"{t}\n{a}" for t, a in records]
+    return timed(lambda: [kp.extract_keywords(text, span_info=True) for text in texts])
+
+
+def bench_spacy(records, aliases) -> float | None:
+    try:
+        import spacy
+        from spacy.matcher import PhraseMatcher
+    except ImportError:
+        return None
+    nlp = spacy.blank("en")
+    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    matcher.add("ALIAS", list(nlp.tokenizer.pipe(aliases)))
+    texts = [f"{t}\n{a}" for t, a in records]
+    return timed(lambda: [matcher(doc) for doc in nlp.pipe(texts, batch_size=256)])
+
+
+def linking_rows(n: int, peer_n: int) -> list[dict]:
+    records = scaled_corpus(n)
+    peers = records[:peer_n]
+    aliases = alias_list()
+    mb = sum(len(t) + len(a) + 1 for t, a in records) / 1e6
+    peer_mb = sum(len(t) + len(a) + 1 for t, a in peers) / 1e6
+    rows = []
+
+    def row(name, seconds, count, megabytes, note=""):
+        if seconds is None:
+            rows.append({"name": name, "abstracts_per_s": None, "mb_per_s": None, "note": "not installed"})
+            return
+        rows.append({"name": name, "abstracts": count, "seconds": round(seconds, 3),
+                     "abstracts_per_s": round(count / seconds), "mb_per_s": round(megabytes / seconds, 2), "note": note})
+
+    row("kg linker (1 process)", bench_kg(records, 1), n, mb, "detection, discovery, resolution, evidence")
+    row("kg linker (--workers 2)", bench_kg(records, 2), n, mb, "same, 2 processes")
+    row("pyahocorasick raw scan (floor)", bench_floor(records, aliases), n, mb, f"{len(aliases)} aliases, lower-cased")
+    row("flashtext KeywordProcessor", bench_flashtext(peers, aliases), len(peers), peer_mb, "same aliases")
+    row("spaCy PhraseMatcher(LOWER)", bench_spacy(peers, aliases), len(peers), peer_mb, "spacy.blank('en'), nlp.pipe")
+    return rows
+
+
+# -- build, store, lookup -------------------------------------------------------------------
+
+BUILD_SCRIPT = """
+import json, resource, sys, time
+import kg
+t = time.perf_counter()
+r = kg.build([sys.argv[1]], store=sys.argv[2], workers=int(sys.argv[3]))
+wall = time.perf_counter() - t
+rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+t = time.perf_counter()
+store = kg.open_store(sys.argv[2])
+load = time.perf_counter() - t
+print(json.dumps({"papers": r.papers, "wall_s": round(wall, 2), "peak_rss_mb": round(rss / 1024),
+                  "load_s": round(load, 2), "nodes": r.nodes, "relationships": r.relationships}))
+"""
+
+
+def build_row(n: int, workdir: Path, workers: int) -> dict:
+    source = workdir / f"corpus-{n}.jsonl"
+    write_jsonl(scaled_corpus(n), source)
+    store = workdir / f"store-{n}.jsonl.gz"
+    out = subprocess.run([sys.executable, "-c", BUILD_SCRIPT, str(source), str(store), str(workers)],
+                         capture_output=True, text=True, check=True)
+    row = json.loads(out.stdout.strip().splitlines()[-1])
+    row["store_mb"] = round(store.stat().st_size / 1e6, 1)
+    row["workers"] = workers
+    return row
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def lookup_rows(store_path: Path, samples: int) -> dict:
+    import kg
+    from kg.query import named_queries
+
+    store = kg.open_store(store_path)
+    names = sorted({d["name"] for _, d in store.graph.nodes(data=True) if "Entity" in d["__labels__"]})
+    rng = random.Random(3)
+    exact = [rng.choice(names) for _ in range(samples)]
+
+    def misspell(name: str) -> str:
+        if len(name) < 6:
+            return name.lower()
+        i = rng.randrange(1, len(name) - 1)
+        return (name[:i] + name[i + 1:]).lower().replace("-", " ")
+
+    fuzzy = [misspell(n) for n in exact]
+    store.lookup(names[0])
+    result = {}
+    for label, queries in (("exact", exact), ("fuzzy", fuzzy)):
+        times = []
+        for q in queries:
+            start = time.perf_counter()
+            try:
+                store.lookup(q)
+            except kg.KGError:
+                pass
+            times.append((time.perf_counter() - start) * 1000)
+        result[label] = {"p50_ms": round(percentile(times, 0.5), 2), "p99_ms": round(percentile(times, 0.99), 2)}
+    result["named_queries_ms"] = {}
+    for name, q in named_queries().items():
+        start = time.perf_counter()
+        store.query(q.cypher, q.examples)
+        result["named_queries_ms"][name] = round((time.perf_counter() - start) * 1000, 1)
+    return result
+
+
+# -- report -------------------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem, 1), "python": platform.python_version(),
+            "platform": platform.platform()}
+
+
+def markdown(result: dict) -> str:
+    lines = ["| measurement | value | note |", "|---|---|---|"]
+    link = result["linking"]
+    kg1 = next(r for r in link if r["name"].startswith("kg linker (1"))
+    for r in link:
+        if r["abstracts_per_s"] is None:
+            lines.append(f"| {r['name']} | not installed | pip install -e \".[bench]\" |")
+            continue
+        ratio = kg1["abstracts_per_s"] / r["abstracts_per_s"]
+        rel = "" if r is kg1 else f"; kg/this = {ratio:.2f}x"
+        lines.append(f"| linking: {r['name']} | {r['abstracts_per_s']:,} abstracts/s, {r['mb_per_s']} MB/s | "
+                     f"{r['note']}, {r['abstracts']:,} abstracts{rel} |")
+    for b in result.get("build", []):
+        lines.append(f"| kg build {b['papers']:,} papers (--workers {b['workers']}) | {b['wall_s']} s, peak RSS "
+                     f"{b['peak_rss_mb']:,} MB | store {b['store_mb']} MB on disk, loads in {b['load_s']} s; "
+                     f"{b['nodes']:,} nodes, {b['relationships']:,} relationships |")
+    lk = result.get("lookup")
+    if lk:
+        lines.append(f"| kg lookup on {lk['papers']:,}-paper store, exact | p50 {lk['exact']['p50_ms']} ms, "
+                     f"p99 {lk['exact']['p99_ms']} ms | {lk['samples']} names |")
+        lines.append(f"| kg lookup, misspelt | p50 {lk['fuzzy']['p50_ms']} ms, p99 {lk['fuzzy']['p99_ms']} ms | "
+                     "one letter dropped, lower case |")
+        for name, ms in lk["named_queries_ms"].items():
+            lines.append(f"| named query `{name}` | {ms} ms | local store (grand-cypher) |")
+    for row in result.get("load", []):
+        lines.append(f"| kg load into Bolt test server | {row['rows_per_s']:,} rows/s | {row['note']} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a seconds-long smoke run")
+    parser.add_argument("--corpus", type=int, default=50_000, help="abstracts for the linking comparison")
+    parser.add_argument("--peer-corpus", type=int, default=5_000, help="abstracts for flashtext and spaCy")
+    parser.add_argument("--build-sizes", default="10000,100000,1000000")
+    parser.add_argument("--lookup-size", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.corpus, args.peer_corpus, args.build_sizes, args.lookup_size = 600, 200, "300", 300
+    sizes = [int(s) for s in args.build_sizes.split(",") if s]
+    result = {"machine": machine(), "args": vars(args)}
+    result["linking"] = linking_rows(args.corpus, args.peer_corpus)
+    with tempfile.TemporaryDirectory(prefix="kg-bench-") as tmp:
+        work = Path(tmp)
+        result["build"] = [build_row(n, work, args.workers) for n in sizes]
+        lookup_store = work / f"store-{args.lookup_size}.jsonl.gz"
+        if not lookup_store.exists():
+            build_row(args.lookup_size, work, args.workers)
+        lk = lookup_rows(lookup_store, 200 if args.quick else 2000)
+        lk["papers"], lk["samples"] = args.lookup_size, 200 if args.quick else 2000
+        result["lookup"] = lk
+    table = markdown(result)
+    result["table"] = table
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print(table)
+    print(f"\nmachine: {result['machine']['cpu']}, {result['machine']['cores']} cores, "
+          f"{result['machine']['memory_gib']} GiB, Python {result['machine']['python']}")
+    print(f"JSON: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
