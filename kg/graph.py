@@ -57,9 +57,27 @@ def entity_key(entity_id: str) -> str:
     return f"entity:{entity_id}"
 
 
+PAPER_LABELS = frozenset({Label.PAPER.value})
+ENTITY_LABEL_SETS = {t: frozenset({Label.ENTITY.value, t}) for t in ENTITY_TYPES}
+REL_LABELS = {r.value: frozenset({r.value}) for r in Rel}
+
+
+def labels_of(labels) -> frozenset:
+    """The shared label set equal to `labels` (one object per distinct set keeps big graphs small)."""
+    fs = frozenset(labels)
+    if fs == PAPER_LABELS:
+        return PAPER_LABELS
+    for shared in ENTITY_LABEL_SETS.values():
+        if fs == shared:
+            return shared
+    if len(fs) == 1:
+        return REL_LABELS.get(next(iter(fs)), fs)
+    return fs
+
+
 def paper_attrs(p: Paper) -> dict:
     attrs = {
-        "__labels__": {Label.PAPER.value},
+        "__labels__": PAPER_LABELS,
         "id": p.id,
         "title": p.title,
         "abstract": p.abstract,
@@ -76,7 +94,7 @@ def paper_attrs(p: Paper) -> dict:
 def entity_attrs(entity_id: str, name: str, etype: str, *, source: str, aliases: Iterable[str] = (),
                  description: str | None = None, vendor: str | None = None, year: int | None = None) -> dict:
     attrs = {
-        "__labels__": {Label.ENTITY.value, ENTITY_LABELS[etype].value},
+        "__labels__": ENTITY_LABEL_SETS[etype],
         "id": entity_id,
         "name": name,
         "type": etype,
@@ -89,87 +107,108 @@ def entity_attrs(entity_id: str, name: str, etype: str, *, source: str, aliases:
     return attrs
 
 
-def build_graph(papers: Sequence[Paper], linked: Sequence[LinkedPaper], catalog=None) -> nx.MultiDiGraph:
-    """The knowledge graph of linked papers.
+class GraphBuilder:
+    """Builds the graph one linked paper at a time, so a corpus never needs all linker outputs at once.
 
-    `catalog` (a `kg.link.Linker` or anything with `by_id` and `parents`) adds
+    `catalog` (a `kg.link.Linker`, or anything with `by_id` and `parents`) adds
     catalog descriptions, aliases and the VARIANT_OF family chain.
     """
-    g = nx.MultiDiGraph()
-    by_id = getattr(catalog, "by_id", {})
-    parents = getattr(catalog, "parents", {})
-    observed: dict[str, set[str]] = {}
-    introducers: dict[str, list[str]] = {}
-    variant_parent: dict[str, str] = {}
 
-    for p in papers:
-        g.add_node(paper_key(p.id), **paper_attrs(p))
-    for lp in linked:
+    def __init__(self, catalog=None):
+        self.g = nx.MultiDiGraph()
+        self.by_id = getattr(catalog, "by_id", {})
+        self.parents = getattr(catalog, "parents", {})
+        self.observed: dict[str, set[str]] = {}
+        self.introducers: dict[str, list[str]] = {}
+        self.variant_parent: dict[str, str] = {}
+        self.uses: list[tuple[str, tuple[str, ...]]] = []
+
+    def add_paper(self, p: Paper) -> None:
+        self.g.add_node(paper_key(p.id), **paper_attrs(p))
+
+    def add_linked(self, lp: LinkedPaper) -> None:
+        g = self.g
         pk = paper_key(lp.id)
+        used = []
         for e in lp.entities:
             ek = entity_key(e.id)
-            observed.setdefault(e.id, set()).update(e.surfaces)
+            self.observed.setdefault(e.id, set()).update(e.surfaces)
             if ek not in g:
-                _add_entity(g, e.id, e.name, e.type.value, e.source, by_id)
+                self._add_entity(e.id, e.name, e.type.value, e.source)
+            attrs = {"count": len(e.mentions), "confidence": e.confidence, "surfaces": list(e.surfaces),
+                     "rules": sorted({m.rule for m in e.mentions})}
             citations = sorted({m.citation for m in e.mentions if m.citation})
-            g.add_edge(pk, ek, key=Rel.MENTIONS.value, __labels__={Rel.MENTIONS.value},
-                       count=len(e.mentions), confidence=e.confidence, surfaces=list(e.surfaces),
-                       rules=sorted({m.rule for m in e.mentions}), citations=citations)
+            if citations:
+                attrs["citations"] = citations
+            g.add_edge(pk, ek, key=Rel.MENTIONS.value, __labels__=REL_LABELS["MENTIONS"], **attrs)
             if e.introduced:
-                g.add_edge(pk, ek, key=Rel.INTRODUCES.value, __labels__={Rel.INTRODUCES.value})
-                introducers.setdefault(e.id, []).append(lp.id)
+                g.add_edge(pk, ek, key=Rel.INTRODUCES.value, __labels__=REL_LABELS["INTRODUCES"])
+                self.introducers.setdefault(e.id, []).append(lp.id)
+            else:
+                used.append(e.id)
             if e.parent:
-                variant_parent[e.id] = e.parent
+                self.variant_parent[e.id] = e.parent
+        if used:
+            self.uses.append((lp.id, tuple(used)))
 
-    for eid, surfaces in observed.items():
-        node = g.nodes[entity_key(eid)]
-        node["aliases"] = sorted((set(node["aliases"]) | surfaces) - {node["name"]})
+    def finish(self) -> nx.MultiDiGraph:
+        g = self.g
+        for eid, surfaces in self.observed.items():
+            node = g.nodes[entity_key(eid)]
+            node["aliases"] = sorted((set(node["aliases"]) | surfaces) - {node["name"]})
+        for eid in list(self.observed):
+            self._add_family(eid, self.variant_parent.get(eid) or self.parents.get(eid))
+        self._add_citations()
+        return g
 
-    for eid in list(observed):
-        _add_family(g, eid, variant_parent.get(eid) or parents.get(eid), by_id, parents)
+    def _add_entity(self, eid: str, name: str, etype: str, source: str) -> None:
+        c = self.by_id.get(eid)
+        if c is not None:
+            aliases = [a if isinstance(a, str) else a.text for a in c.aliases]
+            self.g.add_node(entity_key(eid), **entity_attrs(eid, c.name, c.type.value, source="catalog",
+                                                            aliases=aliases, description=c.description,
+                                                            vendor=c.vendor, year=c.year))
+        else:
+            self.g.add_node(entity_key(eid), **entity_attrs(eid, name, etype, source=source))
 
-    _add_citations(g, linked, introducers)
-    return g
+    def _add_family(self, eid: str, parent: str | None) -> None:
+        """VARIANT_OF up the family chain, adding catalog parents that no paper mentions."""
+        seen = {eid}
+        while parent and parent not in seen:
+            pk = entity_key(parent)
+            if pk not in self.g:
+                if parent not in self.by_id:
+                    return
+                c = self.by_id[parent]
+                self._add_entity(parent, c.name, c.type.value, "catalog")
+            self.g.add_edge(entity_key(eid), pk, key=Rel.VARIANT_OF.value, __labels__=REL_LABELS["VARIANT_OF"])
+            seen.add(parent)
+            eid, parent = parent, self.parents.get(parent)
+
+    def _add_citations(self) -> None:
+        """B -[:CITES {via}]-> A when B mentions an entity that A introduces (and few papers claim it)."""
+        via: dict[tuple[str, str], set[str]] = {}
+        for citing, used in self.uses:
+            for eid in used:
+                owners = self.introducers.get(eid)
+                if not owners or len(owners) > MAX_INTRODUCERS:
+                    continue
+                for owner in owners:
+                    if owner != citing:
+                        via.setdefault((citing, owner), set()).add(self.g.nodes[entity_key(eid)]["name"])
+        for (citing, cited), names in via.items():
+            self.g.add_edge(paper_key(citing), paper_key(cited), key=Rel.CITES.value,
+                            __labels__=REL_LABELS["CITES"], via=sorted(names))
 
 
-def _add_entity(g: nx.MultiDiGraph, eid: str, name: str, etype: str, source: str, by_id: dict) -> None:
-    c = by_id.get(eid)
-    if c is not None:
-        aliases = [a if isinstance(a, str) else a.text for a in c.aliases]
-        g.add_node(entity_key(eid), **entity_attrs(eid, c.name, c.type.value, source="catalog", aliases=aliases,
-                                                   description=c.description, vendor=c.vendor, year=c.year))
-    else:
-        g.add_node(entity_key(eid), **entity_attrs(eid, name, etype, source=source))
-
-
-def _add_family(g: nx.MultiDiGraph, eid: str, parent: str | None, by_id: dict, parents: dict) -> None:
-    """VARIANT_OF up the family chain, adding catalog parents that no paper mentions."""
-    seen = {eid}
-    while parent and parent not in seen:
-        pk = entity_key(parent)
-        if pk not in g:
-            if parent not in by_id:
-                return
-            _add_entity(g, parent, by_id[parent].name, by_id[parent].type.value, "catalog", by_id)
-        g.add_edge(entity_key(eid), pk, key=Rel.VARIANT_OF.value, __labels__={Rel.VARIANT_OF.value})
-        seen.add(parent)
-        eid, parent = parent, parents.get(parent)
-
-
-def _add_citations(g: nx.MultiDiGraph, linked: Sequence[LinkedPaper], introducers: dict[str, list[str]]) -> None:
-    """B -[:CITES {via}]-> A when B mentions an entity that A introduces (and few papers claim it)."""
-    via: dict[tuple[str, str], list[str]] = {}
+def build_graph(papers: Sequence[Paper], linked: Iterable[LinkedPaper], catalog=None) -> nx.MultiDiGraph:
+    """The knowledge graph of linked papers (see `GraphBuilder`)."""
+    builder = GraphBuilder(catalog)
+    for p in papers:
+        builder.add_paper(p)
     for lp in linked:
-        for e in lp.entities:
-            owners = introducers.get(e.id)
-            if not owners or e.introduced or len(owners) > MAX_INTRODUCERS:
-                continue
-            for owner in owners:
-                if owner != lp.id:
-                    via.setdefault((lp.id, owner), []).append(g.nodes[entity_key(e.id)]["name"])
-    for (citing, cited), names in via.items():
-        g.add_edge(paper_key(citing), paper_key(cited), key=Rel.CITES.value, __labels__={Rel.CITES.value},
-                   via=sorted(set(names)))
+        builder.add_linked(lp)
+    return builder.finish()
 
 
 def counts(g: nx.MultiDiGraph) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from kg.errors import KGError
-from kg.graph import build_graph, counts
+from kg.graph import GraphBuilder, counts
 from kg.ingest import merge_papers, read_papers
 from kg.link.linker import paused_gc
 from kg.models import Paper
@@ -53,26 +53,36 @@ def _init_worker(catalog_files: list[str]) -> None:
 
 
 def _analyse_chunk(chunk: list[tuple[str, str, str]]):
-    return [_worker_linker.analyse(pid, title, abstract) for pid, title, abstract in chunk]
+    """In a worker: only what was found travels back, not the texts the parent already holds."""
+    out = []
+    for pid, title, abstract in chunk:
+        a = _worker_linker.analyse(pid, title, abstract)
+        out.append((a.hits, a.entities))
+    return out
 
 
 def analyse_all(papers: Sequence[Paper], linker, catalog_files: Sequence[str], workers: int = 1, progress: bool = False):
     """Per-paper analyses, in order, in this process or in `workers` processes."""
     from tqdm import tqdm
 
+    from kg.link.linker import PaperAnalysis
+
     bar = tqdm(total=len(papers), unit="paper", desc="linking", disable=not progress, leave=False)
-    items = [(p.id, p.title, p.abstract) for p in papers]
     out = []
     try:
-        if workers <= 1 or len(items) < 2 * CHUNK:
-            for pid, title, abstract in items:
-                out.append(linker.analyse(pid, title, abstract))
+        if workers <= 1 or len(papers) < 2 * CHUNK:
+            for p in papers:
+                out.append(linker.analyse(p.id, p.title, p.abstract))
                 bar.update(1)
             return out
-        chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+        chunks = [[(p.id, p.title, p.abstract) for p in papers[i:i + CHUNK]] for i in range(0, len(papers), CHUNK)]
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(list(catalog_files),)) as pool:
+            position = 0
             for result in pool.map(_analyse_chunk, chunks):
-                out.extend(result)
+                for hits, entities in result:
+                    p = papers[position]
+                    out.append(PaperAnalysis(p.id, p.title, p.abstract, hits, entities))
+                    position += 1
                 bar.update(len(result))
         return out
     finally:
@@ -104,9 +114,14 @@ def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | Non
         with paused_gc():
             analyses = analyse_all(papers, linker, catalog_files, workers, progress)
             linker.propagate(analyses)
-            linked = [linker.assemble(a) for a in analyses]
+            builder = GraphBuilder(linker)
+            for p in papers:
+                builder.add_paper(p)
+            for i, a in enumerate(analyses):
+                builder.add_linked(linker.assemble(a))
+                analyses[i] = None
             del analyses
-            graph = build_graph(papers, linked, linker)
+            graph = builder.finish()
         LocalStore(graph, path).save()
     c = counts(graph)
     summary = report.summary()

@@ -29,6 +29,7 @@ drawn on the canvas as text.
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import re
@@ -70,7 +71,8 @@ EDGE_STYLES: dict[str, dict] = {
     Rel.MENTIONS.value: {"color": "#b4b9c2", "width": 1, "dashes": False, "meaning": "paper mentions entity"},
     Rel.INTRODUCES.value: {"color": "#e377c2", "width": 2.5, "dashes": False, "meaning": "paper introduces entity"},
     Rel.CITES.value: {"color": "#17becf", "width": 2, "dashes": [8, 5], "meaning": "paper builds on paper"},
-    Rel.VARIANT_OF.value: {"color": "#8c564b", "width": 1.5, "dashes": [2, 4], "meaning": "entity is a variant of entity"},
+    Rel.VARIANT_OF.value: {"color": "#8c564b", "width": 1.5, "dashes": [2, 4],
+                           "meaning": "entity is a variant of entity"},
 }
 
 # vis-network options: forceAtlas2Based stabilises a few hundred nodes in a few hundred
@@ -149,7 +151,7 @@ class Selection:
 
 
 def node_kind(data: dict) -> str:
-    """"Paper" or the entity type of a node's data."""
+    """A node's kind: "Paper", or the entity type."""
     if PAPER in data.get("__labels__", ()):
         return PAPER
     return data.get("type", "Entity")
@@ -159,6 +161,8 @@ def parse_types(types: Iterable[str] | None) -> set[str] | None:
     """Entity types named by the user (any case, comma lists allowed); None for all. Unknown names raise VizError."""
     if not types:
         return None
+    if isinstance(types, str):
+        types = [types]
     canon = {t.lower(): t for t in ENTITY_TYPES}
     chosen: set[str] = set()
     for raw in types:
@@ -210,9 +214,9 @@ def resolve_entity_node(g: nx.MultiDiGraph, name: str) -> str:
 
 def resolve_paper(g: nx.MultiDiGraph, text: str) -> str:
     """The paper node for an id, a title or an unambiguous part of a title (NotFoundError with suggestions)."""
-    from rapidfuzz import fuzz, process
+    from rapidfuzz import fuzz, process, utils
 
-    from kg.text import match_key
+    from kg.text import match_key, spaced_key
 
     papers = {n: d for n, d in g.nodes(data=True) if node_kind(d) == PAPER}
     text = text.strip()
@@ -226,7 +230,12 @@ def resolve_paper(g: nx.MultiDiGraph, text: str) -> str:
     exact = sorted(n for n, k in keys.items() if k == key)
     if exact:
         return exact[0]
-    partial = sorted((n for n, k in keys.items() if key in k), key=lambda n: (len(keys[n]), n))
+    # part of a title: whole words first ("LoRA" is not inside "explorable"), then any substring
+    words = f" {spaced_key(text)} "
+    partial = sorted((n for n, d in papers.items() if words in f" {spaced_key(d.get('title', ''))} "),
+                     key=lambda n: (len(keys[n]), n))
+    if not partial:
+        partial = sorted((n for n, k in keys.items() if key in k), key=lambda n: (len(keys[n]), n))
     if len(partial) == 1:
         return partial[0]
     if partial:
@@ -234,7 +243,7 @@ def resolve_paper(g: nx.MultiDiGraph, text: str) -> str:
         raise NotFoundError(f"{len(partial)} papers match {text!r}: {shown} (give more of the title or the paper id)",
                             [papers[n]["title"] for n in partial[:5]])
     titles = {n: d.get("title", "") for n, d in papers.items()}
-    hits = process.extract(text, titles, scorer=fuzz.WRatio, limit=5) if titles else []
+    hits = process.extract(text, titles, scorer=fuzz.partial_ratio, processor=utils.default_process, limit=3)
     suggestions = [t for t, score, _ in hits if score >= 60]
     hint = f"; did you mean: {'; '.join(suggestions)}?" if suggestions else " (give a paper id or part of its title)"
     raise NotFoundError(f"no paper matches {text!r}{hint}", suggestions)
@@ -329,8 +338,9 @@ def select(g: nx.MultiDiGraph, *, entity: str | None = None, paper: str | None =
         order = sorted(allowed, key=lambda n: (node_kind(g.nodes[n]) == PAPER, -g.degree(n), n))
         return Selection(order, f"whole graph{filters}", None, len(allowed))
     kept, n_entities, n_papers = cap_nodes(g, allowed, max_nodes)
-    cut = (f"the graph{filters} has {len(allowed)} nodes; showing the {n_entities} most connected entities and "
-           f"their {n_papers} papers ({len(kept)} nodes), {len(allowed) - len(kept)} left out "
+    cut = (f"the graph{filters} has {len(allowed)} nodes; showing the {n_entities} most connected "
+           f"entit{'y' if n_entities == 1 else 'ies'} and their {n_papers} paper{'s' if n_papers != 1 else ''} "
+           f"({len(kept)} nodes), {len(allowed) - len(kept)} left out "
            f"(raise --max-nodes, or narrow with --type, --min-mentions, --entity or --paper)")
     return Selection(kept, f"most connected part of the graph{filters}", None, len(allowed), cut)
 
@@ -382,7 +392,8 @@ def tooltip_lines(g: nx.MultiDiGraph, node: str) -> list[str]:
             lines.append("sources: " + ", ".join(sources[:MAX_SOURCES]) + more)
         return lines
     n = mentions(g, node)
-    lines = [_squash(d.get("name", "")), f"{d.get('type', 'Entity')} \u00b7 mentioned by {n} paper{'s' if n != 1 else ''}"]
+    lines = [_squash(d.get("name", "")),
+             f"{d.get('type', 'Entity')} \u00b7 mentioned by {n} paper{'s' if n != 1 else ''}"]
     aliases = [_squash(a) for a in d.get("aliases", [])]
     if aliases:
         more = f" (+{len(aliases) - MAX_ALIASES} more)" if len(aliases) > MAX_ALIASES else ""
@@ -463,7 +474,9 @@ def to_pyvis(graph: nx.MultiDiGraph, *, entity: str | None = None, paper: str | 
         style = NODE_STYLES.get(kind, NODE_STYLES["Method"])
         node_types[kind] = node_types.get(kind, 0) + 1
         label = short_label(d.get("title", "")) if kind == PAPER else _squash(d.get("name", n))
-        options = {"title": "\n".join(tooltip_lines(graph, n)), "value": round(math.sqrt(degree[n]), 3), "degree": degree[n], "kind": kind,
+        # vis sizes nodes (and their labels) by `value`: the square root of the degree keeps hubs from swamping
+        options = {"title": "\n".join(tooltip_lines(graph, n)), "value": round(math.sqrt(degree[n]), 3),
+                   "degree": degree[n], "kind": kind,
                    "color": {"background": style["color"], "border": "#333333" if n == sel.focus else style["color"],
                              "highlight": {"background": style["color"], "border": "#000000"},
                              "hover": {"background": style["color"], "border": "#000000"}}}
@@ -484,7 +497,9 @@ def to_pyvis(graph: nx.MultiDiGraph, *, entity: str | None = None, paper: str | 
             options["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": 0.25}
         net.edges.append(Edge(u, v, True, **options).options)  # add_edge checks membership in a list: O(n) each
         edge_types[key] = edge_types.get(key, 0) + 1
-    net.options = dict(VIS_OPTIONS)
+    net.options = copy.deepcopy(VIS_OPTIONS)
+    if len(sel.nodes) < 100:  # small views: longer springs, so labels do not sit on each other
+        net.options["physics"]["forceAtlas2Based"].update(springLength=120, avoidOverlap=0.6)
     net.kg_selection = sel
     net.kg_counts = {"nodes": node_types, "edges": edge_types}
 
@@ -511,7 +526,8 @@ def render(graph: nx.MultiDiGraph, output: str | os.PathLike = "graph.html", *, 
     if out.is_dir():
         raise VizError(f"cannot write {out}: it is a directory (give a file name, e.g. -o {out / 'graph.html'})")
     if not out.parent.exists():
-        raise VizError(f"cannot write {out}: directory {out.parent} does not exist (create it or choose another -o path)")
+        raise VizError(f"cannot write {out}: directory {out.parent} does not exist "
+                       "(create it or choose another -o path)")
     net = to_pyvis(graph, entity=entity, paper=paper, hops=hops, types=types, min_mentions=min_mentions,
                    max_nodes=max_nodes, heading=heading)
     html = net.generate_html()

@@ -194,7 +194,7 @@ def test_save_load_round_trip(seeds_store, tmp_path):
     target = tmp_path / "copy.jsonl.gz"
     save_graph(g, target)
     assert nx.utils.graphs_equal(g, load_graph(target))
-    assert {d["__labels__"].__class__ for _, d in g.nodes(data=True)} == {set}
+    assert {d["__labels__"].__class__ for _, d in g.nodes(data=True)} == {frozenset}
 
 
 def test_interrupted_save_leaves_old_store_loadable(seeds_store, tmp_path):

@@ -294,9 +294,10 @@ def merge_papers(existing: Iterable[Paper], new: Iterable[Paper]) -> tuple[list[
     """Union of two paper lists with the same identity rules as `read_papers`.
 
     Returns (papers, added, merged): papers new to `existing`, and new records
-    that matched an existing paper (their sources are added once).
+    that matched an existing paper (their sources are added once). Papers of
+    `existing` are updated in place, not copied (a store can hold millions).
     """
-    papers = [p.model_copy(deep=True) for p in existing]
+    papers = list(existing)
     by_key = {match_key(p.title): p for p in papers}
     by_arxiv = {p.arxiv_id: p for p in papers if p.arxiv_id}
     added = merged = 0

@@ -63,14 +63,25 @@ class _EntityInfo:
 
 @dataclass
 class PaperAnalysis:
-    """Everything found in one paper before it is assembled into a `LinkedPaper`."""
+    """Everything found in one paper before it is assembled into a `LinkedPaper`.
+
+    The paper's text is derived from title and abstract on demand rather than
+    stored, so a corpus of analyses does not hold a second copy of every abstract.
+    """
 
     id: str
     title: str
-    text: str
-    title_end: int
+    abstract: str
     hits: list[_Hit] = field(default_factory=list)
     entities: dict[str, _EntityInfo] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}\n{self.abstract}"
+
+    @property
+    def title_end(self) -> int:
+        return len(self.title)
 
 
 class Linker:
@@ -91,6 +102,7 @@ class Linker:
             entities = load_catalog(catalog_files)
         self.by_id, self.by_alias = build_index(entities)
         self.names = {eid: e.name for eid, e in self.by_id.items()}
+        self.types = {eid: e.type.value for eid, e in self.by_id.items()}
         self.parents: dict[str, str] = {}
         name_to_id = {match_key(e.name): eid for eid, e in self.by_id.items()}
         for eid, e in self.by_id.items():
@@ -121,8 +133,8 @@ class Linker:
         return self.assemble(self.analyse(paper_id, title, abstract))
 
     def analyse(self, paper_id: str, title: str, abstract: str) -> PaperAnalysis:
-        text = f"{title}\n{abstract}"
-        a = PaperAnalysis(paper_id, title, text, len(title))
+        a = PaperAnalysis(paper_id, title, abstract)
+        text = a.text
         folded = fold(text)
         lowered = text.lower()
         for m in self.matcher.find(text, folded, lowered):
@@ -130,12 +142,14 @@ class Linker:
             conf = CONTEXT_CONFIDENCE if m.rule.context is not None else CATALOG_CONFIDENCE
             self._add_catalog(a, eid)
             end = m.end
-            etype = self.by_id[eid].type.value
-            variant = VARIANT_SUFFIX.match(text, end) if etype == "Model" else None
-            if variant is None and etype in EXTENDABLE:
-                variant = HYPHEN_SUFFIX.match(text, end)
-                if variant and DESCRIPTIVE_SUFFIX.match(variant.group(0)):
-                    variant = None
+            variant = None
+            if text.startswith(("-", " "), end):
+                etype = self.types[eid]
+                variant = VARIANT_SUFFIX.match(text, end) if etype == "Model" else None
+                if variant is None and etype in EXTENDABLE and text.startswith("-", end):
+                    variant = HYPHEN_SUFFIX.match(text, end)
+                    if variant and DESCRIPTIVE_SUFFIX.match(variant.group(0)):
+                        variant = None
             if variant:
                 vid = self._add_variant(a, eid, text[m.start:variant.end()], variant.group(0))
                 a.hits.append(_Hit(m.start, variant.end(), vid, "catalog-variant", conf))
@@ -144,20 +158,20 @@ class Linker:
         covered = bytearray(len(text))
         for h in a.hits:
             covered[h.start:h.end] = b"\x01" * (h.end - h.start)
-        self._apply_candidates(a, discover(text, a.title_end, covered))
-        self._repeat_discovered(a)
+        self._apply_candidates(a, discover(text, a.title_end, covered), text)
+        self._repeat_discovered(a, text)
         for h in a.hits:
-            if not h.introduced and self._introducible(a, h) and is_introduced(text, h.start, a.title_end):
+            if not h.introduced and self._introducible(a, h, text) and is_introduced(text, h.start, a.title_end):
                 h.introduced = True
         return a
 
-    def _introducible(self, a: PaperAnalysis, hit: _Hit) -> bool:
+    def _introducible(self, a: PaperAnalysis, hit: _Hit, text: str) -> bool:
         """Catalog entities count as introduced only from the title's name slot or a naming phrase."""
         info = a.entities[hit.entity_id]
         if info.source == "discovered":
             return True
         if hit.start < a.title_end:
-            return a.text[:hit.start].strip() == "" and a.text[hit.end:hit.end + 2].startswith(":")
+            return text[:hit.start].strip() == "" and text[hit.end:hit.end + 2].startswith(":")
         return False
 
     def _add_catalog(self, a: PaperAnalysis, eid: str) -> None:
@@ -177,7 +191,7 @@ class Linker:
             a.entities[vid] = _EntityInfo(name, self.by_id[base_id].type.value, "discovered", 0.85, base_id)
         return vid
 
-    def _apply_candidates(self, a: PaperAnalysis, candidates: list[Candidate]) -> None:
+    def _apply_candidates(self, a: PaperAnalysis, candidates: list[Candidate], text: str) -> None:
         spans = [(h.start, h.end, h.entity_id) for h in a.hits]
 
         def overlapping(start: int, end: int) -> str | None:
@@ -204,7 +218,7 @@ class Linker:
                         spans.append((start, end, eid))
                     elif other == eid and c.introduced:
                         for h in a.hits:
-                            if h.entity_id == eid and h.start < end and h.end > start and self._introducible(a, h):
+                            if h.entity_id == eid and h.start < end and h.end > start and self._introducible(a, h, text):
                                 h.introduced = True
                 continue
             if c.confidence < self.min_confidence:
@@ -243,17 +257,17 @@ class Linker:
         for eid in [e for e in a.entities if e not in live and a.entities[e].source == "catalog"]:
             del a.entities[eid]
 
-    def _repeat_discovered(self, a: PaperAnalysis) -> None:
+    def _repeat_discovered(self, a: PaperAnalysis, text: str) -> None:
         """Later occurrences of a discovered name in the same paper are mentions too."""
         taken = [(h.start, h.end) for h in a.hits]
         surfaces = {}
         for h in a.hits:
             if a.entities[h.entity_id].source == "discovered":
-                s = a.text[h.start:h.end]
+                s = text[h.start:h.end]
                 if len(s) >= 2 and (is_name_like(s) or " " in s):
                     surfaces[s] = h.entity_id
         for s, eid in surfaces.items():
-            for start, end in find_token(a.text, s, plural=True):
+            for start, end in find_token(text, s, plural=True):
                 if all(end <= x or start >= y for x, y in taken):
                     a.hits.append(_Hit(start, end, eid, "repeat", a.entities[eid].confidence))
                     taken.append((start, end))
@@ -303,12 +317,13 @@ class Linker:
         votes: dict[str, Counter] = {}
         surfaces: dict[str, str] = {}
         for a in analyses:
+            text = a.text
             for h in a.hits:
                 info = a.entities[h.entity_id]
                 if info.source != "discovered" or info.parent or not h.introduced or h.confidence < self.corpus_min_confidence:
                     continue
                 votes.setdefault(h.entity_id, Counter())[info.type] += h.confidence
-                s = a.text[h.start:h.end]
+                s = text[h.start:h.end]
                 if is_propagatable(s):
                     surfaces.setdefault(s, h.entity_id)
         if not surfaces:

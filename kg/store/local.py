@@ -25,6 +25,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg.errors import StoreError
+from kg.graph import labels_of
 
 FORMAT = "kg-store"
 VERSION = 1
@@ -81,12 +82,12 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
                 continue
             if "n" in obj:
                 props = obj["props"]
-                props["__labels__"] = set(obj["labels"])
+                props["__labels__"] = labels_of(obj["labels"])
                 g.add_node(obj["n"], **props)
             elif "r" in obj:
                 u, v, k = obj["r"]
                 props = obj["props"]
-                props["__labels__"] = {k}
+                props["__labels__"] = labels_of((k,))
                 g.add_edge(u, v, key=k, **props)
             elif obj.get("end"):
                 end = obj

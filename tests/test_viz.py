@@ -1,0 +1,549 @@
+"""The graph viewer: subgraph selection and escaping (fast), and the page in real headless Chromium (`browser`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+import kg
+from kg.errors import KGError, NotFoundError
+from kg.graph import Rel, entity_attrs, entity_key, paper_key
+from kg.store import LocalStore, open_store
+from kg.viz import (
+    EDGE_STYLES,
+    NODE_STYLES,
+    VizError,
+    VizReport,
+    candidates,
+    cap_nodes,
+    ego_nodes,
+    excerpt,
+    parse_types,
+    render,
+    resolve_paper,
+    select,
+    to_pyvis,
+    tooltip_lines,
+)
+
+ROOT = Path(__file__).parent.parent
+SEEDS = ROOT / "data" / "seeds"
+DATA = Path(__file__).parent / "data"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+XSS = "<img src=x onerror=alert(1)>"
+CHROMIUM = os.environ.get("KG_CHROMIUM", "/usr/bin/chromium")
+
+
+# ---------------------------------------------------------------- a small hand-made graph
+
+
+def _paper(g, pid, title, abstract="", sources=("listing.txt:1",)):
+    g.add_node(paper_key(pid), __labels__={"Paper"}, id=pid, title=title, abstract=abstract, sources=list(sources))
+
+
+def _entity(g, eid, name, etype, aliases=()):
+    g.add_node(entity_key(eid), **entity_attrs(eid, name, etype, source="catalog", aliases=aliases))
+
+
+def _rel(g, u, v, rel, **attrs):
+    g.add_edge(u, v, key=rel, __labels__={rel}, **attrs)
+
+
+@pytest.fixture
+def small() -> nx.MultiDiGraph:
+    """6 papers (p6 links to nothing), 7 entities (Ampere: a catalog parent no paper mentions), 1 CITES."""
+    g = nx.MultiDiGraph()
+    _paper(g, "p1", XSS, "We fine-tune a Transformer with LoRA. <script>alert(2)</script> & more " * 20,
+           sources=[f"f{i}.txt:{i}" for i in range(1, 6)])
+    _paper(g, "p2", "LoRA: Low-Rank Adaptation of Large Language Models", "LoRA adapts Transformers.")
+    _paper(g, "p3", "Training Transformers on A100 GPUs", "A100.")
+    _paper(g, "p4", "Vision Transformers on ImageNet", "ViT on ImageNet.")
+    _paper(g, "p5", "A PyTorch Study of Transformers on ImageNet", "PyTorch.")
+    _paper(g, "p6", "A Paper About Nothing", "No entity here.")
+    _entity(g, "transformer", "Transformer", "Model", aliases=["Transformers"])
+    _entity(g, "lora", "LoRA", "Method", aliases=["low-rank adaptation", "<b>LoRA</b>"])
+    _entity(g, "a100", "A100", "Hardware", aliases=["A100 GPU"])
+    _entity(g, "ampere", "Ampere", "Hardware")
+    _entity(g, "imagenet", "ImageNet", "Dataset")
+    _entity(g, "pytorch", "PyTorch", "Framework")
+    _entity(g, "vit", "ViT", "Model")
+    P, E = paper_key, entity_key
+    for p in ("p1", "p2", "p3", "p4", "p5"):
+        _rel(g, P(p), E("transformer"), Rel.MENTIONS.value, count=1, surfaces=["Transformer"])
+    for p, e in (("p1", "lora"), ("p2", "lora"), ("p3", "a100"), ("p4", "imagenet"), ("p5", "imagenet"),
+                 ("p5", "pytorch"), ("p4", "vit")):
+        _rel(g, P(p), E(e), Rel.MENTIONS.value, count=2, surfaces=[g.nodes[E(e)]["name"]])
+    _rel(g, P("p2"), E("lora"), Rel.INTRODUCES.value)
+    _rel(g, P("p1"), P("p2"), Rel.CITES.value, via=["LoRA"])
+    _rel(g, E("vit"), E("transformer"), Rel.VARIANT_OF.value)
+    _rel(g, E("a100"), E("ampere"), Rel.VARIANT_OF.value)
+    return g
+
+
+# ---------------------------------------------------------------- selection
+
+
+def test_parse_types_any_case_and_comma_lists():
+    assert parse_types(None) is None and parse_types([]) is None
+    assert parse_types(["hardware", "FRAMEWORK,model"]) == {"Hardware", "Framework", "Model"}
+    assert parse_types("Dataset") == {"Dataset"}
+
+
+@pytest.mark.parametrize("bad", ["gpu", "Papers", ""])
+def test_parse_types_unknown_names_the_type_and_the_choices(bad):
+    if not bad:
+        assert parse_types([bad]) is None
+        return
+    with pytest.raises(VizError) as exc:
+        parse_types([bad])
+    msg = str(exc.value)
+    assert repr(bad) in msg and "Method, Model, Dataset, Hardware, Framework" in msg and "\n" not in msg
+
+
+def test_paper_is_not_an_entity_type():
+    with pytest.raises(VizError, match="papers are always shown"):
+        parse_types(["Paper"])
+
+
+def test_whole_graph_when_it_fits(small):
+    sel = select(small)
+    assert set(sel.nodes) == set(small.nodes) and sel.cut is None and sel.focus is None
+    assert sel.view == "whole graph"
+
+
+def test_cap_keeps_most_connected_entities_with_all_their_papers(small):
+    for cap in range(1, small.number_of_nodes()):
+        sel = select(small, max_nodes=cap)
+        kept = set(sel.nodes)
+        assert 1 <= len(kept) <= cap and len(sel.nodes) == len(kept)
+        assert sel.cut and f"{small.number_of_nodes()} nodes" in sel.cut and "--max-nodes" in sel.cut
+        entities = {n for n in kept if n.startswith("entity:")}
+        if cap >= 6:  # room for the Transformer and its five papers
+            assert entity_key("transformer") in kept
+            for e in entities:  # an entity comes with every paper it links to
+                assert {p for p in small.predecessors(e) if p.startswith("paper:")} <= kept
+    sel = select(small, max_nodes=6)
+    assert set(sel.nodes) == {entity_key("transformer")} | {paper_key(f"p{i}") for i in range(1, 6)}
+    assert "1 most connected entity and their 5 papers" in sel.cut and "7 left out" in sel.cut
+
+
+def test_cap_nodes_is_deterministic(small):
+    assert cap_nodes(small, set(small.nodes), 8) == cap_nodes(small, set(small.nodes), 8)
+    kept, n_entities, n_papers = cap_nodes(small, set(small.nodes), 8)
+    assert len(kept) == 8 and n_entities + n_papers == 8 and paper_key("p6") not in kept
+
+
+def test_type_and_mention_filters(small):
+    assert candidates(small, {"Hardware"}) == {entity_key("a100"), entity_key("ampere"), paper_key("p3")}
+    assert candidates(small, None, 2) == ({entity_key(e) for e in ("transformer", "lora", "imagenet")}
+                                          | {paper_key(f"p{i}") for i in range(1, 6)})
+    assert candidates(small) == set(small.nodes)
+    sel = select(small, types=["hardware"])
+    assert "types Hardware" in sel.view
+    with pytest.raises(VizError, match="nothing to show.*--min-mentions"):
+        select(small, min_mentions=50)
+
+
+def test_ego_view_around_an_entity(small):
+    assert set(ego_nodes(small, entity_key("lora"), 1)) == {entity_key("lora"), paper_key("p1"), paper_key("p2")}
+    sel = select(small, entity="LoRA", hops=2)
+    assert sel.focus == entity_key("lora") and sel.nodes[0] == entity_key("lora")
+    assert set(sel.nodes) == {entity_key("lora"), paper_key("p1"), paper_key("p2"), entity_key("transformer")}
+    assert sel.hops[entity_key("transformer")] == 2 and "within 2 hops" in sel.view
+    assert set(select(small, entity="lora", hops=0).nodes) == {entity_key("lora")}
+    # the type filter stops the walk at other types (the focus itself always shows)
+    assert set(select(small, entity="lora", hops=3, types=["Method"]).nodes) == {
+        entity_key("lora"), paper_key("p1"), paper_key("p2")}
+
+
+def test_ego_entity_resolved_like_lookup_with_did_you_mean(small):
+    assert select(small, entity="low rank adaptation").focus == entity_key("lora")
+    assert select(small, entity="a100 gpus").focus == entity_key("a100")
+    with pytest.raises(NotFoundError) as exc:
+        select(small, entity="Imagenett-XXL")
+    assert "did you mean" in str(exc.value) and "ImageNet" in exc.value.suggestions
+
+
+def test_ego_view_cap_keeps_the_nearest(small):
+    sel = select(small, entity="Transformer", hops=3, max_nodes=4)
+    assert sel.nodes[0] == entity_key("transformer") and len(sel.nodes) == 4
+    assert all(sel.hops[n] <= 1 for n in sel.nodes)
+    assert sel.cut and "showing the 4 nearest" in sel.cut
+
+
+def test_paper_resolution(small):
+    assert resolve_paper(small, "p3") == paper_key("p3")
+    assert resolve_paper(small, "lora: low-rank ADAPTATION of large language models") == paper_key("p2")
+    assert resolve_paper(small, "PyTorch Study") == paper_key("p5")
+    assert resolve_paper(small, XSS) == paper_key("p1")
+    with pytest.raises(NotFoundError, match="2 papers match 'on ImageNet'.*give more of the title"):
+        resolve_paper(small, "on ImageNet")
+    with pytest.raises(NotFoundError, match="did you mean: A PyTorch Study"):
+        resolve_paper(small, "pytorch studdy of transformrs")
+    sel = select(small, paper="Vision Transformers on ImageNet")
+    assert set(sel.nodes) == {paper_key("p4"), entity_key("transformer"), entity_key("imagenet"), entity_key("vit")}
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"entity": "lora", "paper": "p1"}, "give --entity or --paper, not both"),
+    ({"hops": -1}, "--hops must be 0 or more"),
+    ({"max_nodes": 0}, "--max-nodes must be at least 1"),
+    ({"min_mentions": -2}, "--min-mentions must be 0 or more"),
+])
+def test_bad_options_are_one_line_errors(small, kwargs, match):
+    with pytest.raises(VizError, match=match):
+        select(small, **kwargs)
+
+
+def test_empty_graph_says_how_to_build_one():
+    with pytest.raises(VizError, match="graph is empty.*kg build"):
+        select(nx.MultiDiGraph())
+
+
+# ---------------------------------------------------------------- styling, tooltips, escaping
+
+
+def test_every_type_has_its_own_colour_and_shape():
+    assert set(NODE_STYLES) == {"Paper", "Method", "Model", "Dataset", "Hardware", "Framework"}
+    assert len({s["color"] for s in NODE_STYLES.values()}) == 6 and len({s["shape"] for s in NODE_STYLES.values()}) == 6
+    assert set(EDGE_STYLES) == {r.value for r in Rel}
+    assert len({(s["color"], str(s["dashes"])) for s in EDGE_STYLES.values()}) == 4
+
+
+def test_tooltips_are_plain_text(small):
+    lines = tooltip_lines(small, paper_key("p1"))
+    assert lines[0] == XSS and lines[1] == "Paper"
+    assert lines[2].endswith("\u2026") and len(lines[2]) <= 281 and "<script>" in lines[2]
+    assert lines[3] == "sources: f1.txt:1, f2.txt:2, f3.txt:3 (+2 more)"
+    lines = tooltip_lines(small, entity_key("lora"))
+    assert lines[:2] == ["LoRA", "Method \u00b7 mentioned by 2 papers"]
+    assert lines[2] == "aliases: <b>LoRA</b>, low-rank adaptation"
+    assert excerpt("short") == "short" and excerpt("a b " * 100, 10).endswith("\u2026")
+
+
+def test_to_pyvis_styles_sizes_and_counts(small):
+    net = to_pyvis(small)
+    assert net.num_nodes() == small.number_of_nodes() and net.num_edges() == small.number_of_edges()
+    nodes = {n["id"]: n for n in net.nodes}
+    assert nodes[entity_key("transformer")]["shape"] == NODE_STYLES["Model"]["shape"]
+    assert nodes[paper_key("p1")]["color"]["background"] == NODE_STYLES["Paper"]["color"]
+    assert nodes[entity_key("transformer")]["value"] > nodes[entity_key("pytorch")]["value"]  # size by degree
+    assert nodes[entity_key("transformer")]["degree"] == 6
+    rels = {(e["from"], e["to"], e["rel"]): e for e in net.edges}
+    cites = rels[(paper_key("p1"), paper_key("p2"), "CITES")]
+    assert cites["dashes"] == EDGE_STYLES["CITES"]["dashes"] and cites["color"]["color"] == EDGE_STYLES["CITES"]["color"]
+    assert net.kg_counts["nodes"]["Paper"] == 6 and net.kg_counts["edges"]["MENTIONS"] == 12
+    assert net.options["physics"]["stabilization"]["enabled"] is True
+
+
+def test_store_to_pyvis_delegates(small, tmp_path):
+    net = LocalStore(small, tmp_path / "s.jsonl.gz").to_pyvis(entity="LoRA")
+    assert net.num_nodes() == 3 and net.kg_selection.focus == entity_key("lora")
+
+
+def _html_checks(html: str) -> None:
+    assert XSS not in html and "<script>alert(2)" not in html and "<b>LoRA</b>" not in html
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html  # the title, as JSON text data
+    assert not re.search(r"<(script|link|img|iframe)[^>]*\s(src|href)=", html, re.I)  # nothing loaded from anywhere
+    assert "cdnjs" not in html and "jsdelivr" not in html and "unpkg" not in html
+    assert "vis-network" in html and "vis.Network" in html and html.count("</script>") == 2
+    assert 'id="kg-legend"' in html and "stabilizationIterationsDone" in html
+
+
+def test_render_writes_a_self_contained_escaped_page(small, tmp_path):
+    out = tmp_path / "graph.html"
+    report = render(small, out)
+    assert isinstance(report, VizReport) and out.stat().st_size == report.bytes > 400_000  # vis-network inlined
+    assert (report.nodes, report.edges) == (13, small.number_of_edges())
+    assert report.node_types["Paper"] == 6 and report.edge_types["CITES"] == 1
+    html = out.read_text(encoding="utf-8")
+    _html_checks(html)
+
+
+def test_render_ego_view_of_the_xss_paper_escapes_the_heading(small, tmp_path):
+    out = tmp_path / "ego.html"
+    report = render(small, out, paper=XSS)
+    html = out.read_text(encoding="utf-8")
+    _html_checks(html)
+    assert "paper &#39;&lt;img src=x onerror=alert(1)&gt;&#39; and its neighbourhood" in html
+    assert report.focus == paper_key("p1") and "its neighbourhood within 1 hop" in report.summary()
+
+
+def test_pyvis_write_html_gives_the_same_offline_page(small, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    net = to_pyvis(small, max_nodes=6)
+    net.write_html("net.html")
+    html = (tmp_path / "net.html").read_text(encoding="utf-8")
+    _html_checks(html)
+    assert not (tmp_path / "lib").exists()
+
+
+@pytest.mark.parametrize("target, match", [
+    ("missing/graph.html", "cannot write .*missing/graph.html: directory .*missing does not exist .*-o"),
+    (".", "cannot write .*: it is a directory"),
+])
+def test_unwritable_output_is_a_one_line_error(small, tmp_path, monkeypatch, target, match):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(VizError, match=match) as exc:
+        render(small, target)
+    assert isinstance(exc.value, KGError) and "\n" not in str(exc.value)
+
+
+def test_render_errors_before_writing(small, tmp_path):
+    out = tmp_path / "graph.html"
+    with pytest.raises(VizError):
+        render(small, out, types=["GPU"])
+    assert not out.exists()
+
+
+def test_cli_viz(small, tmp_path):
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    if "viz" not in cli.commands:
+        pytest.skip("`kg viz` is not registered in kg/cli.py yet")
+    store = tmp_path / "s.jsonl.gz"
+    LocalStore(small, store).save()
+    runner = CliRunner()
+    out = tmp_path / "g.html"
+    r = runner.invoke(cli, ["viz", "--store", str(store), "-o", str(out), "--entity", "lora", "--hops", "2"])
+    assert r.exit_code == 0, r.output
+    assert "4 nodes" in r.output and out.exists()
+    r = runner.invoke(cli, ["viz", "--store", str(store), "-o", str(out), "--entity", "Imagenett-XXL"])
+    assert r.exit_code == 1 and "did you mean" in r.output and "Traceback" not in r.output
+    r = runner.invoke(cli, ["viz", "--store", str(store), "-o", str(out), "--type", "GPU"])
+    assert r.exit_code == 1 and "unknown entity type 'GPU'" in r.output
+    r = runner.invoke(cli, ["viz", "--store", str(store), "-o", str(tmp_path / "nope" / "g.html")])
+    assert r.exit_code == 1 and "does not exist" in r.output
+    r = runner.invoke(cli, ["viz", "--store", str(store), "-o", str(out), "--max-nodes", "6"])
+    assert r.exit_code == 0 and "left out" in r.output
+
+
+# ---------------------------------------------------------------- in a real browser
+
+
+def _browser_or_skip():
+    """Playwright driving Debian's Chromium; skipped without them, except under CI where that is a failure."""
+    problem = None
+    try:
+        from playwright.sync_api import sync_playwright  # noqa: F401
+    except ImportError as exc:
+        problem = f"the playwright package is not installed ({exc}); pip install -e '.[test]'"
+    if problem is None and not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        problem = f"Chromium not found at {CHROMIUM}; apt-get install -y chromium chromium-driver"
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests cannot run under CI: {problem}", pytrace=False)
+        pytest.skip(problem)
+
+
+class Page:
+    """One page in a fresh headless Chromium profile with the network cut off; records what went wrong."""
+
+    def __init__(self, context, page):
+        self.context, self.page = context, page
+        self.console_errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.blocked: list[str] = []
+
+    def wait_stable(self, timeout_ms: int = 120_000) -> dict:
+        self.page.wait_for_function("() => window.kgViz && window.kgViz.stabilized === true", timeout=timeout_ms)
+        return self.page.evaluate("""() => {
+            const v = window.kgViz, net = v.network;
+            const canvas = document.querySelector('#mynetwork canvas');
+            const ctx = canvas.getContext('2d');
+            const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+            let painted = 0;
+            for (let i = 3; i < px.length; i += 4) { if (px[i] > 0) painted++; }
+            return {
+                dataset_nodes: v.nodes.length, dataset_edges: v.edges.length,
+                drawn_nodes: net.body.nodeIndices.length, drawn_edges: net.body.edgeIndices.length,
+                positions: Object.keys(net.getPositions()).length,
+                physics_on: net.physics.physicsEnabled, stabilize_ms: v.stabilizeMs, iterations: v.iterations,
+                canvas: [canvas.width, canvas.height], painted: painted,
+                legend_nodes: document.querySelectorAll('#kg-legend .kg-legend-node').length,
+                legend_edges: document.querySelectorAll('#kg-legend .kg-legend-edge').length,
+                legend_visible: !!document.getElementById('kg-legend').offsetParent,
+                alerts: window.__kgAlerts.length,
+                imgs: document.querySelectorAll('img').length,
+                scripts: document.querySelectorAll('script').length,
+            };
+        }""")
+
+    def hover_node(self, node_id: str) -> str:
+        """Move the mouse onto a node and return the tooltip's text once it shows."""
+        x, y = self.page.evaluate("""(id) => {
+            const net = window.kgViz.network;
+            const p = net.canvasToDOM(net.getPositions([id])[id]);
+            const r = document.getElementById('mynetwork').getBoundingClientRect();
+            return [r.left + p.x, r.top + p.y];
+        }""", node_id)
+        self.page.mouse.move(x - 30, y - 30)
+        self.page.mouse.move(x, y, steps=8)
+        tip = self.page.locator("div.vis-tooltip")
+        tip.wait_for(state="visible", timeout=15_000)
+        return tip.inner_text()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),  # a fresh --user-data-dir
+            executable_path=CHROMIUM, headless=True, offline=True, viewport={"width": 1400, "height": 900},
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+        opened: list[Page] = []
+
+        def open_page(path: Path) -> Page:
+            page = context.new_page()
+            rec = Page(context, page)
+
+            def block(route):  # only the page file itself may load: everything else is refused
+                if route.request.url.startswith("file://"):
+                    route.continue_()
+                else:
+                    rec.blocked.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", block)
+            page.add_init_script("""window.__kgAlerts = [];
+                for (const f of ['alert', 'confirm', 'prompt', 'print']) {
+                    window[f] = function (m) { window.__kgAlerts.push(f + ':' + m); };
+                }""")
+            page.on("console", lambda m: rec.console_errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: rec.console_errors.append(f"pageerror: {e}"))
+            page.on("dialog", lambda d: (rec.dialogs.append(d.message), d.dismiss()))
+            page.on("requestfailed", lambda r: rec.blocked.append(r.url) if not r.url.startswith("file://") else None)
+            page.goto(path.resolve().as_uri())
+            opened.append(rec)
+            return rec
+
+        try:
+            yield open_page
+        finally:
+            context.close()
+
+
+def _screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.page.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def _record(name: str, facts: dict) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "viz_metrics.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data[name] = facts
+    path.write_text(json.dumps(data, indent=2))
+
+
+@pytest.fixture(scope="module")
+def seeds_graph(tmp_path_factory):
+    path = tmp_path_factory.mktemp("viz") / "seeds.jsonl.gz"
+    kg.build([SEEDS], store=path)
+    return open_store(path).graph
+
+
+@pytest.fixture(scope="module")
+def xss_graph(tmp_path_factory):
+    path = tmp_path_factory.mktemp("viz") / "xss.jsonl.gz"
+    kg.build([DATA / "viz_xss.jsonl"], store=path)
+    return open_store(path).graph
+
+
+def _assert_clean(page: Page, facts: dict, nodes: int, edges: int) -> None:
+    assert page.console_errors == [], page.console_errors
+    assert page.blocked == [], f"the page tried the network: {page.blocked}"
+    assert page.dialogs == [] and facts["alerts"] == 0
+    assert facts["dataset_nodes"] == facts["drawn_nodes"] == facts["positions"] == nodes
+    assert facts["dataset_edges"] == facts["drawn_edges"] == edges
+    assert facts["physics_on"] is False  # stabilised, then frozen
+    assert facts["legend_visible"] and facts["legend_nodes"] == 6 and facts["legend_edges"] == 4
+    assert facts["canvas"][0] > 500 and facts["canvas"][1] > 300 and facts["painted"] > 2_000
+    assert facts["imgs"] == 0 and facts["scripts"] == 2
+
+
+@pytest.mark.browser
+def test_browser_whole_sample_graph(browser, seeds_graph, tmp_path):
+    out = tmp_path / "graph.html"
+    report = render(seeds_graph, out)
+    assert report.nodes == 500 and report.graph_nodes > 1500 and report.cut
+    page = browser(out)
+    facts = page.wait_stable()
+    _assert_clean(page, facts, report.nodes, report.edges)
+    assert page.page.locator("#kg-cut").inner_text().startswith(f"The graph has {report.graph_nodes} nodes")
+    legend = page.page.locator("#kg-legend").inner_text()
+    for kind, n in report.node_types.items():
+        assert f"{kind} ({n})" in legend
+    for rel, n in report.edge_types.items():
+        assert f"{rel} ({n})" in legend
+    top = max((n for n in seeds_graph if n.startswith("entity:")),
+              key=lambda n: sum(1 for _, _, k in seeds_graph.in_edges(n, keys=True) if k == "MENTIONS"))
+    tip = page.hover_node(top)
+    assert tip.startswith(seeds_graph.nodes[top]["name"]) and "mentioned by" in tip
+    shot = _screenshot(page, "viz_whole.png")
+    _record("whole", {"nodes": facts["drawn_nodes"], "edges": facts["drawn_edges"],
+                      "stabilize_ms": facts["stabilize_ms"], "iterations": facts["iterations"], "screenshot": shot.name})
+
+
+@pytest.mark.browser
+def test_browser_ego_view(browser, seeds_graph, tmp_path):
+    out = tmp_path / "lora.html"
+    report = render(seeds_graph, out, entity="lora", hops=2)
+    page = browser(out)
+    facts = page.wait_stable()
+    _assert_clean(page, facts, report.nodes, report.edges)
+    assert page.page.evaluate("(id) => window.kgViz.nodes.get(id).label", report.focus) == "LoRA"
+    assert "Method 'LoRA' and its neighbourhood within 2 hops" in page.page.locator("#kg-view").inner_text()
+    _screenshot(page, "viz_ego_lora.png")
+    _record("ego_lora_2_hops", {"nodes": facts["drawn_nodes"], "edges": facts["drawn_edges"],
+                                "stabilize_ms": facts["stabilize_ms"], "iterations": facts["iterations"]})
+
+
+@pytest.mark.browser
+def test_browser_xss_title_shows_as_text_and_runs_no_script(browser, xss_graph, tmp_path):
+    out = tmp_path / "xss.html"
+    report = render(xss_graph, out, paper=XSS, hops=2)
+    page = browser(out)
+    facts = page.wait_stable()
+    _assert_clean(page, facts, report.nodes, report.edges)
+    focus = report.focus
+    assert page.page.evaluate("(id) => window.kgViz.nodes.get(id).label", focus) == XSS
+    assert XSS in page.page.locator("#kg-view").inner_text()  # the heading shows it as text
+    other = next(n for n in xss_graph if xss_graph.nodes[n].get("title", "").startswith("Scaling <b>"))
+    assert "<b>Mixture-of-Experts</b>" in page.hover_node(other)
+    page.page.mouse.move(5, 5)
+    tip = page.hover_node(focus)
+    assert tip.splitlines()[0] == XSS and "<script>alert(2)</script>" in tip
+    assert page.page.evaluate("() => document.querySelector('div.vis-tooltip').querySelectorAll('*').length") > 0
+    assert page.page.evaluate("() => document.querySelectorAll('div.vis-tooltip img, div.vis-tooltip script, "
+                              "div.vis-tooltip b').length") == 0
+    _screenshot(page, "viz_xss_tooltip.png")
+    after = page.page.evaluate("() => [window.__kgAlerts.length, document.querySelectorAll('img').length]")
+    assert after == [0, 0] and page.dialogs == [] and page.console_errors == []
+
+
+@pytest.mark.browser
+def test_browser_unfiltered_sample_graph_settles(browser, seeds_graph, tmp_path):
+    """All 1,592 nodes (what users said took minutes): stabilises within the iteration budget, then freezes."""
+    out = tmp_path / "all.html"
+    report = render(seeds_graph, out, max_nodes=5000)
+    assert report.cut is None and report.nodes == seeds_graph.number_of_nodes()
+    page = browser(out)
+    facts = page.wait_stable(timeout_ms=240_000)
+    _assert_clean(page, facts, report.nodes, report.edges)
+    _record("all", {"nodes": facts["drawn_nodes"], "edges": facts["drawn_edges"],
+                    "stabilize_ms": facts["stabilize_ms"], "iterations": facts["iterations"]})
+
