@@ -17,6 +17,7 @@ as Neo4j; edge keys are the relationship type, so re-adding an edge replaces it.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from enum import Enum
 
@@ -135,8 +136,9 @@ class GraphBuilder:
             self.observed.setdefault(e.id, set()).update(e.surfaces)
             if ek not in g:
                 self._add_entity(e.id, e.name, e.type.value, e.source)
-            attrs = {"count": len(e.mentions), "confidence": e.confidence, "surfaces": list(e.surfaces),
-                     "rules": sorted({m.rule for m in e.mentions})}
+            attrs = {"count": len(e.mentions), "confidence": e.confidence,
+                     "surfaces": [sys.intern(s) for s in e.surfaces],
+                     "rules": [sys.intern(r) for r in sorted({m.rule for m in e.mentions})]}
             citations = sorted({m.citation for m in e.mentions if m.citation})
             if citations:
                 attrs["citations"] = citations

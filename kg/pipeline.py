@@ -16,7 +16,7 @@ from kg.ingest import merge_papers, read_papers
 from kg.link.linker import paused_gc
 from kg.models import Paper
 from kg.store import LocalStore
-from kg.store.local import default_store_path, load_graph, store_lock
+from kg.store.local import default_store_path, load_graph, remove_stale_temps, store_lock
 
 CHUNK = 256
 
@@ -40,6 +40,7 @@ class BuildReport(BaseModel):
     nodes: int
     relationships: int
     seconds: float
+    stale_temp_files_removed: int = 0
 
 
 _worker_linker = None
@@ -104,19 +105,26 @@ def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | Non
     if workers < 1:
         raise KGError(f"--workers must be at least 1 (got {workers})")
     report = read_papers(inputs, format=format, skip_bad=skip_bad, max_papers=max_papers)
+    summary = report.summary()
     linker = Linker(catalog_files=catalog_files)
     with store_lock(path):
+        stale = remove_stale_temps(path)  # left by killed saves; safe now: no other build can be saving
         existing = LocalStore(load_graph(path), path).papers() if Path(path).exists() else []
+        papers_before = len(existing)
         papers, added, merged = merge_papers(existing, report.papers)
+        del existing
+        report.papers = []
         if max_papers is not None and len(papers) > max_papers:
             raise KGError(f"{path}: the store would hold {len(papers)} papers, more than --max-papers={max_papers}")
         papers.sort(key=lambda p: p.id)
+        paper_count = len(papers)
         with paused_gc():
             analyses = analyse_all(papers, linker, catalog_files, workers, progress)
             linker.propagate(analyses)
             builder = GraphBuilder(linker)
             for p in papers:
                 builder.add_paper(p)
+            del papers
             for i, a in enumerate(analyses):
                 builder.add_linked(linker.assemble(a))
                 analyses[i] = None
@@ -124,13 +132,13 @@ def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | Non
             graph = builder.finish()
         LocalStore(graph, path).save()
     c = counts(graph)
-    summary = report.summary()
     return BuildReport(
         store=str(path), files=summary["files"], records_read=summary["records_read"], skipped=summary["skipped"],
-        skipped_reasons=summary["skipped_reasons"], papers_before=len(existing), papers_added=added,
-        records_merged=merged + report.duplicates_merged, papers=len(papers),
+        skipped_reasons=summary["skipped_reasons"], papers_before=papers_before, papers_added=added,
+        records_merged=merged + summary["duplicates_merged"], papers=paper_count,
         entities={t: c["labels"].get(t, 0) for t in ("Method", "Model", "Dataset", "Hardware", "Framework")},
         mentions=c["types"].get("MENTIONS", 0), introduces=c["types"].get("INTRODUCES", 0),
         citations=c["types"].get("CITES", 0), variant_of=c["types"].get("VARIANT_OF", 0),
         nodes=c["nodes"], relationships=c["relationships"], seconds=round(time.perf_counter() - started, 3),
+        stale_temp_files_removed=stale,
     )

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import gzip
 import json
 import os
+import socket
 import tempfile
 import time
 import zlib
@@ -25,7 +27,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg.errors import StoreError
-from kg.graph import labels_of
+from kg.graph import REL_LABELS, labels_of
 
 FORMAT = "kg-store"
 VERSION = 1
@@ -47,7 +49,14 @@ def write_graph(g: nx.MultiDiGraph, stream) -> None:
     from kg import __version__
 
     def line(obj: dict) -> None:
-        stream.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate (possible in a graph made through the Python API) has no UTF-8 form:
+            # write this line with \\uXXXX escapes, which json.loads turns back into the same string.
+            data = json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        stream.write(data)
         stream.write(b"\n")
 
     line({"format": FORMAT, "version": VERSION, "kg": __version__})
@@ -65,13 +74,19 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
     header = None
     end = None
     stream = iter(lines)
+    scan_once = json.JSONDecoder().scan_once
+    node_labels: dict[tuple, frozenset] = {}
     try:
         while True:
             number += 1
             raw = next(stream, None)
             if raw is None:
                 break
-            obj = json.loads(raw)
+            obj, _ = scan_once(raw.decode("utf-8") if isinstance(raw, bytes) else raw, 0)
+            if not isinstance(obj, dict):
+                raise ValueError("not an object")
+            if not isinstance(obj, dict):
+                raise ValueError("line is not a JSON object")
             if number == 1:
                 header = obj
                 if obj.get("format") != FORMAT:
@@ -82,12 +97,16 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
                 continue
             if "n" in obj:
                 props = obj["props"]
-                props["__labels__"] = labels_of(obj["labels"])
+                key = tuple(obj["labels"])
+                labels = node_labels.get(key)
+                if labels is None:
+                    labels = node_labels[key] = labels_of(key)
+                props["__labels__"] = labels
                 g.add_node(obj["n"], **props)
             elif "r" in obj:
                 u, v, k = obj["r"]
                 props = obj["props"]
-                props["__labels__"] = labels_of((k,))
+                props["__labels__"] = REL_LABELS.get(k) or labels_of((k,))
                 g.add_edge(u, v, key=k, **props)
             elif obj.get("end"):
                 end = obj
@@ -95,7 +114,7 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
                 raise ValueError("unknown record")
     except StoreError:
         raise
-    except (ValueError, KeyError, TypeError, EOFError, OSError, zlib.error) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, EOFError, OSError, zlib.error) as exc:
         raise StoreError(f"{source}: store is corrupt at line {number} ({exc.__class__.__name__}); "
                          "rebuild it with kg build") from None
     if header is None:
@@ -107,9 +126,13 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
 
 
 def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
+    """Load a store file. The cyclic GC is paused meanwhile: a graph is millions of small
+    acyclic containers, and collections over them would triple the load time."""
     path = Path(path)
     if not path.exists():
         raise StoreError(f"{path}: no store here; build one with kg build INPUT... --store {path}")
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         with gzip.open(path, "rb") as f:
             return read_graph(f, str(path))
@@ -117,18 +140,79 @@ def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
         raise StoreError(f"{path}: permission denied reading the store; check its permissions") from None
     except IsADirectoryError:
         raise StoreError(f"{path}: is a directory, not a store file; pass the store file path") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the store: {exc.strerror or exc}; check the path") from None
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _temp_prefix(path: Path, pid: int | None = None) -> str:
+    """Temporary files of a save are `.<store name>.<host>.<pid>.<random>.tmp`, so a later build can tell
+    whose they are (see `remove_stale_temps`)."""
+    host = socket.gethostname().replace(".", "_") or "host"
+    return f".{path.name}.{host}.{os.getpid() if pid is None else pid}."
+
+
+def remove_stale_temps(path: str | os.PathLike) -> int:
+    """Delete temporary files left beside the store by saves that were killed (SIGKILL, power loss).
+
+    A killed save cannot clean up after itself; each left a partial file as
+    big as the store, and they piled up. Only files of this host whose writing
+    process no longer exists are removed, so a save still running is never
+    touched; `kg build` calls this while it holds the store lock. Returns how
+    many files were removed.
+    """
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    mine = _temp_prefix(path, 0).rsplit(".", 2)[0] + "."  # ".<name>.<host>."
+    removed = 0
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return 0
+    for name in names:
+        if not (name.startswith(mine) and name.endswith(".tmp")):
+            continue
+        pid_text = name[len(mine):].split(".", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(directory / name)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def save_graph(g: nx.MultiDiGraph, path: str | os.PathLike, *, compresslevel: int = 1, _fault=None) -> None:
-    """Write atomically: temporary file in the same directory, fsync, rename, fsync the directory."""
+    """Write atomically: temporary file in the same directory, fsync, rename, fsync the directory.
+
+    Any failure (disk full, permission denied, read-only file system, a file
+    where a directory should be) is a one-line `StoreError` saying the previous
+    store is intact; the temporary file is removed.
+    """
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=directory)
     except FileNotFoundError:
         raise StoreError(f"{path}: directory {directory} does not exist; create it or choose another --store") from None
     except PermissionError:
         raise StoreError(f"{path}: permission denied writing in {directory}; choose another --store") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot write in {directory}: {exc.strerror or exc}; "
+                         "the previous store is intact. Choose another --store") from None
     try:
         with os.fdopen(fd, "wb") as raw:
             with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=compresslevel, mtime=0) as z:
@@ -151,6 +235,9 @@ def save_graph(g: nx.MultiDiGraph, path: str | os.PathLike, *, compresslevel: in
             raise StoreError(f"{path}: disk full while saving; the previous store is intact. Free space and re-run") from None
         if isinstance(exc, PermissionError):
             raise StoreError(f"{path}: permission denied while saving; the previous store is intact") from None
+        if isinstance(exc, OSError):
+            raise StoreError(f"{path}: cannot save the store: {exc.strerror or exc}; the previous store is intact") \
+                from None
         raise
 
 
@@ -163,7 +250,8 @@ def store_lock(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT):
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise StoreError(f"{path}: cannot create lock file {lock_path}: {exc.strerror}") from None
+        raise StoreError(f"{path}: cannot create lock file {lock_path}: {exc.strerror}; "
+                         "the store is unchanged. Make its directory writable or choose another --store") from None
     deadline = time.monotonic() + timeout
     try:
         while True:
