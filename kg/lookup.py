@@ -8,6 +8,7 @@ finds "Llama 2"). Ties go to the entity mentioned by more papers.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from dataclasses import dataclass
 
@@ -86,7 +87,8 @@ class EntityIndex:
 
 
 def mention_count(g: nx.MultiDiGraph, node: str) -> int:
-    return sum(1 for _, _, k in g.in_edges(node, keys=True) if k == Rel.MENTIONS.value)
+    """Papers that mention `node` (one MENTIONS relationship per paper)."""
+    return sum(1 for keys in g._pred[node].values() if Rel.MENTIONS.value in keys)
 
 
 def resolve_entity(g: nx.MultiDiGraph, index: EntityIndex, name: str, *,
@@ -117,35 +119,47 @@ def resolve_entity(g: nx.MultiDiGraph, index: EntityIndex, name: str, *,
     raise NotFoundError(f"no entity matches {name!r}{hint}", suggestions)
 
 
-def describe_entity(g: nx.MultiDiGraph, node: str, *, limit: int = 10) -> dict:
+CO_MENTION_SAMPLE = 2000
+
+
+def describe_entity(g: nx.MultiDiGraph, node: str, *, limit: int = 10, co_mention_sample: int = CO_MENTION_SAMPLE) -> dict:
+    """What the graph knows about one entity node.
+
+    Co-mentions are counted over at most `co_mention_sample` of the papers
+    that mention it (those that mention it most), so a hub such as
+    Transformer answers as fast as a rare name.
+    """
     data = g.nodes[node]
-    mentioned, introduced = [], []
-    co = Counter()
-    for paper, _, key, edge in g.in_edges(node, keys=True, data=True):
-        if key == Rel.MENTIONS.value:
-            pdata = g.nodes[paper]
-            mentioned.append(PaperRef(id=pdata["id"], title=pdata["title"], surfaces=edge.get("surfaces", []),
-                                      count=edge.get("count", 1)))
-            for _, other, k2 in g.out_edges(paper, keys=True):
-                if k2 == Rel.MENTIONS.value and other != node:
-                    co[other] += 1
-        elif key == Rel.INTRODUCES.value:
+    mentions = []
+    introduced = []
+    for paper, keys in g._pred[node].items():
+        edge = keys.get(Rel.MENTIONS.value)
+        if edge is not None:
+            mentions.append((-edge.get("count", 1), g.nodes[paper]["title"], paper, edge))
+        if Rel.INTRODUCES.value in keys:
             pdata = g.nodes[paper]
             introduced.append(PaperRef(id=pdata["id"], title=pdata["title"]))
-    mentioned.sort(key=lambda r: (-r.count, r.title))
+    top = heapq.nsmallest(max(limit, co_mention_sample), mentions, key=lambda m: (m[0], m[1]))
+    mentioned = [PaperRef(id=g.nodes[p]["id"], title=title, surfaces=edge.get("surfaces", []), count=-neg)
+                 for neg, title, p, edge in top[:limit]]
+    co = Counter()
+    for _, _, paper, _ in top[:co_mention_sample]:
+        for other, keys in g._succ[paper].items():
+            if other != node and Rel.MENTIONS.value in keys:
+                co[other] += 1
 
     def ref(n: str, papers: int = 0) -> EntityRef:
         d = g.nodes[n]
         return EntityRef(id=d["id"], name=d["name"], type=d["type"], papers=papers or mention_count(g, n))
 
-    parents = [ref(v) for _, v, k in g.out_edges(node, keys=True) if k == Rel.VARIANT_OF.value]
-    children = sorted((ref(u) for u, _, k in g.in_edges(node, keys=True) if k == Rel.VARIANT_OF.value),
+    parents = [ref(v) for v, keys in g._succ[node].items() if Rel.VARIANT_OF.value in keys]
+    children = sorted((ref(u) for u, keys in g._pred[node].items() if Rel.VARIANT_OF.value in keys),
                       key=lambda r: (-r.papers, r.name))
-    co_mentioned = [ref(n, c) for n, c in sorted(co.items(), key=lambda x: (-x[1], g.nodes[x[0]]["name"]))[:limit]]
+    co_mentioned = [ref(n, c) for n, c in heapq.nsmallest(limit, co.items(), key=lambda x: (-x[1], g.nodes[x[0]]["name"]))]
     return dict(
         id=data["id"], name=data["name"], type=data["type"], source=data.get("source", "catalog"),
         aliases=data.get("aliases", []), description=data.get("description"), vendor=data.get("vendor"),
-        year=data.get("year"), introduced_by=introduced, mention_count=len(mentioned), mentioned_by=mentioned[:limit],
+        year=data.get("year"), introduced_by=introduced, mention_count=len(mentions), mentioned_by=mentioned,
         variant_of=parents, variants=children[:limit], co_mentioned=co_mentioned,
     )
 

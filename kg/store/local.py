@@ -126,8 +126,13 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
 
 
 def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
-    """Load a store file. The cyclic GC is paused meanwhile: a graph is millions of small
-    acyclic containers, and collections over them would triple the load time."""
+    """Load a store file.
+
+    A graph is millions of small acyclic containers: the cyclic GC is paused
+    while loading (collections would triple the load time) and the loaded
+    objects are then frozen out of its reach (`gc.freeze`), so later
+    collections do not walk the whole graph again.
+    """
     path = Path(path)
     if not path.exists():
         raise StoreError(f"{path}: no store here; build one with kg build INPUT... --store {path}")
@@ -143,6 +148,7 @@ def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
     except OSError as exc:
         raise StoreError(f"{path}: cannot read the store: {exc.strerror or exc}; check the path") from None
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 
