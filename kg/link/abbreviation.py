@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 PARENS = re.compile(r"\(([^()]{1,160})\)")
 WORD = re.compile(r"\S+")
+VERSION_SUFFIX = re.compile(r"(?:-?[vV]?\d+(?:\.\d+)?)$")
 LAST_WORD = re.compile(r"(\S+)\s*$")
 FIRST_PART = re.compile(r"[;,]\s")
 
@@ -85,7 +86,7 @@ def find_abbreviations(text: str) -> list[Abbreviation]:
         if is_short_form(first):
             max_words = min(len(first) + 5, len(first) * 2)
             window, wstart = _window(text, m.start(), max_words)
-            long = best_long_form(first, window)
+            long = best_long_form(first, window) or best_long_form(VERSION_SUFFIX.sub("", first), window)
             if long and _valid_pair(first, long):
                 out.append(Abbreviation(first, inner_start, long, wstart + len(window) - len(long)))
             continue

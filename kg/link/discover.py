@@ -74,8 +74,8 @@ HEAD_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _HEAD_INDEX = {w: t for t, words in HEAD_TYPES for w in words}
 SYSTEM_CUES = re.compile(
-    r"\b(?:distributed|cluster|clusters|gpus?|throughput|serving|scalable infrastructure|open-source library|"
-    r"codebase|system|kernels?|parallelism|asynchronous|rollout|orchestrat\w+)\b", re.IGNORECASE)
+    r"\b(?:distributed|cluster|clusters|gpus?|serving|infrastructure|open-source|codebase|system|kernels?|"
+    r"parallelism|asynchronous|orchestrat\w+)\b", re.IGNORECASE)
 
 NAMING = re.compile(r"\b(?:called|named|dubbed|termed|coined|namely|which we call|we call it|we name it)\s*$",
                     re.IGNORECASE)
@@ -257,7 +257,7 @@ def is_proper_long_form(long: str) -> bool:
     return capitalised / len(words) >= 0.6
 
 
-PREPOSITION = re.compile(r"\s(?:for|with|via|to|in|on|of|that|which|using|from|by|towards|toward|through|at|and)\s",
+PREPOSITION = re.compile(r"\s(?:for|with|via|to|in|on|of|into|that|which|using|from|by|towards|toward|through|at|and)\s",
                          re.IGNORECASE)
 
 
@@ -280,28 +280,76 @@ def head_type(phrase: str) -> str | None:
 
 
 APPOSITIVE = re.compile(
-    r"^\s*(?:\([^()]{0,80}\)\s*)?(?:,|:|\u2014|-{1,2}|is|which is|as)?\s*(?:a|an|the|our)\s+((?:[\w-]+,?\s+){0,6}?[\w-]+)"
-    r"(?=\s*(?:that|which|to|for|with|designed|built|based|,|\.|;|$))", re.IGNORECASE)
+    r"\s*(?:\([^()]{0,80}\)\s*)?(?:,|:|\u2014|-{1,2}|is|which is|as)?\s*(?:a|an|the|our)\s+((?:[\w-]+,?\s+){0,7}[\w-]+)",
+    re.IGNORECASE)
+CHUNK_END = re.compile(r"[,;.:()]|\s(?:for|with|via|to|in|on|of|into|that|which|using|from|by|towards|through|at|"
+                       r"comprising|containing|including|consisting|trained|designed|built|based|where|whose|"
+                       r"achieves|achieving|outperforms|enables|enabling|allows|can|is|are|was)\s", re.IGNORECASE)
+CONNECTORS = re.compile(r"(?:\s*(?:,|:|named|called|dubbed|termed|coined|namely|as|i\.e\.|which we call))+\s*$",
+                        re.IGNORECASE)
+
+
+def chunk_head_type(words: str) -> str | None:
+    """Type of the head (last typed word) of the first noun chunk in `words`.
+
+    "framework" is a Method unless the chunk itself says it is software
+    ("a distributed training framework" -> Framework).
+    """
+    chunk = CHUNK_END.split(" " + words + " ", maxsplit=1)[0]
+    found = None
+    last = ""
+    for w in _WORDS.findall(chunk):
+        t = word_type(w)
+        if t:
+            found, last = t, w.lower()
+    if found == METHOD and last == "framework" and SYSTEM_CUES.search(chunk):
+        return FRAMEWORK
+    return found
 
 
 def appositive_type(text: str, end: int) -> str | None:
     """Type from an appositive after a name: "NAME, a scalable training framework ..." -> Framework."""
-    m = APPOSITIVE.match(text[end:end + 160])
+    m = APPOSITIVE.match(text, end, end + 160)
     if not m:
         return None
-    t = head_type(m.group(1))
-    if t == METHOD and "framework" in m.group(1).lower() and SYSTEM_CUES.search(text[end:end + 240]):
-        return FRAMEWORK
-    return t
+    return chunk_head_type(m.group(1))
+
+
+def preceding_type(text: str, start: int) -> str | None:
+    """Type from the noun that names the kind just before a name: "a benchmark named X", "a model, dubbed X"."""
+    window = text[max(sentence_start(text, start), start - 100):start]
+    m = CONNECTORS.search(window)
+    if not m or not m.group(0).strip():
+        return None
+    before = window[:m.start()]
+    chunks = [c for c in CHUNK_END.split(" " + before) if c.strip()]
+    for chunk in reversed(chunks[-2:]):
+        words = _WORDS.findall(chunk)
+        if words and word_type(words[-1]):
+            t = word_type(words[-1])
+            if t == METHOD and words[-1].lower() == "framework" and SYSTEM_CUES.search(chunk):
+                return FRAMEWORK
+            return t
+    return None
+
+
+NEXT_WORD = re.compile(r" ([A-Za-z][\w-]*)")
+
+
+def following_type(text: str, end: int) -> str | None:
+    """Type from a head noun right after a name: "the ToCa dataset", "our Pre-gated MoE system"."""
+    m = NEXT_WORD.match(text, end)
+    return word_type(m.group(1)) if m and m.group(1).lower() != "framework" else None
 
 
 def infer_type(text: str, name: str, start: int, end: int, hint: str = "") -> tuple[str, float]:
-    """A type for a discovered name and how sure we are, from appositive, hint phrase and the name itself."""
-    t = appositive_type(text, end)
+    """A type for a discovered name and how sure we are: from the noun that introduces it, an appositive,
+    a hint phrase (the rest of a title, an acronym's long form) and finally the name itself."""
+    t = preceding_type(text, start) or appositive_type(text, end) or following_type(text, end)
     if t:
         return t, 0.85
     t = head_type(hint) if hint else None
-    if t == METHOD and "framework" in hint.lower() and SYSTEM_CUES.search(hint + " " + text[end:end + 240]):
+    if t == METHOD and "framework" in hint.lower() and SYSTEM_CUES.search(hint):
         return FRAMEWORK, 0.8
     if t:
         return t, 0.75
@@ -367,8 +415,8 @@ def title_names(text: str, title_end: int) -> list[Candidate]:
     start = m.start(1)
     end = start + len(prefix)
     t = None
-    for _, later_end in find_token(text, prefix, title_end):
-        t = appositive_type(text, later_end)
+    for later_start, later_end in find_token(text, prefix, title_end):
+        t = preceding_type(text, later_start) or appositive_type(text, later_end) or following_type(text, later_end)
         if t:
             break
     conf = 0.85

@@ -3,7 +3,8 @@
 An entity counts as found when a predicted entity of that paper has a name or
 surface equal to the gold name or one of its surfaces, after lower-casing and
 dropping everything but letters and digits; one-to-one. Gold entities marked
-"unsure" count neither as misses nor, when found, as false positives.
+"unsure" count neither as misses nor, when found, as false positives (in the
+typed scores too: an unsure entity found under another type is neutral).
 Precision, recall and F1 are reported type-agnostic and typed, overall and
 per type.
 """
@@ -101,7 +102,7 @@ def match_paper(gold: Sequence[GoldEntity], pred: Sequence[dict], typed: bool) -
         g = gold[gi]
         gk = _keys(g.name, g.surfaces)
         for pi, pk in enumerate(pred_keys):
-            if pi in used or not (gk & pk) or (typed and pred[pi]["type"] != g.type):
+            if pi in used or not (gk & pk) or (typed and not g.unsure and pred[pi]["type"] != g.type):
                 continue
             used.add(pi)
             if g.unsure:
