@@ -15,6 +15,7 @@ Each candidate gets a type from its context (`infer_type`) and a confidence.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -77,10 +78,6 @@ SYSTEM_CUES = re.compile(
     r"\b(?:distributed|cluster|clusters|gpus?|serving|infrastructure|open-source|codebase|system|kernels?|"
     r"parallelism|asynchronous|orchestrat\w+)\b", re.IGNORECASE)
 
-NAMING = re.compile(r"\b(?:called|named|dubbed|termed|coined|namely|which we call|we call it|we name it)\s*$",
-                    re.IGNORECASE)
-OURS = re.compile(r"\b(?:our|the proposed|our proposed|our new)\s+$", re.IGNORECASE)
-
 NAME_TOKEN = r"[A-Za-z0-9μ](?:[\w+μ]|\.(?=\d))*(?:-(?:[\w+μ]|\.(?=\d))+)*"
 LIST_AFTER_HEAD = re.compile(
     r"\b(?:datasets|benchmarks|corpora|tasks|suites)\s*(?:\(|,)?\s*(?:including|such as|like|e\.g\.,?|namely|:)\s+"
@@ -101,8 +98,9 @@ TRIGGERS = {
     "list": ("datasets", "benchmarks", "corpora", "tasks", "suites"),
     "hardware": ("gpu", "gpus", "tpu", "tpus", "npu", "npus", "accelerator", "accelerators", "chip", "chips"),
     "verb": INTRO_VERBS,
-    "naming": ("called", "named", "dubbed", "termed", "coined", "our"),
+    "naming": ("called", "named", "dubbed", "termed", "coined", "namely", "our", "proposed"),
 }
+SENTENCE_BREAKS = (". ", "? ", "! ", "\n")
 
 
 def _trigger_automaton():
@@ -127,12 +125,13 @@ _CLASS_PATTERNS = (b"aA", b"a0a", b"A0a", b"a0A", b"A0A", b"AAa")
 
 
 class Scan(NamedTuple):
-    """What the rules need from one text, computed once: keyword positions and coined-token starts."""
+    """What the rules need from one text, computed once: keyword positions, sentence starts, coined-token starts."""
 
     lowered: str
     triggers: dict[str, list[tuple[int, int]]]
     verbs: tuple[tuple[int, int], ...]
     coined_starts: tuple[int, ...]
+    sentences: list[int]
 
 
 def _token_start(text: str, i: int) -> int:
@@ -165,7 +164,14 @@ def scan(text: str) -> Scan:
         while i >= 0:
             starts.add(_token_start(text, i))
             i = classes.find(pattern, i + 1)
-    return Scan(lowered, triggers, verbs, tuple(sorted(starts)))
+    sentences = [0]
+    for brk in SENTENCE_BREAKS:
+        i = text.find(brk)
+        while i >= 0:
+            sentences.append(i + 1)
+            i = text.find(brk, i + 1)
+    sentences.sort()
+    return Scan(lowered, triggers, verbs, tuple(sorted(starts)), sentences)
 
 
 class Candidate(NamedTuple):
@@ -361,19 +367,35 @@ def infer_type(text: str, name: str, start: int, end: int, hint: str = "") -> tu
 
 
 def sentence_start(text: str, pos: int) -> int:
-    cut = max(text.rfind(". ", 0, pos), text.rfind("\n", 0, pos), text.rfind("? ", 0, pos), text.rfind("! ", 0, pos))
-    return cut + 1 if cut >= 0 else 0
+    """Where the sentence holding `pos` starts (after ". ", "? ", "! " or a newline)."""
+    starts = scan(text).sentences
+    return starts[bisect_right(starts, pos) - 1]
+
+
+NAMING_FILLERS = frozenset(("", "proposed", "new", "novel", "it"))
+
+
+def named_right_before(text: str, sc: Scan, start: int) -> bool:
+    """A naming word ends just before `start`: "called X", "dubbed X", "our (proposed) X", "we call it X"."""
+    for _, ke in sc.triggers["naming"]:
+        if start - 40 <= ke <= start and text[ke:start].strip().lower() in NAMING_FILLERS:
+            return True
+    for vs, ve in sc.verbs:
+        if start - 40 <= ve <= start and sc.lowered.startswith(("call", "name", "term", "dub"), vs) \
+                and text[ve:start].strip().lower() in NAMING_FILLERS:
+            return True
+    return False
 
 
 def is_introduced(text: str, start: int, title_end: int) -> bool:
     """The paper presents the thing at `start`: it is in the title, named, "our X", or after "we propose"."""
     if start < title_end:
         return True
-    before = text[max(0, start - 40):start]
-    if NAMING.search(before) or OURS.search(before):
+    sc = scan(text)
+    if named_right_before(text, sc, start):
         return True
-    s = sentence_start(text, start)
-    return start - s < 260 and any(s <= vs and ve <= start for vs, ve in scan(text).verbs)
+    s = sc.sentences[bisect_right(sc.sentences, start) - 1]
+    return start - s < 260 and any(s <= vs and ve <= start for vs, ve in sc.verbs)
 
 
 GENERIC_TITLE_WORDS = frozenset("""
