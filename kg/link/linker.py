@@ -143,6 +143,13 @@ class Linker:
             self._add_catalog(a, eid)
             end = m.end
             variant = None
+            name = self.names[eid]
+            if m.end - m.start > len(name) and self.types[eid] == "Model" and fold(text[m.start:m.start + len(name)]) == fold(name):
+                tail = VARIANT_SUFFIX.fullmatch(text, m.start + len(name), m.end)
+                if tail:
+                    vid = self._add_variant(a, eid, text[m.start:m.end], tail.group(0))
+                    a.hits.append(_Hit(m.start, m.end, vid, "catalog-variant", conf))
+                    continue
             if text.startswith(("-", " "), end):
                 etype = self.types[eid]
                 variant = VARIANT_SUFFIX.match(text, end) if etype == "Model" else None
@@ -166,13 +173,21 @@ class Linker:
         return a
 
     def _introducible(self, a: PaperAnalysis, hit: _Hit, text: str) -> bool:
-        """Catalog entities count as introduced only from the title's name slot or a naming phrase."""
+        """Whether a hit may mark its entity as introduced by this paper.
+
+        Discovered names: always. Catalog entities are known things, so only
+        from the title's name slot ("GPipe: ..."), or from an introducing
+        phrase in the abstract ("we introduce Qwen2.5-Coder") when the title
+        names the entity too; "we introduce LoRA adapters into ..." does not
+        make a paper the origin of LoRA.
+        """
         info = a.entities[hit.entity_id]
         if info.source == "discovered":
             return True
         if hit.start < a.title_end:
-            return text[:hit.start].strip() == "" and text[hit.end:hit.end + 2].startswith(":")
-        return False
+            return text[:hit.start].strip() == "" and text[hit.end:hit.end + 2].startswith((":", "\n")) \
+                or hit.end == a.title_end
+        return any(h.entity_id == hit.entity_id and h.start < a.title_end for h in a.hits)
 
     def _add_catalog(self, a: PaperAnalysis, eid: str) -> None:
         if eid not in a.entities:
@@ -180,9 +195,14 @@ class Linker:
             a.entities[eid] = _EntityInfo(e.name, e.type.value, "catalog", CATALOG_CONFIDENCE, self.parents.get(eid))
 
     def _add_variant(self, a: PaperAnalysis, base_id: str, surface: str, suffix: str) -> str:
-        """A named variant of a catalog entity ("Llama-2 7B", "COCO-POS"), with the entity as its parent."""
+        """A named variant of a catalog entity ("Llama-2 7B", "COCO-POS"), with the entity as its parent.
+
+        A variant the catalog lists as an entity of its own is that entity; one it lists only as
+        an alias of the family ("Qwen2.5-Coder-32B-Instruct") becomes a variant entity.
+        """
         name = self.by_id[base_id].name + suffix
-        known = self.resolver.by_alias.get(match_key(surface)) or self.resolver.by_alias.get(match_key(name))
+        known = [eid for eid in (self.resolver.by_alias.get(match_key(surface)) or
+                                 self.resolver.by_alias.get(match_key(name)) or []) if eid != base_id]
         if known:
             self._add_catalog(a, known[0])
             return known[0]
