@@ -240,7 +240,7 @@ def neo4j_settings(uri, user, database):
 @reports_errors
 def query_cmd(cypher, named, list_queries, params, as_json, as_csv, store, use_neo4j, uri, user, database):
     """Run CYPHER (or --name NAMED) on the store, or on Neo4j with --neo4j; --list shows the named queries."""
-    from kg.query import get_named_query, named_queries, parse_params
+    from kg.query import named_queries, parse_params
     from kg.store import open_store
 
     if list_queries:
@@ -260,8 +260,9 @@ def query_cmd(cypher, named, list_queries, params, as_json, as_csv, store, use_n
 
         result = run_query(cypher, parse_params(list(params)), neo4j_settings(uri, user, database), name=named)
     else:
-        text = get_named_query(named).cypher if named else cypher
-        result = open_store(store).query(text, parse_params(list(params)))
+        local = open_store(store)
+        result = (local.named_query(named, parse_params(list(params))) if named
+                  else local.query(cypher, parse_params(list(params))))
     print_result(result, as_json, as_csv)
 
 
@@ -373,6 +374,36 @@ def stats_cmd(store, as_json, top):
         click.echo(f"  [:{rel}] {n}")
     for etype, items in s["top_entities"].items():
         click.echo(f"top {etype}: " + ", ".join(f"{i['name']} ({i['papers']})" for i in items))
+
+
+@cli.command("viz")
+@store_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="graph.html", show_default=True,
+              help="HTML file to write (self-contained: opens offline).")
+@click.option("--entity", default=None, metavar="NAME",
+              help="Ego view around this entity (resolved like `kg lookup`).")
+@click.option("--paper", default=None, metavar="TITLE", help="Ego view around this paper (id, title or part of it).")
+@click.option("--hops", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Ego view radius, in relationships.")
+@click.option("--type", "types", multiple=True, metavar="TYPE",
+              help="Only these entity types (repeatable or comma-separated): Method, Model, Dataset, Hardware, "
+                   "Framework. Papers linked to them are shown.")
+@click.option("--min-mentions", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Only entities mentioned by at least K papers.")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Cap: keep the most connected entities and their papers.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
+@reports_errors
+def viz_cmd(store, output, entity, paper, hops, types, min_mentions, max_nodes, open_browser):
+    """Write an interactive graph page (whole graph, or the view around --entity/--paper)."""
+    from kg.store import open_store
+    from kg.viz import render
+
+    report = render(open_store(store).graph, output, entity=entity, paper=paper, hops=hops, types=types,
+                    min_mentions=min_mentions, max_nodes=max_nodes, open_browser=open_browser)
+    click.echo(report.summary())
+    if report.cut:
+        click.echo(f"note: {report.cut}", err=True)
 
 
 def main():

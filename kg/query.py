@@ -18,6 +18,7 @@ session.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -104,22 +105,54 @@ def get_named_query(name: str, directory: str | Path | None = None) -> NamedQuer
 
 
 def parse_params(pairs: list[str]) -> dict:
-    """`k=v` pairs; a value that parses as a JSON number, boolean or list is taken as such, else a string."""
+    """`k=v` pairs; a value that parses as a JSON number, boolean or list is taken as such, else a string.
+
+    `NaN`, `Infinity` and numbers too large for a float (`1e999`) stay strings:
+    Python's json reads them as non-finite floats, which no literal can bind,
+    so `--param title=NaN` matched nothing instead of the paper titled "NaN".
+    """
     params = {}
     for pair in pairs:
         if "=" not in pair:
             raise QueryError(f"bad --param {pair!r}; write --param name=value")
         key, value = pair.split("=", 1)
         try:
-            parsed = json.loads(value)
-            params[key] = parsed if isinstance(parsed, (int, float, bool, list)) else value
-        except json.JSONDecodeError:
+            parsed = json.loads(value, parse_constant=_no_constant)
+        except (ValueError, RecursionError):  # JSONDecodeError, NaN/Infinity, an int of more than 4300 digits
             params[key] = value
+            continue
+        params[key] = parsed if isinstance(parsed, (int, float, bool, list)) and _finite(parsed) else value
     return params
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number kg binds")
+
+
+def _finite(value) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _escape_unprintable(m: re.Match) -> str:
+    return f"\\u{ord(m.group()):04x}"
+
+
 def cypher_literal(value) -> str:
-    """A value as a Cypher literal: strings double-quoted with backslash escapes."""
+    """A value as a Cypher literal: strings double-quoted with backslash escapes.
+
+    Control characters, line separators and lone surrogates are written as
+    `\\uXXXX` escapes (valid in Cypher, and in the Python literal syntax
+    grand-cypher evaluates strings with). They used to be replaced by a space
+    (newlines), so a parameter holding a newline silently matched nothing, or
+    made the query fail (NUL, surrogates).
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -128,8 +161,8 @@ def cypher_literal(value) -> str:
         return "null"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\r", " ")
-    return f'"{text}"'
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{_UNPRINTABLE.sub(_escape_unprintable, text)}"'
 
 
 def bind_parameters(cypher: str, params: dict) -> str:

@@ -11,6 +11,7 @@ import gzip
 import io
 import os
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from kg.errors import InputError
 from kg.ingest.csvfile import parse_csv
 from kg.ingest.jsonl import parse_jsonl
 from kg.ingest.listing import looks_like_listing, parse_listing
-from kg.ingest.records import Record, Skip
+from kg.ingest.records import MAX_LINE_BYTES, Record, Skip, SkippedLine
 from kg.models import Paper, Source
 from kg.text import clean, match_key, stable_hash
 
@@ -38,7 +39,7 @@ PARSERS: dict[str, Callable[[Iterable[str], str], Iterator[Record | Skip]]] = {
     "csv": parse_csv,
 }
 SNIFF_BYTES = 64 * 1024
-MAX_LINE_BYTES = 64 * 1024 * 1024
+READ_CHUNK = 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -115,16 +116,25 @@ def _open_binary(name: str) -> io.BufferedIOBase:
         raise InputError(name, None, f"cannot open: {exc.strerror}", "check the path") from None
 
 
+class _CorruptGzip(Exception):
+    """The gzip header or first block cannot be read (reported as a skip of the file)."""
+
+
 def _decompress(stream: io.BufferedIOBase) -> tuple[io.BufferedIOBase, bytes]:
-    """Return a stream positioned at the start and the first bytes of its (decompressed) content."""
+    """Return a stream positioned at the start and the first bytes of its (decompressed) content.
+
+    Raises `_CorruptGzip` when a gzip file is damaged at its start, so the
+    caller can report it like any other bad file (skipped and counted with
+    --skip-bad; it used to stop the run even then).
+    """
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
     magic = buffered.peek(2)[:2]
     if magic == GZIP_MAGIC:
         buffered = io.BufferedReader(gzip.GzipFile(fileobj=buffered))  # type: ignore[arg-type]
     try:
         head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES]
-    except (OSError, EOFError) as exc:
-        raise InputError(getattr(stream, "name", "?"), None, f"corrupt gzip data: {exc}", "re-create the file") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _CorruptGzip(str(exc)) from None
     return buffered, head
 
 
@@ -146,36 +156,100 @@ def detect_format(name: str, head: bytes) -> str | None:
     return None
 
 
+def split_lines(stream: io.BufferedIOBase, limit: int = MAX_LINE_BYTES,
+                chunk: int = READ_CHUNK) -> Iterator[bytes | None]:
+    """The lines of a byte stream without their terminators; None for a line longer than `limit` bytes.
+
+    Lines end at LF, CRLF or a lone CR (old Mac files and some exports use CR
+    only; splitting on LF alone read such a listing as one paper holding every
+    record, a silent loss). Only these three bytes end a line, never U+2028 or
+    other Unicode separators, which may occur inside a title. The stream is
+    read in `chunk`-sized pieces, each byte is searched once, and an over-long
+    line is dropped as it is read, so memory stays below `limit + chunk`
+    whatever the input (one 2 GB line included).
+    """
+    buf = bytearray()
+    scan = 0          # buf[:scan] holds no line end
+    skipping = False  # inside an over-long line, already reported
+    eof = False
+    while not eof:
+        data = stream.read(chunk)
+        if data:
+            buf += data
+        else:
+            eof = True
+        pos = 0
+        next_cr = -2  # -2: not searched yet; -1: no CR in buf after the search start
+        while True:
+            start = max(pos, scan)
+            nl = buf.find(b"\n", start)
+            if next_cr == -2 or 0 <= next_cr < start:
+                next_cr = buf.find(b"\r", start)
+            if next_cr >= 0 and (nl < 0 or next_cr < nl):
+                end, after = next_cr, next_cr + 1
+                if after == len(buf) and not eof:
+                    break  # a CR that may be the first half of a CRLF split across reads
+                if buf[after:after + 1] == b"\n":
+                    after += 1
+            elif nl >= 0:
+                end, after = nl, nl + 1
+            else:
+                break
+            if skipping:
+                skipping = False
+            elif end - pos > limit:
+                yield None
+            else:
+                yield bytes(buf[pos:end])
+            pos = after
+        del buf[:pos]
+        pending_cr = buf.endswith(b"\r")  # kept: it ends the line, alone or as the CR of a CRLF
+        scan = len(buf) - pending_cr
+        if eof:
+            if buf and not skipping:
+                yield bytes(buf) if len(buf) <= limit else None
+            return
+        if len(buf) - pending_cr > limit or (skipping and buf):
+            if not skipping:
+                yield None
+                skipping = True
+            buf.clear()
+            scan = 0
+            if pending_cr:
+                buf += b"\r"
+
+
 @dataclass
 class _Decoder:
-    """Decodes a byte stream line by line, noting invalid UTF-8 and over-long lines as skips."""
+    """Decodes a byte stream line by line, noting invalid UTF-8 and over-long lines as skips.
+
+    Every line reaches the parser ending in a single "\\n" whatever its
+    terminator was (LF, CRLF or CR), so line numbers and parsers agree on
+    every kind of file; a skipped line is passed on as a `SkippedLine` (an
+    empty line to most parsers) so the line numbers after it stay right.
+    """
 
     name: str
     skips: list[Skip] = field(default_factory=list)
 
     def lines(self, stream: io.BufferedIOBase) -> Iterator[str]:
         number = 0
-        while True:
-            try:
-                raw = stream.readline(MAX_LINE_BYTES + 1)
-            except (OSError, EOFError) as exc:
-                self.skips.append(Skip(self.name, number + 1, f"corrupt compressed data: {exc}", "re-create the file"))
-                return
-            if not raw:
-                return
-            number += 1
-            if len(raw) > MAX_LINE_BYTES:
-                self.skips.append(Skip(self.name, number, f"line longer than {MAX_LINE_BYTES // 2**20} MiB",
-                                       "split the input into one record per line"))
-                while raw and not raw.endswith(b"\n"):
-                    raw = stream.readline(MAX_LINE_BYTES + 1)
-                yield "\n"
-                continue
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                self.skips.append(Skip(self.name, number, f"invalid UTF-8 at byte {exc.start}", "re-encode the file as UTF-8"))
-                yield "\n"
+        try:
+            for raw in split_lines(stream):
+                number += 1
+                if raw is None:
+                    self.skips.append(Skip(self.name, number, f"line longer than {MAX_LINE_BYTES // 2**20} MiB",
+                                           "split the input into one record per line"))
+                    yield SkippedLine("\n")
+                    continue
+                try:
+                    yield raw.decode("utf-8") + "\n"
+                except UnicodeDecodeError as exc:
+                    self.skips.append(Skip(self.name, number, f"invalid UTF-8 at byte {exc.start}",
+                                           "re-encode the file as UTF-8"))
+                    yield SkippedLine("\n")
+        except (OSError, EOFError, zlib.error) as exc:
+            self.skips.append(Skip(self.name, number + 1, f"corrupt compressed data: {exc}", "re-create the file"))
 
 
 def iter_records(name: str, format: str | None = None) -> Iterator[Record | Skip]:
@@ -185,7 +259,11 @@ def iter_records(name: str, format: str | None = None) -> Iterator[Record | Skip
         raise InputError(label, None, f"unknown format {format!r}", f"use one of {', '.join(FORMATS)}")
     raw = _open_binary(name)
     try:
-        stream, head = _decompress(raw)
+        try:
+            stream, head = _decompress(raw)
+        except _CorruptGzip as exc:
+            yield Skip(label, None, f"corrupt gzip data: {exc}", "re-create the file")
+            return
         if not head.removeprefix(b"\xef\xbb\xbf").strip():
             yield Skip(label, None, "file is empty", "give a file with at least one paper")
             return

@@ -7,13 +7,39 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kg.ingest.jsonl import record_from_object
-from kg.ingest.records import Record, Skip
+from kg.ingest.records import MAX_LINE_BYTES, Record, Skip
 
 COLUMN_ALIASES = {"summary": "abstract", "name": "title", "paper_title": "title", "arxiv": "arxiv_id"}
 
 
+def _allow_long_fields() -> None:
+    """Let a CSV field be as long as a line may be (64 MiB) instead of the csv module's 128 KiB.
+
+    With the module's default, a 10 MB abstract read fine from JSONL but was
+    rejected from CSV as "field larger than field limit". The limit still
+    bounds a field whose closing quote is missing. The setting is process-wide;
+    it is only ever raised.
+    """
+    if csv.field_size_limit() < MAX_LINE_BYTES:
+        csv.field_size_limit(MAX_LINE_BYTES)
+
+
+def _without_bom(lines: Iterable[str]) -> Iterator[str]:
+    """The lines with a UTF-8 BOM removed from the first one, before the csv module sees it.
+
+    Left in place, the BOM stands before a quoted header's opening quote, so
+    `"title","abstract"` (Excel's "CSV UTF-8" with quoting) read as the column
+    `"title"`, quotes included, and the file was refused for lacking a title column.
+    """
+    first = True
+    for line in lines:
+        yield line.lstrip("\ufeff") if first else line
+        first = False
+
+
 def parse_csv(lines: Iterable[str], source: str = "<csv>") -> Iterator[Record | Skip]:
-    reader = csv.reader(lines)
+    _allow_long_fields()
+    reader = csv.reader(_without_bom(lines))
     try:
         header = next(reader)
     except StopIteration:

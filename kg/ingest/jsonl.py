@@ -48,10 +48,39 @@ def _authors(value: object) -> list[str]:
 
 
 def _int(value: object) -> int | None:
+    """An int, or a string of decimal digits, as an int; None for anything else.
+
+    `str.isdigit` is also true for superscripts ("²") that `int` rejects, and
+    `int` refuses digit strings longer than Python's conversion limit, so the
+    conversion is guarded instead of trusted (a year of "²" crashed the read).
+    """
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str) and value.strip().isdecimal():
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _unpaired_surrogate(obj: dict) -> tuple[str, str] | None:
+    """(field, escape) of the first kept string field holding an unpaired UTF-16 surrogate, else None.
+
+    JSON may spell a lone surrogate ("\\ud800"); Python decodes it into a str
+    that cannot be written as UTF-8, so such a record used to crash the store
+    save (and `kg link`) with a traceback. It is reported as a bad record instead.
+    """
+    for key in ("title", "abstract", "id", "arxiv_id", "url", "authors", "categories", "year"):
+        value = obj.get(key)
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if not isinstance(text, str):
+                continue
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                return key, f"\\u{ord(text[exc.start]):04x}"
     return None
 
 
@@ -60,6 +89,10 @@ def record_from_object(obj: dict, source: str, line: int) -> Record | Skip:
     title = obj.get("title")
     if not isinstance(title, str) or not title.strip():
         return Skip(source, line, "record has no title", "every record needs a non-empty \"title\"")
+    bad = _unpaired_surrogate(obj)
+    if bad is not None:
+        return Skip(source, line, f"\"{bad[0]}\" holds an unpaired UTF-16 surrogate {bad[1]}",
+                    "write the character as a surrogate pair or as UTF-8")
     abstract = obj.get("abstract") or ""
     if not isinstance(abstract, str):
         return Skip(source, line, "\"abstract\" is not a string", "give the abstract as a JSON string")
@@ -98,7 +131,16 @@ def parse_jsonl(lines: Iterable[str], source: str = "<jsonl>") -> Iterator[Recor
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield Skip(source, number, f"malformed JSON: {exc.msg} at column {exc.colno}", "fix or remove the line")
+            msg = exc.msg.removesuffix(" at")  # "Invalid control character at" + " at column N"
+            yield Skip(source, number, f"malformed JSON: {msg} at column {exc.colno}", "fix or remove the line")
+            continue
+        except RecursionError:
+            # thousands of nested brackets exhaust the decoder's recursion: a bad line, not a crash
+            yield Skip(source, number, "malformed JSON: nested too deeply", "fix or remove the line")
+            continue
+        except ValueError as exc:
+            # e.g. an integer of more than 4300 digits: Python refuses to convert it
+            yield Skip(source, number, f"malformed JSON: {str(exc).split(';')[0]}", "fix or remove the line")
             continue
         if not isinstance(obj, dict):
             yield Skip(source, number, "JSON line is not an object", "each line must be one {...} object")

@@ -10,11 +10,12 @@ title and abstract blocks.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from kg.ingest.records import Record, Skip
+from kg.ingest.records import MAX_LINE_BYTES, Record, Skip, SkippedLine
 
 BOILERPLATE = re.compile(
     r"^(?:new|subscribe|daily papers|byak and the research community|get trending papers in your email inbox.*"
@@ -34,47 +35,111 @@ def looks_like_listing(head: str) -> bool:
     return any(m in head for m in MARKERS)
 
 
-def _blocks(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
-    """Yield (first line number, text) for each block of the page.
+MAX_BLOCK_CHARS = MAX_LINE_BYTES
+"""Longest block (a title or an abstract, possibly over several lines) and longest stretch read before the
+layout is known. Both used to be unbounded: the whole file was held in memory to find the layout."""
+
+_UNREADABLE = "unreadable"  # a block holding a line the decoder already reported
+_TOO_LONG = "too long"
+
+
+def _with_layout(lines: Iterable[str], limit: int) -> tuple[bool, Iterator[str]]:
+    """(blank_separated, the lines again), reading ahead only as far as needed to decide the layout.
+
+    The page is blank-line separated when a blank line occurs before its last
+    line. Lines are buffered until that is seen or the file ends; a page with
+    no blank line in its first `limit` characters is taken as the line layout,
+    so a huge page is never held whole.
+    """
+    stream = iter(lines)
+    head: list[str] = []
+    size = 0
+    blank_seen = False
+    for line in stream:
+        head.append(line)
+        if blank_seen:
+            return True, itertools.chain(head, stream)
+        size += len(line)
+        if not line.strip() and not isinstance(line, SkippedLine):
+            blank_seen = True
+        elif size > limit:
+            return False, itertools.chain(head, stream)
+    return False, iter(head)
+
+
+def _blocks(lines: Iterable[str], limit: int | None = None) -> Iterator[tuple[int, str, str | None]]:
+    """Yield (first line number, text, problem) for each block of the page.
 
     When the page has blank lines, a block is a run of non-blank lines; when it
-    has none, every line is its own block.
+    has none, every line is its own block. `problem` is None, `_UNREADABLE`
+    (the block holds a line the decoder could not read and has reported) or
+    `_TOO_LONG` (more than `limit` characters, dropped as it is read).
     """
-    lines = list(lines)
-    blank_separated = any(not line.strip() for line in lines[:-1])
-    start, parts = 0, []
+    limit = MAX_BLOCK_CHARS if limit is None else limit
+    blank_separated, lines = _with_layout(lines, limit)
+    start, parts, size, problem = 0, [], 0, None
     for number, raw in enumerate(lines, 1):
+        if isinstance(raw, SkippedLine):
+            if not blank_separated:
+                yield number, "", _UNREADABLE
+                continue
+            if not parts and problem is None:
+                start = number
+            problem = problem or _UNREADABLE
+            continue
         line = raw.rstrip("\r\n")
         if number == 1:
             line = line.lstrip("\ufeff")
-        if GLUED_HEADER.match(line) and not parts:
+        if GLUED_HEADER.match(line) and not parts and problem is None:
             line = line[len("Subscribe"):]
         if not line.strip() or is_boilerplate(line):
-            if parts:
-                yield start, " ".join(parts)
-                parts = []
+            if parts or problem:
+                yield start, " ".join(parts), problem
+                parts, size, problem = [], 0, None
             continue
         if not blank_separated:
-            yield number, line.strip()
+            yield number, line.strip(), None
             continue
-        if not parts:
+        if not parts and problem is None:
             start = number
-        parts.append(line.strip())
-    if parts:
-        yield start, " ".join(parts)
+        if problem is None:
+            size += len(line)
+            if size > limit:
+                parts, problem = [], _TOO_LONG
+            else:
+                parts.append(line.strip())
+    if parts or problem:
+        yield start, " ".join(parts), problem
 
 
 def parse_listing(lines: Iterable[str], source: str = "<listing>") -> Iterator[Record | Skip]:
-    """Parse listing text into records; a title without a following abstract keeps an empty abstract."""
-    pending: tuple[int, str] | None = None
-    for number, text in _blocks(lines):
+    """Parse listing text into records; a title without a following abstract keeps an empty abstract.
+
+    A title or abstract that cannot be read drops its record: reported once,
+    by the decoder for an unreadable line or here for an over-long block.
+    """
+    pending: tuple[int, str, str | None] | None = None
+    for block in _blocks(lines):
         if pending is None:
-            pending = (number, text)
+            pending = block
             continue
-        yield Record(source=source, line=pending[0], title=pending[1], abstract=text)
+        yield from _record(source, pending, block)
         pending = None
     if pending is not None:
-        yield Record(source=source, line=pending[0], title=pending[1], abstract="")
+        yield from _record(source, pending, None)
+
+
+def _record(source: str, title: tuple[int, str, str | None],
+            abstract: tuple[int, str, str | None] | None) -> Iterator[Record | Skip]:
+    for number, _, problem in (title, abstract or (0, "", None)):
+        if problem == _TOO_LONG:
+            size = f"{MAX_BLOCK_CHARS // 2**20} Mi" if MAX_BLOCK_CHARS >= 2**20 else str(MAX_BLOCK_CHARS)
+            yield Skip(source, number, f"paragraph longer than {size} characters",
+                       "separate titles and abstracts by blank lines")
+            return
+        if problem == _UNREADABLE:
+            return
+    yield Record(source=source, line=title[0], title=title[1], abstract=abstract[1] if abstract else "")
 
 
 def read_listing(path: str | Path) -> Iterator[Record | Skip]:

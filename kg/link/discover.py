@@ -375,9 +375,15 @@ def sentence_start(text: str, pos: int) -> int:
 NAMING_FILLERS = frozenset(("", "proposed", "new", "novel", "it"))
 
 
-def named_right_before(text: str, sc: Scan, start: int) -> bool:
-    """A naming word ends just before `start`: "called X", "dubbed X", "our (proposed) X", "we call it X"."""
-    for _, ke in sc.triggers["naming"]:
+WEAK_NAMING = ("our", "proposed")
+
+
+def named_right_before(text: str, sc: Scan, start: int, strong: bool = False) -> bool:
+    """A naming word ends just before `start`: "called X", "dubbed X", "we call it X", and unless
+    `strong`, "our (proposed) X". ("namely X" lists as often as it names, so it does not count.)"""
+    for ks, ke in sc.triggers["naming"]:
+        if sc.lowered.startswith("namely", ks) or (strong and sc.lowered.startswith(WEAK_NAMING, ks)):
+            continue
         if start - 40 <= ke <= start and text[ke:start].strip().lower() in NAMING_FILLERS:
             return True
     for vs, ve in sc.verbs:
@@ -496,13 +502,18 @@ def leading_name(phrase: str) -> str | None:
 
 
 def introduced_names(text: str, title_end: int) -> list[Candidate]:
-    """Names right after "we propose/introduce/present", "our proposed method," or "called/dubbed"."""
+    """Names right after "we propose/introduce/present", "our proposed method," or "called/dubbed".
+
+    "namely X" also names things the paper only lists ("existing works, namely
+    PEFT and ..."), so it marks X as introduced only inside a "we propose" sentence.
+    """
     sc = scan(text)
-    matches = [AFTER_VERB.match(text, ve) for vs, ve in sc.verbs if sc.lowered.startswith(NAMING_VERBS, vs)]
+    matches = [(AFTER_VERB.match(text, ve), True) for vs, ve in sc.verbs if sc.lowered.startswith(NAMING_VERBS, vs)]
     for ks, ke in sc.triggers["naming"]:
-        matches.append((AFTER_OUR if sc.lowered.startswith("our", ks) else AFTER_NAMING).match(text, ke))
+        pattern = AFTER_OUR if sc.lowered.startswith("our", ks) else AFTER_NAMING
+        matches.append((pattern.match(text, ke), not sc.lowered.startswith("namely", ks)))
     out = []
-    for m in matches:
+    for m, presents in matches:
         if m is None:
             continue
         raw = m.group(1)
@@ -514,7 +525,9 @@ def introduced_names(text: str, title_end: int) -> list[Candidate]:
         start = m.start(1)
         end = start + len(name)
         t, conf = infer_type(text, name, start, end)
-        out.append(Candidate(name, t, conf if len(name.split()) == 1 or t != METHOD else 0.7, True, "intro",
+        introduced = presents or any(vs < start and start - vs < 260 and sentence_start(text, start) <= vs
+                                     for vs, _ in sc.verbs)
+        out.append(Candidate(name, t, conf if len(name.split()) == 1 or t != METHOD else 0.7, introduced, "intro",
                              ((name, start, end),)))
     return out
 

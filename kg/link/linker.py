@@ -19,7 +19,8 @@ from pathlib import Path
 
 from kg.catalog import aliases_of, build_index, entity_id, load_catalog
 from kg.link.detect import DictionaryMatcher, fold, make_rule
-from kg.link.discover import Candidate, discover, find_token, is_introduced, is_mixed_case, is_name_like
+from kg.link.discover import (Candidate, discover, find_token, is_introduced, is_mixed_case, is_name_like,
+                              named_right_before, scan)
 from kg.link.resolve import FUZZY_CUTOFF, Resolver
 from kg.models import CatalogEntity, EntityType, LinkedEntity, LinkedPaper, Mention, Paper
 from kg.text import match_key, slug, spaced_key
@@ -38,6 +39,7 @@ EXTENDABLE = frozenset({"Model", "Dataset", "Method"})
 VARIANT_SUFFIX = re.compile(
     r"(?:(?:-| )(?:\d+(?:\.\d+)?[BMK]|\d+x\d+[BM])(?![\w])|-(?:[Bb]ase|[Ll]arge|[Ss]mall|[Tt]iny|[Hh]uge|XXL|XL|"
     r"Instruct|Chat|Math|Coder|it|[SBLHG]/\d+|[SBLHGT])(?![\w]))+")
+TITLE_SLOT_END = re.compile(r"\s*(?::|$|(?:technical report|report|system card|model card)\s*$)", re.IGNORECASE)
 OVERRIDING_RULES = frozenset({"title", "intro", "acronym"})
 CITATION = re.compile(r"\s*(?:\(([^()]{0,80}?\bet al\.?,?\s*\d{4}[a-z]?(?:;[^()]{0,80})?)\)|\[(\d+(?:\s*[,\u2013-]\s*\d+)*)\])")
 
@@ -168,26 +170,28 @@ class Linker:
         self._apply_candidates(a, discover(text, a.title_end, covered), text)
         self._repeat_discovered(a, text)
         for h in a.hits:
-            if not h.introduced and self._introducible(a, h, text) and is_introduced(text, h.start, a.title_end):
-                h.introduced = True
+            if h.introduced or not self._introducible(a, h, text):
+                continue
+            if a.entities[h.entity_id].source == "discovered":
+                h.introduced = is_introduced(text, h.start, a.title_end)
+            else:
+                h.introduced = h.start < a.title_end or named_right_before(text, scan(text), h.start, strong=True)
         return a
 
     def _introducible(self, a: PaperAnalysis, hit: _Hit, text: str) -> bool:
         """Whether a hit may mark its entity as introduced by this paper.
 
         Discovered names: always. Catalog entities are known things, so only
-        from the title's name slot ("GPipe: ..."), or from an introducing
-        phrase in the abstract ("we introduce Qwen2.5-Coder") when the title
-        names the entity too; "we introduce LoRA adapters into ..." does not
-        make a paper the origin of LoRA.
+        when the title starts with their name ("GPipe: ...", "Qwen2.5-Coder
+        Technical Report"); "We introduce LoRA adapters into ..." or a title
+        ending "... for Mixture of Experts" does not make a paper the origin
+        of LoRA or MoE.
         """
         info = a.entities[hit.entity_id]
         if info.source == "discovered":
             return True
-        if hit.start < a.title_end:
-            return text[:hit.start].strip() == "" and text[hit.end:hit.end + 2].startswith((":", "\n")) \
-                or hit.end == a.title_end
-        return any(h.entity_id == hit.entity_id and h.start < a.title_end for h in a.hits)
+        return any(h.entity_id == hit.entity_id and text[:h.start].strip() == "" and
+                   TITLE_SLOT_END.match(text, h.end, a.title_end) is not None for h in a.hits)
 
     def _add_catalog(self, a: PaperAnalysis, eid: str) -> None:
         if eid not in a.entities:

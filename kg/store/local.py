@@ -44,18 +44,33 @@ def _jsonable(props: dict) -> dict:
     return {k: (sorted(v) if isinstance(v, (set, frozenset)) else v) for k, v in props.items() if k != "__labels__"}
 
 
+def _element(obj: dict) -> str:
+    if "n" in obj:
+        return f"node {obj['n']!r}"
+    if "r" in obj:
+        return f"relationship {obj['r']!r}"
+    return "store header"
+
+
 def write_graph(g: nx.MultiDiGraph, stream) -> None:
     """Write `g` in the store format to a binary stream (gzip is applied by the caller)."""
     from kg import __version__
 
     def line(obj: dict) -> None:
-        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        # A value JSON cannot hold (a set inside a property, an object, an int of 4300+ digits) or a string
+        # with a lone surrogate (no UTF-8 form; possible in a graph made through the Python API) used to
+        # escape as a raw TypeError/UnicodeEncodeError. It is a StoreError naming the node or relationship;
+        # the save is abandoned, so the previous store stays as it was. Surrogates are refused rather than
+        # escaped: JSON would read "\\ud800\\udc00" back as one other character, a silent change.
         try:
-            data = text.encode("utf-8")
-        except UnicodeEncodeError:
-            # A lone surrogate (possible in a graph made through the Python API) has no UTF-8 form:
-            # write this line with \\uXXXX escapes, which json.loads turns back into the same string.
-            data = json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+            data = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise StoreError(f"{_element(obj)}: text holds an unpaired UTF-16 surrogate "
+                             f"\\u{ord(exc.object[exc.start]):04x}; the store keeps UTF-8 text only (fix the value)") \
+                from None
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"{_element(obj)}: a property cannot be stored as JSON ({exc}); "
+                             "use strings, numbers, booleans, lists and maps") from None
         stream.write(data)
         stream.write(b"\n")
 
@@ -114,7 +129,8 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
                 raise ValueError("unknown record")
     except StoreError:
         raise
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, EOFError, OSError, zlib.error) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, StopIteration, EOFError, OSError,
+            zlib.error) as exc:  # scan_once raises StopIteration on a line that is not JSON at all
         raise StoreError(f"{source}: store is corrupt at line {number} ({exc.__class__.__name__}); "
                          "rebuild it with kg build") from None
     if header is None:
@@ -244,6 +260,8 @@ def save_graph(g: nx.MultiDiGraph, path: str | os.PathLike, *, compresslevel: in
         if isinstance(exc, OSError):
             raise StoreError(f"{path}: cannot save the store: {exc.strerror or exc}; the previous store is intact") \
                 from None
+        if isinstance(exc, StoreError):
+            raise StoreError(f"{path}: not saved, the previous store is intact: {exc}") from None
         raise
 
 
