@@ -217,6 +217,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _store_mode(path: Path) -> int:
+    """The permission bits the saved store gets: those of the store it replaces, else 0666 less the umask.
+
+    mkstemp creates its file 0600 and the rename kept that, so every save made
+    a shared store private to the user who saved it.
+    """
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def save_graph(g: nx.MultiDiGraph, path: str | os.PathLike, *, compresslevel: int = 1, _fault=None) -> None:
     """Write atomically: temporary file in the same directory, fsync, rename, fsync the directory.
 
@@ -236,6 +250,7 @@ def save_graph(g: nx.MultiDiGraph, path: str | os.PathLike, *, compresslevel: in
         raise StoreError(f"{path}: cannot write in {directory}: {exc.strerror or exc}; "
                          "the previous store is intact. Choose another --store") from None
     try:
+        os.fchmod(fd, _store_mode(path))
         with os.fdopen(fd, "wb") as raw:
             with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=compresslevel, mtime=0) as z:
                 if _fault is not None:
