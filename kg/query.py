@@ -28,7 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kg.errors import NotFoundError, QueryError
 
-WRITE_CLAUSE = re.compile(r"\b(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|LOAD\s+CSV|CALL|FOREACH)\b", re.IGNORECASE)
+WRITE_CLAUSE = re.compile(r"(?<![.\w$])(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|LOAD\s+CSV|FOREACH)\b",
+                          re.IGNORECASE)
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`|//[^\n]*|\$([A-Za-z_][A-Za-z0-9_]*)|[^"\'`$/]+|.', re.S)
 
 
@@ -183,12 +184,21 @@ def strip_comments(cypher: str) -> str:
     return "".join(m.group(0) for m in _TOKENS.finditer(cypher) if not m.group(0).startswith("//"))
 
 
-def refuse_writes(cypher: str) -> None:
+def write_clause(cypher: str) -> str | None:
+    """The first write clause of a query (outside strings, quoted names and comments), upper-cased, or None.
+
+    A property or alias that happens to spell a keyword (`n.set`) is not a clause.
+    """
     code = "".join(m.group(0) for m in _TOKENS.finditer(cypher)
                    if not (m.group(0)[:1] in "\"'`" or m.group(0).startswith("//")))
     m = WRITE_CLAUSE.search(code)
-    if m:
-        raise QueryError(f"the local store is read-only for queries: {m.group(1).upper()} is not allowed; "
+    return " ".join(m.group(1).upper().split()) if m else None
+
+
+def refuse_writes(cypher: str) -> None:
+    clause = write_clause(cypher)
+    if clause:
+        raise QueryError(f"the local store is read-only for queries: {clause} is not allowed; "
                          "use kg build to change the graph")
 
 

@@ -391,21 +391,15 @@ def query_parameters(cypher: str) -> list[str]:
     return seen
 
 
-# As kg.query.WRITE_CLAUSE, less CALL (procedures run under the READ session's rules); a property
-# or alias that happens to spell a keyword (`n.set`) is not a clause.
-_WRITE_CLAUSE = re.compile(r"(?<![.\w$])(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|LOAD\s+CSV|FOREACH)\b",
-                           re.IGNORECASE)
 
 
 def refuse_writes(cypher: str) -> None:
     """kg query is read-only on Neo4j too: write clauses are refused before anything is sent."""
-    from kg.query import _TOKENS
+    from kg.query import write_clause
 
-    code = "".join(m.group(0) for m in _TOKENS.finditer(cypher)
-                   if not (m.group(0)[:1] in "\"'`" or m.group(0).startswith("//")))
-    m = _WRITE_CLAUSE.search(code)
-    if m:
-        raise QueryError(f"kg query is read-only: {m.group(1).upper()} is not allowed; "
+    clause = write_clause(cypher)
+    if clause:
+        raise QueryError(f"kg query is read-only: {clause} is not allowed; "
                          "use kg load to change the graph in Neo4j")
 
 
