@@ -280,7 +280,7 @@ def machine() -> dict:
 def markdown(result: dict) -> str:
     lines = ["| measurement | value | note |", "|---|---|---|"]
     link = result["linking"]
-    kg1 = next(r for r in link if r["name"].startswith("kg linker (1"))
+    kg1 = next((r for r in link if r["name"].startswith("kg linker (1")), None)
     for r in link:
         if r["abstracts_per_s"] is None:
             lines.append(f"| {r['name']} | not installed | pip install -e \".[bench]\" |")
@@ -316,23 +316,32 @@ def main(argv=None) -> int:
     parser.add_argument("--lookup-size", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
+    parser.add_argument("--only", default="linking,build,lookup,load",
+                        help="comma-separated sections to run (linking, build, lookup, load)")
     args = parser.parse_args(argv)
     if args.quick:
         args.corpus, args.peer_corpus, args.build_sizes, args.lookup_size = 600, 200, "300", 300
     sizes = [int(s) for s in args.build_sizes.split(",") if s]
-    result = {"machine": machine(), "args": vars(args)}
-    result["linking"] = linking_rows(args.corpus, args.peer_corpus)
+    only = set(args.only.split(","))
+    result = {"machine": machine(), "args": vars(args), "linking": [], "build": [], "load": []}
+    if "linking" in only:
+        result["linking"] = linking_rows(args.corpus, args.peer_corpus)
     with tempfile.TemporaryDirectory(prefix="kg-bench-") as tmp:
         work = Path(tmp)
-        result["build"] = [build_row(n, work, args.workers) for n in sizes]
-        lookup_store = work / f"store-{args.lookup_size}.jsonl.gz"
-        if not lookup_store.exists():
-            build_row(args.lookup_size, work, args.workers)
-        lk = lookup_rows(lookup_store, 200 if args.quick else 2000)
-        lk["papers"], lk["samples"] = args.lookup_size, 200 if args.quick else 2000
-        result["lookup"] = lk
-        load_store_path = work / f"store-{sizes[0]}.jsonl.gz"
-        result["load"] = load_rows(load_store_path, work)
+        if "build" in only:
+            result["build"] = [build_row(n, work, args.workers) for n in sizes]
+        if "lookup" in only:
+            lookup_store = work / f"store-{args.lookup_size}.jsonl.gz"
+            if not lookup_store.exists():
+                build_row(args.lookup_size, work, args.workers)
+            lk = lookup_rows(lookup_store, 200 if args.quick else 2000)
+            lk["papers"], lk["samples"] = args.lookup_size, 200 if args.quick else 2000
+            result["lookup"] = lk
+        if "load" in only:
+            load_store_path = work / f"store-{sizes[0]}.jsonl.gz"
+            if not load_store_path.exists():
+                build_row(sizes[0], work, args.workers)
+            result["load"] = load_rows(load_store_path, work)
     table = markdown(result)
     result["table"] = table
     out = Path(args.out)
