@@ -168,11 +168,13 @@ import kg
 t = time.perf_counter()
 r = kg.build([sys.argv[1]], store=sys.argv[2], workers=int(sys.argv[3]))
 wall = time.perf_counter() - t
-rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 t = time.perf_counter()
 store = kg.open_store(sys.argv[2])
 load = time.perf_counter() - t
 print(json.dumps({"papers": r.papers, "wall_s": round(wall, 2), "peak_rss_mb": round(rss / 1024),
+                  "worker_peak_rss_mb": round(worker_rss / 1024),
                   "load_s": round(load, 2), "nodes": r.nodes, "relationships": r.relationships}))
 """
 
@@ -292,7 +294,8 @@ def markdown(result: dict) -> str:
                      f"{r['note']}, {r['abstracts']:,} abstracts{rel} |")
     for b in result.get("build", []):
         lines.append(f"| kg build {b['papers']:,} papers (--workers {b['workers']}) | {b['wall_s']} s, peak RSS "
-                     f"{b['peak_rss_mb']:,} MB | store {b['store_mb']} MB on disk, loads in {b['load_s']} s; "
+                     f"{b['peak_rss_mb']:,} MB (+ {b.get('worker_peak_rss_mb', 0):,} MB per worker) | "
+                     f"store {b['store_mb']} MB on disk, loads in {b['load_s']} s; "
                      f"{b['nodes']:,} nodes, {b['relationships']:,} relationships |")
     lk = result.get("lookup")
     if lk:

@@ -2,6 +2,16 @@
 // Applied by `kg load` before any data, one statement at a time; each is
 // idempotent (IF NOT EXISTS). A statement the server rejects is reported.
 // Labels are those of kg.graph.Label; nodes are merged on id.
+//
+// The graph model (the same on the local store and in Neo4j; see kg/graph.py):
+//   (:Paper {id, title, abstract, sources, year, url, arxiv_id, authors})
+//   (:Entity:<Type> {id, name, type, aliases, description, vendor, year, source})
+//       <Type> is exactly one of Method, Model, Dataset, Hardware, Framework;
+//       source is "catalog" (kg/catalog/*.yaml) or "discovered" (found in the papers)
+//   (:Paper)-[:MENTIONS {count, confidence, surfaces, rules, citations}]->(:Entity)
+//   (:Paper)-[:INTRODUCES]->(:Entity)      the paper presents the entity
+//   (:Paper)-[:CITES {via}]->(:Paper)      B mentions entities (via) that A introduces
+//   (:Entity)-[:VARIANT_OF]->(:Entity)     catalog family, or the base of a sized variant
 
 // Node identity: (:Paper {id}) and (:Entity {id}); MERGE uses these.
 CREATE CONSTRAINT paper_id IF NOT EXISTS FOR (n:Paper) REQUIRE n.id IS UNIQUE;
