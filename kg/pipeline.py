@@ -76,7 +76,7 @@ def analyse_all(papers: Sequence[Paper], linker, catalog_files: Sequence[str], w
                 out.append(linker.analyse(p.id, p.title, p.abstract))
                 bar.update(1)
             return out
-        chunks = [[(p.id, p.title, p.abstract) for p in papers[i:i + CHUNK]] for i in range(0, len(papers), CHUNK)]
+        chunks = ([(p.id, p.title, p.abstract) for p in papers[i:i + CHUNK]] for i in range(0, len(papers), CHUNK))
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(list(catalog_files),)) as pool:
             position = 0
             for result in pool.map(_analyse_chunk, chunks):
