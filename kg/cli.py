@@ -126,7 +126,7 @@ def eval_cmd(gold, catalogs, as_json, show_errors):
 
 
 def store_option(func):
-    return click.option("--store", "store", type=click.Path(dir_okay=False), envvar="KG_STORE", default=None,
+    return click.option("--store", "store", type=click.Path(readable=False), envvar="KG_STORE", default=None,
                         help="Store file (default: $KG_STORE or ./kg-store.jsonl.gz).")(func)
 
 
@@ -155,6 +155,9 @@ def build_cmd(inputs, fmt, skip_bad, store, catalogs, workers, max_papers, as_js
     click.echo(f"links:      {r.mentions} MENTIONS, {r.introduces} INTRODUCES, {r.citations} CITES, "
                f"{r.variant_of} VARIANT_OF")
     click.echo(f"graph:      {r.nodes} nodes, {r.relationships} relationships")
+    if r.stale_temp_files_removed:
+        n = r.stale_temp_files_removed
+        click.echo(f"cleanup:    removed {n} temporary file{'s' if n != 1 else ''} left by interrupted saves")
     click.echo(f"time:       {r.seconds:.1f} s")
 
 

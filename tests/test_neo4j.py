@@ -6,6 +6,7 @@ when NEO4J_URI is set, against that Neo4j too (marker `neo4j`). See tests/confte
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import networkx as nx
@@ -557,3 +558,24 @@ def test_server_killed_mid_load_then_rerun_completes(graph_target, sample_store)
     report = LoadReport.model_validate_json(result.stdout)
     assert report.server.model_dump() == _local_counts(sample_store)
     assert report.nodes_created == local["nodes"] - partial
+
+
+def test_password_never_reaches_output_logs_or_store(graph_target, sample_store, tmp_path, caplog):
+    """A full `kg load` and `kg query --neo4j` with the driver logging at DEBUG: the password is in none of
+    stdout, stderr, the log records, or the store file."""
+    import logging
+
+    if not graph_target.password:
+        pytest.skip("the target has no password to leak")
+    caplog.set_level(logging.DEBUG)
+    store = tmp_path / "s.jsonl.gz"
+    store.write_bytes(sample_store.read_bytes())
+    loaded = _load_cli(graph_target, store)
+    queried = CliRunner().invoke(cli, ["query", "--neo4j", "--name", "top-entities", "--param", "type=Hardware",
+                                       "--store", str(store)], env=graph_target.env())
+    assert loaded.exit_code == 0 and queried.exit_code == 0, (loaded.output, queried.output)
+    assert "A100" in queried.output
+    secret = graph_target.password
+    for text in (loaded.output, loaded.stderr, queried.output, queried.stderr, caplog.text):
+        assert secret not in text
+    assert secret.encode() not in gzip.decompress(store.read_bytes())

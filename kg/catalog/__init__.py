@@ -35,7 +35,8 @@ def parse_catalog(data: object, source: str) -> list[CatalogEntity]:
         raise CatalogError(f"{source}: expected a list of entities at top level (see kg/catalog/*.yaml for the schema)")
     entities = []
     for i, raw in enumerate(data, 1):
-        label = raw.get("name", f"#{i}") if isinstance(raw, dict) else f"#{i}"
+        name = raw.get("name") if isinstance(raw, dict) else None
+        label = name[:80] if isinstance(name, str) else f"#{i}"
         if not isinstance(raw, dict):
             raise CatalogError(f"{source}: entry {label}: expected a mapping with name and type")
         try:

@@ -1,0 +1,386 @@
+"""Hostile data: Cypher injection on the local store, HTML in the viewer's fields, code in catalog files.
+
+Neo4j/Bolt injection is covered with the Neo4j backend (tests/test_neo4j.py); here every query runs on the
+local store (grand-cypher on NetworkX), where kg binds parameters as escaped literals itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from kg.errors import CatalogError, KGError, QueryError
+from kg.graph import Rel, entity_attrs, entity_key, paper_key
+from kg.query import bind_parameters, cypher_literal, parse_params, run_local
+from kg.store import LocalStore, open_store
+
+ROOT = Path(__file__).parent.parent
+KG = [sys.executable, "-m", "kg.cli"]
+BASE = settings.default.max_examples
+
+INJECTIONS = [
+    '}) DETACH DELETE n //',
+    '"}) MATCH (n) DETACH DELETE n //',
+    "'}) MATCH (n) DETACH DELETE n //",
+    '\\"}) DETACH DELETE n //',
+    '\\',
+    '\\\\"',
+    '`}) DETACH DELETE n //`',
+    "x` OR 1=1 //",
+    '" OR p.title <> "',
+    "$entity",
+    "/* c */ CREATE (n) /* c */",
+    "'; DROP TABLE papers; --",
+    "line\nbreak",
+    "nul\x00byte",
+    "\u202eRTL\u200b zero-width\u0301",
+    "\\u0022 escaped quote",
+    "\\N{QUOTATION MARK}",
+    "' + __import__('os').system('touch /tmp/kg-pwned') + '",
+]
+
+
+def kg(*args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([*KG, *map(str, args)], capture_output=True, text=True, cwd=ROOT, **kwargs)
+
+
+def snapshot(g: nx.MultiDiGraph):
+    return copy.deepcopy((list(g.nodes(data=True)), sorted(map(repr, g.edges(keys=True, data=True)))))
+
+
+# ------------------------------------------------------------------------------------------------ Cypher
+
+
+@pytest.fixture(scope="module")
+def hostile_store(tmp_path_factory) -> Path:
+    """A store built by `kg build` from papers and a catalog whose names and titles are injections."""
+    d = tmp_path_factory.mktemp("hostile")
+    catalog = d / "evil.yaml"
+    catalog.write_text(
+        '- name: "Evil\\"Net`}) DETACH DELETE n //"\n'
+        "  type: Framework\n"
+        '  aliases: ["EvilNet-X"]\n'
+        "  description: \"' + __import__('os').system('touch /tmp/kg-pwned') + '\"\n", encoding="utf-8")
+    papers = d / "papers.jsonl"
+    lines = [{"title": f"Paper {i}: {text}", "abstract": f"We train with EvilNet-X and DeepSpeed. {text}",
+              "authors": [text]} for i, text in enumerate(INJECTIONS)]
+    papers.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    store = d / "s.jsonl.gz"
+    proc = kg("build", papers, "--catalog", catalog, "--store", store)
+    assert proc.returncode == 0, proc.stderr
+    return store
+
+
+def test_hostile_names_and_titles_are_stored_and_returned_verbatim(hostile_store):
+    before = hostile_store.read_bytes()
+    store = open_store(hostile_store)
+    titles = {d["title"] for _, d in store.graph.nodes(data=True) if "Paper" in d["__labels__"]}
+    expected = {" ".join(f"Paper {i}: {t}".split()) for i, t in enumerate(INJECTIONS)}
+    assert titles == expected
+    evil = store.lookup("EvilNet-X")
+    assert evil.name == 'Evil"Net`}) DETACH DELETE n //' and evil.mention_count == len(INJECTIONS)
+    assert evil.description == "' + __import__('os').system('touch /tmp/kg-pwned') + '"
+    for title in sorted(titles):
+        rows = store.query("MATCH (p:Paper) WHERE p.title = $t RETURN p.title, p.authors", {"t": title}).rows
+        assert len(rows) == 1 and rows[0][0] == title
+    rows = store.named_query("papers-mentioning", {"entity": evil.name}).rows
+    assert len(rows) == len(INJECTIONS)
+    # the CLI, with the parameter as a user types it
+    proc = kg("query", "--name", "papers-mentioning", "--param", f"entity={evil.name}", "--store", hostile_store,
+              "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert {json.loads(line)["title"] for line in proc.stdout.splitlines()} == titles
+    assert hostile_store.read_bytes() == before and not Path("/tmp/kg-pwned").exists()
+
+
+@pytest.mark.parametrize("value", [v for v in INJECTIONS if "\x00" not in v])  # argv cannot hold NUL
+def test_cli_parameters_are_values_never_code(hostile_store, value):
+    title = " ".join(f"Paper {INJECTIONS.index(value)}: {value}".split())
+    proc = kg("query", "MATCH (p:Paper) WHERE p.title = $t RETURN p.title AS title", "--param", f"t={title}",
+              "--store", hostile_store, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line) for line in proc.stdout.splitlines()] == [{"title": title}]
+
+
+@st.composite
+def graph_with_value(draw):
+    value = draw(st.one_of(st.text(), st.sampled_from(INJECTIONS),
+                           st.lists(st.sampled_from(list('"\'`\\$/*{}()[]; \n\r\x00\u2028') + ["DELETE", "//", "\\u0022",
+                                                                                                   "\\x41", "\\N{"]),
+                                    max_size=12).map("".join)))
+    g = nx.MultiDiGraph()
+    for i, title in enumerate([value, value + "x", "x" + value, "other"]):
+        g.add_node(paper_key(str(i)), __labels__={"Paper"}, id=str(i), title=title)
+    return g, value
+
+
+@settings(settings.default, max_examples=max(100, BASE * 2))
+@given(gv=graph_with_value())
+@example(gv=(nx.MultiDiGraph(), '" OR p.title <> "'))
+def test_any_parameter_value_matches_exactly_itself(gv):
+    """A value is bound as a literal that equals the value: it finds its own node and nothing else."""
+    g, value = gv
+    before = snapshot(g)
+    rows = run_local(g, "MATCH (p:Paper) WHERE p.title = $t RETURN p.id", {"t": value}).rows
+    assert rows == ([["0"]] if g.number_of_nodes() else [])
+    assert snapshot(g) == before
+
+
+cypherish = st.lists(st.sampled_from([
+    "MATCH", "(n)", "(p:Paper)", "-[:MENTIONS]->", "(e:Entity)", "WHERE", "n.name", "=", '"x"', "'y'", "`z`",
+    "RETURN", "n", "n.title", "COUNT(n)", "DETACH", "DELETE", "CREATE", "MERGE", "SET", "n.x = 1", "REMOVE",
+    "CALL", "db.labels()", "LOAD CSV FROM", "FOREACH", "DROP", "//", "/*", "*/", "\n", "$t", "$missing", "{", "}",
+    "})", "\\", '"', "'", "`", ";", "UNION", "WITH", "OPTIONAL", "LIMIT", "1", "ORDER BY", "delete", "create",
+]), max_size=14).map(" ".join)
+
+
+@settings(settings.default, max_examples=max(100, BASE * 2))
+@given(query=st.one_of(cypherish, st.text(max_size=60)))
+@example(query='MATCH (n) WHERE n.name = "x" DETACH DELETE n')
+@example(query='MATCH (n) RETURN n // DELETE n')
+def test_any_query_is_answered_or_refused_and_never_changes_the_graph(query):
+    g = nx.MultiDiGraph()
+    g.add_node(paper_key("1"), __labels__={"Paper"}, id="1", title="One")
+    g.add_node(entity_key("e"), **entity_attrs("e", "E", "Method", source="catalog"))
+    g.add_edge(paper_key("1"), entity_key("e"), key=Rel.MENTIONS.value, __labels__={Rel.MENTIONS.value}, count=1)
+    before = snapshot(g)
+    try:
+        run_local(g, query, {"t": "One"})
+    except QueryError as exc:
+        assert "\n" not in str(exc)
+    assert snapshot(g) == before
+
+
+@pytest.mark.parametrize("query, clause", [
+    ("MATCH (n) DETACH DELETE n", "DETACH"),
+    ("MATCH (n) delete n", "DELETE"),
+    ("CREATE (n:Paper {title: 'x'})", "CREATE"),
+    ("MERGE (n:Paper {id: 'x'})", "MERGE"),
+    ("MATCH (n) SET n.title = 'x'", "SET"),
+    ("MATCH (n) REMOVE n.title", "REMOVE"),
+    ("LOAD  CSV FROM 'file:///etc/passwd' AS row RETURN row", "LOAD CSV"),
+    ("MATCH (n) FOREACH (x IN [1] | SET n.a = x)", "FOREACH"),
+    ("DROP INDEX foo", "DROP"),
+    ("MATCH (n) /* comment */\nDETACH\nDELETE n", "DETACH"),
+    ('MATCH (n) WHERE n.title = "a\\" DELETE n //" RETURN n', None),  # inside a string: allowed
+    ("MATCH (n:`DELETE`) RETURN n", None),  # a quoted name, not a clause
+    ("MATCH (n) RETURN n.created, n.settings // DELETE", None),
+])
+def test_write_clauses_are_refused_with_a_clear_message(hostile_store, query, clause):
+    before = hostile_store.read_bytes()
+    proc = kg("query", query, "--store", hostile_store)
+    if clause is None:
+        assert "read-only" not in proc.stderr and "Traceback" not in proc.stderr
+        return
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr == (f"Error: the local store is read-only for queries: {clause.upper()} is not allowed; "
+                           "use kg build to change the graph\n")
+    assert hostile_store.read_bytes() == before
+
+
+def test_procedure_calls_are_a_one_line_error(hostile_store):
+    """CALL may be read-only on Neo4j; the local engine has no procedures: a clear error, nothing changed."""
+    before = hostile_store.read_bytes()
+    proc = kg("query", "CALL db.labels()", "--store", hostile_store)
+    assert proc.returncode == 1 and proc.stderr.startswith("Error: ") and proc.stderr.count("\n") == 1
+    assert "Traceback" not in proc.stderr and hostile_store.read_bytes() == before
+
+
+@settings(settings.default, max_examples=max(100, BASE * 2))
+@given(value=st.one_of(st.text(), st.sampled_from(INJECTIONS)))
+def test_literal_is_one_string_token(value):
+    """The bound literal is a single, complete double-quoted string: nothing after it, no raw line break."""
+    literal = cypher_literal(value)
+    assert re.fullmatch(r'"(?:[^"\\\r\n\x00]|\\.)*"', literal, re.S), literal
+    assert bind_parameters("RETURN $v", {"v": value}) == f"RETURN {literal}"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("NaN", "NaN"), ("Infinity", "Infinity"), ("-Infinity", "-Infinity"), ("1e999", "1e999"),
+    ("[1, NaN]", "[1, NaN]"), ("1" * 5000, "1" * 5000), ("[" * 5000, "[" * 5000), ("12", 12), ("1.5", 1.5),
+    ("true", True), ('["a", 1]', ["a", 1]), ('"quoted"', '"quoted"'),
+])
+def test_parameter_values_that_are_not_finite_numbers_stay_text(raw, expected):
+    assert parse_params([f"v={raw}"]) == {"v": expected}
+
+
+# ------------------------------------------------------------------------------------------------ HTML (kg viz)
+
+MARK = "<img src=x onerror=alert('{}')>\"&</script><script>alert(1)</script>"
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs.extend(attrs)
+
+
+def _viz_graph() -> tuple[nx.MultiDiGraph, dict[str, str]]:
+    """Every field the viewer shows holds its own marker (those the browser test does not already cover)."""
+    m = {f: MARK.format(f) for f in ("sources", "arxiv_id", "paper_year", "name", "alias", "description", "vendor",
+                                     "entity_year", "surfaces", "via", "type", "rel", "heading", "id")}
+    g = nx.MultiDiGraph()
+    g.add_node(paper_key("p1"), __labels__={"Paper"}, id=m["id"], title="Plain title one", abstract="Plain.",
+               sources=[m["sources"], "b.txt:2"], arxiv_id=m["arxiv_id"], year=m["paper_year"])
+    g.add_node(paper_key("p2"), __labels__={"Paper"}, id="p2", title="Plain title two", abstract="Plain.",
+               sources=["c.txt:3"])
+    attrs = entity_attrs("evil", m["name"], "Framework", source="catalog", aliases=[m["alias"]],
+                         description=m["description"], vendor=m["vendor"])
+    attrs["year"] = m["entity_year"]
+    g.add_node(entity_key("evil"), **attrs)
+    g.add_node(entity_key("odd"), __labels__={"Entity", "Method"}, id="odd", name="Odd", type=m["type"], aliases=[])
+    g.add_edge(paper_key("p1"), entity_key("evil"), key=Rel.MENTIONS.value, __labels__={Rel.MENTIONS.value},
+               count=2, surfaces=[m["surfaces"]])
+    g.add_edge(paper_key("p2"), entity_key("evil"), key=Rel.MENTIONS.value, __labels__={Rel.MENTIONS.value},
+               count=1, surfaces=["EvilNet"])
+    g.add_edge(paper_key("p2"), paper_key("p1"), key=Rel.CITES.value, __labels__={Rel.CITES.value}, via=[m["via"]])
+    g.add_edge(paper_key("p2"), entity_key("odd"), key=m["rel"], __labels__={m["rel"]})
+    return g, m
+
+
+def _page_data(html: str) -> tuple[list[dict], list[dict]]:
+    nodes = json.loads(re.search(r"var nodeData = (.*?);\n", html).group(1))
+    edges = json.loads(re.search(r"var edgeData = (.*?);\n", html).group(1))
+    return nodes, edges
+
+
+@pytest.mark.parametrize("view", ["whole", "entity", "cut"])
+def test_every_viewer_field_is_escaped_and_kept_verbatim(tmp_path, view):
+    from markupsafe import escape
+
+    from kg.viz import render
+
+    g, m = _viz_graph()
+    out = tmp_path / "g.html"
+    kwargs = {"whole": {}, "entity": {"entity": m["name"], "hops": 2},
+              "cut": {"entity": m["name"], "hops": 2, "max_nodes": 2}}[view]
+    report = render(g, out, heading=m["heading"], **kwargs)
+    html = out.read_text(encoding="utf-8")
+    for field, marker in m.items():
+        assert marker not in html, f"{field} reaches the page unescaped"
+    parser = _Tags()
+    parser.feed(html)
+    assert set(parser.tags) <= {"html", "head", "meta", "title", "style", "script", "body", "div", "h1", "h2", "span",
+                                "svg", "line"}, set(parser.tags)
+    assert parser.tags.count("script") == 2 and not any(a.startswith("on") for a, _ in parser.attrs)
+    # shown as text: the heading (and the view line naming the entity) HTML-escaped...
+    assert html.count(str(escape(m["heading"]))) == 2  # <title> and <h1>
+    if view != "whole":
+        assert f"Framework {escape(repr(m['name']))} and its neighbourhood" in html
+    if view == "cut":
+        assert report.cut and str(escape(report.cut[1:])) in html
+    # ...and the graph data as JSON that gives back every value exactly
+    nodes, edges = _page_data(html)
+    tips = "\n".join(n.get("title", "") for n in nodes) + "\n" + "\n".join(e.get("title", "") for e in edges)
+    drawn = {n["id"] for n in nodes}
+    shown = {"name", "alias", "description", "vendor", "entity_year"}  # the focus entity is always drawn
+    if paper_key("p1") in drawn:
+        shown |= {"sources", "arxiv_id", "paper_year", "surfaces"}
+        if paper_key("p2") in drawn:
+            shown.add("via")
+    for field in shown:
+        assert m[field] in tips, f"{field} is missing from the tooltips"
+    assert any(n["label"] == m["name"] for n in nodes)
+    if view == "whole":
+        assert len(nodes) == g.number_of_nodes() and any(e["rel"] == m["rel"] for e in edges)
+
+
+# ------------------------------------------------------------------------------------------------ catalog YAML
+
+PYTHON_TAGS = [
+    "!!python/object/apply:os.system ['touch {marker}']",
+    "!!python/object/apply:subprocess.check_output [['touch', '{marker}']]",
+    "!!python/object/new:os.system ['touch {marker}']",
+    "!!python/name:os.system",
+    "!!python/module:os",
+    "!!python/object:builtins.dict {{}}",
+]
+
+
+@pytest.mark.parametrize("tag", PYTHON_TAGS)
+@pytest.mark.parametrize("place", ["name", "description", "alias", "top"])
+def test_catalog_yaml_cannot_execute_code(tmp_path, tag, place):
+    from kg.catalog import read_catalog_file
+
+    marker = tmp_path / "pwned"
+    value = tag.format(marker=marker)
+    text = {"name": f"- name: {value}\n  type: Framework\n",
+            "description": f"- name: Foo\n  type: Framework\n  description: {value}\n",
+            "alias": f"- name: Foo\n  type: Framework\n  aliases:\n    - {value}\n",
+            "top": f"{value}\n"}[place]
+    path = tmp_path / "evil.yaml"
+    path.write_text(text)
+    with pytest.raises(CatalogError) as exc:
+        read_catalog_file(path)
+    assert "invalid YAML: could not determine a constructor for the tag" in str(exc.value)
+    assert str(exc.value).startswith(f"{path}:") and "\n" not in str(exc.value)
+    assert not marker.exists()
+
+
+def test_catalog_yaml_code_via_the_command_line(tmp_path):
+    marker = tmp_path / "pwned"
+    catalog = tmp_path / "evil.yaml"
+    catalog.write_text(f"- name: !!python/object/apply:os.system ['touch {marker}']\n  type: Framework\n")
+    papers = tmp_path / "p.jsonl"
+    papers.write_text('{"title": "A paper"}\n')
+    for command in (["link", papers], ["build", papers, "--store", tmp_path / "s.jsonl.gz"]):
+        proc = kg(*command, "--catalog", catalog)
+        assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+        assert proc.stderr.startswith(f"Error: {catalog}:1: invalid YAML: could not determine a constructor")
+    assert not marker.exists() and not (tmp_path / "s.jsonl.gz").exists()
+
+
+def test_catalog_entry_text_is_data(tmp_path):
+    """Strings that look like code are names like any other: linked, stored and shown verbatim."""
+    marker = tmp_path / "pwned"
+    name = f"__import__('os').system('touch {marker}')"
+    catalog = tmp_path / "code.yaml"
+    catalog.write_text(f'- name: "{name}"\n  type: Method\n  aliases: ["ZyxCodeNet"]\n  description: "{{{{7*7}}}}"\n')
+    papers = tmp_path / "p.jsonl"
+    papers.write_text('{"title": "Training ZyxCodeNet models", "abstract": "ZyxCodeNet is used."}\n')
+    store = tmp_path / "s.jsonl.gz"
+    assert kg("build", papers, "--catalog", catalog, "--store", store).returncode == 0
+    found = LocalStore.open(store).lookup("ZyxCodeNet")
+    assert (found.name, found.description) == (name, "{{7*7}}") and not marker.exists()
+
+
+def _bomb(levels: int) -> str:
+    lines = ['- x: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        lines.append(f"  x{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]")
+    return "\n".join(lines)
+
+
+def test_alias_bomb_in_a_list_field_is_a_short_error(tmp_path):
+    from kg.catalog import read_catalog_file
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(_bomb(6) + "\n  name: Bomb\n  type: Framework\n  aliases: *l5\n  context: *l5\n")
+    with pytest.raises(CatalogError) as exc:
+        read_catalog_file(path)
+    assert len(str(exc.value)) < 300 and "entry 'Bomb'" in str(exc.value)
+
+
+def test_alias_bomb_as_the_entry_name_is_a_short_error(tmp_path):
+    from kg.catalog import read_catalog_file
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(_bomb(5) + "\n  name: *l4\n  type: Framework\n")
+    with pytest.raises(CatalogError) as exc:
+        read_catalog_file(path)
+    assert len(str(exc.value)) < 300, f"the error message is {len(str(exc.value)):,} characters long"
