@@ -329,3 +329,13 @@ def test_eval_cli_json():
     scores = json.loads(result.output)
     assert scores["papers"] == 90 and "errors" not in scores
     assert set(scores["typed"]["per_type"]) == {"Method", "Model", "Dataset", "Hardware", "Framework"}
+
+
+@pytest.mark.parametrize("abstract,expected", [
+    ("We train on 8xA800 GPUs and 1xA100.", {("A800", "Hardware"), ("A100", "Hardware")}),
+    ("Published at NeurIPS; we report CIDEr and CLIPScore with FP8 over PCIe.", set()),
+    ("We evaluate on MD and IQA datasets.", set()),
+    ("Experiments on ToCa, SS1M, and ST+MJ datasets.", {("ToCa", "Dataset"), ("SS1M", "Dataset"), ("ST+MJ", "Dataset")}),
+])
+def test_counts_venues_metrics_and_short_acronyms(full, abstract, expected):
+    assert names(full.link_text("A title", abstract), with_type=True) == expected

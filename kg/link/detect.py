@@ -24,7 +24,7 @@ PUNCTUATION = "".join(c for c in string.punctuation if c not in "+#") + "\t\n\r\
     "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2018\u2019\u201c\u201d\u2022\u00b7\u2026\u00a0\u2009\u202f"
 _PUNCT = str.maketrans({c: " " for c in PUNCTUATION} | {"\u2024": "."})
 _DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
-_TIMES_RESIDUE = re.compile(r"(?<=\d)times(?=[A-Z])")
+_TIMES_RESIDUE = re.compile(r"(?<=\d)(?:times|x)(?=[A-Z])")
 _WORD_AFTER = re.compile(r" *([a-z]+)")
 SHORT_ALIAS = 4
 INFLECTIONS = ("s", "+", "++")
@@ -33,12 +33,13 @@ INFLECTIONS = ("s", "+", "++")
 def fold_punct(text: str) -> str:
     """Punctuation read as spaces (decimal points kept), case kept; same length as `text`.
 
-    The residue of LaTeX `4$\\times$RTX` ("4timesRTX") is read as "4     RTX".
+    A count glued to a name reads apart: the residue of LaTeX `4$\\times$RTX` ("4timesRTX") as "4     RTX",
+    and "8xA800" as "8 A800".
     """
     if "." in text:
         text = _DECIMAL.sub("\u2024", text)
-    if "times" in text:
-        text = _TIMES_RESIDUE.sub("     ", text)
+    if "times" in text or "x" in text:
+        text = _TIMES_RESIDUE.sub(lambda m: " " * len(m.group(0)), text)
     return text.translate(_PUNCT)
 
 
@@ -51,9 +52,9 @@ def fold(text: str) -> str:
     """`fold_punct` and lower case, keeping the length of `text` (so spans carry over)."""
     if text.isascii():
         folded = text.encode("ascii").translate(_ASCII_FOLD)
-        if "times" in text:
+        if "times" in text or "x" in text:
             for m in _TIMES_RESIDUE.finditer(text):
-                folded = folded[:m.start()] + b"     " + folded[m.end():]
+                folded = folded[:m.start()] + b" " * (m.end() - m.start()) + folded[m.end():]
         i = text.find(".")
         if i < 0:
             return folded.decode("ascii")

@@ -31,6 +31,8 @@ cnn cnns rnn rnns gan gans mlp mlps nn nns dnn dnns snn snns gnn gnns vae vaes a
 qa vqa iid ood kl mse rmse mae nll ppl pdf ode odes pde pdes sde sdes
 ar nar moes sft icl kd pt ft pef peft hpc ddp ddl dl dnn flops flop tflops mfu
 usa uk eu us id ids url it ie eg et al fig tab sec app
+neurips nips icml iclr cvpr eccv iccv acl emnlp naacl aaai ijcai kdd sigir coling interspeech icassp wacv bmvc
+cider meteor spice clipscore bertscore mauve pcie nvme fp4 fp8 fp16 bf16 fp32 tf32 int4 int8 pypi github
 """.split())
 
 ORGANISATIONS = frozenset("""
@@ -248,6 +250,12 @@ def is_mixed_case(token: str) -> bool:
     """Coined with mixed case or digits ("SeTa", "DiNA", "3DGS"), not a plain acronym ("NAS", "PTQs")."""
     core = token.rstrip("s") if token[:-1].isupper() else token
     return is_name_like(token) and (not core.isupper() or any(c.isdigit() for c in core))
+
+
+def is_short_acronym(token: str) -> bool:
+    """Two or three capitals ("MD", "IQA"): too often a task or field to take for a dataset's name."""
+    stem = token[:-1] if token.endswith("s") else token
+    return len(stem) <= 3 and stem.isalpha() and stem.isupper()
 
 
 def is_capitalised_word(token: str) -> bool:
@@ -496,9 +504,9 @@ def leading_name(phrase: str) -> str | None:
     if not kept:
         return None
     name = " ".join(kept).rstrip(".,;:")
-    if len(kept) == 1 and not (is_name_like(name) or is_capitalised_word(name)):
+    if len(kept) == 1 and not (is_name_like(name) or (is_capitalised_word(name) and len(name) >= 3)):
         return None
-    return name
+    return name.rstrip("_")
 
 
 def introduced_names(text: str, title_end: int) -> list[Candidate]:
@@ -534,6 +542,7 @@ def introduced_names(text: str, title_end: int) -> list[Candidate]:
 
 NOT_COINED = re.compile(r"[A-Z]{2,}[a-z]+(?:ing|ed|tion|ly|ity)|[A-Z0-9]{1,2}2[A-Z0-9]{1,2}|[A-Z]{2,}s|\d+[A-Za-z]{1,2}")
 TOKEN_AT = re.compile(r"[\w.+-]+")
+COUNT_PREFIX = re.compile(r"\d+[x\u00d7]")
 
 
 def coined_names(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
@@ -544,7 +553,13 @@ def coined_names(text: str, title_end: int, covered: bytes | None = None) -> lis
         if covered is not None and covered[start]:
             continue
         m = TOKEN_AT.match(text, start)
-        name = m.group(0).rstrip(".-+") if m else ""
+        name = m.group(0).rstrip(".-+_") if m else ""
+        count = COUNT_PREFIX.match(name)
+        if count:
+            start += count.end()
+            name = name[count.end():]
+            if covered is not None and covered[start]:
+                continue
         if not name or name in names or name[0] in "-+" or not is_mixed_case(name) or NOT_COINED.fullmatch(name):
             continue
         names.add(name)
@@ -619,7 +634,7 @@ def context_names(text: str, title_end: int, covered: bytes | None = None) -> li
         if not words:
             continue
         name = _dataset_name(" ".join(w for _, w in words))
-        if not name:
+        if not name or is_short_acronym(name):
             continue
         start = ks - 1 - len(name)
         if covered is not None and covered[start]:
@@ -649,7 +664,7 @@ def context_names(text: str, title_end: int, covered: bytes | None = None) -> li
                 pos = at + len(part)
                 for item in NAME_TOKEN_RE.finditer(part):
                     name = item.group(0).rstrip(".")
-                    if not is_name_like(name):
+                    if not is_name_like(name) or is_short_acronym(name):
                         continue
                     start = at + item.start()
                     out.append(Candidate(name, DATASET, 0.7, False, "dataset-list",
