@@ -592,7 +592,7 @@ MODEL_NUMBER = re.compile(r"[A-Z]?\d{2,4}[A-Z]{0,3}|[A-Z][A-Za-z]*-?\d{2,4}[A-Z]
 CAPITALISED = re.compile(r"[A-Z][A-Za-z]*")
 LIST_LEAD = (" on ", " across ", " using ", " with ")
 LIST_SPLIT = re.compile(r",? (?:and|or) |, ")
-PHRASE_BREAK = (". ", "; ", ": ", "(", "\n", ", ")
+PHRASE_BREAK = (". ", "; ", ": ", "(", "\n")
 
 
 def words_before(text: str, end: int, n: int) -> list[tuple[int, str]]:
