@@ -17,8 +17,6 @@ import os
 import platform
 import random
 import re
-import resource
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -7,7 +7,6 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from kg.errors import InputError
 from kg.ingest import detect_format, read_papers
 from kg.ingest.csvfile import parse_csv
 from kg.ingest.jsonl import normalise_arxiv_id, parse_jsonl

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.catalog import build_index, check_catalog, load_catalog, parse_catalog, read_catalog_file
+from kg.catalog import build_index, check_catalog, load_catalog, read_catalog_file
 from kg.cli import cli
 from kg.errors import CatalogError
 from kg.link import Linker

@@ -26,14 +26,14 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from kg.errors import InputError, KGError, StoreError
-from kg.ingest import iter_records, read_papers, split_lines
-from kg.ingest.records import MAX_LINE_BYTES, Skip
+from kg.errors import InputError, StoreError
+from kg.ingest import read_papers, split_lines
+from kg.ingest.records import Skip
 from kg.store import LocalStore
-from kg.store.local import load_graph, read_graph, save_graph, write_graph
+from kg.store.local import load_graph, read_graph, write_graph
 from kg.text import match_key
 
 ROOT = Path(__file__).parent.parent

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from kg.errors import CatalogError, KGError, QueryError
+from kg.errors import CatalogError, QueryError
 from kg.graph import Rel, entity_attrs, entity_key, paper_key
 from kg.query import bind_parameters, cypher_literal, parse_params, run_local
 from kg.store import LocalStore, open_store

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 import kg
 from kg.cli import cli
-from kg.errors import QueryError, StoreError
+from kg.errors import QueryError
 from kg.graph import counts
 from kg.query import bind_parameters, named_queries, parse_named_query, parse_params
 from kg.store import LocalStore, open_store

@@ -24,7 +24,7 @@ from kg.ingest.jsonl import parse_jsonl
 from kg.ingest.listing import looks_like_listing, parse_listing
 from kg.ingest.records import MAX_LINE_BYTES, Record, Skip, SkippedLine
 from kg.models import Paper, Source
-from kg.text import clean, match_key, stable_hash
+from kg.text import match_key, stable_hash
 
 FORMATS = ("listing", "jsonl", "arxiv", "csv")
 EXTENSIONS = {

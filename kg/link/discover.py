@@ -643,7 +643,7 @@ def context_names(text: str, title_end: int, covered: bytes | None = None) -> li
         if any(is_name_like(w) for w in name.split()) or (" " not in name and before in ("the ", "The ")):
             out.append(Candidate(name, DATASET, 0.75, is_introduced(text, start, title_end), "dataset-context",
                                  ((name, start, start + len(name)),)))
-    for ks, ke in triggers["list"]:
+    for ks, _ in triggers["list"]:
         lists = []
         after = LIST_AFTER_HEAD.match(text, ks)
         if after:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.catalog import aliases_of, build_index, entity_id, load_catalog
+from kg.catalog import aliases_of, build_index, load_catalog
 from kg.link.detect import DictionaryMatcher, fold, make_rule
 from kg.link.discover import (Candidate, discover, find_token, is_introduced, is_mixed_case, is_name_like,
                               named_right_before, scan)
@@ -234,7 +234,7 @@ class Linker:
             if resolved is not None:
                 eid = resolved.entity_id
                 self._add_catalog(a, eid)
-                for surface, start, end in c.surfaces:
+                for _, start, end in c.surfaces:
                     other = overlapping(start, end)
                     if other is None:
                         a.hits.append(_Hit(start, end, eid, "fuzzy" if resolved.how == "fuzzy" else c.rule,
@@ -260,7 +260,7 @@ class Linker:
                 a.entities[eid] = _EntityInfo(name, c.type, "discovered", c.confidence)
             elif c.confidence > info.confidence:
                 info.type, info.confidence = c.type, c.confidence
-            for surface, start, end in c.surfaces:
+            for _, start, end in c.surfaces:
                 if overlapping(start, end) is None:
                     a.hits.append(_Hit(start, end, eid, c.rule, c.confidence, c.introduced))
                     spans.append((start, end, eid))
