@@ -63,6 +63,19 @@ ENTITY_LABEL_SETS = {t: frozenset({Label.ENTITY.value, t}) for t in ENTITY_TYPES
 REL_LABELS = {r.value: frozenset({r.value}) for r in Rel}
 
 
+_SHARED_VALUES: dict = {}
+
+
+def shared_value(value):
+    """One object per distinct small value (confidences repeat across millions of relationships)."""
+    return _SHARED_VALUES.setdefault(value, value) if len(_SHARED_VALUES) < 4096 else value
+
+
+def compact_list(strings) -> list[str]:
+    """An exactly-sized list of interned strings: a graph holds millions of these short lists."""
+    return list(tuple(sys.intern(s) for s in strings))
+
+
 def labels_of(labels) -> frozenset:
     """The shared label set equal to `labels` (one object per distinct set keeps big graphs small)."""
     fs = frozenset(labels)
@@ -136,9 +149,9 @@ class GraphBuilder:
             self.observed.setdefault(e.id, set()).update(e.surfaces)
             if ek not in g:
                 self._add_entity(e.id, e.name, e.type.value, e.source)
-            attrs = {"count": len(e.mentions), "confidence": e.confidence,
-                     "surfaces": [sys.intern(s) for s in e.surfaces],
-                     "rules": [sys.intern(r) for r in sorted({m.rule for m in e.mentions})]}
+            attrs = {"count": len(e.mentions), "confidence": shared_value(e.confidence),
+                     "surfaces": compact_list(e.surfaces),
+                     "rules": compact_list(sorted({m.rule for m in e.mentions}))}
             citations = sorted({m.citation for m in e.mentions if m.citation})
             if citations:
                 attrs["citations"] = citations

@@ -27,7 +27,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg.errors import StoreError
-from kg.graph import REL_LABELS, labels_of
+from kg.graph import REL_LABELS, compact_list, labels_of, shared_value
 
 FORMAT = "kg-store"
 VERSION = 1
@@ -50,6 +50,16 @@ def _element(obj: dict) -> str:
     if "r" in obj:
         return f"relationship {obj['r']!r}"
     return "store header"
+
+
+def compact_mention(props: dict) -> None:
+    """Mentions are most of a big graph: share their confidence values and size their lists exactly."""
+    if "confidence" in props:
+        props["confidence"] = shared_value(props["confidence"])
+    for key in ("surfaces", "rules"):
+        value = props.get(key)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            props[key] = compact_list(value)
 
 
 def write_graph(g: nx.MultiDiGraph, stream) -> None:
@@ -122,6 +132,8 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
                 u, v, k = obj["r"]
                 props = obj["props"]
                 props["__labels__"] = REL_LABELS.get(k) or labels_of((k,))
+                if k == "MENTIONS":
+                    compact_mention(props)
                 g.add_edge(u, v, key=k, **props)
             elif obj.get("end"):
                 end = obj
