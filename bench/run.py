@@ -292,7 +292,7 @@ def markdown(result: dict) -> str:
                      f"{r['note']}, {r['abstracts']:,} abstracts{rel} |")
     for b in result.get("build", []):
         lines.append(f"| kg build {b['papers']:,} papers (--workers {b['workers']}) | {b['wall_s']} s, peak RSS "
-                     f"{b['peak_rss_mb']:,} MB (+ {b.get('worker_peak_rss_mb', 0):,} MB per worker) | "
+                     f"{b['peak_rss_mb']:,} MiB (+ {b.get('worker_peak_rss_mb', 0):,} MiB per worker) | "
                      f"store {b['store_mb']} MB on disk, loads in {b['load_s']} s; "
                      f"{b['nodes']:,} nodes, {b['relationships']:,} relationships |")
     lk = result.get("lookup")
