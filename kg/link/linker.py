@@ -39,6 +39,7 @@ EXTENDABLE = frozenset({"Model", "Dataset", "Method"})
 VARIANT_SUFFIX = re.compile(
     r"(?:(?:-| )(?:\d+(?:\.\d+)?[BMK]|\d+x\d+[BM])(?![\w])|-(?:[Bb]ase|[Ll]arge|[Ss]mall|[Tt]iny|[Hh]uge|XXL|XL|"
     r"Instruct|Chat|Math|Coder|it|[SBLHG]/\d+|[SBLHGT])(?![\w]))+")
+LEADING_SPACE = re.compile(r"\s*")
 TITLE_SLOT_END = re.compile(r"\s*(?::|$|(?:technical report|report|system card|model card)\s*$)", re.IGNORECASE)
 OVERRIDING_RULES = frozenset({"title", "intro", "acronym"})
 CITATION = re.compile(r"\s*(?:\(([^()]{0,80}?\bet al\.?,?\s*\d{4}[a-z]?(?:;[^()]{0,80})?)\)|\[(\d+(?:\s*[,\u2013-]\s*\d+)*)\])")
@@ -190,7 +191,8 @@ class Linker:
         info = a.entities[hit.entity_id]
         if info.source == "discovered":
             return True
-        return any(h.entity_id == hit.entity_id and text[:h.start].strip() == "" and
+        title_start = LEADING_SPACE.match(text).end()
+        return any(h.start == title_start and h.entity_id == hit.entity_id and
                    TITLE_SLOT_END.match(text, h.end, a.title_end) is not None for h in a.hits)
 
     def _add_catalog(self, a: PaperAnalysis, eid: str) -> None:
