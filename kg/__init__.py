@@ -32,9 +32,9 @@ def open_store(path=None):
 
 def link_papers(papers, catalog=(), propagate=True):
     """Link papers to entities: see `kg.link.Linker.link_many`."""
-    from kg.link import Linker
+    from kg.api import make_linker
 
-    return Linker(catalog_files=list(catalog)).link_many(papers, propagate=propagate)
+    return make_linker(catalog).link_many(papers, propagate=propagate)
 
 
 __all__ = ["KGError", "EntityType", "LinkedPaper", "Paper", "build", "link_papers", "open_store", "read_papers"]

@@ -18,7 +18,7 @@ as Neo4j; edge keys are the relationship type, so re-adding an edge replaces it.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from enum import Enum
 
 import networkx as nx
@@ -47,7 +47,6 @@ class Rel(str, Enum):
     VARIANT_OF = "VARIANT_OF"
 
 
-ENTITY_LABELS = {t: Label(t) for t in ENTITY_TYPES}
 
 
 def paper_key(paper_id: str) -> str:
@@ -214,16 +213,6 @@ class GraphBuilder:
         for (citing, cited), names in via.items():
             self.g.add_edge(paper_key(citing), paper_key(cited), key=Rel.CITES.value,
                             __labels__=REL_LABELS["CITES"], via=sorted(names))
-
-
-def build_graph(papers: Sequence[Paper], linked: Iterable[LinkedPaper], catalog=None) -> nx.MultiDiGraph:
-    """The knowledge graph of linked papers (see `GraphBuilder`)."""
-    builder = GraphBuilder(catalog)
-    for p in papers:
-        builder.add_paper(p)
-    for lp in linked:
-        builder.add_linked(lp)
-    return builder.finish()
 
 
 def counts(g: nx.MultiDiGraph) -> dict:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
 from kg.errors import NotFoundError
-from kg.graph import Rel
+from kg.graph import Label, Rel
 from kg.link.resolve import same_numbers, strip_generic
 from kg.text import match_key, spaced_key
 
@@ -169,3 +169,38 @@ def lookup(g: nx.MultiDiGraph, name: str, *, index: EntityIndex | None = None, l
     index = index or EntityIndex.build(g)
     node, how, score = resolve_entity(g, index, name, fuzzy_cutoff=fuzzy_cutoff)
     return LookupResult(query=name, matched_by=how, score=score, **describe_entity(g, node, limit=limit))
+
+
+def resolve_paper(g: nx.MultiDiGraph, text: str) -> str:
+    """The paper node for an id, a title or an unambiguous part of a title (NotFoundError with suggestions)."""
+    from rapidfuzz import utils
+
+    papers = {n: d for n, d in g.nodes(data=True) if Label.PAPER.value in d.get("__labels__", ())}
+    text = text.strip()
+    for n, d in papers.items():
+        if text in (d.get("id"), d.get("arxiv_id"), n):
+            return n
+    key = match_key(text)
+    if not key:
+        raise NotFoundError(f"no paper matches {text!r} (give a paper id or part of its title)")
+    keys = {n: match_key(d.get("title", "")) for n, d in papers.items()}
+    exact = sorted(n for n, k in keys.items() if k == key)
+    if exact:
+        return exact[0]
+    # part of a title: whole words first ("LoRA" is not inside "explorable"), then any substring
+    words = f" {spaced_key(text)} "
+    partial = sorted((n for n, d in papers.items() if words in f" {spaced_key(d.get('title', ''))} "),
+                     key=lambda n: (len(keys[n]), n))
+    if not partial:
+        partial = sorted((n for n, k in keys.items() if key in k), key=lambda n: (len(keys[n]), n))
+    if len(partial) == 1:
+        return partial[0]
+    if partial:
+        shown = "; ".join(papers[n]["title"] for n in partial[:5])
+        raise NotFoundError(f"{len(partial)} papers match {text!r}: {shown} (give more of the title or the paper id)",
+                            [papers[n]["title"] for n in partial[:5]])
+    titles = {n: d.get("title", "") for n, d in papers.items()}
+    hits = process.extract(text, titles, scorer=fuzz.partial_ratio, processor=utils.default_process, limit=3)
+    suggestions = [t for t, score, _ in hits if score >= 60]
+    hint = f"; did you mean: {'; '.join(suggestions)}?" if suggestions else " (give a paper id or part of its title)"
+    raise NotFoundError(f"no paper matches {text!r}{hint}", suggestions)

@@ -26,7 +26,7 @@ from pathlib import Path
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
-from kg.errors import NotFoundError, QueryError
+from kg.errors import QueryError
 
 WRITE_CLAUSE = re.compile(r"(?<![.\w$])(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|LOAD\s+CSV|FOREACH)\b",
                           re.IGNORECASE)
@@ -230,32 +230,9 @@ def _plain(value):
     return value
 
 
-def resolve_paper(g: nx.MultiDiGraph, value: str) -> str:
-    """A paper id from an id, a title, or an unambiguous part of a title (any case)."""
-    if f"paper:{value}" in g:
-        return value
-    wanted = " ".join(value.split()).casefold()
-    hits = []
-    for _, d in g.nodes(data=True):
-        if "Paper" in d.get("__labels__", ()):
-            title = d["title"].casefold()
-            if title == wanted:
-                return d["id"]
-            if wanted in title:
-                hits.append((not title.startswith(wanted), len(title), d["id"], d["title"]))
-    if not hits:
-        raise NotFoundError(f"no paper matches {value!r}; give its id or part of its title (kg query --name "
-                            "introduced-by needs a paper in the store)")
-    hits.sort()
-    if len(hits) > 1 and hits[0][0] == hits[1][0] and hits[0][0]:
-        examples = "; ".join(h[3] for h in hits[:3])
-        raise NotFoundError(f"{len(hits)} papers match {value!r} (e.g. {examples}); give more of the title or the id")
-    return hits[0][2]
-
-
 def resolve_params(g: nx.MultiDiGraph, query: NamedQuery, params: dict, index=None) -> dict:
     """Named-query parameters of kind entity or paper resolved against the store (spelling-tolerant)."""
-    from kg.lookup import EntityIndex, resolve_entity
+    from kg.lookup import EntityIndex, resolve_entity, resolve_paper
 
     out = dict(params)
     for name, kind in query.kinds.items():
@@ -266,5 +243,5 @@ def resolve_params(g: nx.MultiDiGraph, query: NamedQuery, params: dict, index=No
             node, _, _ = resolve_entity(g, index, out[name])
             out[name] = g.nodes[node]["name"]
         elif kind == "paper":
-            out[name] = resolve_paper(g, out[name])
+            out[name] = g.nodes[resolve_paper(g, out[name])]["id"]
     return out

@@ -6,7 +6,7 @@
 Three layers, each usable alone:
 
 * selection, pure functions on the NetworkX graph: `parse_types`, `candidates`,
-  `resolve_paper`, `ego_nodes`, `cap_nodes` and `select` (which combines them
+  `resolve_paper` (from kg.lookup), `ego_nodes`, `cap_nodes` and `select` (which combines them
   and returns a `Selection`: the node keys to draw and what was cut);
 * `to_pyvis(graph, ...)`: a `pyvis.network.Network` of the selection with kg's
   styling (colour and shape per node type, size by degree, colour and dash per
@@ -43,7 +43,8 @@ from pathlib import Path
 import networkx as nx
 from pydantic import BaseModel, ConfigDict
 
-from kg.errors import KGError, NotFoundError
+from kg.errors import KGError
+from kg.lookup import resolve_paper
 from kg.graph import Label, Rel
 from kg.models import ENTITY_TYPES
 
@@ -210,43 +211,6 @@ def resolve_entity_node(g: nx.MultiDiGraph, name: str) -> str:
 
     node, _, _ = resolve_entity(g, EntityIndex.build(g), name)
     return node
-
-
-def resolve_paper(g: nx.MultiDiGraph, text: str) -> str:
-    """The paper node for an id, a title or an unambiguous part of a title (NotFoundError with suggestions)."""
-    from rapidfuzz import fuzz, process, utils
-
-    from kg.text import match_key, spaced_key
-
-    papers = {n: d for n, d in g.nodes(data=True) if node_kind(d) == PAPER}
-    text = text.strip()
-    for n, d in papers.items():
-        if text in (d.get("id"), d.get("arxiv_id"), n):
-            return n
-    key = match_key(text)
-    if not key:
-        raise NotFoundError(f"no paper matches {text!r} (give a paper id or part of its title)")
-    keys = {n: match_key(d.get("title", "")) for n, d in papers.items()}
-    exact = sorted(n for n, k in keys.items() if k == key)
-    if exact:
-        return exact[0]
-    # part of a title: whole words first ("LoRA" is not inside "explorable"), then any substring
-    words = f" {spaced_key(text)} "
-    partial = sorted((n for n, d in papers.items() if words in f" {spaced_key(d.get('title', ''))} "),
-                     key=lambda n: (len(keys[n]), n))
-    if not partial:
-        partial = sorted((n for n, k in keys.items() if key in k), key=lambda n: (len(keys[n]), n))
-    if len(partial) == 1:
-        return partial[0]
-    if partial:
-        shown = "; ".join(papers[n]["title"] for n in partial[:5])
-        raise NotFoundError(f"{len(partial)} papers match {text!r}: {shown} (give more of the title or the paper id)",
-                            [papers[n]["title"] for n in partial[:5]])
-    titles = {n: d.get("title", "") for n, d in papers.items()}
-    hits = process.extract(text, titles, scorer=fuzz.partial_ratio, processor=utils.default_process, limit=3)
-    suggestions = [t for t, score, _ in hits if score >= 60]
-    hint = f"; did you mean: {'; '.join(suggestions)}?" if suggestions else " (give a paper id or part of its title)"
-    raise NotFoundError(f"no paper matches {text!r}{hint}", suggestions)
 
 
 def ego_nodes(g: nx.MultiDiGraph, focus: str, hops: int, allowed: set[str] | None = None) -> dict[str, int]:

@@ -305,13 +305,18 @@ def _new_paper(record: Record, title: str) -> Paper:
     )
 
 
+def _fill_missing(paper: Paper, other: Record | Paper) -> None:
+    """Take the abstract, arXiv id, year and url from another reading of the same paper where `paper` lacks them."""
+    if not paper.abstract and other.abstract.strip():
+        paper.abstract = " ".join(other.abstract.split())
+    for attr in ("arxiv_id", "year", "url"):
+        if getattr(paper, attr) is None and getattr(other, attr) is not None:
+            setattr(paper, attr, getattr(other, attr))
+
+
 def _merge_into(paper: Paper, record: Record) -> None:
     paper.sources.append(Source(file=record.source, line=record.line))
-    if not paper.abstract and record.abstract.strip():
-        paper.abstract = " ".join(record.abstract.split())
-    for attr in ("arxiv_id", "year", "url"):
-        if getattr(paper, attr) is None and getattr(record, attr) is not None:
-            setattr(paper, attr, getattr(record, attr))
+    _fill_missing(paper, record)
     if not paper.authors:
         paper.authors = record.authors
     if not paper.categories:
@@ -392,9 +397,5 @@ def merge_papers(existing: Iterable[Paper], new: Iterable[Paper]) -> tuple[list[
         for s in p.sources:
             if s not in hit.sources:
                 hit.sources.append(s)
-        for attr in ("arxiv_id", "year", "url"):
-            if getattr(hit, attr) is None and getattr(p, attr) is not None:
-                setattr(hit, attr, getattr(p, attr))
-        if not hit.abstract and p.abstract:
-            hit.abstract = p.abstract
+        _fill_missing(hit, p)
     return papers, added, merged

@@ -13,7 +13,7 @@ import gc
 import re
 from collections import Counter
 from contextlib import contextmanager
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,6 +106,7 @@ class Linker:
         self.by_id, self.by_alias = build_index(entities)
         self.names = {eid: e.name for eid, e in self.by_id.items()}
         self.types = {eid: e.type.value for eid, e in self.by_id.items()}
+        self.folded_names = {eid: fold(name) for eid, name in self.names.items()}
         self.parents: dict[str, str] = {}
         name_to_id = {match_key(e.name): eid for eid, e in self.by_id.items()}
         for eid, e in self.by_id.items():
@@ -147,7 +148,8 @@ class Linker:
             end = m.end
             variant = None
             name = self.names[eid]
-            if m.end - m.start > len(name) and self.types[eid] == "Model" and fold(text[m.start:m.start + len(name)]) == fold(name):
+            if m.end - m.start > len(name) and self.types[eid] == "Model" \
+                    and folded[m.start:m.start + len(name)] == self.folded_names[eid]:
                 tail = VARIANT_SUFFIX.fullmatch(text, m.start + len(name), m.end)
                 if tail:
                     vid = self._add_variant(a, eid, text[m.start:m.end], tail.group(0))
@@ -333,10 +335,6 @@ class Linker:
             if propagate:
                 self.propagate(analyses)
             return [self.assemble(a) for a in analyses]
-
-    def iter_link(self, papers: Iterable[Paper]) -> Iterator[LinkedPaper]:
-        for p in papers:
-            yield self.link(p)
 
     def propagate(self, analyses: list[PaperAnalysis]) -> None:
         """Match introduced, discovered names across the corpus and give each one type by vote."""
