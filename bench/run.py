@@ -75,20 +75,23 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def bench_kg(records, workers: int = 1) -> float:
+def bench_kg(records, workers: int = 1, models: bool = False) -> float:
+    """analyse -> propagate -> evidence, as `kg build` runs it; with `models`, pydantic output as `kg link` gives."""
     from kg.link import Linker
     from kg.link.linker import paused_gc
-    from kg.models import Paper
     from kg.pipeline import analyse_all
 
     linker = Linker()
-    papers = [Paper(id=str(i), title=t, abstract=a) for i, (t, a) in enumerate(records)]
+    papers = [(str(i), t, a) for i, (t, a) in enumerate(records)]
 
     def run():
         with paused_gc():
             analyses = analyse_all(papers, linker, [], workers=workers)
             linker.propagate(analyses)
-            [linker.assemble(a) for a in analyses]
+            if models:
+                [linker.assemble(a) for a in analyses]
+            else:
+                [linker.evidence(a) for a in analyses]
 
     return timed(run)
 
@@ -152,6 +155,8 @@ def linking_rows(n: int, peer_n: int) -> list[dict]:
 
     row("kg linker (1 process)", bench_kg(records, 1), n, mb, "detection, discovery, resolution, evidence")
     row("kg linker (--workers 2)", bench_kg(records, 2), n, mb, "same, 2 processes")
+    row("kg linker, pydantic output (1 process)", bench_kg(records, 1, models=True), n, mb,
+        "same, each link as a LinkedPaper model (kg link, Python API)")
     row("pyahocorasick raw scan (floor)", bench_floor(records, aliases), n, mb, f"{len(aliases)} aliases, lower-cased")
     row("flashtext KeywordProcessor", bench_flashtext(peers, aliases), len(peers), peer_mb, "same aliases")
     row("spaCy PhraseMatcher(LOWER)", bench_spacy(peers, aliases), len(peers), peer_mb, "spacy.blank('en'), nlp.pipe")
@@ -168,22 +173,32 @@ r = kg.build([sys.argv[1]], store=sys.argv[2], workers=int(sys.argv[3]))
 wall = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-t = time.perf_counter()
-store = kg.open_store(sys.argv[2])
-load = time.perf_counter() - t
 print(json.dumps({"papers": r.papers, "wall_s": round(wall, 2), "peak_rss_mb": round(rss / 1024),
-                  "worker_peak_rss_mb": round(worker_rss / 1024),
-                  "load_s": round(load, 2), "nodes": r.nodes, "relationships": r.relationships}))
+                  "worker_peak_rss_mb": round(worker_rss / 1024), "nodes": r.nodes, "relationships": r.relationships}))
+"""
+
+LOAD_SCRIPT = """
+import json, resource, sys, time
+import kg
+t = time.perf_counter()
+store = kg.open_store(sys.argv[1])
+print(json.dumps({"load_s": round(time.perf_counter() - t, 2),
+                  "load_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
 """
 
 
+def _run_json(script: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def build_row(n: int, workdir: Path, workers: int) -> dict:
+    """`kg build` of `n` papers in a fresh process, then the store loaded in another one (as `kg lookup` would)."""
     source = workdir / f"corpus-{n}.jsonl"
     write_jsonl(scaled_corpus(n), source)
     store = workdir / f"store-{n}.jsonl.gz"
-    out = subprocess.run([sys.executable, "-c", BUILD_SCRIPT, str(source), str(store), str(workers)],
-                         capture_output=True, text=True, check=True)
-    row = json.loads(out.stdout.strip().splitlines()[-1])
+    row = _run_json(BUILD_SCRIPT, str(source), str(store), str(workers))
+    row.update(_run_json(LOAD_SCRIPT, str(store)))
     row["store_mb"] = round(store.stat().st_size / 1e6, 1)
     row["workers"] = workers
     return row
@@ -293,8 +308,16 @@ def markdown(result: dict) -> str:
     for b in result.get("build", []):
         lines.append(f"| kg build {b['papers']:,} papers (--workers {b['workers']}) | {b['wall_s']} s, peak RSS "
                      f"{b['peak_rss_mb']:,} MiB (+ {b.get('worker_peak_rss_mb', 0):,} MiB per worker) | "
-                     f"store {b['store_mb']} MB on disk, loads in {b['load_s']} s; "
+                     f"store {b['store_mb']} MB on disk, loads in {b['load_s']} s ({b['load_rss_mb']:,} MiB) "
+                     "in a new process; "
                      f"{b['nodes']:,} nodes, {b['relationships']:,} relationships |")
+    builds = result.get("build", [])
+    for small, big in zip(builds, builds[1:]):
+        x = big["papers"] / small["papers"]
+        lines.append(f"| growth {small['papers']:,} -> {big['papers']:,} papers ({x:g}x) | "
+                     f"time {big['wall_s'] / small['wall_s']:.1f}x, peak RSS {big['peak_rss_mb'] / small['peak_rss_mb']:.1f}x, "
+                     f"store {big['store_mb'] / small['store_mb']:.1f}x, load {big['load_s'] / max(small['load_s'], 0.01):.1f}x | "
+                     "linear growth would be " + f"{x:g}x |")
     lk = result.get("lookup")
     if lk:
         lines.append(f"| kg lookup on {lk['papers']:,}-paper store, exact | p50 {lk['exact']['p50_ms']} ms, "

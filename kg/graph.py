@@ -50,11 +50,12 @@ class Rel(str, Enum):
 
 
 def paper_key(paper_id: str) -> str:
-    return f"paper:{paper_id}"
+    return sys.intern(f"paper:{paper_id}")
 
 
 def entity_key(entity_id: str) -> str:
-    return f"entity:{entity_id}"
+    """Interned: every relationship of an entity then shares one key string (millions in a big graph)."""
+    return sys.intern(f"entity:{entity_id}")
 
 
 PAPER_LABELS = frozenset({Label.PAPER.value})
@@ -70,9 +71,17 @@ def shared_value(value):
     return _SHARED_VALUES.setdefault(value, value) if len(_SHARED_VALUES) < 4096 else value
 
 
-def compact_list(strings) -> list[str]:
-    """An exactly-sized list of interned strings: a graph holds millions of these short lists."""
-    return list(tuple(sys.intern(s) for s in strings))
+def shared_strings(strings, shared: dict) -> tuple[str, ...]:
+    """One immutable tuple of interned strings per distinct sequence in `shared` (a dict kept per graph).
+
+    Mentions repeat a few thousand surface and rule lists millions of times; a
+    big graph holds each once. Tuples, so no edge can change another's list.
+    """
+    key = tuple(strings)
+    found = shared.get(key)
+    if found is None:
+        found = shared[key] = tuple(sys.intern(s) for s in key)
+    return found
 
 
 def labels_of(labels) -> frozenset:
@@ -135,35 +144,45 @@ class GraphBuilder:
         self.introducers: dict[str, list[str]] = {}
         self.variant_parent: dict[str, str] = {}
         self.uses: list[tuple[str, tuple[str, ...]]] = []
+        self.shared: dict[tuple, tuple] = {}
 
     def add_paper(self, p: Paper) -> None:
         self.g.add_node(paper_key(p.id), **paper_attrs(p))
 
     def add_linked(self, lp: LinkedPaper) -> None:
+        """Add one linker output (`kg.models.LinkedPaper`)."""
+        self.add_evidence(lp.id, [
+            (e.id, e.name, e.type.value, e.source, e.parent, e.confidence, e.introduced,
+             [(m.start, m.end, m.surface, m.rule, m.citation) for m in e.mentions])
+            for e in lp.entities])
+
+    def add_evidence(self, paper_id: str, evidence) -> None:
+        """Add one paper's links as `kg.link.linker.Evidence` tuples (the build's path: no pydantic per mention)."""
         g = self.g
-        pk = paper_key(lp.id)
+        pk = paper_key(paper_id)
         used = []
-        for e in lp.entities:
-            ek = entity_key(e.id)
-            self.observed.setdefault(e.id, set()).update(e.surfaces)
+        for eid, name, etype, source, parent, confidence, introduced, mentions in evidence:
+            ek = entity_key(eid)
+            surfaces = list(dict.fromkeys(m[2] for m in mentions))
+            self.observed.setdefault(eid, set()).update(surfaces)
             if ek not in g:
-                self._add_entity(e.id, e.name, e.type.value, e.source)
-            attrs = {"count": len(e.mentions), "confidence": shared_value(e.confidence),
-                     "surfaces": compact_list(e.surfaces),
-                     "rules": compact_list(sorted({m.rule for m in e.mentions}))}
-            citations = sorted({m.citation for m in e.mentions if m.citation})
+                self._add_entity(eid, name, etype, source)
+            attrs = {"count": len(mentions), "confidence": shared_value(confidence),
+                     "surfaces": shared_strings(surfaces, self.shared),
+                     "rules": shared_strings(sorted({m[3] for m in mentions}), self.shared)}
+            citations = sorted({m[4] for m in mentions if m[4]})
             if citations:
                 attrs["citations"] = citations
             g.add_edge(pk, ek, key=Rel.MENTIONS.value, __labels__=REL_LABELS["MENTIONS"], **attrs)
-            if e.introduced:
+            if introduced:
                 g.add_edge(pk, ek, key=Rel.INTRODUCES.value, __labels__=REL_LABELS["INTRODUCES"])
-                self.introducers.setdefault(e.id, []).append(lp.id)
+                self.introducers.setdefault(eid, []).append(paper_id)
             else:
-                used.append(e.id)
-            if e.parent:
-                self.variant_parent[e.id] = e.parent
+                used.append(eid)
+            if parent:
+                self.variant_parent[eid] = parent
         if used:
-            self.uses.append((lp.id, tuple(used)))
+            self.uses.append((paper_id, tuple(used)))
 
     def finish(self) -> nx.MultiDiGraph:
         g = self.g

@@ -14,7 +14,6 @@ from kg.errors import KGError
 from kg.graph import GraphBuilder, counts
 from kg.ingest import merge_papers, read_papers
 from kg.link.linker import paused_gc
-from kg.models import Paper
 from kg.store import LocalStore
 from kg.store.local import default_store_path, load_graph, remove_stale_temps, store_lock
 
@@ -62,8 +61,9 @@ def _analyse_chunk(chunk: list[tuple[str, str, str]]):
     return out
 
 
-def analyse_all(papers: Sequence[Paper], linker, catalog_files: Sequence[str], workers: int = 1, progress: bool = False):
-    """Per-paper analyses, in order, in this process or in `workers` processes."""
+def analyse_all(papers: Sequence[tuple[str, str, str]], linker, catalog_files: Sequence[str], workers: int = 1,
+                progress: bool = False):
+    """Analyses of (id, title, abstract) records, in order, in this process or in `workers` processes."""
     from tqdm import tqdm
 
     from kg.link.linker import PaperAnalysis
@@ -72,17 +72,16 @@ def analyse_all(papers: Sequence[Paper], linker, catalog_files: Sequence[str], w
     out = []
     try:
         if workers <= 1 or len(papers) < 2 * CHUNK:
-            for p in papers:
-                out.append(linker.analyse(p.id, p.title, p.abstract))
+            for pid, title, abstract in papers:
+                out.append(linker.analyse(pid, title, abstract))
                 bar.update(1)
             return out
-        chunks = ([(p.id, p.title, p.abstract) for p in papers[i:i + CHUNK]] for i in range(0, len(papers), CHUNK))
+        chunks = (papers[i:i + CHUNK] for i in range(0, len(papers), CHUNK))
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(list(catalog_files),)) as pool:
             position = 0
             for result in pool.map(_analyse_chunk, chunks):
                 for hits, entities in result:
-                    p = papers[position]
-                    out.append(PaperAnalysis(p.id, p.title, p.abstract, hits, entities))
+                    out.append(PaperAnalysis(*papers[position], hits, entities))
                     position += 1
                 bar.update(len(result))
         return out
@@ -119,14 +118,16 @@ def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | Non
         papers.sort(key=lambda p: p.id)
         paper_count = len(papers)
         with paused_gc():
-            analyses = analyse_all(papers, linker, catalog_files, workers, progress)
-            linker.propagate(analyses)
             builder = GraphBuilder(linker)
             for p in papers:
                 builder.add_paper(p)
-            del papers
+            records = [(p.id, p.title, p.abstract) for p in papers]
+            del papers  # the graph holds the texts now; the Paper models would double a big corpus in memory
+            analyses = analyse_all(records, linker, catalog_files, workers, progress)
+            del records
+            linker.propagate(analyses)
             for i, a in enumerate(analyses):
-                builder.add_linked(linker.assemble(a))
+                builder.add_evidence(a.id, linker.evidence(a))
                 analyses[i] = None
             del analyses
             graph = builder.finish()

@@ -225,7 +225,7 @@ def _plain(value):
         return {k: _plain(v) for k, v in value.items() if k != "__labels__"}
     if isinstance(value, (set, frozenset)):
         return sorted(value)
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
 

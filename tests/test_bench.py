@@ -18,9 +18,11 @@ def test_bench_quick_run_writes_table_and_json(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     data = json.loads(out.read_text())
     names = [r["name"] for r in data["linking"]]
-    assert names[:3] == ["kg linker (1 process)", "kg linker (--workers 2)", "pyahocorasick raw scan (floor)"]
-    assert all(r["abstracts_per_s"] > 0 for r in data["linking"][:3])
+    assert names[:4] == ["kg linker (1 process)", "kg linker (--workers 2)", "kg linker, pydantic output (1 process)",
+                         "pyahocorasick raw scan (floor)"]
+    assert all(r["abstracts_per_s"] > 0 for r in data["linking"][:4])
     assert [b["papers"] for b in data["build"]] == [300]
+    assert data["build"][0]["load_s"] >= 0 and data["build"][0]["load_rss_mb"] > 0
     assert data["lookup"]["exact"]["p99_ms"] > 0 and set(data["lookup"]["named_queries_ms"]) >= {"top-entities"}
     assert data["table"].startswith("| measurement | value | note |")
     assert "| linking: kg linker (1 process) |" in result.stdout

@@ -16,11 +16,17 @@ from kg.store import open_store
 from kg.store.neo4j import Neo4jStore, parse_statements, schema_statements
 
 
+def _plain(value):
+    """Lists as the store may hold them (shared tuples on mentions) compare equal to the lists an export reads back."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 def _model(g: nx.MultiDiGraph) -> tuple[dict, dict]:
     """Nodes and edges as plain data, for comparing a read-back export with the store."""
-    nodes = {k: ({"labels": sorted(d["__labels__"])} | {p: v for p, v in d.items() if p != "__labels__"})
+    nodes = {k: ({"labels": sorted(d["__labels__"])} | {p: _plain(v) for p, v in d.items() if p != "__labels__"})
              for k, d in g.nodes(data=True)}
-    edges = {(u, v, k): {p: x for p, x in d.items() if p != "__labels__"} for u, v, k, d in g.edges(keys=True, data=True)}
+    edges = {(u, v, k): {p: _plain(x) for p, x in d.items() if p != "__labels__"}
+             for u, v, k, d in g.edges(keys=True, data=True)}
     return nodes, edges
 
 

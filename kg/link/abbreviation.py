@@ -15,9 +15,7 @@ import re
 from typing import NamedTuple
 
 PARENS = re.compile(r"\(([^()]{1,160})\)")
-WORD = re.compile(r"\S+")
 VERSION_SUFFIX = re.compile(r"(?:-?[vV]?\d+(?:\.\d+)?)$")
-LAST_WORD = re.compile(r"(\S+)\s*$")
 FIRST_PART = re.compile(r"[;,]\s")
 
 
@@ -32,13 +30,37 @@ def is_short_form(candidate: str) -> bool:
     """A plausible short form: 2-10 characters, one or two words, a letter first-or-second, a capital."""
     if not (2 <= len(candidate) <= 10) or len(candidate.split()) > 2:
         return False
-    if not candidate[0].isalnum() or not any(c.isalpha() for c in candidate[:2]):
+    if not candidate[0].isalnum() or not (candidate[0].isalpha() or candidate[1].isalpha()):
         return False
-    return any(c.isupper() for c in candidate)
+    return any(map(str.isupper, candidate))
 
 
 def best_long_form(short: str, long: str) -> str | None:
-    """Schwartz–Hearst: the shortest suffix of `long` whose characters cover `short` in order, right to left."""
+    """Schwartz–Hearst: the shortest suffix of `long` whose characters cover `short` in order, right to left.
+
+    Each short-form character is found with `str.rfind` in the lowered long form; the first one must
+    start a word. Non-ASCII text, where lowering may change lengths, takes the character-by-character path.
+    """
+    if not (short.isascii() and long.isascii()):
+        return _best_long_form_chars(short, long)
+    lowered = long.lower()
+    i = len(long) - 1
+    for s in range(len(short) - 1, -1, -1):
+        c = short[s].lower()
+        if not c.isalnum():
+            continue
+        i = lowered.rfind(c, 0, i + 1)
+        if s == 0:
+            while i > 0 and long[i - 1].isalnum():
+                i = lowered.rfind(c, 0, i)
+        if i < 0:
+            return None
+        i -= 1
+    start = long.rfind(" ", 0, i + 1) + 1
+    return long[start:]
+
+
+def _best_long_form_chars(short: str, long: str) -> str | None:
     s = len(short) - 1
     i = len(long) - 1
     while s >= 0:
@@ -58,15 +80,19 @@ def best_long_form(short: str, long: str) -> str | None:
 
 def _window(text: str, end: int, n_words: int) -> tuple[str, int]:
     """The last `n_words` words of text[:end] and where they start (stopping at sentence breaks)."""
-    head = text[:end]
-    cut = max(head.rfind(". "), head.rfind("; "), head.rfind(": "), head.rfind("\n"))
+    cut = text.rfind("\n", 0, end)
+    for brk in (". ", "; ", ": "):
+        cut = max(cut, text.rfind(brk, cut + 1, end))
     base = cut + 2 if cut >= 0 else 0
-    words = [m for m in WORD.finditer(head, base)]
-    words = words[-n_words:]
-    if not words:
+    segment = text[base:end]
+    words = segment.rsplit(None, n_words)
+    if len(words) > n_words:
+        start = base + segment.index(words[1], len(words[0]))
+    elif words:
+        start = base + len(segment) - len(segment.lstrip())
+    else:
         return "", end
-    start = words[0].start()
-    return head[start:].rstrip(), start
+    return text[start:end].rstrip(), start
 
 
 def _valid_pair(short: str, long: str) -> bool:
@@ -76,13 +102,23 @@ def _valid_pair(short: str, long: str) -> bool:
     return n_words <= min(len(short) + 5, len(short) * 2) and long[0].isalnum()
 
 
+def _last_word(text: str, start: int, end: int) -> tuple[str, int] | None:
+    """The last whitespace-delimited word in text[start:end] and where it starts."""
+    before = text[start:end].rstrip()
+    if not before:
+        return None
+    word = before.rsplit(None, 1)[-1]
+    return word, start + len(before) - len(word)
+
+
 def find_abbreviations(text: str) -> list[Abbreviation]:
     """All acronym definitions in `text`, as (short, short_start, long, long_start) with offsets into `text`."""
     out: list[Abbreviation] = []
     for m in PARENS.finditer(text):
-        inner = m.group(1).strip()
-        inner_start = m.start(1) + (len(m.group(1)) - len(m.group(1).lstrip()))
-        first = FIRST_PART.split(inner, maxsplit=1)[0].strip()
+        raw = m.group(1)
+        inner = raw.strip()
+        inner_start = m.start(1) + len(raw) - len(raw.lstrip())
+        first = FIRST_PART.split(inner, maxsplit=1)[0].strip() if "," in inner or ";" in inner else inner
         if is_short_form(first):
             max_words = min(len(first) + 5, len(first) * 2)
             window, wstart = _window(text, m.start(), max_words)
@@ -91,11 +127,11 @@ def find_abbreviations(text: str) -> list[Abbreviation]:
                 out.append(Abbreviation(first, inner_start, long, wstart + len(window) - len(long)))
             continue
         if len(inner.split()) > 2:
-            before = LAST_WORD.search(text, max(0, m.start() - 40), m.start())
+            before = _last_word(text, max(0, m.start() - 40), m.start())
             if before:
-                short = before.group(1).strip(".,;:\"'")
+                short = before[0].strip(".,;:\"'")
                 if is_short_form(short):
                     long = best_long_form(short, inner)
                     if long and _valid_pair(short, long) and inner.endswith(long):
-                        out.append(Abbreviation(short, before.start(1), long, inner_start + len(inner) - len(long)))
+                        out.append(Abbreviation(short, before[1], long, inner_start + len(inner) - len(long)))
     return out

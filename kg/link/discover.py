@@ -102,38 +102,85 @@ TRIGGERS = {
     "verb": INTRO_VERBS,
     "naming": ("called", "named", "dubbed", "termed", "coined", "namely", "our", "proposed"),
 }
+
+
+def _alternation(words) -> str:
+    """A regex matching any of `words`, shaped as a trie so that `re` tries one branch per letter."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return "(?:" + body + ")?" if "" in node else body
+
+    return pattern(tree)
+
+
+_TRIGGER_KINDS: dict[str, tuple[str, ...]] = {}
+for _kind, _words in TRIGGERS.items():
+    for _w in _words:
+        _TRIGGER_KINDS[_w] = _TRIGGER_KINDS.get(_w, ()) + (_kind,)
+# Over the lowered text with every non-alphanumeric character made a space (`_spaced`), a trigger is a
+# whole word exactly when a space precedes and follows it; the leading space is a literal for `re` to
+# search for, far faster than checking boundaries at every character.
+_TRIGGER_WORD = re.compile((" " + _alternation({w.replace("-", " ") for w in _TRIGGER_KINDS}) + "(?= )").encode())
+_SPACED_TABLE = bytes(i if chr(i).isalnum() else 32 for i in range(128)) + bytes(range(128, 256))
+_NOT_ALNUM = re.compile(r"[\W_]")
+_SUBJECT_WORD = re.compile(r"we|this (?:paper|work|report)|the paper|our work|here")
+NAMING_VERB_WORDS = ("call", "name", "term", "dub")
+WEAK_NAMING = ("our", "proposed")
 SENTENCE_BREAKS = (". ", "? ", "! ", "\n")
-
-
-def _trigger_automaton():
-    import ahocorasick
-
-    automaton = ahocorasick.Automaton()
-    keys: dict[str, list[str]] = {}
-    for kind, words in TRIGGERS.items():
-        for w in words:
-            keys.setdefault(w, []).append(kind)
-    for w, kinds in keys.items():
-        automaton.add_word(w, (len(w), tuple(kinds)))
-    automaton.make_automaton()
-    return automaton
-
-
-_TRIGGER_AUTOMATON = _trigger_automaton()
+_SENTENCE_BREAKS = tuple((brk[0], re.compile(re.escape(brk))) for brk in SENTENCE_BREAKS)
+# Character classes for coinages: letters "a"/"A", digits "0", "-" and "+" kept (with the letters
+# and digits, the characters of a token), all else a space.
 _CLASS_TABLE = bytes(
     (ord("a") if 97 <= i <= 122 else ord("A") if 65 <= i <= 90 else ord("0") if 48 <= i <= 57 else
-     i if chr(i) in "-+." else 32) for i in range(256))
-_CLASS_PATTERNS = (b"aA", b"a0a", b"A0a", b"a0A", b"A0A", b"AAa")
+     i if chr(i) in "-+" else 32) for i in range(256))
+# Where a token turns coined: "aA", "AAa", or a digit between letters ("a0a", "A0A", ...), each
+# match running on to the end of its token. Two patterns, each starting with one literal byte,
+# because `re` searches for a literal far faster than for a character set.
+_COINED_CLASSES = (re.compile(rb"A(?:(?<=aA)|(?<=AA)(?=a)|0[aA]|(?<=a0A))[aA0+-]*"),
+                   re.compile(rb"0(?<=a0)(?=a)[aA0+-]*"))
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
-class Scan(NamedTuple):
-    """What the rules need from one text, computed once: keyword positions, sentence starts, coined-token starts."""
+def _spaced(lowered: str) -> bytes:
+    """`lowered` as ASCII bytes with each non-alphanumeric character a space, padded with a space each side."""
+    if lowered.isascii():
+        return b" " + lowered.encode("ascii").translate(_SPACED_TABLE) + b" "
+    return b" " + _NOT_ALNUM.sub(" ", lowered).encode("ascii", "replace") + b" "
 
-    lowered: str
-    triggers: dict[str, list[tuple[int, int]]]
-    verbs: tuple[tuple[int, int], ...]
-    coined_starts: tuple[int, ...]
-    sentences: list[int]
+
+def _find_triggers(lowered: str) -> dict[str, list[tuple[int, int]]]:
+    """Start and end of each whole-word `TRIGGERS` keyword in `lowered`, by kind."""
+    triggers: dict[str, list[tuple[int, int]]] = {kind: [] for kind in TRIGGERS}
+    kinds_of = _TRIGGER_KINDS.get
+    for m in _TRIGGER_WORD.finditer(_spaced(lowered)):
+        start, end = m.start(), m.end() - 1
+        for kind in kinds_of(lowered[start:end], ()):
+            triggers[kind].append((start, end))
+    return triggers
+
+
+def _has_subject(lowered: str, start: int, end: int) -> bool:
+    """`SUBJECT_BEFORE` matches in lowered[start:end]; tried only where one of its subjects starts."""
+    m = _SUBJECT_WORD.search(lowered, start, end)
+    while m:
+        if SUBJECT_BEFORE.match(lowered, m.start(), end):
+            return True
+        m = _SUBJECT_WORD.search(lowered, m.start() + 1, end)
+    return False
+
+
+def _ascii_class(c: str) -> str:
+    return "a" if c.islower() else "A" if c.isupper() else " "
 
 
 def _token_start(text: str, i: int) -> int:
@@ -142,38 +189,53 @@ def _token_start(text: str, i: int) -> int:
     return i
 
 
+def _coined_starts(text: str) -> tuple[int, ...]:
+    """Starts of the tokens (runs of letters, digits, "-" and "+") holding one of the `_COINED_CLASSES`."""
+    if text.isascii():
+        classes = text.encode("ascii").translate(_CLASS_TABLE)
+        return tuple(sorted({classes.rfind(b" ", 0, m.start()) + 1
+                             for pattern in _COINED_CLASSES for m in pattern.finditer(classes)}))
+    # Non-ASCII letters count by case; the token bounds come from the text itself.
+    ascii_text = _NON_ASCII.sub(lambda m: _ascii_class(m.group()), text)
+    classes = ascii_text.encode("ascii").translate(_CLASS_TABLE)
+    return tuple(sorted({_token_start(text, m.start()) for pattern in _COINED_CLASSES for m in pattern.finditer(classes)}))
+
+
+def _sentence_starts(text: str) -> list[int]:
+    """Where sentences start: 0 and after each of `SENTENCE_BREAKS`."""
+    starts = [0]
+    for char, brk in _SENTENCE_BREAKS:
+        if char in text:
+            starts += [m.start() + 1 for m in brk.finditer(text)]
+    starts.sort()
+    return starts
+
+
+class Scan(NamedTuple):
+    """What the rules need from one text, computed once: keyword positions, sentence starts, coined-token starts.
+
+    `naming_ends` are where a naming word ends ("called", "dubbed", "we call", "our", not "namely"), for
+    `named_right_before`; `strong_naming_ends` leave out `WEAK_NAMING`.
+    """
+
+    lowered: str
+    triggers: dict[str, list[tuple[int, int]]]
+    verbs: tuple[tuple[int, int], ...]
+    coined_starts: tuple[int, ...]
+    sentences: list[int]
+    naming_ends: tuple[int, ...] = ()
+    strong_naming_ends: tuple[int, ...] = ()
+
+
 @lru_cache(maxsize=8)
 def scan(text: str) -> Scan:
     lowered = text.lower()
-    triggers: dict[str, list[tuple[int, int]]] = {k: [] for k in TRIGGERS}
-    n = len(lowered)
-    for last, (length, kinds) in _TRIGGER_AUTOMATON.iter(lowered):
-        start = last - length + 1
-        if (start and lowered[start - 1].isalnum()) or (last + 1 < n and lowered[last + 1].isalnum()):
-            continue
-        for kind in kinds:
-            triggers[kind].append((start, last + 1))
-    verbs = tuple((vs, ve) for vs, ve in triggers["verb"]
-                  if SUBJECT_BEFORE.search(lowered, max(0, vs - 60), vs))
-    try:
-        classes = text.encode("ascii").translate(_CLASS_TABLE)
-    except UnicodeEncodeError:
-        classes = "".join(c if c.isascii() else ("a" if c.islower() else "A" if c.isupper() else " ")
-                          for c in text).encode("ascii").translate(_CLASS_TABLE)
-    starts = set()
-    for pattern in _CLASS_PATTERNS:
-        i = classes.find(pattern)
-        while i >= 0:
-            starts.add(_token_start(text, i))
-            i = classes.find(pattern, i + 1)
-    sentences = [0]
-    for brk in SENTENCE_BREAKS:
-        i = text.find(brk)
-        while i >= 0:
-            sentences.append(i + 1)
-            i = text.find(brk, i + 1)
-    sentences.sort()
-    return Scan(lowered, triggers, verbs, tuple(sorted(starts)), sentences)
+    triggers = _find_triggers(lowered)
+    verbs = tuple((vs, ve) for vs, ve in triggers["verb"] if _has_subject(lowered, max(0, vs - 60), vs))
+    strong = tuple(ke for ks, ke in triggers["naming"] if not lowered.startswith(("namely", *WEAK_NAMING), ks))
+    strong += tuple(ve for vs, ve in verbs if lowered.startswith(NAMING_VERB_WORDS, vs))
+    weak = tuple(ke for ks, ke in triggers["naming"] if lowered.startswith(WEAK_NAMING, ks))
+    return Scan(lowered, triggers, verbs, _coined_starts(text), _sentence_starts(text), strong + weak, strong)
 
 
 class Candidate(NamedTuple):
@@ -271,13 +333,17 @@ def is_proper_long_form(long: str) -> bool:
     return capitalised / len(words) >= 0.6
 
 
-PREPOSITION = re.compile(r"\s(?:for|with|via|to|in|on|of|into|that|which|using|from|by|towards|toward|through|at|and)\s",
-                         re.IGNORECASE)
+PREPOSITIONS = ("for", "with", "via", "to", "in", "on", "of", "into", "that", "which", "using", "from", "by", "towards",
+                "toward", "through", "at", "and")
+PREPOSITION = re.compile(r"\s" + _alternation(PREPOSITIONS) + r"\s", re.IGNORECASE)
+
+
+# Head words and their plurals ("suites"), a head word's own entry first ("models" is not "model" + s).
+_WORD_TYPES = {**{w + "s": t for w, t in _HEAD_INDEX.items()}, **_HEAD_INDEX}
 
 
 def word_type(word: str) -> str | None:
-    w = word.lower()
-    return _HEAD_INDEX.get(w) or _HEAD_INDEX.get(w[:-1] if w.endswith("s") else w)
+    return _WORD_TYPES.get(word.lower())
 
 
 def head_type(phrase: str) -> str | None:
@@ -296,11 +362,36 @@ def head_type(phrase: str) -> str | None:
 APPOSITIVE = re.compile(
     r"\s*(?:\([^()]{0,80}\)\s*)?(?:,|:|\u2014|-{1,2}|is|which is|as)?\s*(?:a|an|the|our)\s+((?:[\w-]+,?\s+){0,7}[\w-]+)",
     re.IGNORECASE)
-CHUNK_END = re.compile(r"[,;.:()]|\s(?:for|with|via|to|in|on|of|into|that|which|using|from|by|towards|through|at|"
-                       r"comprising|containing|including|consisting|trained|designed|built|based|where|whose|"
-                       r"achieves|achieving|outperforms|enables|enabling|allows|can|is|are|was)\s", re.IGNORECASE)
-CONNECTORS = re.compile(r"(?:\s*(?:,|:|named|called|dubbed|termed|coined|namely|as|i\.e\.|which we call))+\s*$",
-                        re.IGNORECASE)
+CHUNK_BREAKS = ("for", "with", "via", "to", "in", "on", "of", "into", "that", "which", "using", "from", "by", "towards",
+                "through", "at", "comprising", "containing", "including", "consisting", "trained", "designed", "built",
+                "based", "where", "whose", "achieves", "achieving", "outperforms", "enables", "enabling", "allows",
+                "can", "is", "are", "was")
+CHUNK_END = re.compile(r"[,;.:()]|\s" + _alternation(CHUNK_BREAKS) + r"\s", re.IGNORECASE)
+CONNECTOR_WORDS = (",", ":", "named", "called", "dubbed", "termed", "coined", "namely", "as", "i.e.", "which we call")
+CONNECTORS = re.compile(r"(?:\s*(?:" + "|".join(map(re.escape, CONNECTOR_WORDS)) + r"))+\s*$", re.IGNORECASE)
+# What an `APPOSITIVE` match can open with, after spaces.
+_APPOSITIVE_OPENERS = ("(", ",", ":", "\u2014", "-", "is", "which", "a", "the", "our")
+
+
+def connectors_start(window: str) -> int | None:
+    """Where the run of `CONNECTORS` that ends `window` starts ("a model, dubbed " -> at ","), else None.
+
+    Peels `CONNECTOR_WORDS` off the end instead of searching: none ends another, so the peeling is
+    unambiguous. Non-ASCII windows, where case-insensitive matching goes beyond `str.lower`
+    ("ſ" matches "s"), take the regex.
+    """
+    if not window.isascii():
+        m = CONNECTORS.search(window)
+        return m.start() if m and m.group(0).strip() else None
+    rest = window.rstrip().lower()
+    cut = None
+    while rest.endswith(CONNECTOR_WORDS):
+        for word in CONNECTOR_WORDS:
+            if rest.endswith(word):
+                rest = rest[:-len(word)].rstrip()
+                break
+        cut = len(rest)
+    return cut
 
 
 def chunk_head_type(words: str) -> str | None:
@@ -321,8 +412,34 @@ def chunk_head_type(words: str) -> str | None:
     return found
 
 
+def _may_open_appositive(text: str, pos: int) -> bool:
+    """A cheap test before `APPOSITIVE`: after spaces, text at `pos` opens with one of `_APPOSITIVE_OPENERS`.
+
+    Non-ASCII text passes: `re.IGNORECASE` equates more than `str.lower` ("İ" with "i").
+    """
+    n = len(text)
+    while pos < n and text[pos].isspace():
+        pos += 1
+    head = text[pos:pos + 5]
+    return not head.isascii() or head.lower().startswith(_APPOSITIVE_OPENERS)
+
+
+def _may_end_in_connector(text: str, pos: int) -> bool:
+    """A cheap test before `connectors_start`: but for spaces, text before `pos` ends in one of `CONNECTOR_WORDS`.
+
+    Non-ASCII text passes, as in `_may_open_appositive`.
+    """
+    pos -= 1
+    while pos >= 0 and text[pos].isspace():
+        pos -= 1
+    tail = text[max(0, pos - 12):pos + 1]
+    return not tail.isascii() or tail.lower().endswith(CONNECTOR_WORDS)
+
+
 def appositive_type(text: str, end: int) -> str | None:
     """Type from an appositive after a name: "NAME, a scalable training framework ..." -> Framework."""
+    if not _may_open_appositive(text, end):
+        return None
     m = APPOSITIVE.match(text, end, end + 160)
     if not m:
         return None
@@ -331,11 +448,13 @@ def appositive_type(text: str, end: int) -> str | None:
 
 def preceding_type(text: str, start: int) -> str | None:
     """Type from the noun that names the kind just before a name: "a benchmark named X", "a model, dubbed X"."""
-    window = text[max(sentence_start(text, start), start - 100):start]
-    m = CONNECTORS.search(window)
-    if not m or not m.group(0).strip():
+    if not _may_end_in_connector(text, start):
         return None
-    before = window[:m.start()]
+    window = text[max(sentence_start(text, start), start - 100):start]
+    cut = connectors_start(window)
+    if cut is None:
+        return None
+    before = window[:cut]
     chunks = [c for c in CHUNK_END.split(" " + before) if c.strip()]
     for chunk in reversed(chunks[-2:]):
         words = _WORDS.findall(chunk)
@@ -383,31 +502,29 @@ def sentence_start(text: str, pos: int) -> int:
 NAMING_FILLERS = frozenset(("", "proposed", "new", "novel", "it"))
 
 
-WEAK_NAMING = ("our", "proposed")
-
 
 def named_right_before(text: str, sc: Scan, start: int, strong: bool = False) -> bool:
     """A naming word ends just before `start`: "called X", "dubbed X", "we call it X", and unless
     `strong`, "our (proposed) X". ("namely X" lists as often as it names, so it does not count.)"""
-    for ks, ke in sc.triggers["naming"]:
-        if sc.lowered.startswith("namely", ks) or (strong and sc.lowered.startswith(WEAK_NAMING, ks)):
-            continue
-        if start - 40 <= ke <= start and text[ke:start].strip().lower() in NAMING_FILLERS:
-            return True
-    for vs, ve in sc.verbs:
-        if start - 40 <= ve <= start and sc.lowered.startswith(("call", "name", "term", "dub"), vs) \
-                and text[ve:start].strip().lower() in NAMING_FILLERS:
+    for end in sc.strong_naming_ends if strong else sc.naming_ends:
+        if start - 40 <= end <= start and text[end:start].strip().lower() in NAMING_FILLERS:
             return True
     return False
 
 
+@lru_cache(maxsize=1024)
 def is_introduced(text: str, start: int, title_end: int) -> bool:
-    """The paper presents the thing at `start`: it is in the title, named, "our X", or after "we propose"."""
+    """The paper presents the thing at `start`: it is in the title, named, "our X", or after "we propose".
+
+    Cached: the rules ask it for a candidate and the linker again for each of its hits.
+    """
     if start < title_end:
         return True
     sc = scan(text)
     if named_right_before(text, sc, start):
         return True
+    if not sc.verbs:
+        return False
     s = sc.sentences[bisect_right(sc.sentences, start) - 1]
     return start - s < 260 and any(s <= vs and ve <= start for vs, ve in sc.verbs)
 
@@ -509,6 +626,14 @@ def leading_name(phrase: str) -> str | None:
     return name.rstrip("_")
 
 
+def _after_verb_in_sentence(text: str, sc: Scan, start: int) -> bool:
+    """An introducing verb ("we propose") comes before `start` in its sentence, fewer than 260 characters before."""
+    if not sc.verbs:
+        return False
+    s = sentence_start(text, start)
+    return any(s <= vs < start and start - vs < 260 for vs, _ in sc.verbs)
+
+
 def introduced_names(text: str, title_end: int) -> list[Candidate]:
     """Names right after "we propose/introduce/present", "our proposed method," or "called/dubbed".
 
@@ -533,8 +658,7 @@ def introduced_names(text: str, title_end: int) -> list[Candidate]:
         start = m.start(1)
         end = start + len(name)
         t, conf = infer_type(text, name, start, end)
-        introduced = presents or any(vs < start and start - vs < 260 and sentence_start(text, start) <= vs
-                                     for vs, _ in sc.verbs)
+        introduced = presents or _after_verb_in_sentence(text, sc, start)
         out.append(Candidate(name, t, conf if len(name.split()) == 1 or t != METHOD else 0.7, introduced, "intro",
                              ((name, start, end),)))
     return out
@@ -598,17 +722,24 @@ PHRASE_BREAK = (". ", "; ", ": ", "(", "\n")
 def words_before(text: str, end: int, n: int) -> list[tuple[int, str]]:
     """Up to `n` name-shaped words ending at `end` (exclusive), nearest last; stops at punctuation."""
     out: list[tuple[int, str]] = []
+    if end <= 0:
+        return out
     pos = end
-    while len(out) < n and pos > 0:
-        start = text.rfind(" ", 0, pos) + 1
-        word = text[start:pos]
+    for word in reversed(text[:end].rsplit(" ", n)[-n:]):
         if not word or NAME_TOKEN_RE.fullmatch(word) is None:
             break
-        out.insert(0, (start, word))
-        pos = start - 1
-        if pos <= 0 or text[pos] != " ":
+        pos -= len(word)
+        out.append((pos, word))
+        pos -= 1
+        if pos <= 0:
             break
+    out.reverse()
     return out
+
+
+# A size letter ("7B", "350M") after a digit; the regex finds the letter after any non-ASCII-letter
+# alphanumeric, `str.isdigit` then decides (it also takes "²" and other non-decimal digits).
+_SIZE_LETTERS = tuple(re.compile(letter + r"(?<=[^\W_a-zA-Z]" + letter + ")") for letter in "BM")
 
 
 def _size_token(text: str, i: int) -> tuple[int, str] | None:
@@ -682,9 +813,9 @@ def context_names(text: str, title_end: int, covered: bytes | None = None) -> li
             continue
         out.append(Candidate(name, HARDWARE, 0.7, False, "hardware-context", ((name, start, start + len(name)),)))
     seen = set()
-    for letter in "BM":
-        i = text.find(letter, 1)
-        while i >= 0:
+    for size_letter in _SIZE_LETTERS:
+        for m in size_letter.finditer(text):
+            i = m.start()
             if text[i - 1].isdigit():
                 found = _size_token(text, i)
                 if found and found[0] not in seen:
@@ -694,29 +825,32 @@ def context_names(text: str, title_end: int, covered: bytes | None = None) -> li
                     if base.lower() not in GENERIC and base.lower() not in STOP_NAMES:
                         out.append(Candidate(token, MODEL, 0.7, is_introduced(text, start, title_end), "model-size",
                                              ((token, start, start + len(token)),)))
-            i = text.find(letter, i + 1)
     return out
 
 
-def url_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of whitespace-delimited tokens that look like URLs or e-mail addresses."""
-    spans = set()
-    for hint in URL_HINT:
-        i = text.find(hint)
-        while i >= 0:
-            start = max(text.rfind(" ", 0, i), text.rfind("\n", 0, i)) + 1
-            end = len(text)
-            for ws in (" ", "\n"):
-                j = text.find(ws, i)
-                if j >= 0:
-                    end = min(end, j)
-            if hint != "@" or "." in text[i:end]:
-                spans.add((start, end))
-            i = text.find(hint, end)
-    return sorted(spans)
-
-
 URL_HINT = ("://", "www.", ".com/", ".org/", ".io/", ".ai/", ".net/", "github.com", "@")
+_PATH_HINTS = tuple(hint for hint in URL_HINT if hint != "@")
+
+
+def in_url(text: str, pos: int) -> bool:
+    """Whether `pos` lies in a URL or e-mail address: its token (between spaces and newlines) holds a URL hint
+    ("@" only with a "." after it).
+
+    Looks only at that token, not the whole text; every hint has a ".", "/" or "@", a quick first test.
+    """
+    if not 0 <= pos < len(text) or text[pos] in " \n":
+        return False
+    start = text.rfind(" ", 0, pos) + 1
+    start = max(start, text.rfind("\n", start, pos) + 1)
+    end = text.find(" ", pos)
+    if end < 0:
+        end = len(text)
+    newline = text.find("\n", pos, end)
+    token = text[start:end if newline < 0 else newline]
+    if "." not in token and "/" not in token and "@" not in token:
+        return False
+    at = token.find("@")
+    return (at >= 0 and token.find(".", at) >= 0) or any(hint in token for hint in _PATH_HINTS)
 
 
 def discover(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
@@ -728,8 +862,4 @@ def discover(text: str, title_end: int, covered: bytes | None = None) -> list[Ca
     candidates = (title_names(text, title_end) + acronym_names(text, title_end)
                   + introduced_names(text, title_end) + context_names(text, title_end, covered)
                   + coined_names(text, title_end, covered))
-    urls = url_spans(text)
-    if not urls:
-        return candidates
-    return [c for c in candidates
-            if not any(s <= c.surfaces[0][1] < e for s, e in urls)]
+    return [c for c in candidates if not in_url(text, c.surfaces[0][1])]

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import gc
 import re
+from functools import lru_cache
+from operator import attrgetter
 from collections import Counter
 from contextlib import contextmanager
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from kg.catalog import aliases_of, build_index, load_catalog
 from kg.link.detect import DictionaryMatcher, fold, make_rule
@@ -42,7 +45,11 @@ VARIANT_SUFFIX = re.compile(
 LEADING_SPACE = re.compile(r"\s*")
 TITLE_SLOT_END = re.compile(r"\s*(?::|$|(?:technical report|report|system card|model card)\s*$)", re.IGNORECASE)
 OVERRIDING_RULES = frozenset({"title", "intro", "acronym"})
+CITATION_OPENERS = (" (", " [", "(", "[")
 CITATION = re.compile(r"\s*(?:\(([^()]{0,80}?\bet al\.?,?\s*\d{4}[a-z]?(?:;[^()]{0,80})?)\)|\[(\d+(?:\s*[,\u2013-]\s*\d+)*)\])")
+
+
+cached_slug = lru_cache(maxsize=1 << 16)(slug)
 
 
 @dataclass(slots=True)
@@ -87,6 +94,22 @@ class PaperAnalysis:
         return len(self.title)
 
 
+class Evidence(NamedTuple):
+    """One entity linked in one paper; `mentions` are (start, end, surface, rule, citation) tuples."""
+
+    id: str
+    name: str
+    type: str
+    source: str
+    parent: str | None
+    confidence: float
+    introduced: bool
+    mentions: list[tuple[int, int, str, str, str | None]]
+
+
+_HIT_ORDER = attrgetter("start", "end")
+
+
 class Linker:
     """Links papers to catalog and discovered entities.
 
@@ -106,7 +129,6 @@ class Linker:
         self.by_id, self.by_alias = build_index(entities)
         self.names = {eid: e.name for eid, e in self.by_id.items()}
         self.types = {eid: e.type.value for eid, e in self.by_id.items()}
-        self.folded_names = {eid: fold(name) for eid, name in self.names.items()}
         self.parents: dict[str, str] = {}
         name_to_id = {match_key(e.name): eid for eid, e in self.by_id.items()}
         for eid, e in self.by_id.items():
@@ -114,6 +136,9 @@ class Linker:
                 pid = e.parent if e.parent in self.by_id else name_to_id.get(match_key(e.parent))
                 if pid and pid != eid:
                     self.parents[eid] = pid
+        self._catalog_info = {eid: (e.name, e.type.value, "catalog", CATALOG_CONFIDENCE, self.parents.get(eid))
+                              for eid, e in self.by_id.items()}
+        self._hit_info = {eid: (len(e.name), e.type.value, fold(e.name)) for eid, e in self.by_id.items()}
         rules = []
         spaced: dict[str, str] = {}
         exact_forms: dict[str, list[tuple[str, str | None]]] = {}
@@ -140,46 +165,59 @@ class Linker:
         a = PaperAnalysis(paper_id, title, abstract)
         text = a.text
         folded = fold(text)
-        lowered = text.lower()
-        for m in self.matcher.find(text, folded, lowered):
-            eid = m.rule.entity_id
-            conf = CONTEXT_CONFIDENCE if m.rule.context is not None else CATALOG_CONFIDENCE
-            self._add_catalog(a, eid)
-            end = m.end
-            variant = None
-            name = self.names[eid]
-            if m.end - m.start > len(name) and self.types[eid] == "Model" \
-                    and folded[m.start:m.start + len(name)] == self.folded_names[eid]:
-                tail = VARIANT_SUFFIX.fullmatch(text, m.start + len(name), m.end)
+        hits = a.hits
+        entities = a.entities
+        catalog_info = self._catalog_info
+        hit_info = self._hit_info
+        for m in self.matcher.find(text, folded, text.lower()):
+            start, end, rule = m
+            eid = rule.entity_id
+            conf = CONTEXT_CONFIDENCE if rule.context is not None else CATALOG_CONFIDENCE
+            if eid not in entities:
+                entities[eid] = _EntityInfo(*catalog_info[eid])
+            name_len, etype, folded_name = hit_info[eid]
+            if end - start > name_len and etype == "Model" and folded.startswith(folded_name, start):
+                tail = VARIANT_SUFFIX.fullmatch(text, start + name_len, end)
                 if tail:
-                    vid = self._add_variant(a, eid, text[m.start:m.end], tail.group(0))
-                    a.hits.append(_Hit(m.start, m.end, vid, "catalog-variant", conf))
+                    vid = self._add_variant(a, eid, text[start:end], tail.group(0))
+                    hits.append(_Hit(start, end, vid, "catalog-variant", conf))
                     continue
+            variant = None
             if text.startswith(("-", " "), end):
-                etype = self.types[eid]
                 variant = VARIANT_SUFFIX.match(text, end) if etype == "Model" else None
                 if variant is None and etype in EXTENDABLE and text.startswith("-", end):
                     variant = HYPHEN_SUFFIX.match(text, end)
                     if variant and DESCRIPTIVE_SUFFIX.match(variant.group(0)):
                         variant = None
             if variant:
-                vid = self._add_variant(a, eid, text[m.start:variant.end()], variant.group(0))
-                a.hits.append(_Hit(m.start, variant.end(), vid, "catalog-variant", conf))
+                vid = self._add_variant(a, eid, text[start:variant.end()], variant.group(0))
+                hits.append(_Hit(start, variant.end(), vid, "catalog-variant", conf))
                 continue
-            a.hits.append(_Hit(m.start, end, eid, "catalog", conf))
+            hits.append(_Hit(start, end, eid, "catalog", conf))
         covered = bytearray(len(text))
-        for h in a.hits:
+        for h in hits:
             covered[h.start:h.end] = b"\x01" * (h.end - h.start)
         self._apply_candidates(a, discover(text, a.title_end, covered), text)
         self._repeat_discovered(a, text)
-        for h in a.hits:
-            if h.introduced or not self._introducible(a, h, text):
+        title_end = a.title_end
+        title_slot = None
+        for h in hits:
+            if h.introduced:
                 continue
-            if a.entities[h.entity_id].source == "discovered":
-                h.introduced = is_introduced(text, h.start, a.title_end)
-            else:
-                h.introduced = h.start < a.title_end or named_right_before(text, scan(text), h.start, strong=True)
+            if entities[h.entity_id].source == "discovered":
+                h.introduced = is_introduced(text, h.start, title_end)
+                continue
+            if title_slot is None:
+                title_slot = self._title_slot_entities(a, text)
+            if h.entity_id in title_slot:
+                h.introduced = h.start < title_end or named_right_before(text, scan(text), h.start, strong=True)
         return a
+
+    def _title_slot_entities(self, a: PaperAnalysis, text: str) -> set[str]:
+        """Catalog entities whose name fills the title's name slot ("GPipe: ...", "Qwen2.5-Coder Technical Report")."""
+        title_start = LEADING_SPACE.match(text).end()
+        return {h.entity_id for h in a.hits
+                if h.start == title_start and TITLE_SLOT_END.match(text, h.end, a.title_end) is not None}
 
     def _introducible(self, a: PaperAnalysis, hit: _Hit, text: str) -> bool:
         """Whether a hit may mark its entity as introduced by this paper.
@@ -190,17 +228,13 @@ class Linker:
         ending "... for Mixture of Experts" does not make a paper the origin
         of LoRA or MoE.
         """
-        info = a.entities[hit.entity_id]
-        if info.source == "discovered":
+        if a.entities[hit.entity_id].source == "discovered":
             return True
-        title_start = LEADING_SPACE.match(text).end()
-        return any(h.start == title_start and h.entity_id == hit.entity_id and
-                   TITLE_SLOT_END.match(text, h.end, a.title_end) is not None for h in a.hits)
+        return hit.entity_id in self._title_slot_entities(a, text)
 
     def _add_catalog(self, a: PaperAnalysis, eid: str) -> None:
         if eid not in a.entities:
-            e = self.by_id[eid]
-            a.entities[eid] = _EntityInfo(e.name, e.type.value, "catalog", CATALOG_CONFIDENCE, self.parents.get(eid))
+            a.entities[eid] = _EntityInfo(*self._catalog_info[eid])
 
     def _add_variant(self, a: PaperAnalysis, base_id: str, surface: str, suffix: str) -> str:
         """A named variant of a catalog entity ("Llama-2 7B", "COCO-POS"), with the entity as its parent.
@@ -214,7 +248,7 @@ class Linker:
         if known:
             self._add_catalog(a, known[0])
             return known[0]
-        vid = slug(name)
+        vid = cached_slug(name)
         if vid not in a.entities:
             a.entities[vid] = _EntityInfo(name, self.by_id[base_id].type.value, "discovered", 0.85, base_id)
         return vid
@@ -252,9 +286,9 @@ class Linker:
             if c.confidence < self.min_confidence:
                 continue
             name = c.name
-            eid = slug(name)
-            if eid not in a.entities and name.endswith("s") and slug(name[:-1]) in a.entities:
-                eid = slug(name[:-1])
+            eid = cached_slug(name)
+            if eid not in a.entities and name.endswith("s") and cached_slug(name[:-1]) in a.entities:
+                eid = cached_slug(name[:-1])
             if c.rule in OVERRIDING_RULES and c.confidence >= 0.7:
                 self._drop_contained(a, spans, c.surfaces)
             if any(overlapping(s, e) not in (None, eid) for _, s, e in c.surfaces[:1]):
@@ -302,29 +336,45 @@ class Linker:
 
     # -- assembly ------------------------------------------------------------------
 
-    def assemble(self, a: PaperAnalysis) -> LinkedPaper:
-        """The linker's output for one paper."""
+    def evidence(self, a: PaperAnalysis) -> list[Evidence]:
+        """Each linked entity of a paper with its mentions, as plain tuples in order of first mention.
+
+        This is what `kg build` puts into the graph; `assemble` wraps the same in pydantic models.
+        """
         by_entity: dict[str, list[_Hit]] = {}
-        for h in sorted(a.hits, key=lambda h: (h.start, h.end)):
-            by_entity.setdefault(h.entity_id, []).append(h)
+        for h in sorted(a.hits, key=_HIT_ORDER):
+            group = by_entity.get(h.entity_id)
+            if group is None:
+                by_entity[h.entity_id] = [h]
+            else:
+                group.append(h)
         text = a.text
         out = []
         for eid, hits in by_entity.items():
             info = a.entities[eid]
             mentions = []
+            confidence = 0.0
+            introduced = False
             for h in hits:
-                cite = CITATION.match(text, h.end) if text.startswith((" (", " [", "(", "["), h.end) else None
-                mentions.append(Mention(
-                    start=h.start, end=h.end, surface=text[h.start:h.end], rule=h.rule,
-                    citation=(cite.group(1) or cite.group(2)) if cite else None))
-            out.append(LinkedEntity(
-                id=eid, name=info.name, type=EntityType(info.type),
-                surfaces=list(dict.fromkeys(m.surface for m in mentions)),
-                confidence=round(max(h.confidence for h in hits), 3),
-                introduced=any(h.introduced for h in hits), source=info.source, parent=info.parent,
-                mentions=mentions,
-            ))
-        return LinkedPaper(id=a.id, title=a.title, entities=out)
+                start, end = h.start, h.end
+                cite = CITATION.match(text, end) if text.startswith(CITATION_OPENERS, end) else None
+                mentions.append((start, end, text[start:end], h.rule, (cite.group(1) or cite.group(2)) if cite else None))
+                if h.confidence > confidence:
+                    confidence = h.confidence
+                introduced = introduced or h.introduced
+            out.append(Evidence(eid, info.name, info.type, info.source, info.parent, round(confidence, 3), introduced,
+                                mentions))
+        return out
+
+    def assemble(self, a: PaperAnalysis) -> LinkedPaper:
+        """The linker's output for one paper."""
+        return LinkedPaper(id=a.id, title=a.title, entities=[
+            LinkedEntity(
+                id=e.id, name=e.name, type=EntityType(e.type), surfaces=list(dict.fromkeys(m[2] for m in e.mentions)),
+                confidence=e.confidence, introduced=e.introduced, source=e.source, parent=e.parent,
+                mentions=[Mention(start=s, end=t, surface=surface, rule=rule, citation=citation)
+                          for s, t, surface, rule, citation in e.mentions])
+            for e in self.evidence(a)])
 
     # -- a corpus ------------------------------------------------------------------
 
@@ -340,13 +390,17 @@ class Linker:
         """Match introduced, discovered names across the corpus and give each one type by vote."""
         votes: dict[str, Counter] = {}
         surfaces: dict[str, str] = {}
+        min_confidence = self.corpus_min_confidence
         for a in analyses:
-            text = a.text
+            text = None
             for h in a.hits:
+                if not h.introduced or h.confidence < min_confidence:
+                    continue
                 info = a.entities[h.entity_id]
-                if info.source != "discovered" or info.parent or not h.introduced or h.confidence < self.corpus_min_confidence:
+                if info.source != "discovered" or info.parent:
                     continue
                 votes.setdefault(h.entity_id, Counter())[info.type] += h.confidence
+                text = text or a.text
                 s = text[h.start:h.end]
                 if is_propagatable(s):
                     surfaces.setdefault(s, h.entity_id)

@@ -19,6 +19,7 @@ import gzip
 import json
 import os
 import socket
+import sys
 import tempfile
 import time
 import zlib
@@ -27,7 +28,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg.errors import StoreError
-from kg.graph import REL_LABELS, compact_list, labels_of, shared_value
+from kg.graph import REL_LABELS, labels_of, shared_strings, shared_value
 
 FORMAT = "kg-store"
 VERSION = 1
@@ -52,14 +53,14 @@ def _element(obj: dict) -> str:
     return "store header"
 
 
-def compact_mention(props: dict) -> None:
-    """Mentions are most of a big graph: share their confidence values and size their lists exactly."""
+def compact_mention(props: dict, shared: dict) -> None:
+    """Mentions are most of a big graph: share their confidence values and their surface and rule lists."""
     if "confidence" in props:
         props["confidence"] = shared_value(props["confidence"])
     for key in ("surfaces", "rules"):
         value = props.get(key)
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            props[key] = compact_list(value)
+            props[key] = shared_strings(value, shared)
 
 
 def write_graph(g: nx.MultiDiGraph, stream) -> None:
@@ -100,7 +101,9 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
     end = None
     stream = iter(lines)
     scan_once = json.JSONDecoder().scan_once
+    intern = sys.intern  # node keys and property names: one string object each, not one per line
     node_labels: dict[tuple, frozenset] = {}
+    shared: dict[tuple, tuple] = {}
     try:
         while True:
             number += 1
@@ -108,8 +111,6 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
             if raw is None:
                 break
             obj, _ = scan_once(raw.decode("utf-8") if isinstance(raw, bytes) else raw, 0)
-            if not isinstance(obj, dict):
-                raise ValueError("not an object")
             if not isinstance(obj, dict):
                 raise ValueError("line is not a JSON object")
             if number == 1:
@@ -121,19 +122,20 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
                                      f"supports ({VERSION}); upgrade kg")
                 continue
             if "n" in obj:
-                props = obj["props"]
+                props = {intern(k): v for k, v in obj["props"].items()}
                 key = tuple(obj["labels"])
                 labels = node_labels.get(key)
                 if labels is None:
                     labels = node_labels[key] = labels_of(key)
                 props["__labels__"] = labels
-                g.add_node(obj["n"], **props)
+                g.add_node(intern(obj["n"]), **props)
             elif "r" in obj:
                 u, v, k = obj["r"]
-                props = obj["props"]
+                u, v = intern(u), intern(v)
+                props = {intern(name): value for name, value in obj["props"].items()}
                 props["__labels__"] = REL_LABELS.get(k) or labels_of((k,))
                 if k == "MENTIONS":
-                    compact_mention(props)
+                    compact_mention(props, shared)
                 g.add_edge(u, v, key=k, **props)
             elif obj.get("end"):
                 end = obj
