@@ -13,6 +13,8 @@ Relationships
 In NetworkX, node keys are "paper:<id>" and "entity:<id>"; each node and edge
 carries `__labels__` (a set) so Cypher on the local store sees the same labels
 as Neo4j; edge keys are the relationship type, so re-adding an edge replaces it.
+A mention's `surfaces` and `rules` are shared tuples (`shared_strings`), which
+query results and exports turn into lists.
 """
 
 from __future__ import annotations

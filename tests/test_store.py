@@ -197,6 +197,20 @@ def test_save_load_round_trip(seeds_store, tmp_path):
     assert {d["__labels__"].__class__ for _, d in g.nodes(data=True)} == {frozenset}
 
 
+def test_mention_lists_are_shared_tuples_and_query_as_lists(seeds_store):
+    """A big graph holds each distinct surfaces/rules list once; users still see lists."""
+    g = load_graph(seeds_store[0])
+    rules = [d["rules"] for _, _, k, d in g.edges(keys=True, data=True) if k == "MENTIONS"]
+    catalog_only = [r for r in rules if r == ("catalog",)]
+    assert len(catalog_only) > 100 and all(r is catalog_only[0] for r in catalog_only)
+    node_keys = {id(n) for n in g}
+    citing = [u for u, _ in g.in_edges("entity:deepspeed")]
+    assert citing and all(id(u) in node_keys for u in citing)  # edges hold the node's key, not a copy
+    result = LocalStore(g, seeds_store[0]).query(
+        'MATCH (p:Paper)-[r:MENTIONS]->(e:Entity {name: "DeepSpeed"}) RETURN r.rules, r.surfaces LIMIT 1')
+    assert isinstance(result.rows[0][0], list) and isinstance(result.rows[0][1], list)
+
+
 def test_interrupted_save_leaves_old_store_loadable(seeds_store, tmp_path):
     target = tmp_path / "store.jsonl.gz"
     old = load_graph(seeds_store[0])

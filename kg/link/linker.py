@@ -310,11 +310,15 @@ class Linker:
     @staticmethod
     def _drop_contained(a: PaperAnalysis, spans: list, surfaces) -> None:
         """A name the paper introduces wins over catalog names inside it ("Pre-gated MoE" over "MoE")."""
+        dropped = False
         for _, start, end in surfaces:
             inside = [h for h in a.hits if start <= h.start and h.end <= end and (h.start, h.end) != (start, end)]
             for h in inside:
                 a.hits.remove(h)
                 spans.remove((h.start, h.end, h.entity_id))
+                dropped = True
+        if not dropped:
+            return
         live = {h.entity_id for h in a.hits}
         for eid in [e for e in a.entities if e not in live and a.entities[e].source == "catalog"]:
             del a.entities[eid]
@@ -408,21 +412,29 @@ class Linker:
             return
         names = {}
         for a in analyses:
+            if votes.keys().isdisjoint(a.entities):
+                continue
             for eid, info in a.entities.items():
                 if eid in votes:
                     names.setdefault(eid, info.name)
-        matcher = DictionaryMatcher(make_rule(eid, s, "exact") for s, eid in surfaces.items())
+        winners = {eid: counter.most_common(1)[0][0] for eid, counter in votes.items()}
+        find = DictionaryMatcher(make_rule(eid, s, "exact") for s, eid in surfaces.items()).find
         for a in analyses:
-            for m in matcher.find(a.text):
-                eid = m.rule.entity_id
-                if any(m.start < h.end and m.end > h.start for h in a.hits):
-                    continue
-                if eid not in a.entities:
-                    a.entities[eid] = _EntityInfo(names[eid], "", "discovered", CORPUS_CONFIDENCE)
-                a.hits.append(_Hit(m.start, m.end, eid, "corpus", CORPUS_CONFIDENCE))
+            matches = find(a.text)
+            if matches:
+                hits = a.hits
+                for start, end, rule in matches:
+                    if any(start < h.end and end > h.start for h in hits):
+                        continue
+                    eid = rule.entity_id
+                    if eid not in a.entities:
+                        a.entities[eid] = _EntityInfo(names[eid], "", "discovered", CORPUS_CONFIDENCE)
+                    hits.append(_Hit(start, end, eid, "corpus", CORPUS_CONFIDENCE))
+            if winners.keys().isdisjoint(a.entities):
+                continue
             for eid, info in a.entities.items():
-                if eid in votes:
-                    info.type = votes[eid].most_common(1)[0][0]
+                if eid in winners:
+                    info.type = winners[eid]
 
 
 @contextmanager
