@@ -19,6 +19,8 @@ from bisect import bisect_right
 from functools import lru_cache
 from typing import NamedTuple
 
+import ahocorasick
+
 from kg.link.abbreviation import find_abbreviations
 
 METHOD, MODEL, DATASET, HARDWARE, FRAMEWORK = "Method", "Model", "Dataset", "Hardware", "Framework"
@@ -80,7 +82,11 @@ SYSTEM_CUES = re.compile(
     r"\b(?:distributed|cluster|clusters|gpus?|serving|infrastructure|open-source|codebase|system|kernels?|"
     r"parallelism|asynchronous|orchestrat\w+)\b", re.IGNORECASE)
 
-NAME_TOKEN = r"[A-Za-z0-9μ](?:[\w+μ]|\.(?=\d))*(?:-(?:[\w+μ]|\.(?=\d))+)*"
+# A name token: word characters and "+", a "." only before a digit, single hyphens between.
+# Written as runs of a character class ("[\w+μ]*"), which `re` matches far faster than the
+# equivalent "(?:[\w+μ]|\.(?=\d))*", one alternation per character.
+_NAME_RUN = r"[\w+μ]*(?:\.(?=\d)[\w+μ]*)*"
+NAME_TOKEN = r"[A-Za-z0-9μ]" + _NAME_RUN + r"(?:-(?:[\w+μ]|\.(?=\d))" + _NAME_RUN + r")*"
 LIST_AFTER_HEAD = re.compile(
     r"\b(?:datasets|benchmarks|corpora|tasks|suites)\s*(?:\(|,)?\s*(?:including|such as|like|e\.g\.,?|namely|:)\s+"
     r"((?:" + NAME_TOKEN + r")(?:,? (?:and |or )?(?:" + NAME_TOKEN + r")){0,8})")
@@ -128,12 +134,19 @@ for _kind, _words in TRIGGERS.items():
     for _w in _words:
         _TRIGGER_KINDS[_w] = _TRIGGER_KINDS.get(_w, ()) + (_kind,)
 # Over the lowered text with every non-alphanumeric character made a space (`_spaced`), a trigger is a
-# whole word exactly when a space precedes and follows it; the leading space is a literal for `re` to
-# search for, far faster than checking boundaries at every character.
-_TRIGGER_WORD = re.compile((" " + _alternation({w.replace("-", " ") for w in _TRIGGER_KINDS}) + "(?= )").encode())
+# whole word exactly when a space precedes and follows it: no boundary checks at every character.
 _SPACED_TABLE = bytes(i if chr(i).isalnum() else 32 for i in range(128)) + bytes(range(128, 256))
 _NOT_ALNUM = re.compile(r"[\W_]")
-_SUBJECT_WORD = re.compile(r"we|this (?:paper|work|report)|the paper|our work|here")
+# An Aho-Corasick automaton over the spaced text (one pass in C, not a regex attempt at every space),
+# each keyword padded with spaces. Values: length, the keyword itself where the spaced form loses
+# characters ("open-source" must not match "open source"), kinds. No padded keyword holds another,
+# so matches come in order of start.
+_TRIGGER_AUTOMATON = ahocorasick.Automaton()
+for _w, _kinds in _TRIGGER_KINDS.items():
+    _TRIGGER_AUTOMATON.add_word(" " + _NOT_ALNUM.sub(" ", _w) + " ", (len(_w), None if _w.isalnum() else _w, _kinds))
+_TRIGGER_AUTOMATON.make_automaton()
+# What each `SUBJECT_BEFORE` subject starts with, for `str.find`.
+_SUBJECT_STARTS = ("we", "this ", "the paper", "our work", "here")
 NAMING_VERB_WORDS = ("call", "name", "term", "dub")
 WEAK_NAMING = ("our", "proposed")
 SENTENCE_BREAKS = (". ", "? ", "! ", "\n")
@@ -161,21 +174,22 @@ def _spaced(lowered: str) -> bytes:
 def _find_triggers(lowered: str) -> dict[str, list[tuple[int, int]]]:
     """Start and end of each whole-word `TRIGGERS` keyword in `lowered`, by kind."""
     triggers: dict[str, list[tuple[int, int]]] = {kind: [] for kind in TRIGGERS}
-    kinds_of = _TRIGGER_KINDS.get
-    for m in _TRIGGER_WORD.finditer(_spaced(lowered)):
-        start, end = m.start(), m.end() - 1
-        for kind in kinds_of(lowered[start:end], ()):
-            triggers[kind].append((start, end))
+    for last, (n, word, kinds) in _TRIGGER_AUTOMATON.iter(_spaced(lowered).decode("latin-1")):
+        start = last - n - 1
+        if word is None or lowered.startswith(word, start):
+            for kind in kinds:
+                triggers[kind].append((start, start + n))
     return triggers
 
 
 def _has_subject(lowered: str, start: int, end: int) -> bool:
     """`SUBJECT_BEFORE` matches in lowered[start:end]; tried only where one of its subjects starts."""
-    m = _SUBJECT_WORD.search(lowered, start, end)
-    while m:
-        if SUBJECT_BEFORE.match(lowered, m.start(), end):
-            return True
-        m = _SUBJECT_WORD.search(lowered, m.start() + 1, end)
+    for subject in _SUBJECT_STARTS:
+        i = lowered.find(subject, start, end)
+        while i >= 0:
+            if SUBJECT_BEFORE.match(lowered, i, end):
+                return True
+            i = lowered.find(subject, i + 1, end)
     return False
 
 
@@ -256,9 +270,18 @@ _LF_SPLIT = re.compile(r"[\s\-]+")
 _WORDS = re.compile(r"[A-Za-z][A-Za-z-]*")
 _MODEL_NAME = re.compile(r"(?:GPT|LM|BERT|Net|ViT|Former|former|Diffusion|VL|LLaMA|Llama|Mamba|\d+[BM])$")
 _DATASET_NAME = re.compile(r"(?:Bench|QA|Eval|Set|-\d+[Kk])$")
+# The characters those two end with, for a quick test before the search, which tries every position.
+_MODEL_NAME_LAST = frozenset("TMtrnLAaB")
+_DATASET_NAME_LAST = frozenset("hAltKk")
+
 _SIMPLE_NAME = re.compile(r"[A-Z][\w.+-]+")
 _TITLE_PUNCT = re.compile(r"[,;'\u2019!?()]")
 _TOKEN_CHAR = re.compile(r"[\w-]")
+
+
+def _last_char_in(name: str, chars: frozenset[str]) -> bool:
+    """The last character of `name`, before a final newline (where "$" also matches), is one of `chars`."""
+    return (name[-2:-1] if name.endswith("\n") else name[-1:]) in chars
 
 
 def find_token(text: str, token: str, start: int = 0, plural: bool = False):
@@ -367,10 +390,15 @@ CHUNK_BREAKS = ("for", "with", "via", "to", "in", "on", "of", "into", "that", "w
                 "based", "where", "whose", "achieves", "achieving", "outperforms", "enables", "enabling", "allows",
                 "can", "is", "are", "was")
 CHUNK_END = re.compile(r"[,;.:()]|\s" + _alternation(CHUNK_BREAKS) + r"\s", re.IGNORECASE)
+_CHUNK_END_LOWERED = re.compile(CHUNK_END.pattern)
 CONNECTOR_WORDS = (",", ":", "named", "called", "dubbed", "termed", "coined", "namely", "as", "i.e.", "which we call")
 CONNECTORS = re.compile(r"(?:\s*(?:" + "|".join(map(re.escape, CONNECTOR_WORDS)) + r"))+\s*$", re.IGNORECASE)
 # What an `APPOSITIVE` match can open with, after spaces.
 _APPOSITIVE_OPENERS = ("(", ",", ":", "\u2014", "-", "is", "which", "a", "the", "our")
+# First and last characters of those openers and of `CONNECTOR_WORDS`, in either case: one set
+# lookup rules out most positions before the slicing and lowering.
+_OPENER_FIRSTS = frozenset(c for w in _APPOSITIVE_OPENERS for c in (w[0], w[0].upper()))
+_CONNECTOR_LASTS = frozenset(c for w in CONNECTOR_WORDS for c in (w[-1], w[-1].upper()))
 
 
 def connectors_start(window: str) -> int | None:
@@ -394,13 +422,21 @@ def connectors_start(window: str) -> int | None:
     return cut
 
 
+def _case_blind_chunks(phrase: str, maxsplit: int = 0) -> list[str]:
+    """`CHUNK_END.split(phrase)` for readers that ignore case: ASCII text is lowered first, where the
+    case-sensitive pattern runs faster."""
+    if phrase.isascii():
+        return _CHUNK_END_LOWERED.split(phrase.lower(), maxsplit)
+    return CHUNK_END.split(phrase, maxsplit)
+
+
 def chunk_head_type(words: str) -> str | None:
     """Type of the head (last typed word) of the first noun chunk in `words`.
 
     "framework" is a Method unless the chunk itself says it is software
     ("a distributed training framework" -> Framework).
     """
-    chunk = CHUNK_END.split(" " + words + " ", maxsplit=1)[0]
+    chunk = _case_blind_chunks(" " + words + " ", maxsplit=1)[0]
     found = None
     last = ""
     for w in _WORDS.findall(chunk):
@@ -420,6 +456,8 @@ def _may_open_appositive(text: str, pos: int) -> bool:
     n = len(text)
     while pos < n and text[pos].isspace():
         pos += 1
+    if pos < n and text[pos] not in _OPENER_FIRSTS and text[pos].isascii():
+        return False
     head = text[pos:pos + 5]
     return not head.isascii() or head.lower().startswith(_APPOSITIVE_OPENERS)
 
@@ -432,6 +470,8 @@ def _may_end_in_connector(text: str, pos: int) -> bool:
     pos -= 1
     while pos >= 0 and text[pos].isspace():
         pos -= 1
+    if pos < 0 or (text[pos] not in _CONNECTOR_LASTS and text[pos].isascii()):
+        return False
     tail = text[max(0, pos - 12):pos + 1]
     return not tail.isascii() or tail.lower().endswith(CONNECTOR_WORDS)
 
@@ -455,7 +495,7 @@ def preceding_type(text: str, start: int) -> str | None:
     if cut is None:
         return None
     before = window[:cut]
-    chunks = [c for c in CHUNK_END.split(" " + before) if c.strip()]
+    chunks = [c for c in _case_blind_chunks(" " + before) if c.strip()]
     for chunk in reversed(chunks[-2:]):
         words = _WORDS.findall(chunk)
         if words and word_type(words[-1]):
@@ -486,9 +526,9 @@ def infer_type(text: str, name: str, start: int, end: int, hint: str = "") -> tu
         return FRAMEWORK, 0.8
     if t:
         return t, 0.75
-    if _MODEL_NAME.search(name):
+    if _last_char_in(name, _MODEL_NAME_LAST) and _MODEL_NAME.search(name):
         return MODEL, 0.7
-    if _DATASET_NAME.search(name):
+    if _last_char_in(name, _DATASET_NAME_LAST) and _DATASET_NAME.search(name):
         return DATASET, 0.7
     return METHOD, 0.55
 
@@ -556,7 +596,7 @@ def is_title_name(prefix: str) -> bool:
 
 def title_names(text: str, title_end: int) -> list[Candidate]:
     """The name before the title's colon; typed from how the abstract first describes it, else the title."""
-    m = TITLE_PREFIX.match(text[:title_end])
+    m = TITLE_PREFIX.match(text[:title_end]) if text.find(":", 0, title_end) >= 0 else None
     if not m:
         return []
     prefix = m.group(1).strip().rstrip("!?.")
@@ -600,6 +640,10 @@ NAMING_VERBS = ("propose", "introduce", "present", "develop", "release", "call",
 _NAME_SEQ = r"(" + NAME_TOKEN + r"(?: " + NAME_TOKEN + r"){0,4})"
 AFTER_VERB = re.compile(r"s?\s+(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,5}?(?:called|named|dubbed|termed)\s+)?" + _NAME_SEQ,
                         re.IGNORECASE)
+# `AFTER_VERB` without its "a model called" part, for texts with none of those participles, where
+# the part cannot match and the regex need not try it at every verb.
+_AFTER_VERB_PLAIN = re.compile(r"s?\s+" + _NAME_SEQ, re.IGNORECASE)
+_PARTICIPLES = ("called", "named", "dubbed", "termed")
 AFTER_NAMING = re.compile(r"\s+" + _NAME_SEQ)
 AFTER_OUR = re.compile(r"\s+(?:proposed |new |novel )?(?:method|approach|model|framework|system|dataset|benchmark|"
                        r"algorithm|technique)?,?\s+" + _NAME_SEQ, re.IGNORECASE)
@@ -641,7 +685,9 @@ def introduced_names(text: str, title_end: int) -> list[Candidate]:
     PEFT and ..."), so it marks X as introduced only inside a "we propose" sentence.
     """
     sc = scan(text)
-    matches = [(AFTER_VERB.match(text, ve), True) for vs, ve in sc.verbs if sc.lowered.startswith(NAMING_VERBS, vs)]
+    participles = any(sc.lowered.startswith(_PARTICIPLES, ks) for ks, _ in sc.triggers["naming"])
+    after_verb = AFTER_VERB if participles else _AFTER_VERB_PLAIN
+    matches = [(after_verb.match(text, ve), True) for vs, ve in sc.verbs if sc.lowered.startswith(NAMING_VERBS, vs)]
     for ks, ke in sc.triggers["naming"]:
         pattern = AFTER_OUR if sc.lowered.startswith("our", ks) else AFTER_NAMING
         matches.append((pattern.match(text, ke), not sc.lowered.startswith("namely", ks)))
@@ -678,7 +724,7 @@ def coined_names(text: str, title_end: int, covered: bytes | None = None) -> lis
             continue
         m = TOKEN_AT.match(text, start)
         name = m.group(0).rstrip(".-+_") if m else ""
-        count = COUNT_PREFIX.match(name)
+        count = COUNT_PREFIX.match(name) if name[:1].isdigit() else None
         if count:
             start += count.end()
             name = name[count.end():]
@@ -719,18 +765,24 @@ LIST_SPLIT = re.compile(r",? (?:and|or) |, ")
 PHRASE_BREAK = (". ", "; ", ": ", "(", "\n")
 
 
+def is_name_token(word: str) -> bool:
+    """`NAME_TOKEN_RE` fullmatches `word`; plain ASCII letters and digits, most words, skip the regex."""
+    return (word.isalnum() and word.isascii()) or NAME_TOKEN_RE.fullmatch(word) is not None
+
+
 def words_before(text: str, end: int, n: int) -> list[tuple[int, str]]:
     """Up to `n` name-shaped words ending at `end` (exclusive), nearest last; stops at punctuation."""
     out: list[tuple[int, str]] = []
     if end <= 0:
         return out
     pos = end
-    for word in reversed(text[:end].rsplit(" ", n)[-n:]):
-        if not word or NAME_TOKEN_RE.fullmatch(word) is None:
+    for _ in range(n):
+        space = text.rfind(" ", 0, pos)
+        word = text[space + 1:pos]
+        if not is_name_token(word):
             break
-        pos -= len(word)
-        out.append((pos, word))
-        pos -= 1
+        out.append((space + 1, word))
+        pos = space
         if pos <= 0:
             break
     out.reverse()
@@ -754,12 +806,23 @@ def _size_token(text: str, i: int) -> tuple[int, str] | None:
     return (start, token) if MODEL_SIZE.fullmatch(token) else None
 
 
+def _may_end_dataset_name(text: str, end: int) -> bool:
+    """The word ending at `end` may end a `_dataset_name`: capitalised or name-like (it keeps no other)."""
+    word = text[text.rfind(" ", 0, end) + 1:end]
+    return word[:1].isupper() or is_name_like(word)
+
+
+def _may_end_model_number(char: str) -> bool:
+    """`char` may end a `MODEL_NUMBER`: a digit or a capital."""
+    return char.isdigit() or "A" <= char <= "Z"
+
+
 def context_names(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
     """Typed context patterns, each tried only where its keyword occurs (no full-text regex scans)."""
     out: list[Candidate] = []
     triggers = scan(text).triggers
     for ks, _ in triggers["dataset"]:
-        if ks < 2 or text[ks - 1] != " ":
+        if ks < 2 or text[ks - 1] != " " or not _may_end_dataset_name(text, ks - 1):
             continue
         words = words_before(text, ks - 1, 3)
         if not words:
@@ -801,7 +864,7 @@ def context_names(text: str, title_end: int, covered: bytes | None = None) -> li
                     out.append(Candidate(name, DATASET, 0.7, False, "dataset-list",
                                          ((name, start, start + len(name)),)))
     for ks, _ in triggers["hardware"]:
-        if ks < 2 or text[ks - 1] != " ":
+        if ks < 2 or text[ks - 1] != " " or not _may_end_model_number(text[ks - 2]):
             continue
         words = words_before(text, ks - 1, 2)
         if not words or MODEL_NUMBER.fullmatch(words[-1][1]) is None:
@@ -853,6 +916,12 @@ def in_url(text: str, pos: int) -> bool:
     return (at >= 0 and token.find(".", at) >= 0) or any(hint in token for hint in _PATH_HINTS)
 
 
+def may_hold_url(text: str) -> bool:
+    """Some `URL_HINT` may occur in `text`; when none does, `in_url` is False everywhere. A "/" or "@"
+    (one fast character search) decides most texts; the two hints without one are searched for only then."""
+    return "/" in text or "@" in text or "www." in text or "github.com" in text
+
+
 def discover(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
     """All discovery rules over one paper's text (title, newline, abstract); nothing inside URLs.
 
@@ -862,4 +931,6 @@ def discover(text: str, title_end: int, covered: bytes | None = None) -> list[Ca
     candidates = (title_names(text, title_end) + acronym_names(text, title_end)
                   + introduced_names(text, title_end) + context_names(text, title_end, covered)
                   + coined_names(text, title_end, covered))
+    if not may_hold_url(text):
+        return candidates
     return [c for c in candidates if not in_url(text, c.surfaces[0][1])]

@@ -71,7 +71,7 @@ class _EntityInfo:
     parent: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class PaperAnalysis:
     """Everything found in one paper before it is assembled into a `LinkedPaper`.
 
@@ -108,6 +108,8 @@ class Evidence(NamedTuple):
 
 
 _HIT_ORDER = attrgetter("start", "end")
+_new_evidence = tuple.__new__
+"""`_new_evidence(Evidence, values)` skips the Python-level `Evidence.__new__` (one per entity per paper)."""
 
 
 class Linker:
@@ -183,9 +185,10 @@ class Linker:
                     hits.append(_Hit(start, end, vid, "catalog-variant", conf))
                     continue
             variant = None
-            if text.startswith(("-", " "), end):
-                variant = VARIANT_SUFFIX.match(text, end) if etype == "Model" else None
-                if variant is None and etype in EXTENDABLE and text.startswith("-", end):
+            if etype in EXTENDABLE:
+                if etype == "Model" and text.startswith(("-", " "), end):
+                    variant = VARIANT_SUFFIX.match(text, end)
+                if variant is None and text.startswith("-", end):
                     variant = HYPHEN_SUFFIX.match(text, end)
                     if variant and DESCRIPTIVE_SUFFIX.match(variant.group(0)):
                         variant = None
@@ -325,10 +328,13 @@ class Linker:
 
     def _repeat_discovered(self, a: PaperAnalysis, text: str) -> None:
         """Later occurrences of a discovered name in the same paper are mentions too."""
+        discovered = {eid for eid, info in a.entities.items() if info.source == "discovered"}
+        if not discovered:
+            return
         taken = [(h.start, h.end) for h in a.hits]
         surfaces = {}
         for h in a.hits:
-            if a.entities[h.entity_id].source == "discovered":
+            if h.entity_id in discovered:
                 s = text[h.start:h.end]
                 if len(s) >= 2 and (is_name_like(s) or " " in s):
                     surfaces[s] = h.entity_id
@@ -366,8 +372,8 @@ class Linker:
                 if h.confidence > confidence:
                     confidence = h.confidence
                 introduced = introduced or h.introduced
-            out.append(Evidence(eid, info.name, info.type, info.source, info.parent, round(confidence, 3), introduced,
-                                mentions))
+            out.append(_new_evidence(Evidence, (eid, info.name, info.type, info.source, info.parent,
+                                                 round(confidence, 3), introduced, mentions)))
         return out
 
     def assemble(self, a: PaperAnalysis) -> LinkedPaper:
