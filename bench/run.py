@@ -165,25 +165,32 @@ def linking_rows(n: int, peer_n: int) -> list[dict]:
 
 # -- build, store, lookup -------------------------------------------------------------------
 
-BUILD_SCRIPT = """
+PEAK_RSS = """
+def peak_rss_mib():
+    # VmHWM: this process's own peak. ru_maxrss would also carry the peak of the bench process that
+    # started it (Linux keeps the larger across exec after vfork).
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+"""
+
+BUILD_SCRIPT = PEAK_RSS + """
 import json, resource, sys, time
 import kg
 t = time.perf_counter()
 r = kg.build([sys.argv[1]], store=sys.argv[2], workers=int(sys.argv[3]))
 wall = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"papers": r.papers, "wall_s": round(wall, 2), "peak_rss_mb": round(rss / 1024),
+print(json.dumps({"papers": r.papers, "wall_s": round(wall, 2), "peak_rss_mb": peak_rss_mib(),
                   "worker_peak_rss_mb": round(worker_rss / 1024), "nodes": r.nodes, "relationships": r.relationships}))
 """
 
-LOAD_SCRIPT = """
-import json, resource, sys, time
+LOAD_SCRIPT = PEAK_RSS + """
+import json, sys, time
 import kg
 t = time.perf_counter()
 store = kg.open_store(sys.argv[1])
-print(json.dumps({"load_s": round(time.perf_counter() - t, 2),
-                  "load_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+print(json.dumps({"load_s": round(time.perf_counter() - t, 2), "load_rss_mb": peak_rss_mib()}))
 """
 
 
