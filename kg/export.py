@@ -24,10 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
-from pydantic import BaseModel, ConfigDict
 
 from kg.errors import KGError, StoreError
 from kg.graph import Label, Rel
+from kg.models import Strict
 from kg.store.neo4j import (ENTITY_TYPE_LABELS, NODE_STATEMENTS, REL_ENDPOINTS, REL_STATEMENTS, graph_rows,
                             schema_statements)
 
@@ -42,8 +42,7 @@ class ExportError(KGError):
     """An export that cannot be written."""
 
 
-class ExportReport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ExportReport(Strict):
     format: str
     path: str
     files: list[str]

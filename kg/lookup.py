@@ -13,36 +13,34 @@ from collections import Counter
 from dataclasses import dataclass
 
 import networkx as nx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from rapidfuzz import fuzz, process
 
 from kg.errors import NotFoundError
 from kg.graph import Label, Rel
 from kg.link.resolve import same_numbers, strip_generic
+from kg.models import Strict
 from kg.text import match_key, spaced_key
 
 FUZZY_CUTOFF = 85.0
 SUGGESTIONS = 5
 
 
-class PaperRef(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PaperRef(Strict):
     id: str
     title: str
     surfaces: list[str] = Field(default_factory=list)
     count: int = 0
 
 
-class EntityRef(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class EntityRef(Strict):
     id: str
     name: str
     type: str
     papers: int = 0
 
 
-class LookupResult(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LookupResult(Strict):
     query: str
     matched_by: str
     score: float

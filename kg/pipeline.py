@@ -8,20 +8,20 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from kg.errors import KGError
 from kg.graph import GraphBuilder, counts
 from kg.ingest import merge_papers, read_papers
 from kg.link.linker import paused_gc
+from kg.models import Strict
 from kg.store import LocalStore
 from kg.store.local import default_store_path, load_graph, remove_stale_temps, store_lock
 
 CHUNK = 256
 
 
-class BuildReport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BuildReport(Strict):
     store: str
     files: int
     records_read: int

@@ -24,17 +24,17 @@ import re
 from pathlib import Path
 
 import networkx as nx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from kg.errors import QueryError
+from kg.models import Strict
 
 WRITE_CLAUSE = re.compile(r"(?<![.\w$])(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|LOAD\s+CSV|FOREACH)\b",
                           re.IGNORECASE)
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`|//[^\n]*|\$([A-Za-z_][A-Za-z0-9_]*)|[^"\'`$/]+|.', re.S)
 
 
-class NamedQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class NamedQuery(Strict):
     name: str
     answers: str
     params: dict[str, str] = Field(default_factory=dict)
@@ -44,8 +44,7 @@ class NamedQuery(BaseModel):
     path: str
 
 
-class QueryResult(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class QueryResult(Strict):
     columns: list[str]
     rows: list[list]
 

@@ -41,12 +41,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import networkx as nx
-from pydantic import BaseModel, ConfigDict
 
 from kg.errors import KGError
-from kg.lookup import resolve_paper
 from kg.graph import Label, Rel
-from kg.models import ENTITY_TYPES
+from kg.lookup import resolve_paper
+from kg.models import ENTITY_TYPES, Strict
 
 DEFAULT_MAX_NODES = 500
 DEFAULT_HOPS = 1
@@ -113,10 +112,9 @@ class VizError(KGError):
     """A viewer request that cannot be met (bad option, nothing to show, unwritable output)."""
 
 
-class VizReport(BaseModel):
+class VizReport(Strict):
     """What `render` wrote."""
 
-    model_config = ConfigDict(extra="forbid")
     output: str
     nodes: int
     edges: int

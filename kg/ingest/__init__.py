@@ -16,14 +16,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from kg.errors import InputError
 from kg.ingest.csvfile import parse_csv
 from kg.ingest.jsonl import parse_jsonl
 from kg.ingest.listing import looks_like_listing, parse_listing
 from kg.ingest.records import MAX_LINE_BYTES, Record, Skip, SkippedLine
-from kg.models import Paper, Source
+from kg.models import Paper, Source, Strict
 from kg.text import match_key, stable_hash
 
 FORMATS = ("listing", "jsonl", "arxiv", "csv")
@@ -43,17 +43,15 @@ READ_CHUNK = 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-class SkippedRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SkippedRecord(Strict):
     source: str
     line: int | None
     reason: str
 
 
-class ReadReport(BaseModel):
+class ReadReport(Strict):
     """What `read_papers` found: the distinct papers and every count a user needs to trust them."""
 
-    model_config = ConfigDict(extra="forbid")
     files: int = 0
     records_read: int = 0
     papers: list[Paper] = Field(default_factory=list)

@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kg.errors import InputError
-from kg.models import ENTITY_TYPES, LinkedPaper
+from kg.models import ENTITY_TYPES, LinkedPaper, Strict
 
 
 class GoldEntity(BaseModel):
@@ -38,8 +38,7 @@ class GoldPaper(BaseModel):
     entities: list[GoldEntity] = Field(default_factory=list)
 
 
-class Score(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Score(Strict):
     tp: int = 0
     fp: int = 0
     fn: int = 0

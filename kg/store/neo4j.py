@@ -33,10 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from kg.errors import Neo4jError, QueryError, StoreError
 from kg.graph import Label, Rel
+from kg.models import Strict
 from kg.query import QueryResult
 
 # The driver logs retries and server notifications; with no logging set up by
@@ -186,28 +187,24 @@ class Neo4jSettings:
 
 # --------------------------------------------------------------------------- reports
 
-class SchemaIssue(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SchemaIssue(Strict):
     statement: str
     error: str
 
 
-class SchemaReport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SchemaReport(Strict):
     applied: list[str] = Field(default_factory=list)
     rejected: list[SchemaIssue] = Field(default_factory=list)
 
 
-class GraphCounts(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class GraphCounts(Strict):
     nodes: int
     relationships: int
     labels: dict[str, int]
     types: dict[str, int]
 
 
-class LoadReport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LoadReport(Strict):
     uri: str
     database: str | None
     store: str | None
