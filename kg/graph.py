@@ -25,7 +25,7 @@ from enum import Enum
 
 import networkx as nx
 
-from kg.models import ENTITY_TYPES, LinkedPaper, Paper
+from kg.models import ENTITY_TYPES, Paper
 
 MAX_INTRODUCERS = 3
 
@@ -84,6 +84,19 @@ def shared_strings(strings, shared: dict) -> tuple[str, ...]:
     if found is None:
         found = shared[key] = tuple(sys.intern(s) for s in key)
     return found
+
+
+def compact_mention(props: dict, shared: dict) -> None:
+    """Mentions are most of a big graph: share their confidence values and their surface and rule lists.
+
+    Used where mentions are made (`GraphBuilder`) and where they are read back (`kg.store.local`).
+    """
+    if "confidence" in props:
+        props["confidence"] = shared_value(props["confidence"])
+    for key in ("surfaces", "rules"):
+        value = props.get(key)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            props[key] = shared_strings(value, shared)
 
 
 def labels_of(labels) -> frozenset:
@@ -151,15 +164,8 @@ class GraphBuilder:
     def add_paper(self, p: Paper) -> None:
         self.g.add_node(paper_key(p.id), **paper_attrs(p))
 
-    def add_linked(self, lp: LinkedPaper) -> None:
-        """Add one linker output (`kg.models.LinkedPaper`)."""
-        self.add_evidence(lp.id, [
-            (e.id, e.name, e.type.value, e.source, e.parent, e.confidence, e.introduced,
-             [(m.start, m.end, m.surface, m.rule, m.citation) for m in e.mentions])
-            for e in lp.entities])
-
     def add_evidence(self, paper_id: str, evidence) -> None:
-        """Add one paper's links as `kg.link.linker.Evidence` tuples (the build's path: no pydantic per mention)."""
+        """Add one paper's links as `kg.link.linker.Evidence` tuples (no pydantic model per mention)."""
         g = self.g
         pk = paper_key(paper_id)
         used = []
@@ -169,9 +175,9 @@ class GraphBuilder:
             self.observed.setdefault(eid, set()).update(surfaces)
             if ek not in g:
                 self._add_entity(eid, name, etype, source)
-            attrs = {"count": len(mentions), "confidence": shared_value(confidence),
-                     "surfaces": shared_strings(surfaces, self.shared),
-                     "rules": shared_strings(sorted({m[3] for m in mentions}), self.shared)}
+            attrs = {"count": len(mentions), "confidence": confidence, "surfaces": surfaces,
+                     "rules": sorted({m[3] for m in mentions})}
+            compact_mention(attrs, self.shared)
             citations = sorted({m[4] for m in mentions if m[4]})
             if citations:
                 attrs["citations"] = citations

@@ -257,7 +257,7 @@ class DictionaryMatcher:
                 overlapping = True
             prev_end = end
             add(_new_match(Match, (start, end, rule)))
-        return _select_longest(candidates) if overlapping else candidates
+        return select_longest(candidates) if overlapping else candidates
 
     @staticmethod
     def _accepts(rule: AliasRule, text: str, folded: str, lowered: str | None, start: int, stem_end: int,
@@ -288,29 +288,15 @@ class DictionaryMatcher:
         return True
 
 
-def _disjoint_in_order(candidates: list[Match]) -> bool:
-    """Each match ends at or before the next one starts: nothing to choose between."""
-    prev_end = -1
-    for m in candidates:
-        if m.start < prev_end:
-            return False
-        prev_end = m.end
-    return True
-
-
-def select_longest(candidates: list[Match]) -> list[Match]:
-    """Greedy leftmost-longest selection of non-overlapping matches, returned in text order."""
-    if _disjoint_in_order(candidates):
-        return list(candidates)
-    return _select_longest(candidates)
-
-
 def _longest_first(m: Match) -> tuple[int, int]:
     return m.start - m.end, m.start
 
 
-def _select_longest(candidates: list[Match]) -> list[Match]:
-    """`select_longest` without the check for the common case of no overlap."""
+def select_longest(candidates: list[Match]) -> list[Match]:
+    """Greedy leftmost-longest selection of non-overlapping matches, returned in text order.
+
+    `DictionaryMatcher.find` calls it only when some matches overlap.
+    """
     chosen: list[Match] = []
     for m in sorted(candidates, key=_longest_first):
         start, end = m.start, m.end

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import gc
 import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import attrgetter
-from collections import Counter
-from contextlib import contextmanager
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -129,8 +129,6 @@ class Linker:
         if entities is None:
             entities = load_catalog(catalog_files)
         self.by_id, self.by_alias = build_index(entities)
-        self.names = {eid: e.name for eid, e in self.by_id.items()}
-        self.types = {eid: e.type.value for eid, e in self.by_id.items()}
         self.parents: dict[str, str] = {}
         name_to_id = {match_key(e.name): eid for eid, e in self.by_id.items()}
         for eid, e in self.by_id.items():
@@ -169,14 +167,12 @@ class Linker:
         folded = fold(text)
         hits = a.hits
         entities = a.entities
-        catalog_info = self._catalog_info
         hit_info = self._hit_info
         for m in self.matcher.find(text, folded, text.lower()):
             start, end, rule = m
             eid = rule.entity_id
             conf = CONTEXT_CONFIDENCE if rule.context is not None else CATALOG_CONFIDENCE
-            if eid not in entities:
-                entities[eid] = _EntityInfo(*catalog_info[eid])
+            self._add_catalog(a, eid)
             name_len, etype, folded_name = hit_info[eid]
             if end - start > name_len and etype == "Model" and folded.startswith(folded_name, start):
                 tail = VARIANT_SUFFIX.fullmatch(text, start + name_len, end)

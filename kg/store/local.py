@@ -28,7 +28,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg.errors import StoreError
-from kg.graph import REL_LABELS, labels_of, shared_strings, shared_value
+from kg.graph import REL_LABELS, compact_mention, labels_of
 
 FORMAT = "kg-store"
 VERSION = 1
@@ -51,16 +51,6 @@ def _element(obj: dict) -> str:
     if "r" in obj:
         return f"relationship {obj['r']!r}"
     return "store header"
-
-
-def compact_mention(props: dict, shared: dict) -> None:
-    """Mentions are most of a big graph: share their confidence values and their surface and rule lists."""
-    if "confidence" in props:
-        props["confidence"] = shared_value(props["confidence"])
-    for key in ("surfaces", "rules"):
-        value = props.get(key)
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            props[key] = shared_strings(value, shared)
 
 
 def write_graph(g: nx.MultiDiGraph, stream) -> None:
