@@ -18,9 +18,12 @@ def test_bench_quick_run_writes_table_and_json(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     data = json.loads(out.read_text())
     names = [r["name"] for r in data["linking"]]
-    assert names[:4] == ["kg linker (1 process)", "kg linker (--workers 2)", "kg linker, pydantic output (1 process)",
+    assert names[:5] == ["kg linker (1 process)", "kg linker, sample records as they are (1 process)",
+                         "kg linker (--workers 2)", "kg linker, pydantic output (1 process)",
                          "pyahocorasick raw scan (floor)"]
-    assert all(r["abstracts_per_s"] > 0 for r in data["linking"][:4])
+    assert all(r["abstracts_per_s"] > 0 for r in data["linking"][:5])
+    assert set(data["linking_stages"]) == {"dictionary", "discovery", "resolution", "propagation", "evidence"}
+    assert all(us > 0 for us in data["linking_stages"].values())
     assert [b["papers"] for b in data["build"]] == [300]
     assert data["build"][0]["load_s"] >= 0 and data["build"][0]["load_rss_mb"] > 0
     assert data["lookup"]["exact"]["p99_ms"] > 0 and set(data["lookup"]["named_queries_ms"]) >= {"top-entities"}

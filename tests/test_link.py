@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rapidfuzz import fuzz, process
 
 from kg.catalog import build_index, check_catalog, load_catalog, read_catalog_file
 from kg.cli import cli
@@ -13,7 +14,7 @@ from kg.link.detect import fold
 from kg.link.discover import (acronym_names, context_names, discover, head_type, introduced_names, is_name_like,
                               title_names)
 from kg.link.evaluate import evaluate_file, score_key
-from kg.link.resolve import same_numbers, strip_generic
+from kg.link.resolve import FuzzyIndex, same_numbers, strip_generic
 from kg.models import Paper
 
 DATA = Path(__file__).parent / "data"
@@ -197,6 +198,23 @@ def test_nothing_discovered_inside_urls():
 def test_resolve_mention(small, surface, expected):
     r = small.resolver.resolve_mention(surface)
     assert (r.entity_id if r else None) == expected
+
+
+ALIASES = ["megatron lm", "deepspeed", "megatron deepspeed", "llama 2", "llama 2 7b", "flashattention",
+           "flash attention 2", "mixture of experts", "stable diffusion xl", "a100", "h800", "imagenet 1k",
+           "low rank adaptation", "low rank adaption", "megatron lmm"]
+
+
+@pytest.mark.parametrize("query", [
+    "megatron lm", "megatronlm", "megatron llm", "deepsped", "deepspeedd", "flashatention", "flash attention2",
+    "mixture of expert", "mixtures of experts", "stable diffusion x", "stable difusion xl", "low rank adaptaion",
+    "low rank adaption", "llama 2 7", "imagenet", "h8000", "completely different", "",
+])
+@pytest.mark.parametrize("cutoff", [100.0, 94.0, 85.0, 60.0])
+def test_fuzzy_index_gives_what_extract_one_gives(query, cutoff):
+    """Same choice, score and position (ties to the earlier alias) as scoring every alias."""
+    expected = process.extractOne(query, ALIASES, scorer=fuzz.ratio, score_cutoff=cutoff)
+    assert FuzzyIndex(ALIASES, cutoff).best(query) == (tuple(expected) if expected else None)
 
 
 def test_same_numbers_and_strip_generic():

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -394,7 +393,7 @@ class Linker:
 
     def propagate(self, analyses: list[PaperAnalysis]) -> None:
         """Match introduced, discovered names across the corpus and give each one type by vote."""
-        votes: dict[str, Counter] = {}
+        votes: dict[str, dict[str, float]] = {}
         surfaces: dict[str, str] = {}
         min_confidence = self.corpus_min_confidence
         for a in analyses:
@@ -405,7 +404,10 @@ class Linker:
                 info = a.entities[h.entity_id]
                 if info.source != "discovered" or info.parent:
                     continue
-                votes.setdefault(h.entity_id, Counter())[info.type] += h.confidence
+                vote = votes.get(h.entity_id)
+                if vote is None:
+                    vote = votes[h.entity_id] = {}
+                vote[info.type] = vote.get(info.type, 0.0) + h.confidence
                 text = text or a.text
                 s = text[h.start:h.end]
                 if is_propagatable(s):
@@ -419,7 +421,7 @@ class Linker:
             for eid, info in a.entities.items():
                 if eid in votes:
                     names.setdefault(eid, info.name)
-        winners = {eid: counter.most_common(1)[0][0] for eid, counter in votes.items()}
+        winners = {eid: max(vote, key=vote.__getitem__) for eid, vote in votes.items()}
         find = DictionaryMatcher(make_rule(eid, s, "exact") for s, eid in surfaces.items()).find
         for a in analyses:
             matches = find(a.text)
