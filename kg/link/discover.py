@@ -299,16 +299,15 @@ def find_token(text: str, token: str, start: int = 0, plural: bool = False):
 
 def _coined_part(part: str) -> bool:
     """One hyphen-free piece of a token that looks coined."""
-    letters = [c for c in part if c.isalpha()]
-    if not letters:
+    if not any(map(str.isalpha, part)):
         return False
     if part[0].isupper():
         stem = part[:-1] if part.endswith("s") and part[:-1].isupper() else part
         if stem.isupper():
-            return len([c for c in stem if c.isalpha()]) >= 2 or any(c.isdigit() for c in stem)
-        return any(c.isupper() for c in part[1:]) or any(c.isdigit() for c in part)
+            return sum(map(str.isalpha, stem)) >= 2 or any(map(str.isdigit, stem))
+        return any(map(str.isupper, part[1:])) or any(map(str.isdigit, part))
     if part[0].isdigit():
-        return any(c.isupper() for c in part)
+        return any(map(str.isupper, part))
     return _LOWER_COINED.fullmatch(part) is not None
 
 

@@ -67,7 +67,7 @@ class FuzzyIndex:
     matches are found in dictionaries by the deletion neighbourhood of Bocek, Hunt & Stiller (2007),
     "Fast Similarity Search in Large Dictionaries" (FastSS): a choice at d = 1 is the query with one
     character deleted, or the query is the choice with one deleted. Only longer pairs are scored by
-    rapidfuzz, against the choices of a length that can match. A few microseconds a query instead of
+    rapidfuzz, one call per alias length that can match. A few microseconds a query instead of
     scoring all ~6,400 aliases (~300 us).
     """
 
@@ -83,10 +83,12 @@ class FuzzyIndex:
             self._position.setdefault(choice, i)
             for shorter in one_deletions(choice):
                 self._deleted.setdefault(shorter, []).append(i)
-        self._by_length: dict[int, list[int]] = {}
+        self._by_length: dict[int, tuple[list[str], list[int]]] = {}
         for i, choice in enumerate(self.choices):
-            self._by_length.setdefault(len(choice), []).append(i)
-        self._long_pairs: dict[int, tuple[list[str], list[int]]] = {}
+            bucket = self._by_length.setdefault(len(choice), ([], []))
+            bucket[0].append(choice)
+            bucket[1].append(i)
+        self._lengths_for: dict[int, list[int]] = {}
 
     def _near(self, query: str) -> set[int]:
         """Positions of the choices within one insertion or deletion of `query`."""
@@ -100,15 +102,13 @@ class FuzzyIndex:
                 found.add(position)
         return found
 
-    def _long_choices(self, n: int) -> tuple[list[str], list[int]]:
-        """The choices a query of length `n` may match at indel distance 2 or more, in order, and their positions."""
-        pairs = self._long_pairs.get(n)
-        if pairs is None:
-            positions = [i for m, at in self._by_length.items()
-                         if n + m >= self.two_edit_length and abs(n - m) <= self._slack * (n + m) + 1 for i in at]
-            positions.sort()
-            pairs = self._long_pairs[n] = ([self.choices[i] for i in positions], positions)
-        return pairs
+    def _long_lengths(self, n: int) -> list[int]:
+        """Lengths of the choices a query of length `n` may match at indel distance 2 or more."""
+        lengths = self._lengths_for.get(n)
+        if lengths is None:
+            lengths = self._lengths_for[n] = [m for m in self._by_length if n + m >= self.two_edit_length
+                                              and abs(n - m) <= self._slack * (n + m) + 1]
+        return lengths
 
     def best(self, query: str) -> tuple[str, float, int] | None:
         """(choice, score, position) of the best match, or None."""
@@ -117,8 +117,8 @@ class FuzzyIndex:
             score = fuzz.ratio(query, self.choices[i], score_cutoff=self.cutoff)
             if score and (best is None or score > best[1]):
                 best = (self.choices[i], score, i)
-        choices, positions = self._long_choices(len(query))
-        if choices:
+        for m in self._long_lengths(len(query)):
+            choices, positions = self._by_length[m]
             found = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=self.cutoff)
             if found is not None:
                 choice, score, k = found
