@@ -326,6 +326,8 @@ def is_name_like(token: str) -> bool:
         return False
     if _UNIT.fullmatch(core):
         return False
+    if "-" not in core and "+" not in core:
+        return _coined_part(core)
     return any(_coined_part(p) for p in _PLUS_SPLIT.split(core) if p)
 
 

@@ -326,18 +326,19 @@ class Linker:
         discovered = {eid for eid, info in a.entities.items() if info.source == "discovered"}
         if not discovered:
             return
-        taken = [(h.start, h.end) for h in a.hits]
+        taken = bytearray(len(text))
         surfaces = {}
         for h in a.hits:
+            taken[h.start:h.end] = b"\x01" * (h.end - h.start)
             if h.entity_id in discovered:
                 s = text[h.start:h.end]
                 if len(s) >= 2 and (is_name_like(s) or " " in s):
                     surfaces[s] = h.entity_id
         for s, eid in surfaces.items():
             for start, end in find_token(text, s, plural=True):
-                if all(end <= x or start >= y for x, y in taken):
+                if taken.find(1, start, end) < 0:
                     a.hits.append(_Hit(start, end, eid, "repeat", a.entities[eid].confidence))
-                    taken.append((start, end))
+                    taken[start:end] = b"\x01" * (end - start)
 
     # -- assembly ------------------------------------------------------------------
 
