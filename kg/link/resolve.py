@@ -79,16 +79,15 @@ class FuzzyIndex:
         self.two_edit_length = math.floor(2 / slack) if slack > 0 else math.inf
         self._position: dict[str, int] = {}
         self._deleted: dict[str, list[int]] = {}
+        self._by_length: dict[int, tuple[list[str], list[int]]] = {}
+        self._lengths_for: dict[int, list[int]] = {}
         for i, choice in enumerate(self.choices):
             self._position.setdefault(choice, i)
             for shorter in one_deletions(choice):
                 self._deleted.setdefault(shorter, []).append(i)
-        self._by_length: dict[int, tuple[list[str], list[int]]] = {}
-        for i, choice in enumerate(self.choices):
-            bucket = self._by_length.setdefault(len(choice), ([], []))
-            bucket[0].append(choice)
-            bucket[1].append(i)
-        self._lengths_for: dict[int, list[int]] = {}
+            same_length = self._by_length.setdefault(len(choice), ([], []))
+            same_length[0].append(choice)
+            same_length[1].append(i)
 
     def _near(self, query: str) -> set[int]:
         """Positions of the choices within one insertion or deletion of `query`."""
@@ -115,7 +114,7 @@ class FuzzyIndex:
         best = None
         for i in sorted(self._near(query)):
             score = fuzz.ratio(query, self.choices[i], score_cutoff=self.cutoff)
-            if score and (best is None or score > best[1]):
+            if score >= self.cutoff and (best is None or score > best[1]):
                 best = (self.choices[i], score, i)
         for m in self._long_lengths(len(query)):
             choices, positions = self._by_length[m]
