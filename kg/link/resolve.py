@@ -106,7 +106,7 @@ class FuzzyIndex:
         lengths = self._lengths_for.get(n)
         if lengths is None:
             lengths = self._lengths_for[n] = [m for m in self._by_length if n + m >= self.two_edit_length
-                                              and abs(n - m) <= self._slack * (n + m) + 1]
+                                              and abs(n - m) <= self._slack * (n + m) + 1e-9]
         return lengths
 
     def best(self, query: str) -> tuple[str, float, int] | None:
