@@ -73,9 +73,8 @@ REPEAT = 3
 measure other load on the machine, not the code)."""
 
 
-def cold_linker():
-    """A new `Linker` (its resolver memo empty) with the module-level memo caches (`functools.lru_cache`)
-    emptied, so each repeat starts as cold as the first run."""
+def clear_link_caches() -> None:
+    """Empty the linker modules' memo caches (`functools.lru_cache`)."""
     import kg.link.discover
     import kg.link.linker
 
@@ -83,7 +82,15 @@ def cold_linker():
         for value in vars(module).values():
             if hasattr(value, "cache_clear"):
                 value.cache_clear()
-    return kg.link.Linker()
+
+
+def cold_linker():
+    """A new `Linker` (its resolver memo empty) with the memo caches emptied, so each repeat starts as cold
+    as the first run."""
+    from kg.link import Linker
+
+    clear_link_caches()
+    return Linker()
 
 
 def timed(fn, repeat: int, setup=None) -> tuple[float, list[float]]:
@@ -192,9 +199,8 @@ def linker_stages(records, repeat: int) -> dict:
     with paused_gc():
         for _ in range(repeat):
             seconds = {}
-            cold_linker()
             seconds["dictionary"] = stage(lambda: [find(text, fold(text), text.lower()) for text, _ in texts])
-            cold_linker()
+            clear_link_caches()
             seconds["discovery"] = stage(lambda: [discover(text, title_end, covered)
                                                   for (text, title_end), covered in zip(texts, covers)])
             linker = cold_linker()

@@ -49,8 +49,6 @@ class Rel(str, Enum):
     VARIANT_OF = "VARIANT_OF"
 
 
-
-
 def paper_key(paper_id: str) -> str:
     return sys.intern(f"paper:{paper_id}")
 

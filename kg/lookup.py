@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 from pydantic import Field
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz, process, utils
 
 from kg.errors import NotFoundError
 from kg.graph import Label, Rel
@@ -171,8 +171,6 @@ def lookup(g: nx.MultiDiGraph, name: str, *, index: EntityIndex | None = None, l
 
 def resolve_paper(g: nx.MultiDiGraph, text: str) -> str:
     """The paper node for an id, a title or an unambiguous part of a title (NotFoundError with suggestions)."""
-    from rapidfuzz import utils
-
     papers = {n: d for n, d in g.nodes(data=True) if Label.PAPER.value in d.get("__labels__", ())}
     text = text.strip()
     for n, d in papers.items():
