@@ -190,10 +190,7 @@ def linker_stages(records, repeat: int) -> dict:
         covers.append(covered)
 
     def stage(fn) -> float:
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        return time.perf_counter() - start
+        return timed(fn, 1)[0]
 
     best: dict[str, float] = {}
     with paused_gc():

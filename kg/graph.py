@@ -167,9 +167,10 @@ class GraphBuilder:
         g = self.g
         pk = paper_key(paper_id)
         used = []
-        for eid, name, etype, source, parent, confidence, introduced, mentions in evidence:
+        for e in evidence:
+            eid, name, etype, source, parent, confidence, introduced, mentions = e
             ek = entity_key(eid)
-            surfaces = list(dict.fromkeys(m[2] for m in mentions))
+            surfaces = e.surfaces
             self.observed.setdefault(eid, set()).update(surfaces)
             if ek not in g:
                 self._add_entity(eid, name, etype, source)

@@ -543,7 +543,6 @@ def sentence_start(text: str, pos: int) -> int:
 NAMING_FILLERS = frozenset(("", "proposed", "new", "novel", "it"))
 
 
-
 def named_right_before(text: str, sc: Scan, start: int, strong: bool = False) -> bool:
     """A naming word ends just before `start`: "called X", "dubbed X", "we call it X", and unless
     `strong`, "our (proposed) X". ("namely X" lists as often as it names, so it does not count.)"""

@@ -105,6 +105,11 @@ class Evidence(NamedTuple):
     introduced: bool
     mentions: list[tuple[int, int, str, str, str | None]]
 
+    @property
+    def surfaces(self) -> list[str]:
+        """The distinct surface strings, in order of first mention."""
+        return list(dict.fromkeys(m[2] for m in self.mentions))
+
 
 _HIT_ORDER = attrgetter("start", "end")
 _new_evidence = tuple.__new__
@@ -376,7 +381,7 @@ class Linker:
         """The linker's output for one paper."""
         return LinkedPaper(id=a.id, title=a.title, entities=[
             LinkedEntity(
-                id=e.id, name=e.name, type=EntityType(e.type), surfaces=list(dict.fromkeys(m[2] for m in e.mentions)),
+                id=e.id, name=e.name, type=EntityType(e.type), surfaces=e.surfaces,
                 confidence=e.confidence, introduced=e.introduced, source=e.source, parent=e.parent,
                 mentions=[Mention(start=s, end=t, surface=surface, rule=rule, citation=citation)
                           for s, t, surface, rule, citation in e.mentions])
