@@ -12,8 +12,7 @@ The Python API mirrors the CLI:
 from kg.errors import KGError
 from kg.ingest import read_papers
 from kg.models import EntityType, LinkedPaper, Paper
-
-__version__ = "0.1.0"
+from kg.version import __version__ as __version__
 
 
 def build(*args, **kwargs):
@@ -23,11 +22,11 @@ def build(*args, **kwargs):
     return _build(*args, **kwargs)
 
 
-def open_store(path=None):
-    """Open the local store: see `kg.store.LocalStore`."""
-    from kg.store import open_store as _open
+def open_store(path=None, **kwargs):
+    """Open the local store for queries, lookups and stats: see `kg.api.Store`."""
+    from kg.api import open_store as _open
 
-    return _open(path)
+    return _open(path, **kwargs)
 
 
 def link_papers(papers, catalog=(), propagate=True):

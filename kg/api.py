@@ -1,13 +1,29 @@
-"""The Python API behind each CLI command: one call per command."""
+"""The Python API behind each CLI command: one call per command.
+
+    import kg
+    store = kg.open_store("kg-store.jsonl.gz")
+    store.query("MATCH (e:Hardware) RETURN e.name AS name ORDER BY name LIMIT 3").rows
+    store.named_query("papers-mentioning-both", {"first": "H800", "second": "Megatron-LM"})
+    store.lookup("megatron lm").name
+    store.stats()
+    store.graph            # the NetworkX graph, loaded on first use
+
+Queries, lookups and stats read the store's query database (`kg.store.querydb`),
+built beside the store by `kg build` and rebuilt on first use when the store
+has changed since, so they never load the whole graph.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import networkx as nx
+
 from kg.ingest import ReadReport, read_papers
-from kg.models import LinkedPaper
+from kg.models import LinkedPaper, QueryResult
+from kg.store.local import default_store_path, load_graph
 
 
 def make_linker(catalog: Iterable[str | Path] = ()):
@@ -29,3 +45,99 @@ def evaluate_gold(gold: str | Path, *, catalog: Iterable[str | Path] = ()) -> di
     from kg.link.evaluate import evaluate_file
 
     return evaluate_file(gold, make_linker(catalog))
+
+
+class Store:
+    """A local store with its query database: what `kg query`, `kg lookup`, `kg stats` and `kg viz` read.
+
+    `notify` receives one line when the query database has to be (re)built
+    first, and `progress` the steps of that build.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, notify: Callable[[str], None] | None = None,
+                 progress: Callable[[str], None] | None = None):
+        self.path = default_store_path(path)
+        self.notify = notify
+        self.progress = progress
+        self._qdb = None
+        self._graph: nx.MultiDiGraph | None = None
+        self._index = None
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The whole graph in memory (loaded from the store file on first use)."""
+        if self._graph is None:
+            self._graph = load_graph(self.path)
+        return self._graph
+
+    @property
+    def querydb(self):
+        from kg.store.querydb import open_current
+
+        if self._qdb is None:
+            self._qdb = open_current(self.path, notify=self.notify, progress=self.progress)
+        return self._qdb
+
+    def close(self) -> None:
+        if self._qdb is not None:
+            self._qdb.close()
+            self._qdb = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def query(self, cypher: str, params: dict | None = None, *, timeout: float | None = None,
+              limit: int | None = None) -> QueryResult:
+        """Run a read-only Cypher query (Neo4j 5's dialect) on the store."""
+        from kg.query.engine import DEFAULT_TIMEOUT, run
+
+        return run(self.querydb, cypher, params, timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+                   limit=limit)
+
+    def run(self, cypher: str, params: dict) -> QueryResult:
+        """`kg.lookup.Run`: what lookups and stats read the graph with."""
+        return self.query(cypher, params)
+
+    def named_query(self, name: str, params: dict | None = None, *, timeout: float | None = None,
+                    limit: int | None = None) -> QueryResult:
+        """Run a named query; entity and paper parameters are resolved like `lookup` first."""
+        from kg.query import get_named_query, resolve_params
+
+        q = get_named_query(name)
+        return self.query(q.cypher, resolve_params(self.run, q, params or {}, self.entity_index()),
+                          timeout=timeout, limit=limit)
+
+    def entity_index(self):
+        from kg.lookup import EntityIndex
+
+        if self._index is None:
+            self._index = EntityIndex.read(self.run)
+        return self._index
+
+    def lookup(self, name: str, *, limit: int = 10):
+        from kg.lookup import lookup
+
+        return lookup(self.run, name, limit=limit, index=self.entity_index())
+
+    def stats(self, top: int = 5) -> dict:
+        from kg.stats import stats
+
+        return stats(self.run, top=top)
+
+    def to_pyvis(self, **kwargs):
+        from kg.viz import to_pyvis
+
+        return to_pyvis(self.graph, **kwargs)
+
+
+def open_store(path: str | os.PathLike | None = None, **kwargs) -> Store:
+    """The local store at `path` (default: $KG_STORE or kg-store.jsonl.gz); see `Store`."""
+    path = default_store_path(path)
+    if not Path(path).exists():
+        from kg.errors import StoreError
+
+        raise StoreError(f"{path}: no store here; build one with kg build INPUT... --store {path}")
+    return Store(path, **kwargs)

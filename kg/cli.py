@@ -155,6 +155,11 @@ def build_cmd(inputs, fmt, skip_bad, store, catalogs, workers, max_papers, as_js
     click.echo(f"links:      {r.mentions} MENTIONS, {r.introduces} INTRODUCES, {r.citations} CITES, "
                f"{r.variant_of} VARIANT_OF")
     click.echo(f"graph:      {r.nodes} nodes, {r.relationships} relationships")
+    if r.query_db:
+        click.echo(f"query db:   {r.query_db} ({r.query_db_seconds:.1f} s)")
+    if r.query_db_error:
+        click.echo(f"kg build: warning: the store is saved, but its query database was not: {r.query_db_error}; "
+                   "kg query builds it when first run", err=True)
     if r.stale_temp_files_removed:
         n = r.stale_temp_files_removed
         click.echo(f"cleanup:    removed {n} temporary file{'s' if n != 1 else ''} left by interrupted saves")
@@ -169,11 +174,11 @@ def build_cmd(inputs, fmt, skip_bad, store, catalogs, workers, max_papers, as_js
 @reports_errors
 def lookup_cmd(name, store, as_json, limit):
     """Find an entity by NAME (case- and spelling-tolerant) and show what the graph knows about it."""
+    from kg.api import open_store
     from kg.errors import NotFoundError
-    from kg.store import open_store
 
     try:
-        r = open_store(store).lookup(name, limit=limit)
+        r = open_store(store, **rebuild_messages()).lookup(name, limit=limit)
     except NotFoundError as exc:
         if as_json:
             click.echo(json.dumps({"query": name, "found": False, "suggestions": exc.suggestions}))
@@ -233,18 +238,25 @@ def neo4j_settings(uri, user, database):
 @click.argument("cypher", required=False)
 @click.option("--name", "named", default=None, help="Run a named query from cypher/queries/.")
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries and their parameters.")
-@click.option("--param", "params", multiple=True, metavar="K=V", help="Query parameter (repeatable).")
+@click.option("--param", "params", multiple=True, metavar="K=V",
+              help="Query parameter, bound as the string V exactly as typed (repeatable).")
+@click.option("--param-json", "json_params", multiple=True, metavar="K=JSON",
+              help="Query parameter given as JSON: a number, boolean, list, map or null (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Rows as JSON objects.")
 @click.option("--csv", "as_csv", is_flag=True, help="Rows as CSV.")
+@click.option("--timeout", type=click.FloatRange(min=0.001), default=60.0, show_default=True, metavar="SECONDS",
+              help="Stop a query that runs longer than this.")
+@click.option("--limit", type=click.IntRange(min=0), default=100_000, show_default=True, metavar="ROWS",
+              help="Print at most this many rows (0: no limit).")
 @store_option
 @click.option("--neo4j", "use_neo4j", is_flag=True,
               help="Run on Neo4j (read-only session) instead of the local store; see --uri.")
 @neo4j_options
 @reports_errors
-def query_cmd(cypher, named, list_queries, params, as_json, as_csv, store, use_neo4j, uri, user, database):
+def query_cmd(cypher, named, list_queries, params, json_params, as_json, as_csv, timeout, limit, store, use_neo4j,
+              uri, user, database):
     """Run CYPHER (or --name NAMED) on the store, or on Neo4j with --neo4j; --list shows the named queries."""
     from kg.query import named_queries, parse_params
-    from kg.store import open_store
 
     if list_queries:
         for q in named_queries().values():
@@ -258,15 +270,37 @@ def query_cmd(cypher, named, list_queries, params, as_json, as_csv, store, use_n
         raise click.UsageError("give either a CYPHER query or --name NAMED (see --list)")
     if not use_neo4j and (uri or user or database):
         raise click.UsageError("--uri, --user and --database need --neo4j")
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+    values = parse_params(list(params), list(json_params))
+    row_limit = limit or None
     if use_neo4j:
         from kg.store.neo4j import run_query
 
-        result = run_query(cypher, parse_params(list(params)), neo4j_settings(uri, user, database), name=named)
+        result = run_query(cypher, values, neo4j_settings(uri, user, database), name=named)
+        if row_limit is not None and len(result.rows) > row_limit:
+            result = result.model_copy(update={"rows": result.rows[:row_limit], "truncated": True})
     else:
-        local = open_store(store)
-        result = (local.named_query(named, parse_params(list(params))) if named
-                  else local.query(cypher, parse_params(list(params))))
+        from kg.api import open_store
+
+        with open_store(store, **rebuild_messages()) as local:
+            result = (local.named_query(named, values, timeout=timeout, limit=row_limit) if named
+                      else local.query(cypher, values, timeout=timeout, limit=row_limit))
     print_result(result, as_json, as_csv)
+    if result.truncated:
+        click.echo(f"kg: stopped at {row_limit} rows; there are more (raise --limit, or --limit 0 for all)", err=True)
+
+
+def rebuild_messages() -> dict:
+    """What a command says (on stderr) when the store's query database must be rebuilt before it answers."""
+    def notify(message: str) -> None:
+        click.echo(f"kg: {message}", err=True)
+
+    def progress(step: str) -> None:
+        if sys.stderr.isatty():
+            click.echo(f"kg:   {step}", err=True)
+
+    return {"notify": notify, "progress": progress}
 
 
 @cli.command("load")
@@ -364,9 +398,9 @@ def print_result(result, as_json: bool, as_csv: bool) -> None:
 @reports_errors
 def stats_cmd(store, as_json, top):
     """Counts per label and relationship type, and the top entities per type."""
-    from kg.store import open_store
+    from kg.api import open_store
 
-    s = open_store(store).stats(top=top)
+    s = open_store(store, **rebuild_messages()).stats(top=top)
     if as_json:
         click.echo(json.dumps(s, indent=2))
         return
@@ -399,10 +433,10 @@ def stats_cmd(store, as_json, top):
 @reports_errors
 def viz_cmd(store, output, entity, paper, hops, types, min_mentions, max_nodes, open_browser):
     """Write an interactive graph page (whole graph, or the view around --entity/--paper)."""
-    from kg.store import open_store
+    from kg.store.local import LocalStore
     from kg.viz import render
 
-    report = render(open_store(store).graph, output, entity=entity, paper=paper, hops=hops, types=types,
+    report = render(LocalStore.open(store).graph, output, entity=entity, paper=paper, hops=hops, types=types,
                     min_mentions=min_mentions, max_nodes=max_nodes, open_browser=open_browser)
     click.echo(report.summary())
     if report.cut:

@@ -1,29 +1,42 @@
-"""Entity lookup on a graph: case- and spelling-tolerant, with everything the graph knows about the match.
+"""Entity and paper lookup: case- and spelling-tolerant, with what the graph knows about the match.
 
-Order: exact match key of a name or alias; the key with vendor prefixes and
-generic heads removed ("nvidia a100 gpus"); then rapidfuzz on spaced keys,
-accepted at `fuzzy_cutoff` and only when the numbers agree ("Llama 3" never
-finds "Llama 2"). Ties go to the entity mentioned by more papers.
+Everything here reads the graph through a `Run`, a function that runs a
+read-only Cypher query (Neo4j's dialect) and returns a `QueryResult`: the
+local store's query database (`kg.query.engine`) or a Neo4j server. So one
+resolver serves `kg lookup`, named-query parameters and the viewer, on both
+backends, and nothing loads the whole graph. `EntityIndex.build(g)` and
+`resolve_paper(g, ...)` do the same on an in-memory graph (the viewer's
+Python API).
+
+Entity order: exact match key of a name or alias; the key with vendor
+prefixes and generic heads removed ("nvidia a100 gpus"); then rapidfuzz on
+spaced keys, accepted at `fuzzy_cutoff` and only when the numbers agree
+("Llama 3" never finds "Llama 2"). Ties go to the entity mentioned by more
+papers, then to catalog entities.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections import Counter
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import networkx as nx
 from pydantic import Field
 from rapidfuzz import fuzz, process, utils
 
 from kg.errors import NotFoundError
-from kg.graph import Label, Rel
+from kg.graph import Label, Rel, entity_key, paper_key
 from kg.link.resolve import same_numbers, strip_generic
-from kg.models import Strict
+from kg.models import QueryResult, Strict
 from kg.text import match_key, spaced_key
 
 FUZZY_CUTOFF = 85.0
 SUGGESTIONS = 5
+CO_MENTION_SAMPLE = 2000   # co-mentions are counted over the papers that mention an entity most
+PAPER_CANDIDATES = 20_000  # titles read to resolve a paper by part of its title
+
+Run = Callable[[str, dict], QueryResult]
 
 
 class PaperRef(Strict):
@@ -60,143 +73,218 @@ class LookupResult(Strict):
     co_mentioned: list[EntityRef]
 
 
+# --------------------------------------------------------------------------- the entity index
+
+ENTITY_ROWS = ("MATCH (e:Entity) OPTIONAL MATCH (e)<-[m:MENTIONS]-(:Paper) "
+               "RETURN e.id AS id, e.name AS name, e.aliases AS aliases, count(m) AS papers, e.source AS source")
+
+
 @dataclass
 class EntityIndex:
-    """Lookup index over the entity nodes of a graph."""
+    """Names and aliases of every entity by match key and spaced key, with what breaks ties."""
 
-    by_key: dict[str, list[str]]
-    spaced: dict[str, list[str]]
-    choices: list[str]
+    by_key: dict[str, list[str]] = field(default_factory=dict)
+    spaced: dict[str, list[str]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    rank: dict[str, tuple[int, bool]] = field(default_factory=dict)   # id -> (papers, from the catalog)
+
+    @property
+    def choices(self) -> list[str]:
+        return list(self.spaced)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple]) -> EntityIndex:
+        """From (id, name, aliases, papers, source) rows."""
+        index = cls()
+        for eid, name, aliases, papers, source in rows:
+            index.names[eid] = name
+            index.rank[eid] = (int(papers or 0), source == "catalog")
+            for text in [name, *(aliases or [])]:
+                for table, key in ((index.by_key, match_key(text)), (index.spaced, spaced_key(text))):
+                    if key:
+                        ids = table.setdefault(key, [])
+                        if eid not in ids:
+                            ids.append(eid)
+        return index
 
     @classmethod
     def build(cls, g: nx.MultiDiGraph) -> EntityIndex:
-        by_key: dict[str, list[str]] = {}
-        spaced: dict[str, list[str]] = {}
-        for node, data in g.nodes(data=True):
-            if "Entity" not in data.get("__labels__", ()):
-                continue
-            for name in [data["name"], *data.get("aliases", [])]:
-                for index, key in ((by_key, match_key(name)), (spaced, spaced_key(name))):
-                    if key:
-                        ids = index.setdefault(key, [])
-                        if node not in ids:
-                            ids.append(node)
-        return cls(by_key, spaced, list(spaced))
+        """From an in-memory graph."""
+        rows = []
+        for node, d in g.nodes(data=True):
+            if Label.ENTITY.value in d.get("__labels__", ()):
+                papers = sum(1 for keys in g._pred[node].values() if Rel.MENTIONS.value in keys)
+                rows.append((d["id"], d["name"], d.get("aliases", []), papers, d.get("source", "catalog")))
+        return cls.from_rows(rows)
+
+    @classmethod
+    def read(cls, run: Run) -> EntityIndex:
+        """From a graph database (the query database or Neo4j)."""
+        return cls.from_rows(run(ENTITY_ROWS, {}).rows)
+
+    def best(self, ids: list[str]) -> str:
+        return max(ids, key=lambda i: (*self.rank.get(i, (0, False)), i))
+
+    def resolve(self, name: str, *, fuzzy_cutoff: float = FUZZY_CUTOFF) -> tuple[str, str, float]:
+        """The entity id a name means, how it matched and the score; `NotFoundError` with suggestions if none."""
+        key = match_key(name)
+        if key in self.by_key:
+            return self.best(self.by_key[key]), "exact", 100.0
+        spaced = spaced_key(name)
+        stripped = strip_generic(spaced)
+        if stripped != spaced and stripped.replace(" ", "") in self.by_key:
+            return self.best(self.by_key[stripped.replace(" ", "")]), "normalised", 100.0
+        choices = self.choices
+        hits = process.extract(stripped, choices, scorer=fuzz.ratio, limit=20) if choices else []
+        for choice, score, _ in hits:
+            if score >= fuzzy_cutoff and same_numbers(stripped, choice):
+                return self.best(self.spaced[choice]), "fuzzy", float(score)
+        suggestions: list[str] = []
+        for choice, _, _ in process.extract(stripped, choices, scorer=fuzz.WRatio, limit=SUGGESTIONS * 3):
+            for eid in self.spaced[choice]:
+                if self.names[eid] not in suggestions:
+                    suggestions.append(self.names[eid])
+        suggestions = suggestions[:SUGGESTIONS]
+        hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        raise NotFoundError(f"no entity matches {name!r}{hint}", suggestions)
 
 
-def mention_count(g: nx.MultiDiGraph, node: str) -> int:
-    """Papers that mention `node` (one MENTIONS relationship per paper)."""
-    return sum(1 for keys in g._pred[node].values() if Rel.MENTIONS.value in keys)
+# --------------------------------------------------------------------------- describing an entity
+
+ENTITY = "MATCH (e:Entity {id: $id}) RETURN e"
+MENTIONED_BY = ("MATCH (p:Paper)-[m:MENTIONS]->(e:Entity {id: $id}) "
+                "RETURN p.id, p.title, m.surfaces, m.count ORDER BY m.count DESC, p.title, p.id LIMIT $limit")
+MENTION_COUNT = "MATCH (:Paper)-[:MENTIONS]->(e:Entity {id: $id}) RETURN count(*)"
+INTRODUCED_BY = "MATCH (p:Paper)-[:INTRODUCES]->(e:Entity {id: $id}) RETURN p.id, p.title ORDER BY p.title, p.id"
+CO_MENTIONED = ("MATCH (p:Paper)-[m:MENTIONS]->(e:Entity {id: $id}) "
+                "WITH p, m ORDER BY m.count DESC, p.title, p.id LIMIT $sample "
+                "MATCH (p)-[:MENTIONS]->(o:Entity) WHERE o.id <> $id "
+                "RETURN o.id, o.name, o.type, count(*) AS papers ORDER BY papers DESC, o.name, o.id LIMIT $limit")
+VARIANT_OF = ("MATCH (e:Entity {id: $id})-[:VARIANT_OF]->(v:Entity) OPTIONAL MATCH (v)<-[m:MENTIONS]-(:Paper) "
+              "RETURN v.id, v.name, v.type, count(m) AS papers ORDER BY v.name")
+VARIANTS = ("MATCH (v:Entity)-[:VARIANT_OF]->(e:Entity {id: $id}) OPTIONAL MATCH (v)<-[m:MENTIONS]-(:Paper) "
+            "RETURN v.id, v.name, v.type, count(m) AS papers ORDER BY papers DESC, v.name, v.id LIMIT $limit")
 
 
-def resolve_entity(g: nx.MultiDiGraph, index: EntityIndex, name: str, *,
-                   fuzzy_cutoff: float = FUZZY_CUTOFF) -> tuple[str, str, float]:
-    """The entity node a name means, how it matched and the score; `NotFoundError` with suggestions if none."""
-    def best(nodes: list[str]) -> str:
-        return max(nodes, key=lambda n: (mention_count(g, n), g.nodes[n].get("source") == "catalog", n))
-
-    key = match_key(name)
-    if key in index.by_key:
-        return best(index.by_key[key]), "exact", 100.0
-    spaced = spaced_key(name)
-    stripped = strip_generic(spaced)
-    if stripped != spaced and stripped.replace(" ", "") in index.by_key:
-        return best(index.by_key[stripped.replace(" ", "")]), "normalised", 100.0
-    hits = process.extract(stripped, index.choices, scorer=fuzz.ratio, limit=20) if index.choices else []
-    for choice, score, _ in hits:
-        if score >= fuzzy_cutoff and same_numbers(stripped, choice):
-            return best(index.spaced[choice]), "fuzzy", float(score)
-    suggestions = []
-    for choice, _, _ in process.extract(stripped, index.choices, scorer=fuzz.WRatio, limit=SUGGESTIONS * 3):
-        for node in index.spaced[choice]:
-            label = g.nodes[node]["name"]
-            if label not in suggestions:
-                suggestions.append(label)
-    suggestions = suggestions[:SUGGESTIONS]
-    hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
-    raise NotFoundError(f"no entity matches {name!r}{hint}", suggestions)
-
-
-CO_MENTION_SAMPLE = 2000
-
-
-def describe_entity(g: nx.MultiDiGraph, node: str, *, limit: int = 10, co_mention_sample: int = CO_MENTION_SAMPLE) -> dict:
-    """What the graph knows about one entity node.
+def describe_entity(run: Run, entity_id: str, *, limit: int = 10, co_mention_sample: int = CO_MENTION_SAMPLE) -> dict:
+    """What the graph knows about one entity: its properties, papers, family and co-mentions.
 
     Co-mentions are counted over at most `co_mention_sample` of the papers
     that mention it (those that mention it most), so a hub such as
     Transformer answers as fast as a rare name.
     """
-    data = g.nodes[node]
-    mentions = []
-    introduced = []
-    for paper, keys in g._pred[node].items():
-        edge = keys.get(Rel.MENTIONS.value)
-        if edge is not None:
-            mentions.append((-edge.get("count", 1), g.nodes[paper]["title"], paper, edge))
-        if Rel.INTRODUCES.value in keys:
-            pdata = g.nodes[paper]
-            introduced.append(PaperRef(id=pdata["id"], title=pdata["title"]))
-    top = heapq.nsmallest(max(limit, co_mention_sample), mentions, key=lambda m: (m[0], m[1]))
-    mentioned = [PaperRef(id=g.nodes[p]["id"], title=title, surfaces=edge.get("surfaces", []), count=-neg)
-                 for neg, title, p, edge in top[:limit]]
-    co = Counter()
-    for _, _, paper, _ in top[:co_mention_sample]:
-        for other, keys in g._succ[paper].items():
-            if other != node and Rel.MENTIONS.value in keys:
-                co[other] += 1
-
-    def ref(n: str, papers: int = 0) -> EntityRef:
-        d = g.nodes[n]
-        return EntityRef(id=d["id"], name=d["name"], type=d["type"], papers=papers or mention_count(g, n))
-
-    parents = [ref(v) for v, keys in g._succ[node].items() if Rel.VARIANT_OF.value in keys]
-    children = sorted((ref(u) for u, keys in g._pred[node].items() if Rel.VARIANT_OF.value in keys),
-                      key=lambda r: (-r.papers, r.name))
-    co_mentioned = [ref(n, c) for n, c in heapq.nsmallest(limit, co.items(), key=lambda x: (-x[1], g.nodes[x[0]]["name"]))]
+    rows = run(ENTITY, {"id": entity_id}).rows
+    if not rows:
+        raise NotFoundError(f"no entity with id {entity_id!r}")
+    d = rows[0][0]
+    ident = {"id": entity_id}
+    mentioned = [PaperRef(id=pid, title=title or "", surfaces=list(surfaces or []), count=int(count or 0))
+                 for pid, title, surfaces, count in run(MENTIONED_BY, {**ident, "limit": limit}).rows]
+    introduced = [PaperRef(id=pid, title=title or "") for pid, title in run(INTRODUCED_BY, ident).rows]
+    co = [EntityRef(id=i, name=n, type=t, papers=c)
+          for i, n, t, c in run(CO_MENTIONED, {**ident, "sample": co_mention_sample, "limit": limit}).rows]
+    parents = [EntityRef(id=i, name=n, type=t, papers=c) for i, n, t, c in run(VARIANT_OF, ident).rows]
+    children = [EntityRef(id=i, name=n, type=t, papers=c)
+                for i, n, t, c in run(VARIANTS, {**ident, "limit": limit}).rows]
     return dict(
-        id=data["id"], name=data["name"], type=data["type"], source=data.get("source", "catalog"),
-        aliases=data.get("aliases", []), description=data.get("description"), vendor=data.get("vendor"),
-        year=data.get("year"), introduced_by=introduced, mention_count=len(mentions), mentioned_by=mentioned,
-        variant_of=parents, variants=children[:limit], co_mentioned=co_mentioned,
+        id=d["id"], name=d["name"], type=d["type"], source=d.get("source", "catalog"),
+        aliases=list(d.get("aliases", [])), description=d.get("description"), vendor=d.get("vendor"),
+        year=d.get("year"), introduced_by=introduced, mention_count=int(run(MENTION_COUNT, ident).rows[0][0]),
+        mentioned_by=mentioned, variant_of=parents, variants=children, co_mentioned=co,
     )
 
 
-def lookup(g: nx.MultiDiGraph, name: str, *, index: EntityIndex | None = None, limit: int = 10,
+def lookup(run: Run, name: str, *, limit: int = 10, index: EntityIndex | None = None,
            fuzzy_cutoff: float = FUZZY_CUTOFF) -> LookupResult:
-    index = index or EntityIndex.build(g)
-    node, how, score = resolve_entity(g, index, name, fuzzy_cutoff=fuzzy_cutoff)
-    return LookupResult(query=name, matched_by=how, score=score, **describe_entity(g, node, limit=limit))
+    """`kg lookup NAME`: resolve the name, then describe the entity."""
+    index = index or EntityIndex.read(run)
+    entity_id, how, score = index.resolve(name, fuzzy_cutoff=fuzzy_cutoff)
+    return LookupResult(query=name, matched_by=how, score=score, **describe_entity(run, entity_id, limit=limit))
 
 
-def resolve_paper(g: nx.MultiDiGraph, text: str) -> str:
-    """The paper node for an id, a title or an unambiguous part of a title (NotFoundError with suggestions)."""
-    papers = {n: d for n, d in g.nodes(data=True) if Label.PAPER.value in d.get("__labels__", ())}
+# --------------------------------------------------------------------------- papers
+
+def match_paper(text: str, papers: list[tuple[str, str, str | None, str]]) -> str:
+    """The paper an id, a title or an unambiguous part of a title means, among (key, id, arxiv_id, title) rows.
+
+    Order: id or arXiv id; the whole title (match keys equal); whole words
+    of a title ("LoRA" is not inside "explorable"); any part of a title.
+    `NotFoundError` with suggestions when none or several match.
+    """
     text = text.strip()
-    for n, d in papers.items():
-        if text in (d.get("id"), d.get("arxiv_id"), n):
-            return n
-    key = match_key(text)
-    if not key:
+    for key, pid, arxiv_id, _ in papers:
+        if text in (pid, arxiv_id, key):
+            return key
+    wanted = match_key(text)
+    if not wanted:
         raise NotFoundError(f"no paper matches {text!r} (give a paper id or part of its title)")
-    keys = {n: match_key(d.get("title", "")) for n, d in papers.items()}
-    exact = sorted(n for n, k in keys.items() if k == key)
+    keys = {key: match_key(title) for key, _, _, title in papers}
+    titles = {key: title for key, _, _, title in papers}
+    exact = sorted(k for k, tk in keys.items() if tk == wanted)
     if exact:
         return exact[0]
-    # part of a title: whole words first ("LoRA" is not inside "explorable"), then any substring
     words = f" {spaced_key(text)} "
-    partial = sorted((n for n, d in papers.items() if words in f" {spaced_key(d.get('title', ''))} "),
-                     key=lambda n: (len(keys[n]), n))
+    partial = sorted((k for k in keys if words in f" {spaced_key(titles[k])} "), key=lambda k: (len(keys[k]), k))
     if not partial:
-        partial = sorted((n for n, k in keys.items() if key in k), key=lambda n: (len(keys[n]), n))
+        partial = sorted((k for k, tk in keys.items() if wanted in tk), key=lambda k: (len(keys[k]), k))
     if len(partial) == 1:
         return partial[0]
     if partial:
-        shown = "; ".join(papers[n]["title"] for n in partial[:5])
+        shown = "; ".join(titles[k] for k in partial[:5])
         raise NotFoundError(f"{len(partial)} papers match {text!r}: {shown} (give more of the title or the paper id)",
-                            [papers[n]["title"] for n in partial[:5]])
-    titles = {n: d.get("title", "") for n, d in papers.items()}
+                            [titles[k] for k in partial[:5]])
     hits = process.extract(text, titles, scorer=fuzz.partial_ratio, processor=utils.default_process, limit=3)
     suggestions = [t for t, score, _ in hits if score >= 60]
     hint = f"; did you mean: {'; '.join(suggestions)}?" if suggestions else " (give a paper id or part of its title)"
     raise NotFoundError(f"no paper matches {text!r}{hint}", suggestions)
+
+
+def resolve_paper(g: nx.MultiDiGraph, text: str) -> str:
+    """The paper node of an in-memory graph for an id, a title or part of a title (see `match_paper`)."""
+    papers = [(n, d.get("id"), d.get("arxiv_id"), d.get("title", "")) for n, d in g.nodes(data=True)
+              if Label.PAPER.value in d.get("__labels__", ())]
+    return match_paper(text, papers)
+
+
+PAPER_BY_ID = "MATCH (p:Paper) WHERE p.id = $text OR p.arxiv_id = $text RETURN p.id LIMIT 1"
+PAPERS_WITH_WORD = ("MATCH (p:Paper) WHERE toLower(p.title) CONTAINS $word "
+                    "RETURN p.id, p.arxiv_id, p.title LIMIT $limit")
+_WORD = re.compile(r"\w+")
+
+
+def find_paper(run: Run, text: str) -> str:
+    """The id of the paper an id, a title or part of a title means, read from a graph database.
+
+    Candidates are the titles holding the query's longest word (any case);
+    `match_paper` decides among them, so the answer is the one the in-memory
+    resolver gives.
+    """
+    stripped = text.strip()
+    if stripped:
+        rows = run(PAPER_BY_ID, {"text": stripped}).rows
+        if rows:
+            return rows[0][0]
+    words = sorted({w.lower() for w in _WORD.findall(stripped)}, key=lambda w: (-len(w), w))
+    candidates: dict[str, tuple] = {}
+    for word in words[:3]:
+        for pid, arxiv_id, title in run(PAPERS_WITH_WORD, {"word": word, "limit": PAPER_CANDIDATES}).rows:
+            candidates[pid] = (pid, pid, arxiv_id, title or "")
+        if candidates and word == words[0]:
+            break
+    return match_paper(text, list(candidates.values()))
+
+
+def graph_entity_node(g: nx.MultiDiGraph, name: str) -> str:
+    """The entity node of an in-memory graph for a user-given name."""
+    entity_id, _, _ = EntityIndex.build(g).resolve(name)
+    return entity_key(entity_id)
+
+
+STATEMENTS = {"lookup:entities": ENTITY_ROWS, "lookup:entity": ENTITY, "lookup:mentioned-by": MENTIONED_BY,
+              "lookup:mention-count": MENTION_COUNT, "lookup:introduced-by": INTRODUCED_BY,
+              "lookup:co-mentioned": CO_MENTIONED, "lookup:variant-of": VARIANT_OF, "lookup:variants": VARIANTS,
+              "lookup:paper-by-id": PAPER_BY_ID, "lookup:papers-with-word": PAPERS_WITH_WORD}
+"""Every statement lookups send (to the query database or to Neo4j), for linting."""
+
+__all__ = ["STATEMENTS", "EntityIndex", "EntityRef", "LookupResult", "PaperRef", "Run", "describe_entity", "find_paper",
+           "graph_entity_node", "lookup", "match_paper", "paper_key", "resolve_paper"]

@@ -119,3 +119,11 @@ class LinkedPaper(Strict):
     id: str
     title: str
     entities: list[LinkedEntity]
+
+
+class QueryResult(Strict):
+    """Rows of a Cypher query, on any backend: columns in order, one list of values per row."""
+
+    columns: list[str]
+    rows: list[list]
+    truncated: bool = False   # more rows existed than the row limit let through

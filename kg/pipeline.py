@@ -10,13 +10,13 @@ from pathlib import Path
 
 from pydantic import Field
 
-from kg.errors import KGError
+from kg.errors import KGError, StoreError
 from kg.graph import GraphBuilder, counts
 from kg.ingest import merge_papers, read_papers
 from kg.link.linker import paused_gc
 from kg.models import Strict
-from kg.store import LocalStore
-from kg.store.local import default_store_path, load_graph, remove_stale_temps, store_lock
+from kg.store.local import LocalStore, default_store_path, load_graph, remove_stale_temps, store_lock
+from kg.store.querydb import build_for_store, query_db_path
 
 CHUNK = 256
 
@@ -40,6 +40,9 @@ class BuildReport(Strict):
     relationships: int
     seconds: float
     stale_temp_files_removed: int = 0
+    query_db: str = ""
+    query_db_seconds: float = 0.0
+    query_db_error: str = ""   # the store was saved, but its query database could not be written (why)
 
 
 _worker_linker = None
@@ -91,8 +94,10 @@ def analyse_all(papers: Sequence[tuple[str, str, str]], linker, catalog_files: S
 
 def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | None = None,
           catalog: Iterable[str | os.PathLike] = (), workers: int = 1, format: str | None = None,
-          skip_bad: bool = False, max_papers: int | None = None, progress: bool = False) -> BuildReport:
-    """Read inputs, merge them into the store's papers, link everything and save the graph atomically.
+          skip_bad: bool = False, max_papers: int | None = None, progress: bool = False,
+          query_db: bool = True) -> BuildReport:
+    """Read inputs, merge them into the store's papers, link everything and save the graph atomically,
+    then write the store's query database (`kg.store.querydb`) from the same graph.
 
     The same input twice changes nothing; more input adds what is new.
     """
@@ -132,6 +137,16 @@ def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | Non
             del analyses
             graph = builder.finish()
         LocalStore(graph, path).save()
+        qdb_seconds = 0.0
+        qdb_error = ""
+        if query_db:
+            qdb_started = time.perf_counter()
+            stale += remove_stale_temps(query_db_path(path))
+            try:
+                build_for_store(graph, path)
+            except StoreError as exc:  # the store is saved; the query database is rebuilt when first needed
+                qdb_error = str(exc)
+            qdb_seconds = time.perf_counter() - qdb_started
     c = counts(graph)
     return BuildReport(
         store=str(path), files=summary["files"], records_read=summary["records_read"], skipped=summary["skipped"],
@@ -142,4 +157,6 @@ def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | Non
         citations=c["types"].get("CITES", 0), variant_of=c["types"].get("VARIANT_OF", 0),
         nodes=c["nodes"], relationships=c["relationships"], seconds=round(time.perf_counter() - started, 3),
         stale_temp_files_removed=stale,
+        query_db=str(query_db_path(path)) if query_db and not qdb_error else "",
+        query_db_seconds=round(qdb_seconds, 3), query_db_error=qdb_error,
     )

@@ -44,7 +44,7 @@ import networkx as nx
 
 from kg.errors import KGError
 from kg.graph import Label, Rel
-from kg.lookup import resolve_paper
+from kg.lookup import graph_entity_node, resolve_paper
 from kg.models import ENTITY_TYPES, Strict
 
 DEFAULT_MAX_NODES = 500
@@ -205,10 +205,7 @@ def candidates(g: nx.MultiDiGraph, types: set[str] | None = None, min_mentions: 
 
 def resolve_entity_node(g: nx.MultiDiGraph, name: str) -> str:
     """The entity node for a user-given name, resolved like `kg lookup` (NotFoundError with did-you-mean)."""
-    from kg.lookup import EntityIndex, resolve_entity
-
-    node, _, _ = resolve_entity(g, EntityIndex.build(g), name)
-    return node
+    return graph_entity_node(g, name)
 
 
 def ego_nodes(g: nx.MultiDiGraph, focus: str, hops: int, allowed: set[str] | None = None) -> dict[str, int]:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from kg.cli import cli
 from kg.export import (ARRAY_DELIMITER, admin_import_command, cypher_value, export_store)
 from kg.graph import counts
-from kg.store import open_store
+from kg.api import open_store
 from kg.store.neo4j import Neo4jStore, parse_statements, schema_statements
 
 

@@ -38,6 +38,7 @@ import networkx as nx
 import pytest
 
 from kg.errors import StoreError
+from kg.api import open_store
 from kg.store import LocalStore
 from kg.store.local import load_graph, remove_stale_temps, save_graph, store_lock
 
@@ -473,7 +474,7 @@ def test_two_builds_at_once_are_serialised_by_the_lock(tmp_path, split):
     reports = [json.loads(out) for out, _ in outs]
     first, second = sorted(reports, key=lambda r: r["papers_before"])
     assert first["papers_before"] == 0 and second["papers_before"] == first["papers"]  # one after the other
-    assert second["papers"] == 531 and LocalStore.open(store).stats()["labels"]["Paper"] == 531
+    assert second["papers"] == 531 and open_store(store).stats()["labels"]["Paper"] == 531
 
 
 def test_lock_timeout_is_a_clear_error_and_build_respects_the_lock(tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ from kg.cli import cli
 from kg.errors import KGError, Neo4jError, QueryError, StoreError
 from kg.graph import Label, Rel, counts, entity_attrs
 from kg.query import named_queries
-from kg.store import open_store
+from kg.api import open_store
 from kg.store.neo4j import (NODE_STATEMENTS, REL_STATEMENTS, ROW_KEYS, LoadReport, Neo4jSettings, Neo4jStore, load_statements,
                             load_store, plan_batches, row_bytes, run_query, schema_statements, translate_error)
 
@@ -358,6 +358,9 @@ def _lint_schema(sample_store) -> dict:
     for _, _, d in g.edges(data=True):
         keys.update(k for k in d if k != "__labels__")
     keys.update(ROW_KEYS)  # row.start etc. are map keys of $rows, which the linter takes for properties
+    from kg.store.querydb import ENTITY_PROPERTIES, PAPER_PROPERTIES, REL_PROPERTIES
+
+    keys.update(PAPER_PROPERTIES, ENTITY_PROPERTIES, *REL_PROPERTIES.values())  # the model's, seen in data or not
     return {"labels": [lbl.value for lbl in Label], "relationshipTypes": [r.value for r in Rel],
             "propertyKeys": sorted(keys)}
 
@@ -368,6 +371,13 @@ def _statements_kg_sends(sample_store) -> list[dict]:
     out = [{"id": f"schema:{i}", "query": s, "parameters": {}} for i, s in enumerate(schema_statements())]
     for name, statement in load_statements().items():
         params = {"rows": []} if "$rows" in statement else {}
+        out.append({"id": name, "query": statement, "parameters": params})
+    from kg.lookup import STATEMENTS as LOOKUP
+    from kg.query.lexer import Tok, tokenize
+    from kg.stats import STATEMENTS as STATS
+
+    for name, statement in {**LOOKUP, **STATS}.items():
+        params = {t.text: 1 if t.text in ("limit", "sample") else "x" for t in tokenize(statement) if t.kind is Tok.PARAM}
         out.append({"id": name, "query": statement, "parameters": params})
     for q in named_queries().values():
         out.append({"id": f"named:{q.name}", "query": q.cypher,

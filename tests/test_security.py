@@ -1,7 +1,8 @@
 """Hostile data: Cypher injection on the local store, HTML in the viewer's fields, code in catalog files.
 
 Neo4j/Bolt injection is covered with the Neo4j backend (tests/test_neo4j.py); here every query runs on the
-local store (grand-cypher on NetworkX), where kg binds parameters as escaped literals itself.
+local store's query database, where parameters travel as the engine's parameters and, inside list
+functions (where the engine takes none), as escaped literals.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from hypothesis import strategies as st
 
 from kg.errors import CatalogError, QueryError
 from kg.graph import Rel, entity_attrs, entity_key, paper_key
-from kg.query import bind_parameters, cypher_literal, parse_params, run_local
-from kg.store import LocalStore, open_store
+from kg.query import parse_params
+from kg.query.translate import string_literal
+from kg.api import open_store
+from kg.store import LocalStore
 
 ROOT = Path(__file__).parent.parent
 KG = [sys.executable, "-m", "kg.cli"]
@@ -112,28 +115,50 @@ def test_cli_parameters_are_values_never_code(hostile_store, value):
     assert [json.loads(line) for line in proc.stdout.splitlines()] == [{"title": title}]
 
 
-@st.composite
-def graph_with_value(draw):
-    value = draw(st.one_of(st.text(), st.sampled_from(INJECTIONS),
-                           st.lists(st.sampled_from(list('"\'`\\$/*{}()[]; \n\r\x00\u2028') + ["DELETE", "//", "\\u0022",
-                                                                                                   "\\x41", "\\N{"]),
-                                    max_size=12).map("".join)))
+hostile_text = st.one_of(
+    st.text(), st.sampled_from(INJECTIONS),
+    st.lists(st.sampled_from(list('"\'`\\$/*{}()[]; \n\r\x00\u2028') + ["DELETE", "//", "\\u0022", "\\x41", "\\N{"]),
+             max_size=12).map("".join))
+
+
+@pytest.fixture(scope="module")
+def values_store(tmp_path_factory):
+    """A store whose papers are titled with fixed hostile values (and a few neighbours of each)."""
+    values = sorted(set(INJECTIONS) | {"", " ", "x", "\\", "'", '"', "`", "\u2028", "\x00"})
     g = nx.MultiDiGraph()
-    for i, title in enumerate([value, value + "x", "x" + value, "other"]):
-        g.add_node(paper_key(str(i)), __labels__={"Paper"}, id=str(i), title=title)
-    return g, value
+    titles = {}
+    for i, value in enumerate(values):
+        for j, title in enumerate([value, value + "x", "x" + value]):
+            key = f"{i}-{j}"
+            titles.setdefault(title, []).append(key)
+            g.add_node(paper_key(key), __labels__={"Paper"}, id=key, title=title)
+    path = tmp_path_factory.mktemp("values") / "v.jsonl.gz"
+    LocalStore(g, path).save()
+    return open_store(path), titles
 
 
-@settings(settings.default, max_examples=max(100, BASE * 2))
-@given(gv=graph_with_value())
-@example(gv=(nx.MultiDiGraph(), '" OR p.title <> "'))
-def test_any_parameter_value_matches_exactly_itself(gv):
-    """A value is bound as a literal that equals the value: it finds its own node and nothing else."""
-    g, value = gv
-    before = snapshot(g)
-    rows = run_local(g, "MATCH (p:Paper) WHERE p.title = $t RETURN p.id", {"t": value}).rows
-    assert rows == ([["0"]] if g.number_of_nodes() else [])
-    assert snapshot(g) == before
+@settings(settings.default, max_examples=max(100, BASE * 2), deadline=None)
+@given(value=hostile_text)
+@example(value='" OR p.title <> "')
+def test_any_parameter_value_matches_exactly_itself(values_store, value):
+    """A parameter is a value: it finds exactly the papers titled with it, whatever characters it holds."""
+    store, titles = values_store
+    rows = store.query("MATCH (p:Paper) WHERE p.title = $t RETURN p.id ORDER BY p.id", {"t": value}).rows
+    assert [r[0] for r in rows] == sorted(titles.get(value, []))
+    # inside a list function the value is written as a literal; it must still be exactly itself
+    rows = store.query("MATCH (p:Paper) WHERE any(t IN [p.title] WHERE t = $t) RETURN p.id ORDER BY p.id",
+                       {"t": value}).rows
+    assert [r[0] for r in rows] == sorted(titles.get(value, []))
+
+
+@settings(settings.default, max_examples=max(100, BASE * 2), deadline=None)
+@given(value=st.text())
+def test_engine_literals_round_trip(values_store, value):
+    """What the translator writes as a string literal reads back as exactly the same string."""
+    store, _ = values_store
+    literal = string_literal(value)
+    assert "\n" not in literal and "\r" not in literal and "\x00" not in literal
+    assert store.query("RETURN [x IN [1] | $v] AS l", {"v": value}).rows == [[[value]]]
 
 
 cypherish = st.lists(st.sampled_from([
@@ -141,28 +166,28 @@ cypherish = st.lists(st.sampled_from([
     "RETURN", "n", "n.title", "COUNT(n)", "DETACH", "DELETE", "CREATE", "MERGE", "SET", "n.x = 1", "REMOVE",
     "CALL", "db.labels()", "LOAD CSV FROM", "FOREACH", "DROP", "//", "/*", "*/", "\n", "$t", "$missing", "{", "}",
     "})", "\\", '"', "'", "`", ";", "UNION", "WITH", "OPTIONAL", "LIMIT", "1", "ORDER BY", "delete", "create",
+    "nodes(n)", "[", "]", "|", "IN", "size(", ")", "collect(n)", "null", "-1", "..", "*", "n:Paper", "type(n)",
 ]), max_size=14).map(" ".join)
 
 
-@settings(settings.default, max_examples=max(100, BASE * 2))
+@settings(settings.default, max_examples=max(100, BASE * 2), deadline=None)
 @given(query=st.one_of(cypherish, st.text(max_size=60)))
 @example(query='MATCH (n) WHERE n.name = "x" DETACH DELETE n')
 @example(query='MATCH (n) RETURN n // DELETE n')
-def test_any_query_is_answered_or_refused_and_never_changes_the_graph(query):
-    g = nx.MultiDiGraph()
-    g.add_node(paper_key("1"), __labels__={"Paper"}, id="1", title="One")
-    g.add_node(entity_key("e"), **entity_attrs("e", "E", "Method", source="catalog"))
-    g.add_edge(paper_key("1"), entity_key("e"), key=Rel.MENTIONS.value, __labels__={Rel.MENTIONS.value}, count=1)
-    before = snapshot(g)
+@example(query="RETURN nodes(null)")
+def test_any_query_is_answered_or_refused_and_never_changes_the_graph(values_store, query):
+    store, _ = values_store
+    path = store.querydb.path
+    before = path.read_bytes()
     try:
-        run_local(g, query, {"t": "One"})
+        store.query(query, {"t": "One"}, timeout=5)
     except QueryError as exc:
         assert "\n" not in str(exc)
-    assert snapshot(g) == before
+    assert path.read_bytes() == before
 
 
 @pytest.mark.parametrize("query, clause", [
-    ("MATCH (n) DETACH DELETE n", "DETACH"),
+    ("MATCH (n) DETACH DELETE n", "DETACH DELETE"),
     ("MATCH (n) delete n", "DELETE"),
     ("CREATE (n:Paper {title: 'x'})", "CREATE"),
     ("MERGE (n:Paper {id: 'x'})", "MERGE"),
@@ -171,7 +196,8 @@ def test_any_query_is_answered_or_refused_and_never_changes_the_graph(query):
     ("LOAD  CSV FROM 'file:///etc/passwd' AS row RETURN row", "LOAD CSV"),
     ("MATCH (n) FOREACH (x IN [1] | SET n.a = x)", "FOREACH"),
     ("DROP INDEX foo", "DROP"),
-    ("MATCH (n) /* comment */\nDETACH\nDELETE n", "DETACH"),
+    ("MATCH (n) /* comment */\nDETACH\nDELETE n", "DETACH DELETE"),
+    ("MATCH (n) /* ' */ CREATE (:X) RETURN 1", "CREATE"),
     ('MATCH (n) WHERE n.title = "a\\" DELETE n //" RETURN n', None),  # inside a string: allowed
     ("MATCH (n:`DELETE`) RETURN n", None),  # a quoted name, not a clause
     ("MATCH (n) RETURN n.created, n.settings // DELETE", None),
@@ -181,10 +207,11 @@ def test_write_clauses_are_refused_with_a_clear_message(hostile_store, query, cl
     proc = kg("query", query, "--store", hostile_store)
     if clause is None:
         assert "read-only" not in proc.stderr and "Traceback" not in proc.stderr
+        assert proc.returncode == 0, proc.stderr
         return
     assert proc.returncode == 1 and proc.stdout == ""
-    assert proc.stderr == (f"Error: the local store is read-only for queries: {clause.upper()} is not allowed; "
-                           "use kg build to change the graph\n")
+    assert proc.stderr.splitlines()[-1] == (f"Error: queries are read-only: {clause} is not allowed; "
+                                            "use kg build to change the graph")
     assert hostile_store.read_bytes() == before
 
 
@@ -192,26 +219,16 @@ def test_procedure_calls_are_a_one_line_error(hostile_store):
     """CALL may be read-only on Neo4j; the local engine has no procedures: a clear error, nothing changed."""
     before = hostile_store.read_bytes()
     proc = kg("query", "CALL db.labels()", "--store", hostile_store)
-    assert proc.returncode == 1 and proc.stderr.startswith("Error: ") and proc.stderr.count("\n") == 1
-    assert "Traceback" not in proc.stderr and hostile_store.read_bytes() == before
+    assert proc.returncode == 1 and proc.stderr == (
+        "Error: the local store does not support procedure calls (CALL db.labels) (README: Cypher on the local "
+        "store); run the query on Neo4j with --neo4j\n")
+    assert hostile_store.read_bytes() == before
 
 
-@settings(settings.default, max_examples=max(100, BASE * 2))
-@given(value=st.one_of(st.text(), st.sampled_from(INJECTIONS)))
-def test_literal_is_one_string_token(value):
-    """The bound literal is a single, complete double-quoted string: nothing after it, no raw line break."""
-    literal = cypher_literal(value)
-    assert re.fullmatch(r'"(?:[^"\\\r\n\x00]|\\.)*"', literal, re.S), literal
-    assert bind_parameters("RETURN $v", {"v": value}) == f"RETURN {literal}"
-
-
-@pytest.mark.parametrize("raw, expected", [
-    ("NaN", "NaN"), ("Infinity", "Infinity"), ("-Infinity", "-Infinity"), ("1e999", "1e999"),
-    ("[1, NaN]", "[1, NaN]"), ("1" * 5000, "1" * 5000), ("[" * 5000, "[" * 5000), ("12", 12), ("1.5", 1.5),
-    ("true", True), ('["a", 1]', ["a", 1]), ('"quoted"', '"quoted"'),
-])
-def test_parameter_values_that_are_not_finite_numbers_stay_text(raw, expected):
-    assert parse_params([f"v={raw}"]) == {"v": expected}
+@pytest.mark.parametrize("raw", ["NaN", "Infinity", "1e999", "[1, NaN]", "1" * 5000, "[" * 5000, "12", "1.5", "true",
+                                 '["a", 1]', '"quoted"', "2401.12345", "0012"])
+def test_parameter_values_stay_the_text_typed(raw):
+    assert parse_params([f"v={raw}"]) == {"v": raw}
 
 
 # ------------------------------------------------------------------------------------------------ HTML (kg viz)
@@ -355,7 +372,7 @@ def test_catalog_entry_text_is_data(tmp_path):
     papers.write_text('{"title": "Training ZyxCodeNet models", "abstract": "ZyxCodeNet is used."}\n')
     store = tmp_path / "s.jsonl.gz"
     assert kg("build", papers, "--catalog", catalog, "--store", store).returncode == 0
-    found = LocalStore.open(store).lookup("ZyxCodeNet")
+    found = open_store(store).lookup("ZyxCodeNet")
     assert (found.name, found.description) == (name, "{{7*7}}") and not marker.exists()
 
 

@@ -13,7 +13,8 @@ import pytest
 import kg
 from kg.errors import KGError, NotFoundError
 from kg.graph import Rel, entity_attrs, entity_key, paper_key
-from kg.store import LocalStore, open_store
+from kg.api import open_store
+from kg.store import LocalStore
 from kg.viz import (
     EDGE_STYLES,
     NODE_STYLES,
@@ -242,7 +243,8 @@ def test_to_pyvis_styles_sizes_and_counts(small):
 
 
 def test_store_to_pyvis_delegates(small, tmp_path):
-    net = LocalStore(small, tmp_path / "s.jsonl.gz").to_pyvis(entity="LoRA")
+    LocalStore(small, tmp_path / "s.jsonl.gz").save()
+    net = open_store(tmp_path / "s.jsonl.gz").to_pyvis(entity="LoRA")
     assert net.num_nodes() == 3 and net.kg_selection.focus == entity_key("lora")
 
 

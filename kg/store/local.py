@@ -18,6 +18,7 @@ import gc
 import gzip
 import json
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -28,7 +29,8 @@ from pathlib import Path
 import networkx as nx
 
 from kg.errors import StoreError
-from kg.graph import REL_LABELS, compact_mention, labels_of
+from kg.graph import REL_LABELS, Label, compact_mention, labels_of
+from kg.models import Paper, Source
 
 FORMAT = "kg-store"
 VERSION = 1
@@ -55,7 +57,7 @@ def _element(obj: dict) -> str:
 
 def write_graph(g: nx.MultiDiGraph, stream) -> None:
     """Write `g` in the store format to a binary stream (gzip is applied by the caller)."""
-    from kg import __version__
+    from kg.version import __version__
 
     def line(obj: dict) -> None:
         # A value JSON cannot hold (a set inside a property, an object, an int of 4300+ digits) or a string
@@ -83,6 +85,39 @@ def write_graph(g: nx.MultiDiGraph, stream) -> None:
     line({"end": True, "nodes": g.number_of_nodes(), "relationships": g.number_of_edges()})
 
 
+def check_header(obj: dict, source: str) -> None:
+    if obj.get("format") != FORMAT:
+        raise StoreError(f"{source}: not a kg store (no kg-store header); point --store at a file made by kg build")
+    if not isinstance(obj.get("version"), int) or obj["version"] > VERSION:
+        raise StoreError(f"{source}: store format version {obj.get('version')} is newer than this kg "
+                         f"supports ({VERSION}); upgrade kg")
+
+
+def check_store(path: str | os.PathLike) -> None:
+    """A quick look before long work: the file is there, readable, gzip, and starts with a kg-store header.
+
+    (A truncated store is found only by reading it to the end, as `load_graph` does.)"""
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"{path}: no store here; build one with kg build INPUT... --store {path}")
+    try:
+        with gzip.open(path, "rb") as f:
+            first = f.readline(1 << 20)
+        obj = json.loads(first.decode("utf-8"))
+    except PermissionError:
+        raise StoreError(f"{path}: permission denied reading the store; check its permissions") from None
+    except IsADirectoryError:
+        raise StoreError(f"{path}: is a directory, not a store file; pass the store file path") from None
+    except (OSError, EOFError, zlib.error, ValueError) as exc:
+        if isinstance(exc, OSError) and not isinstance(exc, gzip.BadGzipFile) and exc.errno is not None:
+            raise StoreError(f"{path}: cannot read the store: {exc.strerror or exc}; check the path") from None
+        raise StoreError(f"{path}: store is corrupt at line 1 ({exc.__class__.__name__}); "
+                         "rebuild it with kg build") from None
+    if not isinstance(obj, dict):
+        raise StoreError(f"{path}: store is corrupt at line 1 (ValueError); rebuild it with kg build")
+    check_header(obj, str(path))
+
+
 def read_graph(lines, source: str) -> nx.MultiDiGraph:
     """Parse the store format from an iterable of byte lines."""
     g = nx.MultiDiGraph()
@@ -105,11 +140,7 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
                 raise ValueError("line is not a JSON object")
             if number == 1:
                 header = obj
-                if obj.get("format") != FORMAT:
-                    raise StoreError(f"{source}: not a kg store (no kg-store header); point --store at a file made by kg build")
-                if not isinstance(obj.get("version"), int) or obj["version"] > VERSION:
-                    raise StoreError(f"{source}: store format version {obj.get('version')} is newer than this kg "
-                                     f"supports ({VERSION}); upgrade kg")
+                check_header(obj, source)
                 continue
             if "n" in obj:
                 props = {intern(k): v for k, v in obj["props"].items()}
@@ -173,7 +204,7 @@ def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
             gc.enable()
 
 
-def _temp_prefix(path: Path, pid: int | None = None) -> str:
+def temp_prefix(path: Path, pid: int | None = None) -> str:
     """Temporary files of a save are `.<store name>.<host>.<pid>.<random>.tmp`, so a later build can tell
     whose they are (see `remove_stale_temps`)."""
     host = socket.gethostname().replace(".", "_") or "host"
@@ -191,7 +222,7 @@ def remove_stale_temps(path: str | os.PathLike) -> int:
     """
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
-    mine = _temp_prefix(path, 0).rsplit(".", 2)[0] + "."  # ".<name>.<host>."
+    mine = temp_prefix(path, 0).rsplit(".", 2)[0] + "."  # ".<name>.<host>."
     removed = 0
     try:
         names = os.listdir(directory)
@@ -204,7 +235,11 @@ def remove_stale_temps(path: str | os.PathLike) -> int:
         if not pid_text.isdigit() or _alive(int(pid_text)):
             continue
         with contextlib.suppress(OSError):
-            os.unlink(directory / name)
+            target = directory / name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)  # a killed query-database build's working directory
+            else:
+                os.unlink(target)
             removed += 1
     return removed
 
@@ -245,7 +280,7 @@ def save_graph(g: nx.MultiDiGraph, path: str | os.PathLike, *, compresslevel: in
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
     except FileNotFoundError:
         raise StoreError(f"{path}: directory {directory} does not exist; create it or choose another --store") from None
     except PermissionError:
@@ -311,3 +346,36 @@ def store_lock(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT):
         with contextlib.suppress(OSError):
             fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+class LocalStore:
+    """A graph and the file it is kept in (see the module docstring for the format).
+
+    `store.graph` is the NetworkX MultiDiGraph itself.
+    """
+
+    def __init__(self, graph: nx.MultiDiGraph | None = None, path: str | os.PathLike | None = None):
+        self.graph = graph if graph is not None else nx.MultiDiGraph()
+        self.path = default_store_path(path)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike | None = None) -> LocalStore:
+        path = default_store_path(path)
+        return cls(load_graph(path), path)
+
+    def save(self, path: str | os.PathLike | None = None) -> Path:
+        target = default_store_path(path) if path else self.path
+        save_graph(self.graph, target)
+        return target
+
+    def papers(self) -> list[Paper]:
+        """The papers in the store, as read (for merging more input into it)."""
+        out = []
+        for _, d in self.graph.nodes(data=True):
+            if Label.PAPER.value not in d.get("__labels__", ()):
+                continue
+            sources = [Source(file=s.rsplit(":", 1)[0], line=int(s.rsplit(":", 1)[1])) for s in d.get("sources", [])]
+            out.append(Paper(id=d["id"], title=d["title"], abstract=d.get("abstract", ""), sources=sources,
+                             arxiv_id=d.get("arxiv_id"), authors=d.get("authors", []), year=d.get("year"),
+                             url=d.get("url")))
+        return out

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -37,8 +36,8 @@ from pydantic import Field
 
 from kg.errors import Neo4jError, QueryError, StoreError
 from kg.graph import Label, Rel
-from kg.models import Strict
-from kg.query import QueryResult
+from kg.models import QueryResult, Strict
+from kg.store.codec import node_table, properties
 
 # The driver logs retries and server notifications; with no logging set up by
 # the application Python would print them (multi-line) on stderr.
@@ -95,22 +94,12 @@ COUNT_LABEL_STATEMENTS: dict[Label, str] = {lbl: f"MATCH (n:{lbl.value}) RETURN 
 COUNT_REL_STATEMENTS: dict[Rel, str] = {r: f"MATCH ()-[r:{r.value}]->() RETURN count(r) AS n" for r in Rel}
 
 
-# What named-query parameter resolution (kg.query.resolve_params) needs from the server.
-RESOLVE_PAPERS = f"MATCH (p:{Label.PAPER.value}) RETURN p.id AS id, p.title AS title"
-RESOLVE_ENTITIES = (f"MATCH (e:{Label.ENTITY.value}) RETURN e.id AS id, e.name AS name, e.type AS type, "
-                    "e.aliases AS aliases, e.source AS source")
-RESOLVE_MENTIONS = (f"MATCH (p:{Label.PAPER.value})-[:{Rel.MENTIONS.value}]->(e:{Label.ENTITY.value}) "
-                    "RETURN p.id AS paper, e.id AS entity")
-
-
 def load_statements() -> dict[str, str]:
     """Every statement `load` and `counts` can send, by a short name (for linting and docs)."""
     out = {f"node:{k.value}": v for k, v in NODE_STATEMENTS.items()}
     out.update({f"rel:{k.value}": v for k, v in REL_STATEMENTS.items()})
     out.update({f"count:{k.value}": v for k, v in COUNT_LABEL_STATEMENTS.items()})
     out.update({f"count:{k.value}": v for k, v in COUNT_REL_STATEMENTS.items()})
-    out.update({"resolve:papers": RESOLVE_PAPERS, "resolve:entities": RESOLVE_ENTITIES,
-                "resolve:mentions": RESOLVE_MENTIONS})
     return out
 
 
@@ -246,41 +235,8 @@ class LoadProgress:
 
 # --------------------------------------------------------------------------- rows and batches
 
-def _clean(value):
-    if isinstance(value, (set, frozenset)):
-        return sorted(str(v) for v in value)
-    if isinstance(value, tuple):
-        value = list(value)
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _props(data: dict) -> dict:
-    """Properties as Neo4j takes them: no `__labels__`, no nulls, sets and tuples as sorted lists."""
-    out = {}
-    for k, v in data.items():
-        if k == "__labels__" or v is None:
-            continue
-        v = _clean(v)
-        if v is not None:
-            out[k] = v
-    return out
-
-
 def _node_label(key: str, data: dict) -> Label:
-    labels = set(data.get("__labels__", ()))
-    if Label.PAPER.value in labels:
-        return Label.PAPER
-    if Label.ENTITY.value in labels:
-        types = [t for t in ENTITY_TYPE_LABELS if t.value in labels]
-        if len(types) != 1:
-            raise StoreError(f"node {key}: entity needs exactly one type label of "
-                             f"{', '.join(t.value for t in ENTITY_TYPE_LABELS)}, has {sorted(labels)}; rebuild the store with kg build")
-        return types[0]
-    raise StoreError(f"node {key}: labels {sorted(labels)} are not in the graph model; rebuild the store with kg build")
+    return Label(node_table(key, data))
 
 
 def _strip_key(key: str, label: Label) -> str:
@@ -295,7 +251,7 @@ def graph_rows(g: nx.MultiDiGraph) -> tuple[dict[str, list[dict]], dict[str, lis
     nodes: dict[str, list[dict]] = {lbl.value: [] for lbl in NODE_STATEMENTS}
     for key, data in g.nodes(data=True):
         label = _node_label(key, data)
-        props = _props(data)
+        props = properties(data)
         node_id = props.get("id")
         if not isinstance(node_id, str) or not node_id:
             raise StoreError(f"node {key}: no id property; rebuild the store with kg build")
@@ -308,7 +264,7 @@ def graph_rows(g: nx.MultiDiGraph) -> tuple[dict[str, list[dict]], dict[str, lis
             raise StoreError(f"relationship {u} -[{k}]-> {v}: type {k!r} is not in the graph model; "
                              "rebuild the store with kg build") from None
         start, end = REL_ENDPOINTS[rel]
-        rels[rel.value].append({"start": _strip_key(u, start), "end": _strip_key(v, end), "props": _props(data)})
+        rels[rel.value].append({"start": _strip_key(u, start), "end": _strip_key(v, end), "props": properties(data)})
     for rows in nodes.values():
         rows.sort(key=lambda r: r["id"])
     for rows in rels.values():
@@ -377,13 +333,16 @@ def plain_value(value):
 
 def query_parameters(cypher: str) -> list[str]:
     """The `$name` parameters a query uses (outside strings and comments), in order of first use."""
-    from kg.query import _TOKENS
+    from kg.query.lexer import Tok, tokenize
 
+    try:
+        tokens = tokenize(cypher)
+    except QueryError:
+        return []  # the server reports the syntax error
     seen: list[str] = []
-    for m in _TOKENS.finditer(cypher):
-        name = m.group(1)
-        if name and name not in seen:
-            seen.append(name)
+    for token in tokens:
+        if token.kind is Tok.PARAM and token.text not in seen:
+            seen.append(token.text)
     return seen
 
 
@@ -391,7 +350,7 @@ def query_parameters(cypher: str) -> list[str]:
 
 def refuse_writes(cypher: str) -> None:
     """kg query is read-only on Neo4j too: write clauses are refused before anything is sent."""
-    from kg.query import write_clause
+    from kg.query.named import write_clause
 
     clause = write_clause(cypher)
     if clause:
@@ -622,34 +581,16 @@ class Neo4jStore:
             raise translate_error(exc, self.settings, "running the query") from None
 
     def named_query(self, name: str, params: dict | None = None) -> QueryResult:
-        """Run a named query; entity and paper parameters are resolved as on the local store, against
-        the graph in this database (names, aliases, titles and mention counts are read for that)."""
+        """Run a named query; entity and paper parameters are resolved as on the local store, with the
+        same read-only Cypher (`kg.lookup`), against the graph in this database."""
         from kg.query import get_named_query, resolve_params
 
         q = get_named_query(name)
-        params = dict(params or {})
-        kinds = {q.kinds.get(k) for k, v in params.items() if isinstance(v, str)}
-        if kinds & {"entity", "paper"}:
-            params = resolve_params(self.resolution_graph(entities="entity" in kinds), q, params)
-        return self.query(q.cypher, params)
+        return self.query(q.cypher, resolve_params(self.query, q, dict(params or {})))
 
-    def resolution_graph(self, *, entities: bool = True) -> nx.MultiDiGraph:
-        """Papers (id, title) and, with `entities`, entities and MENTIONS: what name resolution reads."""
-        from kg.graph import entity_key, paper_key
-
-        g = nx.MultiDiGraph()
-        try:
-            for pid, title in self._read(RESOLVE_PAPERS).rows:
-                g.add_node(paper_key(pid), __labels__={Label.PAPER.value}, id=pid, title=title or "")
-            if entities:
-                for eid, name, etype, aliases, source in self._read(RESOLVE_ENTITIES).rows:
-                    g.add_node(entity_key(eid), __labels__={Label.ENTITY.value, str(etype)}, id=eid, name=name,
-                               type=etype, aliases=list(aliases or []), source=source)
-                for pid, eid in self._read(RESOLVE_MENTIONS).rows:
-                    g.add_edge(paper_key(pid), entity_key(eid), key=Rel.MENTIONS.value)
-        except Exception as exc:  # noqa: BLE001
-            raise translate_error(exc, self.settings, "resolving query parameters") from None
-        return g
+    def run(self, cypher: str, params: dict) -> QueryResult:
+        """`kg.lookup.Run`: lookups and stats read the server with this."""
+        return self.query(cypher, params)
 
 
 def _counters(summary) -> dict:

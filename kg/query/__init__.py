@@ -1,0 +1,21 @@
+"""Cypher: named query files, parameters, and the local query engine (parser, translator, runner).
+
+    from kg.query import named_queries, parse_params
+    from kg.query.engine import run            # Cypher on a store's query database
+"""
+
+from kg.models import QueryResult
+from kg.query.named import (
+    NamedQuery,
+    cypher_dir,
+    get_named_query,
+    named_queries,
+    parse_named_query,
+    parse_params,
+    refuse_writes,
+    resolve_params,
+    write_clause,
+)
+
+__all__ = ["NamedQuery", "QueryResult", "cypher_dir", "get_named_query", "named_queries", "parse_named_query",
+           "parse_params", "refuse_writes", "resolve_params", "write_clause"]

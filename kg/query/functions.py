@@ -1,0 +1,445 @@
+"""Neo4j 5 functions on the query database: each one mapped to the engine with Neo4j's meaning, or refused.
+
+A function not in `FUNCTIONS` is refused with its name (README: Cypher on
+the local store). Each entry takes the translated arguments and returns the
+engine text and the static type of the result; types decide where Neo4j and
+the engine differ (`reverse` of a string or a list, `toString` of a boolean).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kg.errors import QueryError
+from kg.query import ast
+from kg.query.parser import unsupported
+from kg.query.types import ANY, BOOL, FLOAT, INT, NULL, PATH, STRING, T, list_of
+
+AGGREGATES = {"count", "sum", "avg", "min", "max", "collect"}
+
+
+def call(tr, e: ast.Call, scope) -> object:
+    from kg.query.translate import Tx
+
+    name = e.name.lower()
+    if name in AGGREGATES:
+        return aggregate(tr, e, scope, name)
+    if e.distinct:
+        raise QueryError(f"DISTINCT is only allowed in aggregate functions, not in {e.name}()")
+    handler = FUNCTIONS.get(name)
+    if handler is None:
+        if name == "exists":
+            raise unsupported("exists(); Neo4j 5 writes `x IS NOT NULL` or `EXISTS { pattern }`")
+        raise unsupported(f"the function {e.name}()")
+    arity, fn = handler
+    if len(e.args) not in arity:
+        expected = " or ".join(str(a) for a in arity)
+        raise QueryError(f"{e.name}() takes {expected} argument{'s' if arity != (1,) else ''}, "
+                         f"got {len(e.args)}")
+    if name == "split":
+        tr.inline += 1  # split's arguments go inside a lambda
+    try:
+        args = [tr.expr(a, scope) for a in e.args]
+    finally:
+        if name == "split":
+            tr.inline -= 1
+    if name not in ("coalesce",) and any(a.type.kind == "NULL" for a in args):
+        return Tx("NULL", NULL)  # Neo4j: every function below gives null for a null argument
+    return fn(tr, args, e)
+
+
+def aggregate(tr, e: ast.Call, scope, name: str):
+    from kg.query.translate import Tx
+
+    if len(e.args) != 1:
+        raise QueryError(f"{e.name}() takes 1 argument, got {len(e.args)}")
+    arg = tr.expr(e.args[0], scope)
+    distinct = "DISTINCT " if e.distinct else ""
+    t = arg.type
+    if name == "count":
+        return Tx(f"count({distinct}{arg.text})", INT)
+    if name == "collect":
+        if t.kind == "NULL":
+            return Tx("[]", list_of(ANY))
+        return Tx(f"collect({distinct}{arg.text})", list_of(t))
+    if t.kind == "NULL":
+        return Tx("NULL", NULL)
+    if name in ("sum", "avg"):
+        if t.kind not in ("INT", "FLOAT", "ANY"):
+            raise QueryError(f"{name}() needs numbers, got {t}: {tr.snippet(e.span)}")
+        return Tx(f"{name}({distinct}{arg.text})", FLOAT if name == "avg" else t)
+    if t.kind not in ("INT", "FLOAT", "STRING", "BOOL", "ANY"):
+        raise unsupported(f"{name}() of {t} values")
+    return Tx(f"{name}({distinct}{arg.text})", t)
+
+
+# --------------------------------------------------------------------------- handlers
+
+def _need(tr, e, arg, *kinds: str, what: str = "") -> None:
+    if arg.type.kind not in (*kinds, "ANY"):
+        raise QueryError(f"{e.name}() needs {what or ' or '.join(k.lower() for k in kinds)}, got a {arg.type}: "
+                         f"{tr.snippet(e.span)}")
+
+
+def _simple(engine: str, result: T, *kinds: str) -> Callable:
+    def handler(tr, args, e):
+        from kg.query.translate import Tx
+
+        for a in args:
+            _need(tr, e, a, *kinds)
+        return Tx(f"{engine}({', '.join(a.text for a in args)})", result)
+    return handler
+
+
+def _float_math(engine: str) -> Callable:
+    def handler(tr, args, e):
+        from kg.query.translate import Tx
+
+        for a in args:
+            _need(tr, e, a, "INT", "FLOAT", what="a number")
+        return Tx(f"{engine}({', '.join(f'CAST({a.text} AS DOUBLE)' for a in args)})", FLOAT)
+    return handler
+
+
+def _size(tr, args, e):
+    from kg.query.translate import Tx
+
+    a = args[0]
+    _need(tr, e, a, "STRING", "LIST", what="a string or a list")
+    return Tx(f"size({a.text})", INT)
+
+
+def _length(tr, args, e):
+    from kg.query.translate import Tx
+
+    a = args[0]
+    if a.type.kind != "PATH":
+        raise QueryError(f"length() needs a path (use size() for strings and lists): {tr.snippet(e.span)}")
+    return Tx(f"length({a.text})", INT)
+
+
+def _reverse(tr, args, e):
+    from kg.query.translate import Tx
+
+    a = args[0]
+    if a.type.kind == "STRING":
+        return Tx(f"reverse({a.text})", STRING)
+    if a.type.kind == "LIST":
+        return Tx(f"list_reverse({a.text})", a.type)
+    raise unsupported(f"reverse() of a value of unknown type ({tr.snippet(e.span)})")
+
+
+def _substring(tr, args, e):
+    """Neo4j counts from 0, the engine from 1; without a length, to the end."""
+    from kg.query.translate import Tx
+
+    s, start = args[0], args[1]
+    _need(tr, e, s, "STRING")
+    _need(tr, e, start, "INT", what="an integer start")
+    length = args[2].text if len(args) == 3 else f"size({s.text})"
+    if len(args) == 3:
+        _need(tr, e, args[2], "INT", what="an integer length")
+    return Tx(f"substring({s.text}, {start.text} + 1, {length})", STRING)
+
+
+def _left_right(engine: str) -> Callable:
+    def handler(tr, args, e):
+        from kg.query.translate import Tx
+
+        _need(tr, e, args[0], "STRING")
+        _need(tr, e, args[1], "INT", what="an integer length")
+        return Tx(f"{engine}({args[0].text}, {args[1].text})", STRING)
+    return handler
+
+
+def _split(tr, args, e):
+    """Neo4j keeps empty fields ('a,,b' -> ['a', '', 'b']); the engine's string_split drops them, so each
+    field is taken with split_part, one per delimiter found."""
+    from kg.query.translate import Tx
+
+    s, d = args
+    _need(tr, e, s, "STRING")
+    if d.type.kind == "LIST":
+        raise unsupported("split() with a list of delimiters")
+    _need(tr, e, d, "STRING", what="a string delimiter")
+    i = tr.fresh("x")
+    count = f"(size({s.text}) - size(replace({s.text}, {d.text}, ''))) / size({d.text})"
+    return Tx(f"(CASE WHEN size({d.text}) = 0 THEN NULL ELSE "
+              f"list_transform(range(1, {count} + 1), {i} -> split_part({s.text}, {d.text}, {i})) END)",
+              list_of(STRING))
+
+
+WHITESPACE = "[\\t\\n\\x0b\\f\\r\\x1c-\\x1f ]"
+
+
+def _trim(pattern: str) -> Callable:
+    """trim/ltrim/rtrim by regexp_replace: the engine's trim and ltrim return damaged text when a long string
+    trims to a short one (ladybug 0.22, measured); the pattern removes what Java's trim() removes."""
+    def handler(tr, args, e):
+        from kg.query.translate import Tx, string_literal
+
+        _need(tr, e, args[0], "STRING")
+        regex = string_literal(pattern.format(ws=WHITESPACE))
+        return Tx(f"regexp_replace({args[0].text}, {regex}, '', 'g')", STRING)
+    return handler
+
+
+def _to_string(tr, args, e):
+    from kg.query.translate import Tx
+
+    a = args[0]
+    kind = a.type.kind
+    if kind == "STRING":
+        return a
+    if kind == "INT":
+        return Tx(f"CAST({a.text} AS STRING)", STRING)
+    if kind == "BOOL":
+        return Tx(f"(CASE WHEN {a.text} THEN 'true' WHEN NOT {a.text} THEN 'false' END)", STRING)
+    raise unsupported(f"toString() of a {a.type} value (Neo4j's text for floats and others differs from the "
+                      "local store's)")
+
+
+def _to_integer(tr, args, e):
+    """Neo4j truncates toward zero; the engine's cast rounds."""
+    from kg.query.translate import Tx
+
+    a = args[0]
+    kind = a.type.kind
+    if kind == "INT":
+        return a
+    if kind == "FLOAT":
+        return Tx(f"CAST(CASE WHEN {a.text} >= 0 THEN floor({a.text}) ELSE ceil({a.text}) END AS INT64)", INT)
+    if kind == "STRING":
+        return Tx(f"CAST({a.text} AS INT64)", INT)
+    if kind == "BOOL":
+        return Tx(f"CAST({a.text} AS INT64)", INT)
+    raise unsupported(f"toInteger() of a {a.type} value")
+
+
+def _to_float(tr, args, e):
+    from kg.query.translate import Tx
+
+    a = args[0]
+    if a.type.kind in ("INT", "FLOAT", "STRING"):
+        return Tx(f"CAST({a.text} AS DOUBLE)", FLOAT)
+    raise unsupported(f"toFloat() of a {a.type} value")
+
+
+def _to_boolean(tr, args, e):
+    from kg.query.translate import Tx
+
+    a = args[0]
+    if a.type.kind == "BOOL":
+        return a
+    if a.type.kind == "STRING":
+        lowered = f"lower({a.text})"
+        return Tx(f"(CASE WHEN {lowered} = 'true' THEN true WHEN {lowered} = 'false' THEN false END)", BOOL)
+    if a.type.kind == "INT":
+        return Tx(f"({a.text} <> 0)", BOOL)
+    raise unsupported(f"toBoolean() of a {a.type} value")
+
+
+def _round(tr, args, e):
+    """Neo4j's one-argument round() rounds half up (round(-2.5) is -2.0); the engine rounds half away from zero."""
+    from kg.query.translate import Tx
+
+    a = args[0]
+    _need(tr, e, a, "INT", "FLOAT", what="a number")
+    if len(args) > 1:
+        raise unsupported("round() with a precision")
+    return Tx(f"floor(CAST({a.text} AS DOUBLE) + 0.5)", FLOAT)
+
+
+def _abs(tr, args, e):
+    from kg.query.translate import Tx
+
+    a = args[0]
+    _need(tr, e, a, "INT", "FLOAT", what="a number")
+    return Tx(f"abs({a.text})", a.type)
+
+
+def _sign(tr, args, e):
+    from kg.query.translate import Tx
+
+    a = args[0]
+    _need(tr, e, a, "INT", "FLOAT", what="a number")
+    return Tx(f"CAST(sign({a.text}) AS INT64)", INT)
+
+
+def _coalesce(tr, args, e):
+    from kg.query import types
+    from kg.query.translate import Tx
+
+    present = [a for a in args if a.type.kind != "NULL"]
+    if not present:
+        return Tx("NULL", NULL)
+    arg_types = [a.type for a in present]
+    if types.mixes_numbers(arg_types):
+        raise unsupported(f"coalesce() of integers and floats together ({tr.snippet(e.span)}); make them one type")
+    result = types.unify(arg_types)
+    if result.kind == "ANY" and any(t.known for t in arg_types):
+        raise unsupported(f"coalesce() of values of different types ({tr.snippet(e.span)})")
+    if len(present) == 1:
+        return present[0]
+    return Tx(f"coalesce({', '.join(a.text for a in present)})", result)
+
+
+def _head_last(first: bool) -> Callable:
+    def handler(tr, args, e):
+        from kg.query.translate import Tx
+
+        a = args[0]
+        _need(tr, e, a, "LIST", what="a list")
+        element = a.type.element or ANY
+        if element.kind not in ("STRING", "INT", "FLOAT", "BOOL"):
+            raise unsupported(f"{e.name}() of a list of {element} values")
+        position = "1, 1" if first else "-1, -1"
+        return Tx(f"list_min(list_slice({a.text}, {position}))", element)
+    return handler
+
+
+def _tail(tr, args, e):
+    from kg.query.translate import Tx
+
+    a = args[0]
+    _need(tr, e, a, "LIST", what="a list")
+    return Tx(f"list_slice({a.text}, 2, {2**31 - 1})", a.type)
+
+
+def _range(tr, args, e):
+    from kg.query.translate import Tx
+
+    for a in args:
+        _need(tr, e, a, "INT", what="integers")
+    if len(args) == 3 and not (isinstance(e.args[2], ast.Literal) and e.args[2].value):
+        raise unsupported("range() with a step that is not a non-zero literal")
+    return Tx(f"range({', '.join(a.text for a in args)})", list_of(INT))
+
+
+def _labels(tr, args, e):
+    from kg.query.translate import Tx
+
+    a = args[0]
+    if a.type.kind != "NODE":
+        raise QueryError(f"labels() needs a node: {tr.snippet(e.span)}")
+    tables = tr.tables_of(a.type)
+    cases = " ".join(f"WHEN {tr.string(t)} THEN [{', '.join(tr.string(label) for label in tr.schema.nodes[t].labels)}]"
+                     for t in sorted(tables))
+    return Tx(f"(CASE label({a.text}) {cases} END)", list_of(STRING))
+
+
+def _type(tr, args, e):
+    from kg.query.translate import Tx
+
+    a = args[0]
+    if a.type.kind != "REL":
+        raise QueryError(f"type() needs a relationship: {tr.snippet(e.span)}")
+    return Tx(f"label({a.text})", STRING)
+
+
+def _id(tr, args, e):
+    from kg.query.translate import Tx
+
+    a = args[0]
+    if a.type.kind not in ("NODE", "REL"):
+        raise QueryError(f"{e.name}() needs a node or relationship: {tr.snippet(e.span)}")
+    if e.name.lower() == "elementid":
+        return Tx(f"CAST(id({a.text}) AS STRING)", STRING)
+    return Tx(f"id({a.text})", T("ID"))
+
+
+def _nodes_rels(engine: str) -> Callable:
+    def handler(tr, args, e):
+        from kg.query.translate import Tx, node_type, rel_type
+
+        a = args[0]
+        if a.type.kind != "PATH":
+            raise QueryError(f"{e.name}() needs a path: {tr.snippet(e.span)}")
+        element = node_type(tr.all_nodes) if engine == "nodes" else rel_type(tr.all_rels)
+        return Tx(f"{engine}({a.text})", list_of(element))
+    return handler
+
+
+def _properties(tr, args, e):
+    from kg.query.translate import Tx
+
+    a = args[0]
+    if a.type.kind == "MAP":
+        return a
+    if a.type.kind in ("NODE", "REL"):
+        return Tx(a.text, T("PROPERTIES", tables=a.type.tables))
+    raise QueryError(f"properties() needs a node, relationship or map: {tr.snippet(e.span)}")
+
+
+def _is_empty(tr, args, e):
+    from kg.query.translate import Tx
+
+    a = args[0]
+    _need(tr, e, a, "STRING", "LIST", what="a string or a list")
+    return Tx(f"(size({a.text}) = 0)", BOOL)
+
+
+FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable]] = {
+    "size": ((1,), _size),
+    "length": ((1,), _length),
+    "char_length": ((1,), _simple("size", INT, "STRING")),
+    "character_length": ((1,), _simple("size", INT, "STRING")),
+    "tolower": ((1,), _simple("lower", STRING, "STRING")),
+    "toupper": ((1,), _simple("upper", STRING, "STRING")),
+    "lower": ((1,), _simple("lower", STRING, "STRING")),
+    "upper": ((1,), _simple("upper", STRING, "STRING")),
+    "trim": ((1,), _trim("^{ws}+|{ws}+$")),
+    "ltrim": ((1,), _trim("^{ws}+")),
+    "rtrim": ((1,), _trim("{ws}+$")),
+    "replace": ((3,), _simple("replace", STRING, "STRING")),
+    "substring": ((2, 3), _substring),
+    "left": ((2,), _left_right("left")),
+    "right": ((2,), _left_right("right")),
+    "split": ((2,), _split),
+    "reverse": ((1,), _reverse),
+    "tostring": ((1,), _to_string),
+    "tointeger": ((1,), _to_integer),
+    "tofloat": ((1,), _to_float),
+    "toboolean": ((1,), _to_boolean),
+    "abs": ((1,), _abs),
+    "ceil": ((1,), _float_math("ceil")),
+    "floor": ((1,), _float_math("floor")),
+    "round": ((1, 2, 3), _round),
+    "sign": ((1,), _sign),
+    "sqrt": ((1,), _float_math("sqrt")),
+    "exp": ((1,), _float_math("exp")),
+    "log": ((1,), _float_math("ln")),
+    "log10": ((1,), _float_math("log10")),
+    "sin": ((1,), _float_math("sin")),
+    "cos": ((1,), _float_math("cos")),
+    "tan": ((1,), _float_math("tan")),
+    "asin": ((1,), _float_math("asin")),
+    "acos": ((1,), _float_math("acos")),
+    "atan": ((1,), _float_math("atan")),
+    "atan2": ((2,), _float_math("atan2")),
+    "degrees": ((1,), _float_math("degrees")),
+    "radians": ((1,), _float_math("radians")),
+    "pi": ((0,), lambda tr, args, e: _tx("pi()", FLOAT)),
+    "coalesce": (tuple(range(1, 64)), _coalesce),
+    "head": ((1,), _head_last(True)),
+    "last": ((1,), _head_last(False)),
+    "tail": ((1,), _tail),
+    "range": ((2, 3), _range),
+    "labels": ((1,), _labels),
+    "type": ((1,), _type),
+    "id": ((1,), _id),
+    "elementid": ((1,), _id),
+    "nodes": ((1,), _nodes_rels("nodes")),
+    "relationships": ((1,), _nodes_rels("rels")),
+    "properties": ((1,), _properties),
+    "isempty": ((1,), _is_empty),
+}
+
+
+def _tx(text: str, t: T):
+    from kg.query.translate import Tx
+
+    return Tx(text, t)
+
+
+__all__ = ["FUNCTIONS", "AGGREGATES", "call", "PATH"]

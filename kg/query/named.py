@@ -1,0 +1,189 @@
+"""Named queries and query parameters.
+
+Named queries live in `cypher/queries/*.cypher`, each with a header of `//`
+comment lines: `// name:`, `// answers:`, and one `// param: NAME - meaning
+(example: VALUE)` per parameter. The same files run unchanged on the local
+store and on Neo4j. Parameters marked `(entity)` or `(paper)` are resolved
+like `kg lookup` before the query runs.
+
+`--param k=v` binds the string `v`, exactly as typed (`--param id=2401.12345`
+stays the text "2401.12345"); `--param-json k=JSON` binds a number, boolean,
+list, map or null.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from pathlib import Path
+
+from pydantic import Field
+
+from kg.errors import QueryError
+from kg.models import Strict
+
+
+
+class NamedQuery(Strict):
+    name: str
+    answers: str
+    params: dict[str, str] = Field(default_factory=dict)
+    kinds: dict[str, str] = Field(default_factory=dict)
+    examples: dict[str, str] = Field(default_factory=dict)
+    cypher: str
+    path: str
+
+
+def cypher_dir() -> Path:
+    """`cypher/` of the source tree (or $KG_CYPHER_DIR)."""
+    env = os.environ.get("KG_CYPHER_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent.parent / "cypher"
+
+
+def parse_named_query(text: str, path: str) -> NamedQuery:
+    header: dict = {"params": {}, "kinds": {}, "examples": {}}
+    body = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        m = re.match(r"//\s*(name|answers|param):\s*(.*)", stripped)
+        if m and not body:
+            field, value = m.groups()
+            if field == "param":
+                pm = re.match(r"(\w+)(?:\s*\((entity|paper)\))?\s*-\s*(.*?)(?:\s*\(example:\s*(.*)\))?$", value)
+                if not pm:
+                    raise QueryError(f"{path}: bad param header {value!r}; "
+                                     "write '// param: NAME [(entity|paper)] - meaning (example: VALUE)'")
+                header["params"][pm.group(1)] = pm.group(3)
+                if pm.group(2):
+                    header["kinds"][pm.group(1)] = pm.group(2)
+                if pm.group(4):
+                    header["examples"][pm.group(1)] = pm.group(4)
+            else:
+                header[field] = value
+        elif stripped.startswith("//") and not body:
+            continue
+        elif stripped or body:
+            body.append(line)
+    if "name" not in header or "answers" not in header:
+        raise QueryError(f"{path}: named query needs '// name:' and '// answers:' header lines")
+    return NamedQuery(cypher="\n".join(body).strip().rstrip(";"), path=path, **header)
+
+
+def named_queries(directory: str | Path | None = None) -> dict[str, NamedQuery]:
+    directory = Path(directory) if directory else cypher_dir() / "queries"
+    if not directory.is_dir():
+        raise QueryError(f"{directory}: named query directory not found; set KG_CYPHER_DIR to the cypher/ folder")
+    out = {}
+    for path in sorted(directory.glob("*.cypher")):
+        q = parse_named_query(path.read_text(encoding="utf-8"), str(path))
+        out[q.name] = q
+    return out
+
+
+def get_named_query(name: str, directory: str | Path | None = None) -> NamedQuery:
+    queries = named_queries(directory)
+    if name not in queries:
+        raise QueryError(f"no named query {name!r}; kg query --list shows them ({', '.join(queries)})")
+    return queries[name]
+
+
+def parse_params(pairs: list[str], json_pairs: list[str] = ()) -> dict:
+    """`--param k=v` pairs as strings, `--param-json k=JSON` pairs as JSON values."""
+    params: dict = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise QueryError(f"bad --param {pair!r}; write --param name=value")
+        key, value = pair.split("=", 1)
+        params[_param_name(key, "--param")] = value
+    for pair in json_pairs:
+        if "=" not in pair:
+            raise QueryError(f"bad --param-json {pair!r}; write --param-json name=JSON, e.g. n=5 or names='[\"A100\"]'")
+        key, value = pair.split("=", 1)
+        try:
+            parsed = json.loads(value, parse_constant=_no_constant)
+        except (ValueError, RecursionError) as exc:
+            raise QueryError(f"--param-json {key}: {value[:40]!r} is not JSON ({exc}); "
+                             "quote strings as JSON (\"text\") or use --param") from None
+        if not _finite(parsed):
+            raise QueryError(f"--param-json {key}: NaN and infinite numbers cannot be bound")
+        params[_param_name(key, "--param-json")] = parsed
+    return params
+
+
+def _param_name(key: str, option: str) -> str:
+    if not key or not (key[0].isalpha() or key[0] == "_") or not all(c.isalnum() or c == "_" for c in key):
+        raise QueryError(f"bad {option} name {key!r}; a parameter name is letters, digits and _")
+    return key
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number kg binds")
+
+
+def _finite(value) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    return True
+
+
+def write_clause(cypher: str) -> str | None:
+    """The first write clause of a query, upper-cased, or None; read on Cypher tokens, so a keyword inside a
+    string, a quoted name or a comment is not a clause, and a property or map key that spells one is not either.
+    """
+    from kg.query.lexer import Tok, tokenize
+
+    try:
+        tokens = tokenize(cypher)
+    except QueryError:
+        return None  # the server reports the syntax error
+    for i, token in enumerate(tokens):
+        if token.kind is not Tok.NAME:
+            continue
+        word = token.text.upper()
+        if word not in WRITE_WORDS and not (word == "LOAD" and tokens[i + 1].is_keyword("CSV")):
+            continue
+        before = tokens[i - 1] if i else None
+        after = tokens[i + 1]
+        if before is not None and before.kind is Tok.SYMBOL and before.text in (".", ":", "$"):
+            continue
+        if after.kind is Tok.SYMBOL and after.text == ":":
+            continue
+        return "LOAD CSV" if word == "LOAD" else word
+    return None
+
+
+WRITE_WORDS = ("CREATE", "MERGE", "DELETE", "DETACH", "SET", "REMOVE", "DROP", "FOREACH")
+
+
+def refuse_writes(cypher: str) -> None:
+    clause = write_clause(cypher)
+    if clause:
+        raise QueryError(f"queries are read-only: {clause} is not allowed; use kg build to change the graph")
+
+
+def resolve_params(run, query: NamedQuery, params: dict, index=None) -> dict:
+    """Named-query parameters of kind entity or paper resolved like `kg lookup` (spelling-tolerant).
+
+    `run` runs read-only Cypher on the graph (the query database or Neo4j); see `kg.lookup.Run`.
+    """
+    from kg.lookup import EntityIndex, find_paper
+
+    out = dict(params)
+    for name, kind in query.kinds.items():
+        if name not in out or not isinstance(out[name], str):
+            continue
+        if kind == "entity":
+            index = index or EntityIndex.read(run)
+            entity_id, _, _ = index.resolve(out[name])
+            out[name] = index.names[entity_id]
+        elif kind == "paper":
+            out[name] = find_paper(run, out[name])
+    return out

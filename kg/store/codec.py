@@ -1,0 +1,64 @@
+"""Property values as the databases hold them: one codec for Neo4j and the query database.
+
+The NetworkX store keeps Python values: tuples for shared mention lists,
+`__labels__` frozensets, no key for an absent property. A database row takes
+lists, no labels and no nulls (Neo4j stores no null property), and no
+non-finite float (kg's store never makes one; the Python API could).
+"""
+
+from __future__ import annotations
+
+import math
+
+from kg.errors import StoreError
+from kg.graph import Label
+from kg.models import ENTITY_TYPES
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def clean_value(value):
+    """A property value as databases take it: tuples and sets as lists, non-finite floats as absent (None)."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(str(v) for v in value)
+    if isinstance(value, tuple):
+        value = list(value)
+    if isinstance(value, list):
+        return [clean_value(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def properties(data: dict) -> dict:
+    """A node's or relationship's properties: no `__labels__`, no nulls, lists for tuples and sets."""
+    out = {}
+    for k, v in data.items():
+        if k == "__labels__" or v is None:
+            continue
+        v = clean_value(v)
+        if v is not None:
+            out[k] = v
+    return out
+
+
+def node_table(key: str, data: dict) -> str:
+    """The one table a node belongs to: "Paper" or its entity type ("Hardware" ...)."""
+    labels = set(data.get("__labels__", ()))
+    if Label.PAPER.value in labels:
+        return Label.PAPER.value
+    if Label.ENTITY.value in labels:
+        types = [t for t in ENTITY_TYPES if t in labels]
+        if len(types) != 1:
+            raise StoreError(f"node {key}: entity needs exactly one type label of {', '.join(ENTITY_TYPES)}, "
+                             f"has {sorted(labels)}; rebuild the store with kg build")
+        return types[0]
+    raise StoreError(f"node {key}: labels {sorted(labels)} are not in the graph model; rebuild the store with kg build")
+
+
+def check_int(value: int, where: str) -> int:
+    """A 64-bit integer, as Neo4j and the query database hold them; a StoreError naming the element otherwise."""
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise StoreError(f"{where}: {value} does not fit a 64-bit integer, the largest a graph database holds; "
+                         "fix the value in the input and rebuild")
+    return value

@@ -1,0 +1,612 @@
+"""The query database: a derived on-disk copy of the local store in LadybugDB, an embedded Cypher engine.
+
+The local store (`kg.store.local`, one gzip JSON Lines file) stays the source
+of truth. Beside it, `<store>.querydb` holds the same graph in LadybugDB
+(`ladybug` on PyPI, the maintained fork of Kùzu), so `kg query`, `kg lookup`
+and `kg stats` answer from disk without loading the whole graph into memory.
+
+Layout: one node table per label kg gives a node (Paper and the five entity
+types; Neo4j's `:Entity` is the union of those five), one relationship table
+per type, with every (from, to) table pair of the graph model. Properties are
+columns; their types come from the graph model and from the data (one type
+per property). A `KgMeta` table holds the stamp: the format version, the
+engine and its version, and the store file's size, modification time and
+SHA-256 it was built from. A database whose stamp does not match the store
+(changed, replaced, built by another engine version) is rebuilt on first use.
+
+The database is only ever written under a temporary name beside it and then
+renamed over it, so a reader sees the old database or the new one, never a
+half-written one; deleting it is always safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+
+from kg.errors import StoreError
+from kg.graph import Label, Rel
+from kg.models import ENTITY_TYPES
+from kg.store.codec import check_int, clean_value, node_table, properties
+
+FORMAT_VERSION = 1
+SUFFIX = ".querydb"
+META_TABLE = "KgMeta"
+ENGINE = "ladybug"
+# Rows per Parquet row group while building: bounds the builder's memory, whatever the corpus size.
+ROWS_PER_GROUP = 50_000
+# Buffer pool of a query process: queries that need more fail with a clear message instead of
+# growing without bound (the engine's default is ~80% of the machine's memory).
+QUERY_BUFFER_POOL = 512 * 1024 * 1024
+BUILD_BUFFER_POOL = 4 * 1024 * 1024 * 1024
+
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_PY_TYPES = {bool: "BOOL", int: "INT64", float: "DOUBLE", str: "STRING"}
+
+# The graph model's properties and their types (kg/graph.py); they exist even in an empty store.
+PAPER_PROPERTIES = {"id": "STRING", "title": "STRING", "abstract": "STRING", "sources": "STRING[]",
+                    "year": "INT64", "url": "STRING", "arxiv_id": "STRING", "authors": "STRING[]"}
+ENTITY_PROPERTIES = {"id": "STRING", "name": "STRING", "type": "STRING", "aliases": "STRING[]",
+                     "description": "STRING", "vendor": "STRING", "year": "INT64", "source": "STRING"}
+REL_PROPERTIES = {
+    Rel.MENTIONS.value: {"count": "INT64", "confidence": "DOUBLE", "surfaces": "STRING[]", "rules": "STRING[]",
+                         "citations": "STRING[]"},
+    Rel.INTRODUCES.value: {},
+    Rel.CITES.value: {"via": "STRING[]"},
+    Rel.VARIANT_OF.value: {},
+}
+REL_PAIRS = {
+    Rel.MENTIONS.value: tuple((Label.PAPER.value, t) for t in ENTITY_TYPES),
+    Rel.INTRODUCES.value: tuple((Label.PAPER.value, t) for t in ENTITY_TYPES),
+    Rel.CITES.value: ((Label.PAPER.value, Label.PAPER.value),),
+    Rel.VARIANT_OF.value: tuple((a, b) for a in ENTITY_TYPES for b in ENTITY_TYPES),
+}
+NODE_TABLES = (Label.PAPER.value, *ENTITY_TYPES)
+
+
+def engine():
+    """The embedded engine's module, imported on first use."""
+    try:
+        import ladybug
+    except ImportError:
+        raise StoreError("the query database needs the ladybug package: pip install ladybug") from None
+    return ladybug
+
+
+def engine_version() -> str:
+    return str(getattr(engine(), "__version__", "unknown"))
+
+
+# --------------------------------------------------------------------------- schema
+
+@dataclass(frozen=True)
+class Table:
+    """A node table: its name, the Neo4j labels its nodes carry, and its typed properties (`id` first)."""
+
+    name: str
+    labels: tuple[str, ...]
+    properties: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RelTable:
+    name: str
+    pairs: tuple[tuple[str, str], ...]
+    properties: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What the query database holds: node tables, relationship tables, property types."""
+
+    nodes: dict[str, Table]
+    rels: dict[str, RelTable]
+
+    def to_json(self) -> str:
+        return json.dumps({"nodes": [[t.name, list(t.labels), t.properties] for t in self.nodes.values()],
+                           "rels": [[r.name, [list(p) for p in r.pairs], r.properties] for r in self.rels.values()]})
+
+    @classmethod
+    def from_json(cls, text: str) -> Schema:
+        data = json.loads(text)
+        nodes = {n: Table(n, tuple(labels), props) for n, labels, props in data["nodes"]}
+        rels = {n: RelTable(n, tuple(tuple(p) for p in pairs), props) for n, pairs, props in data["rels"]}
+        return cls(nodes, rels)
+
+    def property_type(self, tables: Iterable[str], name: str, rel: bool = False) -> str | None:
+        """The type of property `name` over these tables (None if none has it); a StoreError if they disagree."""
+        source = self.rels if rel else self.nodes
+        types = {source[t].properties[name] for t in tables if name in source[t].properties}
+        if len(types) > 1:
+            raise StoreError(f"property {name!r} has different types in {', '.join(sorted(tables))}")
+        return next(iter(types), None)
+
+
+def _value_type(value, where: str, name: str) -> str | None:
+    """The column type a value needs (None for an empty list, which fits any list type)."""
+    if isinstance(value, list):
+        element_types = {_value_type(v, where, name) for v in value}
+        element_types.discard(None)
+        if not element_types:
+            return None
+        if len(element_types) > 1 or any(t.endswith("[]") for t in element_types):
+            raise StoreError(f"{where}: property {name!r} is a list of mixed or nested values; the query database "
+                             "holds lists of one scalar type (fix the input, or query with --neo4j)")
+        return element_types.pop() + "[]"
+    kind = _PY_TYPES.get(type(value))
+    if kind is None:
+        raise StoreError(f"{where}: property {name!r} is a {type(value).__name__}; a graph property is a string, "
+                         "number, boolean or a list of them (fix the input and rebuild)")
+    if kind == "INT64":
+        check_int(value, f"{where}: property {name!r}")
+    return kind
+
+
+def _merge_type(props: dict[str, str], name: str, kind: str | None, where: str) -> None:
+    known = props.get(name)
+    if kind is None:
+        if known is None:
+            props[name] = "STRING[]"  # only empty lists seen so far
+        elif not known.endswith("[]"):
+            raise StoreError(f"{where}: property {name!r} holds a list here and {known} elsewhere; the query "
+                             "database needs one type per property (fix the input, or query with --neo4j)")
+        return
+    if known is None or known == kind:
+        props[name] = kind
+        return
+    if known == "STRING[]" and kind.endswith("[]"):
+        props[name] = kind  # the empty lists seen first fit any list type
+        return
+    raise StoreError(f"{where}: property {name!r} holds {kind} here and {known} elsewhere; the query database "
+                     "needs one type per property (fix the input, or query with --neo4j)")
+
+
+def _check_name(name: str, where: str) -> None:
+    if not _IDENTIFIER.fullmatch(name):
+        raise StoreError(f"{where}: property name {name!r} is not a plain name (letters, digits, _); "
+                         "the query database cannot hold it (rename it in the input)")
+
+
+def schema_of(g: nx.MultiDiGraph) -> Schema:
+    """The schema a graph needs: the model's tables and properties, plus any other property found in the data."""
+    node_props = {t: dict(PAPER_PROPERTIES if t == Label.PAPER.value else ENTITY_PROPERTIES) for t in NODE_TABLES}
+    model_nodes = {t: set(p) for t, p in node_props.items()}
+    for key, data in g.nodes(data=True):
+        table = node_table(key, data)
+        props = node_props[table]
+        for name, value in data.items():
+            if name == "__labels__" or value is None:
+                continue
+            value = clean_value(value)
+            if value is None:
+                continue
+            where = f"node {key}"
+            if name not in props:
+                _check_name(name, where)
+            kind = _value_type(value, where, name)
+            if name in model_nodes[table] and kind is not None and kind != props[name]:
+                raise StoreError(f"{where}: property {name!r} is {kind}, the graph model has {props[name]}; "
+                                 "rebuild the store with kg build")
+            _merge_type(props, name, kind, where)
+    rel_props = {r: dict(p) for r, p in REL_PROPERTIES.items()}
+    for u, v, k, data in g.edges(keys=True, data=True):
+        if k not in rel_props:
+            raise StoreError(f"relationship {u} -[{k}]-> {v}: type {k!r} is not in the graph model; "
+                             "rebuild the store with kg build")
+        props = rel_props[k]
+        for name, value in data.items():
+            if name == "__labels__" or value is None:
+                continue
+            value = clean_value(value)
+            if value is None:
+                continue
+            where = f"relationship {u} -[{k}]-> {v}"
+            if name not in props:
+                _check_name(name, where)
+            _merge_type(props, name, _value_type(value, where, name), where)
+    nodes = {t: Table(t, (t,) if t == Label.PAPER.value else (Label.ENTITY.value, t), node_props[t])
+             for t in NODE_TABLES}
+    rels = {r: RelTable(r, REL_PAIRS[r], rel_props[r]) for r in REL_PAIRS}
+    return Schema(nodes, rels)
+
+
+# --------------------------------------------------------------------------- stamp
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a query database was built from, and by what."""
+
+    format: int
+    engine: str
+    engine_version: str
+    store_size: int
+    store_mtime_ns: int
+    store_sha256: str
+    nodes: int
+    relationships: int
+    built_seconds: float
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__)
+
+    @classmethod
+    def from_json(cls, text: str) -> Stamp:
+        return cls(**json.loads(text))
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def query_db_path(store: str | os.PathLike) -> Path:
+    """Where the query database of a store lives: `<store>.querydb` beside it (symlinks resolved), or, when
+    the store's directory is read-only, `<cache>/kg/<store name>-<hash of its path>.querydb`, where the
+    cache is $KG_CACHE_DIR, else $XDG_CACHE_HOME, else ~/.cache."""
+    store = Path(store).resolve()
+    beside = Path(str(store) + SUFFIX)
+    if beside.exists() or os.access(store.parent, os.W_OK):
+        return beside
+    digest = hashlib.sha256(str(store).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    for cache in _cache_dirs():
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(cache, os.W_OK):
+            return cache / f"{store.name}-{digest}{SUFFIX}"
+    raise StoreError(f"{store}: its directory is read-only and no cache directory is writable; "
+                     "set KG_CACHE_DIR to a writable directory")
+
+
+def _cache_dirs() -> list[Path]:
+    """Where a read-only store's query database may go, in order of preference."""
+    out = []
+    if os.environ.get("KG_CACHE_DIR"):
+        out.append(Path(os.environ["KG_CACHE_DIR"]))
+    base = os.environ.get("XDG_CACHE_HOME")
+    with contextlib.suppress(RuntimeError, KeyError):
+        base = base or str(Path.home() / ".cache")
+    if base:
+        out.append(Path(base) / "kg")
+    out.append(Path(tempfile.gettempdir()) / f"kg-cache-{os.getuid()}")
+    return out
+
+
+# --------------------------------------------------------------------------- building
+
+def _pyarrow():
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise StoreError("building the query database needs pyarrow: pip install pyarrow") from None
+    return pyarrow
+
+
+def _arrow_type(pa, kind: str):
+    scalar = {"STRING": pa.string(), "INT64": pa.int64(), "DOUBLE": pa.float64(), "BOOL": pa.bool_()}
+    if kind.endswith("[]"):
+        return pa.list_(scalar[kind[:-2]])
+    return scalar[kind]
+
+
+def _ddl_type(kind: str) -> str:
+    return kind.replace("BOOL", "BOOLEAN")
+
+
+class _ParquetTable:
+    """Rows written to a Parquet file in row groups, so no table is ever whole in memory."""
+
+    def __init__(self, pa, path: Path, columns: list[tuple[str, str]]):
+        self.pa = pa
+        self.path = path
+        self.names = [n for n, _ in columns]
+        self.schema = pa.schema([(n, _arrow_type(pa, k)) for n, k in columns])
+        self.writer = None
+        self.buffer: list[list] = [[] for _ in columns]
+        self.rows = 0
+
+    def add(self, values: list) -> None:
+        for column, value in zip(self.buffer, values):
+            column.append(value)
+        self.rows += 1
+        if len(self.buffer[0]) >= ROWS_PER_GROUP:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer[0]:
+            return
+        if self.writer is None:
+            self.writer = self.pa.parquet.ParquetWriter(str(self.path), self.schema, compression="none")
+        self.writer.write_table(self.pa.table(self.buffer, schema=self.schema))
+        self.buffer = [[] for _ in self.names]
+
+    def close(self) -> bool:
+        """Finish the file; False if it has no rows (and so no file)."""
+        self.flush()
+        if self.writer is not None:
+            self.writer.close()
+        return self.rows > 0
+
+
+def _row(data: dict, names: list[str], where: str) -> list:
+    props = properties(data)
+    row = []
+    for name in names:
+        value = props.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            check_int(value, f"{where}: property {name!r}")
+        row.append(value)
+    return row
+
+
+def build(g: nx.MultiDiGraph, target: str | os.PathLike, *, store_stat: tuple[int, int], store_sha256: str,
+          progress: Callable[[str], None] | None = None) -> Stamp:
+    """Write the query database of graph `g` to `target` atomically; returns its stamp.
+
+    `store_stat` is the store file's (size, mtime_ns) and `store_sha256` its
+    hash: the stamp that later tells whether the database still matches it.
+    """
+    started = time.perf_counter()
+    lb = engine()
+    pa = _pyarrow()
+    target = Path(target)
+    directory = target.parent
+    schema = schema_of(g)
+    step = progress or (lambda message: None)
+    from kg.store.local import temp_prefix
+
+    try:
+        # named like the store's own temporary files, so `kg build` removes those a killed build left
+        work = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=".tmp", dir=directory))
+    except OSError as exc:
+        raise StoreError(f"{target}: cannot write the query database in {directory}: {exc.strerror or exc}") from None
+    db_file = work / "db"
+    try:
+        files = _write_parquet(g, schema, work, pa, step)
+        step("loading the query database")
+        db = lb.Database(str(db_file), buffer_pool_size=BUILD_BUFFER_POOL)
+        conn = lb.Connection(db)
+        try:
+            for statement in create_statements(schema):
+                conn.execute(statement)
+            for table, path, pair in files:
+                options = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
+                conn.execute(f"COPY {table} FROM '{_quote_path(path)}'{options}")
+            conn.execute(f"CREATE NODE TABLE {META_TABLE}(key STRING PRIMARY KEY, value STRING)")
+            stamp = Stamp(FORMAT_VERSION, ENGINE, engine_version(), store_stat[0], store_stat[1], store_sha256,
+                          g.number_of_nodes(), g.number_of_edges(), round(time.perf_counter() - started, 3))
+            for key, value in (("stamp", stamp.to_json()), ("schema", schema.to_json())):
+                conn.execute(f"CREATE (:{META_TABLE} {{key: $key, value: $value}})", {"key": key, "value": value})
+        finally:
+            conn.close()
+            db.close()
+        for leftover in (Path(str(db_file) + ".wal"), Path(str(db_file) + ".lock")):
+            if leftover.exists():
+                raise StoreError(f"{target}: the engine left {leftover.name} after closing; not replacing the "
+                                 "query database")
+        with open(db_file, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(db_file, target)
+        with contextlib.suppress(OSError):
+            fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return stamp
+    except OSError as exc:
+        raise StoreError(f"{target}: cannot write the query database: {exc.strerror or exc}; "
+                         "the previous one (if any) is intact") from None
+    except RuntimeError as exc:  # the engine's own errors
+        text = str(exc)
+        if "No space left on device" in text:
+            raise StoreError(f"{target}: disk full while writing the query database; the previous one (if any) "
+                             "is intact. Free space and re-run") from None
+        first = text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
+        raise StoreError(f"{target}: the engine could not build the query database ({first})") from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _quote_path(path: Path) -> str:
+    text = str(path)
+    if "'" in text or "\\" in text:
+        raise StoreError(f"{path}: the query database cannot be built in a directory whose path holds ' or \\")
+    return text
+
+
+def create_statements(schema: Schema) -> list[str]:
+    """DDL of the query database: names from the graph model's enums, property names checked as plain names."""
+    out = []
+    for t in schema.nodes.values():
+        columns = ", ".join(f"`{name}` {_ddl_type(kind)}" for name, kind in t.properties.items())
+        out.append(f"CREATE NODE TABLE {t.name}({columns}, PRIMARY KEY (id))")
+    for r in schema.rels.values():
+        pairs = ", ".join(f"FROM {a} TO {b}" for a, b in r.pairs)
+        columns = "".join(f", `{name}` {_ddl_type(kind)}" for name, kind in r.properties.items())
+        out.append(f"CREATE REL TABLE {r.name}({pairs}{columns})")
+    return out
+
+
+def _write_parquet(g: nx.MultiDiGraph, schema: Schema, work: Path, pa, step) -> list[tuple[str, Path, tuple | None]]:
+    """One Parquet file per node table and per (relationship, from, to) pair; [(table, path, pair)]."""
+    step("writing nodes")
+    node_files = {t.name: _ParquetTable(pa, work / f"node-{t.name}.parquet", list(t.properties.items()))
+                  for t in schema.nodes.values()}
+    where_table: dict[str, tuple[str, str]] = {}
+    names = {t.name: list(t.properties) for t in schema.nodes.values()}
+    for key, data in g.nodes(data=True):
+        table = node_table(key, data)
+        node_id = data.get("id")
+        if not isinstance(node_id, str) or not node_id:
+            raise StoreError(f"node {key}: no id property; rebuild the store with kg build")
+        node_files[table].add(_row(data, names[table], f"node {key}"))
+        where_table[key] = (table, node_id)
+    files: list[tuple[str, Path, tuple | None]] = []
+    for name, f in node_files.items():
+        if f.close():
+            files.append((name, f.path, None))
+    step("writing relationships")
+    rel_files: dict[tuple[str, str, str], _ParquetTable] = {}
+    rel_names = {r.name: list(r.properties) for r in schema.rels.values()}
+    for u, v, k, data in g.edges(keys=True, data=True):
+        (a, u_id), (b, v_id) = where_table[u], where_table[v]
+        key = (k, a, b)
+        f = rel_files.get(key)
+        if f is None:
+            if (a, b) not in schema.rels[k].pairs:
+                raise StoreError(f"relationship {u} -[{k}]-> {v}: a {k} cannot join {a} to {b} in the graph model; "
+                                 "rebuild the store with kg build")
+            columns = [("from", "STRING"), ("to", "STRING"), *schema.rels[k].properties.items()]
+            f = rel_files[key] = _ParquetTable(pa, work / f"rel-{k}-{a}-{b}.parquet", columns)
+        f.add([u_id, v_id, *_row(data, rel_names[k], f"relationship {u} -[{k}]-> {v}")])
+    for (k, a, b), f in rel_files.items():
+        if f.close():
+            files.append((k, f.path, (a, b)))
+    return files
+
+
+# --------------------------------------------------------------------------- opening
+
+class QueryDatabase:
+    """An open, read-only query database: `conn` runs Cypher, `schema` says what is in it."""
+
+    def __init__(self, path: Path, db, conn, schema: Schema, stamp: Stamp):
+        self.path = path
+        self.db = db
+        self.conn = conn
+        self.schema = schema
+        self.stamp = stamp
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        with contextlib.suppress(Exception):
+            self.db.close()
+
+    def __enter__(self) -> QueryDatabase:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _open(path: Path) -> QueryDatabase:
+    """Open read-only and read the stamp; a StoreError if it is not a query database this kg can read."""
+    lb = engine()
+    try:
+        db = lb.Database(str(path), read_only=True, buffer_pool_size=QUERY_BUFFER_POOL)
+        conn = lb.Connection(db)
+        rows = conn.execute(f"MATCH (m:{META_TABLE}) RETURN m.key, m.value").get_all()
+    except Exception as exc:  # a damaged file, another engine version's format: the engine raises RuntimeError
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreError(f"{path}: not a readable query database ({first})") from None
+    meta = dict(rows)
+    try:
+        stamp = Stamp.from_json(meta["stamp"])
+        schema = Schema.from_json(meta["schema"])
+    except (KeyError, TypeError, ValueError):
+        conn.close()
+        db.close()
+        raise StoreError(f"{path}: the query database has no valid stamp") from None
+    return QueryDatabase(path, db, conn, schema, stamp)
+
+
+def staleness(stamp: Stamp, store: Path) -> str | None:
+    """Why a database with this stamp does not match the store file (None: it matches)."""
+    if stamp.format != FORMAT_VERSION or stamp.engine != ENGINE:
+        return f"it was built in format {stamp.format} by {stamp.engine}; this kg uses format {FORMAT_VERSION}"
+    if stamp.engine_version != engine_version():
+        return f"it was built by {ENGINE} {stamp.engine_version}; this kg has {engine_version()}"
+    st = store.stat()
+    if stamp.store_size == st.st_size and stamp.store_mtime_ns == st.st_mtime_ns:
+        return None
+    if stamp.store_size == st.st_size and stamp.store_sha256 == file_sha256(store):
+        return None
+    return "the store changed since it was built"
+
+
+def _current(path: Path, store: Path) -> QueryDatabase | None:
+    """The database at `path` opened, if it exists, is readable and matches the store; else None."""
+    if not path.exists():
+        return None
+    try:
+        qdb = _open(path)
+    except StoreError:
+        return None
+    if staleness(qdb.stamp, store) is None:
+        return qdb
+    qdb.close()
+    return None
+
+
+def why_stale(store: str | os.PathLike) -> str | None:
+    """Why the store's query database must be rebuilt before use (None: it is current)."""
+    store = Path(store)
+    path = query_db_path(store)
+    if not path.exists():
+        return "there is none yet"
+    try:
+        qdb = _open(path)
+    except StoreError as exc:
+        return f"it cannot be read: {str(exc).split(': ', 1)[-1]}"
+    try:
+        return staleness(qdb.stamp, store)
+    finally:
+        qdb.close()
+
+
+def open_current(store: str | os.PathLike, *, notify: Callable[[str], None] | None = None,
+                 progress: Callable[[str], None] | None = None) -> QueryDatabase:
+    """The store's query database, opened read-only; built first if it is missing or stale.
+
+    `notify` gets one line saying why a rebuild happens. The rebuild holds the
+    store's lock, so it never races a `kg build`, and a second process that
+    waited for the lock finds the database current and uses it.
+    """
+    from kg.store.local import check_store, load_graph, store_lock
+
+    store = Path(store)
+    check_store(store)
+    path = query_db_path(store)
+    qdb = _current(path, store)
+    if qdb is not None:
+        return qdb
+    with store_lock(store if path.parent == store.resolve().parent else path):
+        qdb = _current(path, store)
+        if qdb is not None:
+            return qdb
+        why = why_stale(store)
+        if notify:
+            notify(f"building the query database {path.name} ({why}); it is rebuilt only when the store changes")
+        build_for_store(load_graph(store), store, progress)
+    qdb = _current(path, store)
+    if qdb is None:
+        raise StoreError(f"{path}: the query database does not match the store even after a rebuild; "
+                         f"delete {path} and re-run")
+    return qdb
+
+
+def build_for_store(g: nx.MultiDiGraph, store: str | os.PathLike,
+                    progress: Callable[[str], None] | None = None) -> Stamp:
+    """Build the query database of the store file `store`, whose graph `g` is (already loaded or just saved)."""
+    store = Path(store)
+    st = store.stat()
+    return build(g, query_db_path(store), store_stat=(st.st_size, st.st_mtime_ns), store_sha256=file_sha256(store),
+                 progress=progress)
