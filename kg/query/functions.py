@@ -36,13 +36,7 @@ def call(tr, e: ast.Call, scope) -> object:
         expected = " or ".join(str(a) for a in arity)
         raise QueryError(f"{e.name}() takes {expected} argument{'s' if arity != (1,) else ''}, "
                          f"got {len(e.args)}")
-    if name == "split":
-        tr.inline += 1  # split's arguments go inside a lambda
-    try:
-        args = [tr.expr(a, scope) for a in e.args]
-    finally:
-        if name == "split":
-            tr.inline -= 1
+    args = [tr.expr(a, scope) for a in e.args]
     if name not in ("coalesce",) and any(a.type.kind == "NULL" for a in args):
         return Tx("NULL", NULL)  # Neo4j: every function below gives null for a null argument
     return fn(tr, args, e)
@@ -57,17 +51,22 @@ def aggregate(tr, e: ast.Call, scope, name: str):
     distinct = "DISTINCT " if e.distinct else ""
     t = arg.type
     if name == "count":
-        return Tx(f"count({distinct}{arg.text})", INT)
+        return Tx(f"count({distinct}{arg.text if t.kind != 'NULL' else 'CAST(NULL AS INT64)'})", INT)
+    if t.kind == "NULL":  # still an aggregate (one row per group), of typed nulls
+        arg = Tx(f"CAST({arg.text} AS INT64)", INT)
+        if name == "collect":
+            return Tx(f"collect({distinct}{arg.text})", list_of(ANY))
+        if name == "sum":
+            return Tx(f"coalesce(sum({distinct}{arg.text}), 0)", INT)
+        return Tx(f"{name}({distinct}{arg.text})", NULL)
     if name == "collect":
-        if t.kind == "NULL":
-            return Tx("[]", list_of(ANY))
         return Tx(f"collect({distinct}{arg.text})", list_of(t))
-    if t.kind == "NULL":
-        return Tx("NULL", NULL)
     if name in ("sum", "avg"):
         if t.kind not in ("INT", "FLOAT", "ANY"):
             raise QueryError(f"{name}() needs numbers, got {t}: {tr.snippet(e.span)}")
-        return Tx(f"{name}({distinct}{arg.text})", FLOAT if name == "avg" else t)
+        if name == "sum":  # Neo4j: the sum of no values is 0 (the engine: null)
+            return Tx(f"coalesce(sum({distinct}{arg.text}), 0)", t)
+        return Tx(f"avg({distinct}{arg.text})", FLOAT)
     if t.kind not in ("INT", "FLOAT", "STRING", "BOOL", "ANY"):
         raise unsupported(f"{name}() of {t} values")
     return Tx(f"{name}({distinct}{arg.text})", t)
@@ -153,28 +152,31 @@ def _left_right(engine: str) -> Callable:
 
 
 def _split(tr, args, e):
-    """Neo4j keeps empty fields ('a,,b' -> ['a', '', 'b']); the engine's string_split drops them, so each
-    field is taken with split_part, one per delimiter found."""
-    from kg.query.translate import Tx
+    """Neo4j keeps empty fields ('a,,b' -> ['a', '', 'b']); the engine's string_split drops them. So every
+    field is first made non-empty with a leading U+0001, split, and the U+0001 taken off again."""
+    from kg.query.translate import Tx, string_literal
 
     s, d = args
     _need(tr, e, s, "STRING")
     if d.type.kind == "LIST":
         raise unsupported("split() with a list of delimiters")
     _need(tr, e, d, "STRING", what="a string delimiter")
-    i = tr.fresh("x")
-    count = f"(size({s.text}) - size(replace({s.text}, {d.text}, ''))) / size({d.text})"
-    return Tx(f"(CASE WHEN size({d.text}) = 0 THEN NULL ELSE "
-              f"list_transform(range(1, {count} + 1), {i} -> split_part({s.text}, {d.text}, {i})) END)",
-              list_of(STRING))
+    if isinstance(e.args[1], ast.Literal) and e.args[1].value == "":
+        raise unsupported("split() with an empty delimiter")
+    mark = string_literal("\x01")
+    f = tr.fresh("x")
+    fields = f"string_split({mark} + replace({s.text}, {d.text}, {d.text} + {mark}), {d.text})"
+    return Tx(f"list_transform({fields}, {f} -> substring({f}, 2, size({f})))", list_of(STRING))
 
 
-WHITESPACE = "[\\t\\n\\x0b\\f\\r\\x1c-\\x1f ]"
+# Java's Character.isWhitespace, which Neo4j's trim uses: not the no-break spaces U+00A0, U+2007, U+202F.
+WHITESPACE = ("[\\t\\n\\x{0b}\\f\\r\\x{1c}-\\x{1f} \\x{1680}\\x{2000}-\\x{2006}\\x{2008}-\\x{200a}"
+              "\\x{2028}\\x{2029}\\x{205f}\\x{3000}]")
 
 
 def _trim(pattern: str) -> Callable:
     """trim/ltrim/rtrim by regexp_replace: the engine's trim and ltrim return damaged text when a long string
-    trims to a short one (ladybug 0.22, measured); the pattern removes what Java's trim() removes."""
+    trims to a short one (ladybug 0.22, measured); the pattern removes what Neo4j's trim removes."""
     def handler(tr, args, e):
         from kg.query.translate import Tx, string_literal
 
@@ -199,8 +201,27 @@ def _to_string(tr, args, e):
                       "local store's)")
 
 
+INTEGER_TEXT = "^[+-]?[0-9]+$"
+FLOAT_TEXT = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def _parsed(tr, text: str, pattern: str, kind: str) -> str:
+    """`text` cast to `kind` where it matches `pattern`, else null. The cast only ever sees a matching text
+    (or '0'): the engine evaluates every branch of a CASE, and a failed cast stops the query."""
+    from kg.query.translate import string_literal
+
+    regex = string_literal(pattern)
+    safe = f"(CASE WHEN {text} =~ {regex} THEN {text} ELSE '0' END)"
+    return f"(CASE WHEN {text} =~ {regex} THEN CAST({safe} AS {kind}) END)"
+
+
+def _truncate(number: str) -> str:
+    return f"CAST(CASE WHEN {number} >= 0 THEN floor({number}) ELSE ceil({number}) END AS INT64)"
+
+
 def _to_integer(tr, args, e):
-    """Neo4j truncates toward zero; the engine's cast rounds."""
+    """Neo4j truncates toward zero (the engine's cast rounds) and gives null for text that is not a number
+    (the engine's cast fails)."""
     from kg.query.translate import Tx
 
     a = args[0]
@@ -208,11 +229,13 @@ def _to_integer(tr, args, e):
     if kind == "INT":
         return a
     if kind == "FLOAT":
-        return Tx(f"CAST(CASE WHEN {a.text} >= 0 THEN floor({a.text}) ELSE ceil({a.text}) END AS INT64)", INT)
+        return Tx(_truncate(a.text), INT)
     if kind == "STRING":
-        return Tx(f"CAST({a.text} AS INT64)", INT)
+        as_float = _parsed(tr, a.text, FLOAT_TEXT, "DOUBLE")
+        return Tx(f"(CASE WHEN {a.text} =~ '{INTEGER_TEXT}' THEN {_parsed(tr, a.text, INTEGER_TEXT, 'INT64')} "
+                  f"ELSE {_truncate(as_float)} END)", INT)
     if kind == "BOOL":
-        return Tx(f"CAST({a.text} AS INT64)", INT)
+        return Tx(f"(CASE WHEN {a.text} THEN 1 WHEN NOT {a.text} THEN 0 END)", INT)
     raise unsupported(f"toInteger() of a {a.type} value")
 
 
@@ -220,8 +243,10 @@ def _to_float(tr, args, e):
     from kg.query.translate import Tx
 
     a = args[0]
-    if a.type.kind in ("INT", "FLOAT", "STRING"):
+    if a.type.kind in ("INT", "FLOAT"):
         return Tx(f"CAST({a.text} AS DOUBLE)", FLOAT)
+    if a.type.kind == "STRING":
+        return Tx(_parsed(tr, a.text, FLOAT_TEXT, "DOUBLE"), FLOAT)
     raise unsupported(f"toFloat() of a {a.type} value")
 
 
@@ -266,6 +291,14 @@ def _sign(tr, args, e):
     return Tx(f"CAST(sign({a.text}) AS INT64)", INT)
 
 
+def _exp(tr, args, e):
+    """The engine has no exp(); e to the power x."""
+    from kg.query.translate import Tx
+
+    _need(tr, e, args[0], "INT", "FLOAT", what="a number")
+    return Tx(f"pow(CAST(2.718281828459045 AS DOUBLE), {args[0].text})", FLOAT)
+
+
 def _coalesce(tr, args, e):
     from kg.query import types
     from kg.query.translate import Tx
@@ -291,6 +324,8 @@ def _head_last(first: bool) -> Callable:
         a = args[0]
         _need(tr, e, a, "LIST", what="a list")
         element = a.type.element or ANY
+        if isinstance(e.args[0], ast.ListLit) and not e.args[0].items:
+            return Tx("NULL", NULL)
         if element.kind not in ("STRING", "INT", "FLOAT", "BOOL"):
             raise unsupported(f"{e.name}() of a list of {element} values")
         position = "1, 1" if first else "-1, -1"
@@ -407,7 +442,8 @@ FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable]] = {
     "round": ((1, 2, 3), _round),
     "sign": ((1,), _sign),
     "sqrt": ((1,), _float_math("sqrt")),
-    "exp": ((1,), _float_math("exp")),
+    "exp": ((1,), _exp),
+    "e": ((0,), lambda tr, args, e: _tx("CAST(2.718281828459045 AS DOUBLE)", FLOAT)),
     "log": ((1,), _float_math("ln")),
     "log10": ((1,), _float_math("log10")),
     "sin": ((1,), _float_math("sin")),

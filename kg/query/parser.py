@@ -106,9 +106,9 @@ class Parser:
         if self.tok.kind is Tok.END:
             raise syntax_error(self.text, 0, "the query is empty")
         query = self.query()
-        self.accept(";")
+        semicolon = self.accept(";")
         if self.tok.kind is not Tok.END:
-            if self.at(";"):
+            if semicolon:
                 raise unsupported("more than one statement")
             raise self.error("a clause (MATCH, WITH, UNWIND, RETURN ...) or the end of the query")
         query.text = self.text

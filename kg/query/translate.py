@@ -637,8 +637,6 @@ class Translator:
             return tx.text
         if kind == "INT":
             return f"CAST({tx.text} AS STRING)"
-        if kind == "BOOL":
-            return f"(CASE WHEN {tx.text} THEN 'true' WHEN NOT {tx.text} THEN 'false' END)"
         raise unsupported(f"joining a {tx.type} value to a string ({self.snippet(e.span)}); Neo4j's text for it "
                           "differs from the local store's")
 

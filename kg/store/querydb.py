@@ -38,7 +38,7 @@ import networkx as nx
 from kg.errors import StoreError
 from kg.graph import Label, Rel
 from kg.models import ENTITY_TYPES
-from kg.store.codec import check_int, clean_value, node_table, properties
+from kg.store.codec import check_int, clean_value, node_table
 
 FORMAT_VERSION = 1
 SUFFIX = ".querydb"
@@ -178,6 +178,14 @@ def _check_name(name: str, where: str) -> None:
                          "the query database cannot hold it (rename it in the input)")
 
 
+def model_schema() -> Schema:
+    """The graph model's tables and properties (what kg build writes)."""
+    nodes = {t: Table(t, (t,) if t == Label.PAPER.value else (Label.ENTITY.value, t),
+                      dict(PAPER_PROPERTIES if t == Label.PAPER.value else ENTITY_PROPERTIES)) for t in NODE_TABLES}
+    rels = {r: RelTable(r, REL_PAIRS[r], dict(REL_PROPERTIES[r])) for r in REL_PAIRS}
+    return Schema(nodes, rels)
+
+
 def schema_of(g: nx.MultiDiGraph) -> Schema:
     """The schema a graph needs: the model's tables and properties, plus any other property found in the data."""
     node_props = {t: dict(PAPER_PROPERTIES if t == Label.PAPER.value else ENTITY_PROPERTIES) for t in NODE_TABLES}
@@ -310,31 +318,69 @@ def _ddl_type(kind: str) -> str:
 
 
 class _ParquetTable:
-    """Rows written to a Parquet file in row groups, so no table is ever whole in memory."""
+    """Rows written to a Parquet file column by column, in row groups, so no table is ever whole in memory.
 
-    def __init__(self, pa, path: Path, columns: list[tuple[str, str]]):
+    Values go to pyarrow as they are (tuples are lists to it), which checks each column's type; a value that
+    does not fit is reported with the element it belongs to. Non-finite floats become nulls, as `kg load`
+    writes them to Neo4j (`kg.store.codec.clean_value`).
+    """
+
+    def __init__(self, pa, path: Path, columns: list[tuple[str, str]], what: str):
         self.pa = pa
         self.path = path
+        self.what = what
         self.names = [n for n, _ in columns]
+        self.kinds = [k for _, k in columns]
         self.schema = pa.schema([(n, _arrow_type(pa, k)) for n, k in columns])
         self.writer = None
         self.buffer: list[list] = [[] for _ in columns]
+        self.keys: list = []
         self.rows = 0
 
-    def add(self, values: list) -> None:
+    def add(self, key, values: list) -> None:
         for column, value in zip(self.buffer, values):
             column.append(value)
+        self.keys.append(key)
         self.rows += 1
-        if len(self.buffer[0]) >= ROWS_PER_GROUP:
+        if len(self.keys) >= ROWS_PER_GROUP:
             self.flush()
 
     def flush(self) -> None:
-        if not self.buffer[0]:
+        if not self.keys:
             return
+        import pyarrow.compute as pc
+
+        arrays = []
+        for name, kind, column, field in zip(self.names, self.kinds, self.buffer, self.schema):
+            try:
+                array = self.pa.array(column, type=field.type)
+            except (self.pa.ArrowInvalid, self.pa.ArrowTypeError, OverflowError, TypeError):
+                raise self._bad_value(name, kind, column) from None
+            if kind == "DOUBLE":
+                array = pc.if_else(pc.is_finite(array), array, self.pa.scalar(None, self.pa.float64()))
+            arrays.append(array)
         if self.writer is None:
             self.writer = self.pa.parquet.ParquetWriter(str(self.path), self.schema, compression="none")
-        self.writer.write_table(self.pa.table(self.buffer, schema=self.schema))
+        self.writer.write_table(self.pa.Table.from_arrays(arrays, schema=self.schema))
         self.buffer = [[] for _ in self.names]
+        self.keys = []
+
+    def _bad_value(self, name: str, kind: str, column: list) -> StoreError:
+        for key, value in zip(self.keys, column):
+            if value is None:
+                continue
+            where = f"{self.what} {key}"
+            if isinstance(value, (set, frozenset)):
+                return StoreError(f"{where}: property {name!r} is a set; a graph property is a list")
+            try:
+                found = _value_type(value, where, name)
+            except StoreError as exc:
+                return exc
+            if found is not None and found != kind and not (kind == "DOUBLE" and found == "INT64"):
+                return StoreError(f"{where}: property {name!r} is {found}, the graph model has {kind}; "
+                                  "rebuild the store with kg build")
+        return StoreError(f"{self.what}s: property {name!r} holds a value that is not {kind}; "
+                          "rebuild the store with kg build")
 
     def close(self) -> bool:
         """Finish the file; False if it has no rows (and so no file)."""
@@ -342,17 +388,6 @@ class _ParquetTable:
         if self.writer is not None:
             self.writer.close()
         return self.rows > 0
-
-
-def _row(data: dict, names: list[str], where: str) -> list:
-    props = properties(data)
-    row = []
-    for name in names:
-        value = props.get(name)
-        if isinstance(value, int) and not isinstance(value, bool):
-            check_int(value, f"{where}: property {name!r}")
-        row.append(value)
-    return row
 
 
 def build(g: nx.MultiDiGraph, target: str | os.PathLike, *, store_stat: tuple[int, int], store_sha256: str,
@@ -367,7 +402,7 @@ def build(g: nx.MultiDiGraph, target: str | os.PathLike, *, store_stat: tuple[in
     pa = _pyarrow()
     target = Path(target)
     directory = target.parent
-    schema = schema_of(g)
+    schema = model_schema()
     step = progress or (lambda message: None)
     from kg.store.local import temp_prefix
 
@@ -378,7 +413,12 @@ def build(g: nx.MultiDiGraph, target: str | os.PathLike, *, store_stat: tuple[in
         raise StoreError(f"{target}: cannot write the query database in {directory}: {exc.strerror or exc}") from None
     db_file = work / "db"
     try:
-        files = _write_parquet(g, schema, work, pa, step)
+        files, extra_nodes, extra_rels = _write_parquet(g, schema, work, pa, step)
+        if extra_nodes or extra_rels:  # properties beyond the graph model: type them, then write again
+            schema = schema_of(g)
+            for f in work.iterdir():
+                f.unlink()
+            files, _, _ = _write_parquet(g, schema, work, pa, step)
         step("loading the query database")
         db = lb.Database(str(db_file), buffer_pool_size=BUILD_BUFFER_POOL)
         conn = lb.Connection(db)
@@ -388,6 +428,7 @@ def build(g: nx.MultiDiGraph, target: str | os.PathLike, *, store_stat: tuple[in
             for table, path, pair in files:
                 options = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
                 conn.execute(f"COPY {table} FROM '{_quote_path(path)}'{options}")
+                step(f"copied {table}{' ' + '-'.join(pair) if pair else ''}")
             conn.execute(f"CREATE NODE TABLE {META_TABLE}(key STRING PRIMARY KEY, value STRING)")
             stamp = Stamp(FORMAT_VERSION, ENGINE, engine_version(), store_stat[0], store_stat[1], store_sha256,
                           g.number_of_nodes(), g.number_of_edges(), round(time.perf_counter() - started, 3))
@@ -444,19 +485,33 @@ def create_statements(schema: Schema) -> list[str]:
     return out
 
 
-def _write_parquet(g: nx.MultiDiGraph, schema: Schema, work: Path, pa, step) -> list[tuple[str, Path, tuple | None]]:
-    """One Parquet file per node table and per (relationship, from, to) pair; [(table, path, pair)]."""
+def _write_parquet(g: nx.MultiDiGraph, schema: Schema, work: Path, pa, step) -> tuple[list, dict, dict]:
+    """One Parquet file per node table and per (relationship, from, to) pair.
+
+    Returns the files [(table, path, pair)] and the property names found outside the schema, per node
+    table and per relationship type (then the caller extends the schema and writes again).
+    """
     step("writing nodes")
-    node_files = {t.name: _ParquetTable(pa, work / f"node-{t.name}.parquet", list(t.properties.items()))
+    node_files = {t.name: _ParquetTable(pa, work / f"node-{t.name}.parquet", list(t.properties.items()), "node")
                   for t in schema.nodes.values()}
     where_table: dict[str, tuple[str, str]] = {}
     names = {t.name: list(t.properties) for t in schema.nodes.values()}
+    known = {t: frozenset(n) | {"__labels__"} for t, n in names.items()}
+    extra_nodes: dict[str, set[str]] = {}
+    table_of: dict[frozenset, str] = {}
     for key, data in g.nodes(data=True):
-        table = node_table(key, data)
+        labels = data.get("__labels__", ())
+        table = table_of.get(labels) if isinstance(labels, frozenset) else None
+        if table is None:
+            table = node_table(key, data)
+            if isinstance(labels, frozenset):
+                table_of[labels] = table
         node_id = data.get("id")
         if not isinstance(node_id, str) or not node_id:
             raise StoreError(f"node {key}: no id property; rebuild the store with kg build")
-        node_files[table].add(_row(data, names[table], f"node {key}"))
+        if not known[table].issuperset(data):
+            extra_nodes.setdefault(table, set()).update(k for k in data if k not in known[table])
+        node_files[table].add(key, [data.get(n) for n in names[table]])
         where_table[key] = (table, node_id)
     files: list[tuple[str, Path, tuple | None]] = []
     for name, f in node_files.items():
@@ -465,21 +520,28 @@ def _write_parquet(g: nx.MultiDiGraph, schema: Schema, work: Path, pa, step) -> 
     step("writing relationships")
     rel_files: dict[tuple[str, str, str], _ParquetTable] = {}
     rel_names = {r.name: list(r.properties) for r in schema.rels.values()}
+    rel_known = {r: frozenset(n) | {"__labels__"} for r, n in rel_names.items()}
+    extra_rels: dict[str, set[str]] = {}
     for u, v, k, data in g.edges(keys=True, data=True):
         (a, u_id), (b, v_id) = where_table[u], where_table[v]
-        key = (k, a, b)
-        f = rel_files.get(key)
+        pair = (k, a, b)
+        f = rel_files.get(pair)
         if f is None:
+            if k not in schema.rels:
+                raise StoreError(f"relationship {u} -[{k}]-> {v}: type {k!r} is not in the graph model; "
+                                 "rebuild the store with kg build")
             if (a, b) not in schema.rels[k].pairs:
                 raise StoreError(f"relationship {u} -[{k}]-> {v}: a {k} cannot join {a} to {b} in the graph model; "
                                  "rebuild the store with kg build")
             columns = [("from", "STRING"), ("to", "STRING"), *schema.rels[k].properties.items()]
-            f = rel_files[key] = _ParquetTable(pa, work / f"rel-{k}-{a}-{b}.parquet", columns)
-        f.add([u_id, v_id, *_row(data, rel_names[k], f"relationship {u} -[{k}]-> {v}")])
+            f = rel_files[pair] = _ParquetTable(pa, work / f"rel-{k}-{a}-{b}.parquet", columns, "relationship")
+        if not rel_known[k].issuperset(data):
+            extra_rels.setdefault(k, set()).update(x for x in data if x not in rel_known[k])
+        f.add((u, k, v), [u_id, v_id, *[data.get(n) for n in rel_names[k]]])
     for (k, a, b), f in rel_files.items():
         if f.close():
             files.append((k, f.path, (a, b)))
-    return files
+    return files, extra_nodes, extra_rels
 
 
 # --------------------------------------------------------------------------- opening
