@@ -10,9 +10,20 @@ The Python API mirrors the CLI:
 """
 
 from kg.errors import KGError
-from kg.ingest import read_papers
-from kg.models import EntityType, LinkedPaper, Paper
 from kg.version import __version__ as __version__
+
+_LAZY = {"read_papers": "kg.ingest", "EntityType": "kg.models", "LinkedPaper": "kg.models", "Paper": "kg.models"}
+
+
+def __getattr__(name: str):
+    """Names imported on first use, so `import kg` (and every kg command) starts fast."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kg' has no attribute {name!r}")
 
 
 def build(*args, **kwargs):

@@ -18,12 +18,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
+from kg.store.local import default_store_path
 
-from kg.ingest import ReadReport, read_papers
-from kg.models import LinkedPaper, QueryResult
-from kg.store.local import default_store_path, load_graph
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from kg.ingest import ReadReport
+    from kg.models import LinkedPaper, QueryResult
 
 
 def make_linker(catalog: Iterable[str | Path] = ()):
@@ -35,6 +38,8 @@ def make_linker(catalog: Iterable[str | Path] = ()):
 def link_inputs(inputs: Iterable[str | os.PathLike], *, format: str | None = None, skip_bad: bool = False,
                 catalog: Iterable[str | Path] = (), propagate: bool = True) -> tuple[ReadReport, list[LinkedPaper]]:
     """Read and link papers: the library call behind `kg link`."""
+    from kg.ingest import read_papers
+
     report = read_papers(inputs, format=format, skip_bad=skip_bad)
     linker = make_linker(catalog)
     return report, linker.link_many(report.papers, propagate=propagate)
@@ -67,6 +72,8 @@ class Store:
     def graph(self) -> nx.MultiDiGraph:
         """The whole graph in memory (loaded from the store file on first use)."""
         if self._graph is None:
+            from kg.store.local import load_graph
+
             self._graph = load_graph(self.path)
         return self._graph
 
@@ -126,6 +133,32 @@ class Store:
         from kg.stats import stats
 
         return stats(self.run, top=top)
+
+    def view(self, output: str | os.PathLike = "graph.html", *, entity: str | None = None, paper: str | None = None,
+             hops: int = 1, types=None, min_mentions: int = 0, max_nodes: int = 500, open_browser: bool = False):
+        """`kg viz`: the page around an entity or a paper, read from the query database (only those nodes),
+        or the whole graph (capped), read from the store. Returns a `kg.viz.VizReport`."""
+        from kg import viz
+
+        if not (entity or paper):
+            return viz.render(self.graph, output, hops=hops, types=types, min_mentions=min_mentions,
+                              max_nodes=max_nodes, open_browser=open_browser)
+        from kg.graph import entity_key, paper_key
+        from kg.lookup import find_paper
+        from kg.neighbourhood import neighbourhood
+
+        viz.check_options(entity, paper, hops, max_nodes, min_mentions)
+        wanted = viz.parse_types(types)
+        if entity:
+            focus = entity_key(self.entity_index().resolve(entity)[0])
+        else:
+            focus = paper_key(find_paper(self.run, paper))
+        nb = neighbourhood(self.run, focus, hops, types=wanted, min_mentions=min_mentions, max_nodes=max_nodes)
+        selection = viz.ego_selection(nb.graph, nb.focus, nb.order, nb.dist, nb.total, hops,
+                                      viz.filters_text(wanted, min_mentions))
+        stamp = self.querydb.stamp
+        return viz.render(nb.graph, output, selection=selection, totals=(stamp.nodes, stamp.relationships),
+                          open_browser=open_browser)
 
     def to_pyvis(self, **kwargs):
         from kg.viz import to_pyvis

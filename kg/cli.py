@@ -433,11 +433,11 @@ def stats_cmd(store, as_json, top):
 @reports_errors
 def viz_cmd(store, output, entity, paper, hops, types, min_mentions, max_nodes, open_browser):
     """Write an interactive graph page (whole graph, or the view around --entity/--paper)."""
-    from kg.store.local import LocalStore
-    from kg.viz import render
+    from kg.api import open_store
 
-    report = render(LocalStore.open(store).graph, output, entity=entity, paper=paper, hops=hops, types=types,
-                    min_mentions=min_mentions, max_nodes=max_nodes, open_browser=open_browser)
+    with open_store(store, **rebuild_messages()) as s:
+        report = s.view(output, entity=entity, paper=paper, hops=hops, types=types,
+                        min_mentions=min_mentions, max_nodes=max_nodes, open_browser=open_browser)
     click.echo(report.summary())
     if report.cut:
         click.echo(f"note: {report.cut}", err=True)

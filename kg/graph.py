@@ -21,32 +21,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from enum import Enum
+from typing import TYPE_CHECKING
 
-import networkx as nx
+from kg.models import ENTITY_TYPES, Label, Paper, Rel
 
-from kg.models import ENTITY_TYPES, Paper
+if TYPE_CHECKING:
+    import networkx as nx
 
 MAX_INTRODUCERS = 3
-
-
-class Label(str, Enum):
-    """Node labels and relationship types: the only names kg ever puts into a Cypher statement."""
-
-    PAPER = "Paper"
-    ENTITY = "Entity"
-    METHOD = "Method"
-    MODEL = "Model"
-    DATASET = "Dataset"
-    HARDWARE = "Hardware"
-    FRAMEWORK = "Framework"
-
-
-class Rel(str, Enum):
-    MENTIONS = "MENTIONS"
-    INTRODUCES = "INTRODUCES"
-    CITES = "CITES"
-    VARIANT_OF = "VARIANT_OF"
 
 
 def paper_key(paper_id: str) -> str:
@@ -150,6 +132,8 @@ class GraphBuilder:
     """
 
     def __init__(self, catalog=None):
+        import networkx as nx
+
         self.g = nx.MultiDiGraph()
         self.by_id = getattr(catalog, "by_id", {})
         self.parents = getattr(catalog, "parents", {})

@@ -21,6 +21,25 @@ class EntityType(str, Enum):
 ENTITY_TYPES = tuple(t.value for t in EntityType)
 
 
+class Label(str, Enum):
+    """Node labels and relationship types: the only names kg ever puts into a Cypher statement."""
+
+    PAPER = "Paper"
+    ENTITY = "Entity"
+    METHOD = "Method"
+    MODEL = "Model"
+    DATASET = "Dataset"
+    HARDWARE = "Hardware"
+    FRAMEWORK = "Framework"
+
+
+class Rel(str, Enum):
+    MENTIONS = "MENTIONS"
+    INTRODUCES = "INTRODUCES"
+    CITES = "CITES"
+    VARIANT_OF = "VARIANT_OF"
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

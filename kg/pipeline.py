@@ -137,17 +137,18 @@ def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | Non
             del analyses
             graph = builder.finish()
         LocalStore(graph, path).save()
+        c = counts(graph)
         qdb_seconds = 0.0
         qdb_error = ""
         if query_db:
             qdb_started = time.perf_counter()
             stale += remove_stale_temps(query_db_path(path))
             try:
-                build_for_store(graph, path)
+                del builder
+                build_for_store(graph, path, consume=True)  # the graph is not needed after this
             except StoreError as exc:  # the store is saved; the query database is rebuilt when first needed
                 qdb_error = str(exc)
             qdb_seconds = time.perf_counter() - qdb_started
-    c = counts(graph)
     return BuildReport(
         store=str(path), files=summary["files"], records_read=summary["records_read"], skipped=summary["skipped"],
         skipped_reasons=summary["skipped_reasons"], papers_before=papers_before, papers_added=added,

@@ -178,8 +178,17 @@ def parse_types(types: Iterable[str] | None) -> set[str] | None:
 
 
 def mentions(g: nx.MultiDiGraph, node: str) -> int:
-    """How many papers mention an entity node."""
+    """How many papers mention an entity node (in the whole graph, for a neighbourhood read from a database)."""
+    known = g.nodes[node].get("__mentions__")
+    if known is not None:
+        return known
     return sum(1 for _, _, k in g.in_edges(node, keys=True) if k == Rel.MENTIONS.value)
+
+
+def degree(g: nx.MultiDiGraph, node: str) -> int:
+    """A node's degree (in the whole graph, for a neighbourhood read from a database)."""
+    known = g.nodes[node].get("__degree__")
+    return g.degree(node) if known is None else known
 
 
 def neighbours(g: nx.MultiDiGraph, node: str) -> set[str]:
@@ -263,38 +272,23 @@ def select(g: nx.MultiDiGraph, *, entity: str | None = None, paper: str | None =
            types: Iterable[str] | None = None, min_mentions: int = 0,
            max_nodes: int = DEFAULT_MAX_NODES) -> Selection:
     """Which nodes a view shows: the whole graph (capped), or the ego view around an entity or a paper."""
-    if entity and paper:
-        raise VizError("give --entity or --paper, not both")
-    if hops < 0:
-        raise VizError(f"--hops must be 0 or more, not {hops}")
-    if max_nodes < 1:
-        raise VizError(f"--max-nodes must be at least 1, not {max_nodes}")
-    if min_mentions < 0:
-        raise VizError(f"--min-mentions must be 0 or more, not {min_mentions}")
+    check_options(entity, paper, hops, max_nodes, min_mentions)
     wanted = parse_types(types)
     if g.number_of_nodes() == 0:
         raise VizError("the graph is empty (build it first: kg build INPUT... --store STORE)")
     allowed = candidates(g, wanted, min_mentions)
-    filters = _filters_text(wanted, min_mentions)
+    filters = filters_text(wanted, min_mentions)
 
     if entity or paper:
         focus = resolve_entity_node(g, entity) if entity else resolve_paper(g, paper)
         dist = ego_nodes(g, focus, hops, allowed | {focus})
-        order = sorted(dist, key=lambda n: (dist[n], -g.degree(n), n))
-        view = f"{_describe(g, focus)} and its neighbourhood within {hops} hop{'s' if hops != 1 else ''}"
-        kept = order[:max_nodes]
-        cut = None
-        if len(order) > max_nodes:
-            cut = (f"the view within {hops} hop{'s' if hops != 1 else ''} of {_describe(g, focus)} has "
-                   f"{len(order)} nodes; showing the {max_nodes} nearest (most connected first), "
-                   f"{len(order) - max_nodes} left out (raise --max-nodes, lower --hops or narrow with "
-                   f"--type/--min-mentions)")
-        return Selection(kept, view + filters, focus, len(order), cut, {n: dist[n] for n in kept})
+        order = sorted(dist, key=lambda n: (dist[n], -degree(g, n), n))
+        return ego_selection(g, focus, order[:max_nodes], dist, len(order), hops, filters)
 
     if not allowed:
         raise VizError(f"nothing to show: no node passes{filters} (lower --min-mentions or choose other --type)")
     if len(allowed) <= max_nodes:
-        order = sorted(allowed, key=lambda n: (node_kind(g.nodes[n]) == PAPER, -g.degree(n), n))
+        order = sorted(allowed, key=lambda n: (node_kind(g.nodes[n]) == PAPER, -degree(g, n), n))
         return Selection(order, f"whole graph{filters}", None, len(allowed))
     kept, n_entities, n_papers = cap_nodes(g, allowed, max_nodes)
     cut = (f"the graph{filters} has {len(allowed)} nodes; showing the {n_entities} most connected "
@@ -304,7 +298,31 @@ def select(g: nx.MultiDiGraph, *, entity: str | None = None, paper: str | None =
     return Selection(kept, f"most connected part of the graph{filters}", None, len(allowed), cut)
 
 
-def _filters_text(types: set[str] | None, min_mentions: int) -> str:
+def check_options(entity: str | None, paper: str | None, hops: int, max_nodes: int, min_mentions: int) -> None:
+    if entity and paper:
+        raise VizError("give --entity or --paper, not both")
+    if hops < 0:
+        raise VizError(f"--hops must be 0 or more, not {hops}")
+    if max_nodes < 1:
+        raise VizError(f"--max-nodes must be at least 1, not {max_nodes}")
+    if min_mentions < 0:
+        raise VizError(f"--min-mentions must be 0 or more, not {min_mentions}")
+
+
+def ego_selection(g: nx.MultiDiGraph, focus: str, kept: list[str], dist: dict[str, int], total: int, hops: int,
+                  filters: str) -> Selection:
+    """The view around `focus`: the `kept` nodes of the `total` within `hops`, and a note of what was cut."""
+    view = f"{_describe(g, focus)} and its neighbourhood within {hops} hop{'s' if hops != 1 else ''}"
+    cut = None
+    if total > len(kept):
+        cut = (f"the view within {hops} hop{'s' if hops != 1 else ''} of {_describe(g, focus)} has "
+               f"{total} nodes; showing the {len(kept)} nearest (most connected first), "
+               f"{total - len(kept)} left out (raise --max-nodes, lower --hops or narrow with "
+               f"--type/--min-mentions)")
+    return Selection(kept, view + filters, focus, total, cut, {n: dist[n] for n in kept})
+
+
+def filters_text(types: set[str] | None, min_mentions: int) -> str:
     parts = []
     if types:
         parts.append("types " + ", ".join(t for t in ENTITY_TYPES if t in types))
@@ -409,7 +427,8 @@ def _page_env(globals_: dict):
 
 def to_pyvis(graph: nx.MultiDiGraph, *, entity: str | None = None, paper: str | None = None,
              hops: int = DEFAULT_HOPS, types: Iterable[str] | None = None, min_mentions: int = 0,
-             max_nodes: int = DEFAULT_MAX_NODES, selection: Selection | None = None, heading: str = "kg graph"):
+             max_nodes: int = DEFAULT_MAX_NODES, selection: Selection | None = None, heading: str = "kg graph",
+             totals: tuple[int, int] | None = None):
     """A pyvis `Network` of a view of the graph (see `select`), styled and set up for kg's offline page.
 
     `net.write_html(path)` / `net.generate_html()` produce the self-contained
@@ -470,7 +489,8 @@ def to_pyvis(graph: nx.MultiDiGraph, *, entity: str | None = None, paper: str | 
     env = _page_env({"kg": {"vis_js": Markup(js), "vis_css": Markup(css), "legend_nodes": legend_nodes,
                             "legend_edges": legend_edges, "view": sel.view, "cut": sel.cut,
                             "shown": len(sel.nodes), "edges": sum(edge_types.values()),
-                            "graph_nodes": graph.number_of_nodes(), "graph_edges": graph.number_of_edges()}})
+                            "graph_nodes": totals[0] if totals else graph.number_of_nodes(),
+                            "graph_edges": totals[1] if totals else graph.number_of_edges()}})
     net.templateEnv = env
     net.path = "kg_viz.html"
     return net
@@ -479,7 +499,8 @@ def to_pyvis(graph: nx.MultiDiGraph, *, entity: str | None = None, paper: str | 
 def render(graph: nx.MultiDiGraph, output: str | os.PathLike = "graph.html", *, entity: str | None = None,
            paper: str | None = None, hops: int = DEFAULT_HOPS, types: Iterable[str] | None = None,
            min_mentions: int = 0, max_nodes: int = DEFAULT_MAX_NODES, open_browser: bool = False,
-           heading: str = "kg graph") -> VizReport:
+           heading: str = "kg graph", selection: Selection | None = None,
+           totals: tuple[int, int] | None = None) -> VizReport:
     """Write the view as one self-contained HTML page at `output`; open it in a browser if asked."""
     out = Path(output)
     if out.is_dir():
@@ -488,7 +509,7 @@ def render(graph: nx.MultiDiGraph, output: str | os.PathLike = "graph.html", *, 
         raise VizError(f"cannot write {out}: directory {out.parent} does not exist "
                        "(create it or choose another -o path)")
     net = to_pyvis(graph, entity=entity, paper=paper, hops=hops, types=types, min_mentions=min_mentions,
-                   max_nodes=max_nodes, heading=heading)
+                   max_nodes=max_nodes, heading=heading, selection=selection, totals=totals)
     html = net.generate_html()
     data = html.encode("utf-8")
     try:
@@ -498,7 +519,8 @@ def render(graph: nx.MultiDiGraph, output: str | os.PathLike = "graph.html", *, 
     sel = net.kg_selection
     report = VizReport(output=str(out), nodes=len(sel.nodes), edges=sum(net.kg_counts["edges"].values()),
                        node_types=net.kg_counts["nodes"], edge_types=net.kg_counts["edges"],
-                       graph_nodes=graph.number_of_nodes(), graph_edges=graph.number_of_edges(),
+                       graph_nodes=totals[0] if totals else graph.number_of_nodes(),
+                       graph_edges=totals[1] if totals else graph.number_of_edges(),
                        focus=sel.focus, view=sel.view, cut=sel.cut, bytes=len(data))
     if open_browser:
         webbrowser.open(out.resolve().as_uri())

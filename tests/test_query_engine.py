@@ -312,3 +312,24 @@ def test_lookup_and_stats_do_not_load_the_graph(own_store, monkeypatch):
         assert s.lookup("deepspeed").name == "DeepSpeed"
         assert s.stats()["labels"]["Paper"] == 531
         assert s.named_query("papers-mentioning", {"entity": "megatron lm"}).rows
+
+
+VIEWS = [dict(entity="DeepSpeed"), dict(entity="lora", hops=2, max_nodes=50), dict(paper="GPipe", hops=2),
+         dict(entity="A100", hops=2, types=["hardware", "framework"]),
+         dict(entity="Transformer", min_mentions=3, max_nodes=100), dict(entity="H800", hops=0),
+         dict(paper="DeepSeekMoE", hops=3, max_nodes=300)]
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=[str(v) for v in VIEWS])
+def test_viz_around_a_node_reads_only_its_neighbourhood_and_draws_the_same_page(store, graph, tmp_path, view,
+                                                                                  monkeypatch):
+    """kg viz --entity/--paper from the query database: the same page as from the whole graph in memory."""
+    from kg import viz
+
+    whole = viz.render(graph, tmp_path / "whole.html", **view)
+    import kg.store.local as local
+
+    monkeypatch.setattr(local, "load_graph", lambda *a, **k: pytest.fail("the whole graph was loaded"))
+    part = store.view(tmp_path / "part.html", **view)
+    assert part.model_dump(exclude={"output"}) == whole.model_dump(exclude={"output"})
+    assert (tmp_path / "part.html").read_bytes() == (tmp_path / "whole.html").read_bytes()

@@ -11,8 +11,7 @@ from __future__ import annotations
 import math
 
 from kg.errors import StoreError
-from kg.graph import Label
-from kg.models import ENTITY_TYPES
+from kg.models import ENTITY_TYPES, Label
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 

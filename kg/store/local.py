@@ -25,12 +25,14 @@ import tempfile
 import time
 import zlib
 from pathlib import Path
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from kg.errors import StoreError
 from kg.graph import REL_LABELS, Label, compact_mention, labels_of
 from kg.models import Paper, Source
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 FORMAT = "kg-store"
 VERSION = 1
@@ -120,6 +122,8 @@ def check_store(path: str | os.PathLike) -> None:
 
 def read_graph(lines, source: str) -> nx.MultiDiGraph:
     """Parse the store format from an iterable of byte lines."""
+    import networkx as nx
+
     g = nx.MultiDiGraph()
     number = 0
     header = None
@@ -355,6 +359,8 @@ class LocalStore:
     """
 
     def __init__(self, graph: nx.MultiDiGraph | None = None, path: str | os.PathLike | None = None):
+        import networkx as nx
+
         self.graph = graph if graph is not None else nx.MultiDiGraph()
         self.path = default_store_path(path)
 
