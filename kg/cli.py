@@ -372,8 +372,9 @@ def export_cmd(fmt, output, store, as_json):
 
 def print_result(result, as_json: bool, as_csv: bool) -> None:
     if as_json:
-        for row in result.rows:
-            click.echo(json.dumps(dict(zip(result.columns, row)), ensure_ascii=False, default=str))
+        if result.rows:
+            click.echo("\n".join(json.dumps(dict(zip(result.columns, row)), ensure_ascii=False, default=str)
+                                 for row in result.rows))
         return
     if as_csv:
         import csv
@@ -384,11 +385,10 @@ def print_result(result, as_json: bool, as_csv: bool) -> None:
         return
     cells = [[str(c) for c in result.columns]] + [["" if v is None else str(v) for v in row] for row in result.rows]
     widths = [min(60, max(len(r[i]) for r in cells)) for i in range(len(result.columns))]
-    for n, row in enumerate(cells):
-        click.echo("  ".join(v[:60].ljust(w) for v, w in zip(row, widths)).rstrip())
-        if n == 0:
-            click.echo("  ".join("-" * w for w in widths))
-    click.echo(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
+    lines = ["  ".join(v[:60].ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
+    click.echo("\n".join(lines))
 
 
 @cli.command("stats")

@@ -75,8 +75,9 @@ class LookupResult(Strict):
 
 # --------------------------------------------------------------------------- the entity index
 
-ENTITY_ROWS = ("MATCH (e:Entity) OPTIONAL MATCH (e)<-[m:MENTIONS]-(:Paper) "
-               "RETURN e.id AS id, e.name AS name, e.aliases AS aliases, count(m) AS papers, e.source AS source")
+ENTITY_ROWS = "MATCH (e:Entity) RETURN e.id AS id, e.name AS name, e.aliases AS aliases, e.source AS source"
+MENTION_COUNTS = ("MATCH (e:Entity) WHERE e.id IN $ids OPTIONAL MATCH (e)<-[m:MENTIONS]-(:Paper) "
+                  "RETURN e.id AS id, count(m) AS papers")
 
 
 @dataclass
@@ -86,7 +87,9 @@ class EntityIndex:
     by_key: dict[str, list[str]] = field(default_factory=dict)
     spaced: dict[str, list[str]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
-    rank: dict[str, tuple[int, bool]] = field(default_factory=dict)   # id -> (papers, from the catalog)
+    catalog: dict[str, bool] = field(default_factory=dict)            # id -> from the catalog
+    papers: dict[str, int] = field(default_factory=dict)              # id -> papers mentioning it (known ones)
+    count_papers: Callable[[list[str]], dict[str, int]] | None = None  # reads the counts a tie needs
 
     @property
     def choices(self) -> list[str]:
@@ -94,11 +97,13 @@ class EntityIndex:
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple]) -> EntityIndex:
-        """From (id, name, aliases, papers, source) rows."""
+        """From (id, name, aliases, source) rows, or (id, name, aliases, source, papers) rows."""
         index = cls()
-        for eid, name, aliases, papers, source in rows:
+        for eid, name, aliases, source, *papers in rows:
             index.names[eid] = name
-            index.rank[eid] = (int(papers or 0), source == "catalog")
+            index.catalog[eid] = source == "catalog"
+            if papers:
+                index.papers[eid] = int(papers[0] or 0)
             for text in [name, *(aliases or [])]:
                 for table, key in ((index.by_key, match_key(text)), (index.spaced, spaced_key(text))):
                     if key:
@@ -114,16 +119,21 @@ class EntityIndex:
         for node, d in g.nodes(data=True):
             if Label.ENTITY.value in d.get("__labels__", ()):
                 papers = sum(1 for keys in g._pred[node].values() if Rel.MENTIONS.value in keys)
-                rows.append((d["id"], d["name"], d.get("aliases", []), papers, d.get("source", "catalog")))
+                rows.append((d["id"], d["name"], d.get("aliases", []), d.get("source", "catalog"), papers))
         return cls.from_rows(rows)
 
     @classmethod
     def read(cls, run: Run) -> EntityIndex:
-        """From a graph database (the query database or Neo4j)."""
-        return cls.from_rows(run(ENTITY_ROWS, {}).rows)
+        """From a graph database (the query database or Neo4j); mention counts are read when a tie needs them."""
+        index = cls.from_rows(run(ENTITY_ROWS, {}).rows)
+        index.count_papers = lambda ids: dict(run(MENTION_COUNTS, {"ids": ids}).rows)
+        return index
 
     def best(self, ids: list[str]) -> str:
-        return max(ids, key=lambda i: (*self.rank.get(i, (0, False)), i))
+        """Of several entities a name fits: the one most papers mention, then a catalog one, then by id."""
+        if len(ids) > 1 and self.count_papers is not None and any(i not in self.papers for i in ids):
+            self.papers.update(self.count_papers([i for i in ids if i not in self.papers]))
+        return max(ids, key=lambda i: (self.papers.get(i, 0), self.catalog.get(i, False), i))
 
     def resolve(self, name: str, *, fuzzy_cutoff: float = FUZZY_CUTOFF) -> tuple[str, str, float]:
         """The entity id a name means, how it matched and the score; `NotFoundError` with suggestions if none."""
@@ -246,7 +256,8 @@ def resolve_paper(g: nx.MultiDiGraph, text: str) -> str:
     return match_paper(text, papers)
 
 
-PAPER_BY_ID = "MATCH (p:Paper) WHERE p.id = $text OR p.arxiv_id = $text RETURN p.id LIMIT 1"
+PAPER_BY_ID = "MATCH (p:Paper {id: $text}) RETURN p.id"
+PAPER_BY_ARXIV_ID = "MATCH (p:Paper {arxiv_id: $text}) RETURN p.id ORDER BY p.id LIMIT 1"
 PAPERS_WITH_WORD = ("MATCH (p:Paper) WHERE toLower(p.title) CONTAINS $word "
                     "RETURN p.id, p.arxiv_id, p.title LIMIT $limit")
 _WORD = re.compile(r"\w+")
@@ -261,9 +272,10 @@ def find_paper(run: Run, text: str) -> str:
     """
     stripped = text.strip()
     if stripped:
-        rows = run(PAPER_BY_ID, {"text": stripped}).rows
-        if rows:
-            return rows[0][0]
+        for statement in (PAPER_BY_ID, PAPER_BY_ARXIV_ID):  # by the primary key first: no scan
+            rows = run(statement, {"text": stripped}).rows
+            if rows:
+                return rows[0][0]
     words = sorted({w.lower() for w in _WORD.findall(stripped)}, key=lambda w: (-len(w), w))
     candidates: dict[str, tuple] = {}
     for word in words[:3]:
@@ -283,7 +295,8 @@ def graph_entity_node(g: nx.MultiDiGraph, name: str) -> str:
 STATEMENTS = {"lookup:entities": ENTITY_ROWS, "lookup:entity": ENTITY, "lookup:mentioned-by": MENTIONED_BY,
               "lookup:mention-count": MENTION_COUNT, "lookup:introduced-by": INTRODUCED_BY,
               "lookup:co-mentioned": CO_MENTIONED, "lookup:variant-of": VARIANT_OF, "lookup:variants": VARIANTS,
-              "lookup:paper-by-id": PAPER_BY_ID, "lookup:papers-with-word": PAPERS_WITH_WORD}
+              "lookup:paper-by-id": PAPER_BY_ID, "lookup:paper-by-arxiv-id": PAPER_BY_ARXIV_ID,
+              "lookup:papers-with-word": PAPERS_WITH_WORD, "lookup:mention-counts": MENTION_COUNTS}
 """Every statement lookups send (to the query database or to Neo4j), for linting."""
 
 __all__ = ["STATEMENTS", "EntityIndex", "EntityRef", "LookupResult", "PaperRef", "Run", "describe_entity", "find_paper",
