@@ -166,7 +166,7 @@ def _split(tr, args, e):
     mark = string_literal("\x01")
     f = tr.fresh("x")
     fields = f"string_split({mark} + replace({s.text}, {d.text}, {d.text} + {mark}), {d.text})"
-    return Tx(f"list_transform({fields}, {f} -> substring({f}, 2, size({f})))", list_of(STRING))
+    return Tx(tr.lambda_call("list_transform", fields, f, f"substring({f}, 2, size({f}))"), list_of(STRING))
 
 
 # Java's Character.isWhitespace, which Neo4j's trim uses: not the no-break spaces U+00A0, U+2007, U+202F.
@@ -406,6 +406,27 @@ def _properties(tr, args, e):
     raise QueryError(f"properties() needs a node, relationship or map: {tr.snippet(e.span)}")
 
 
+def _keys(tr, args, e):
+    """The property names a node or relationship has (not null: Neo4j stores no nulls), or a map's keys."""
+    from kg.query.translate import Tx, string_literal
+
+    a = args[0]
+    if a.type.kind == "MAP" and a.type.fields is not None:
+        return Tx("[" + ", ".join(tr.string(k) for k, _ in a.type.fields) + "]", list_of(STRING))
+    if a.type.kind not in ("NODE", "REL"):
+        raise unsupported(f"keys() of a {a.type} value")
+    source = tr.schema.rels if a.type.kind == "REL" else tr.schema.nodes
+    names: list[str] = []
+    for t in sorted(tr.tables_of(a.type)):
+        names += [n for n in source[t].properties if n not in names]
+    if not names:
+        return Tx("CAST([] AS STRING[])", list_of(STRING))
+    x = tr.fresh("x")
+    tests = " ".join(f"WHEN {string_literal(n)} THEN {a.text}.`{n}` IS NOT NULL" for n in names)
+    listed = "[" + ", ".join(string_literal(n) for n in names) + "]"
+    return Tx(tr.lambda_call("list_filter", listed, x, f"CASE {x} {tests} END"), list_of(STRING))
+
+
 def _is_empty(tr, args, e):
     from kg.query.translate import Tx
 
@@ -469,6 +490,7 @@ FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable]] = {
     "relationships": ((1,), _nodes_rels("rels")),
     "properties": ((1,), _properties),
     "isempty": ((1,), _is_empty),
+    "keys": ((1,), _keys),
 }
 
 

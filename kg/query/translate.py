@@ -574,7 +574,7 @@ class Translator:
             # Neo4j: nothing of another type is IN the list (null if the list holds a null)
             lam = self.fresh("x")
             has_null = "false" if literal_items is not None and None not in literal_items else \
-                f"(size(list_filter({self.lambda_input(collection.text)}, {lam} -> {lam} IS NULL)) > 0)"
+                f"(size({self.lambda_call('list_filter', collection.text, lam, f'{lam} IS NULL')}) > 0)"
             return Tx(f"(CASE WHEN {item.text} IS NULL THEN NULL WHEN {has_null} THEN NULL ELSE false END)", BOOL)
         if element.kind in ("NODE", "REL", "LIST", "MAP", "PATH"):
             raise unsupported(f"IN over a list of {element} values")
@@ -583,7 +583,7 @@ class Translator:
         lam = self.fresh("x")
         return Tx(f"(CASE WHEN {collection.text} IS NULL THEN NULL WHEN size({collection.text}) = 0 THEN false "
                   f"WHEN {item.text} IS NULL THEN NULL WHEN list_contains({collection.text}, {item.text}) THEN true "
-                  f"WHEN size(list_filter({self.lambda_input(collection.text)}, {lam} -> {lam} IS NULL)) > 0 THEN NULL "
+                  f"WHEN size({self.lambda_call('list_filter', collection.text, lam, f'{lam} IS NULL')}) > 0 THEN NULL "
                   "ELSE false END)",
                   BOOL)
 
@@ -727,20 +727,27 @@ class Translator:
         each other's input (ladybug 0.22, measured), unless each filters a copy."""
         return f"list_slice({text}, 1, {2**31 - 1})"
 
+    def lambda_call(self, function: str, source: str, var: str, body: str) -> str:
+        """`function(source, var -> body)` (list_filter or list_transform), safe from two engine bugs: each
+        call works on a copy of its list, and an empty list gives an empty list (in a WHERE, ladybug 0.22
+        gives an empty list's row another row's answer, measured)."""
+        call = f"{function}({self.lambda_input(source)}, {var} -> {body})"
+        return f"(CASE WHEN size({source}) = 0 THEN list_slice({call}, 2, 1) ELSE {call} END)"
+
     def x_ListComprehension(self, e: ast.ListComprehension, scope: Scope) -> Tx:
         source = self.list_source(e.source, scope, "a list comprehension")
         if source.type.kind == "NULL":
             return Tx("NULL", NULL)
         inner, name = self.lambda_scope(scope, e.var, source.type.element or ANY)
-        text = self.lambda_input(source.text)
+        text = source.text
         result = source.type
         if e.where is not None:
             condition = self.in_lambda(e.where, inner)
             self.need_bool(condition, e.where)
-            text = f"list_filter({text}, {name} -> {condition.text})"
+            text = self.lambda_call("list_filter", text, name, condition.text)
         if e.projection is not None:
             projection = self.in_lambda(e.projection, inner)
-            text = f"list_transform({text}, {name} -> {projection.text})"
+            text = self.lambda_call("list_transform", text, name, projection.text)
             result = list_of(projection.type)
         return Tx(text, result)
 
@@ -753,10 +760,9 @@ class Translator:
         p = self.in_lambda(e.where, inner)
         self.need_bool(p, e.where)
         s = source.text
-        copy = self.lambda_input(s)
-        true_count = f"size(list_filter({copy}, {name} -> {p.text}))"
-        null_count = f"size(list_filter({copy}, {name} -> ({p.text}) IS NULL))"
-        false_count = f"size(list_filter({copy}, {name} -> NOT ({p.text})))"
+        true_count = f"size({self.lambda_call('list_filter', s, name, p.text)})"
+        null_count = f"size({self.lambda_call('list_filter', s, name, f'({p.text}) IS NULL')})"
+        false_count = f"size({self.lambda_call('list_filter', s, name, f'NOT ({p.text})')})"
         cases = {
             "ANY": f"WHEN {true_count} > 0 THEN true WHEN {null_count} > 0 THEN NULL ELSE false",
             "ALL": f"WHEN {false_count} > 0 THEN false WHEN {null_count} > 0 THEN NULL ELSE true",
@@ -954,8 +960,8 @@ class PatternPlan:
             finally:
                 tr.inline -= 1
             self.conditions = conditions_before
-            copy = tr.lambda_input(f"rels({engine})")
-            self.conditions.append(f"(size(list_filter({copy}, {lam} -> NOT ({' AND '.join(inner)}))) = 0)"
+            failing = tr.lambda_call("list_filter", f"rels({engine})", lam, f"NOT ({' AND '.join(inner)})")
+            self.conditions.append(f"(size({failing}) = 0)"
                                    if inner else "true")
         if r.where is not None:
             self.pending_where.append((r.where, r))
@@ -1070,14 +1076,14 @@ class PatternPlan:
                 elif ka == "varrel" and kb == "varrel":
                     x, y = tr.fresh("x"), tr.fresh("x")
                     self.conditions.append(
-                        f"(size(list_distinct(list_concat(list_transform({tr.lambda_input(f'rels({a})')}, {x} -> id({x})), "
-                        f"list_transform({tr.lambda_input(f'rels({b})')}, {y} -> id({y}))))) = "
+                        f"(size(list_distinct(list_concat({tr.lambda_call('list_transform', f'rels({a})', x, f'id({x})')}, "
+                        f"{tr.lambda_call('list_transform', f'rels({b})', y, f'id({y})')}))) = "
                         f"size(rels({a})) + size(rels({b})))")
                 else:
                     var, single = (a, b) if ka == "varrel" else (b, a)
                     x = tr.fresh("x")
-                    self.conditions.append(f"(NOT list_contains(list_transform({tr.lambda_input(f'rels({var})')}, "
-                                           f"{x} -> id({x})), id({single})))")
+                    ids = tr.lambda_call("list_transform", f"rels({var})", x, f"id({x})")
+                    self.conditions.append(f"(NOT list_contains({ids}, id({single})))")
 
 
 # --------------------------------------------------------------------------- helpers
