@@ -174,3 +174,21 @@ def open_store(path: str | os.PathLike | None = None, **kwargs) -> Store:
 
         raise StoreError(f"{path}: no store here; build one with kg build INPUT... --store {path}")
     return Store(path, **kwargs)
+
+
+def lookup_neo4j(name: str, settings, *, limit: int = 10):
+    """`kg lookup --neo4j`: the same lookup, with the same Cypher, on a Neo4j server."""
+    from kg.lookup import lookup
+    from kg.store.neo4j import Neo4jStore
+
+    with Neo4jStore(settings) as server:
+        return lookup(server.run, name, limit=limit)
+
+
+def stats_neo4j(settings, *, top: int = 5) -> dict:
+    """`kg stats --neo4j`: the same counts, with the same Cypher, on a Neo4j server."""
+    from kg.stats import stats
+    from kg.store.neo4j import Neo4jStore
+
+    with Neo4jStore(settings) as server:
+        return stats(server.run, top=top)

@@ -166,19 +166,51 @@ def build_cmd(inputs, fmt, skip_bad, store, catalogs, workers, max_papers, as_js
     click.echo(f"time:       {r.seconds:.1f} s")
 
 
+def neo4j_options(func):
+    """--uri/--user/--database; the password only from NEO4J_PASSWORD (or a hidden prompt on a terminal)."""
+    func = click.option("--database", default=None, metavar="DB",
+                        help="Neo4j database (default: $NEO4J_DATABASE, else the server's default).")(func)
+    func = click.option("--user", default=None, metavar="USER", help="Neo4j user (default: $NEO4J_USERNAME or neo4j).")(func)
+    func = click.option("--uri", default=None, metavar="URI",
+                        help="Neo4j Bolt URI (default: $NEO4J_URI or bolt://localhost:7687). "
+                             "The password is read from $NEO4J_PASSWORD, never from an option.")(func)
+    return func
+
+
+def neo4j_settings(uri, user, database):
+    """Settings from options and environment; prompts (hidden) for a missing password on a terminal."""
+    from kg.store.neo4j import Neo4jSettings
+
+    settings = Neo4jSettings.from_env(uri=uri, user=user, database=database)
+    if not settings.has_password and sys.stdin.isatty() and sys.stderr.isatty():
+        password = click.prompt(f"Neo4j password for {settings.user}", hide_input=True, err=True)
+        settings = settings.with_password(password)
+    return settings
+
+
 @cli.command("lookup")
 @click.argument("name")
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True, help="Papers and entities listed.")
+@click.option("--neo4j", "use_neo4j", is_flag=True, help="Look up in Neo4j instead of the local store; see --uri.")
+@neo4j_options
 @reports_errors
-def lookup_cmd(name, store, as_json, limit):
+def lookup_cmd(name, store, as_json, limit, use_neo4j, uri, user, database):
     """Find an entity by NAME (case- and spelling-tolerant) and show what the graph knows about it."""
-    from kg.api import open_store
     from kg.errors import NotFoundError
 
+    if not use_neo4j and (uri or user or database):
+        raise click.UsageError("--uri, --user and --database need --neo4j")
     try:
-        r = open_store(store, **rebuild_messages()).lookup(name, limit=limit)
+        if use_neo4j:
+            from kg.api import lookup_neo4j
+
+            r = lookup_neo4j(name, neo4j_settings(uri, user, database), limit=limit)
+        else:
+            from kg.api import open_store
+
+            r = open_store(store, **rebuild_messages()).lookup(name, limit=limit)
     except NotFoundError as exc:
         if as_json:
             click.echo(json.dumps({"query": name, "found": False, "suggestions": exc.suggestions}))
@@ -210,28 +242,6 @@ def lookup_cmd(name, store, as_json, limit):
         click.echo(f"    … {r.mention_count - len(r.mentioned_by)} more (--limit)")
     if r.co_mentioned:
         click.echo("  co-mentioned: " + ", ".join(f"{e.name} [{e.type}] ({e.papers})" for e in r.co_mentioned))
-
-
-def neo4j_options(func):
-    """--uri/--user/--database; the password only from NEO4J_PASSWORD (or a hidden prompt on a terminal)."""
-    func = click.option("--database", default=None, metavar="DB",
-                        help="Neo4j database (default: $NEO4J_DATABASE, else the server's default).")(func)
-    func = click.option("--user", default=None, metavar="USER", help="Neo4j user (default: $NEO4J_USERNAME or neo4j).")(func)
-    func = click.option("--uri", default=None, metavar="URI",
-                        help="Neo4j Bolt URI (default: $NEO4J_URI or bolt://localhost:7687). "
-                             "The password is read from $NEO4J_PASSWORD, never from an option.")(func)
-    return func
-
-
-def neo4j_settings(uri, user, database):
-    """Settings from options and environment; prompts (hidden) for a missing password on a terminal."""
-    from kg.store.neo4j import Neo4jSettings
-
-    settings = Neo4jSettings.from_env(uri=uri, user=user, database=database)
-    if not settings.has_password and sys.stdin.isatty() and sys.stderr.isatty():
-        password = click.prompt(f"Neo4j password for {settings.user}", hide_input=True, err=True)
-        settings = settings.with_password(password)
-    return settings
 
 
 @cli.command("query")
@@ -395,12 +405,21 @@ def print_result(result, as_json: bool, as_csv: bool) -> None:
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.option("--top", type=click.IntRange(min=0), default=5, show_default=True, help="Top entities per type.")
+@click.option("--neo4j", "use_neo4j", is_flag=True, help="Count in Neo4j instead of the local store; see --uri.")
+@neo4j_options
 @reports_errors
-def stats_cmd(store, as_json, top):
+def stats_cmd(store, as_json, top, use_neo4j, uri, user, database):
     """Counts per label and relationship type, and the top entities per type."""
-    from kg.api import open_store
+    if not use_neo4j and (uri or user or database):
+        raise click.UsageError("--uri, --user and --database need --neo4j")
+    if use_neo4j:
+        from kg.api import stats_neo4j
 
-    s = open_store(store, **rebuild_messages()).stats(top=top)
+        s = stats_neo4j(neo4j_settings(uri, user, database), top=top)
+    else:
+        from kg.api import open_store
+
+        s = open_store(store, **rebuild_messages()).stats(top=top)
     if as_json:
         click.echo(json.dumps(s, indent=2))
         return

@@ -16,7 +16,8 @@ MENTIONED = ("MATCH (:Paper)-[:MENTIONS]->(e:Entity) "
 UNMENTIONED = ("MATCH (e:Entity) OPTIONAL MATCH (e)<-[m:MENTIONS]-(:Paper) WITH e, count(m) AS papers "
                "WHERE papers = 0 RETURN e.type AS type, e.name AS name")
 
-STATEMENTS = {"stats:labels": LABELS, "stats:types": TYPES, "stats:mentioned": MENTIONED, "stats:unmentioned": UNMENTIONED}
+STATEMENTS = {"stats:labels": LABELS, "stats:types": TYPES, "stats:mentioned": MENTIONED,
+              "stats:unmentioned": UNMENTIONED}
 
 
 def stats(run: Run, top: int = 5) -> dict:

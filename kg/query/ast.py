@@ -149,7 +149,10 @@ class Reduce:
 
 @dataclass(slots=True)
 class MapProjection:
-    """`n {.a, .*, k: expr, v}`: items are ("property", key), ("all", None), ("literal", key, expr), ("variable", name)."""
+    """`n {.a, .*, k: expr, v}`.
+
+    Items: ("property", key), ("all", None), ("literal", key, expr) or ("variable", name).
+    """
 
     subject: Var
     items: list[tuple]

@@ -25,7 +25,6 @@ from kg.errors import QueryError
 from kg.models import Strict
 
 
-
 class NamedQuery(Strict):
     name: str
     answers: str

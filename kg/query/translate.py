@@ -888,7 +888,7 @@ class PatternPlan:
 
     def plan(self, p: ast.PathPattern, declared: dict[str, Binding]) -> list[dict]:
         elements = []
-        for i, element in enumerate(p.elements):
+        for element in p.elements:
             if isinstance(element, ast.NodePattern):
                 elements.append(self.plan_node(element, declared))
             else:
@@ -1050,7 +1050,7 @@ class PatternPlan:
             text = f"{name} = {text}"
         if p.shortest and len(plan) != 3:
             raise unsupported("shortestPath over more than one relationship pattern")
-        for where, element in self.pending_where:
+        for where, _ in self.pending_where:
             self.conditions.append(tr.predicate(where, self.scope))
         self.pending_where.clear()
         return text
@@ -1075,10 +1075,10 @@ class PatternPlan:
                     self.conditions.append(f"({a} <> {b})")
                 elif ka == "varrel" and kb == "varrel":
                     x, y = tr.fresh("x"), tr.fresh("x")
-                    self.conditions.append(
-                        f"(size(list_distinct(list_concat({tr.lambda_call('list_transform', f'rels({a})', x, f'id({x})')}, "
-                        f"{tr.lambda_call('list_transform', f'rels({b})', y, f'id({y})')}))) = "
-                        f"size(rels({a})) + size(rels({b})))")
+                    ids_a = tr.lambda_call("list_transform", f"rels({a})", x, f"id({x})")
+                    ids_b = tr.lambda_call("list_transform", f"rels({b})", y, f"id({y})")
+                    self.conditions.append(f"(size(list_distinct(list_concat({ids_a}, {ids_b}))) = "
+                                           f"size(rels({a})) + size(rels({b})))")
                 else:
                     var, single = (a, b) if ka == "varrel" else (b, a)
                     x = tr.fresh("x")
