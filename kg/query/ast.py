@@ -316,7 +316,18 @@ class Return:
     span: Span = (0, 0)
 
 
-Clause = Union[Match, Unwind, With, Return]
+@dataclass(slots=True)
+class ProcedureCall:
+    """`CALL db.labels() YIELD label AS l WHERE ...`: yields are (name, alias) pairs; None yields means all."""
+
+    name: str
+    args: list[Expr]
+    yields: list[tuple[str, str]] | None
+    where: Expr | None
+    span: Span = (0, 0)
+
+
+Clause = Union[Match, Unwind, With, Return, ProcedureCall]
 
 
 @dataclass(slots=True)

@@ -136,6 +136,9 @@ class Parser:
                 break
         if not clauses:
             raise self.error("a clause (MATCH, WITH, UNWIND, RETURN ...)")
+        if len(clauses) == 1 and isinstance(clauses[0], ast.ProcedureCall) and self.tok.kind is Tok.END or \
+                self.at(";") and len(clauses) == 1 and isinstance(clauses[0], ast.ProcedureCall):
+            return ast.SingleQuery(clauses, self.span_from(start))  # a standalone CALL returns what it yields
         if not nested and not isinstance(clauses[-1], ast.Return):
             raise syntax_error(self.text, self.tok.start, "a query must end with RETURN "
                                "(queries are read-only, so one that returns nothing does nothing)")
@@ -170,10 +173,36 @@ class Parser:
         if word == "CALL":
             if self.peek().kind is Tok.SYMBOL and self.peek().text in ("{", "("):
                 raise unsupported("CALL { } subqueries")
-            raise unsupported("procedure calls (CALL " + self.procedure_name() + ")")
+            return self.procedure_call()
         if word in ("USE", "SHOW", "EXPLAIN", "PROFILE", "FINISH"):
             raise unsupported(word)
         return None
+
+    def procedure_call(self) -> ast.ProcedureCall:
+        start = self.expect_keyword("CALL").start
+        name = self.name("a procedure name")
+        while self.accept("."):
+            name += "." + self.name("a procedure name")
+        args: list[ast.Expr] = []
+        if self.accept("("):
+            if not self.at(")"):
+                args.append(self.expression())
+                while self.accept(","):
+                    args.append(self.expression())
+            self.expect(")")
+        yields = None
+        where = None
+        if self.accept_keyword("YIELD"):
+            if not self.accept("*"):
+                yields = []
+                while True:
+                    field = self.name("a field name after YIELD")
+                    alias = self.name("a name after AS") if self.accept_keyword("AS") else field
+                    yields.append((field, alias))
+                    if not self.accept(","):
+                        break
+            where = self.expression() if self.accept_keyword("WHERE") else None
+        return ast.ProcedureCall(name, args, yields, where, self.span_from(start))
 
     def procedure_name(self) -> str:
         parts = []

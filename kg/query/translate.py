@@ -163,7 +163,38 @@ class Translator:
             elif isinstance(clause, ast.Return):
                 text, columns = self.return_clause(clause, scope)
                 out.append(text)
+            elif isinstance(clause, ast.ProcedureCall):
+                text, names = self.procedure(clause, scope)
+                out.append(text)
+                if len(sq.clauses) == 1:  # standalone: it returns what it yields
+                    out.append("RETURN " + ", ".join(scope.vars[n].engine for n in names))
+                    columns = [Column(n) for n in names]
         return " ".join(out), columns
+
+    PROCEDURES = {"db.labels": "label", "db.relationshiptypes": "relationshipType"}
+
+    def procedure(self, call: ast.ProcedureCall, scope: Scope) -> tuple[str, list[str]]:
+        """db.labels() and db.relationshipTypes(): the labels and types in use, as rows."""
+        field = self.PROCEDURES.get(call.name.lower())
+        if field is None:
+            raise unsupported(f"procedure calls (CALL {call.name})")
+        if call.args:
+            raise QueryError(f"{call.name}() takes no arguments")
+        values = self.schema.labels_in_use if field == "label" else self.schema.types_in_use
+        names = [field] if call.yields is None else []
+        for name, alias in call.yields or []:
+            if name != field:
+                raise QueryError(f"{call.name}() yields {field}, not {name}")
+            names.append(alias)
+        engine = self.fresh("v")
+        text = "UNWIND [" + ", ".join(self.string(v) for v in values) + "] AS " + engine
+        if not values:
+            text = f"UNWIND CAST([] AS STRING[]) AS {engine}"
+        for alias in names:
+            self.declare(scope, alias, Binding("value", engine, type=STRING))
+        if call.where is not None:
+            text += f" WITH * WHERE {self.predicate(call.where, scope)}"
+        return text, names
 
     # ------------------------------------------------------------------ MATCH
 

@@ -41,7 +41,7 @@ from kg.store.codec import check_int, clean_value, node_table
 if TYPE_CHECKING:
     import networkx as nx
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SUFFIX = ".querydb"
 META_TABLE = "KgMeta"
 ENGINE = "ladybug"
@@ -113,17 +113,20 @@ class Schema:
 
     nodes: dict[str, Table]
     rels: dict[str, RelTable]
+    labels_in_use: tuple[str, ...] = ()   # labels some node carries (what db.labels() lists)
+    types_in_use: tuple[str, ...] = ()    # relationship types some relationship has
 
     def to_json(self) -> str:
         return json.dumps({"nodes": [[t.name, list(t.labels), t.properties] for t in self.nodes.values()],
-                           "rels": [[r.name, [list(p) for p in r.pairs], r.properties] for r in self.rels.values()]})
+                           "rels": [[r.name, [list(p) for p in r.pairs], r.properties] for r in self.rels.values()],
+                           "labels_in_use": list(self.labels_in_use), "types_in_use": list(self.types_in_use)})
 
     @classmethod
     def from_json(cls, text: str) -> Schema:
         data = json.loads(text)
         nodes = {n: Table(n, tuple(labels), props) for n, labels, props in data["nodes"]}
         rels = {n: RelTable(n, tuple(tuple(p) for p in pairs), props) for n, pairs, props in data["rels"]}
-        return cls(nodes, rels)
+        return cls(nodes, rels, tuple(data.get("labels_in_use", ())), tuple(data.get("types_in_use", ())))
 
     def property_type(self, tables: Iterable[str], name: str, rel: bool = False) -> str | None:
         """The type of property `name` over these tables (None if none has it); a StoreError if they disagree."""
@@ -424,6 +427,10 @@ def build(g: nx.MultiDiGraph, target: str | os.PathLike, *, store_stat: tuple[in
                 f.unlink()
             files, _, _ = _write_parquet(g, schema, work, pa, step)
         nodes, relationships = g.number_of_nodes(), g.number_of_edges()
+        used_tables = {table for table, _, pair in files if pair is None}
+        labels = sorted({label for t in used_tables for label in schema.nodes[t].labels})
+        schema = Schema(schema.nodes, schema.rels, tuple(labels),
+                        tuple(sorted({table for table, _, pair in files if pair is not None})))
         if consume:
             release(g)
         step("loading the query database")
