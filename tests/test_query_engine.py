@@ -340,3 +340,31 @@ def test_viz_around_a_node_reads_only_its_neighbourhood_and_draws_the_same_page(
     part = store.view(tmp_path / "part.html", **view)
     assert part.model_dump(exclude={"output"}) == whole.model_dump(exclude={"output"})
     assert (tmp_path / "part.html").read_bytes() == (tmp_path / "whole.html").read_bytes()
+
+
+def readme_query_examples() -> list[list[str]]:
+    """Every `kg query` command in the README's code blocks, as arguments (the `--neo4j` ones without it)."""
+    import shlex
+
+    out = []
+    in_code = False
+    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+            continue
+        text = line.strip().removeprefix("$ ").removeprefix(".venv/bin/")
+        if in_code and text.startswith("kg query ") and "--list" not in text:
+            args = [a for a in shlex.split(text)[2:] if a != "--neo4j"]
+            out.append(args)
+    return out
+
+
+@pytest.mark.parametrize("args", readme_query_examples(), ids=lambda a: " ".join(a)[:60])
+def test_every_readme_query_example_runs_on_the_local_store(sample_store, args):
+    r = CliRunner().invoke(cli, ["query", *args, "--store", str(sample_store)])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip()
+
+
+def test_the_readme_has_query_examples():
+    assert len(readme_query_examples()) >= 6
