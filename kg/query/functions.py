@@ -358,9 +358,13 @@ def _labels(tr, args, e):
     if a.type.kind != "NODE":
         raise QueryError(f"labels() needs a node: {tr.snippet(e.span)}")
     tables = tr.tables_of(a.type)
+    if not tables:
+        return Tx("CAST(NULL AS STRING[])", list_of(STRING))
     cases = " ".join(f"WHEN {tr.string(t)} THEN [{', '.join(tr.string(label) for label in tr.schema.nodes[t].labels)}]"
                      for t in sorted(tables))
-    return Tx(f"(CASE label({a.text}) {cases} END)", list_of(STRING))
+    # label() of a null (OPTIONAL MATCH) node is its table's name in the engine, not null
+    return Tx(f"(CASE WHEN {a.text} IS NULL THEN NULL ELSE (CASE label({a.text}) {cases} END) END)",
+              list_of(STRING))
 
 
 def _type(tr, args, e):
@@ -369,7 +373,7 @@ def _type(tr, args, e):
     a = args[0]
     if a.type.kind != "REL":
         raise QueryError(f"type() needs a relationship: {tr.snippet(e.span)}")
-    return Tx(f"label({a.text})", STRING)
+    return Tx(f"(CASE WHEN {a.text} IS NULL THEN NULL ELSE label({a.text}) END)", STRING)
 
 
 def _id(tr, args, e):

@@ -45,6 +45,9 @@ class Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.pos = 0
+        self.label_symbols = 0               # | & ! % seen in node label expressions
+        self.symbol_at: int | None = None    # where the first was
+        self.colon_at: int | None = None     # where the first :A:B colon was
 
     # ------------------------------------------------------------------ token helpers
 
@@ -396,19 +399,31 @@ class Parser:
         return value
 
     def label_expression(self, relationship: bool = False) -> ast.LabelExpr:
-        """`:A:B` (all of), `:A|B` (any of), `:A&B`, `:!A`, `:(A|B)&C`, `:%`; `IS A` as in GQL."""
+        """`:A:B` (all of), `:A|B` (any of), `:A&B`, `:!A`, `:(A|B)&C`, `:%`; `IS A` as in GQL.
+
+        As in Neo4j, one query uses either colons between labels or the symbols | & ! %, not both.
+        """
         if self.accept_keyword("IS"):
             return self.label_or(relationship)
-        self.expect(":")
+        start = self.expect(":").start
+        symbols_before = self.label_symbols
         expr = self.label_or(relationship)
+        if not relationship and self.label_symbols > symbols_before:
+            self.symbol_at = self.symbol_at if self.symbol_at is not None else start
         while self.at(":") and not relationship:
+            self.colon_at = self.colon_at if self.colon_at is not None else self.tok.start
             self.advance()
             expr = ast.LabelAnd(expr, self.label_or(relationship))
+        if self.colon_at is not None and self.symbol_at is not None:
+            raise syntax_error(self.text, max(self.colon_at, self.symbol_at),
+                               "mixing the label symbols |, &, ! and % with : between labels is not allowed "
+                               "(Neo4j refuses it too); write :A&B for both labels")
         return expr
 
     def label_or(self, relationship: bool) -> ast.LabelExpr:
         expr = self.label_and(relationship)
         while self.accept("|"):
+            self.label_symbols += 0 if relationship else 1
             self.accept(":")  # `:A|:B`, the Cypher 4 spelling of relationship type alternatives
             expr = ast.LabelOr(expr, self.label_and(relationship))
         return expr
@@ -416,13 +431,16 @@ class Parser:
     def label_and(self, relationship: bool) -> ast.LabelExpr:
         expr = self.label_not(relationship)
         while self.accept("&"):
+            self.label_symbols += 0 if relationship else 1
             expr = ast.LabelAnd(expr, self.label_not(relationship))
         return expr
 
     def label_not(self, relationship: bool) -> ast.LabelExpr:
         if self.accept("!"):
+            self.label_symbols += 0 if relationship else 1
             return ast.LabelNot(self.label_not(relationship))
         if self.accept("%"):
+            self.label_symbols += 0 if relationship else 1
             return ast.LabelAny()
         if self.accept("("):
             expr = self.label_or(relationship)

@@ -251,7 +251,11 @@ class Translator:
         new_scope = Scope()
         parts = []
         item_texts: dict[str, str] = {}
+        names_seen: set[str] = set()
         for item, name in self.projection_items(p, scope, "WITH"):
+            if name in names_seen:
+                raise QueryError(f"two columns of a WITH are named {name!r}; give one of them another name with AS")
+            names_seen.add(name)
             if item.alias is None and not isinstance(item.expression, ast.Var):
                 raise QueryError(f"expression in WITH must be aliased (use AS): {self.snippet(item.expression.span)}")
             tx = self.expr(item.expression, scope, top=True)
@@ -565,6 +569,9 @@ class Translator:
                 self.check_regex(e.right)
                 return Tx(f"({left.text} =~ {right.text})", BOOL)
             word = op.replace("_", " ")
+            if op == "CONTAINS":  # every string contains '' (the engine says no)
+                return Tx(f"(CASE WHEN {right.text} = '' THEN {left.text} IS NOT NULL "
+                          f"ELSE {left.text} CONTAINS {right.text} END)", BOOL)
             return Tx(f"({left.text} {word} {right.text})", BOOL)
         return self.arithmetic(op, left, right, e)
 
@@ -688,7 +695,8 @@ class Translator:
         names = ", ".join(self.string(t) for t in sorted(tables))
         if not tables:
             return Tx(f"(CASE WHEN {subject.text} IS NULL THEN NULL ELSE false END)", BOOL)
-        return Tx(f"(label({subject.text}) IN [{names}])", BOOL)
+        # label() of a null (OPTIONAL MATCH) node is its table's name in the engine, not null
+        return Tx(f"(CASE WHEN {subject.text} IS NULL THEN NULL ELSE label({subject.text}) IN [{names}] END)", BOOL)
 
     # ------------------------------------------------------------------ labels
 
@@ -909,6 +917,7 @@ class PatternPlan:
         declared: dict[str, Binding] = {}
         plans = [self.plan(p, declared) for p in patterns]
         self.prune(plans)
+        self.narrow(plans, declared)
         for name, binding in declared.items():
             tr.declare(scope, name, binding)
         for p, plan in zip(patterns, plans):
@@ -946,7 +955,8 @@ class PatternPlan:
             if not narrowed:
                 self.satisfiable = False
             elif narrowed != bound.tables:
-                self.conditions.append(f"(label({engine}) IN [{', '.join(tr.string(t) for t in sorted(narrowed))}])")
+                names = ", ".join(tr.string(t) for t in sorted(narrowed))
+                self.conditions.append(f"(CASE WHEN {engine} IS NULL THEN NULL ELSE label({engine}) IN [{names}] END)")
             tables = narrowed
             if n.var in declared:
                 declared[n.var].tables = narrowed
@@ -1040,13 +1050,25 @@ class PatternPlan:
                             element[key] = value
                             changed = True
 
+    def narrow(self, plans: list[list[dict]], declared: dict[str, Binding]) -> None:
+        """New variables take the tables left after pruning (all their occurrences agree), so a property is
+        read only from tables the variable can be; in a pattern that matches nothing, none (properties null)."""
+        seen: dict[str, frozenset[str]] = {}
+        for plan in plans:
+            for element in plan:
+                var = element.get("var")
+                if var is None or var not in declared or declared[var].kind == "path":
+                    continue
+                tables = element["tables"] if element["kind"] == "node" else element["types"]
+                seen[var] = seen[var] & tables if var in seen else tables
+        for var, tables in seen.items():
+            declared[var].tables = tables if self.satisfiable else frozenset()
+
     def emit(self, p: ast.PathPattern, plan: list[dict]) -> str:
         tr = self.tr
         parts = []
         for element in plan:
             if element["kind"] == "node":
-                if element["var"] is not None and element["var"] not in self.scope.vars:
-                    self.update_declared(element["var"], element["tables"], "node")
                 if element["bound"]:
                     parts.append(f"({element['engine']})")
                 else:
@@ -1055,8 +1077,6 @@ class PatternPlan:
                 continue
             r: ast.RelPattern = element["rel"]
             types_ = element["types"] if self.satisfiable else {"CITES"}
-            if element["var"] is not None:
-                self.update_declared(element["var"], element["types"], element["kind"])
             body = f"{element['engine']}:{'|'.join(sorted(types_))}"
             if element["kind"] == "varrel":
                 low, high = (r.length or (1, 1))
@@ -1085,13 +1105,6 @@ class PatternPlan:
             self.conditions.append(tr.predicate(where, self.scope))
         self.pending_where.clear()
         return text
-
-    def update_declared(self, var: str, tables: frozenset[str], kind: str) -> None:
-        b = self.scope.vars.get(var)
-        if b is not None and b.kind == kind and not self.satisfiable:
-            b.tables = frozenset()
-        elif b is not None and b.kind == kind:
-            b.tables = tables
 
     def uniqueness(self) -> None:
         """Neo4j binds a relationship once per MATCH: an inequality for each pair that could collide."""
