@@ -37,6 +37,7 @@ def run(qdb: QueryDatabase, cypher: str, params: dict | None = None, *, timeout:
     started = time.monotonic()
     try:
         conn.execute(f"CALL enable_semi_mask={'false' if translation.no_semi_mask else 'true'}")
+        conn.execute(f"CALL enable_plan_optimizer={'false' if translation.no_optimizer else 'true'}")
         result = conn.execute(translation.text, translation.params)
         id_columns = [("INTERNAL_ID" in str(t)) for t in result.get_column_data_types()]
         rows = []

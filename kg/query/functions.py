@@ -128,6 +128,21 @@ def _reverse(tr, args, e):
     raise unsupported(f"reverse() of a value of unknown type ({tr.snippet(e.span)})")
 
 
+def _replace(tr, args, e):
+    """Neo4j (Java) puts the replacement between every character when the search text is ''; the engine
+    replaces nothing. An empty search text is refused."""
+    from kg.query.translate import Tx
+
+    for a in args:
+        _need(tr, e, a, "STRING")
+    search = e.args[1]
+    value = search.value if isinstance(search, ast.Literal) else tr.user_params.get(search.name) \
+        if isinstance(search, ast.Param) else None
+    if value == "":
+        raise unsupported("replace() with an empty search text")
+    return Tx(f"replace({args[0].text}, {args[1].text}, {args[2].text})", STRING)
+
+
 def _substring(tr, args, e):
     """Neo4j counts from 0, the engine from 1; without a length, to the end."""
     from kg.query.translate import Tx
@@ -166,7 +181,8 @@ def _split(tr, args, e):
     mark = string_literal("\x01")
     f = tr.fresh("x")
     fields = f"string_split({mark} + replace({s.text}, {d.text}, {d.text} + {mark}), {d.text})"
-    return Tx(tr.lambda_call("list_transform", fields, f, f"substring({f}, 2, size({f}))"), list_of(STRING))
+    split = tr.lambda_call("list_transform", fields, f, f"substring({f}, 2, size({f}))")
+    return Tx(f"(CASE WHEN {s.text} IS NULL OR {d.text} IS NULL THEN NULL ELSE {split} END)", list_of(STRING))
 
 
 # Java's Character.isWhitespace, which Neo4j's trim uses: not the no-break spaces U+00A0, U+2007, U+202F.
@@ -451,7 +467,7 @@ FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable]] = {
     "trim": ((1,), _trim("^{ws}+|{ws}+$")),
     "ltrim": ((1,), _trim("^{ws}+")),
     "rtrim": ((1,), _trim("{ws}+$")),
-    "replace": ((3,), _simple("replace", STRING, "STRING")),
+    "replace": ((3,), _replace),
     "substring": ((2, 3), _substring),
     "left": ((2,), _left_right("left")),
     "right": ((2,), _left_right("right")),

@@ -80,6 +80,9 @@ class Translation:
     # A WITH ... SKIP/LIMIT followed by more clauses: the engine's semi-join masks would filter the rows
     # before the limit (ladybug 0.22 returns the wrong top rows, measured), so the runner turns them off.
     no_semi_mask: bool = False
+    # A COUNT { } subquery: the engine's optimizer turns it into a join that drops the rows whose count is 0
+    # (in WHERE, WITH and aggregating RETURN; ladybug 0.22, measured), so the runner turns the optimizer off.
+    no_optimizer: bool = False
 
 
 @dataclass
@@ -113,6 +116,7 @@ class Translator:
         # internal assertion), so values there are written as literals, with every character escaped.
         self.inline = 0
         self.limited_with = False
+        self.counts_subquery = False
 
     # ------------------------------------------------------------------ names and parameters
 
@@ -612,7 +616,7 @@ class Translator:
             # Neo4j: nothing of another type is IN the list (null if the list holds a null)
             lam = self.fresh("x")
             has_null = "false" if literal_items is not None and None not in literal_items else \
-                f"(size({self.lambda_call('list_filter', collection.text, lam, f'{lam} IS NULL')}) > 0)"
+                f"any({lam} IN {self.lambda_input(collection.text)} WHERE {lam} IS NULL)"
             return Tx(f"(CASE WHEN {item.text} IS NULL THEN NULL WHEN {has_null} THEN NULL ELSE false END)", BOOL)
         if element.kind in ("NODE", "REL", "LIST", "MAP", "PATH"):
             raise unsupported(f"IN over a list of {element} values")
@@ -621,7 +625,7 @@ class Translator:
         lam = self.fresh("x")
         return Tx(f"(CASE WHEN {collection.text} IS NULL THEN NULL WHEN size({collection.text}) = 0 THEN false "
                   f"WHEN {item.text} IS NULL THEN NULL WHEN list_contains({collection.text}, {item.text}) THEN true "
-                  f"WHEN size({self.lambda_call('list_filter', collection.text, lam, f'{lam} IS NULL')}) > 0 THEN NULL "
+                  f"WHEN any({lam} IN {self.lambda_input(collection.text)} WHERE {lam} IS NULL) THEN NULL "
                   "ELSE false END)",
                   BOOL)
 
@@ -650,15 +654,17 @@ class Translator:
         if lk == "NULL" or rk == "NULL":
             return Tx("NULL", NULL)
         if op == "+":
+            null = f"{left.text} IS NULL OR {right.text} IS NULL"
             if lk == "LIST" and rk == "LIST":
-                return Tx(f"list_concat({left.text}, {right.text})", list_of(types.unify(
-                    [left.type.element or ANY, right.type.element or ANY])))
+                return Tx(f"(CASE WHEN {null} THEN NULL ELSE list_concat({left.text}, {right.text}) END)",
+                          list_of(types.unify([left.type.element or ANY, right.type.element or ANY])))
             if lk == "LIST":
-                return Tx(f"list_append({left.text}, {right.text})", left.type)
+                return Tx(f"(CASE WHEN {null} THEN NULL ELSE list_append({left.text}, {right.text}) END)", left.type)
             if rk == "LIST":
-                return Tx(f"list_prepend({right.text}, {left.text})", right.type)
-            if lk == "STRING" or rk == "STRING":
-                return Tx(f"({self.as_text(left, e)} + {self.as_text(right, e)})", STRING)
+                return Tx(f"(CASE WHEN {null} THEN NULL ELSE list_prepend({right.text}, {left.text}) END)", right.type)
+            if lk == "STRING" or rk == "STRING":  # the engine joins a null as '' (Neo4j: null)
+                return Tx(f"(CASE WHEN {left.text} IS NULL OR {right.text} IS NULL THEN NULL "
+                          f"ELSE {self.as_text(left, e)} + {self.as_text(right, e)} END)", STRING)
         if lk in ("INT", "FLOAT", "ANY") and rk in ("INT", "FLOAT", "ANY"):
             if op == "^":
                 return Tx(f"(CAST({left.text} AS DOUBLE) ^ {right.text})", FLOAT)
@@ -736,7 +742,9 @@ class Translator:
                               f"({self.snippet(e.span)}); write the integers as floats")
         result = types.unify(value_types)
         for condition, value in zip(conditions, values):
-            whens.append(f"WHEN {condition.text} THEN {value.text}")
+            # coalesce: a boolean CASE inside a WHEN condition is read wrongly by the engine (ladybug 0.22,
+            # measured: CASE WHEN (CASE ... END) AND true THEN ... takes the ELSE); as a value it is right
+            whens.append(f"WHEN coalesce({condition.text}, false) THEN {value.text}")
         text = "CASE " + " ".join(whens) + (f" ELSE {default.text}" if default else "") + " END"
         return Tx(f"({text})", result)
 
@@ -791,7 +799,8 @@ class Translator:
         return Tx(text, result)
 
     def x_Quantifier(self, e: ast.Quantifier, scope: Scope) -> Tx:
-        """all/any/none/single with Neo4j's null answers (the engine treats a null predicate as false)."""
+        """all/any/none/single with Neo4j's null answers. The engine's own quantifiers take a null predicate as
+        false; three of them (is some element true, null, false?) give Neo4j's answer."""
         source = self.list_source(e.source, scope, f"{e.kind.lower()}()")
         if source.type.kind == "NULL":
             return Tx("CAST(NULL AS BOOLEAN)", BOOL)
@@ -799,14 +808,16 @@ class Translator:
         p = self.in_lambda(e.where, inner)
         self.need_bool(p, e.where)
         s = source.text
-        true_count = f"size({self.lambda_call('list_filter', s, name, p.text)})"
-        null_count = f"size({self.lambda_call('list_filter', s, name, f'({p.text}) IS NULL')})"
-        false_count = f"size({self.lambda_call('list_filter', s, name, f'NOT ({p.text})')})"
+        copy = self.lambda_input(s)  # each over its own copy: several over one list clobber each other
+        some_true = f"any({name} IN {copy} WHERE {p.text})"
+        some_null = f"any({name} IN {copy} WHERE ({p.text}) IS NULL)"
+        some_false = f"any({name} IN {copy} WHERE NOT ({p.text}))"
+        one_true = f"single({name} IN {copy} WHERE {p.text})"
         cases = {
-            "ANY": f"WHEN {true_count} > 0 THEN true WHEN {null_count} > 0 THEN NULL ELSE false",
-            "ALL": f"WHEN {false_count} > 0 THEN false WHEN {null_count} > 0 THEN NULL ELSE true",
-            "NONE": f"WHEN {true_count} > 0 THEN false WHEN {null_count} > 0 THEN NULL ELSE true",
-            "SINGLE": f"WHEN {true_count} > 1 THEN false WHEN {null_count} > 0 THEN NULL ELSE {true_count} = 1",
+            "ANY": f"WHEN {some_true} THEN true WHEN {some_null} THEN NULL ELSE false",
+            "ALL": f"WHEN {some_false} THEN false WHEN {some_null} THEN NULL ELSE true",
+            "NONE": f"WHEN {some_true} THEN false WHEN {some_null} THEN NULL ELSE true",
+            "SINGLE": f"WHEN {some_true} AND NOT {one_true} THEN false WHEN {some_null} THEN NULL ELSE {one_true}",
         }[e.kind]
         return Tx(f"(CASE WHEN {s} IS NULL THEN NULL {cases} END)", BOOL)
 
@@ -866,6 +877,7 @@ class Translator:
         body = self.subquery_match(patterns, where, scope)
         if e.kind == "EXISTS":
             return Tx(f"EXISTS {{ {body} }}", BOOL)
+        self.counts_subquery = True
         return Tx(f"COUNT {{ {body} }}", INT)
 
     def simple_subquery(self, q: ast.Query) -> tuple[list[ast.PathPattern], ast.Expr | None]:
@@ -1209,4 +1221,4 @@ def translate(query: ast.Query, schema: Schema, params: dict | None = None) -> T
     """Engine text, engine parameters and Neo4j's column names for a parsed query."""
     tr = Translator(schema, params or {}, query.text)
     text, columns = tr.query(query)
-    return Translation(text, tr.params, columns, no_semi_mask=tr.limited_with)
+    return Translation(text, tr.params, columns, no_semi_mask=tr.limited_with, no_optimizer=tr.counts_subquery)
