@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from pydantic import Field
 from rapidfuzz import fuzz, process, utils
 
@@ -31,9 +31,11 @@ from kg.link.resolve import same_numbers, strip_generic
 from kg.models import QueryResult, Strict
 from kg.text import match_key, spaced_key
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 FUZZY_CUTOFF = 85.0
 SUGGESTIONS = 5
-CO_MENTION_SAMPLE = 2000   # co-mentions are counted over the papers that mention an entity most
 PAPER_CANDIDATES = 20_000  # titles read to resolve a paper by part of its title
 
 Run = Callable[[str, dict], QueryResult]
@@ -166,9 +168,7 @@ MENTIONED_BY = ("MATCH (p:Paper)-[m:MENTIONS]->(e:Entity {id: $id}) "
                 "RETURN p.id, p.title, m.surfaces, m.count ORDER BY m.count DESC, p.title, p.id LIMIT $limit")
 MENTION_COUNT = "MATCH (:Paper)-[:MENTIONS]->(e:Entity {id: $id}) RETURN count(*)"
 INTRODUCED_BY = "MATCH (p:Paper)-[:INTRODUCES]->(e:Entity {id: $id}) RETURN p.id, p.title ORDER BY p.title, p.id"
-CO_MENTIONED = ("MATCH (p:Paper)-[m:MENTIONS]->(e:Entity {id: $id}) "
-                "WITH p, m ORDER BY m.count DESC, p.title, p.id LIMIT $sample "
-                "MATCH (p)-[:MENTIONS]->(o:Entity) WHERE o.id <> $id "
+CO_MENTIONED = ("MATCH (e:Entity {id: $id})<-[:MENTIONS]-(p:Paper)-[:MENTIONS]->(o:Entity) WHERE o.id <> $id "
                 "RETURN o.id, o.name, o.type, count(*) AS papers ORDER BY papers DESC, o.name, o.id LIMIT $limit")
 VARIANT_OF = ("MATCH (e:Entity {id: $id})-[:VARIANT_OF]->(v:Entity) OPTIONAL MATCH (v)<-[m:MENTIONS]-(:Paper) "
               "RETURN v.id, v.name, v.type, count(m) AS papers ORDER BY v.name")
@@ -176,13 +176,9 @@ VARIANTS = ("MATCH (v:Entity)-[:VARIANT_OF]->(e:Entity {id: $id}) OPTIONAL MATCH
             "RETURN v.id, v.name, v.type, count(m) AS papers ORDER BY papers DESC, v.name, v.id LIMIT $limit")
 
 
-def describe_entity(run: Run, entity_id: str, *, limit: int = 10, co_mention_sample: int = CO_MENTION_SAMPLE) -> dict:
-    """What the graph knows about one entity: its properties, papers, family and co-mentions.
-
-    Co-mentions are counted over at most `co_mention_sample` of the papers
-    that mention it (those that mention it most), so a hub such as
-    Transformer answers as fast as a rare name.
-    """
+def describe_entity(run: Run, entity_id: str, *, limit: int = 10) -> dict:
+    """What the graph knows about one entity: its properties, papers, family and co-mentions (over every paper
+    that mentions it: ~0.1 s for most names at a million papers, ~1 s for the biggest hub, Transformer)."""
     rows = run(ENTITY, {"id": entity_id}).rows
     if not rows:
         raise NotFoundError(f"no entity with id {entity_id!r}")
@@ -192,7 +188,7 @@ def describe_entity(run: Run, entity_id: str, *, limit: int = 10, co_mention_sam
                  for pid, title, surfaces, count in run(MENTIONED_BY, {**ident, "limit": limit}).rows]
     introduced = [PaperRef(id=pid, title=title or "") for pid, title in run(INTRODUCED_BY, ident).rows]
     co = [EntityRef(id=i, name=n, type=t, papers=c)
-          for i, n, t, c in run(CO_MENTIONED, {**ident, "sample": co_mention_sample, "limit": limit}).rows]
+          for i, n, t, c in run(CO_MENTIONED, {**ident, "limit": limit}).rows]
     parents = [EntityRef(id=i, name=n, type=t, papers=c) for i, n, t, c in run(VARIANT_OF, ident).rows]
     children = [EntityRef(id=i, name=n, type=t, papers=c)
                 for i, n, t, c in run(VARIANTS, {**ident, "limit": limit}).rows]

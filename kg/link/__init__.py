@@ -1,5 +1,13 @@
 """Entity linking: find, discover and resolve the entities a paper mentions."""
 
-from kg.link.linker import Linker, resolve_mention
-
 __all__ = ["Linker", "resolve_mention"]
+
+
+def __getattr__(name: str):
+    """`Linker` and `resolve_mention` are imported on first use: `kg.link.resolve` alone (which lookups use)
+    then does not load the linker's automata and rules."""
+    if name in __all__:
+        from kg.link import linker
+
+        return getattr(linker, name)
+    raise AttributeError(f"module 'kg.link' has no attribute {name!r}")
