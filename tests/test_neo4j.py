@@ -1,25 +1,35 @@
-"""Neo4j backend: statements, batching, errors (fake driver); Cypher lint; the wire path on a real Bolt server.
+"""Neo4j backend: statements, batching, errors (fake driver); Cypher lint; then the wire path on a real Neo4j.
 
-Tests taking `graph_target` run against FalkorDB's Bolt server started by the tests (marker `bolt`) and,
-when NEO4J_URI is set, against that Neo4j too (marker `neo4j`). See tests/conftest.py.
+The wire tests take `neo4j_db` (an emptied database) or `neo4j_sample` (the sample graph, shared by tests
+that only read) from the session's real Neo4j 5.26: the one tests/conftest.py starts, or yours with
+NEO4J_URI. They carry the marker `neo4j`.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
 
 import networkx as nx
 import pytest
 from click.testing import CliRunner
+from conftest import free_port, neo4j_contents, store_contents
 
 from kg.cli import cli
 from kg.errors import KGError, Neo4jError, QueryError, StoreError
-from kg.graph import Label, Rel, counts, entity_attrs
+from kg.graph import Label, Rel, entity_attrs
 from kg.query import named_queries
 from kg.api import open_store
 from kg.store.neo4j import (NODE_STATEMENTS, REL_STATEMENTS, ROW_KEYS, LoadReport, Neo4jSettings, Neo4jStore, load_statements,
-                            load_store, plan_batches, row_bytes, run_query, schema_statements, translate_error)
+                            load_store, plan_batches, row_bytes, schema_statements, translate_error)
 
 SECRET = "pw-never-shown-7f3a"
 
@@ -280,6 +290,9 @@ def _driver_errors():
          "does not exist"),
         (TransientError._hydrate_neo4j(code="Neo.TransientError.General.OutOfMemoryError", message="oom\nline 2"),
          "Neo4j failed"),
+        (ClientError._hydrate_neo4j(code="Neo.ClientError.Security.AuthenticationRateLimit",
+                                    message="The client has provided incorrect authentication details too many times"),
+         "too many failed logins for user 'neo4j'"),
     ]
 
 
@@ -314,6 +327,68 @@ def test_settings_hide_the_password():
     assert Neo4jSettings.from_env(environ={"NEO4J_PASSWORD": ""}).has_password  # empty is a password
 
 
+@pytest.mark.parametrize("uri,shown", [
+    ("bolt://neo4j:" + SECRET + "@db.example:7687", "bolt://***@db.example:7687"),
+    ("neo4j+s://neo4j:p@ss/w:" + SECRET + "@db.example", "neo4j+s://***@db.example"),  # @ / : in the password
+    ("neo4j:" + SECRET + "@db.example:7687", "***@db.example:7687"),                   # no scheme
+    ("bolt://" + SECRET + "@db.example:7687", "bolt://***@db.example:7687"),            # a password alone
+])
+def test_credentials_in_the_uri_are_never_shown_nor_used(uri, shown):
+    settings = Neo4jSettings(uri, "neo4j", "from-env-pw", "kgdb")
+    assert settings.uri == shown and settings.uri_has_credentials
+    assert SECRET not in repr(settings) and SECRET not in settings.where()
+    with pytest.raises(Neo4jError) as info:
+        Neo4jStore(settings)
+    message = str(info.value)
+    assert message.startswith(f"{shown}: the URI holds a user name or password (not shown)")
+    assert "NEO4J_PASSWORD" in message and SECRET not in message and "p@ss" not in message
+
+
+def test_uri_without_credentials_is_kept():
+    settings = Neo4jSettings("neo4j+s://db.example:7687?policy=eu", "neo4j", SECRET)
+    assert settings.uri == "neo4j+s://db.example:7687?policy=eu" and not settings.uri_has_credentials
+
+
+@pytest.mark.parametrize("change,named", [
+    pytest.param(lambda g: g.nodes["paper:p2"].update(year=2**63), "node paper:p2 (from b.txt:2): property 'year'",
+                 id="2**63"),
+    pytest.param(lambda g: g.nodes["paper:p2"].update(year=-(2**63) - 1),
+                 "node paper:p2 (from b.txt:2): property 'year'", id="-2**63-1"),
+    pytest.param(lambda g: g.nodes["entity:a100"].update(sizes=[1, 10**30]), "node entity:a100: property 'sizes'",
+                 id="in a list"),
+    pytest.param(lambda g: g.edges["paper:p1", "entity:a100", "MENTIONS"].update(count=2**64),
+                 "relationship paper:p1 -[MENTIONS]-> entity:a100: property 'count'", id="on a relationship"),
+])
+def test_int_outside_64_bits_is_a_clear_error_before_anything_is_sent(change, named):
+    g = small_graph()
+    change(g)
+    driver = FakeDriver()
+    with pytest.raises(StoreError) as info:
+        fake_store(driver).load_graph(g, schema=False)
+    message = str(info.value)
+    assert message.startswith(named) and "does not fit a 64-bit integer" in message and "\n" not in message
+    assert driver.runs == [] and driver.transactions == []
+
+
+def test_kg_load_of_a_store_with_a_huge_year_is_one_line(tmp_path):
+    """Through the CLI: the out-of-range year is reported, naming the paper and its input line, before kg
+    connects (nothing listens at the URI: an attempt to connect would be a different error)."""
+    import kg
+
+    source = tmp_path / "huge.jsonl"
+    source.write_text(json.dumps({"title": "A paper from the far future", "abstract": "We train on A100s.",
+                                  "year": 10**24}) + "\n")
+    store = tmp_path / "huge.jsonl.gz"
+    kg.build([source], store=store)
+    uri = f"bolt://127.0.0.1:{free_port()}"
+    result = CliRunner().invoke(cli, ["load", "--store", str(store), "--uri", uri], env={"NEO4J_PASSWORD": SECRET})
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output and "OverflowError" not in result.output
+    assert re.fullmatch(rf"Error: node paper:\S+ \(from {re.escape(str(source))}:1\): property 'year': {10**24} "
+                        r"does not fit a 64-bit integer, .*", lines[0]), lines[0]
+
+
 def test_no_password_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
     result = CliRunner().invoke(cli, ["query", "--neo4j", "RETURN 1 AS x"])
@@ -329,8 +404,6 @@ def test_password_is_not_an_option():
 
 
 def test_unreachable_server_is_one_line(tmp_path, sample_store):
-    from conftest import free_port
-
     uri = f"bolt://127.0.0.1:{free_port()}"  # nothing listens there
     result = CliRunner().invoke(cli, ["load", "--store", str(sample_store), "--uri", uri],
                                 env={"NEO4J_PASSWORD": SECRET})
@@ -416,176 +489,425 @@ def test_the_linter_does_catch_problems(cypher_linter, sample_store):
                        "param": {"error"}, "label": {"warning"}}
 
 
-# --------------------------------------------------------------------------- the wire path (real Bolt server)
+# --------------------------------------------------------------------------- on a real Neo4j 5.26 (conftest)
 
-def _invoke(target, args):
-    result = CliRunner().invoke(cli, args, env=target.env(), catch_exceptions=False)
-    return result
-
-
-def _load_cli(target, store, *extra):
-    return _invoke(target, ["load", "--store", str(store), "--batch-bytes", "3000", "--json", *extra])
+def _kg(args, env=None):
+    """`kg ARGS` through click's runner; an exception that is not a clean `Error:` line fails the test."""
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=False)
 
 
-def _local_counts(store) -> dict:
-    c = counts(open_store(store).graph)
-    return {"nodes": c["nodes"], "relationships": c["relationships"], "labels": c["labels"], "types": c["types"]}
-
-
-def test_load_twice_then_grown_store(graph_target, sample_store, grown_store):
-    first = _load_cli(graph_target, sample_store)
-    assert first.exit_code == 0, first.output
-    r1 = LoadReport.model_validate_json(first.stdout)
-    assert r1.server.model_dump() == _local_counts(sample_store)
-    assert (r1.nodes_created, r1.relationships_created) == (r1.nodes, r1.relationships)
-    assert r1.batches > 1 and r1.rows == r1.nodes + r1.relationships
-
-    second = _load_cli(graph_target, sample_store)
-    assert second.exit_code == 0, second.output
-    r2 = LoadReport.model_validate_json(second.stdout)
-    assert r2.server == r1.server
-    assert (r2.nodes_created, r2.relationships_created) == (0, 0)
-
-    grown = _load_cli(graph_target, grown_store)
-    assert grown.exit_code == 0, grown.output
-    r3 = LoadReport.model_validate_json(grown.stdout)
-    assert r3.server.model_dump() == _local_counts(grown_store)
-    assert r3.nodes_created == r3.server.nodes - r1.server.nodes > 0
-    assert r3.relationships_created == r3.server.relationships - r1.server.relationships > 0
-
-
-def test_schema_is_applied_first_and_rejections_are_reported(graph_target, sample_store):
-    result = _invoke(graph_target, ["load", "--store", str(sample_store), "--batch-bytes", "3000"])
+def _json_rows(result) -> list:
+    """The rows of `kg query --json`: one JSON object per \\n-ended line (a row may hold U+2028, which
+    str.splitlines would also split on)."""
     assert result.exit_code == 0, result.output
-    statements = schema_statements()
-    report = load_store(sample_store, graph_target.settings(), batch_bytes=3000)
-    s = report.schema_report
-    assert sorted(s.applied + [i.statement for i in s.rejected]) == sorted(statements)
-    if graph_target.is_neo4j:
-        assert s.rejected == []
-    else:
-        # Measured: FalkorDB's Bolt rejects Neo4j 5 constraint and named-index syntax; kg says so.
-        rejected = [i.statement for i in s.rejected]
-        assert [st for st in statements if st.startswith("CREATE CONSTRAINT")] == \
-            [st for st in rejected if st.startswith("CREATE CONSTRAINT")]
-        warnings = [ln for ln in result.stderr.splitlines() if ln.startswith("kg load: warning: the server rejected")]
-        assert len(warnings) == len(s.rejected) > 0
-    lines = dict(ln.split(":", 1) for ln in result.stdout.splitlines() if ":" in ln)
-    assert lines["schema"].strip() == f"{len(s.applied)} statements applied, {len(s.rejected)} rejected by the server"
-    local = _local_counts(sample_store)
-    assert lines["server"].strip() == f"{local['nodes']} nodes, {local['relationships']} relationships"
-    assert "rows/s" in lines["writes"]
+    return [json.loads(line) for line in result.stdout.split("\n") if line]
 
 
-def test_every_named_query_matches_the_local_store(graph_target, sample_store):
-    assert _load_cli(graph_target, sample_store).exit_code == 0
-    compared = 0
-    for q in named_queries().values():
-        params = [f"--param={k}={q.examples[k]}" for k in q.params]
-        local = _invoke(graph_target, ["query", "--name", q.name, "--store", str(sample_store), "--json", *params])
-        remote = _invoke(graph_target, ["query", "--name", q.name, "--neo4j", "--json", *params])
-        assert local.exit_code == 0 and remote.exit_code == 0, (q.name, local.output, remote.output)
-        local_rows = [json.loads(x) for x in local.stdout.splitlines()]
-        remote_rows = [json.loads(x) for x in remote.stdout.splitlines()]
-        assert local_rows, f"{q.name}: the example returns no rows locally, so the comparison would be empty"
-        assert remote_rows == local_rows, q.name  # same rows, same ORDER BY order
-        compared += 1
-    assert compared == len(named_queries()) >= 9
+def _load(target, store, *extra) -> LoadReport:
+    result = _kg(["load", "--store", store, "--json", *extra], env=target.env())
+    assert result.exit_code == 0, result.output
+    return LoadReport.model_validate_json(result.stdout)
 
 
-def test_query_output_formats_match_local(graph_target, sample_store):
-    assert _load_cli(graph_target, sample_store).exit_code == 0
-    cypher = "MATCH (e:Hardware) RETURN e.name AS name, e.vendor AS vendor ORDER BY name LIMIT 5"
-    for fmt in ([], ["--csv"], ["--json"]):
-        local = _invoke(graph_target, ["query", cypher, "--store", str(sample_store), *fmt])
-        remote = _invoke(graph_target, ["query", cypher, "--neo4j", *fmt])
-        assert local.exit_code == 0 and remote.exit_code == 0, remote.output
-        assert remote.stdout == local.stdout
-        assert len(local.stdout.splitlines()) == {0: 8, 1: 6, 2: 5}[[[], ["--csv"], ["--json"]].index(fmt)]
+def _save(g: nx.MultiDiGraph, directory: Path) -> Path:
+    """`g` as a store file in `directory`."""
+    from kg.store import LocalStore
+
+    return LocalStore(g, directory / "store.jsonl.gz").save()
 
 
-def test_query_cannot_write(graph_target, sample_store):
-    assert _load_cli(graph_target, sample_store).exit_code == 0
-    before = run_query("MATCH (p:Paper) RETURN count(p) AS n", settings=graph_target.settings()).rows
-    result = _invoke(graph_target, ["query", "--neo4j", "CREATE (p:Paper {id: 'intruder'}) RETURN p.id"])
-    assert result.exit_code == 1 and "read-only" in result.output
-    after = run_query("MATCH (p:Paper) RETURN count(p) AS n", settings=graph_target.settings()).rows
-    assert before == after == [[_local_counts(sample_store)["labels"]["Paper"]]]
+def _local_stats(store) -> dict:
+    result = _kg(["stats", "--json", "--store", store])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
 
 
-@pytest.mark.neo4j
-@pytest.mark.parametrize("graph_target", ["neo4j"], indirect=True)
-def test_neo4j_read_session_refuses_writes_server_side(graph_target):
-    """Past kg's own check, the READ access mode itself stops a write (real Neo4j only: FalkorDB's Bolt
-    ignores the access mode, measured)."""
-    from neo4j.exceptions import ClientError
-
-    with Neo4jStore(graph_target.settings()) as neo, pytest.raises(ClientError):
-        neo._read("CREATE (p:Paper {id: 'intruder'})")
-
-
-def test_wrong_password_is_one_line(graph_target):
-    settings = graph_target.settings()
-    wrong = "wrong-" + SECRET
-    env = dict(graph_target.env(), NEO4J_PASSWORD=wrong)
-    result = CliRunner().invoke(cli, ["query", "--neo4j", "RETURN 1 AS x"], env=env)
-    assert result.exit_code == 1
+def _one_line_error(result, uri: str | None) -> str:
+    """The one `Error: ...` line of a failed command (naming the server first, when `uri` is given)."""
+    assert result.exit_code == 1, result.output
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"Error: {settings.uri}")
-    assert "NEO4J_PASSWORD" in lines[0] and wrong not in result.output and "Traceback" not in result.output
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {uri or ''}"), result.output
+    assert "Traceback" not in result.output
+    return lines[0]
 
 
-def test_server_killed_mid_load_then_rerun_completes(graph_target, sample_store):
-    if graph_target.server is None:
-        pytest.skip("needs a server the tests can kill (the FalkorDB one)")
-    server = graph_target.server
-    killed_after = []
+@pytest.fixture
+def neo4j_sample(neo4j_server, sample_store):
+    """The sample graph in the session's Neo4j, shared by tests that only read (they run in READ sessions):
+    loaded again only when another test has emptied the database since."""
+    if neo4j_server.ours and not neo4j_server.server.running:
+        neo4j_server.restart()
+    if neo4j_server.holds != str(sample_store):
+        neo4j_server.wipe()
+        load_store(sample_store, neo4j_server.settings())
+        neo4j_server.holds = str(sample_store)
+    return neo4j_server
+
+
+def test_load_full_then_grown_then_again(neo4j_db, sample_store, grown_store):
+    """Neo4j holds exactly the store after each load (every node, relationship, label and property), its
+    counts are `kg stats`' counts, and loading an unchanged store again changes nothing."""
+    from kg.stats import stats
+
+    full = _load(neo4j_db, sample_store, "--batch-bytes", "3000")
+    want = _local_stats(sample_store)
+    assert full.server.model_dump() == {k: want[k] for k in ("nodes", "relationships", "labels", "types")}
+    assert (full.nodes_created, full.relationships_created) == (want["nodes"], want["relationships"])
+    assert full.batches > 1 and full.rows == want["nodes"] + want["relationships"]
+    local = store_contents(open_store(sample_store).graph)
+    properties = neo4j_db.read("MATCH (n) WITH sum(size(keys(n))) AS nodes MATCH ()-[r]->() "
+                               "RETURN nodes, sum(size(keys(r))) AS relationships")
+    assert properties == [{"nodes": sum(len(p) for _, p in local[0].values()),
+                           "relationships": sum(len(p) for p in local[1].values())}]
+    assert neo4j_contents(neo4j_db) == local
+
+    grown = _load(neo4j_db, grown_store)
+    want_grown = _local_stats(grown_store)
+    assert grown.server.model_dump() == {k: want_grown[k] for k in ("nodes", "relationships", "labels", "types")}
+    assert grown.nodes_created == want_grown["nodes"] - want["nodes"] > 0
+    assert grown.relationships_created == want_grown["relationships"] - want["relationships"] > 0
+    contents = neo4j_contents(neo4j_db)
+    assert contents == store_contents(open_store(grown_store).graph)
+    with Neo4jStore(neo4j_db.settings()) as neo:
+        assert stats(neo.run) == want_grown  # kg stats' own queries, on Neo4j: top entities too
+
+    again = _load(neo4j_db, grown_store)
+    assert (again.nodes_created, again.relationships_created) == (0, 0)
+    assert again.server == grown.server
+    assert neo4j_contents(neo4j_db) == contents
+
+
+_SCHEMA_FORMS = {
+    "constraint": re.compile(r"CREATE CONSTRAINT (\w+) IF NOT EXISTS FOR \(n:(\w+)\) REQUIRE n\.(\w+) IS UNIQUE"),
+    "index": re.compile(r"CREATE INDEX (\w+) IF NOT EXISTS FOR \(n:(\w+)\) ON \(n\.(\w+)\)"),
+}
+
+
+def _schema_wanted() -> dict[str, set]:
+    """cypher/schema.cypher as {"constraint": {(name, label, property)}, "index": {...}}; every statement parsed."""
+    wanted = {kind: set() for kind in _SCHEMA_FORMS}
+    for statement in schema_statements():
+        kinds = [k for k, form in _SCHEMA_FORMS.items() if form.fullmatch(statement)]
+        assert len(kinds) == 1, f"a schema statement this test does not know: {statement}"
+        wanted[kinds[0]].add(_SCHEMA_FORMS[kinds[0]].fullmatch(statement).groups())
+    return wanted
+
+
+def test_schema_is_applied_and_present(neo4j_db, sample_store):
+    for _ in range(2):  # the second load finds everything in place and rejects nothing
+        result = _kg(["load", "--store", sample_store], env=neo4j_db.env())
+        assert result.exit_code == 0, result.output
+        n = len(schema_statements())
+        assert f"schema:     {n} statements applied, 0 rejected by the server" in result.stdout.splitlines()
+        assert "warning" not in result.stderr
+    neo4j_db.read("CALL db.awaitIndexes(120)")
+    constraints = {(r["name"], r["labelsOrTypes"][0], r["properties"][0])
+                   for r in neo4j_db.read("SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties "
+                                          "WHERE type = 'UNIQUENESS' AND size(labelsOrTypes) = 1 "
+                                          "AND size(properties) = 1")}
+    indexes = {(r["name"], r["labelsOrTypes"][0], r["properties"][0])
+               for r in neo4j_db.read("SHOW INDEXES YIELD name, type, labelsOrTypes, properties, state "
+                                      "WHERE type = 'RANGE' AND state = 'ONLINE' AND size(properties) = 1")}
+    wanted = _schema_wanted()
+    assert wanted["constraint"] and wanted["index"]
+    assert wanted["constraint"] <= constraints
+    assert wanted["index"] | wanted["constraint"] <= indexes  # a uniqueness constraint owns an index of its name
+    if neo4j_db.ours:  # a database of its own: nothing else is there
+        assert constraints == wanted["constraint"] and indexes == wanted["index"] | wanted["constraint"]
+    plan = neo4j_db.driver().execute_query("EXPLAIN MATCH (e:Entity {name: $name}) RETURN e.id",
+                                           name="A100", database_=neo4j_db.database).summary.plan
+    operators = []
+    todo = [plan]
+    while todo:
+        op = todo.pop()
+        operators.append(op["operatorType"].split("@")[0])
+        todo.extend(op.get("children", []))
+    assert "NodeIndexSeek" in operators, operators  # lookups by name use entity_name
+
+
+@pytest.mark.parametrize("name", sorted(named_queries()))
+def test_named_query_gives_the_same_rows_on_neo4j(neo4j_sample, sample_store, name):
+    q = named_queries()[name]
+    params = [f"--param={k}={q.examples[k]}" for k in q.params]
+    local = _json_rows(_kg(["query", "--name", name, "--store", sample_store, "--json", *params]))
+    remote = _json_rows(_kg(["query", "--name", name, "--neo4j", "--json", *params], env=neo4j_sample.env()))
+    assert local, f"{name}: the example returns no rows locally, so the comparison would be empty"
+    assert remote == local  # same rows, in the same ORDER BY order
+
+
+@pytest.mark.parametrize("fmt,lines", [([], 8), (["--csv"], 6), (["--json"], 5)])
+def test_query_output_formats_match_local(neo4j_sample, sample_store, fmt, lines):
+    cypher = "MATCH (e:Hardware) RETURN e.name AS name, e.vendor AS vendor ORDER BY name LIMIT 5"
+    local = _kg(["query", cypher, "--store", sample_store, *fmt])
+    remote = _kg(["query", cypher, "--neo4j", *fmt], env=neo4j_sample.env())
+    assert local.exit_code == 0 and remote.exit_code == 0, remote.output
+    assert remote.stdout == local.stdout
+    assert len(local.stdout.splitlines()) == lines
+
+
+@pytest.mark.parametrize("name", ["A100", "a100 gpu", "LoRA", "deepspeed", "Flash attention", "Megatron LM"])
+def test_lookup_on_neo4j_matches_kg_lookup(neo4j_sample, sample_store, name):
+    """`kg lookup` has no --neo4j option; its library call, `kg.lookup.lookup`, reads Neo4j through
+    `Neo4jStore.run` and must describe the entity exactly as `kg lookup --json` does from the store."""
+    from kg.lookup import lookup
+
+    local = _kg(["lookup", name, "--json", "--store", sample_store])
+    assert local.exit_code == 0, local.output
+    with Neo4jStore(neo4j_sample.settings()) as neo:
+        remote = lookup(neo.run, name)
+    assert remote.model_dump(mode="json") == json.loads(local.stdout)
+
+
+_ERRORS = {
+    "wrong password": (lambda t: t.env(NEO4J_PASSWORD="wrong-" + SECRET), "authentication failed",
+                       "NEO4J_PASSWORD"),
+    "server down": (lambda t: t.env(NEO4J_URI=f"bolt://127.0.0.1:{free_port()}"), "Neo4j is unreachable",
+                    "start Neo4j"),
+    "unknown database": (lambda t: t.env(NEO4J_DATABASE="no-such-db"), "database 'no-such-db' does not exist",
+                         "--database/NEO4J_DATABASE"),
+}
+
+
+@pytest.mark.parametrize("command", [["load", "--store", "{store}"], ["query", "--neo4j", "RETURN 1 AS x"]],
+                         ids=["load", "query"])
+@pytest.mark.parametrize("case", sorted(_ERRORS))
+def test_connection_errors_are_one_clear_line(neo4j_server, sample_store, case, command):
+    """At most two wrong passwords in a row here: Neo4j locks a user out for 5 s after three."""
+    make_env, words, fix = _ERRORS[case]
+    env = make_env(neo4j_server)
+    result = _kg([str(sample_store) if a == "{store}" else a for a in command], env=env)
+    line = _one_line_error(result, env["NEO4J_URI"])
+    assert words in line and fix in line
+    assert neo4j_server.password not in result.output and SECRET not in result.output
+
+
+_SMUGGLED = {  # {L}: a label name no test has used: a refused write leaves no trace of it
+    "comment with a quote": "MATCH (n) /* ' */ CREATE (:{L}) RETURN 1",
+    "escaped backslash ends a string": "WITH '\\\\' AS s CREATE (:{L}) RETURN s",
+    "quote inside other quotes": "WITH \"it's\" AS s CREATE (:{L}) RETURN s",
+    "*/ inside a string": "WITH '*/' AS s CREATE (:{L}) RETURN s",
+    "subquery": "CALL {{ CREATE (:{L}) }} RETURN 1",
+    "FOREACH": "FOREACH (x IN [1] | CREATE (:{L}))",
+    "writing procedure": "CALL db.createLabel('{L}')",
+    "schema command": "CREATE INDEX {L} FOR (n:{L}) ON (n.x)",
+    "delete in transactions": "CALL {{ MATCH (p:Paper) DETACH DELETE p }} IN TRANSACTIONS RETURN '{L}' AS x",
+}
+
+
+def _label_exists(target, label: str) -> bool:
+    """Whether the server knows the label at all (a token is made by a write, even one creating no node):
+    a query naming an unknown label gets the notification 01N50 'label does not exist'."""
+    summary = target.driver().execute_query(f"MATCH (n:`{label}`) RETURN count(n) AS n",
+                                            database_=target.database).summary
+    return not any(s.gql_status == "01N50" for s in summary.gql_status_objects)
+
+
+def _fresh_label() -> str:
+    return "Smuggled" + uuid.uuid4().hex[:12]
+
+
+def test_label_probe_sees_a_label_a_write_made(neo4j_db):
+    """The probe the next test relies on can say yes: a label created by a write is seen."""
+    label = _fresh_label()
+    assert not _label_exists(neo4j_db, label)
+    neo4j_db.driver().execute_query(f"CALL db.createLabel('{label}')", database_=neo4j_db.database)
+    assert _label_exists(neo4j_db, label)
+
+
+@pytest.mark.parametrize("case", sorted(_SMUGGLED))
+def test_smuggled_write_is_refused_by_the_server(neo4j_db, monkeypatch, case):
+    """With kg's own write check switched off, the server refuses the write, because kg queries run in
+    READ access mode; nothing is written. With the check on, the query is refused either way."""
+    load_store(small_graph(), neo4j_db.settings())
+    before = neo4j_contents(neo4j_db)
+    label = _fresh_label()
+    cypher = _SMUGGLED[case].format(L=label)
+
+    checked = _kg(["query", "--neo4j", cypher], env=neo4j_db.env())
+    line = _one_line_error(checked, None)  # refused by kg itself (before sending), or by the server
+    assert line.startswith("Error: kg query is read-only: ") or (
+        line.startswith(f"Error: {neo4j_db.uri}") and "Neo.ClientError.Statement.AccessMode" in line)
+
+    monkeypatch.setattr("kg.store.neo4j.refuse_writes", lambda cypher: None)
+    unchecked = _kg(["query", "--neo4j", cypher], env=neo4j_db.env())
+    line = _one_line_error(unchecked, neo4j_db.uri)
+    assert "Neo4j rejected the query" in line
+    assert "Neo.ClientError.Statement.AccessMode: Writing in read access mode not allowed" in line
+    assert neo4j_contents(neo4j_db) == before
+    assert not _label_exists(neo4j_db, label)
+
+
+_VALUES = {
+    "quotes": "Don't say \"no\" ''; \"\"",
+    "backslashes": "C:\\new\\table\\ \\' \\\" \\u0041 \\",
+    "comment markers": "*/ RETURN 1 /* // -- ",
+    "cypher syntax": "$v {x: 1} `tick` ) RETURN 1 //",
+    "unicode": "Café ☕ 中文 😀 \u200f\u2028\u2029 e\u0301 \ufeff",
+    "control characters": "nul\x00 bell\x07 tab\t cr\r lf\n end",
+    "huge": "Ünïcødé 😀 " * 500_000,  # 6.5 MB of UTF-8: more than one 4 MiB batch, so it goes alone
+}
+
+
+@pytest.mark.parametrize("case", sorted(_VALUES))
+def test_parameters_arrive_intact(neo4j_db, case):
+    value = _VALUES[case]
+    rows = _json_rows(_kg(["query", "--neo4j", "--json", "RETURN $v AS v, size($v) AS n", "--param", f"v={value}"],
+                          env=neo4j_db.env()))
+    assert rows == [{"v": value, "n": len(value)}]
+    rows = _json_rows(_kg(["query", "--neo4j", "--json", "RETURN $v AS v", "--param-json",
+                           "v=" + json.dumps({"list": [value, value[:10]], "key": value[:100]})], env=neo4j_db.env()))
+    assert rows == [{"v": {"list": [value, value[:10]], "key": value[:100]}}]
+
+    # The value in a loaded graph, as an abstract and in a list, read back exactly. The title gets at most
+    # 4000 characters: Paper.title is indexed, and Neo4j refuses to index a value over about 8 kB.
+    g = small_graph()
+    g.nodes["paper:p1"].update(title=value[:4000], abstract=value, sources=[value, "b"])
+    report = load_store(g, neo4j_db.settings())
+    assert report.nodes_created == g.number_of_nodes()
+    with Neo4jStore(neo4j_db.settings()) as neo:
+        found = neo.query("MATCH (p:Paper) WHERE p.abstract = $v AND p.title = $t RETURN p.id AS id, "
+                          "p.title AS title, p.abstract AS abstract, p.sources AS sources",
+                          {"v": value, "t": value[:4000]})
+    assert found.rows == [["p1", value[:4000], value, [value, "b"]]]
+
+
+def test_a_value_neo4j_cannot_index_stops_the_load_in_one_line(neo4j_db, tmp_path):
+    """A 10 kB title: Neo4j refuses to put it in the paper_title index. kg stops with the server's reason and
+    how far it got, and does not promise that re-running alone completes the load."""
+    g = small_graph()
+    g.nodes["paper:p2"]["title"] = "t" * 10_000
+    result = _kg(["load", "--store", _save(g, tmp_path), "--batch-size", "1"], env=neo4j_db.env())
+    line = _one_line_error(result, neo4j_db.uri)
+    assert "while writing Paper rows" in line and "Property value is too large to index" in line
+    assert "1 of 9 batches (1 of 9 rows) were written" in line and "once what the server reports is fixed, re-run kg load" in line
+    assert neo4j_db.read("MATCH (p:Paper) RETURN p.id AS id") == [{"id": "p1"}]
+
+
+def test_64_bit_integers_at_the_edges_arrive_intact(neo4j_db):
+    g = small_graph()
+    g.nodes["paper:p1"]["year"] = 2**63 - 1
+    g.nodes["paper:p2"]["year"] = -(2**63)
+    g.edges["paper:p1", "entity:a100", "MENTIONS"]["count"] = 2**63 - 1
+    load_store(g, neo4j_db.settings())
+    rows = neo4j_db.read("MATCH (p:Paper)-[m:MENTIONS]->() RETURN p.year AS year, m.count AS count")
+    assert rows == [{"year": 2**63 - 1, "count": 2**63 - 1}]
+    assert neo4j_db.read("MATCH (p:Paper {id: 'p2'}) RETURN p.year AS year") == [{"year": -(2**63)}]
+
+
+def test_load_survives_the_server_being_killed(neo4j_db, sample_store):
+    """SIGKILL the server after five committed batches: kg says how far it got, in one line; while the server
+    is down kg query says so; the restarted server recovered exactly the committed rows; re-running kg load
+    completes the graph, exactly."""
+    if not neo4j_db.ours:
+        pytest.skip("needs the server the tests started (NEO4J_URI names your own, which the tests do not kill)")
+    done = []
 
     def kill_after_five(p):
         if p.batches_done == 5:
-            server.save()   # what was committed so far survives, as on a server with durable storage
-            server.kill()
-            killed_after.append(p.rows_done)
+            neo4j_db.kill()
+            done.append(p.rows_done)
 
     with pytest.raises(Neo4jError) as info:
-        load_store(sample_store, graph_target.settings(), batch_bytes=3000, progress=kill_after_five,
-                   retry_seconds=1.0)
-    message = str(info.value)
-    assert len(killed_after) == 1
+        load_store(sample_store, neo4j_db.settings(), batch_bytes=3000, progress=kill_after_five, retry_seconds=1.0)
     plan = plan_batches(open_store(sample_store).graph, batch_bytes=3000)
-    assert f"5 of {len(plan)} batches ({killed_after[0]} of {sum(len(b.rows) for b in plan)} rows) were written" \
-        in message
-    assert "\n" not in message and "re-run it to complete the load" in message
-    assert graph_target.password not in message
+    message = str(info.value)
+    assert f"5 of {len(plan)} batches ({done[0]} of {sum(len(b.rows) for b in plan)} rows) were written" in message
+    assert "Neo4j is unreachable" in message and "re-run it to complete the load" in message
+    assert "\n" not in message and neo4j_db.password not in message
 
-    server.start()  # same data directory: the partial graph is back
-    partial = run_query("MATCH (p:Paper) RETURN count(p) AS n", settings=graph_target.settings()).rows[0][0]
-    local = _local_counts(sample_store)
-    assert 0 < partial < local["labels"]["Paper"]
+    down = _kg(["query", "--neo4j", "RETURN 1 AS x"], env=neo4j_db.env())
+    assert "Neo4j is unreachable while connecting" in _one_line_error(down, neo4j_db.uri)
 
-    result = _load_cli(graph_target, sample_store)
-    assert result.exit_code == 0, result.output
-    report = LoadReport.model_validate_json(result.stdout)
-    assert report.server.model_dump() == _local_counts(sample_store)
-    assert report.nodes_created == local["nodes"] - partial
+    neo4j_db.restart()
+    assert all(b.kind == "node" and b.name == "Paper" for b in plan[:5])
+    partial = neo4j_db.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    assert partial == done[0]  # committed batches survived the crash, the rest is not there
+    report = _load(neo4j_db, sample_store)
+    assert report.nodes_created == report.nodes - partial
+    assert neo4j_contents(neo4j_db) == store_contents(open_store(sample_store).graph)
 
 
-def test_password_never_reaches_output_logs_or_store(graph_target, sample_store, tmp_path, caplog):
+def test_rerun_after_kg_load_is_sigkilled(neo4j_db, sample_store):
+    """SIGKILL the `kg load` process mid-way (one row per transaction, so there is a mid-way): the server
+    drops its open transaction, and running kg load again ends with exactly the store."""
+    env = dict(os.environ)
+    for key, value in neo4j_db.env().items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    total = sum(1 for _ in open_store(sample_store).graph.nodes)
+    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "load", "--store", str(sample_store), "--batch-size", "1"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while neo4j_db.read("MATCH (n) RETURN count(n) AS n")[0]["n"] < 20:
+            assert proc.poll() is None, f"kg load ended before it could be killed: {proc.stderr.read()[-500:]}"
+            assert time.monotonic() < deadline, "kg load wrote nothing within 120 s"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    partial = neo4j_db.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    assert 20 <= partial < total
+    report = _load(neo4j_db, sample_store)
+    assert report.nodes_created == total - partial
+    assert neo4j_contents(neo4j_db) == store_contents(open_store(sample_store).graph)
+
+
+def test_password_never_reaches_output_logs_or_store(neo4j_db, sample_store, tmp_path, caplog):
     """A full `kg load` and `kg query --neo4j` with the driver logging at DEBUG: the password is in none of
     stdout, stderr, the log records, or the store file."""
     import logging
 
-    if not graph_target.password:
-        pytest.skip("the target has no password to leak")
     caplog.set_level(logging.DEBUG)
     store = tmp_path / "s.jsonl.gz"
     store.write_bytes(sample_store.read_bytes())
-    loaded = _load_cli(graph_target, store)
-    queried = CliRunner().invoke(cli, ["query", "--neo4j", "--name", "top-entities", "--param", "type=Hardware",
-                                       "--store", str(store)], env=graph_target.env())
+    loaded = _kg(["load", "--store", store], env=neo4j_db.env())
+    queried = _kg(["query", "--neo4j", "--name", "top-entities", "--param", "type=Hardware", "--store", store],
+                  env=neo4j_db.env())
     assert loaded.exit_code == 0 and queried.exit_code == 0, (loaded.output, queried.output)
-    assert "A100" in queried.output
-    secret = graph_target.password
+    assert "A100" in queried.output and "bolt" in caplog.text  # the driver did log, at DEBUG
+    secret = neo4j_db.password
     for text in (loaded.output, loaded.stderr, queried.output, queried.stderr, caplog.text):
         assert secret not in text
     assert secret.encode() not in gzip.decompress(store.read_bytes())
+
+
+@pytest.mark.parametrize("where", ["--uri", "NEO4J_URI"])
+@pytest.mark.parametrize("command", [["load", "--store", "{store}"], ["query", "--neo4j", "RETURN 1 AS x"]],
+                         ids=["load", "query"])
+def test_password_in_the_uri_is_refused_and_never_echoed(neo4j_server, sample_store, caplog, where, command):
+    """bolt://user:password@host (here the right password): kg refuses it in one line that shows the URI as
+    bolt://***@host, and the password is in no output and no log record."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    secret = neo4j_server.password
+    host = neo4j_server.uri.split("://", 1)[1]
+    uri = f"bolt://{neo4j_server.user}:{secret}@{host}"
+    args = [str(sample_store) if a == "{store}" else a for a in command]
+    env = neo4j_server.env(NEO4J_PASSWORD=None)
+    if where == "--uri":
+        args.insert(1, f"--uri={uri}")
+    else:
+        env["NEO4J_URI"] = uri
+    result = _kg(args, env=env)
+    line = _one_line_error(result, f"bolt://***@{host}")
+    assert "remove them from --uri/NEO4J_URI" in line and "NEO4J_PASSWORD" in line
+    for text in (result.output, result.stderr, caplog.text):
+        assert secret not in text
+
+
+def test_docker_compose_runs_the_tested_neo4j(neo4j_server):
+    """docker-compose.yml, tests/neo4j/pom.xml and the launcher name the same Neo4j; the test server is it."""
+    import neo4j_server as launcher
+
+    root = Path(__file__).parent.parent
+    image = re.search(r"^\s*image:\s*neo4j:(\S+)\s*$", (root / "docker-compose.yml").read_text(), re.MULTILINE).group(1)
+    pom = re.search(r"<neo4j.version>(.+?)</neo4j.version>", launcher.POM.read_text()).group(1)
+    assert image == f"{launcher.NEO4J_VERSION}-community" and pom == launcher.NEO4J_VERSION
+    if neo4j_server.ours:
+        assert neo4j_server.server.version() == f"Neo4j Kernel {launcher.NEO4J_VERSION} community"

@@ -18,7 +18,12 @@ Queries go in READ access-mode sessions (`execute_read`), and kg refuses write
 clauses before sending them.
 
 The password is taken from NEO4J_PASSWORD (or given in Python); it is never
-printed, logged, or put in an exception message.
+printed, logged, or put in an exception message. A URI that carries a user name
+or password (`bolt://user:pw@host`) is refused, and shown only as
+`bolt://***@host`: credentials belong in NEO4J_USERNAME and NEO4J_PASSWORD.
+
+Values Neo4j cannot hold are refused before anything is sent: an integer
+outside the 64-bit range is a `StoreError` naming the node or relationship.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from pydantic import Field
 from kg.errors import Neo4jError, QueryError, StoreError
 from kg.graph import Label, Rel
 from kg.models import QueryResult, Strict
-from kg.store.codec import node_table, properties
+from kg.store.codec import check_int, node_table, properties
 
 # The driver logs retries and server notifications; with no logging set up by
 # the application Python would print them (multi-line) on stderr.
@@ -135,14 +140,29 @@ def schema_statements(path: str | os.PathLike | None = None) -> list[str]:
 
 # --------------------------------------------------------------------------- settings
 
-class Neo4jSettings:
-    """Where and how to connect. The password is kept out of repr(), str() and messages."""
+def redact_uri(uri: str) -> tuple[str, bool]:
+    """`uri` with any user name and password replaced by `***` (`bolt://***@host:7687`), and whether it had any.
 
-    __slots__ = ("uri", "user", "database", "_password")
+    Everything between `://` (or the start) and the last `@` counts as credentials, so a password holding
+    `@`, `/` or `:` is hidden whole."""
+    scheme, sep, rest = uri.partition("://")
+    if not sep:
+        scheme, rest = "", uri
+    if "@" not in rest:
+        return uri, False
+    return f"{scheme}{sep}***@{rest.rsplit('@', 1)[1]}", True
+
+
+class Neo4jSettings:
+    """Where and how to connect. The password is kept out of repr(), str() and messages.
+
+    `uri` is kept without credentials (see `redact_uri`); a URI that had some cannot be connected to."""
+
+    __slots__ = ("uri", "user", "database", "_password", "uri_has_credentials")
 
     def __init__(self, uri: str = DEFAULT_URI, user: str = DEFAULT_USER, password: str | None = None,
                  database: str | None = None):
-        self.uri = uri
+        self.uri, self.uri_has_credentials = redact_uri(uri)
         self.user = user
         self.database = database or None
         self._password = password
@@ -246,12 +266,34 @@ def _strip_key(key: str, label: Label) -> str:
     return key[len(prefix):]
 
 
+def _node_where(key: str, data: dict) -> str:
+    """A node as an error message names it: its key, and for a paper the input record it came from."""
+    sources = data.get("sources")
+    if isinstance(sources, (list, tuple, set, frozenset)) and sources:
+        first = min(str(s) for s in sources)
+        more = f" and {len(sources) - 1} more" if len(sources) > 1 else ""
+        return f"node {key} (from {first}{more})"
+    return f"node {key}"
+
+
+def _check_ints(props: dict, where: str) -> dict:
+    """`props`, once every integer in it (alone or in a list) fits Neo4j's 64-bit integers; a StoreError
+    naming the element and the property otherwise (the driver would raise a bare OverflowError)."""
+    for name, value in props.items():
+        for v in value if isinstance(value, list) else (value,):
+            if isinstance(v, int) and not isinstance(v, bool):
+                check_int(v, f"{where}: property {name!r}")
+    return props
+
+
 def graph_rows(g: nx.MultiDiGraph) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
-    """Rows per node label (Paper or an entity type) and per relationship type, sorted for a stable order."""
+    """Rows per node label (Paper or an entity type) and per relationship type, sorted for a stable order.
+
+    A value Neo4j cannot hold (an integer outside 64 bits) is a StoreError naming the node or relationship."""
     nodes: dict[str, list[dict]] = {lbl.value: [] for lbl in NODE_STATEMENTS}
     for key, data in g.nodes(data=True):
         label = _node_label(key, data)
-        props = properties(data)
+        props = _check_ints(properties(data), _node_where(key, data))
         node_id = props.get("id")
         if not isinstance(node_id, str) or not node_id:
             raise StoreError(f"node {key}: no id property; rebuild the store with kg build")
@@ -264,7 +306,8 @@ def graph_rows(g: nx.MultiDiGraph) -> tuple[dict[str, list[dict]], dict[str, lis
             raise StoreError(f"relationship {u} -[{k}]-> {v}: type {k!r} is not in the graph model; "
                              "rebuild the store with kg build") from None
         start, end = REL_ENDPOINTS[rel]
-        rels[rel.value].append({"start": _strip_key(u, start), "end": _strip_key(v, end), "props": properties(data)})
+        props = _check_ints(properties(data), f"relationship {u} -[{k}]-> {v}")
+        rels[rel.value].append({"start": _strip_key(u, start), "end": _strip_key(v, end), "props": props})
     for rows in nodes.values():
         rows.sort(key=lambda r: r["id"])
     for rows in rels.values():
@@ -380,6 +423,13 @@ def _is_unreachable(exc) -> bool:
                             OSError)) or (isinstance(exc, ne.DriverError) and "defunct" in str(exc).lower())
 
 
+def _may_pass_later(exc) -> bool:
+    """Whether sending the same batch again may succeed: the server was away, or the error was transient."""
+    from neo4j import exceptions as ne
+
+    return _is_unreachable(exc) or isinstance(exc, ne.TransientError)
+
+
 def translate_error(exc: BaseException, settings: Neo4jSettings, during: str, *, hint: str = "") -> Exception:
     """A driver exception as a one-line `Neo4jError` (or `QueryError`) naming the server and the fix."""
     from neo4j import exceptions as ne
@@ -388,6 +438,10 @@ def translate_error(exc: BaseException, settings: Neo4jSettings, during: str, *,
     if isinstance(exc, ne.AuthError):
         return Neo4jError(f"{where}: authentication failed for user {settings.user!r} while {during}; "
                           "check NEO4J_USERNAME/--user and NEO4J_PASSWORD")
+    if "AuthenticationRateLimit" in (getattr(exc, "code", None) or ""):
+        return Neo4jError(f"{where}: too many failed logins for user {settings.user!r}, so the server refuses it "
+                          f"for a few seconds (while {during}); check NEO4J_USERNAME/--user and NEO4J_PASSWORD, "
+                          "then retry")
     if isinstance(exc, ne.Forbidden):
         return Neo4jError(f"{where}: user {settings.user!r} may not do this ({_server_message(exc)}) while {during}; "
                           "use a user with the needed privileges")
@@ -403,7 +457,8 @@ def translate_error(exc: BaseException, settings: Neo4jSettings, during: str, *,
         if "DatabaseNotFound" in code:
             return Neo4jError(f"{where}: database {settings.database!r} does not exist; "
                               "create it or choose another with --database/NEO4J_DATABASE")
-        return QueryError(f"{where}: Neo4j rejected the query while {during}: {_server_message(exc)}")
+        return QueryError(f"{where}: Neo4j rejected the query while {during}: {_server_message(exc)}"
+                          + (f"; {hint}" if hint else ""))
     if isinstance(exc, ne.Neo4jError):
         return Neo4jError(f"{where}: Neo4j failed while {during}: {_server_message(exc)}"
                           + (f"; {hint}" if hint else ""))
@@ -431,6 +486,10 @@ class Neo4jStore:
         from neo4j import GraphDatabase
         from neo4j import exceptions as ne
 
+        if settings.uri_has_credentials:
+            raise Neo4jError(f"{settings.uri}: the URI holds a user name or password (not shown); kg takes the user "
+                             "from --user/NEO4J_USERNAME and the password only from NEO4J_PASSWORD, so remove them "
+                             "from --uri/NEO4J_URI")
         scheme = settings.uri.split("://", 1)[0].lower() if "://" in settings.uri else ""
         if scheme not in URI_SCHEMES:
             raise Neo4jError(f"{settings.uri}: not a Bolt URI; use e.g. bolt://localhost:7687 or neo4j://host:7687 "
@@ -525,8 +584,10 @@ class Neo4jStore:
             try:
                 counters = self._write(batch.statement, {"rows": batch.rows})
             except Exception as exc:  # noqa: BLE001
-                hint = (f"{i} of {len(plan)} batches ({rows_done} of {rows_total} rows) were written; "
-                        "kg load is idempotent, so re-run it to complete the load")
+                done = f"{i} of {len(plan)} batches ({rows_done} of {rows_total} rows) were written"
+                hint = (f"{done}; kg load is idempotent, so re-run it to complete the load" if _may_pass_later(exc)
+                        else f"{done}; once what the server reports is fixed, re-run kg load (it is idempotent) "
+                             "to complete the load")
                 raise translate_error(exc, self.settings, f"writing {batch.name} rows", hint=hint) from None
             for k in totals:
                 totals[k] += counters.get(k, 0)
