@@ -150,6 +150,9 @@ BAD_CASES = [
     ("bad2.jsonl", b'{"title": "ok"}\n{broken\n', "{path}:2: malformed JSON: Expecting property name enclosed in double quotes at column 2 (fix or remove the line, or pass --skip-bad to skip it)"),
     ("notitle.jsonl", b'{"title": "ok"}\n{"abstract": "no title"}\n', '{path}:2: record has no title (every record needs a non-empty "title", or pass --skip-bad to skip it)'),
     ("weird.xyz", b"just some words\n", "{path}: unknown format (pass --format listing|jsonl|arxiv|csv, or pass --skip-bad to skip it)"),
+    ("year.jsonl", b'{"title": "ok"}\n{"title": "Huge", "year": 1000000000000000000000000}\n',
+     '{path}:2: "year" 10000000000000000000\u2026 does not fit a 64-bit integer, the largest a graph database holds '
+     "(give the year as four digits, or pass --skip-bad to skip it)"),
 ]
 
 
@@ -173,7 +176,7 @@ def test_bad_input_skipped_and_counted(tmp_path, name, content, message):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["skipped"] == 1
-    assert report["distinct_papers"] == 1 + (1 if name in ("bad.jsonl", "bad2.jsonl", "notitle.jsonl") else 0)
+    assert report["distinct_papers"] == 1 + (1 if name in ("bad.jsonl", "bad2.jsonl", "notitle.jsonl", "year.jsonl") else 0)
     reason = message.format(path=path).split(": ", 1)[1].split(" (")[0]
     assert report["skipped_records"][0]["reason"] == reason
 

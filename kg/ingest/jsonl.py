@@ -105,6 +105,10 @@ def record_from_object(obj: dict, source: str, line: int) -> Record | Skip:
     categories = obj.get("categories") or []
     if isinstance(categories, str):
         categories = categories.split()
+    year = _int(obj.get("year"))
+    if year is not None and not -(2**63) <= year < 2**63:
+        return Skip(source, line, f"\"year\" {str(year)[:20]}{'…' if len(str(year)) > 20 else ''} does not fit a "
+                    "64-bit integer, the largest a graph database holds", "give the year as four digits")
     url = obj.get("url") if isinstance(obj.get("url"), str) else None
     if url is None and arxiv_id:
         url = f"https://arxiv.org/abs/{arxiv_id}"
@@ -116,7 +120,7 @@ def record_from_object(obj: dict, source: str, line: int) -> Record | Skip:
         id=raw_id,
         arxiv_id=arxiv_id,
         authors=_authors(obj.get("authors")),
-        year=_int(obj.get("year")) or (arxiv_year(arxiv_id) if arxiv_id else None),
+        year=year or (arxiv_year(arxiv_id) if arxiv_id else None),
         url=url,
         categories=[str(c) for c in categories] if isinstance(categories, list) else [],
     )
