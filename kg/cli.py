@@ -182,6 +182,8 @@ def neo4j_settings(uri, user, database):
     from kg.store.neo4j import Neo4jSettings
 
     settings = Neo4jSettings.from_env(uri=uri, user=user, database=database)
+    if settings.uri_has_credentials:
+        return settings  # refused when connecting, with one line; no point asking for a password first
     if not settings.has_password and sys.stdin.isatty() and sys.stderr.isatty():
         password = click.prompt(f"Neo4j password for {settings.user}", hide_input=True, err=True)
         settings = settings.with_password(password)
