@@ -61,6 +61,7 @@ def read_cmd(inputs, fmt, skip_bad, as_json):
     summary = report.summary()
     if as_json:
         summary["skipped_records"] = [s.model_dump() for s in report.skipped]
+        summary["ignored_entries"] = [{"source": s.source, "reason": s.reason} for s in report.ignored]
         click.echo(json.dumps(summary, indent=2))
         return
     click.echo(f"files read:        {summary['files']}")
@@ -71,6 +72,9 @@ def read_cmd(inputs, fmt, skip_bad, as_json):
     for s in report.skipped:
         where = f"{s.source}:{s.line}" if s.line else s.source
         click.echo(f"  skipped {where}: {s.reason}")
+    click.echo(f"not read:          {summary['ignored']} (inputs and directory entries left out)")
+    for s in report.ignored:
+        click.echo(f"  not read {s.source}: {s.reason}")
 
 
 def catalog_option(func):
@@ -149,7 +153,9 @@ def build_cmd(inputs, fmt, skip_bad, store, catalogs, workers, max_papers, as_js
         return
     click.echo(f"store:      {r.store}")
     click.echo(f"read:       {r.records_read} records from {r.files} files, {r.skipped} skipped"
-               + "".join(f"\n            skipped {n}: {why}" for why, n in r.skipped_reasons.items()))
+               + "".join(f"\n            skipped {n}: {why}" for why, n in r.skipped_reasons.items())
+               + (f"\n            not read: {r.ignored} (inputs and directory entries left out)" if r.ignored else "")
+               + "".join(f"\n              {n} {why}" for why, n in r.ignored_reasons.items()))
     click.echo(f"papers:     {r.papers} ({r.papers_added} new, {r.records_merged} records merged into existing papers)")
     click.echo("entities:   " + ", ".join(f"{n} {t}" for t, n in r.entities.items()))
     click.echo(f"links:      {r.mentions} MENTIONS, {r.introduces} INTRODUCES, {r.citations} CITES, "

@@ -19,13 +19,13 @@ import math
 import os
 import re
 import shlex
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
 
 from kg.errors import KGError, StoreError
+from kg.files import write_atomic
 from kg.graph import Label, Rel
 from kg.models import Strict
 from kg.store.neo4j import (ENTITY_TYPE_LABELS, NODE_STATEMENTS, REL_ENDPOINTS, REL_STATEMENTS, graph_rows,
@@ -72,26 +72,7 @@ def _labels(data: dict) -> list[str]:
 
 
 def _write_atomic(path: Path, write: Callable[[object], None], *, newline: str | None = None) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise ExportError(f"{path}: directory {directory} does not exist; create it or choose another -o")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except PermissionError:
-        raise ExportError(f"{path}: permission denied writing in {directory}; choose another -o") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as f:
-            write(f)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; an export is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, write, error=ExportError, option="-o", newline=newline)
 
 
 # --------------------------------------------------------------------------- GraphML

@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import Field
 
 from kg.errors import KGError, StoreError
+from kg.files import output_target
 from kg.graph import GraphBuilder, counts
 from kg.ingest import merge_papers, read_papers
 from kg.link.linker import paused_gc
@@ -27,6 +28,8 @@ class BuildReport(Strict):
     records_read: int
     skipped: int
     skipped_reasons: dict[str, int] = Field(default_factory=dict)
+    ignored: int = 0  # directory entries not read (hidden, other extensions, devices, link loops, kg stores)
+    ignored_reasons: dict[str, int] = Field(default_factory=dict)
     papers_before: int
     papers_added: int
     records_merged: int
@@ -105,6 +108,7 @@ def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | Non
 
     started = time.perf_counter()
     path = default_store_path(store)
+    output_target(path, error=StoreError, option="--store", allow_stream=False)  # a device is refused first
     catalog_files = [str(c) for c in catalog]
     if workers < 1:
         raise KGError(f"--workers must be at least 1 (got {workers})")
@@ -151,7 +155,8 @@ def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | Non
             qdb_seconds = time.perf_counter() - qdb_started
     return BuildReport(
         store=str(path), files=summary["files"], records_read=summary["records_read"], skipped=summary["skipped"],
-        skipped_reasons=summary["skipped_reasons"], papers_before=papers_before, papers_added=added,
+        skipped_reasons=summary["skipped_reasons"], ignored=summary["ignored"],
+        ignored_reasons=summary["ignored_reasons"], papers_before=papers_before, papers_added=added,
         records_merged=merged + summary["duplicates_merged"], papers=paper_count,
         entities={t: c["labels"].get(t, 0) for t in ("Method", "Model", "Dataset", "Hardware", "Framework")},
         mentions=c["types"].get("MENTIONS", 0), introduces=c["types"].get("INTRODUCES", 0),

@@ -43,6 +43,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg.errors import KGError
+from kg.files import write_atomic
 from kg.graph import Label, Rel
 from kg.lookup import graph_entity_node, resolve_paper
 from kg.models import ENTITY_TYPES, Strict
@@ -512,10 +513,7 @@ def render(graph: nx.MultiDiGraph, output: str | os.PathLike = "graph.html", *, 
                    max_nodes=max_nodes, heading=heading, selection=selection, totals=totals)
     html = net.generate_html()
     data = html.encode("utf-8")
-    try:
-        out.write_bytes(data)
-    except OSError as exc:
-        raise VizError(f"cannot write {out}: {exc.strerror or exc} (choose another -o path)") from None
+    write_atomic(out, lambda f: f.write(html), error=VizError, option="-o")
     sel = net.kg_selection
     report = VizReport(output=str(out), nodes=len(sel.nodes), edges=sum(net.kg_counts["edges"].values()),
                        node_types=net.kg_counts["nodes"], edge_types=net.kg_counts["edges"],

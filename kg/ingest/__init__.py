@@ -10,6 +10,7 @@ import glob
 import gzip
 import io
 import os
+import stat
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -57,6 +58,7 @@ class ReadReport(Strict):
     papers: list[Paper] = Field(default_factory=list)
     duplicates_merged: int = 0
     skipped: list[SkippedRecord] = Field(default_factory=list)
+    ignored: list[SkippedRecord] = Field(default_factory=list)  # directory entries not read, and why
 
     @property
     def distinct_papers(self) -> int:
@@ -66,6 +68,9 @@ class ReadReport(Strict):
         reasons: dict[str, int] = {}
         for s in self.skipped:
             reasons[s.reason] = reasons.get(s.reason, 0) + 1
+        ignored: dict[str, int] = {}
+        for s in self.ignored:
+            ignored[s.reason] = ignored.get(s.reason, 0) + 1
         return {
             "files": self.files,
             "records_read": self.records_read,
@@ -73,34 +78,120 @@ class ReadReport(Strict):
             "duplicates_merged": self.duplicates_merged,
             "skipped": len(self.skipped),
             "skipped_reasons": reasons,
+            "ignored": len(self.ignored),
+            "ignored_reasons": ignored,
         }
 
 
-def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[str]:
-    """Files as given, directories walked (sorted), globs expanded, '-' kept for stdin."""
-    out: list[str] = []
+@dataclass
+class InputFiles:
+    """What the inputs name: the files to read (each once), and the directory entries left out, with why."""
+
+    files: list[str] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+
+
+STORE_HEADER = (b'{"format":"kg-store"', b'{"format": "kg-store"')
+
+
+def _is_kg_store(path: Path) -> bool:
+    """A store kg wrote (gzip JSON Lines opening with its format header), not a file of papers."""
+    try:
+        with open(path, "rb") as raw:
+            if raw.read(2) != GZIP_MAGIC:
+                return False
+            raw.seek(0)
+            with gzip.GzipFile(fileobj=raw) as z:
+                return z.read(32).startswith(STORE_HEADER)
+    except (OSError, EOFError, zlib.error):
+        return False
+
+
+def _walk_reason(path: Path) -> str | None:
+    """Why a directory walk leaves `path` out (None: read it). Files named explicitly are always read."""
+    if path.name.startswith("."):
+        return "hidden"
+    try:
+        st = path.stat()
+    except OSError as exc:  # a broken link, a link loop
+        return "broken or looping symlink" if path.is_symlink() else f"cannot be read: {exc.strerror or exc}"
+    if stat.S_ISDIR(st.st_mode):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file (device, pipe or socket)"
+    ext = os.path.splitext(path.name.removesuffix(".gz"))[1].lower()
+    if ext == ".md":
+        return "Markdown, taken for documentation in a directory (name the file to read it as a listing)"
+    if ext not in EXTENSIONS:
+        walked = ", ".join(sorted(e for e in EXTENSIONS if e != ".md"))
+        return f"not a paper file extension ({ext or 'none'}; a directory walk reads {walked}, also gzipped)"
+    if path.name.endswith(".gz") and _is_kg_store(path):
+        return "a kg store, not papers"
+    return None
+
+
+def _walk(directory: Path, found: InputFiles, seen_dirs: set[str]) -> None:
+    """Depth-first, sorted; symlinked directories are followed once (a loop is reported, not followed)."""
+    real = os.path.realpath(directory)
+    if real in seen_dirs:
+        found.ignored.append((str(directory), "directory already walked (symlink loop)"))
+        return
+    seen_dirs.add(real)
+    try:
+        entries = sorted(directory.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        found.ignored.append((str(directory), f"directory cannot be read: {exc.strerror or exc}"))
+        return
+    for entry in entries:
+        reason = _walk_reason(entry)
+        if reason is not None:
+            found.ignored.append((str(entry), reason))
+        elif entry.is_dir():
+            _walk(entry, found, seen_dirs)
+        else:
+            found.files.append(str(entry))
+
+
+def expand_inputs(inputs: Iterable[str | os.PathLike]) -> InputFiles:
+    """Files as given, directories walked (sorted, only paper-file extensions), globs expanded, '-' kept for
+    stdin. A file reached by two spellings (`a.jsonl`, `sub/../a.jsonl`, a symlink) is read once. Everything
+    a walk leaves out (hidden files, other extensions, devices, link loops, kg's own stores) is listed in
+    `ignored`, so it can be counted."""
+    found = InputFiles()
+    seen: set[str] = set()
+
+    def add(name: str) -> None:
+        key = name if name == "-" else os.path.realpath(name)
+        if key in seen:
+            found.ignored.append((name, "the same file as an earlier input"))
+            return
+        seen.add(key)
+        found.files.append(name)
+
     for raw in inputs:
         item = os.fspath(raw)
         if item == "-":
-            out.append(item)
+            add(item)
         elif os.path.isdir(item):
-            found = sorted(
-                str(p) for p in Path(item).rglob("*")
-                if p.is_file() and not p.name.startswith(".")
-            )
-            if not found:
-                raise InputError(item, None, "directory has no files", "point kg at a directory of paper files")
-            out.extend(found)
+            walked = InputFiles()
+            _walk(Path(item), walked, set())
+            if not walked.files:
+                raise InputError(item, None, "directory has no paper files",
+                                 f"point kg at a directory of {', '.join(sorted(EXTENSIONS))} files")
+            for name in walked.files:
+                add(name)
+            found.ignored.extend(walked.ignored)
         elif os.path.exists(item):
-            out.append(item)
+            add(item)
         elif glob.has_magic(item):
             matches = sorted(p for p in glob.glob(item, recursive=True) if os.path.isfile(p))
             if not matches:
                 raise InputError(item, None, "pattern matches no files", "check the glob")
-            out.extend(matches)
+            for name in matches:
+                add(name)
         else:
             raise InputError(item, None, "no such file or directory", "check the path")
-    return out
+    return found
 
 
 def _open_binary(name: str) -> io.BufferedIOBase:
@@ -114,12 +205,65 @@ def _open_binary(name: str) -> io.BufferedIOBase:
         raise InputError(name, None, f"cannot open: {exc.strerror}", "check the path") from None
 
 
+class _Gunzip(io.RawIOBase):
+    """gzip decompression that keeps every byte before the damage in a truncated or corrupt file.
+
+    `gzip.GzipFile` raises in the read that meets the damage, and the bytes it
+    had decompressed in that read (up to a whole chunk of intact records) went
+    with it. Here the stream just ends at the damage and `damage` says why; the
+    reader reports it after the last intact line. Concatenated members are read
+    in turn, and zero padding after the last one is ignored, as gzip does.
+    """
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, raw: io.BufferedIOBase):
+        self.raw = raw
+        self.inflater = zlib.decompressobj(wbits=31)
+        self.pending = bytearray()
+        self.damage: str | None = None
+        self.ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        while not self.pending and not self.ended:
+            self._inflate_more()
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        del self.pending[:n]
+        return n
+
+    def _inflate_more(self) -> None:
+        try:
+            if self.inflater.eof:  # a member ended: what follows is another member, padding or the end
+                data = self.inflater.unused_data or self.raw.read(self.CHUNK)
+                while data and not data.strip(b"\0"):  # zero padding after a member, as gzip allows
+                    data = self.raw.read(self.CHUNK)
+                if not data:
+                    self.ended = True
+                    return
+                self.inflater = zlib.decompressobj(wbits=31)
+            else:
+                data = self.raw.read(self.CHUNK)
+                if not data:
+                    self.ended = True
+                    self.damage = "Compressed file ended before the end-of-stream marker was reached"
+                    return
+            self.pending += self.inflater.decompress(data)
+        except (OSError, zlib.error) as exc:
+            self.ended = True
+            self.damage = str(exc)
+
+
 class _CorruptGzip(Exception):
     """The gzip header or first block cannot be read (reported as a skip of the file)."""
 
 
-def _decompress(stream: io.BufferedIOBase) -> tuple[io.BufferedIOBase, bytes]:
-    """Return a stream positioned at the start and the first bytes of its (decompressed) content.
+def _decompress(stream: io.BufferedIOBase) -> tuple[io.BufferedIOBase, bytes, _Gunzip | None]:
+    """Return a stream positioned at the start, the first bytes of its (decompressed) content, and the
+    gzip decoder when the file is gzip (its `damage` is read once the stream has ended).
 
     Raises `_CorruptGzip` when a gzip file is damaged at its start, so the
     caller can report it like any other bad file (skipped and counted with
@@ -127,21 +271,33 @@ def _decompress(stream: io.BufferedIOBase) -> tuple[io.BufferedIOBase, bytes]:
     """
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
     magic = buffered.peek(2)[:2]
+    gunzip = None
     if magic == GZIP_MAGIC:
-        buffered = io.BufferedReader(gzip.GzipFile(fileobj=buffered))  # type: ignore[arg-type]
+        gunzip = _Gunzip(buffered)
+        buffered = io.BufferedReader(gunzip)
     try:
         head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES]
     except (OSError, EOFError, zlib.error) as exc:
         raise _CorruptGzip(str(exc)) from None
-    return buffered, head
+    if gunzip is not None and gunzip.damage and not head:
+        raise _CorruptGzip(gunzip.damage)
+    return buffered, head, gunzip
 
 
 def detect_format(name: str, head: bytes) -> str | None:
-    """Format from content first (JSON objects, a CSV header, listing markers), then from the extension."""
-    stem = name[:-3] if name.endswith(".gz") else name
+    """Format from the extension when it names one, else from the content (JSON objects, a CSV header, a
+    listing's page markers).
+
+    A `.csv`, `.jsonl` or `.json` file is read as what its name says even when its text mentions "Daily
+    Papers" (a CSV of listing pages was read as a listing and its rows mangled). Text files (`.txt`, `.md`)
+    hold listings, but a JSON Lines file saved as `.txt` is still recognised by its content.
+    """
+    stem = name.removesuffix(".gz")
     ext = os.path.splitext(stem)[1].lower()
     text = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
     first = next((line for line in text.splitlines() if line.strip()), "")
+    if EXTENSIONS.get(ext) in ("csv", "jsonl"):
+        return EXTENSIONS[ext]
     if first.lstrip().startswith("{"):
         return "jsonl"
     if looks_like_listing(text[:2000]):
@@ -230,7 +386,7 @@ class _Decoder:
     name: str
     skips: list[Skip] = field(default_factory=list)
 
-    def lines(self, stream: io.BufferedIOBase) -> Iterator[str]:
+    def lines(self, stream: io.BufferedIOBase, gunzip: _Gunzip | None = None) -> Iterator[str]:
         number = 0
         try:
             for raw in split_lines(stream):
@@ -248,6 +404,10 @@ class _Decoder:
                     yield SkippedLine("\n")
         except (OSError, EOFError, zlib.error) as exc:
             self.skips.append(Skip(self.name, number + 1, f"corrupt compressed data: {exc}", "re-create the file"))
+            return
+        if gunzip is not None and gunzip.damage:
+            self.skips.append(Skip(self.name, number + 1, f"corrupt compressed data after line {number}: "
+                                   f"{gunzip.damage}", "re-create the file; the lines before the damage were read"))
 
 
 def iter_records(name: str, format: str | None = None) -> Iterator[Record | Skip]:
@@ -255,10 +415,14 @@ def iter_records(name: str, format: str | None = None) -> Iterator[Record | Skip
     label = "<stdin>" if name == "-" else name
     if format is not None and format not in PARSERS:
         raise InputError(label, None, f"unknown format {format!r}", f"use one of {', '.join(FORMATS)}")
-    raw = _open_binary(name)
+    try:
+        raw = _open_binary(name)
+    except InputError as exc:  # unreadable: a bad file like any other (stops the run, or skipped with --skip-bad)
+        yield Skip(label, None, exc.problem, exc.fix)
+        return
     try:
         try:
-            stream, head = _decompress(raw)
+            stream, head, gunzip = _decompress(raw)
         except _CorruptGzip as exc:
             yield Skip(label, None, f"corrupt gzip data: {exc}", "re-create the file")
             return
@@ -273,7 +437,7 @@ def iter_records(name: str, format: str | None = None) -> Iterator[Record | Skip
             yield Skip(label, None, "unknown format", "pass --format listing|jsonl|arxiv|csv")
             return
         decoder = _Decoder(label)
-        for item in PARSERS[fmt](decoder.lines(stream), label):
+        for item in PARSERS[fmt](decoder.lines(stream, gunzip), label):
             if decoder.skips:
                 yield from decoder.skips
                 decoder.skips.clear()
@@ -335,7 +499,9 @@ def read_papers(
     report = ReadReport()
     by_key: dict[str, Paper] = {}
     by_arxiv: dict[str, Paper] = {}
-    for name in expand_inputs(inputs):
+    found = expand_inputs(inputs)
+    report.ignored = [SkippedRecord(source=name, line=None, reason=why) for name, why in found.ignored]
+    for name in found.files:
         report.files += 1
         for item in iter_records(name, format):
             if isinstance(item, Skip):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -38,8 +39,35 @@ def _without_bom(lines: Iterable[str]) -> Iterator[str]:
 
 
 def parse_csv(lines: Iterable[str], source: str = "<csv>") -> Iterator[Record | Skip]:
+    """Records of a CSV file; a row that cannot be read is reported at its first line, never merged with others.
+
+    The csv module runs in strict mode, so a stray or unclosed quote is an error instead of a field that
+    silently swallows the rows after it. After an error, reading starts again on the line after the bad
+    row's first line, so every intact row after it is kept (an unclosed quote costs one row, not the rest
+    of the file). A row with more fields than the header names is reported too: the extra values would
+    otherwise be dropped without a word.
+    """
     _allow_long_fields()
-    reader = csv.reader(_without_bom(lines))
+    source_lines = iter(_without_bom(lines))
+    replay: deque[tuple[int, str]] = deque()  # lines of a bad row, read again after it is reported
+    row_lines: list[tuple[int, str]] = []      # lines the current row has consumed, with their numbers
+    count = 0
+
+    def feed() -> Iterator[str]:
+        nonlocal count
+        while True:
+            if replay:
+                item = replay.popleft()
+            else:
+                line = next(source_lines, None)
+                if line is None:
+                    return
+                count += 1
+                item = (count, line)
+            row_lines.append(item)
+            yield item[1]
+
+    reader = csv.reader(feed(), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -52,19 +80,32 @@ def parse_csv(lines: Iterable[str], source: str = "<csv>") -> Iterator[Record | 
         yield Skip(source, 1, "CSV header has no 'title' column", "name the columns, e.g. title,abstract")
         return
     while True:
+        row_lines.clear()
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Skip(source, reader.line_num, f"malformed CSV row: {exc}", "fix the quoting of that row")
+            first, *rest = row_lines or [(count, "")]
+            unclosed = "unexpected end of data" in str(exc) or "field larger than field limit" in str(exc)
+            reason = (f"malformed CSV row: a quoted field is never closed ({exc})" if unclosed
+                      else f"malformed CSV row: {exc}")
+            yield Skip(source, first[0], reason, "fix the quoting of that row (a quote inside a quoted field is "
+                                                 "written twice: \"\")")
+            replay.extendleft(reversed(rest))
+            reader = csv.reader(feed(), strict=True)
             continue
+        line = row_lines[0][0] if row_lines else reader.line_num
         if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(columns) and any(cell.strip() for cell in row[len(columns):]):
+            yield Skip(source, line, f"CSV row has {len(row)} fields, the header names {len(columns)}",
+                       "quote fields that contain commas")
             continue
         obj = {c: v for c, v in zip(columns, row) if v != ""}
         if "authors" in obj:
             obj["authors"] = obj["authors"].replace(";", ",")
-        yield record_from_object(obj, source, reader.line_num)
+        yield record_from_object(obj, source, line)
 
 
 def read_csv(path: str | Path) -> Iterator[Record | Skip]:

@@ -117,16 +117,40 @@ def parse_listing(lines: Iterable[str], source: str = "<listing>") -> Iterator[R
 
     A title or abstract that cannot be read drops its record: reported once,
     by the decoder for an unreadable line or here for an over-long block.
+    A listing is known by its structure: a file where no title is followed by
+    an abstract (a note, a README) is not one, and is reported as a whole
+    instead of becoming papers named after its lines.
     """
     pending: tuple[int, str, str | None] | None = None
+    held: list[Record | Skip] = []  # items before the first record with an abstract
+    paired = False
     for block in _blocks(lines):
         if pending is None:
             pending = block
             continue
-        yield from _record(source, pending, block)
+        for item in _record(source, pending, block):
+            if paired:
+                yield item
+            else:
+                held.append(item)
+                if isinstance(item, Record) and item.abstract.strip():
+                    paired = True
+                    yield from held
+                    held.clear()
         pending = None
     if pending is not None:
-        yield from _record(source, pending, None)
+        tail = list(_record(source, pending, None))
+        if paired:
+            yield from tail
+        else:
+            held.extend(tail)
+    if not paired:
+        if any(isinstance(item, Record) for item in held):
+            first = next(item.line for item in held if isinstance(item, Record))
+            yield Skip(source, first, "no title is followed by an abstract: not a listing page",
+                       "a listing has each title followed by its abstract; pass --format if it is another format")
+        else:
+            yield from held
 
 
 def _record(source: str, title: tuple[int, str, str | None],

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.errors import StoreError
+from kg.files import output_target
 from kg.graph import REL_LABELS, Label, compact_mention, labels_of
 from kg.models import Paper, Source
 
@@ -281,7 +282,7 @@ def save_graph(g: nx.MultiDiGraph, path: str | os.PathLike, *, compresslevel: in
     where a directory should be) is a one-line `StoreError` saying the previous
     store is intact; the temporary file is removed.
     """
-    path = Path(path)
+    path = output_target(path, error=StoreError, option="--store", allow_stream=False).real  # through symlinks
     directory = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
@@ -328,7 +329,7 @@ def store_lock(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT):
     """An exclusive lock beside the store, so two builds never interleave their writes."""
     import fcntl
 
-    lock_path = Path(str(path) + ".lock")
+    lock_path = Path(os.path.realpath(path) + ".lock")  # one lock per store, whichever path reaches it
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:

@@ -1,0 +1,241 @@
+"""Hostile and unlucky input: every record lands or is reported, and outputs never replace links or devices.
+
+Each case builds the input as real files, runs the CLI through CliRunner, and checks the exit code, the
+exact report line, and that nothing intact was lost: records read + reported = records in the input.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import stat
+import zlib
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import cli
+from kg.ingest import read_papers
+from kg.ingest.csvfile import parse_csv
+from kg.ingest.listing import parse_listing
+from kg.ingest.records import Record, Skip
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def jsonl(n: int, start: int = 0) -> str:
+    return "".join(json.dumps({"title": f"Paper number {i} on sparse attention",
+                               "abstract": f"We study method {i} with LoRA on ImageNet. " * 8}) + "\n"
+                   for i in range(start, start + n))
+
+
+# --------------------------------------------------------------------------- CSV
+
+@pytest.mark.parametrize("rows,kept,skipped_lines", [
+    # a quoted field never closed: its row is reported, the rows after it are kept (they used to be swallowed)
+    (['"P1","A one.",2017', '"P2","unclosed quote here,2018', '"P3","Three, with a comma.",2019', 'P4,plain,2020'],
+     ["P1", "P3", "P4"], [3]),
+    # unquoted rows, one opening quote that never closes: the rest of the file is re-read from the next line
+    (["A1,abs,2017", 'B2,"abs unclosed,2018', "C3,abs,2019", "D4,abs,2020"], ["A1", "C3", "D4"], [3]),
+    # a row with more fields than the header names: reported, not cut short
+    (["A1,abs,2017,extra", "B2,abs,2018"], ["B2"], [2]),
+    # a multi-line quoted abstract is one record, numbered by its first line
+    (['"M1","line one', 'line two",2020', "N2,abs,2021"], ["M1", "N2"], []),
+])
+def test_csv_bad_rows_are_reported_and_the_rest_kept(rows, kept, skipped_lines):
+    lines = [line + "\n" for line in ["title,abstract,year", *rows]]
+    items = list(parse_csv(lines, "t.csv"))
+    assert [r.title for r in items if isinstance(r, Record)] == kept
+    assert [s.line for s in items if isinstance(s, Skip)] == skipped_lines
+
+
+def test_csv_unclosed_quote_cli_names_the_row(tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text('title,abstract\n"P1","ok"\n"P2","never closed\n"P3","fine"\n')
+    result = run("read", str(f))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: {f}:3: malformed CSV row: ',' expected after '\"' (fix the quoting of that row (a quote inside a "
+        "quoted field is written twice: \"\"), or pass --skip-bad to skip it)")
+    report = read_papers([f], skip_bad=True)
+    assert [p.title for p in report.papers] == ["P1", "P3"] and len(report.skipped) == 1
+
+
+def test_csv_with_listing_words_is_read_as_csv(tmp_path):
+    f = tmp_path / "daily.csv"
+    f.write_text('title,abstract\n"A Survey of Daily Papers","We study Daily Papers feeds."\n"Second","We train."\n')
+    assert [p.title for p in read_papers([f]).papers] == ["A Survey of Daily Papers", "Second"]
+
+
+# --------------------------------------------------------------------------- gzip
+
+@pytest.mark.parametrize("fraction", [0.3, 0.6, 0.95])
+def test_truncated_gzip_keeps_every_intact_record(tmp_path, fraction):
+    data = gzip.compress(jsonl(2000).encode())
+    f = tmp_path / "p.jsonl.gz"
+    f.write_bytes(data[:int(len(data) * fraction)])
+    # what can be recovered from the cut file: every complete line, then a partial one
+    recovered = zlib.decompressobj(wbits=31).decompress(f.read_bytes()).decode("utf-8", "replace")
+    complete = recovered.count("\n")
+    report = read_papers([f], skip_bad=True)
+    assert report.records_read == complete  # it used to lose up to a whole 1 MiB chunk before the damage
+    partial, damage = report.skipped
+    assert (partial.line, partial.reason.split(":")[0]) == (complete + 1, "malformed JSON")
+    assert damage.line == complete + 2
+    assert damage.reason == (f"corrupt compressed data after line {complete + 1}: "
+                             "Compressed file ended before the end-of-stream marker was reached")
+
+
+def test_gzip_members_and_zero_padding_are_read(tmp_path):
+    f = tmp_path / "m.jsonl.gz"
+    f.write_bytes(gzip.compress(jsonl(3).encode()) + gzip.compress(jsonl(2, 3).encode()) + b"\0" * 64)
+    report = read_papers([f])
+    assert report.records_read == 5 and not report.skipped
+
+
+# --------------------------------------------------------------------------- listings
+
+def test_text_that_is_not_a_listing_is_reported(tmp_path):
+    f = tmp_path / "notes.txt"
+    f.write_text("buy milk\n")
+    result = run("read", str(f))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: {f}:1: no title is followed by an abstract: not a listing page (a listing has each title "
+        "followed by its abstract; pass --format if it is another format, or pass --skip-bad to skip it)")
+
+
+def test_listing_with_pairs_keeps_a_trailing_title():
+    items = list(parse_listing(["Title A\n", "\n", "Abstract of A is long enough.\n", "\n", "Title B\n"], "x"))
+    assert [(r.title, r.abstract) for r in items] == [("Title A", "Abstract of A is long enough."), ("Title B", "")]
+
+
+# --------------------------------------------------------------------------- directories and paths
+
+def test_directory_walk_reads_paper_files_and_counts_the_rest(tmp_path):
+    d = tmp_path / "d"
+    (d / "sub").mkdir(parents=True)
+    (d / "papers.jsonl").write_text(jsonl(3))
+    (d / "README.md").write_text("# Readme\n\nHow to use this folder.\n")
+    (d / "data.xml").write_text("<x/>")
+    (d / ".hidden.jsonl").write_text(jsonl(1))
+    os.mkfifo(d / "pipe.jsonl")
+    os.symlink("loopb", d / "loopa")
+    os.symlink("loopa", d / "loopb")
+    os.symlink("..", d / "sub" / "up")
+    result = run("read", "--json", str(d))
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["files"] == 1 and summary["records_read"] == 3
+    assert {(os.path.basename(e["source"]), e["reason"]) for e in summary["ignored_entries"]} == {
+        (".hidden.jsonl", "hidden"),
+        ("README.md", "Markdown, taken for documentation in a directory (name the file to read it as a listing)"),
+        ("data.xml", "not a paper file extension (.xml; a directory walk reads .csv, .json, .jsonl, .ndjson, "
+                     ".text, .txt, also gzipped)"),
+        ("pipe.jsonl", "not a regular file (device, pipe or socket)"),
+        ("loopa", "broken or looping symlink"), ("loopb", "broken or looping symlink"),
+        ("up", "directory already walked (symlink loop)"),
+    }
+    assert summary["ignored"] == 7
+
+
+def test_one_file_by_two_spellings_is_read_once(tmp_path, monkeypatch):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.jsonl").write_text(jsonl(2))
+    monkeypatch.chdir(tmp_path)
+    report = read_papers(["./a.jsonl", "sub/../a.jsonl"])
+    assert report.files == 1 and report.records_read == 2
+    assert [(i.source, i.reason) for i in report.ignored] == [("sub/../a.jsonl", "the same file as an earlier input")]
+
+
+def test_build_of_its_own_directory_does_not_read_its_store(tmp_path, monkeypatch):
+    (tmp_path / "a.jsonl").write_text(jsonl(4))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KG_STORE", raising=False)
+    first = run("build", ".", "--json")
+    assert first.exit_code == 0, first.output
+    second = run("build", ".", "--json")
+    assert second.exit_code == 0, second.output
+    report = json.loads(second.output)
+    assert report["files"] == 1 and report["records_read"] == 4 and report["papers"] == 4
+    assert report["ignored_reasons"].get("a kg store, not papers") == 1
+
+
+# --------------------------------------------------------------------------- outputs
+
+@pytest.fixture
+def sample_store(tmp_path):
+    (tmp_path / "in.jsonl").write_text(jsonl(5))
+    store = tmp_path / "s.jsonl.gz"
+    assert run("build", str(tmp_path / "in.jsonl"), "--store", str(store)).exit_code == 0
+    return store
+
+
+def test_store_through_a_symlink_updates_the_target_and_keeps_the_link(tmp_path, sample_store):
+    real = tmp_path / "real"
+    real.mkdir()
+    target = real / "t.jsonl.gz"
+    link = tmp_path / "link.jsonl.gz"
+    os.symlink(target, link)
+    assert run("build", str(tmp_path / "in.jsonl"), "--store", str(link)).exit_code == 0
+    (tmp_path / "more.jsonl").write_text(jsonl(1, 100))
+    assert run("build", str(tmp_path / "more.jsonl"), "--store", str(link)).exit_code == 0
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    stats = run("stats", "--json", "--store", str(target))
+    assert json.loads(stats.output)["labels"]["Paper"] == 6, stats.output
+
+
+@pytest.mark.parametrize("fmt,name", [("graphml", "g.graphml"), ("jsonl", "g.jsonl"), ("cypher", "g.cypher")])
+def test_export_through_a_symlink_replaces_the_target(tmp_path, sample_store, fmt, name):
+    target = tmp_path / ("real-" + name)
+    target.write_text("old")
+    link = tmp_path / name
+    os.symlink(target, link)
+    result = run("export", "--format", fmt, "-o", str(link), "--store", str(sample_store))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and target.read_text() != "old"
+
+
+def test_viz_through_a_symlink_is_atomic(tmp_path, sample_store):
+    target = tmp_path / "real.html"
+    target.write_text("old")
+    inode = target.stat().st_ino
+    link = tmp_path / "v.html"
+    os.symlink(target, link)
+    result = run("viz", "-o", str(link), "--store", str(sample_store))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and target.stat().st_ino != inode and "<html" in target.read_text().lower()
+
+
+@pytest.fixture
+def null_device(tmp_path):
+    """A character device like /dev/null, made here so a bug cannot replace the machine's own."""
+    path = tmp_path / "null"
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("mknod needs root (CAP_MKNOD)")
+    return path
+
+
+@pytest.mark.parametrize("args", [
+    ["export", "--format", "graphml", "-o", "{dev}"],
+    ["export", "--format", "jsonl", "-o", "{dev}"],
+    ["export", "--format", "cypher", "-o", "{dev}"],
+    ["viz", "-o", "{dev}"],
+])
+def test_outputs_write_into_a_device_without_replacing_it(null_device, sample_store, args):
+    result = run(*[a.format(dev=null_device) for a in args], "--store", str(sample_store))
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISCHR(os.stat(null_device).st_mode)
+
+
+def test_store_on_a_device_is_refused(null_device, tmp_path):
+    (tmp_path / "in.jsonl").write_text(jsonl(2))
+    result = run("build", str(tmp_path / "in.jsonl"), "--store", str(null_device))
+    assert result.exit_code == 1
+    assert stat.S_ISCHR(os.stat(null_device).st_mode)
+    assert f"{null_device}: is a character device, not a regular file; choose a file path for --store" in result.output
