@@ -5,32 +5,71 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import os
 import sys
+import traceback
 
 import click
 
 from kg.errors import KGError
+from kg.text import terminal_safe
 
 FORMAT_CHOICE = click.Choice(["listing", "jsonl", "arxiv", "csv"])
 
 
+def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """click.echo for text kg composes from data: control characters shown as escapes, never obeyed."""
+    click.echo(terminal_safe(message), err=err, nl=nl)
+
+
+def _debug() -> bool:
+    """KG_DEBUG=1: show the traceback behind an error message (for bug reports)."""
+    return os.environ.get("KG_DEBUG", "") not in ("", "0")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail a second time."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def reports_errors(func):
-    """Map `KGError` (and Ctrl-C, and a closed stdout pipe) to a clean exit."""
+    """Map every failure to one line and a documented exit code: 1 for data and runtime errors (2 for usage
+    errors is click's), 130 for Ctrl-C. No traceback reaches a user unless KG_DEBUG=1 asks for it."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except KGError as exc:
-            raise click.ClickException(str(exc)) from None
+            if _debug():
+                traceback.print_exc()
+            raise click.ClickException(terminal_safe(str(exc))) from None
         except BrokenPipeError:
+            _silence_stdout()
             sys.stderr.close()
             sys.exit(1)
         except KeyboardInterrupt:
-            click.echo("kg: interrupted", err=True)
+            echo("kg: interrupted", err=True)
             sys.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except OSError as exc:  # the output could not be written (/dev/full, a dead terminal), or a file vanished
+            if _debug():
+                traceback.print_exc()
+            _silence_stdout()
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise click.ClickException(terminal_safe(f"{exc.strerror or exc}{where}; nothing more was written"
+                                                     " (KG_DEBUG=1 shows the traceback)")) from None
+        except Exception as exc:  # noqa: BLE001 - a bug: one line, and how to get the details
+            if _debug():
+                traceback.print_exc()
+            raise click.ClickException(terminal_safe(
+                f"internal error ({type(exc).__name__}: {exc}); re-run with KG_DEBUG=1 for the traceback and "
+                "please report it")) from None
 
     return wrapper
 
@@ -64,17 +103,17 @@ def read_cmd(inputs, fmt, skip_bad, as_json):
         summary["ignored_entries"] = [{"source": s.source, "reason": s.reason} for s in report.ignored]
         click.echo(json.dumps(summary, indent=2))
         return
-    click.echo(f"files read:        {summary['files']}")
-    click.echo(f"records read:      {summary['records_read']}")
-    click.echo(f"distinct papers:   {summary['distinct_papers']}")
-    click.echo(f"duplicates merged: {summary['duplicates_merged']}")
-    click.echo(f"records skipped:   {summary['skipped']}")
+    echo(f"files read:        {summary['files']}")
+    echo(f"records read:      {summary['records_read']}")
+    echo(f"distinct papers:   {summary['distinct_papers']}")
+    echo(f"duplicates merged: {summary['duplicates_merged']}")
+    echo(f"records skipped:   {summary['skipped']}")
     for s in report.skipped:
         where = f"{s.source}:{s.line}" if s.line else s.source
-        click.echo(f"  skipped {where}: {s.reason}")
-    click.echo(f"not read:          {summary['ignored']} (inputs and directory entries left out)")
+        echo(f"  skipped {where}: {s.reason}")
+    echo(f"not read:          {summary['ignored']} (inputs and directory entries left out)")
     for s in report.ignored:
-        click.echo(f"  not read {s.source}: {s.reason}")
+        echo(f"  not read {s.source}: {s.reason}")
 
 
 def catalog_option(func):
@@ -95,7 +134,7 @@ def link_cmd(inputs, fmt, skip_bad, catalogs, no_propagate):
     out = sys.stdout
     for paper in linked:
         out.write(paper.model_dump_json(exclude_none=True) + "\n")
-    click.echo(f"kg link: {report.records_read} records, {len(linked)} papers, "
+    echo(f"kg link: {report.records_read} records, {len(linked)} papers, "
                f"{sum(len(p.entities) for p in linked)} entity links, {len(report.skipped)} skipped", err=True)
 
 
@@ -115,18 +154,18 @@ def eval_cmd(gold, catalogs, as_json, show_errors):
             result.pop("errors")
         click.echo(json.dumps(result, indent=2))
         return
-    click.echo(f"{result['papers']} papers")
-    click.echo(f"{'':14}{'P':>7}{'R':>7}{'F1':>7}   {'P':>7}{'R':>7}{'F1':>7}")
-    click.echo(f"{'':14}{'type-agnostic':>21}   {'typed':>21}")
+    echo(f"{result['papers']} papers")
+    echo(f"{'':14}{'P':>7}{'R':>7}{'F1':>7}   {'P':>7}{'R':>7}{'F1':>7}")
+    echo(f"{'':14}{'type-agnostic':>21}   {'typed':>21}")
     rows = [("overall", result["type_agnostic"]["overall"], result["typed"]["overall"])]
     rows += [(t, result["type_agnostic"]["per_type"][t], result["typed"]["per_type"][t])
              for t in result["typed"]["per_type"]]
     for label, a, t in rows:
-        click.echo(f"{label:14}{a['precision']:7.3f}{a['recall']:7.3f}{a['f1']:7.3f}   "
+        echo(f"{label:14}{a['precision']:7.3f}{a['recall']:7.3f}{a['f1']:7.3f}   "
                    f"{t['precision']:7.3f}{t['recall']:7.3f}{t['f1']:7.3f}")
     if show_errors:
         for e in result["errors"]:
-            click.echo(f"{e['key']}\t{e['kind']}\t{e['type']}\t{e['name']}\t{' | '.join(e['surfaces'])}")
+            echo(f"{e['key']}\t{e['kind']}\t{e['type']}\t{e['name']}\t{' | '.join(e['surfaces'])}")
 
 
 def store_option(func):
@@ -151,25 +190,25 @@ def build_cmd(inputs, fmt, skip_bad, store, catalogs, workers, max_papers, as_js
     if as_json:
         click.echo(r.model_dump_json(indent=2))
         return
-    click.echo(f"store:      {r.store}")
-    click.echo(f"read:       {r.records_read} records from {r.files} files, {r.skipped} skipped"
+    echo(f"store:      {r.store}")
+    echo(f"read:       {r.records_read} records from {r.files} files, {r.skipped} skipped"
                + "".join(f"\n            skipped {n}: {why}" for why, n in r.skipped_reasons.items())
                + (f"\n            not read: {r.ignored} (inputs and directory entries left out)" if r.ignored else "")
                + "".join(f"\n              {n} {why}" for why, n in r.ignored_reasons.items()))
-    click.echo(f"papers:     {r.papers} ({r.papers_added} new, {r.records_merged} records merged into existing papers)")
-    click.echo("entities:   " + ", ".join(f"{n} {t}" for t, n in r.entities.items()))
-    click.echo(f"links:      {r.mentions} MENTIONS, {r.introduces} INTRODUCES, {r.citations} CITES, "
+    echo(f"papers:     {r.papers} ({r.papers_added} new, {r.records_merged} records merged into existing papers)")
+    echo("entities:   " + ", ".join(f"{n} {t}" for t, n in r.entities.items()))
+    echo(f"links:      {r.mentions} MENTIONS, {r.introduces} INTRODUCES, {r.citations} CITES, "
                f"{r.variant_of} VARIANT_OF")
-    click.echo(f"graph:      {r.nodes} nodes, {r.relationships} relationships")
+    echo(f"graph:      {r.nodes} nodes, {r.relationships} relationships")
     if r.query_db:
-        click.echo(f"query db:   {r.query_db} ({r.query_db_seconds:.1f} s)")
+        echo(f"query db:   {r.query_db} ({r.query_db_seconds:.1f} s)")
     if r.query_db_error:
-        click.echo(f"kg build: warning: the store is saved, but its query database was not: {r.query_db_error}; "
+        echo(f"kg build: warning: the store is saved, but its query database was not: {r.query_db_error}; "
                    "kg query builds it when first run", err=True)
     if r.stale_temp_files_removed:
         n = r.stale_temp_files_removed
-        click.echo(f"cleanup:    removed {n} temporary file{'s' if n != 1 else ''} left by interrupted saves")
-    click.echo(f"time:       {r.seconds:.1f} s")
+        echo(f"cleanup:    removed {n} temporary file{'s' if n != 1 else ''} left by interrupted saves")
+    echo(f"time:       {r.seconds:.1f} s")
 
 
 def neo4j_options(func):
@@ -223,33 +262,33 @@ def lookup_cmd(name, store, as_json, limit, use_neo4j, uri, user, database):
         if as_json:
             click.echo(json.dumps({"query": name, "found": False, "suggestions": exc.suggestions}))
         else:
-            click.echo(f"kg: {exc}", err=True)
+            echo(f"kg: {exc}", err=True)
         sys.exit(1)
     if as_json:
         click.echo(r.model_dump_json(indent=2))
         return
-    click.echo(f"{r.name}  [{r.type}]  id={r.id}  ({r.source}; matched {r.matched_by}"
+    echo(f"{r.name}  [{r.type}]  id={r.id}  ({r.source}; matched {r.matched_by}"
                + (f" {r.score:.0f}" if r.matched_by == "fuzzy" else "") + ")")
     if r.description:
-        click.echo(f"  {r.description}")
+        echo(f"  {r.description}")
     details = [f"vendor {r.vendor}" if r.vendor else "", f"year {r.year}" if r.year else ""]
     if any(details):
-        click.echo("  " + ", ".join(d for d in details if d))
+        echo("  " + ", ".join(d for d in details if d))
     if r.aliases:
-        click.echo(f"  aliases: {', '.join(r.aliases[:20])}" + (" …" if len(r.aliases) > 20 else ""))
+        echo(f"  aliases: {', '.join(r.aliases[:20])}" + (" …" if len(r.aliases) > 20 else ""))
     if r.variant_of:
-        click.echo(f"  variant of: {', '.join(e.name for e in r.variant_of)}")
+        echo(f"  variant of: {', '.join(e.name for e in r.variant_of)}")
     if r.variants:
-        click.echo(f"  variants: {', '.join(f'{e.name} ({e.papers})' for e in r.variants)}")
+        echo(f"  variants: {', '.join(f'{e.name} ({e.papers})' for e in r.variants)}")
     for p in r.introduced_by:
-        click.echo(f"  introduced by: {p.title}  [{p.id}]")
-    click.echo(f"  mentioned by {r.mention_count} paper{'s' if r.mention_count != 1 else ''}:")
+        echo(f"  introduced by: {p.title}  [{p.id}]")
+    echo(f"  mentioned by {r.mention_count} paper{'s' if r.mention_count != 1 else ''}:")
     for p in r.mentioned_by:
-        click.echo(f"    - {p.title}  [{p.id}]  as {', '.join(repr(s) for s in p.surfaces)}")
+        echo(f"    - {p.title}  [{p.id}]  as {', '.join(repr(s) for s in p.surfaces)}")
     if r.mention_count > len(r.mentioned_by):
-        click.echo(f"    … {r.mention_count - len(r.mentioned_by)} more (--limit)")
+        echo(f"    … {r.mention_count - len(r.mentioned_by)} more (--limit)")
     if r.co_mentioned:
-        click.echo("  co-mentioned: " + ", ".join(f"{e.name} [{e.type}] ({e.papers})" for e in r.co_mentioned))
+        echo("  co-mentioned: " + ", ".join(f"{e.name} [{e.type}] ({e.papers})" for e in r.co_mentioned))
 
 
 @cli.command("query")
@@ -279,10 +318,10 @@ def query_cmd(cypher, named, list_queries, params, json_params, as_json, as_csv,
     if list_queries:
         for q in named_queries().values():
             ps = " ".join(f"--param {k}=…" for k in q.params)
-            click.echo(f"{q.name}: {q.answers}" + (f"\n    {ps}" if ps else ""))
+            echo(f"{q.name}: {q.answers}" + (f"\n    {ps}" if ps else ""))
             for k, meaning in q.params.items():
                 example = q.examples.get(k)
-                click.echo(f"      {k}: {meaning}" + (f" (e.g. {example})" if example else ""))
+                echo(f"      {k}: {meaning}" + (f" (e.g. {example})" if example else ""))
         return
     if bool(cypher) == bool(named):
         raise click.UsageError("give either a CYPHER query or --name NAMED (see --list)")
@@ -306,17 +345,17 @@ def query_cmd(cypher, named, list_queries, params, json_params, as_json, as_csv,
                       else local.query(cypher, values, timeout=timeout, limit=row_limit))
     print_result(result, as_json, as_csv)
     if result.truncated:
-        click.echo(f"kg: stopped at {row_limit} rows; there are more (raise --limit, or --limit 0 for all)", err=True)
+        echo(f"kg: stopped at {row_limit} rows; there are more (raise --limit, or --limit 0 for all)", err=True)
 
 
 def rebuild_messages() -> dict:
     """What a command says (on stderr) when the store's query database must be rebuilt before it answers."""
     def notify(message: str) -> None:
-        click.echo(f"kg: {message}", err=True)
+        echo(f"kg: {message}", err=True)
 
     def progress(step: str) -> None:
         if sys.stderr.isatty():
-            click.echo(f"kg:   {step}", err=True)
+            echo(f"kg:   {step}", err=True)
 
     return {"notify": notify, "progress": progress}
 
@@ -351,19 +390,19 @@ def load_cmd(store, uri, user, database, batch_size, batch_bytes, as_json):
         if bar is not None:
             bar.close()
     for issue in r.schema_report.rejected:
-        click.echo(f"kg load: warning: the server rejected schema statement {issue.statement!r}: {issue.error}",
+        echo(f"kg load: warning: the server rejected schema statement {issue.statement!r}: {issue.error}",
                    err=True)
     if as_json:
         click.echo(r.model_dump_json(indent=2))
         return
     s = r.schema_report
-    click.echo(f"neo4j:      {r.uri}" + (f" database {r.database}" if r.database else ""))
-    click.echo(f"schema:     {len(s.applied)} statements applied, {len(s.rejected)} rejected by the server")
-    click.echo(f"loaded:     {r.nodes} nodes, {r.relationships} relationships from {r.store}")
-    click.echo(f"writes:     {r.rows} rows in {r.batches} batches, {r.seconds:.1f} s, {r.rows_per_second:.0f} rows/s")
-    click.echo(f"created:    {r.nodes_created} nodes, {r.relationships_created} relationships "
+    echo(f"neo4j:      {r.uri}" + (f" database {r.database}" if r.database else ""))
+    echo(f"schema:     {len(s.applied)} statements applied, {len(s.rejected)} rejected by the server")
+    echo(f"loaded:     {r.nodes} nodes, {r.relationships} relationships from {r.store}")
+    echo(f"writes:     {r.rows} rows in {r.batches} batches, {r.seconds:.1f} s, {r.rows_per_second:.0f} rows/s")
+    echo(f"created:    {r.nodes_created} nodes, {r.relationships_created} relationships "
                f"({r.properties_set} properties set)")
-    click.echo(f"server:     {r.server.nodes} nodes, {r.server.relationships} relationships")
+    echo(f"server:     {r.server.nodes} nodes, {r.server.relationships} relationships")
 
 
 @cli.command("export")
@@ -383,9 +422,9 @@ def export_cmd(fmt, output, store, as_json):
     if as_json:
         click.echo(r.model_dump_json(indent=2))
         return
-    click.echo(f"exported {r.nodes} nodes, {r.relationships} relationships as {r.format} to {r.path}")
+    echo(f"exported {r.nodes} nodes, {r.relationships} relationships as {r.format} to {r.path}")
     if r.import_command:
-        click.echo(f"import with the server stopped:\n  {r.import_command}")
+        echo(f"import with the server stopped:\n  {r.import_command}")
 
 
 def print_result(result, as_json: bool, as_csv: bool) -> None:
@@ -401,12 +440,13 @@ def print_result(result, as_json: bool, as_csv: bool) -> None:
         writer.writerow(result.columns)
         writer.writerows(result.rows)
         return
-    cells = [[str(c) for c in result.columns]] + [["" if v is None else str(v) for v in row] for row in result.rows]
+    cells = [[terminal_safe(str(c)) for c in result.columns]] + [
+        ["" if v is None else terminal_safe(str(v)) for v in row] for row in result.rows]
     widths = [min(60, max(len(r[i]) for r in cells)) for i in range(len(result.columns))]
     lines = ["  ".join(v[:60].ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
-    click.echo("\n".join(lines))
+    echo("\n".join(lines))
 
 
 @cli.command("stats")
@@ -431,13 +471,13 @@ def stats_cmd(store, as_json, top, use_neo4j, uri, user, database):
     if as_json:
         click.echo(json.dumps(s, indent=2))
         return
-    click.echo(f"{s['nodes']} nodes, {s['relationships']} relationships")
+    echo(f"{s['nodes']} nodes, {s['relationships']} relationships")
     for label, n in s["labels"].items():
-        click.echo(f"  :{label:<10} {n}")
+        echo(f"  :{label:<10} {n}")
     for rel, n in s["types"].items():
-        click.echo(f"  [:{rel}] {n}")
+        echo(f"  [:{rel}] {n}")
     for etype, items in s["top_entities"].items():
-        click.echo(f"top {etype}: " + ", ".join(f"{i['name']} ({i['papers']})" for i in items))
+        echo(f"top {etype}: " + ", ".join(f"{i['name']} ({i['papers']})" for i in items))
 
 
 @cli.command("viz")
@@ -460,14 +500,17 @@ def stats_cmd(store, as_json, top, use_neo4j, uri, user, database):
 @reports_errors
 def viz_cmd(store, output, entity, paper, hops, types, min_mentions, max_nodes, open_browser):
     """Write an interactive graph page (whole graph, or the view around --entity/--paper)."""
+    for option, value in (("--entity", entity), ("--paper", paper)):
+        if value is not None and not value.strip():
+            raise click.UsageError(f"{option} needs a name; leave it out to draw the whole graph")
     from kg.api import open_store
 
     with open_store(store, **rebuild_messages()) as s:
         report = s.view(output, entity=entity, paper=paper, hops=hops, types=types,
                         min_mentions=min_mentions, max_nodes=max_nodes, open_browser=open_browser)
-    click.echo(report.summary())
+    echo(report.summary())
     if report.cut:
-        click.echo(f"note: {report.cut}", err=True)
+        echo(f"note: {report.cut}", err=True)
 
 
 def main():

@@ -68,3 +68,13 @@ def slug(text: str) -> str:
 
 def stable_hash(text: str, length: int = 12) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()[:length]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text to print on a terminal: C0 and C1 control characters (ESC, BEL, CR, backspace, CSI …) written as
+    visible escapes (`\\x1b`), so a title cannot recolour, retitle or rewrite the terminal. Line feeds and
+    tabs stay. JSON, CSV and the viewer keep the exact text; only what is shown as text passes here."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

@@ -10,6 +10,8 @@ import gzip
 import json
 import os
 import stat
+import subprocess
+import sys
 import zlib
 
 import pytest
@@ -239,3 +241,102 @@ def test_store_on_a_device_is_refused(null_device, tmp_path):
     assert result.exit_code == 1
     assert stat.S_ISCHR(os.stat(null_device).st_mode)
     assert f"{null_device}: is a character device, not a regular file; choose a file path for --store" in result.output
+
+
+# --------------------------------------------------------------------------- messages and terminals
+
+def kg_process(*args: str, env: dict | None = None, stdout=subprocess.PIPE):
+    return subprocess.run([sys.executable, "-m", "kg.cli", *map(str, args)], stdout=stdout, stderr=subprocess.PIPE,
+                          text=True, env={**os.environ, **(env or {})}, timeout=120)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_output_to_a_full_device_is_one_line(tmp_path):
+    (tmp_path / "in.jsonl").write_text(jsonl(50))
+    with open("/dev/full", "w") as full:
+        proc = kg_process("link", tmp_path / "in.jsonl", stdout=full)
+    assert proc.returncode == 1
+    assert proc.stderr == "Error: No space left on device; nothing more was written (KG_DEBUG=1 shows the traceback)\n"
+
+
+def test_kg_debug_shows_the_traceback(tmp_path):
+    bad = tmp_path / "bad.jsonl.gz"
+    bad.write_bytes(b"not a store")
+    quiet = kg_process("stats", "--store", bad)
+    loud = kg_process("stats", "--store", bad, env={"KG_DEBUG": "1"})
+    assert quiet.returncode == loud.returncode == 1
+    assert "Traceback" not in quiet.stderr and "Traceback (most recent call last)" in loud.stderr
+    assert quiet.stderr.splitlines()[-1] == loud.stderr.splitlines()[-1]
+
+
+def test_damaged_store_message_gives_commands_that_repair_it(tmp_path, monkeypatch):
+    (tmp_path / "in.jsonl").write_text(jsonl(5))
+    monkeypatch.chdir(tmp_path)
+    assert run("build", "in.jsonl", "--store", "s.jsonl.gz").exit_code == 0
+    data = (tmp_path / "s.jsonl.gz").read_bytes()
+    (tmp_path / "s.jsonl.gz").write_bytes(data[: len(data) // 2])
+    result = run("stats", "--store", "s.jsonl.gz")
+    assert result.exit_code == 1
+    hint = "move it aside and build it again from your inputs: mv s.jsonl.gz s.jsonl.gz.damaged && " \
+           "kg build INPUT... --store s.jsonl.gz"
+    assert result.output.strip().splitlines()[-1].endswith(hint)
+    os.replace("s.jsonl.gz", "s.jsonl.gz.damaged")  # the hint's commands, INPUT... being in.jsonl
+    assert run("build", "in.jsonl", "--store", "s.jsonl.gz").exit_code == 0
+    assert json.loads(run("stats", "--json", "--store", "s.jsonl.gz").output)["labels"]["Paper"] == 5
+
+
+ESCAPES = "Evil \x1b[31mRED\x1b[0m \x9b C1 title \x07 with \x1b]0;pwned\x07 and more"
+
+
+@pytest.fixture
+def hostile_store(tmp_path):
+    (tmp_path / "in.jsonl").write_text(json.dumps({"title": ESCAPES, "abstract": "We fine-tune with LoRA."}) + "\n")
+    store = tmp_path / "s.jsonl.gz"
+    assert run("build", str(tmp_path / "in.jsonl"), "--store", str(store)).exit_code == 0
+    return store
+
+
+@pytest.mark.parametrize("args", [
+    ["query", "MATCH (p:Paper) RETURN p.title AS t"],
+    ["lookup", "LoRA"],
+    ["query", "--name", "papers-mentioning", "--param", "entity=LoRA"],
+])
+def test_terminal_output_neutralises_control_characters(hostile_store, args):
+    result = run(*args, "--store", str(hostile_store))
+    assert result.exit_code == 0, result.output
+    assert not any(ch in result.output for ch in "\x1b\x07\x9b")
+    assert "Evil \\x1b[31mRED\\x1b[0m \\x9b C1 title \\x07 with" in result.output
+
+
+def test_json_and_csv_keep_the_exact_text(hostile_store):
+    as_json = run("query", "MATCH (p:Paper) RETURN p.title AS t", "--json", "--store", str(hostile_store))
+    assert json.loads(as_json.output)["t"] == ESCAPES
+    as_csv = run("query", "MATCH (p:Paper) RETURN p.title AS t", "--csv", "--store", str(hostile_store))
+    assert ESCAPES in as_csv.output
+
+
+@pytest.mark.parametrize("option", ["--entity", "--paper"])
+def test_viz_with_an_empty_focus_is_a_usage_error(sample_store, tmp_path, option):
+    result = run("viz", option, "", "-o", str(tmp_path / "v.html"), "--store", str(sample_store))
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == \
+        f"Error: {option} needs a name; leave it out to draw the whole graph"
+    assert not (tmp_path / "v.html").exists()
+
+
+@pytest.mark.parametrize("value", ["Hardware", "hardware", "HARDWARE", " hArDwArE "])
+def test_entity_types_match_in_any_case(tmp_path, value):
+    (tmp_path / "in.jsonl").write_text(json.dumps({"title": "Training on H100 and A100 GPUs",
+                                                   "abstract": "We train on NVIDIA H100 and A100 GPUs."}) + "\n")
+    store = tmp_path / "s.jsonl.gz"
+    assert run("build", str(tmp_path / "in.jsonl"), "--store", str(store)).exit_code == 0
+    result = run("query", "--name", "top-entities", "--param", f"type={value}", "--json", "--store", str(store))
+    assert result.exit_code == 0, result.output
+    assert {json.loads(line)["entity"] for line in result.output.splitlines()} == {"H100", "A100"}
+
+
+def test_unknown_entity_type_is_an_error(sample_store):
+    result = run("query", "--name", "top-entities", "--param", "type=GPU", "--store", str(sample_store))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == \
+        "Error: unknown entity type 'GPU'; use one of Method, Model, Dataset, Hardware, Framework"

@@ -252,7 +252,7 @@ def test_interrupted_save_leaves_old_store_loadable(seeds_store, tmp_path):
     (b"not gzip at all", "store is corrupt at line 1"),
     (gzip.compress(b'{"format": "kg-store", "version": 99}\n'), "store format version 99 is newer than this kg supports (1); upgrade kg"),
     (gzip.compress(b'{"format": "kg-store", "version": 1}\n{"n": "paper:x", "labels": ["Paper"], "props": {}}\n'),
-     "store is truncated or corrupt (end marker missing or counts differ); rebuild it with kg build"),
+     "store is truncated or corrupt (end marker missing or counts differ); move it aside and build it again"),
     (gzip.compress(b'{"something": "else"}\n'), "not a kg store"),
     (gzip.compress(b'{"format": "kg-store", "version": 1}\n{broken\n'), "store is corrupt at line 2"),
 ])

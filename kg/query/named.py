@@ -52,10 +52,10 @@ def parse_named_query(text: str, path: str) -> NamedQuery:
         if m and not body:
             field, value = m.groups()
             if field == "param":
-                pm = re.match(r"(\w+)(?:\s*\((entity|paper)\))?\s*-\s*(.*?)(?:\s*\(example:\s*(.*)\))?$", value)
+                pm = re.match(r"(\w+)(?:\s*\((entity|paper|type)\))?\s*-\s*(.*?)(?:\s*\(example:\s*(.*)\))?$", value)
                 if not pm:
                     raise QueryError(f"{path}: bad param header {value!r}; "
-                                     "write '// param: NAME [(entity|paper)] - meaning (example: VALUE)'")
+                                     "write '// param: NAME [(entity|paper|type)] - meaning (example: VALUE)'")
                 header["params"][pm.group(1)] = pm.group(3)
                 if pm.group(2):
                     header["kinds"][pm.group(1)] = pm.group(2)
@@ -185,4 +185,17 @@ def resolve_params(run, query: NamedQuery, params: dict, index=None) -> dict:
             out[name] = index.names[entity_id]
         elif kind == "paper":
             out[name] = find_paper(run, out[name])
+        elif kind == "type":
+            out[name] = entity_type(out[name])
     return out
+
+
+def entity_type(value: str) -> str:
+    """An entity type as its label, whatever its case (`hardware` -> `Hardware`); unknown types are an error
+    naming the five (a misspelt type used to give no rows without a word)."""
+    from kg.models import EntityType
+
+    for t in EntityType:
+        if t.value.lower() == value.strip().lower():
+            return t.value
+    raise QueryError(f"unknown entity type {value!r}; use one of {', '.join(t.value for t in EntityType)}")

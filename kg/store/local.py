@@ -18,6 +18,7 @@ import gc
 import gzip
 import json
 import os
+import shlex
 import shutil
 import socket
 import sys
@@ -115,10 +116,20 @@ def check_store(path: str | os.PathLike) -> None:
         if isinstance(exc, OSError) and not isinstance(exc, gzip.BadGzipFile) and exc.errno is not None:
             raise StoreError(f"{path}: cannot read the store: {exc.strerror or exc}; check the path") from None
         raise StoreError(f"{path}: store is corrupt at line 1 ({exc.__class__.__name__}); "
-                         "rebuild it with kg build") from None
+                         f"{repair_hint(path)}") from None
     if not isinstance(obj, dict):
-        raise StoreError(f"{path}: store is corrupt at line 1 (ValueError); rebuild it with kg build")
+        raise StoreError(f"{path}: store is corrupt at line 1 (ValueError); {repair_hint(path)}")
     check_header(obj, str(path))
+
+
+def repair_hint(path: str | os.PathLike) -> str:
+    """The exact commands that repair a damaged store: keep it aside (for a bug report), build it again.
+
+    "Rebuild it with kg build" did not work: kg build merges into the store, so it read the damaged file
+    and stopped with the same error."""
+    quoted = shlex.quote(str(path))
+    return f"move it aside and build it again from your inputs: mv {quoted} {quoted}.damaged && " \
+           f"kg build INPUT... --store {quoted}"
 
 
 def read_graph(lines, source: str) -> nx.MultiDiGraph:
@@ -172,12 +183,12 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError, StopIteration, EOFError, OSError,
             zlib.error) as exc:  # scan_once raises StopIteration on a line that is not JSON at all
         raise StoreError(f"{source}: store is corrupt at line {number} ({exc.__class__.__name__}); "
-                         "rebuild it with kg build") from None
+                         f"{repair_hint(source)}") from None
     if header is None:
-        raise StoreError(f"{source}: store is empty; rebuild it with kg build")
+        raise StoreError(f"{source}: store is empty; {repair_hint(source)}")
     if end is None or end.get("nodes") != g.number_of_nodes() or end.get("relationships") != g.number_of_edges():
         raise StoreError(f"{source}: store is truncated or corrupt (end marker missing or counts differ); "
-                         "rebuild it with kg build")
+                         f"{repair_hint(source)}")
     return g
 
 
