@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import string
+from bisect import bisect_right
 from collections.abc import Iterable
 from operator import itemgetter
 from typing import NamedTuple
@@ -297,13 +298,13 @@ def select_longest(candidates: list[Match]) -> list[Match]:
 
     `DictionaryMatcher.find` calls it only when some matches overlap.
     """
-    chosen: list[Match] = []
+    chosen: list[Match] = []  # kept in text order; disjoint, so each overlap test looks at two neighbours
+    starts: list[int] = []
     for m in sorted(candidates, key=_longest_first):
         start, end = m.start, m.end
-        for c in chosen:
-            if end > c.start and start < c.end:
-                break
-        else:
-            chosen.append(m)
-    chosen.sort(key=_START)
+        i = bisect_right(starts, start)
+        if (i and chosen[i - 1].end > start) or (i < len(chosen) and chosen[i].start < end):
+            continue
+        starts.insert(i, start)
+        chosen.insert(i, m)
     return chosen

@@ -15,7 +15,7 @@ Each candidate gets a type from its context (`infer_type`) and a confidence.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -237,8 +237,10 @@ class Scan(NamedTuple):
     verbs: tuple[tuple[int, int], ...]
     coined_starts: tuple[int, ...]
     sentences: list[int]
-    naming_ends: tuple[int, ...] = ()
-    strong_naming_ends: tuple[int, ...] = ()
+    naming_ends: tuple[int, ...] = ()          # sorted
+    strong_naming_ends: tuple[int, ...] = ()   # sorted
+    verb_starts: tuple[int, ...] = ()          # the verbs' starts, sorted
+    verb_min_end: tuple[int, ...] = ()         # verb_min_end[i]: the earliest end among verbs from verb_starts[i] on
 
 
 @lru_cache(maxsize=8)
@@ -249,7 +251,12 @@ def scan(text: str) -> Scan:
     strong = tuple(ke for ks, ke in triggers["naming"] if not lowered.startswith(("namely", *WEAK_NAMING), ks))
     strong += tuple(ve for vs, ve in verbs if lowered.startswith(NAMING_VERB_WORDS, vs))
     weak = tuple(ke for ks, ke in triggers["naming"] if lowered.startswith(WEAK_NAMING, ks))
-    return Scan(lowered, triggers, verbs, _coined_starts(text), _sentence_starts(text), strong + weak, strong)
+    by_start = sorted(verbs)
+    min_end: list[int] = []
+    for _, ve in reversed(by_start):
+        min_end.append(min(ve, min_end[-1]) if min_end else ve)
+    return Scan(lowered, triggers, verbs, _coined_starts(text), _sentence_starts(text), tuple(sorted(strong + weak)),
+                tuple(sorted(strong)), tuple(vs for vs, _ in by_start), tuple(reversed(min_end)))
 
 
 class Candidate(NamedTuple):
@@ -546,8 +553,9 @@ NAMING_FILLERS = frozenset(("", "proposed", "new", "novel", "it"))
 def named_right_before(text: str, sc: Scan, start: int, strong: bool = False) -> bool:
     """A naming word ends just before `start`: "called X", "dubbed X", "we call it X", and unless
     `strong`, "our (proposed) X". ("namely X" lists as often as it names, so it does not count.)"""
-    for end in sc.strong_naming_ends if strong else sc.naming_ends:
-        if start - 40 <= end <= start and text[end:start].strip().lower() in NAMING_FILLERS:
+    ends = sc.strong_naming_ends if strong else sc.naming_ends
+    for i in range(bisect_left(ends, start - 40), bisect_right(ends, start)):  # the ends in [start - 40, start]
+        if text[ends[i]:start].strip().lower() in NAMING_FILLERS:
             return True
     return False
 
@@ -566,7 +574,8 @@ def is_introduced(text: str, start: int, title_end: int) -> bool:
     if not sc.verbs:
         return False
     s = sc.sentences[bisect_right(sc.sentences, start) - 1]
-    return start - s < 260 and any(s <= vs and ve <= start for vs, ve in sc.verbs)
+    i = bisect_left(sc.verb_starts, s)  # a verb starting at s or later and ending by `start`
+    return start - s < 260 and i < len(sc.verb_starts) and sc.verb_min_end[i] <= start
 
 
 GENERIC_TITLE_WORDS = frozenset("""
@@ -675,7 +684,8 @@ def _after_verb_in_sentence(text: str, sc: Scan, start: int) -> bool:
     if not sc.verbs:
         return False
     s = sentence_start(text, start)
-    return any(s <= vs < start and start - vs < 260 for vs, _ in sc.verbs)
+    lo = max(s, start - 259)  # a verb starting in [s, start) and fewer than 260 characters before `start`
+    return bisect_left(sc.verb_starts, lo) < bisect_left(sc.verb_starts, start)
 
 
 def introduced_names(text: str, title_end: int) -> list[Candidate]:

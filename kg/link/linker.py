@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import re
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,6 +60,53 @@ class _Hit:
     rule: str
     confidence: float
     introduced: bool = False
+
+
+class _SpanIndex:
+    """The hits of one text by position, for overlap tests in O(log n + k) instead of a scan of every hit.
+
+    A linear scan per candidate made linking quadratic in text length (a 10 MB abstract took a minute).
+    Spans are found by their start: one overlapping [start, end) starts in (start - longest, end), where
+    `longest` is the longest span held. Ties go to the earliest added, as the scan they replace did.
+    """
+
+    __slots__ = ("keys", "items", "longest", "count")
+
+    def __init__(self, hits: Iterable[_Hit] = ()):
+        self.keys: list[tuple[int, int]] = []      # (start, sequence), sorted
+        self.items: dict[int, _Hit] = {}
+        self.longest = 0
+        self.count = 0
+        for h in hits:
+            self.add(h)
+
+    def add(self, hit: _Hit) -> None:
+        self.count += 1
+        insort(self.keys, (hit.start, self.count))
+        self.items[self.count] = hit
+        self.longest = max(self.longest, hit.end - hit.start)
+
+    def overlapping(self, start: int, end: int) -> list[tuple[int, _Hit]]:
+        """(sequence, hit) of every hit overlapping [start, end), in the order they were added."""
+        lo = bisect_right(self.keys, (start - self.longest, self.count + 1))
+        hi = bisect_left(self.keys, (end, 0))
+        found = [(seq, self.items[seq]) for _, seq in self.keys[lo:hi]]
+        return sorted((seq, h) for seq, h in found if h.start < end and h.end > start)
+
+    def first(self, start: int, end: int) -> str | None:
+        """The entity of the earliest-added hit overlapping [start, end), else None."""
+        found = self.overlapping(start, end)
+        return found[0][1].entity_id if found else None
+
+    def inside(self, start: int, end: int) -> list[tuple[int, _Hit]]:
+        """(sequence, hit) of the hits within [start, end], in the order they were added."""
+        lo = bisect_left(self.keys, (start, 0))
+        hi = bisect_right(self.keys, (end, self.count + 1))
+        return sorted((seq, self.items[seq]) for _, seq in self.keys[lo:hi] if self.items[seq].end <= end)
+
+    def remove(self, seq: int) -> None:
+        hit = self.items.pop(seq)
+        del self.keys[bisect_left(self.keys, (hit.start, seq))]
 
 
 @dataclass(slots=True)
@@ -257,13 +305,8 @@ class Linker:
         return vid
 
     def _apply_candidates(self, a: PaperAnalysis, candidates: list[Candidate], text: str) -> None:
-        spans = [(h.start, h.end, h.entity_id) for h in a.hits]
-
-        def overlapping(start: int, end: int) -> str | None:
-            for s, e, eid in spans:
-                if start < e and end > s:
-                    return eid
-            return None
+        spans = _SpanIndex(a.hits)
+        overlapping = spans.first
 
         for c in candidates:
             resolved = None
@@ -278,12 +321,13 @@ class Linker:
                 for _, start, end in c.surfaces:
                     other = overlapping(start, end)
                     if other is None:
-                        a.hits.append(_Hit(start, end, eid, "fuzzy" if resolved.how == "fuzzy" else c.rule,
-                                           min(c.confidence, resolved.score / 100)))
-                        spans.append((start, end, eid))
+                        hit = _Hit(start, end, eid, "fuzzy" if resolved.how == "fuzzy" else c.rule,
+                                   min(c.confidence, resolved.score / 100))
+                        a.hits.append(hit)
+                        spans.add(hit)
                     elif other == eid and c.introduced:
-                        for h in a.hits:
-                            if h.entity_id == eid and h.start < end and h.end > start and self._introducible(a, h, text):
+                        for _, h in spans.overlapping(start, end):
+                            if h.entity_id == eid and self._introducible(a, h, text):
                                 h.introduced = True
                 continue
             if c.confidence < self.min_confidence:
@@ -303,23 +347,27 @@ class Linker:
                 info.type, info.confidence = c.type, c.confidence
             for _, start, end in c.surfaces:
                 if overlapping(start, end) is None:
-                    a.hits.append(_Hit(start, end, eid, c.rule, c.confidence, c.introduced))
-                    spans.append((start, end, eid))
+                    hit = _Hit(start, end, eid, c.rule, c.confidence, c.introduced)
+                    a.hits.append(hit)
+                    spans.add(hit)
                 elif c.introduced:
-                    for h in a.hits:
-                        if h.entity_id == eid and h.start < end and h.end > start:
+                    for _, h in spans.overlapping(start, end):
+                        if h.entity_id == eid:
                             h.introduced = True
 
     @staticmethod
-    def _drop_contained(a: PaperAnalysis, spans: list, surfaces) -> None:
+    def _drop_contained(a: PaperAnalysis, spans: _SpanIndex, surfaces) -> None:
         """A name the paper introduces wins over catalog names inside it ("Pre-gated MoE" over "MoE")."""
         dropped = False
         for _, start, end in surfaces:
-            inside = [h for h in a.hits if start <= h.start and h.end <= end and (h.start, h.end) != (start, end)]
-            for h in inside:
-                a.hits.remove(h)
-                spans.remove((h.start, h.end, h.entity_id))
-                dropped = True
+            inside = [(seq, h) for seq, h in spans.inside(start, end) if (h.start, h.end) != (start, end)]
+            if not inside:
+                continue
+            gone = {id(h) for _, h in inside}
+            a.hits[:] = [h for h in a.hits if id(h) not in gone]
+            for seq, _ in inside:
+                spans.remove(seq)
+            dropped = True
         if not dropped:
             return
         live = {h.entity_id for h in a.hits}
@@ -433,13 +481,16 @@ class Linker:
             matches = find(a.text)
             if matches:
                 hits = a.hits
+                taken = _SpanIndex(hits)
                 for start, end, rule in matches:
-                    if any(start < h.end and end > h.start for h in hits):
+                    if taken.first(start, end) is not None:
                         continue
                     eid = rule.entity_id
                     if eid not in a.entities:
                         a.entities[eid] = _EntityInfo(names[eid], "", "discovered", CORPUS_CONFIDENCE)
-                    hits.append(_Hit(start, end, eid, "corpus", CORPUS_CONFIDENCE))
+                    hit = _Hit(start, end, eid, "corpus", CORPUS_CONFIDENCE)
+                    hits.append(hit)
+                    taken.add(hit)
             if winners.keys().isdisjoint(a.entities):
                 continue
             for eid, info in a.entities.items():
