@@ -36,6 +36,12 @@ def _silence_stdout() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def fail_if_strict(strict: bool, skipped: int, ignored: int) -> None:
+    """--strict: the work is done and reported, then any skip or left-out input is an error (exit 1)."""
+    if strict and (skipped or ignored):
+        raise click.ClickException(f"--strict: {skipped} skipped, {ignored} not read (see above)")
+
+
 def reports_errors(func):
     """Map every failure to one line and a documented exit code: 1 for data and runtime errors (2 for usage
     errors is click's), 130 for Ctrl-C. No traceback reaches a user unless KG_DEBUG=1 asks for it."""
@@ -75,6 +81,8 @@ def reports_errors(func):
 
 
 def input_options(func):
+    func = click.option("--strict", is_flag=True,
+                        help="Exit 1 after the work if anything was skipped or not read (for scripts and CI).")(func)
     func = click.option("--skip-bad", is_flag=True, help="Skip bad records and files (reported) instead of stopping.")(func)
     func = click.option("--format", "fmt", type=FORMAT_CHOICE, default=None,
                         help="Input format; detected from extension and content when omitted.")(func)
@@ -92,7 +100,7 @@ def cli():
 @input_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @reports_errors
-def read_cmd(inputs, fmt, skip_bad, as_json):
+def read_cmd(inputs, fmt, skip_bad, strict, as_json):
     """Read INPUTS (files, directories, globs, '-' for stdin; gzip ok) and report what was read."""
     from kg.ingest import read_papers
 
@@ -102,6 +110,7 @@ def read_cmd(inputs, fmt, skip_bad, as_json):
         summary["skipped_records"] = [s.model_dump() for s in report.skipped]
         summary["ignored_entries"] = [{"source": s.source, "reason": s.reason} for s in report.ignored]
         click.echo(json.dumps(summary, indent=2))
+        fail_if_strict(strict, summary["skipped"], summary["ignored"])
         return
     echo(f"files read:        {summary['files']}")
     echo(f"records read:      {summary['records_read']}")
@@ -114,6 +123,7 @@ def read_cmd(inputs, fmt, skip_bad, as_json):
     echo(f"not read:          {summary['ignored']} (inputs and directory entries left out)")
     for s in report.ignored:
         echo(f"  not read {s.source}: {s.reason}")
+    fail_if_strict(strict, summary["skipped"], summary["ignored"])
 
 
 def catalog_option(func):
@@ -126,7 +136,7 @@ def catalog_option(func):
 @catalog_option
 @click.option("--no-propagate", is_flag=True, help="Do not match names introduced by one paper in the others.")
 @reports_errors
-def link_cmd(inputs, fmt, skip_bad, catalogs, no_propagate):
+def link_cmd(inputs, fmt, skip_bad, strict, catalogs, no_propagate):
     """Link INPUTS to entities: one JSON object per paper on stdout (JSON Lines)."""
     from kg.api import link_inputs
 
@@ -135,7 +145,9 @@ def link_cmd(inputs, fmt, skip_bad, catalogs, no_propagate):
     for paper in linked:
         out.write(paper.model_dump_json(exclude_none=True) + "\n")
     echo(f"kg link: {report.records_read} records, {len(linked)} papers, "
-               f"{sum(len(p.entities) for p in linked)} entity links, {len(report.skipped)} skipped", err=True)
+               f"{sum(len(p.entities) for p in linked)} entity links, {len(report.skipped)} skipped"
+               + (f", {len(report.ignored)} not read" if report.ignored else ""), err=True)
+    fail_if_strict(strict, len(report.skipped), len(report.ignored))
 
 
 @cli.command("eval")
@@ -181,7 +193,7 @@ def store_option(func):
 @click.option("--max-papers", type=click.IntRange(min=1), default=None, help="Refuse to hold more papers than this.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @reports_errors
-def build_cmd(inputs, fmt, skip_bad, store, catalogs, workers, max_papers, as_json):
+def build_cmd(inputs, fmt, skip_bad, strict, store, catalogs, workers, max_papers, as_json):
     """Read INPUTS, link them and merge the graph into the store (idempotent)."""
     from kg.pipeline import build
 
@@ -189,6 +201,7 @@ def build_cmd(inputs, fmt, skip_bad, store, catalogs, workers, max_papers, as_js
               max_papers=max_papers, progress=sys.stderr.isatty())
     if as_json:
         click.echo(r.model_dump_json(indent=2))
+        fail_if_strict(strict, r.skipped, r.ignored)
         return
     echo(f"store:      {r.store}")
     echo(f"read:       {r.records_read} records from {r.files} files, {r.skipped} skipped"
@@ -209,6 +222,7 @@ def build_cmd(inputs, fmt, skip_bad, store, catalogs, workers, max_papers, as_js
         n = r.stale_temp_files_removed
         echo(f"cleanup:    removed {n} temporary file{'s' if n != 1 else ''} left by interrupted saves")
     echo(f"time:       {r.seconds:.1f} s")
+    fail_if_strict(strict, r.skipped, r.ignored)
 
 
 def neo4j_options(func):
