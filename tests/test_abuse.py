@@ -342,18 +342,6 @@ def test_unknown_entity_type_is_an_error(sample_store):
         "Error: unknown entity type 'GPU'; use one of Method, Model, Dataset, Hardware, Framework"
 
 
-@pytest.mark.parametrize("separator", ["\n\n", "\n"])  # both listing layouts: blank-line blocks, one line each
-def test_listing_entry_without_abstract_does_not_shift_the_pairs(separator):
-    papers = [("GPipe: Pipeline Parallelism for Giant Networks", "We introduce GPipe, a pipeline library."),
-              ("ZeRO: Memory Optimizations Toward Training Trillion Parameter Models", None),
-              ("LoRA: Low-Rank Adaptation of Large Language Models", "We propose LoRA, which freezes the weights."),
-              ("Mixtral of Experts", "We introduce Mixtral 8x7B, a sparse mixture of experts model.")]
-    blocks = [part for title, abstract in papers for part in (title, abstract) if part is not None]
-    text = "Daily Papers" + separator + separator.join(blocks) + "\n"
-    items = list(parse_listing(text.splitlines(keepends=True), "l.txt"))
-    assert [(r.title, r.abstract or None) for r in items] == papers
-
-
 @pytest.mark.parametrize("command", ["read", "link", "build"])
 def test_strict_turns_any_skip_into_exit_1_after_the_work(tmp_path, command):
     d = tmp_path / "d"

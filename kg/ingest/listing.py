@@ -128,13 +128,7 @@ def parse_listing(lines: Iterable[str], source: str = "<listing>") -> Iterator[R
         if pending is None:
             pending = block
             continue
-        if _is_next_title(pending, block):  # the pending title has no abstract: never pair it with a title
-            items: list[Record | Skip] = list(_record(source, pending, None))
-            pending = block
-        else:
-            items = list(_record(source, pending, block))
-            pending = None
-        for item in items:
+        for item in _record(source, pending, block):
             if paired:
                 yield item
             else:
@@ -143,6 +137,7 @@ def parse_listing(lines: Iterable[str], source: str = "<listing>") -> Iterator[R
                     paired = True
                     yield from held
                     held.clear()
+        pending = None
     if pending is not None:
         tail = list(_record(source, pending, None))
         if paired:
@@ -156,25 +151,6 @@ def parse_listing(lines: Iterable[str], source: str = "<listing>") -> Iterator[R
                        "a listing has each title followed by its abstract; pass --format if it is another format")
         else:
             yield from held
-
-
-TITLE_MAX_CHARS = 300
-"""Longest block taken for a title when deciding whether a title lost its abstract (titles run to ~250)."""
-
-
-def _is_next_title(title: tuple[int, str, str | None], block: tuple[int, str, str | None]) -> bool:
-    """Whether `block`, where the abstract of `title` should be, is the next paper's title instead.
-
-    Blocks alternate title, abstract. A page where one paper has no abstract used to shift every pairing
-    after it (each title given the next paper's title as its abstract). An abstract is prose: it ends
-    with a full stop, or runs longer than any title. A block that does neither, after a title that does
-    neither, is taken for the next title, and the first title keeps an empty abstract.
-    """
-    def title_like(text: str) -> bool:
-        text = text.rstrip()
-        return 0 < len(text) <= TITLE_MAX_CHARS and not text.endswith(".")
-
-    return title[2] is None and block[2] is None and title_like(title[1]) and title_like(block[1])
 
 
 def _record(source: str, title: tuple[int, str, str | None],
