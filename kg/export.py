@@ -361,7 +361,7 @@ def export_graph(g: nx.MultiDiGraph, fmt: str, path: str | os.PathLike) -> Expor
         raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     try:
         return _EXPORTERS[fmt](g, path)
-    except (StoreError, ExportError):
+    except (StoreError, ExportError, BrokenPipeError):  # a closed pipe: the CLI exits quietly
         raise
     except OSError as exc:
         raise ExportError(f"{path}: cannot write the export ({exc.strerror or exc}); check the path and free space") from None

@@ -66,6 +66,8 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[str]], object], *,
         try:
             with open(target.path, "w", encoding="utf-8", newline=newline) as f:
                 write(f)
+        except BrokenPipeError:
+            raise  # a reader that stopped early (`| head`): the CLI exits quietly, as for stdout
         except OSError as exc:
             raise error(f"{target.path}: cannot write: {exc.strerror or exc}") from None
         return target
