@@ -635,8 +635,6 @@ def engine_rows(store: Path, papers: int, workdir: Path, runs: int, params: dict
         row["papers"] = papers
         rows.append(row)
         if target.is_dir():
-            import shutil
-
             shutil.rmtree(target, ignore_errors=True)
         else:
             target.unlink(missing_ok=True)
@@ -665,8 +663,6 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
     - `kg export --format neo4j-admin` of the same store and Neo4j's own importer
       (`neo4j-admin database import full`) on it, counts compared.
     """
-    import time as _time
-
     sys.path.insert(0, str(ROOT / "tests"))
     try:
         import neo4j_server
@@ -689,9 +685,9 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
     try:
         out["server_start_s"] = round(server.started_in, 2)
         settings = Neo4jSettings(uri=server.uri, user=server.user, password=server.password)
-        t = _time.perf_counter()
+        t = time.perf_counter()
         report = load_store(store_path, settings)
-        wall = _time.perf_counter() - t
+        wall = time.perf_counter() - t
         out["kg_load"] = {"wall_s": round(wall, 2), "write_s": round(report.seconds, 2), "rows": report.rows,
                           "batches": report.batches, "nodes": report.nodes, "relationships": report.relationships,
                           "rows_per_s": round(report.rows / report.seconds),
@@ -699,9 +695,9 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
                           "nodes_created": report.nodes_created,
                           "relationships_created": report.relationships_created,
                           "server_nodes": report.server.nodes, "server_relationships": report.server.relationships}
-        t = _time.perf_counter()
+        t = time.perf_counter()
         again = load_store(store_path, settings)
-        out["kg_load_again"] = {"wall_s": round(_time.perf_counter() - t, 2), "write_s": round(again.seconds, 2),
+        out["kg_load_again"] = {"wall_s": round(time.perf_counter() - t, 2), "write_s": round(again.seconds, 2),
                                 "nodes_created": again.nodes_created,
                                 "relationships_created": again.relationships_created,
                                 "server_nodes": again.server.nodes,
@@ -728,9 +724,9 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
                         result = fn()  # warm: plans cached, pages in memory
                         times = []
                         for _ in range(runs):
-                            t = _time.perf_counter()
+                            t = time.perf_counter()
                             fn()
-                            times.append((_time.perf_counter() - t) * 1000)
+                            times.append((time.perf_counter() - t) * 1000)
                     except Exception as exc:  # noqa: BLE001 - recorded, not fatal to the bench
                         entry[f"{side}_error"] = f"{type(exc).__name__}: {exc}"[:300]
                         continue
@@ -750,9 +746,9 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
     export_dir, import_home = workdir / f"neo4j-admin-{papers}", workdir / f"neo4j-import-{papers}"
     for d in (export_dir, import_home):
         shutil.rmtree(d, ignore_errors=True)
-    t = _time.perf_counter()
+    t = time.perf_counter()
     r = kg_call(["export", "--format", "neo4j-admin", "-o", str(export_dir), "--store", str(store_path)], workdir)
-    export_s = _time.perf_counter() - t
+    export_s = time.perf_counter() - t
     if r["rc"] != 0:
         out["admin_import"] = {"error": f"kg export failed: {r['stderr'][-500:]}"}
         return out
@@ -762,14 +758,14 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
         name, _, value = arg.partition("=")
         if name in files:
             files[name].append(value)
-    t = _time.perf_counter()
+    t = time.perf_counter()
     try:
         output = neo4j_server.import_csv(import_home, files["--nodes"], files["--relationships"], heap="1g",
                                          jvm_args=SERVER_JVM)
     except neo4j_server.Neo4jServerError as exc:
         out["admin_import"] = {"error": str(exc)}
         return out
-    import_s = _time.perf_counter() - t
+    import_s = time.perf_counter() - t
     found = re.search(r"Imported:\s+(\d+) nodes\s+(\d+) relationships\s+(\d+) properties", output)
     nodes, rels, props = map(int, found.groups()) if found else (0, 0, 0)
     out["admin_import"] = {"export_s": round(export_s, 2), "import_s": round(import_s, 2), "nodes": nodes,

@@ -267,3 +267,14 @@ _kg_hypothesis_settings.register_profile(
     "kg-thorough", max_examples=3000, deadline=None, print_blob=True,
     suppress_health_check=[_KgHealthCheck.too_slow, _KgHealthCheck.data_too_large])
 _kg_hypothesis_settings.load_profile(os.environ.get("KG_HYPOTHESIS_PROFILE", "kg-ci"))
+
+
+def set_years(store, year: int) -> None:
+    """Give every paper of a saved store this year, as the Python API could."""
+    from kg.store.local import load_graph, save_graph
+
+    g = load_graph(store)
+    for _, d in g.nodes(data=True):
+        if "Paper" in d["__labels__"]:
+            d["year"] = year
+    save_graph(g, store)

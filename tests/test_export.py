@@ -16,7 +16,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-from conftest import Neo4jTarget, neo4j_contents, store_contents
+from conftest import Neo4jTarget, neo4j_contents, set_years, store_contents
 
 from kg.cli import cli
 from kg.export import ARRAY_DELIMITER, admin_import_command, cypher_value, export_graph, export_store
@@ -198,7 +198,7 @@ def test_export_refuses_an_int_neo4j_cannot_hold(tmp_path):
     source.write_text(json.dumps({"title": "Far future", "abstract": "On A100s.", "year": 2024}) + "\n")
     store = tmp_path / "far.jsonl.gz"
     kg.build([source], store=store)
-    _set_years(store, 10**20)  # reading refuses such a year now; a store from the Python API may still hold one
+    set_years(store, 10**20)  # reading refuses such a year now; a store from the Python API may still hold one
     for fmt, out in (("neo4j-admin", tmp_path / "admin"), ("cypher", tmp_path / "far.cypher")):
         result = CliRunner().invoke(cli, ["export", "--format", fmt, "-o", str(out), "--store", str(store)])
         assert result.exit_code == 1, result.output
@@ -361,14 +361,3 @@ def test_admin_import_of_100k_synthetic_papers(neo4j_launcher, tmp_path):
             there = CliRunner().invoke(cli, [*args, "--neo4j"], env=target.env())
             assert here.exit_code == 0 and there.exit_code == 0, (here.output, there.output)
             assert here.stdout and there.stdout == here.stdout, name
-
-
-def _set_years(store, year: int) -> None:
-    """Give every paper of a saved store this year, as the Python API could."""
-    from kg.store.local import load_graph, save_graph
-
-    g = load_graph(store)
-    for _, d in g.nodes(data=True):
-        if "Paper" in d["__labels__"]:
-            d["year"] = year
-    save_graph(g, store)

@@ -21,7 +21,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-from conftest import free_port, neo4j_contents, store_contents
+from conftest import free_port, neo4j_contents, set_years, store_contents
 
 from kg.cli import cli
 from kg.errors import KGError, Neo4jError, QueryError, StoreError
@@ -380,7 +380,7 @@ def test_kg_load_of_a_store_with_a_huge_year_is_one_line(tmp_path):
                                   "year": 2024}) + "\n")
     store = tmp_path / "huge.jsonl.gz"
     kg.build([source], store=store)
-    _set_years(store, 10**24)  # reading refuses such a year now; a store from the Python API may still hold one
+    set_years(store, 10**24)  # reading refuses such a year now; a store from the Python API may still hold one
     uri = f"bolt://127.0.0.1:{free_port()}"
     result = CliRunner().invoke(cli, ["load", "--store", str(store), "--uri", uri], env={"NEO4J_PASSWORD": SECRET})
     assert result.exit_code == 1, result.output
@@ -912,14 +912,3 @@ def test_docker_compose_runs_the_tested_neo4j(neo4j_server):
     assert image == f"{launcher.NEO4J_VERSION}-community" and pom == launcher.NEO4J_VERSION
     if neo4j_server.ours:
         assert neo4j_server.server.version() == f"Neo4j Kernel {launcher.NEO4J_VERSION} community"
-
-
-def _set_years(store, year: int) -> None:
-    """Give every paper of a saved store this year, as the Python API could."""
-    from kg.store.local import load_graph, save_graph
-
-    g = load_graph(store)
-    for _, d in g.nodes(data=True):
-        if "Paper" in d["__labels__"]:
-            d["year"] = year
-    save_graph(g, store)
