@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import re
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -70,15 +70,13 @@ class _SpanIndex:
     `longest` is the longest span held. Ties go to the earliest added, as the scan they replace did.
     """
 
-    __slots__ = ("keys", "items", "longest", "count")
+    __slots__ = ("count", "items", "keys", "longest")
 
     def __init__(self, hits: Iterable[_Hit] = ()):
-        self.keys: list[tuple[int, int]] = []      # (start, sequence), sorted
-        self.items: dict[int, _Hit] = {}
-        self.longest = 0
-        self.count = 0
-        for h in hits:
-            self.add(h)
+        self.items: dict[int, _Hit] = dict(enumerate(hits, 1))
+        self.keys: list[tuple[int, int]] = sorted((h.start, seq) for seq, h in self.items.items())  # (start, seq)
+        self.longest = max((h.end - h.start for h in self.items.values()), default=0)
+        self.count = len(self.items)
 
     def add(self, hit: _Hit) -> None:
         self.count += 1
@@ -86,17 +84,21 @@ class _SpanIndex:
         self.items[self.count] = hit
         self.longest = max(self.longest, hit.end - hit.start)
 
-    def overlapping(self, start: int, end: int) -> list[tuple[int, _Hit]]:
-        """(sequence, hit) of every hit overlapping [start, end), in the order they were added."""
+    def _overlaps(self, start: int, end: int) -> Iterator[int]:
+        """Sequence numbers of the hits overlapping [start, end), in position order."""
         lo = bisect_right(self.keys, (start - self.longest, self.count + 1))
         hi = bisect_left(self.keys, (end, 0))
-        found = [(seq, self.items[seq]) for _, seq in self.keys[lo:hi]]
-        return sorted((seq, h) for seq, h in found if h.start < end and h.end > start)
+        items = self.items
+        return (seq for _, seq in self.keys[lo:hi] if items[seq].start < end and items[seq].end > start)
+
+    def overlapping(self, start: int, end: int) -> list[tuple[int, _Hit]]:
+        """(sequence, hit) of every hit overlapping [start, end), in the order they were added."""
+        return [(seq, self.items[seq]) for seq in sorted(self._overlaps(start, end))]
 
     def first(self, start: int, end: int) -> str | None:
         """The entity of the earliest-added hit overlapping [start, end), else None."""
-        found = self.overlapping(start, end)
-        return found[0][1].entity_id if found else None
+        seq = min(self._overlaps(start, end), default=None)
+        return None if seq is None else self.items[seq].entity_id
 
     def inside(self, start: int, end: int) -> list[tuple[int, _Hit]]:
         """(sequence, hit) of the hits within [start, end], in the order they were added."""
