@@ -115,6 +115,54 @@ def test_listing_with_pairs_keeps_a_trailing_title():
     assert [(r.title, r.abstract) for r in items] == [("Title A", "Abstract of A is long enough."), ("Title B", "")]
 
 
+def _abstract(words: str) -> str:
+    """An abstract of realistic length (abstracts run to 1,000-2,000 characters; titles to about 250)."""
+    return f"We propose {words}." + " It trains large models faster on fewer accelerators than before." * 8
+
+
+LISTING = [("GPipe: Pipeline Parallelism for Giant Networks", _abstract("GPipe")),
+           ("ZeRO: Memory Optimizations Toward Training Trillion Parameter Models", _abstract("ZeRO")),
+           ("LoRA: Low-Rank Adaptation of Large Language Models", _abstract("LoRA")),
+           ("Mixtral of Experts", _abstract("Mixtral"))]
+
+
+def _listing(papers, separator: str) -> list[str]:
+    blocks = [part for title, abstract in papers for part in (title, abstract) if part is not None]
+    return ("Daily Papers" + separator + separator.join(blocks) + "\n").splitlines(keepends=True)
+
+
+@pytest.mark.parametrize("separator", ["\n\n", "\n"])  # both layouts: blank-line blocks, one line each
+@pytest.mark.parametrize("missing", [0, 1, 2])
+def test_listing_entry_without_abstract_does_not_shift_the_pairs(separator, missing):
+    papers = [(t, None if i == missing else a) for i, (t, a) in enumerate(LISTING)]
+    items = list(parse_listing(_listing(papers, separator), "l.txt"))
+    assert [(r.title, r.abstract or None) for r in items] == papers
+
+
+@pytest.mark.parametrize("separator", ["\n\n", "\n"])
+def test_listing_abstract_without_title_is_reported_and_the_rest_kept(separator):
+    papers = [LISTING[0], (None, LISTING[1][1]), *LISTING[2:]]
+    lines = _listing(papers, separator)
+    items = list(parse_listing(lines, "l.txt"))
+    records = [(r.title, r.abstract) for r in items if isinstance(r, Record)]
+    assert records == [LISTING[0], *LISTING[2:]]
+    [skip] = [s for s in items if isinstance(s, Skip)]
+    assert lines[skip.line - 1].startswith("We propose ZeRO.")
+    assert skip.reason == f"a paragraph of {len(LISTING[1][1].strip()):,} characters where a title should be: " \
+        "an abstract without its title"
+
+
+def test_listing_without_abstract_is_reported_by_the_build(tmp_path):
+    f = tmp_path / "l.txt"
+    f.write_text("".join(_listing([LISTING[0], (None, LISTING[1][1]), LISTING[2]], "\n\n")))
+    result = run("read", str(f))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith(
+        f"Error: {f}:7: a paragraph of {len(LISTING[1][1].strip()):,} characters where a title should be")
+    report = read_papers([f], skip_bad=True)
+    assert report.records_read == 2 and len(report.skipped) == 1
+
+
 # --------------------------------------------------------------------------- directories and paths
 
 def test_directory_walk_reads_paper_files_and_counts_the_rest(tmp_path):

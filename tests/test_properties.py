@@ -31,7 +31,8 @@ from hypothesis import strategies as st
 
 from kg.errors import InputError, StoreError
 from kg.ingest import read_papers, split_lines
-from kg.ingest.records import Skip
+from kg.ingest.listing import TITLE_MAX_CHARS, parse_listing
+from kg.ingest.records import Record, Skip
 from kg.store import LocalStore
 from kg.store.local import load_graph, read_graph, write_graph
 from kg.text import match_key
@@ -127,11 +128,15 @@ def test_any_bytes_are_read_or_reported_never_a_crash(tmp_path_factory, data, na
         assert not report.skipped and strict.summary() == report.summary()
 
 
-def _records_strategy(allow_newlines: bool, allow_nul: bool):
+def _records_strategy(allow_newlines: bool, allow_nul: bool, title_max: int | None = None):
+    """(title, abstract) pairs; `title_max` keeps titles within a format's cap (a listing's TITLE_MAX_CHARS)."""
     def ok(text: str) -> bool:
         return (allow_newlines or ("\n" not in text and "\r" not in text)) and (allow_nul or "\x00" not in text)
 
-    return st.lists(st.tuples(any_text.filter(ok), any_text.filter(ok)), min_size=1, max_size=8)
+    def title_ok(text: str) -> bool:
+        return ok(text) and (title_max is None or len(text) <= title_max - len("P9 "))
+
+    return st.lists(st.tuples(any_text.filter(title_ok), any_text.filter(ok)), min_size=1, max_size=8)
 
 
 def _expected(records) -> list[tuple[str, str]]:
@@ -170,8 +175,8 @@ def test_csv_unicode_is_read_verbatim(tmp_path_factory, records, end, bom, compr
 
 
 @scaled(1.0)
-@given(records=_records_strategy(allow_newlines=False, allow_nul=False), end=st.sampled_from(["\n", "\r\n", "\r"]),
-       blank_separated=st.booleans(), bom=st.booleans(), compress=st.booleans())
+@given(records=_records_strategy(allow_newlines=False, allow_nul=False, title_max=TITLE_MAX_CHARS),
+       end=st.sampled_from(["\n", "\r\n", "\r"]), blank_separated=st.booleans(), bom=st.booleans(), compress=st.booleans())
 def test_listing_unicode_and_line_ends_are_read_verbatim(tmp_path_factory, records, end, blank_separated, bom,
                                                          compress):
     """Both listing layouts, every line end: CR-only files used to read as one paper holding all records."""
@@ -253,6 +258,35 @@ def test_listing_block_longer_than_the_limit_is_reported(monkeypatch):
     items = list(listing.parse_listing(lines, "p.txt"))
     assert [getattr(i, "title", None) for i in items] == ["T1 fine", None, "T3 fine"]
     assert isinstance(items[1], Skip) and items[1].line == 7 and "paragraph longer than" in items[1].reason
+
+
+title_words = st.lists(st.sampled_from(WORDS + ["for", "of", "Scaling", "Efficient", "Training"]), min_size=1,
+                       max_size=12).map(" ".join)
+abstract_text = st.lists(title_words, min_size=25, max_size=40).map(lambda parts: ". ".join(parts) + ".")
+
+
+@scaled(1.0)
+@given(papers=st.lists(st.tuples(title_words, abstract_text), min_size=2, max_size=10),
+       lost=st.lists(st.tuples(st.integers(0, 9), st.sampled_from(["title", "abstract"])), max_size=4),
+       blank_separated=st.booleans())
+def test_listing_that_lost_a_part_never_shifts_the_pairs(papers, lost, blank_separated):
+    """Titles and abstracts shaped as on arXiv, with parts removed (at most one in any two neighbouring
+    entries): every record is a pair from the page, or a title whose abstract was removed; every removed
+    title is reported; and records + reports account for every entry."""
+    papers = [(f"P{i} {t}", f"A{i} {a}") for i, (t, a) in enumerate(papers)]
+    removed: dict[int, str] = {}
+    for i, part in lost:
+        if i < len(papers) and not any(j in removed for j in (i - 1, i, i + 1)):
+            removed[i] = part
+    blocks = [text for i, pair in enumerate(papers) for part, text in zip(("title", "abstract"), pair)
+              if removed.get(i) != part]
+    sep = "\n\n" if blank_separated else "\n"
+    items = list(parse_listing(("Daily Papers" + sep + sep.join(blocks) + "\n").splitlines(keepends=True)))
+    records = [(r.title, r.abstract) for r in items if isinstance(r, Record)]
+    expected = [(t, "" if removed.get(i) == "abstract" else a) for i, (t, a) in enumerate(papers)
+                if removed.get(i) != "title"]
+    assert records == expected
+    assert len([s for s in items if isinstance(s, Skip)]) == sum(part == "title" for part in removed.values())
 
 
 # ------------------------------------------------------------------------------------------------ linker

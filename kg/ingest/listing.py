@@ -112,23 +112,79 @@ def _blocks(lines: Iterable[str], limit: int | None = None) -> Iterator[tuple[in
         yield start, " ".join(parts), problem
 
 
+TITLE_MAX_CHARS = 400
+"""Longest block that can be a title. arXiv titles run to about 250 characters (the longest of the 531 in the
+sample corpus has 168) while abstracts rarely run under 400 (the two shortest there: 278 and 460). A longer
+block where a title should be is an abstract, and shows that the title/abstract alternation was broken."""
+
+
+def _is_abstract(block: tuple[int, str, str | None]) -> bool:
+    """Whether the block is certainly an abstract: readable and longer than any title."""
+    return block[2] is None and len(block[1]) > TITLE_MAX_CHARS
+
+
+def _entries(blocks: Iterable[tuple[int, str, str | None]]) -> Iterator[tuple[tuple[int, str, str | None],
+                                                                           tuple[int, str, str | None] | None,
+                                                                           bool]]:
+    """Pair blocks as (title, abstract or None, is_orphan), keeping the alternation where the page breaks it.
+
+    Blocks alternate title, abstract, and on a well-formed page (no title longer
+    than `TITLE_MAX_CHARS`) this is plain alternation. A block too long to be a
+    title that lands where a title should be proves one entry lost a part:
+    - the block just before it in the abstract slot is short and has no closing
+      full stop: it is the next paper's title, and the title before it had no
+      abstract (kept, with an empty abstract);
+    - otherwise the long block is an abstract without a title (yielded as an
+      orphan, to be reported).
+    Either way the pairs after the damage are the page's own, never shifted.
+    """
+    stream = iter(blocks)
+    lookahead: list[tuple[int, str, str | None]] = []
+
+    def take() -> tuple[int, str, str | None] | None:
+        return lookahead.pop() if lookahead else next(stream, None)
+
+    while (title := take()) is not None:
+        if _is_abstract(title):
+            yield title, None, True
+            continue
+        abstract = take()
+        if abstract is None:
+            yield title, None, False
+            return
+        if not _is_abstract(abstract) and abstract[2] is None:
+            after = take()
+            if after is not None:
+                lookahead.append(after)
+                if _is_abstract(after) and not abstract[1].rstrip().endswith("."):
+                    yield title, None, False  # `abstract` is the next title; `after` is its abstract
+                    lookahead.append(abstract)
+                    continue
+        yield title, abstract, False
+
+
 def parse_listing(lines: Iterable[str], source: str = "<listing>") -> Iterator[Record | Skip]:
-    """Parse listing text into records; a title without a following abstract keeps an empty abstract.
+    """Parse listing text into records; a title without an abstract keeps an empty abstract.
 
     A title or abstract that cannot be read drops its record: reported once,
-    by the decoder for an unreadable line or here for an over-long block.
-    A listing is known by its structure: a file where no title is followed by
-    an abstract (a note, a README) is not one, and is reported as a whole
-    instead of becoming papers named after its lines.
+    by the decoder for an unreadable line or here for an over-long block. An
+    abstract without a title is reported (see `_entries`). A listing is known
+    by its structure: a file where no title is followed by an abstract (a
+    note, a README) is not one, and is reported as a whole instead of becoming
+    papers named after its lines.
     """
-    pending: tuple[int, str, str | None] | None = None
     held: list[Record | Skip] = []  # items before the first record with an abstract
     paired = False
-    for block in _blocks(lines):
-        if pending is None:
-            pending = block
-            continue
-        for item in _record(source, pending, block):
+    for title, abstract, orphan in _entries(_blocks(lines)):
+        items: Iterable[Record | Skip]
+        if orphan:
+            items = [Skip(source, title[0], f"a paragraph of {len(title[1]):,} characters where a title should be:"
+                                            " an abstract without its title",
+                          f"put the paper's title on the line before it (titles are at most {TITLE_MAX_CHARS}"
+                          " characters)")]
+        else:
+            items = _record(source, title, abstract)
+        for item in items:
             if paired:
                 yield item
             else:
@@ -137,13 +193,6 @@ def parse_listing(lines: Iterable[str], source: str = "<listing>") -> Iterator[R
                     paired = True
                     yield from held
                     held.clear()
-        pending = None
-    if pending is not None:
-        tail = list(_record(source, pending, None))
-        if paired:
-            yield from tail
-        else:
-            held.extend(tail)
     if not paired:
         if any(isinstance(item, Record) for item in held):
             first = next(item.line for item in held if isinstance(item, Record))
