@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kg.errors import QueryError
 from kg.store.local import default_store_path
 
 if TYPE_CHECKING:
@@ -99,10 +100,24 @@ class Store:
     def query(self, cypher: str, params: dict | None = None, *, timeout: float | None = None,
               limit: int | None = None) -> QueryResult:
         """Run a read-only Cypher query (Neo4j 5's dialect) on the store."""
-        from kg.query.engine import DEFAULT_TIMEOUT, run
+        from kg.query.engine import DEFAULT_TIMEOUT, DamagedQueryDatabase, run
 
-        return run(self.querydb, cypher, params, timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
-                   limit=limit)
+        timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        try:
+            return run(self.querydb, cypher, params, timeout=timeout, limit=limit)
+        except DamagedQueryDatabase as exc:  # a damaged cache of the store: rebuild it, then try once more
+            self._rebuild_querydb(f"it is damaged: {exc}")
+        try:
+            return run(self.querydb, cypher, params, timeout=timeout, limit=limit)
+        except DamagedQueryDatabase as exc:
+            raise QueryError(f"the query database failed even when just rebuilt from the store ({exc}): an engine "
+                             "bug; run the query on Neo4j with --neo4j, and please report it") from None
+
+    def _rebuild_querydb(self, why: str) -> None:
+        from kg.store.querydb import rebuild
+
+        self.close()
+        rebuild(self.path, why, notify=self.notify, progress=self.progress)
 
     def run(self, cypher: str, params: dict) -> QueryResult:
         """`kg.lookup.Run`: what lookups and stats read the graph with."""

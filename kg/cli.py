@@ -14,7 +14,7 @@ import traceback
 
 import click
 
-from kg.errors import KGError
+from kg.errors import KGError, QueryError
 from kg.text import terminal_safe
 
 FORMAT_CHOICE = click.Choice(["listing", "jsonl", "arxiv", "csv"])
@@ -343,7 +343,10 @@ def query_cmd(cypher, named, list_queries, params, json_params, as_json, as_csv,
         raise click.UsageError("--uri, --user and --database need --neo4j")
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
-    values = parse_params(list(params), list(json_params))
+    try:
+        values = parse_params(list(params), list(json_params))
+    except QueryError as exc:  # a malformed option value: a usage error (exit 2), as click's own are
+        raise click.UsageError(terminal_safe(str(exc))) from None
     row_limit = limit or None
     if use_neo4j:
         from kg.store.neo4j import run_query

@@ -52,8 +52,7 @@ def run(qdb: QueryDatabase, cypher: str, params: dict | None = None, *, timeout:
     except RuntimeError as exc:
         raise engine_error(exc, timeout, time.monotonic() - started) from None
     except UnicodeDecodeError:
-        raise QueryError("the local query engine returned damaged text for this query (an engine bug); "
-                         "run it on Neo4j with --neo4j, and please report it") from None
+        raise DamagedQueryDatabase("it returned text that is not UTF-8") from None
     for i, column in enumerate(translation.columns):
         if column.strip_null_keys:
             drop = set(column.strip_null_keys)
@@ -63,11 +62,27 @@ def run(qdb: QueryDatabase, cypher: str, params: dict | None = None, *, timeout:
     return QueryResult(columns=[c.name for c in translation.columns], rows=rows, truncated=truncated)
 
 
+class DamagedQueryDatabase(QueryError):
+    """The query database's pages do not hold together: the file is damaged, not the query.
+
+    The database is a cache of the store, so the remedy is to rebuild it
+    (`kg.api.Store.query` does, once). The message says what the engine met.
+    """
+
+
+DAMAGE_SIGNS = ("storage exception", "corrupt", "out of bounds for file", "invalid hash index",
+                "cannot read checkpoint", "not a valid", "cannot load disk array", "cannot read pip page")
+"""Engine error texts (lower case) that mean damaged pages. LadybugDB reports them as RuntimeError like any other
+error; these phrases are from its storage layer, each seen on a query database damaged on purpose."""
+
+
 def engine_error(exc: Exception, timeout: float | None, elapsed: float) -> QueryError:
     """The engine's error as one line a user can act on."""
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
     lowered = first.lower()
+    if any(sign in lowered for sign in DAMAGE_SIGNS):
+        return DamagedQueryDatabase(f"the engine could not read it ({first})")
     if "interrupt" in lowered or "timeout" in lowered or "timed out" in lowered:
         return QueryError(f"the query ran longer than {timeout:g} s and was stopped (nothing was changed); "
                           "narrow it, or raise --timeout")

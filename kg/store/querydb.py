@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kg.errors import StoreError
+from kg.errors import KGError, StoreError
+from kg.files import write_atomic
 from kg.models import ENTITY_TYPES, Label, Rel
 from kg.store.codec import check_int, clean_value, node_table
 
@@ -265,6 +266,50 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+CHECKSUM_SUFFIX = ".sha256"
+
+
+def checksum_path(db: Path) -> Path:
+    """The file beside a query database that records its size, mtime and SHA-256 as built."""
+    return Path(str(db) + CHECKSUM_SUFFIX)
+
+
+def write_checksum(db_file: Path, target: Path) -> None:
+    """Record `db_file`'s size, mtime and hash for `target`, the path it is about to be renamed to."""
+    st = db_file.stat()
+    record = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": file_sha256(db_file)}
+    write_atomic(checksum_path(target), lambda f: f.write(json.dumps(record) + "\n"), error=StoreError,
+                 option="--store")
+
+
+def changed_since_built(path: Path) -> str | None:
+    """Why the database file is not the file that was built (None: it is).
+
+    The engine keeps no page checksums: bytes rewritten inside the file can
+    give wrong rows without an error (an entity's name read as "ZZZZ"). So the
+    build records the file's size, mtime and SHA-256 beside it. The same size
+    and mtime are trusted, as for the store's own stamp; anything else is
+    hashed once, and a file whose hash still matches (copied, touched) has its
+    record renewed so the next query is fast again.
+    """
+    record_path = checksum_path(path)
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        size, mtime_ns, sha256 = int(record["size"]), int(record["mtime_ns"]), str(record["sha256"])
+    except FileNotFoundError:
+        return f"{record_path.name}, its checksum, is missing"
+    except (OSError, ValueError, TypeError, KeyError):
+        return f"{record_path.name}, its checksum, cannot be read"
+    st = path.stat()
+    if (st.st_size, st.st_mtime_ns) == (size, mtime_ns):
+        return None
+    if st.st_size == size and file_sha256(path) == sha256:
+        with contextlib.suppress(KGError, OSError):  # a read-only directory: hashed again next time
+            write_checksum(path, path)
+        return None
+    return "its contents changed since it was built (the checksum differs)"
+
+
 def query_db_path(store: str | os.PathLike) -> Path:
     """Where the query database of a store lives: `<store>.querydb` beside it (symlinks resolved), or, when
     the store's directory is read-only, `<cache>/kg/<store name>-<hash of its path>.querydb`, where the
@@ -457,6 +502,7 @@ def build(g: nx.MultiDiGraph, target: str | os.PathLike, *, store_stat: tuple[in
                                  "query database")
         with open(db_file, "rb") as f:
             os.fsync(f.fileno())
+        write_checksum(db_file, target)  # first: a crash before the rename leaves a mismatch, which rebuilds
         os.replace(db_file, target)
         with contextlib.suppress(OSError):
             fd = os.open(directory, os.O_RDONLY)
@@ -639,7 +685,7 @@ def _current(path: Path, store: Path) -> QueryDatabase | None:
         qdb = _open(path)
     except StoreError:
         return None
-    if staleness(qdb.stamp, store) is None:
+    if staleness(qdb.stamp, store) is None and changed_since_built(path) is None:
         return qdb
     qdb.close()
     return None
@@ -656,7 +702,7 @@ def why_stale(store: str | os.PathLike) -> str | None:
     except StoreError as exc:
         return f"it cannot be read: {str(exc).split(': ', 1)[-1]}"
     try:
-        return staleness(qdb.stamp, store)
+        return staleness(qdb.stamp, store) or changed_since_built(path)
     finally:
         qdb.close()
 
@@ -669,7 +715,7 @@ def open_current(store: str | os.PathLike, *, notify: Callable[[str], None] | No
     store's lock, so it never races a `kg build`, and a second process that
     waited for the lock finds the database current and uses it.
     """
-    from kg.store.local import check_store, load_graph, store_lock
+    from kg.store.local import check_store, load_graph
 
     store = Path(store)
     check_store(store)
@@ -677,19 +723,41 @@ def open_current(store: str | os.PathLike, *, notify: Callable[[str], None] | No
     qdb = _current(path, store)
     if qdb is not None:
         return qdb
-    with store_lock(store if path.parent == store.resolve().parent else path):
+    with _lock(store, path):
         qdb = _current(path, store)
         if qdb is not None:
             return qdb
         why = why_stale(store)
+        g = load_graph(store)  # a damaged store is reported before any notice of a build
         if notify:
             notify(f"building the query database {path.name} ({why}); it is rebuilt only when the store changes")
-        build_for_store(load_graph(store), store, progress, consume=True)
+        build_for_store(g, store, progress, consume=True)
     qdb = _current(path, store)
     if qdb is None:
         raise StoreError(f"{path}: the query database does not match the store even after a rebuild; "
                          f"delete {path} and re-run")
     return qdb
+
+
+def _lock(store: Path, path: Path):
+    """The lock a query-database build holds: the store's, or the database's own when it lives in a cache."""
+    from kg.store.local import store_lock
+
+    return store_lock(store if path.parent == store.resolve().parent else path)
+
+
+def rebuild(store: str | os.PathLike, why: str, *, notify: Callable[[str], None] | None = None,
+            progress: Callable[[str], None] | None = None) -> None:
+    """Build the store's query database again though its stamp matches (it was found damaged: `why`)."""
+    from kg.store.local import load_graph
+
+    store = Path(store)
+    path = query_db_path(store)
+    with _lock(store, path):
+        g = load_graph(store)
+        if notify:
+            notify(f"rebuilding the query database {path.name} ({why})")
+        build_for_store(g, store, progress, consume=True)
 
 
 def build_for_store(g: nx.MultiDiGraph, store: str | os.PathLike,
