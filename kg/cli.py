@@ -191,14 +191,16 @@ def store_option(func):
 @catalog_option
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Linking processes.")
 @click.option("--max-papers", type=click.IntRange(min=1), default=None, help="Refuse to hold more papers than this.")
+@click.option("--forget-catalogs", is_flag=True,
+              help="Link with the --catalog files given (none: built-in only), not those the store was built with.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @reports_errors
-def build_cmd(inputs, fmt, skip_bad, strict, store, catalogs, workers, max_papers, as_json):
+def build_cmd(inputs, fmt, skip_bad, strict, store, catalogs, workers, max_papers, forget_catalogs, as_json):
     """Read INPUTS, link them and merge the graph into the store (idempotent)."""
     from kg.pipeline import build
 
     r = build(inputs, store=store, catalog=catalogs, workers=workers, format=fmt, skip_bad=skip_bad,
-              max_papers=max_papers, progress=sys.stderr.isatty())
+              max_papers=max_papers, progress=sys.stderr.isatty(), forget_catalogs=forget_catalogs)
     if as_json:
         click.echo(r.model_dump_json(indent=2))
         fail_if_strict(strict, r.skipped, r.ignored)
@@ -209,6 +211,10 @@ def build_cmd(inputs, fmt, skip_bad, strict, store, catalogs, workers, max_paper
                + (f"\n            not read: {r.ignored} (inputs and directory entries left out)" if r.ignored else "")
                + "".join(f"\n              {n} {why}" for why, n in r.ignored_reasons.items()))
     echo(f"papers:     {r.papers} ({r.papers_added} new, {r.records_merged} records merged into existing papers)")
+    if r.catalogs:
+        echo("catalogs:   " + ", ".join(r.catalogs)
+             + (" (the store's own, as no --catalog was given; --forget-catalogs drops them)" if r.catalogs_kept
+                else ""))
     echo("entities:   " + ", ".join(f"{n} {t}" for t, n in r.entities.items()))
     echo(f"links:      {r.mentions} MENTIONS, {r.introduces} INTRODUCES, {r.citations} CITES, "
                f"{r.variant_of} VARIANT_OF")

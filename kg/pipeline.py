@@ -16,7 +16,8 @@ from kg.graph import GraphBuilder, counts
 from kg.ingest import merge_papers, read_papers
 from kg.link.linker import paused_gc
 from kg.models import Strict
-from kg.store.local import LocalStore, default_store_path, load_graph, remove_stale_temps, store_lock
+from kg.store.local import (LocalStore, check_store, default_store_path, load_graph, remove_stale_temps,
+                            store_lock)
 from kg.store.querydb import build_for_store, query_db_path
 
 CHUNK = 256
@@ -46,6 +47,8 @@ class BuildReport(Strict):
     query_db: str = ""
     query_db_seconds: float = 0.0
     query_db_error: str = ""   # the store was saved, but its query database could not be written (why)
+    catalogs: list[str] = Field(default_factory=list)  # extra catalog files linked with (absolute paths)
+    catalogs_kept: bool = False  # they were recorded in the store and used again (no --catalog given)
 
 
 _worker_linker = None
@@ -98,24 +101,28 @@ def analyse_all(papers: Sequence[tuple[str, str, str]], linker, catalog_files: S
 def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | None = None,
           catalog: Iterable[str | os.PathLike] = (), workers: int = 1, format: str | None = None,
           skip_bad: bool = False, max_papers: int | None = None, progress: bool = False,
-          query_db: bool = True) -> BuildReport:
+          query_db: bool = True, forget_catalogs: bool = False) -> BuildReport:
     """Read inputs, merge them into the store's papers, link everything and save the graph atomically,
     then write the store's query database (`kg.store.querydb`) from the same graph.
 
-    The same input twice changes nothing; more input adds what is new.
+    The same input twice changes nothing; more input adds what is new. The
+    store records the extra catalogs it was linked with, and a build that
+    names none links with those again (see `catalogs_for`).
     """
     from kg.link import Linker
 
     started = time.perf_counter()
     path = default_store_path(store)
     output_target(path, error=StoreError, option="--store", allow_stream=False)  # a device is refused first
-    catalog_files = [str(c) for c in catalog]
+    given = [str(c) for c in catalog]
     if workers < 1:
         raise KGError(f"--workers must be at least 1 (got {workers})")
     report = read_papers(inputs, format=format, skip_bad=skip_bad, max_papers=max_papers)
     summary = report.summary()
-    linker = Linker(catalog_files=catalog_files)
     with store_lock(path):
+        recorded = check_store(path).get("catalogs", []) if Path(path).exists() else []
+        catalog_files = catalogs_for(path, given, recorded, forget_catalogs)
+        linker = Linker(catalog_files=catalog_files)
         stale = remove_stale_temps(path)  # left by killed saves; safe now: no other build can be saving
         existing = LocalStore(load_graph(path), path).papers() if Path(path).exists() else []
         papers_before = len(existing)
@@ -140,6 +147,8 @@ def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | Non
                 analyses[i] = None
             del analyses
             graph = builder.finish()
+        if catalog_files:  # recorded as absolute paths: a later build may run from another directory
+            graph.graph["catalogs"] = [os.path.abspath(c) for c in catalog_files]
         LocalStore(graph, path).save()
         c = counts(graph)
         qdb_seconds = 0.0
@@ -165,4 +174,24 @@ def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | Non
         stale_temp_files_removed=stale,
         query_db=str(query_db_path(path)) if query_db and not qdb_error else "",
         query_db_seconds=round(qdb_seconds, 3), query_db_error=qdb_error,
+        catalogs=catalog_files, catalogs_kept=bool(catalog_files) and not given,
     )
+
+
+def catalogs_for(store: str | os.PathLike, given: list[str], recorded: list[str], forget: bool) -> list[str]:
+    """The extra catalogs a build links with: those given, else those the store was built with.
+
+    A build without --catalog on a store made with one used to relink every
+    paper with the built-in catalog alone, silently dropping the entities that
+    catalog defined. Now the store's catalogs are used again, and one that can
+    no longer be read stops the build before anything changes. `forget` (the
+    --forget-catalogs option) builds with the given ones only.
+    """
+    if given or forget:
+        return given
+    for catalog in recorded:
+        if not os.path.isfile(catalog) or not os.access(catalog, os.R_OK):
+            raise KGError(f"{store}: the store was built with --catalog {catalog}, which cannot be read now; "
+                          "pass --catalog with its new path to keep its entities, or --forget-catalogs to "
+                          "build with the built-in catalog only")
+    return list(recorded)

@@ -17,6 +17,7 @@ import zlib
 import pytest
 from click.testing import CliRunner
 
+import kg
 from kg.cli import cli
 from kg.ingest import read_papers
 from kg.ingest.csvfile import parse_csv
@@ -96,6 +97,21 @@ def test_gzip_members_and_zero_padding_are_read(tmp_path):
     f.write_bytes(gzip.compress(jsonl(3).encode()) + gzip.compress(jsonl(2, 3).encode()) + b"\0" * 64)
     report = read_papers([f])
     assert report.records_read == 5 and not report.skipped
+
+
+@pytest.mark.parametrize("name, data", [
+    ("h.csv", b"title,abstract\n"),          # a header and no rows
+    ("c.jsonl", b"\x1f\n\n"),                # control characters only (a gzip cut after its first byte reads so)
+    ("b.txt", b"Daily Papers\n\nJul 29\n"),  # a listing page's boilerplate alone
+])
+def test_a_file_without_papers_is_reported_not_read_as_nothing(tmp_path, name, data):
+    f = tmp_path / name
+    f.write_bytes(data)
+    result = run("read", str(f))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: {f}: no papers in the file (only blank lines, control characters or a header) (give a file with "
+        "at least one paper, or pass --skip-bad to skip it)")
 
 
 # --------------------------------------------------------------------------- listings
@@ -331,6 +347,56 @@ def test_damaged_store_message_gives_commands_that_repair_it(tmp_path, monkeypat
     os.replace("s.jsonl.gz", "s.jsonl.gz.damaged")  # the hint's commands, INPUT... being in.jsonl
     assert run("build", "in.jsonl", "--store", "s.jsonl.gz").exit_code == 0
     assert json.loads(run("stats", "--json", "--store", "s.jsonl.gz").output)["labels"]["Paper"] == 5
+
+
+# --------------------------------------------------------------------------- catalogs kept by the store
+
+CUSTOM = "- name: Quokka Engine\n  type: Framework\n  description: An in-house trainer.\n"
+
+
+@pytest.fixture
+def custom_store(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.jsonl").write_text(json.dumps({"title": "Training with the quokka engine",
+                                                  "abstract": "We train with the Quokka Engine."}) + "\n")
+    (tmp_path / "b.jsonl").write_text(json.dumps({"title": "More quokka", "abstract": "Quokka Engine again."}) + "\n")
+    (tmp_path / "mine.yaml").write_text(CUSTOM)
+    assert run("build", "a.jsonl", "--store", "s.jsonl.gz", "--catalog", "mine.yaml").exit_code == 0
+    return tmp_path / "s.jsonl.gz"
+
+
+def _quokka_papers(store) -> int:
+    with kg.open_store(store) as s:
+        return s.query("MATCH (p:Paper)-[:MENTIONS]->(:Framework {name: 'Quokka Engine'}) RETURN count(p)").rows[0][0]
+
+
+def test_a_build_without_catalog_keeps_the_stores_catalog(custom_store, tmp_path):
+    result = run("build", "b.jsonl", "--store", "s.jsonl.gz")
+    assert result.exit_code == 0, result.output
+    assert f"catalogs:   {tmp_path / 'mine.yaml'} (the store's own, as no --catalog was given; --forget-catalogs " \
+        "drops them)" in result.output.splitlines()
+    assert _quokka_papers(custom_store) == 2  # it used to be 0: both papers relinked without the catalog
+
+
+def test_a_stores_catalog_that_is_gone_stops_the_build_before_any_change(custom_store, tmp_path):
+    before = custom_store.read_bytes()
+    (tmp_path / "mine.yaml").rename(tmp_path / "moved.yaml")
+    result = run("build", "b.jsonl", "--store", "s.jsonl.gz")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: s.jsonl.gz: the store was built with --catalog {tmp_path / 'mine.yaml'}, which cannot be read now; "
+        "pass --catalog with its new path to keep its entities, or --forget-catalogs to build with the built-in "
+        "catalog only")
+    assert custom_store.read_bytes() == before
+    assert run("build", "b.jsonl", "--store", "s.jsonl.gz", "--catalog", "moved.yaml").exit_code == 0
+    assert _quokka_papers(custom_store) == 2
+
+
+def test_forget_catalogs_builds_with_the_built_in_catalog_only(custom_store):
+    result = run("build", "b.jsonl", "--store", "s.jsonl.gz", "--forget-catalogs")
+    assert result.exit_code == 0 and "catalogs:" not in result.output
+    assert _quokka_papers(custom_store) == 0
+    assert "catalogs:" not in run("build", "b.jsonl", "--store", "s.jsonl.gz").output  # forgotten for good
 
 
 ESCAPES = "Evil \x1b[31mRED\x1b[0m \x9b C1 title \x07 with \x1b]0;pwned\x07 and more"

@@ -30,7 +30,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kg.errors import InputError, StoreError
-from kg.ingest import read_papers, split_lines
+from kg.ingest import iter_records, read_papers, split_lines
 from kg.ingest.listing import TITLE_MAX_CHARS, parse_listing
 from kg.ingest.records import Record, Skip
 from kg.store import LocalStore
@@ -262,7 +262,71 @@ def test_listing_block_longer_than_the_limit_is_reported(monkeypatch):
 
 title_words = st.lists(st.sampled_from(WORDS + ["for", "of", "Scaling", "Efficient", "Training"]), min_size=1,
                        max_size=12).map(" ".join)
-abstract_text = st.lists(title_words, min_size=25, max_size=40).map(lambda parts: ". ".join(parts) + ".")
+abstract_text = st.lists(title_words, min_size=1, max_size=40).map(  # longer than any title, as abstracts are
+    lambda parts: ". ".join(parts) + "." + " We evaluate it at scale." * (TITLE_MAX_CHARS // 24))
+
+
+def _corruption_input(fmt: str, papers: list[tuple[str, str]]) -> tuple[list[bytes], dict[int, int]]:
+    """The file's lines, and for each line the index of the record it belongs to (headers belong to none)."""
+    if fmt == "jsonl":
+        lines = [json.dumps({"title": t, "abstract": a}).encode() for t, a in papers]
+        return lines, {n: n - 1 for n in range(1, len(lines) + 1)}
+    if fmt == "csv":
+        lines = [b"title,abstract"] + [f"{t},{a}".encode() for t, a in papers]
+        return lines, {n: n - 2 for n in range(2, len(lines) + 1)}
+    lines = [b"Daily Papers"] + [part.encode() for pair in papers for part in pair]  # one line per block
+    return lines, {n: (n - 2) // 2 for n in range(2, len(lines) + 1)}
+
+
+@scaled(1.0)
+@given(fmt=st.sampled_from(["jsonl", "csv", "listing"]),
+       papers=st.lists(st.tuples(title_words, title_words), min_size=1, max_size=12),
+       damage=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6),
+                                 st.sampled_from([b"\xff", b"\xc3", b"\x80", b",", b"{", b"}", b":", b"\\", b"x",
+                                                  b"\xe2\x82", b'"'])), max_size=6),
+       truncate=st.one_of(st.none(), st.floats(0.0, 1.0)))
+def test_corruption_accounting_every_record_read_or_reported(tmp_path_factory, fmt, papers, damage, truncate):
+    """Random corruption of CSV, JSONL and listings, plain or gzipped and cut short: every record in the input
+    is read or reported, once. Bytes are overwritten or inserted inside lines (never a line end: a new line
+    would be a new record), and the gzip stream may be truncated anywhere."""
+    papers = [(f"P{i} {t}", f"A{i} {a}") for i, (t, a) in enumerate(papers)]
+    lines, record_of = _corruption_input(fmt, papers)
+    for line_pick, at, data in damage:
+        n = line_pick % len(lines)
+        if (fmt != "jsonl" and n == 0) or (fmt == "csv" and data == b'"'):
+            continue  # a header is not a record (a damaged page header reads as a title: nothing tells them
+            # apart); in CSV a quote may legally join lines into one field
+        line = lines[n]
+        cut = at % (len(line) + 1)
+        lines[n] = line[:cut] + data + line[cut + (at % 2):]  # odd: overwrite one byte; even: insert
+    body = b"\n".join(lines) + b"\n"
+    path = tmp_path_factory.mktemp("corrupt") / f"in.{ {'listing': 'txt'}.get(fmt, fmt) }"
+    if truncate is not None:
+        packed = gzip.compress(body, mtime=0)
+        path = path.with_name(path.name + ".gz")
+        path.write_bytes(packed[: int(len(packed) * truncate)])
+    else:
+        path.write_bytes(body)
+    items = list(iter_records(str(path), fmt))
+    read = [item.line for item in items if isinstance(item, Record)]
+    skips = [item for item in items if isinstance(item, Skip)]
+    assert len(read) == len(set(read)), "a record read twice"
+    assert all(record_of.get(n) is not None for n in read), "a record that is not in the input"
+    if any(s.line is None for s in skips):  # the whole file reported (no gzip header left, empty, binary)
+        assert not read
+        return
+    damage_from = min((s.line for s in skips if s.reason.startswith("corrupt compressed")), default=None)
+    for s in skips:
+        assert s.line in record_of or s.line == 1 or s.line == damage_from, s
+    reported = {record_of.get(s.line) for s in skips}
+    accounted = {record_of[n] for n in read} | reported
+    for i in range(len(papers)):
+        first = min(n for n, r in record_of.items() if r == i)
+        if damage_from is not None and first >= damage_from - 1:
+            continue  # the damage report covers the rest of the file (a line cut in two is reported as itself)
+        assert i in accounted, f"record {i} (line {first}) neither read nor reported: {items}"
+    if fmt != "listing":  # a listing record spans two lines, each of which may be reported
+        assert len(read) + len([s for s in skips if s.line in record_of]) <= len(papers)
 
 
 @scaled(1.0)

@@ -437,12 +437,19 @@ def iter_records(name: str, format: str | None = None) -> Iterator[Record | Skip
             yield Skip(label, None, "unknown format", "pass --format listing|jsonl|arxiv|csv")
             return
         decoder = _Decoder(label)
+        yielded = 0
         for item in PARSERS[fmt](decoder.lines(stream, gunzip), label):
             if decoder.skips:
+                yielded += len(decoder.skips)
                 yield from decoder.skips
                 decoder.skips.clear()
+            yielded += 1
             yield item
+        yielded += len(decoder.skips)
         yield from decoder.skips
+        if not yielded:  # blank lines, control characters, a header alone: a file must give papers or say why not
+            yield Skip(label, None, "no papers in the file (only blank lines, control characters or a header)",
+                       "give a file with at least one paper")
     finally:
         if name != "-":
             raw.close()

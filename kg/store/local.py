@@ -81,7 +81,10 @@ def write_graph(g: nx.MultiDiGraph, stream) -> None:
         stream.write(data)
         stream.write(b"\n")
 
-    line({"format": FORMAT, "version": VERSION, "kg": __version__})
+    header = {"format": FORMAT, "version": VERSION, "kg": __version__}
+    if g.graph.get("catalogs"):
+        header["catalogs"] = list(g.graph["catalogs"])
+    line(header)
     for key, data in g.nodes(data=True):
         line({"n": key, "labels": sorted(data.get("__labels__", ())), "props": _jsonable(data)})
     for u, v, k, data in g.edges(keys=True, data=True):
@@ -95,12 +98,15 @@ def check_header(obj: dict, source: str) -> None:
     if not isinstance(obj.get("version"), int) or obj["version"] > VERSION:
         raise StoreError(f"{source}: store format version {obj.get('version')} is newer than this kg "
                          f"supports ({VERSION}); upgrade kg")
+    catalogs = obj.get("catalogs", [])
+    if not isinstance(catalogs, list) or not all(isinstance(c, str) for c in catalogs):
+        raise StoreError(f"{source}: store is corrupt at line 1 (its \"catalogs\" is not a list of paths); "
+                         f"{repair_hint(source)}")
 
 
-def check_store(path: str | os.PathLike) -> None:
-    """A quick look before long work: the file is there, readable, gzip, and starts with a kg-store header.
-
-    (A truncated store is found only by reading it to the end, as `load_graph` does.)"""
+def check_store(path: str | os.PathLike) -> dict:
+    """A quick look before long work: the file is there, readable, gzip, and starts with a kg-store header,
+    which is returned. (A truncated store is found only by reading it to the end, as `load_graph` does.)"""
     path = Path(path)
     if not path.exists():
         raise StoreError(f"{path}: no store here; build one with kg build INPUT... --store {path}")
@@ -120,6 +126,7 @@ def check_store(path: str | os.PathLike) -> None:
     if not isinstance(obj, dict):
         raise StoreError(f"{path}: store is corrupt at line 1 (ValueError); {repair_hint(path)}")
     check_header(obj, str(path))
+    return obj
 
 
 def repair_hint(path: str | os.PathLike) -> str:
@@ -157,6 +164,8 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
             if number == 1:
                 header = obj
                 check_header(obj, source)
+                if obj.get("catalogs"):
+                    g.graph["catalogs"] = list(obj["catalogs"])
                 continue
             if "n" in obj:
                 props = {intern(k): v for k, v in obj["props"].items()}
