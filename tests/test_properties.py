@@ -356,6 +356,44 @@ def test_listing_that_lost_a_part_never_shifts_the_pairs(papers, lost, blank_sep
 # ------------------------------------------------------------------------------------------------ linker
 
 
+token_text = st.lists(st.sampled_from(["LoRA", "LoRAs", "MoE", "MoEs", "Pre-gated MoE", "-", " ", "s", "x", "é",
+                                       "GPT-4", "GPT-4o", "(", ")", "\n", "_", "ViT", "ViTs", "中", "2"]),
+                      max_size=40).map("".join)
+
+
+@settings(settings.default, max_examples=max(300, BASE * 3))
+@given(text=st.lists(st.sampled_from(["a", "bc", " ", "  ", ". ", "; ", ": ", "\n", ".", "x y", "\t"]), max_size=40)
+       .map("".join), lookback=st.integers(1, 12), n_words=st.integers(1, 6), data=st.data())
+def test_bounded_long_form_window_equals_the_whole_text_search(text, lookback, n_words, data):
+    """The long-form window searched within a bounded lookback (linear time) is the one a search from the
+    text's start finds."""
+    from kg.link import abbreviation
+
+    end = data.draw(st.integers(0, len(text)))
+    saved = abbreviation.WINDOW_LOOKBACK
+    abbreviation.WINDOW_LOOKBACK = lookback
+    try:
+        assert abbreviation._window(text, end, n_words) == abbreviation._window_unbounded(text, end, n_words)
+    finally:
+        abbreviation.WINDOW_LOOKBACK = saved
+
+
+@settings(settings.default, max_examples=max(300, BASE * 3))
+@given(text=token_text, surfaces=st.lists(token_text.filter(bool), max_size=12, unique=True))
+def test_one_pass_token_search_finds_what_find_token_finds(text, surfaces):
+    """The one-pass search the linker uses for many discovered names gives each name's occurrences exactly as
+    a `find_token` pass per name would; names that open with a non-token character are left to `find_token`."""
+    from kg.link.discover import find_token
+    from kg.link.linker import TOKEN_RUN, token_occurrences
+
+    found = token_occurrences(text, surfaces)
+    for surface in surfaces:
+        if TOKEN_RUN.match(surface):
+            assert found[surface] == list(find_token(text, surface, plural=True)), surface
+        else:
+            assert surface not in found
+
+
 @pytest.fixture(scope="module")
 def linker():
     from kg.link import Linker

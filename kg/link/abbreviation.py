@@ -78,12 +78,35 @@ def _best_long_form_chars(short: str, long: str) -> str | None:
     return long[start:]
 
 
+WINDOW_LOOKBACK = 4096
+"""Characters before a parenthesis searched first for the sentence break that bounds its long form. Searching
+from the text's start made each definition cost the length of the text before it: quadratic in a long abstract
+with many of them. A long form has at most ~25 words, so the break, or enough words, is nearly always near."""
+
+
 def _window(text: str, end: int, n_words: int) -> tuple[str, int]:
     """The last `n_words` words of text[:end] and where they start (stopping at sentence breaks)."""
+    lo = max(0, end - WINDOW_LOOKBACK)
+    cut = text.rfind("\n", lo, end)
+    for brk in (". ", "; ", ": "):
+        cut = max(cut, text.rfind(brk, max(cut + 1, lo), end))
+    if cut >= 0:
+        base = cut + 2
+    elif lo > 0 and len(text[lo:end].split(None, n_words + 1)) > n_words + 1:
+        base = lo  # no break in the lookback, which holds more words than needed: its last words are the answer
+    else:
+        return _window_unbounded(text, end, n_words)
+    return _last_words(text, base, end, n_words)
+
+
+def _window_unbounded(text: str, end: int, n_words: int) -> tuple[str, int]:
     cut = text.rfind("\n", 0, end)
     for brk in (". ", "; ", ": "):
         cut = max(cut, text.rfind(brk, cut + 1, end))
-    base = cut + 2 if cut >= 0 else 0
+    return _last_words(text, cut + 2 if cut >= 0 else 0, end, n_words)
+
+
+def _last_words(text: str, base: int, end: int, n_words: int) -> tuple[str, int]:
     segment = text[base:end]
     words = segment.rsplit(None, n_words)
     if len(words) > n_words:

@@ -293,15 +293,22 @@ def _last_char_in(name: str, chars: frozenset[str]) -> bool:
 
 def find_token(text: str, token: str, start: int = 0, plural: bool = False):
     """Start and end of each occurrence of `token` in `text` as a whole token (an "s" after it allowed if `plural`)."""
-    n = len(token)
     i = text.find(token, start)
     while i >= 0:
-        end = i + n
-        if plural and text.startswith("s", end) and not (end + 1 < len(text) and _TOKEN_CHAR.match(text, end + 1)):
-            end += 1
-        if (i == 0 or not _TOKEN_CHAR.match(text, i - 1)) and (end >= len(text) or not _TOKEN_CHAR.match(text, end)):
+        end = token_end(text, token, i, plural)
+        if end is not None:
             yield i, end
         i = text.find(token, i + 1)
+
+
+def token_end(text: str, token: str, i: int, plural: bool = False) -> int | None:
+    """Where the occurrence of `token` at `i` ends if it is a whole token there (see `find_token`), else None."""
+    end = i + len(token)
+    if plural and text.startswith("s", end) and not (end + 1 < len(text) and _TOKEN_CHAR.match(text, end + 1)):
+        end += 1
+    if (i == 0 or not _TOKEN_CHAR.match(text, i - 1)) and (end >= len(text) or not _TOKEN_CHAR.match(text, end)):
+        return end
+    return None
 
 
 def _coined_part(part: str) -> bool:

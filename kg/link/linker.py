@@ -23,7 +23,7 @@ from typing import NamedTuple
 from kg.catalog import aliases_of, build_index, load_catalog
 from kg.link.detect import DictionaryMatcher, fold, make_rule
 from kg.link.discover import (Candidate, discover, find_token, is_introduced, is_mixed_case, is_name_like,
-                              named_right_before, scan)
+                              named_right_before, scan, token_end)
 from kg.link.resolve import FUZZY_CUTOFF, Resolver
 from kg.models import CatalogEntity, EntityType, LinkedEntity, LinkedPaper, Mention, Paper
 from kg.text import match_key, slug, spaced_key
@@ -62,6 +62,49 @@ class _Hit:
     introduced: bool = False
 
 
+FEW_SURFACES = 16
+"""Up to this many discovered names, each is searched for in the text on its own (one `str.find` pass per
+name, fastest for an ordinary abstract); above it, one pass over the text's tokens finds them all
+(`token_occurrences`), so a long text with many names stays linear."""
+
+TOKEN_RUN = re.compile(r"[\w-]+")
+
+
+def token_occurrences(text: str, surfaces: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+    """For each surface that starts with a token character: its occurrences as `find_token(text, s, plural=True)`
+    gives them, found in one pass over the text's maximal runs of [\\w-] instead of one pass per surface.
+
+    An occurrence must start where a run starts (only runs opening with a surface's first character are
+    visited), and the surface's own first run must be that whole run: a character after it in the surface
+    is not a token character, so the text's run ends there too; a surface that is one run may also match
+    the run less a plural "s". Each candidate is then checked by `token_end` at that one position, as
+    `find_token` checks it, so the result is the same, in the same order.
+    """
+    by_first_run: dict[str, list[str]] = {}
+    for surface in surfaces:
+        opening = TOKEN_RUN.match(surface)
+        if opening is not None:
+            by_first_run.setdefault(opening.group(), []).append(surface)
+    found: dict[str, list[tuple[int, int]]] = {s: [] for group in by_first_run.values() for s in group}
+    if not found:
+        return found
+    first_chars = "".join(sorted({run[0] for run in by_first_run}))
+    runs = re.compile(rf"(?<![\w-])[{re.escape(first_chars)}][\w-]*")  # only runs that can start a surface
+    for m in runs.finditer(text):
+        run = m.group()
+        group = by_first_run.get(run)
+        plural = by_first_run.get(run[:-1]) if run.endswith("s") else None
+        if group is None and plural is None:
+            continue
+        start = m.start()
+        for surface in (group or []) + [s for s in plural or [] if s == run[:-1]]:
+            if text.startswith(surface, start):
+                end = token_end(text, surface, start, plural=True)
+                if end is not None:
+                    found[surface].append((start, end))
+    return found
+
+
 class _SpanIndex:
     """The hits of one text by position, for overlap tests in O(log n + k) instead of a scan of every hit.
 
@@ -70,19 +113,23 @@ class _SpanIndex:
     `longest` is the longest span held. Ties go to the earliest added, as the scan they replace did.
     """
 
-    __slots__ = ("count", "items", "keys", "longest")
+    __slots__ = ("count", "items", "keys", "longest", "per_entity")
 
     def __init__(self, hits: Iterable[_Hit] = ()):
         self.items: dict[int, _Hit] = dict(enumerate(hits, 1))
         self.keys: list[tuple[int, int]] = sorted((h.start, seq) for seq, h in self.items.items())  # (start, seq)
         self.longest = max((h.end - h.start for h in self.items.values()), default=0)
         self.count = len(self.items)
+        self.per_entity: dict[str, int] = {}  # hits held per entity: which entities still have one
+        for h in self.items.values():
+            self.per_entity[h.entity_id] = self.per_entity.get(h.entity_id, 0) + 1
 
     def add(self, hit: _Hit) -> None:
         self.count += 1
         insort(self.keys, (hit.start, self.count))
         self.items[self.count] = hit
         self.longest = max(self.longest, hit.end - hit.start)
+        self.per_entity[hit.entity_id] = self.per_entity.get(hit.entity_id, 0) + 1
 
     def _overlaps(self, start: int, end: int) -> Iterator[int]:
         """Sequence numbers of the hits overlapping [start, end), in position order."""
@@ -106,9 +153,16 @@ class _SpanIndex:
         hi = bisect_right(self.keys, (end, self.count + 1))
         return sorted((seq, self.items[seq]) for _, seq in self.keys[lo:hi] if self.items[seq].end <= end)
 
+    def starting_at(self, position: int) -> Iterator[_Hit]:
+        """The hits that start at `position`."""
+        lo = bisect_left(self.keys, (position, 0))
+        hi = bisect_right(self.keys, (position, self.count + 1))
+        return (self.items[seq] for _, seq in self.keys[lo:hi])
+
     def remove(self, seq: int) -> None:
         hit = self.items.pop(seq)
         del self.keys[bisect_left(self.keys, (hit.start, seq))]
+        self.per_entity[hit.entity_id] -= 1
 
 
 @dataclass(slots=True)
@@ -266,13 +320,16 @@ class Linker:
                 h.introduced = h.start < title_end or named_right_before(text, scan(text), h.start, strong=True)
         return a
 
-    def _title_slot_entities(self, a: PaperAnalysis, text: str) -> set[str]:
-        """Catalog entities whose name fills the title's name slot ("GPipe: ...", "Qwen2.5-Coder Technical Report")."""
+    def _title_slot_entities(self, a: PaperAnalysis, text: str, spans: _SpanIndex | None = None) -> set[str]:
+        """Catalog entities whose name fills the title's name slot ("GPipe: ...", "Qwen2.5-Coder Technical Report").
+
+        With `spans` (the index of `a.hits`) only the hits at the title's start are looked at, not every hit."""
         title_start = LEADING_SPACE.match(text).end()
-        return {h.entity_id for h in a.hits
+        hits = a.hits if spans is None else spans.starting_at(title_start)
+        return {h.entity_id for h in hits
                 if h.start == title_start and TITLE_SLOT_END.match(text, h.end, a.title_end) is not None}
 
-    def _introducible(self, a: PaperAnalysis, hit: _Hit, text: str) -> bool:
+    def _introducible(self, a: PaperAnalysis, hit: _Hit, text: str, spans: _SpanIndex) -> bool:
         """Whether a hit may mark its entity as introduced by this paper.
 
         Discovered names: always. Catalog entities are known things, so only
@@ -283,7 +340,7 @@ class Linker:
         """
         if a.entities[hit.entity_id].source == "discovered":
             return True
-        return hit.entity_id in self._title_slot_entities(a, text)
+        return hit.entity_id in self._title_slot_entities(a, text, spans)
 
     def _add_catalog(self, a: PaperAnalysis, eid: str) -> None:
         if eid not in a.entities:
@@ -309,6 +366,7 @@ class Linker:
     def _apply_candidates(self, a: PaperAnalysis, candidates: list[Candidate], text: str) -> None:
         spans = _SpanIndex(a.hits)
         overlapping = spans.first
+        gone: set[int] = set()  # ids of hits dropped by `_drop_contained`, taken out of `a.hits` at the end
 
         for c in candidates:
             resolved = None
@@ -329,7 +387,7 @@ class Linker:
                         spans.add(hit)
                     elif other == eid and c.introduced:
                         for _, h in spans.overlapping(start, end):
-                            if h.entity_id == eid and self._introducible(a, h, text):
+                            if h.entity_id == eid and self._introducible(a, h, text, spans):
                                 h.introduced = True
                 continue
             if c.confidence < self.min_confidence:
@@ -339,7 +397,7 @@ class Linker:
             if eid not in a.entities and name.endswith("s") and cached_slug(name[:-1]) in a.entities:
                 eid = cached_slug(name[:-1])
             if c.rule in OVERRIDING_RULES and c.confidence >= 0.7:
-                self._drop_contained(a, spans, c.surfaces)
+                self._drop_contained(a, spans, c.surfaces, gone)
             if any(overlapping(s, e) not in (None, eid) for _, s, e in c.surfaces[:1]):
                 continue
             info = a.entities.get(eid)
@@ -356,24 +414,29 @@ class Linker:
                     for _, h in spans.overlapping(start, end):
                         if h.entity_id == eid:
                             h.introduced = True
+        if gone:
+            a.hits[:] = [h for h in a.hits if id(h) not in gone]
 
     @staticmethod
-    def _drop_contained(a: PaperAnalysis, spans: _SpanIndex, surfaces) -> None:
-        """A name the paper introduces wins over catalog names inside it ("Pre-gated MoE" over "MoE")."""
+    def _drop_contained(a: PaperAnalysis, spans: _SpanIndex, surfaces, gone: set[int]) -> None:
+        """A name the paper introduces wins over catalog names inside it ("Pre-gated MoE" over "MoE").
+
+        The dropped hits leave `spans` now and `a.hits` when the caller is done (their ids go to `gone`):
+        filtering the list on every drop made a long text quadratic. A catalog entity left without a hit
+        goes at once, as later candidates look entities up."""
         dropped = False
         for _, start, end in surfaces:
             inside = [(seq, h) for seq, h in spans.inside(start, end) if (h.start, h.end) != (start, end)]
             if not inside:
                 continue
-            gone = {id(h) for _, h in inside}
-            a.hits[:] = [h for h in a.hits if id(h) not in gone]
-            for seq, _ in inside:
+            for seq, h in inside:
+                gone.add(id(h))
                 spans.remove(seq)
             dropped = True
         if not dropped:
             return
-        live = {h.entity_id for h in a.hits}
-        for eid in [e for e in a.entities if e not in live and a.entities[e].source == "catalog"]:
+        held = spans.per_entity
+        for eid in [e for e, info in a.entities.items() if not held.get(e) and info.source == "catalog"]:
             del a.entities[eid]
 
     def _repeat_discovered(self, a: PaperAnalysis, text: str) -> None:
@@ -389,8 +452,9 @@ class Linker:
                 s = text[h.start:h.end]
                 if len(s) >= 2 and (is_name_like(s) or " " in s):
                     surfaces[s] = h.entity_id
+        found = token_occurrences(text, surfaces) if len(surfaces) > FEW_SURFACES else None
         for s, eid in surfaces.items():
-            for start, end in find_token(text, s, plural=True):
+            for start, end in (found[s] if found is not None and s in found else find_token(text, s, plural=True)):
                 if taken.find(1, start, end) < 0:
                     a.hits.append(_Hit(start, end, eid, "repeat", a.entities[eid].confidence))
                     taken[start:end] = b"\x01" * (end - start)
