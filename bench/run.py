@@ -674,8 +674,13 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
         return {"papers": papers, "skipped": str(exc)}
     import kg
     from kg.lookup import lookup
-    from kg.query import named_queries
+    from kg.query import get_named_query, named_queries, resolve_params
     from kg.store.neo4j import Neo4jSettings, Neo4jStore, load_store
+
+    def neo_named(neo, name, values):
+        """A named query on Neo4j, its parameters resolved as `kg query --neo4j --name` resolves them."""
+        q = get_named_query(name)
+        return neo.query(q.cypher, resolve_params(neo.run, q, dict(values)))
 
     out: dict = {"papers": papers, "neo4j": neo4j_server.NEO4J_VERSION, "runs": runs,
                  "server": "heap 1 GiB, page cache 1 GiB, G1 GC and the full JIT as Neo4j ships; same 2 cores as the client"}
@@ -709,7 +714,7 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
         with Neo4jStore(settings) as neo:
             neo.verify()
             calls: list[tuple[str, object, object]] = [
-                (f"kg query --name {name}", (lambda n=name: neo.named_query(n, params["named"][n]).rows),
+                (f"kg query --name {name}", (lambda n=name: neo_named(neo, n, params["named"][n]).rows),
                  (lambda n=name: local.named_query(n, params["named"][n]).rows)) for name in named_queries()]
             for label, value in (("lookup (exact)", params["lookup_exact"][0]),
                                  ("lookup (misspelt)", params["lookup_misspelt"][0]),

@@ -191,6 +191,22 @@ def open_store(path: str | os.PathLike | None = None, **kwargs) -> Store:
     return Store(path, **kwargs)
 
 
+def query_neo4j(cypher: str | None, params: dict | None, settings, *, name: str | None = None) -> QueryResult:
+    """`kg query --neo4j`: run CYPHER, or the named query `name` (its entity and paper parameters resolved as
+    on the local store, with the same read-only Cypher), on a Neo4j server."""
+    from kg.query import get_named_query, resolve_params
+    from kg.store.neo4j import Neo4jStore
+
+    if bool(cypher) == bool(name):
+        raise QueryError("give either a Cypher query or a named query")
+    with Neo4jStore(settings) as server:
+        server.verify()
+        if name:
+            q = get_named_query(name)
+            return server.query(q.cypher, resolve_params(server.run, q, dict(params or {})))
+        return server.query(cypher or "", params)
+
+
 def lookup_neo4j(name: str, settings, *, limit: int = 10):
     """`kg lookup --neo4j`: the same lookup, with the same Cypher, on a Neo4j server."""
     from kg.lookup import lookup

@@ -355,9 +355,9 @@ def query_cmd(cypher, named, list_queries, params, json_params, as_json, as_csv,
         raise click.UsageError(terminal_safe(str(exc))) from None
     row_limit = limit or None
     if use_neo4j:
-        from kg.store.neo4j import run_query
+        from kg.api import query_neo4j
 
-        result = run_query(cypher, values, neo4j_settings(uri, user, database), name=named)
+        result = query_neo4j(cypher, values, neo4j_settings(uri, user, database), name=named)
         if row_limit is not None and len(result.rows) > row_limit:
             result = result.model_copy(update={"rows": result.rows[:row_limit], "truncated": True})
     else:

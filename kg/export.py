@@ -28,8 +28,9 @@ from kg.errors import KGError, StoreError
 from kg.files import write_atomic
 from kg.graph import Label, Rel
 from kg.models import Strict
-from kg.store.neo4j import (ENTITY_TYPE_LABELS, NODE_STATEMENTS, REL_ENDPOINTS, REL_STATEMENTS, graph_rows,
-                            schema_statements)
+from kg.cypher.rows import graph_rows
+from kg.cypher.scripts import schema_statements
+from kg.cypher.statements import ENTITY_TYPE_LABELS, NODE_STATEMENTS, REL_ENDPOINTS, REL_STATEMENTS
 
 FORMATS = ("graphml", "neo4j-admin", "cypher", "jsonl")
 

@@ -212,7 +212,7 @@ def neo4j_contents(target: Neo4jTarget) -> tuple[dict, dict]:
 
 def store_contents(g) -> tuple[dict, dict]:
     """The same for a store's graph: what Neo4j should hold after kg load (properties as kg sends them)."""
-    from kg.store.codec import properties
+    from kg.cypher.codec import properties
 
     nodes = {k: (sorted(d["__labels__"]), properties(d)) for k, d in g.nodes(data=True)}
     rels = {(u, k, v): properties(d) for u, v, k, d in g.edges(keys=True, data=True)}

@@ -22,7 +22,8 @@ from kg.cli import cli
 from kg.export import ARRAY_DELIMITER, admin_import_command, cypher_value, export_graph, export_store
 from kg.api import open_store
 from kg.query import named_queries
-from kg.store.neo4j import LoadReport, Neo4jStore, parse_statements, schema_statements
+from kg.cypher.scripts import parse_statements, schema_statements
+from kg.store.neo4j import LoadReport, Neo4jStore
 
 
 def _plain(value):

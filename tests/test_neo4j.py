@@ -28,8 +28,10 @@ from kg.errors import KGError, Neo4jError, QueryError, StoreError
 from kg.graph import Label, Rel, entity_attrs
 from kg.query import named_queries
 from kg.api import open_store
-from kg.store.neo4j import (NODE_STATEMENTS, REL_STATEMENTS, ROW_KEYS, LoadReport, Neo4jSettings, Neo4jStore, load_statements,
-                            load_store, plan_batches, row_bytes, schema_statements, translate_error)
+from kg.cypher.rows import row_bytes
+from kg.cypher.scripts import schema_statements
+from kg.cypher.statements import NODE_STATEMENTS, REL_STATEMENTS, ROW_KEYS, load_statements
+from kg.store.neo4j import LoadReport, Neo4jSettings, Neo4jStore, load_store, plan_batches, translate_error
 
 SECRET = "pw-never-shown-7f3a"
 
@@ -447,7 +449,7 @@ def _statements_kg_sends(sample_store) -> list[dict]:
         params = {"rows": []} if "$rows" in statement else {}
         out.append({"id": name, "query": statement, "parameters": params})
     from kg.lookup import STATEMENTS as LOOKUP
-    from kg.query.lexer import Tok, tokenize
+    from kg.cypher.lexer import Tok, tokenize
     from kg.stats import STATEMENTS as STATS
 
     for name, statement in {**LOOKUP, **STATS}.items():
@@ -726,10 +728,10 @@ def test_smuggled_write_is_refused_by_the_server(neo4j_db, monkeypatch, case):
 
     checked = _kg(["query", "--neo4j", cypher], env=neo4j_db.env())
     line = _one_line_error(checked, None)  # refused by kg itself (before sending), or by the server
-    assert line.startswith("Error: kg query is read-only: ") or (
+    assert line.startswith("Error: queries are read-only: ") or (
         line.startswith(f"Error: {neo4j_db.uri}") and "Neo.ClientError.Statement.AccessMode" in line)
 
-    monkeypatch.setattr("kg.store.neo4j.refuse_writes", lambda cypher: None)
+    monkeypatch.setattr("kg.store.neo4j.refuse_writes", lambda cypher, remedy: None)
     unchecked = _kg(["query", "--neo4j", cypher], env=neo4j_db.env())
     line = _one_line_error(unchecked, neo4j_db.uri)
     assert "Neo4j rejected the query" in line

@@ -7,15 +7,12 @@
 from kg.models import QueryResult
 from kg.query.named import (
     NamedQuery,
-    cypher_dir,
     get_named_query,
     named_queries,
     parse_named_query,
     parse_params,
-    refuse_writes,
     resolve_params,
-    write_clause,
 )
 
-__all__ = ["NamedQuery", "QueryResult", "cypher_dir", "get_named_query", "named_queries", "parse_named_query",
-           "parse_params", "refuse_writes", "resolve_params", "write_clause"]
+__all__ = ["NamedQuery", "QueryResult", "get_named_query", "named_queries", "parse_named_query", "parse_params",
+           "resolve_params"]

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from pathlib import Path
 
 from pydantic import Field
 
+from kg.cypher.scripts import cypher_dir
 from kg.errors import QueryError
 from kg.models import Strict
 
@@ -33,14 +33,6 @@ class NamedQuery(Strict):
     examples: dict[str, str] = Field(default_factory=dict)
     cypher: str
     path: str
-
-
-def cypher_dir() -> Path:
-    """`cypher/` of the source tree (or $KG_CYPHER_DIR)."""
-    env = os.environ.get("KG_CYPHER_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parent.parent.parent / "cypher"
 
 
 def parse_named_query(text: str, path: str) -> NamedQuery:
@@ -131,41 +123,6 @@ def _finite(value) -> bool:
     if isinstance(value, dict):
         return all(_finite(v) for v in value.values())
     return True
-
-
-def write_clause(cypher: str) -> str | None:
-    """The first write clause of a query, upper-cased, or None; read on Cypher tokens, so a keyword inside a
-    string, a quoted name or a comment is not a clause, and a property or map key that spells one is not either.
-    """
-    from kg.query.lexer import Tok, tokenize
-
-    try:
-        tokens = tokenize(cypher)
-    except QueryError:
-        return None  # the server reports the syntax error
-    for i, token in enumerate(tokens):
-        if token.kind is not Tok.NAME:
-            continue
-        word = token.text.upper()
-        if word not in WRITE_WORDS and not (word == "LOAD" and tokens[i + 1].is_keyword("CSV")):
-            continue
-        before = tokens[i - 1] if i else None
-        after = tokens[i + 1]
-        if before is not None and before.kind is Tok.SYMBOL and before.text in (".", ":", "$"):
-            continue
-        if after.kind is Tok.SYMBOL and after.text == ":":
-            continue
-        return "LOAD CSV" if word == "LOAD" else word
-    return None
-
-
-WRITE_WORDS = ("CREATE", "MERGE", "DELETE", "DETACH", "SET", "REMOVE", "DROP", "FOREACH")
-
-
-def refuse_writes(cypher: str) -> None:
-    clause = write_clause(cypher)
-    if clause:
-        raise QueryError(f"queries are read-only: {clause} is not allowed; use kg build to change the graph")
 
 
 def resolve_params(run, query: NamedQuery, params: dict, index=None) -> dict:

@@ -18,9 +18,9 @@ exactly, and a syntax tree is what the translation to the engine's dialect
 
 from __future__ import annotations
 
+from kg.cypher.lexer import Tok, Token, syntax_error, tokenize
 from kg.errors import QueryError
 from kg.query import ast
-from kg.query.lexer import Tok, Token, syntax_error, tokenize
 
 WRITE_CLAUSES = ("CREATE", "MERGE", "DELETE", "DETACH", "SET", "REMOVE", "FOREACH", "DROP", "ALTER", "GRANT",
                  "DENY", "REVOKE", "START", "STOP", "TERMINATE", "ENABLE", "RENAME", "INSERT")

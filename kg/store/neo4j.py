@@ -1,12 +1,14 @@
 """Neo4j backend: schema, idempotent batched load, and read-only queries over Bolt.
 
-    from kg.store.neo4j import Neo4jSettings, load_store, run_query
+    from kg.store.neo4j import Neo4jSettings, Neo4jStore, load_store
     settings = Neo4jSettings.from_env()            # NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE
     report = load_store("kg-store.jsonl.gz", settings)
-    result = run_query("MATCH (e:Hardware) RETURN e.name AS name", settings=settings)
+    with Neo4jStore(settings) as neo:
+        result = neo.query("MATCH (e:Hardware) RETURN e.name AS name")
 
-Node identity is `(:Paper {id})` and `(:Entity {id})`, with the entity's type
-label (`:Entity:Hardware` ...) added. Relationships are merged on (start id,
+The statements and the row shapes are `kg.cypher`'s; this module connects,
+batches and retries. Node identity is `(:Paper {id})` and `(:Entity {id})`,
+with the entity's type label (`:Entity:Hardware` ...) added. Relationships are merged on (start id,
 end id, type), so loading twice changes nothing and loading a grown store adds
 only what is new. Every statement is parameterised (`UNWIND $rows AS row
 MERGE ...`); labels and relationship types in a statement come only from
@@ -28,25 +30,27 @@ outside the 64-bit range is a `StoreError` naming the node or relationship.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import networkx as nx
 from pydantic import Field
 
-from kg.errors import Neo4jError, QueryError, StoreError
-from kg.graph import Label, Rel
+from kg.cypher.clauses import query_parameters, refuse_writes
+from kg.cypher.rows import graph_rows, row_bytes
+from kg.cypher.scripts import schema_statements
+from kg.cypher.statements import (
+    COUNT_LABEL_STATEMENTS,
+    COUNT_REL_STATEMENTS,
+    NODE_STATEMENTS,
+    REL_STATEMENTS,
+)
+from kg.errors import Neo4jError, QueryError
+from kg.graph import Label
 from kg.models import QueryResult, Strict
-from kg.store.codec import check_int, node_table, properties
-
-# The driver logs retries and server notifications; with no logging set up by
-# the application Python would print them (multi-line) on stderr.
-logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 DEFAULT_URI = "bolt://localhost:7687"
 DEFAULT_USER = "neo4j"
@@ -57,88 +61,6 @@ DEFAULT_BATCH_BYTES = 4 * 1024 * 1024
 DEFAULT_RETRY_SECONDS = 30.0
 DEFAULT_CONNECT_TIMEOUT = 15.0
 URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
-
-ENTITY_TYPE_LABELS = (Label.METHOD, Label.MODEL, Label.DATASET, Label.HARDWARE, Label.FRAMEWORK)
-
-# Which node label each relationship type joins: (start, end).
-REL_ENDPOINTS: dict[Rel, tuple[Label, Label]] = {
-    Rel.MENTIONS: (Label.PAPER, Label.ENTITY),
-    Rel.INTRODUCES: (Label.PAPER, Label.ENTITY),
-    Rel.CITES: (Label.PAPER, Label.PAPER),
-    Rel.VARIANT_OF: (Label.ENTITY, Label.ENTITY),
-}
-
-_KEY_PREFIX = {Label.PAPER: "paper:", Label.ENTITY: "entity:"}
-
-
-# --------------------------------------------------------------------------- statements
-# Built once, from the enums only. Data travels in $rows.
-
-def paper_statement() -> str:
-    return f"UNWIND $rows AS row MERGE (n:{Label.PAPER.value} {{id: row.id}}) SET n += row.props"
-
-
-def entity_statement(type_label: Label) -> str:
-    if type_label not in ENTITY_TYPE_LABELS:
-        raise ValueError(f"not an entity type label: {type_label!r}")
-    return (f"UNWIND $rows AS row MERGE (n:{Label.ENTITY.value} {{id: row.id}}) "
-            f"SET n:{type_label.value} SET n += row.props")
-
-
-def relationship_statement(rel: Rel) -> str:
-    start, end = REL_ENDPOINTS[rel]
-    return (f"UNWIND $rows AS row MATCH (a:{start.value} {{id: row.start}}) MATCH (b:{end.value} {{id: row.end}}) "
-            f"MERGE (a)-[r:{rel.value}]->(b) SET r += row.props")
-
-
-# Keys of the maps in $rows (the linter sees `row.start` as a property access).
-ROW_KEYS = ("id", "start", "end", "props")
-
-NODE_STATEMENTS: dict[Label, str] = {Label.PAPER: paper_statement(),
-                                     **{t: entity_statement(t) for t in ENTITY_TYPE_LABELS}}
-REL_STATEMENTS: dict[Rel, str] = {r: relationship_statement(r) for r in Rel}
-COUNT_LABEL_STATEMENTS: dict[Label, str] = {lbl: f"MATCH (n:{lbl.value}) RETURN count(n) AS n" for lbl in Label}
-COUNT_REL_STATEMENTS: dict[Rel, str] = {r: f"MATCH ()-[r:{r.value}]->() RETURN count(r) AS n" for r in Rel}
-
-
-def load_statements() -> dict[str, str]:
-    """Every statement `load` and `counts` can send, by a short name (for linting and docs)."""
-    out = {f"node:{k.value}": v for k, v in NODE_STATEMENTS.items()}
-    out.update({f"rel:{k.value}": v for k, v in REL_STATEMENTS.items()})
-    out.update({f"count:{k.value}": v for k, v in COUNT_LABEL_STATEMENTS.items()})
-    out.update({f"count:{k.value}": v for k, v in COUNT_REL_STATEMENTS.items()})
-    return out
-
-
-def schema_path() -> Path:
-    from kg.query import cypher_dir
-
-    return cypher_dir() / "schema.cypher"
-
-
-def parse_statements(text: str) -> list[str]:
-    """Split a Cypher script into statements on `;`, dropping `//` comment lines and blank lines."""
-    statements, current = [], []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("//"):
-            continue
-        current.append(stripped)
-        if stripped.endswith(";"):
-            statements.append(" ".join(current)[:-1].strip())
-            current = []
-    if current:
-        statements.append(" ".join(current).strip())
-    return [s for s in statements if s]
-
-
-def schema_statements(path: str | os.PathLike | None = None) -> list[str]:
-    path = Path(path) if path else schema_path()
-    try:
-        return parse_statements(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise StoreError(f"{path}: schema file not found; set KG_CYPHER_DIR to the cypher/ folder") from None
-
 
 # --------------------------------------------------------------------------- settings
 
@@ -257,71 +179,6 @@ class LoadProgress:
 
 # --------------------------------------------------------------------------- rows and batches
 
-def _node_label(key: str, data: dict) -> Label:
-    return Label(node_table(key, data))
-
-
-def _strip_key(key: str, label: Label) -> str:
-    prefix = _KEY_PREFIX[label]
-    if not isinstance(key, str) or not key.startswith(prefix):
-        raise StoreError(f"relationship endpoint {key!r} is not a {label.value} node; rebuild the store with kg build")
-    return key[len(prefix):]
-
-
-def _node_where(key: str, data: dict) -> str:
-    """A node as an error message names it: its key, and for a paper the input record it came from."""
-    sources = data.get("sources")
-    if isinstance(sources, (list, tuple, set, frozenset)) and sources:
-        first = min(str(s) for s in sources)
-        more = f" and {len(sources) - 1} more" if len(sources) > 1 else ""
-        return f"node {key} (from {first}{more})"
-    return f"node {key}"
-
-
-def _check_ints(props: dict, where: str) -> dict:
-    """`props`, once every integer in it (alone or in a list) fits Neo4j's 64-bit integers; a StoreError
-    naming the element and the property otherwise (the driver would raise a bare OverflowError)."""
-    for name, value in props.items():
-        for v in value if isinstance(value, list) else (value,):
-            if isinstance(v, int) and not isinstance(v, bool):
-                check_int(v, f"{where}: property {name!r}")
-    return props
-
-
-def graph_rows(g: nx.MultiDiGraph) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
-    """Rows per node label (Paper or an entity type) and per relationship type, sorted for a stable order.
-
-    A value Neo4j cannot hold (an integer outside 64 bits) is a StoreError naming the node or relationship."""
-    nodes: dict[str, list[dict]] = {lbl.value: [] for lbl in NODE_STATEMENTS}
-    for key, data in g.nodes(data=True):
-        label = _node_label(key, data)
-        props = _check_ints(properties(data), _node_where(key, data))
-        node_id = props.get("id")
-        if not isinstance(node_id, str) or not node_id:
-            raise StoreError(f"node {key}: no id property; rebuild the store with kg build")
-        nodes[label.value].append({"id": node_id, "props": props})
-    rels: dict[str, list[dict]] = {r.value: [] for r in Rel}
-    for u, v, k, data in g.edges(keys=True, data=True):
-        try:
-            rel = Rel(k)
-        except ValueError:
-            raise StoreError(f"relationship {u} -[{k}]-> {v}: type {k!r} is not in the graph model; "
-                             "rebuild the store with kg build") from None
-        start, end = REL_ENDPOINTS[rel]
-        props = _check_ints(properties(data), f"relationship {u} -[{k}]-> {v}")
-        rels[rel.value].append({"start": _strip_key(u, start), "end": _strip_key(v, end), "props": props})
-    for rows in nodes.values():
-        rows.sort(key=lambda r: r["id"])
-    for rows in rels.values():
-        rows.sort(key=lambda r: (r["start"], r["end"]))
-    return nodes, rels
-
-
-def row_bytes(row: dict) -> int:
-    """The size a row takes as a parameter, estimated by its JSON text (UTF-8)."""
-    return len(json.dumps(row, ensure_ascii=False, default=str).encode("utf-8")) + 2
-
-
 def batches(kind: str, name: str, statement: str, rows: Iterable[dict], batch_size: int,
             batch_bytes: int) -> Iterator[Batch]:
     """Consecutive rows, at most `batch_size` per batch and at most `batch_bytes` of parameters
@@ -359,7 +216,8 @@ def plan_batches(g: nx.MultiDiGraph, batch_size: int = DEFAULT_BATCH_SIZE,
 
 def plain_value(value):
     """A driver value as plain Python, matching what the local store returns (nodes as property dicts)."""
-    from neo4j.graph import Node, Path as GraphPath, Relationship
+    from neo4j.graph import Node, Relationship
+    from neo4j.graph import Path as GraphPath
 
     if isinstance(value, (Node, Relationship)):
         return {k: plain_value(v) for k, v in value.items()}
@@ -374,33 +232,6 @@ def plain_value(value):
     if hasattr(value, "iso_format"):
         return value.iso_format()
     return str(value)
-
-
-def query_parameters(cypher: str) -> list[str]:
-    """The `$name` parameters a query uses (outside strings and comments), in order of first use."""
-    from kg.query.lexer import Tok, tokenize
-
-    try:
-        tokens = tokenize(cypher)
-    except QueryError:
-        return []  # the server reports the syntax error
-    seen: list[str] = []
-    for token in tokens:
-        if token.kind is Tok.PARAM and token.text not in seen:
-            seen.append(token.text)
-    return seen
-
-
-
-
-def refuse_writes(cypher: str) -> None:
-    """kg query is read-only on Neo4j too: write clauses are refused before anything is sent."""
-    from kg.query.named import write_clause
-
-    clause = write_clause(cypher)
-    if clause:
-        raise QueryError(f"kg query is read-only: {clause} is not allowed; "
-                         "use kg load to change the graph in Neo4j")
 
 
 # --------------------------------------------------------------------------- errors
@@ -487,6 +318,12 @@ class Neo4jStore:
     def _make_driver(settings: Neo4jSettings, retry_seconds: float, connect_timeout: float):
         from neo4j import GraphDatabase
         from neo4j import exceptions as ne
+
+        # The driver logs retries and server notifications; with no logging set up by the application, Python
+        # would print them (multi-line) on stderr. Set when a driver is made, not on import.
+        driver_log = logging.getLogger("neo4j")
+        if not any(isinstance(h, logging.NullHandler) for h in driver_log.handlers):
+            driver_log.addHandler(logging.NullHandler())
 
         if settings.uri_has_credentials:
             raise Neo4jError(f"{settings.uri}: the URI holds a user name or password (not shown); kg takes the user "
@@ -633,7 +470,7 @@ class Neo4jStore:
     def query(self, cypher: str, params: dict | None = None) -> QueryResult:
         """Run a read-only query in a READ access-mode session (managed read transaction)."""
         params = dict(params or {})
-        refuse_writes(cypher)
+        refuse_writes(cypher, "use kg load to change the graph in Neo4j")
         needed = query_parameters(cypher)
         for name in needed:
             if name not in params:
@@ -642,14 +479,6 @@ class Neo4jStore:
             return self._read(cypher.strip().rstrip(";"), {k: params[k] for k in needed})
         except Exception as exc:  # noqa: BLE001
             raise translate_error(exc, self.settings, "running the query") from None
-
-    def named_query(self, name: str, params: dict | None = None) -> QueryResult:
-        """Run a named query; entity and paper parameters are resolved as on the local store, with the
-        same read-only Cypher (`kg.lookup`), against the graph in this database."""
-        from kg.query import get_named_query, resolve_params
-
-        q = get_named_query(name)
-        return self.query(q.cypher, resolve_params(self.query, q, dict(params or {})))
 
     def run(self, cypher: str, params: dict) -> QueryResult:
         """`kg.lookup.Run`: lookups and stats read the server with this."""
@@ -685,20 +514,10 @@ def load_store(store: str | os.PathLike | nx.MultiDiGraph | None = None, setting
                               progress=progress, store=name)
 
 
-def run_query(cypher: str | None = None, params: dict | None = None, settings: Neo4jSettings | None = None, *,
-              name: str | None = None, retry_seconds: float = DEFAULT_RETRY_SECONDS) -> QueryResult:
-    """`kg query --neo4j`: run CYPHER (or the named query `name`) on Neo4j, read-only."""
-    if bool(cypher) == bool(name):
-        raise QueryError("give either a Cypher query or a named query")
-    with Neo4jStore(settings or Neo4jSettings.from_env(), retry_seconds=retry_seconds) as neo:
-        neo.verify()
-        return neo.named_query(name, params) if name else neo.query(cypher, params)
-
-
 def server_counts(settings: Neo4jSettings | None = None) -> GraphCounts:
     with Neo4jStore(settings or Neo4jSettings.from_env()) as neo:
         return neo.counts()
 
 
 __all__ = ["Neo4jSettings", "Neo4jStore", "LoadReport", "LoadProgress", "SchemaReport", "GraphCounts", "connect",
-           "load_store", "run_query", "server_counts", "load_statements", "schema_statements", "plan_batches"]
+           "load_store", "server_counts", "plan_batches"]

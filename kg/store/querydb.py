@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kg.cypher.codec import check_int, clean_value, node_table
 from kg.errors import KGError, StoreError
 from kg.files import write_atomic
 from kg.models import ENTITY_TYPES, Label, Rel
-from kg.store.codec import check_int, clean_value, node_table
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -371,7 +371,7 @@ class _ParquetTable:
 
     Values go to pyarrow as they are (tuples are lists to it), which checks each column's type; a value that
     does not fit is reported with the element it belongs to. Non-finite floats become nulls, as `kg load`
-    writes them to Neo4j (`kg.store.codec.clean_value`).
+    writes them to Neo4j (`kg.cypher.codec.clean_value`).
     """
 
     def __init__(self, pa, path: Path, columns: list[tuple[str, str]], what: str):

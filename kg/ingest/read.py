@@ -1,0 +1,217 @@
+"""`read_papers`: every input's records read or reported, cleaned into papers, and duplicates merged."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+
+from pydantic import Field
+
+from kg.errors import InputError
+from kg.ingest.decode import _CorruptGzip, _Decoder, _decompress, _open_binary
+from kg.ingest.formats import FORMATS, PARSERS, detect_format
+from kg.ingest.inputs import expand_inputs
+from kg.ingest.records import Record, Skip
+from kg.models import Paper, Source, Strict
+from kg.text import match_key, stable_hash
+
+
+class SkippedRecord(Strict):
+    source: str
+    line: int | None
+    reason: str
+
+
+class ReadReport(Strict):
+    """What `read_papers` found: the distinct papers and every count a user needs to trust them."""
+
+    files: int = 0
+    records_read: int = 0
+    papers: list[Paper] = Field(default_factory=list)
+    duplicates_merged: int = 0
+    skipped: list[SkippedRecord] = Field(default_factory=list)
+    ignored: list[SkippedRecord] = Field(default_factory=list)  # directory entries not read, and why
+
+    @property
+    def distinct_papers(self) -> int:
+        return len(self.papers)
+
+    def summary(self) -> dict:
+        reasons: dict[str, int] = {}
+        for s in self.skipped:
+            reasons[s.reason] = reasons.get(s.reason, 0) + 1
+        ignored: dict[str, int] = {}
+        for s in self.ignored:
+            ignored[s.reason] = ignored.get(s.reason, 0) + 1
+        return {
+            "files": self.files,
+            "records_read": self.records_read,
+            "distinct_papers": self.distinct_papers,
+            "duplicates_merged": self.duplicates_merged,
+            "skipped": len(self.skipped),
+            "skipped_reasons": reasons,
+            "ignored": len(self.ignored),
+            "ignored_reasons": ignored,
+        }
+
+
+def iter_records(name: str, format: str | None = None) -> Iterator[Record | Skip]:
+    """Records and skips of one input (a path or '-'), with gzip and format detection."""
+    label = "<stdin>" if name == "-" else name
+    if format is not None and format not in PARSERS:
+        raise InputError(label, None, f"unknown format {format!r}", f"use one of {', '.join(FORMATS)}")
+    try:
+        raw = _open_binary(name)
+    except InputError as exc:  # unreadable: a bad file like any other (stops the run, or skipped with --skip-bad)
+        yield Skip(label, None, exc.problem, exc.fix)
+        return
+    try:
+        try:
+            stream, head, gunzip = _decompress(raw)
+        except _CorruptGzip as exc:
+            yield Skip(label, None, f"corrupt gzip data: {exc}", "re-create the file")
+            return
+        if not head.removeprefix(b"\xef\xbb\xbf").strip():
+            yield Skip(label, None, "file is empty", "give a file with at least one paper")
+            return
+        if b"\x00" in head:
+            yield Skip(label, None, "binary file, not text", "give a text file: listing, JSONL, arXiv JSONL or CSV")
+            return
+        fmt = format or detect_format(label, head)
+        if fmt is None:
+            yield Skip(label, None, "unknown format", "pass --format listing|jsonl|arxiv|csv")
+            return
+        decoder = _Decoder(label)
+        yielded = 0
+        for item in PARSERS[fmt](decoder.lines(stream, gunzip), label):
+            if decoder.skips:
+                yielded += len(decoder.skips)
+                yield from decoder.skips
+                decoder.skips.clear()
+            yielded += 1
+            yield item
+        yielded += len(decoder.skips)
+        yield from decoder.skips
+        if not yielded:  # blank lines, control characters, a header alone: a file must give papers or say why not
+            yield Skip(label, None, "no papers in the file (only blank lines, control characters or a header)",
+                       "give a file with at least one paper")
+    finally:
+        if name != "-":
+            raw.close()
+
+
+def _with_skip_hint(fix: str) -> str:
+    return f"{fix}, or pass --skip-bad to skip it" if fix else "pass --skip-bad to skip it"
+
+
+def _new_paper(record: Record, title: str) -> Paper:
+    pid = record.arxiv_id or f"t-{stable_hash(match_key(title))}"
+    return Paper(
+        id=pid,
+        title=title,
+        abstract=" ".join(record.abstract.split()),
+        sources=[Source(file=record.source, line=record.line)],
+        arxiv_id=record.arxiv_id,
+        authors=record.authors,
+        year=record.year,
+        url=record.url,
+        categories=record.categories,
+    )
+
+
+def _fill_missing(paper: Paper, other: Record | Paper) -> None:
+    """Take the abstract, arXiv id, year and url from another reading of the same paper where `paper` lacks them."""
+    if not paper.abstract and other.abstract.strip():
+        paper.abstract = " ".join(other.abstract.split())
+    for attr in ("arxiv_id", "year", "url"):
+        if getattr(paper, attr) is None and getattr(other, attr) is not None:
+            setattr(paper, attr, getattr(other, attr))
+
+
+def _merge_into(paper: Paper, record: Record) -> None:
+    paper.sources.append(Source(file=record.source, line=record.line))
+    _fill_missing(paper, record)
+    if not paper.authors:
+        paper.authors = record.authors
+    if not paper.categories:
+        paper.categories = record.categories
+
+
+def read_papers(
+    inputs: Iterable[str | os.PathLike],
+    format: str | None = None,
+    skip_bad: bool = False,
+    max_papers: int | None = None,
+) -> ReadReport:
+    """Read every input and merge records of the same paper (same arXiv id or same normalised title).
+
+    Without `skip_bad`, the first bad record or file raises `InputError` naming
+    file and line; with it, bad records are counted in `report.skipped`.
+    """
+    report = ReadReport()
+    by_key: dict[str, Paper] = {}
+    by_arxiv: dict[str, Paper] = {}
+    found = expand_inputs(inputs)
+    report.ignored = [SkippedRecord(source=name, line=None, reason=why) for name, why in found.ignored]
+    for name in found.files:
+        report.files += 1
+        for item in iter_records(name, format):
+            if isinstance(item, Skip):
+                if not skip_bad:
+                    raise InputError(item.source, item.line, item.reason, _with_skip_hint(item.fix))
+                report.skipped.append(SkippedRecord(source=item.source, line=item.line, reason=item.reason))
+                continue
+            report.records_read += 1
+            title = " ".join(item.title.split())
+            key = match_key(title)
+            if not key:
+                skip = Skip(item.source, item.line, "record has no title", "every record needs a title with letters or digits")
+                if not skip_bad:
+                    raise InputError(skip.source, skip.line, skip.reason, _with_skip_hint(skip.fix))
+                report.records_read -= 1
+                report.skipped.append(SkippedRecord(source=skip.source, line=skip.line, reason=skip.reason))
+                continue
+            existing = (by_arxiv.get(item.arxiv_id) if item.arxiv_id else None) or by_key.get(key)
+            if existing is not None:
+                _merge_into(existing, item)
+                report.duplicates_merged += 1
+                if existing.arxiv_id:
+                    by_arxiv.setdefault(existing.arxiv_id, existing)
+                continue
+            if max_papers is not None and len(report.papers) >= max_papers:
+                raise InputError(item.source, item.line, f"more than --max-papers={max_papers} papers",
+                                 "raise --max-papers or split the input")
+            paper = _new_paper(item, title)
+            report.papers.append(paper)
+            by_key[key] = paper
+            if paper.arxiv_id:
+                by_arxiv[paper.arxiv_id] = paper
+    return report
+
+
+def merge_papers(existing: Iterable[Paper], new: Iterable[Paper]) -> tuple[list[Paper], int, int]:
+    """Union of two paper lists with the same identity rules as `read_papers`.
+
+    Returns (papers, added, merged): papers new to `existing`, and new records
+    that matched an existing paper (their sources are added once). Papers of
+    `existing` are updated in place, not copied (a store can hold millions).
+    """
+    papers = list(existing)
+    by_key = {match_key(p.title): p for p in papers}
+    by_arxiv = {p.arxiv_id: p for p in papers if p.arxiv_id}
+    added = merged = 0
+    for p in new:
+        hit = (by_arxiv.get(p.arxiv_id) if p.arxiv_id else None) or by_key.get(match_key(p.title))
+        if hit is None:
+            papers.append(p)
+            by_key[match_key(p.title)] = p
+            if p.arxiv_id:
+                by_arxiv[p.arxiv_id] = p
+            added += 1
+            continue
+        merged += 1
+        for s in p.sources:
+            if s not in hit.sources:
+                hit.sources.append(s)
+        _fill_missing(hit, p)
+    return papers, added, merged
