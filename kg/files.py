@@ -1,8 +1,10 @@
 """Where kg's output files go, and how they are written: atomically, through symlinks, never over a device.
 
-Every artifact kg writes (the store, exports, the viewer's HTML) is written to a
-temporary file beside its target and renamed over it, so a reader sees the old
-file or the new one. Two things that rename must not do: replace a symlink
+Every artifact kg writes (the store, its query database and checksum, exports,
+the viewer's HTML) is written to a temporary file beside its target, flushed to
+disk and renamed over it (`atomic_output`, or `durable_replace` for a file an
+engine wrote), so a reader sees the old file or the new one, even after a
+crash or a power loss. Two things that rename must not do: replace a symlink
 (the link would become a file and its target silently keep the old content), or
 replace a device or pipe (`-o /dev/null` run as root replaced the device node
 with a regular file). `output_target` resolves both before anything is written.
@@ -10,13 +12,16 @@ with a regular file). `output_target` resolves both before anything is written.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import socket
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from kg.errors import KGError
 
@@ -57,43 +62,104 @@ def output_target(path: str | os.PathLike, *, error: type[KGError] = KGError, op
     return OutputTarget(given, Path(os.path.realpath(given)))
 
 
-def write_atomic(path: str | os.PathLike, write: Callable[[IO[str]], object], *, error: type[KGError] = KGError,
-                 option: str = "-o", newline: str | None = None) -> OutputTarget:
-    """Write text to `path` atomically (temporary file beside the real target, then rename), or straight
-    into a device or pipe. On failure the previous file is intact and the temporary file is removed."""
-    target = output_target(path, error=error, option=option)
+def temp_prefix(path: Path, pid: int | None = None) -> str:
+    """Temporary files of a write are `.<name>.<host>.<pid>.<random>.tmp`, so a later run can tell whose they
+    are (`kg.store.local.remove_stale_temps` removes those of dead processes)."""
+    host = socket.gethostname().replace(".", "_") or "host"
+    return f".{path.name}.{host}.{os.getpid() if pid is None else pid}."
+
+
+def file_mode(path: Path) -> int:
+    """The permission bits a rewritten file gets: those of the file it replaces, else 0666 less the umask.
+
+    mkstemp creates its file 0600 and the rename kept that, so every save made a
+    shared store private to the user who saved it."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def durable_replace(written: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Put a finished file in place: flush it to disk, rename it over `target`, then flush the directory entry.
+
+    The only rename kg does; an OSError is the caller's to report."""
+    with open(written, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(written, target)
+    with contextlib.suppress(OSError):  # some file systems cannot fsync a directory
+        fd = os.open(Path(target).parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _writer(file: int | Path, binary: bool, newline: str | None) -> IO[Any]:
+    """The file (a path, or a descriptor it then owns) opened for writing: bytes, or UTF-8 text."""
+    if isinstance(file, int):  # os.fdopen, where the fault tests inject a full disk
+        return os.fdopen(file, "wb") if binary else os.fdopen(file, "w", encoding="utf-8", newline=newline)
+    return open(file, "wb") if binary else open(file, "w", encoding="utf-8", newline=newline)
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike, *, binary: bool = False, newline: str | None = None,
+                  error: type[KGError] = KGError, option: str = "-o", noun: str = "file",
+                  allow_stream: bool = True) -> Iterator[IO[Any]]:
+    """Yield a file to write `path` through: a temporary file beside the real target (symlinks followed),
+    renamed over it by `durable_replace` when the block ends; or the device or pipe itself, written in place.
+
+    If the block raises, or the write fails, the temporary file is removed and
+    the previous `noun` is intact; a failed write is `error`, one line naming
+    `path`, what went wrong and what to do (`option` is the option that named
+    the path). A device is refused unless `allow_stream`.
+    """
+    target = output_target(path, error=error, option=option, allow_stream=allow_stream)
+    shown = target.path
     if target.stream:
         try:
-            with open(target.path, "w", encoding="utf-8", newline=newline) as f:
-                write(f)
+            with _writer(target.path, binary, newline) as f:
+                yield f
         except BrokenPipeError:
             raise  # a reader that stopped early (`| head`): the CLI exits quietly, as for stdout
         except OSError as exc:
-            raise error(f"{target.path}: cannot write: {exc.strerror or exc}") from None
-        return target
+            raise error(f"{shown}: cannot write: {exc.strerror or exc}") from None
+        return
     directory = target.real.parent
-    if not directory.is_dir():
-        raise error(f"{target.path}: directory {directory} does not exist; create it or choose another {option}")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.real.name}.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target.real), suffix=".tmp", dir=directory)
+    except FileNotFoundError:
+        raise error(f"{shown}: directory {directory} does not exist; create it or choose another {option}") from None
     except PermissionError:
-        raise error(f"{target.path}: permission denied writing in {directory}; choose another {option}") from None
+        raise error(f"{shown}: permission denied writing in {directory}; choose another {option}") from None
     except OSError as exc:
-        raise error(f"{target.path}: cannot write in {directory}: {exc.strerror or exc}; "
-                    f"choose another {option}") from None
+        raise error(f"{shown}: cannot write in {directory}: {exc.strerror or exc}; the previous {noun} is intact. "
+                    f"Choose another {option}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as f:
-            write(f)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; an output is an ordinary file
-        os.replace(tmp, target.real)
+        os.fchmod(fd, file_mode(target.real))
+        with _writer(fd, binary, newline) as f:
+            yield f
+        durable_replace(tmp, target.real)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise error(f"{target.path}: cannot write: {exc.strerror or exc}; the previous file is intact") from None
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise error(f"{shown}: disk full while saving; the previous {noun} is intact. Free space and re-run") \
+                from None
+        if isinstance(exc, PermissionError):
+            raise error(f"{shown}: permission denied while saving; the previous {noun} is intact") from None
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            raise error(f"{shown}: cannot save the {noun}: {exc.strerror or exc}; the previous {noun} is intact") \
+                from None
         raise
+
+
+def write_atomic(path: str | os.PathLike, write: Callable[[IO[str]], object], *, error: type[KGError] = KGError,
+                 option: str = "-o", newline: str | None = None) -> OutputTarget:
+    """Write text to `path` through `atomic_output`: `write(f)` fills the file."""
+    target = output_target(path, error=error, option=option)
+    with atomic_output(path, newline=newline, error=error, option=option) as f:
+        write(f)
     return target

@@ -20,6 +20,9 @@ class EntityType(str, Enum):
 
 ENTITY_TYPES = tuple(t.value for t in EntityType)
 
+STORE_FORMAT = "kg-store"
+"""The `format` of a store file's header line: how the store reader and a directory walk know a kg store."""
+
 
 class Label(str, Enum):
     """Node labels and relationship types: the only names kg ever puts into a Cypher statement."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from kg.errors import InputError
 from kg.ingest.decode import GZIP_MAGIC
 from kg.ingest.formats import EXTENSIONS
+from kg.models import STORE_FORMAT
 
 
 @dataclass
@@ -24,7 +25,7 @@ class InputFiles:
     ignored: list[tuple[str, str]] = field(default_factory=list)
 
 
-STORE_HEADER = (b'{"format":"kg-store"', b'{"format": "kg-store"')
+STORE_HEADER = tuple(f'{{"format":{sep}"{STORE_FORMAT}"'.encode() for sep in ("", " "))  # compact or spaced JSON
 
 
 def _is_kg_store(path: Path) -> bool:

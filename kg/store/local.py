@@ -13,30 +13,27 @@ renamed over the old one, so an interrupted save leaves the old store intact.
 from __future__ import annotations
 
 import contextlib
-import errno
 import gc
 import gzip
 import json
 import os
 import shlex
 import shutil
-import socket
 import sys
-import tempfile
 import time
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.errors import StoreError
-from kg.files import output_target
+from kg.files import atomic_output, temp_prefix
 from kg.graph import REL_LABELS, Label, compact_mention, labels_of
-from kg.models import Paper, Source
+from kg.models import STORE_FORMAT, Paper, Source
 
 if TYPE_CHECKING:
     import networkx as nx
 
-FORMAT = "kg-store"
+FORMAT = STORE_FORMAT
 VERSION = 1
 DEFAULT_STORE = "kg-store.jsonl.gz"
 LOCK_TIMEOUT = 60.0
@@ -229,13 +226,6 @@ def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
             gc.enable()
 
 
-def temp_prefix(path: Path, pid: int | None = None) -> str:
-    """Temporary files of a save are `.<store name>.<host>.<pid>.<random>.tmp`, so a later build can tell
-    whose they are (see `remove_stale_temps`)."""
-    host = socket.gethostname().replace(".", "_") or "host"
-    return f".{path.name}.{host}.{os.getpid() if pid is None else pid}."
-
-
 def remove_stale_temps(path: str | os.PathLike) -> int:
     """Delete temporary files left beside the store by saves that were killed (SIGKILL, power loss).
 
@@ -281,67 +271,23 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _store_mode(path: Path) -> int:
-    """The permission bits the saved store gets: those of the store it replaces, else 0666 less the umask.
-
-    mkstemp creates its file 0600 and the rename kept that, so every save made
-    a shared store private to the user who saved it.
-    """
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def save_graph(g: nx.MultiDiGraph, path: str | os.PathLike, *, compresslevel: int = 1, _fault=None) -> None:
-    """Write atomically: temporary file in the same directory, fsync, rename, fsync the directory.
+    """Write atomically (`kg.files.atomic_output`: a temporary file beside the store, fsync, rename, fsync the
+    directory), through a symlink to the file it names.
 
     Any failure (disk full, permission denied, read-only file system, a file
-    where a directory should be) is a one-line `StoreError` saying the previous
-    store is intact; the temporary file is removed.
+    where a directory should be, a value JSON cannot hold) is a one-line
+    `StoreError` saying the previous store is intact; the temporary file is removed.
     """
-    path = output_target(path, error=StoreError, option="--store", allow_stream=False).real  # through symlinks
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=directory)
-    except FileNotFoundError:
-        raise StoreError(f"{path}: directory {directory} does not exist; create it or choose another --store") from None
-    except PermissionError:
-        raise StoreError(f"{path}: permission denied writing in {directory}; choose another --store") from None
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot write in {directory}: {exc.strerror or exc}; "
-                         "the previous store is intact. Choose another --store") from None
-    try:
-        os.fchmod(fd, _store_mode(path))
-        with os.fdopen(fd, "wb") as raw:
+    with atomic_output(path, binary=True, error=StoreError, option="--store", noun="store",
+                       allow_stream=False) as raw:
+        try:
             with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=compresslevel, mtime=0) as z:
                 if _fault is not None:
                     _fault(z)
                 write_graph(g, z)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, path)
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise StoreError(f"{path}: disk full while saving; the previous store is intact. Free space and re-run") from None
-        if isinstance(exc, PermissionError):
-            raise StoreError(f"{path}: permission denied while saving; the previous store is intact") from None
-        if isinstance(exc, OSError):
-            raise StoreError(f"{path}: cannot save the store: {exc.strerror or exc}; the previous store is intact") \
-                from None
-        if isinstance(exc, StoreError):
+        except StoreError as exc:
             raise StoreError(f"{path}: not saved, the previous store is intact: {exc}") from None
-        raise
 
 
 @contextlib.contextmanager

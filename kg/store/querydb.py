@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from kg.cypher.codec import check_int, clean_value, node_table
 from kg.errors import KGError, StoreError
-from kg.files import write_atomic
+from kg.files import durable_replace, temp_prefix, write_atomic
 from kg.models import ENTITY_TYPES, Label, Rel
 
 if TYPE_CHECKING:
@@ -456,8 +456,6 @@ def build(g: nx.MultiDiGraph, target: str | os.PathLike, *, store_stat: tuple[in
     directory = target.parent
     schema = model_schema()
     step = progress or (lambda message: None)
-    from kg.store.local import temp_prefix
-
     try:
         # named like the store's own temporary files, so `kg build` removes those a killed build left
         work = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=".tmp", dir=directory))
@@ -500,16 +498,8 @@ def build(g: nx.MultiDiGraph, target: str | os.PathLike, *, store_stat: tuple[in
             if leftover.exists():
                 raise StoreError(f"{target}: the engine left {leftover.name} after closing; not replacing the "
                                  "query database")
-        with open(db_file, "rb") as f:
-            os.fsync(f.fileno())
         write_checksum(db_file, target)  # first: a crash before the rename leaves a mismatch, which rebuilds
-        os.replace(db_file, target)
-        with contextlib.suppress(OSError):
-            fd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        durable_replace(db_file, target)
         return stamp
     except OSError as exc:
         raise StoreError(f"{target}: cannot write the query database: {exc.strerror or exc}; "
