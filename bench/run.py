@@ -210,9 +210,10 @@ def linker_stages(records, repeat: int) -> dict:
                                                   for (text, title_end), covered in zip(texts, covers)])
             linker = cold_linker()
             analyses: list = []
-            seconds["analyse"] = stage(lambda: analyses.extend(linker.analyse(*p) for p in papers))
-            seconds["propagation"] = stage(lambda: linker.propagate(analyses))
-            seconds["evidence"] = stage(lambda: [linker.evidence(a) for a in analyses])
+            seconds["analyse"] = stage(lambda linker=linker, analyses=analyses:
+                                       analyses.extend(linker.analyse(*p) for p in papers))
+            seconds["propagation"] = stage(lambda linker=linker, analyses=analyses: linker.propagate(analyses))
+            seconds["evidence"] = stage(lambda linker=linker, analyses=analyses: [linker.evidence(a) for a in analyses])
             for name, value in seconds.items():
                 best[name] = min(best.get(name, value), value)
     us = {name: value / len(records) * 1e6 for name, value in best.items()}

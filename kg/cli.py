@@ -83,7 +83,8 @@ def reports_errors(func):
 def input_options(func):
     func = click.option("--strict", is_flag=True,
                         help="Exit 1 after the work if anything was skipped or not read (for scripts and CI).")(func)
-    func = click.option("--skip-bad", is_flag=True, help="Skip bad records and files (reported) instead of stopping.")(func)
+    func = click.option("--skip-bad", is_flag=True,
+                        help="Skip bad records and files (reported) instead of stopping.")(func)
     func = click.option("--format", "fmt", type=FORMAT_CHOICE, default=None,
                         help="Input format; detected from extension and content when omitted.")(func)
     func = click.argument("inputs", nargs=-1, required=True)(func)
@@ -235,7 +236,8 @@ def neo4j_options(func):
     """--uri/--user/--database; the password only from NEO4J_PASSWORD (or a hidden prompt on a terminal)."""
     func = click.option("--database", default=None, metavar="DB",
                         help="Neo4j database (default: $NEO4J_DATABASE, else the server's default).")(func)
-    func = click.option("--user", default=None, metavar="USER", help="Neo4j user (default: $NEO4J_USERNAME or neo4j).")(func)
+    func = click.option("--user", default=None, metavar="USER",
+                        help="Neo4j user (default: $NEO4J_USERNAME or neo4j).")(func)
     func = click.option("--uri", default=None, metavar="URI",
                         help="Neo4j Bolt URI (default: $NEO4J_URI or bolt://localhost:7687). "
                              "The password is read from $NEO4J_PASSWORD, never from an option.")(func)

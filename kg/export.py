@@ -24,13 +24,13 @@ from pathlib import Path
 
 import networkx as nx
 
+from kg.cypher.rows import graph_rows
+from kg.cypher.scripts import schema_statements
+from kg.cypher.statements import ENTITY_TYPE_LABELS, NODE_STATEMENTS, REL_ENDPOINTS, REL_STATEMENTS
 from kg.errors import KGError, StoreError
 from kg.files import write_atomic
 from kg.graph import Label, Rel
 from kg.models import Strict
-from kg.cypher.rows import graph_rows
-from kg.cypher.scripts import schema_statements
-from kg.cypher.statements import ENTITY_TYPE_LABELS, NODE_STATEMENTS, REL_ENDPOINTS, REL_STATEMENTS
 
 FORMATS = ("graphml", "neo4j-admin", "cypher", "jsonl")
 
@@ -195,7 +195,8 @@ def export_neo4j_admin(g: nx.MultiDiGraph, directory: str | os.PathLike) -> Expo
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ExportError(f"{directory}: cannot create the export directory ({exc.strerror}); choose another -o") from None
+        raise ExportError(f"{directory}: cannot create the export directory ({exc.strerror}); "
+                          "choose another -o") from None
     nodes, rels = graph_rows(g)
     written: list[str] = []
 
@@ -365,7 +366,8 @@ def export_graph(g: nx.MultiDiGraph, fmt: str, path: str | os.PathLike) -> Expor
     except (StoreError, ExportError, BrokenPipeError):  # a closed pipe: the CLI exits quietly
         raise
     except OSError as exc:
-        raise ExportError(f"{path}: cannot write the export ({exc.strerror or exc}); check the path and free space") from None
+        raise ExportError(f"{path}: cannot write the export ({exc.strerror or exc}); "
+                          "check the path and free space") from None
 
 
 def export_store(fmt: str, path: str | os.PathLike, store: str | os.PathLike | None = None) -> ExportReport:

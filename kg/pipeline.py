@@ -16,8 +16,7 @@ from kg.graph import GraphBuilder, counts
 from kg.ingest import merge_papers, read_papers
 from kg.link.linker import paused_gc
 from kg.models import Strict
-from kg.store.local import (LocalStore, check_store, default_store_path, load_graph, remove_stale_temps,
-                            store_lock)
+from kg.store.local import LocalStore, check_store, default_store_path, load_graph, remove_stale_temps, store_lock
 from kg.store.querydb import build_for_store, query_db_path
 
 CHUNK = 256
@@ -86,7 +85,8 @@ def analyse_all(papers: Sequence[tuple[str, str, str]], linker, catalog_files: S
                 bar.update(1)
             return out
         chunks = (papers[i:i + CHUNK] for i in range(0, len(papers), CHUNK))
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(list(catalog_files),)) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                 initargs=(list(catalog_files),)) as pool:
             position = 0
             for result in pool.map(_analyse_chunk, chunks):
                 for hits, entities in result:

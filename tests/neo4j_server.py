@@ -39,8 +39,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 LAUNCHER_DIR = Path(__file__).resolve().parent / "neo4j"
 POM = LAUNCHER_DIR / "pom.xml"
@@ -238,7 +238,7 @@ class Neo4jServer:
     @classmethod
     def start(cls, workdir: str | os.PathLike, *, password: str | None = None, user: str = "neo4j",
               heap: str = DEFAULT_HEAP, pagecache: str = DEFAULT_PAGECACHE, timeout: float = 180.0,
-              conf: dict[str, str] | None = None, jvm_args: Sequence[str] = ()) -> "Neo4jServer":
+              conf: dict[str, str] | None = None, jvm_args: Sequence[str] = ()) -> Neo4jServer:
         """Start Neo4j with its home (conf/, data/, logs/) in `workdir`; return once Bolt accepts connections.
 
         password: 8+ characters (Neo4j's minimum); a random one by default. It reaches the JVM in its environment,
@@ -351,7 +351,7 @@ class Neo4jServer:
         if code not in (0, 143, -signal.SIGTERM):  # 143: the JVM's exit code after SIGTERM and its shutdown hooks
             raise Neo4jServerError(f"Neo4j stopped with exit code {code} (log {self.log}): {_tail(self.log)}")
 
-    def __enter__(self) -> "Neo4jServer":
+    def __enter__(self) -> Neo4jServer:
         return self
 
     def __exit__(self, *exc) -> None:

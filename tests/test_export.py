@@ -18,11 +18,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import Neo4jTarget, neo4j_contents, set_years, store_contents
 
-from kg.cli import cli
-from kg.export import ARRAY_DELIMITER, admin_import_command, cypher_value, export_graph, export_store
 from kg.api import open_store
-from kg.query import named_queries
+from kg.cli import cli
 from kg.cypher.scripts import parse_statements, schema_statements
+from kg.export import ARRAY_DELIMITER, admin_import_command, cypher_value, export_graph, export_store
+from kg.query import named_queries
 from kg.store.neo4j import LoadReport, Neo4jStore
 
 

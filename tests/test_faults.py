@@ -37,8 +37,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kg.errors import StoreError
 from kg.api import open_store
+from kg.errors import StoreError
 from kg.store import LocalStore
 from kg.store.local import load_graph, remove_stale_temps, save_graph, store_lock
 

@@ -11,8 +11,15 @@ from kg.errors import CatalogError
 from kg.link import Linker
 from kg.link.abbreviation import best_long_form, find_abbreviations
 from kg.link.detect import fold
-from kg.link.discover import (acronym_names, context_names, discover, head_type, introduced_names, is_name_like,
-                              title_names)
+from kg.link.discover import (
+    acronym_names,
+    context_names,
+    discover,
+    head_type,
+    introduced_names,
+    is_name_like,
+    title_names,
+)
 from kg.link.evaluate import evaluate_file, score_key
 from kg.link.resolve import FuzzyIndex, same_numbers, strip_generic
 from kg.models import Paper

@@ -23,14 +23,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import free_port, neo4j_contents, set_years, store_contents
 
-from kg.cli import cli
-from kg.errors import KGError, Neo4jError, QueryError, StoreError
-from kg.graph import Label, Rel, entity_attrs
-from kg.query import named_queries
 from kg.api import open_store
+from kg.cli import cli
 from kg.cypher.rows import row_bytes
 from kg.cypher.scripts import schema_statements
 from kg.cypher.statements import NODE_STATEMENTS, REL_STATEMENTS, ROW_KEYS, load_statements
+from kg.errors import KGError, Neo4jError, QueryError, StoreError
+from kg.graph import Label, Rel, entity_attrs
+from kg.query import named_queries
 from kg.store.neo4j import LoadReport, Neo4jSettings, Neo4jStore, load_store, plan_batches, translate_error
 
 SECRET = "pw-never-shown-7f3a"
@@ -448,8 +448,8 @@ def _statements_kg_sends(sample_store) -> list[dict]:
     for name, statement in load_statements().items():
         params = {"rows": []} if "$rows" in statement else {}
         out.append({"id": name, "query": statement, "parameters": params})
-    from kg.lookup import STATEMENTS as LOOKUP
     from kg.cypher.lexer import Tok, tokenize
+    from kg.lookup import STATEMENTS as LOOKUP
     from kg.stats import STATEMENTS as STATS
 
     for name, statement in {**LOOKUP, **STATS}.items():

@@ -23,7 +23,6 @@ from pathlib import Path
 import networkx as nx
 import pytest
 import yaml
-
 from oracle import ORACLE, canonical
 
 QUERIES_FILE = Path(__file__).parent / "data" / "queries" / "user_queries.yaml"

@@ -197,7 +197,7 @@ def test_listing_unicode_and_line_ends_are_read_verbatim(tmp_path_factory, recor
                         min_size=1, max_size=8))
 def test_lone_surrogates_in_json_are_reported_not_stored(tmp_path_factory, records):
     """JSON can spell a lone surrogate; such a record has no UTF-8 form and used to crash `kg build`."""
-    lines = ['{"title": "P%d %s%s"}' % (i, json.dumps(t)[1:-1], esc) for i, (t, esc) in enumerate(records)]
+    lines = [f'{{"title": "P{i} {json.dumps(t)[1:-1]}{esc}"}}' for i, (t, esc) in enumerate(records)]
     path = tmp_path_factory.mktemp("sur") / "s.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = read_papers([path], skip_bad=True)

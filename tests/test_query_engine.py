@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from oracle import ORACLE, canonical
 
 import kg
 from kg.api import open_store
@@ -29,7 +30,6 @@ from kg.cli import cli
 from kg.errors import QueryError
 from kg.store import querydb
 from kg.store.local import load_graph
-from oracle import ORACLE, canonical
 
 DATA = Path(__file__).parent / "data" / "queries"
 USER_QUERIES = yaml.safe_load((DATA / "user_queries.yaml").read_text(encoding="utf-8"))

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from cypher_fuzz import pattern_query, rich_query
+from oracle import canonical
+
 from kg.api import open_store
 from kg.errors import KGError
-from oracle import canonical
 
 DATA = Path(__file__).parent / "data" / "queries"
 USER_QUERIES = yaml.safe_load((DATA / "user_queries.yaml").read_text(encoding="utf-8"))

@@ -11,9 +11,9 @@ import networkx as nx
 import pytest
 
 import kg
+from kg.api import open_store
 from kg.errors import KGError, NotFoundError
 from kg.graph import Rel, entity_attrs, entity_key, paper_key
-from kg.api import open_store
 from kg.store import LocalStore
 from kg.viz import (
     EDGE_STYLES,

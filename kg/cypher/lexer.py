@@ -68,7 +68,7 @@ def syntax_error(text: str, offset: int, problem: str) -> QueryError:
 def _string(text: str, start: int) -> tuple[str, int]:
     """The unescaped value of the string literal opening at `start`, and the offset after it."""
     quote = text[start]
-    out = []
+    out: list[str] = []
     i = start + 1
     n = len(text)
     while i < n:

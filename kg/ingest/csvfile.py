@@ -75,7 +75,8 @@ def parse_csv(lines: Iterable[str], source: str = "<csv>") -> Iterator[Record | 
     except csv.Error as exc:
         yield Skip(source, 1, f"malformed CSV header: {exc}", "the first row must name the columns")
         return
-    columns = [COLUMN_ALIASES.get(c.strip().lstrip("\ufeff").lower(), c.strip().lstrip("\ufeff").lower()) for c in header]
+    names = [c.strip().lstrip("\ufeff").lower() for c in header]
+    columns = [COLUMN_ALIASES.get(name, name) for name in names]
     if "title" not in columns:
         yield Skip(source, 1, "CSV header has no 'title' column", "name the columns, e.g. title,abstract")
         return

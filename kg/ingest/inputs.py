@@ -1,4 +1,5 @@
-"""What the inputs name: files, directories (walked), globs and stdin, each file once; what a walk leaves out, and why."""
+"""What the inputs name: files, directories (walked), globs and stdin, each file once; what a walk leaves
+out, and why."""
 
 from __future__ import annotations
 

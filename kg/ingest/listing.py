@@ -77,7 +77,8 @@ def _blocks(lines: Iterable[str], limit: int | None = None) -> Iterator[tuple[in
     """
     limit = MAX_BLOCK_CHARS if limit is None else limit
     blank_separated, lines = _with_layout(lines, limit)
-    start, parts, size, problem = 0, [], 0, None
+    parts: list[str] = []
+    start, size, problem = 0, 0, None
     for number, raw in enumerate(lines, 1):
         if isinstance(raw, SkippedLine):
             if not blank_separated:

@@ -165,7 +165,8 @@ def read_papers(
             title = " ".join(item.title.split())
             key = match_key(title)
             if not key:
-                skip = Skip(item.source, item.line, "record has no title", "every record needs a title with letters or digits")
+                skip = Skip(item.source, item.line, "record has no title",
+                            "every record needs a title with letters or digits")
                 if not skip_bad:
                     raise InputError(skip.source, skip.line, skip.reason, _with_skip_hint(skip.fix))
                 report.records_read -= 1

@@ -166,7 +166,8 @@ def _mentions_cue(rule: AliasRule, lowered: str) -> bool:
 
 
 _NEXT_WORD = re.compile(r" ([A-Z][a-z]+)\b")
-PRODUCT_TIERS = frozenset("Pro Ultra Flash Nano Mini Max Plus Lite Large Small Base Chat Instruct Serve Train Tune Data Core Sonnet Opus Haiku Turbo Vision Code".split())
+PRODUCT_TIERS = frozenset(("Pro Ultra Flash Nano Mini Max Plus Lite Large Small Base Chat Instruct Serve Train Tune "
+                           "Data Core Sonnet Opus Haiku Turbo Vision Code").split())
 
 
 def reads_as_person(text: str, end: int) -> bool:

@@ -90,7 +90,8 @@ def _keys(name: str, surfaces: Iterable[str]) -> set[str]:
     return {k for k in (score_key(s) for s in [name, *surfaces]) if k}
 
 
-def match_paper(gold: Sequence[GoldEntity], pred: Sequence[dict], typed: bool) -> tuple[list[tuple[int, int]], set[int]]:
+def match_paper(gold: Sequence[GoldEntity], pred: Sequence[dict],
+                typed: bool) -> tuple[list[tuple[int, int]], set[int]]:
     """One-to-one greedy matching; returns (gold index, pred index) pairs and preds absorbed by unsure gold."""
     pred_keys = [_keys(p["name"], p["surfaces"]) for p in pred]
     used: set[int] = set()
@@ -124,7 +125,7 @@ def evaluate(gold: Sequence[GoldPaper], predicted: Sequence[LinkedPaper]) -> dic
             pairs, absorbed = match_paper(g.entities, pred, typed)
             matched_gold = {gi for gi, _ in pairs}
             matched_pred = {pi for _, pi in pairs} | absorbed
-            for gi, pi in pairs:
+            for gi, _pi in pairs:
                 overall.tp += 1
                 if typed:
                     per_type[g.entities[gi].type].tp += 1
@@ -143,7 +144,7 @@ def evaluate(gold: Sequence[GoldPaper], predicted: Sequence[LinkedPaper]) -> dic
                         errors.append({"key": g.key, "kind": "extra", "name": pe["name"], "type": pe["type"],
                                        "surfaces": pe["surfaces"]})
             if not typed:
-                for gi, pi in pairs:
+                for gi, _pi in pairs:
                     per_type[g.entities[gi].type].tp += 1
         label = "typed" if typed else "type_agnostic"
         result[label] = {"overall": overall.as_dict(), "per_type": {t: s.as_dict() for t, s in per_type.items()}}

@@ -22,8 +22,17 @@ from typing import NamedTuple
 
 from kg.catalog import aliases_of, build_index, load_catalog
 from kg.link.detect import DictionaryMatcher, fold, make_rule
-from kg.link.discover import (Candidate, discover, find_token, is_introduced, is_mixed_case, is_name_like,
-                              named_right_before, scan, token_end)
+from kg.link.discover import (
+    Candidate,
+    discover,
+    find_token,
+    is_introduced,
+    is_mixed_case,
+    is_name_like,
+    named_right_before,
+    scan,
+    token_end,
+)
 from kg.link.resolve import FUZZY_CUTOFF, Resolver
 from kg.models import CatalogEntity, EntityType, LinkedEntity, LinkedPaper, Mention, Paper
 from kg.text import match_key, slug, spaced_key
@@ -46,7 +55,8 @@ LEADING_SPACE = re.compile(r"\s*")
 TITLE_SLOT_END = re.compile(r"\s*(?::|$|(?:technical report|report|system card|model card)\s*$)", re.IGNORECASE)
 OVERRIDING_RULES = frozenset({"title", "intro", "acronym"})
 CITATION_OPENERS = (" (", " [", "(", "[")
-CITATION = re.compile(r"\s*(?:\(([^()]{0,80}?\bet al\.?,?\s*\d{4}[a-z]?(?:;[^()]{0,80})?)\)|\[(\d+(?:\s*[,\u2013-]\s*\d+)*)\])")
+CITATION = re.compile(r"\s*(?:\(([^()]{0,80}?\bet al\.?,?\s*\d{4}[a-z]?(?:;[^()]{0,80})?)\)"  # (Sun et al., 2023)
+                      r"|\[(\d+(?:\s*[,\u2013-]\s*\d+)*)\])")  # [12] or [3, 4-6]
 
 
 cached_slug = lru_cache(maxsize=1 << 16)(slug)
@@ -483,7 +493,8 @@ class Linker:
             for h in hits:
                 start, end = h.start, h.end
                 cite = CITATION.match(text, end) if text.startswith(CITATION_OPENERS, end) else None
-                mentions.append((start, end, text[start:end], h.rule, (cite.group(1) or cite.group(2)) if cite else None))
+                citation = (cite.group(1) or cite.group(2)) if cite else None
+                mentions.append((start, end, text[start:end], h.rule, citation))
                 if h.confidence > confidence:
                     confidence = h.confidence
                 introduced = introduced or h.introduced
@@ -534,7 +545,7 @@ class Linker:
                     surfaces.setdefault(s, h.entity_id)
         if not surfaces:
             return
-        names = {}
+        names: dict[str, str] = {}
         for a in analyses:
             if votes.keys().isdisjoint(a.entities):
                 continue

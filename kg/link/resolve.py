@@ -156,7 +156,8 @@ class Resolver:
             return self.by_alias[key][0]
         written = " ".join(fold_punct(surface).split())
         for eid, exact in forms:
-            if exact is None or exact == written or (exact[:1].islower() and written[:1].lower() + written[1:] == exact):
+            lowered_first = written[:1].lower() + written[1:]
+            if exact is None or exact == written or (exact[:1].islower() and lowered_first == exact):
                 return eid
         return None
 

@@ -8,7 +8,6 @@ and errors point at the construct by its text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 Span = tuple[int, int]
 
@@ -186,9 +185,9 @@ class Subquery:
     span: Span = (0, 0)
 
 
-Expr = Union[Literal, Param, Var, Prop, Index, Slice, ListLit, MapLit, Unary, Binary, IsNull, HasLabels, Call,
-             CountStar, Case, ListComprehension, Quantifier, Reduce, MapProjection, PatternPredicate,
-             PatternComprehension, Subquery]
+Expr = (Literal | Param | Var | Prop | Index | Slice | ListLit | MapLit | Unary | Binary | IsNull | HasLabels |
+        Call | CountStar | Case | ListComprehension | Quantifier | Reduce | MapProjection | PatternPredicate |
+        PatternComprehension | Subquery)
 
 
 # --------------------------------------------------------------------------- label expressions
@@ -220,7 +219,7 @@ class LabelAny:
     """`%`: any label at all."""
 
 
-LabelExpr = Union[LabelName, LabelAnd, LabelOr, LabelNot, LabelAny]
+LabelExpr = LabelName | LabelAnd | LabelOr | LabelNot | LabelAny
 
 
 # --------------------------------------------------------------------------- patterns
@@ -327,7 +326,7 @@ class ProcedureCall:
     span: Span = (0, 0)
 
 
-Clause = Union[Match, Unwind, With, Return, ProcedureCall]
+Clause = Match | Unwind | With | Return | ProcedureCall
 
 
 @dataclass(slots=True)

@@ -40,7 +40,7 @@ def run(qdb: QueryDatabase, cypher: str, params: dict | None = None, *, timeout:
         conn.execute(f"CALL enable_plan_optimizer={'false' if translation.no_optimizer else 'true'}")
         result = conn.execute(translation.text, translation.params)
         id_columns = [("INTERNAL_ID" in str(t)) for t in result.get_column_data_types()]
-        rows = []
+        rows: list[list] = []
         truncated = False
         while result.has_next():
             if limit is not None and len(rows) >= limit:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import Field
@@ -37,7 +38,7 @@ class NamedQuery(Strict):
 
 def parse_named_query(text: str, path: str) -> NamedQuery:
     header: dict = {"params": {}, "kinds": {}, "examples": {}}
-    body = []
+    body: list[str] = []
     for line in text.splitlines():
         stripped = line.strip()
         m = re.match(r"//\s*(name|answers|param):\s*(.*)", stripped)
@@ -82,7 +83,7 @@ def get_named_query(name: str, directory: str | Path | None = None) -> NamedQuer
     return queries[name]
 
 
-def parse_params(pairs: list[str], json_pairs: list[str] = ()) -> dict:
+def parse_params(pairs: Sequence[str], json_pairs: Sequence[str] = ()) -> dict:
     """`--param k=v` pairs as strings, `--param-json k=JSON` pairs as JSON values."""
     params: dict = {}
     for pair in pairs:

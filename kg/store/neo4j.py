@@ -93,7 +93,7 @@ class Neo4jSettings:
 
     @classmethod
     def from_env(cls, uri: str | None = None, user: str | None = None, database: str | None = None,
-                 password: str | None = None, environ: dict | None = None) -> "Neo4jSettings":
+                 password: str | None = None, environ: dict | None = None) -> Neo4jSettings:
         """Arguments first, then NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE, then defaults."""
         env = os.environ if environ is None else environ
         return cls(uri=uri or env.get("NEO4J_URI") or DEFAULT_URI,
@@ -105,7 +105,7 @@ class Neo4jSettings:
     def has_password(self) -> bool:
         return self._password is not None
 
-    def with_password(self, password: str) -> "Neo4jSettings":
+    def with_password(self, password: str) -> Neo4jSettings:
         return Neo4jSettings(self.uri, self.user, password, self.database)
 
     def where(self) -> str:
@@ -353,7 +353,7 @@ class Neo4jStore:
                 pass
             self.driver = None
 
-    def __enter__(self) -> "Neo4jStore":
+    def __enter__(self) -> Neo4jStore:
         return self
 
     def __exit__(self, *exc) -> None:
