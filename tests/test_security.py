@@ -24,7 +24,7 @@ from kg.api import open_store
 from kg.errors import CatalogError, QueryError
 from kg.graph import Rel, entity_attrs, entity_key, paper_key
 from kg.query import parse_params
-from kg.query.translate import string_literal
+from kg.query.tx import string_literal
 from kg.store import LocalStore
 
 ROOT = Path(__file__).parent.parent

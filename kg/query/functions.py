@@ -13,14 +13,13 @@ from collections.abc import Callable
 from kg.errors import QueryError
 from kg.query import ast
 from kg.query.parser import unsupported
+from kg.query.tx import Tx, node_type, rel_type, string_literal
 from kg.query.types import ANY, BOOL, FLOAT, INT, NULL, PATH, STRING, T, list_of
 
 AGGREGATES = {"count", "sum", "avg", "min", "max", "collect"}
 
 
 def call(tr, e: ast.Call, scope) -> object:
-    from kg.query.translate import Tx
-
     name = e.name.lower()
     if name in AGGREGATES:
         return aggregate(tr, e, scope, name)
@@ -43,8 +42,6 @@ def call(tr, e: ast.Call, scope) -> object:
 
 
 def aggregate(tr, e: ast.Call, scope, name: str):
-    from kg.query.translate import Tx
-
     if len(e.args) != 1:
         raise QueryError(f"{e.name}() takes 1 argument, got {len(e.args)}")
     arg = tr.expr(e.args[0], scope)
@@ -82,8 +79,6 @@ def _need(tr, e, arg, *kinds: str, what: str = "") -> None:
 
 def _simple(engine: str, result: T, *kinds: str) -> Callable:
     def handler(tr, args, e):
-        from kg.query.translate import Tx
-
         for a in args:
             _need(tr, e, a, *kinds)
         return Tx(f"{engine}({', '.join(a.text for a in args)})", result)
@@ -92,8 +87,6 @@ def _simple(engine: str, result: T, *kinds: str) -> Callable:
 
 def _float_math(engine: str) -> Callable:
     def handler(tr, args, e):
-        from kg.query.translate import Tx
-
         for a in args:
             _need(tr, e, a, "INT", "FLOAT", what="a number")
         return Tx(f"{engine}({', '.join(f'CAST({a.text} AS DOUBLE)' for a in args)})", FLOAT)
@@ -101,16 +94,12 @@ def _float_math(engine: str) -> Callable:
 
 
 def _size(tr, args, e):
-    from kg.query.translate import Tx
-
     a = args[0]
     _need(tr, e, a, "STRING", "LIST", what="a string or a list")
     return Tx(f"size({a.text})", INT)
 
 
 def _length(tr, args, e):
-    from kg.query.translate import Tx
-
     a = args[0]
     if a.type.kind != "PATH":
         raise QueryError(f"length() needs a path (use size() for strings and lists): {tr.snippet(e.span)}")
@@ -118,8 +107,6 @@ def _length(tr, args, e):
 
 
 def _reverse(tr, args, e):
-    from kg.query.translate import Tx
-
     a = args[0]
     if a.type.kind == "STRING":
         return Tx(f"reverse({a.text})", STRING)
@@ -131,7 +118,6 @@ def _reverse(tr, args, e):
 def _replace(tr, args, e):
     """Neo4j (Java) puts the replacement between every character when the search text is ''; the engine
     replaces nothing. An empty search text is refused."""
-    from kg.query.translate import Tx
 
     for a in args:
         _need(tr, e, a, "STRING")
@@ -145,7 +131,6 @@ def _replace(tr, args, e):
 
 def _substring(tr, args, e):
     """Neo4j counts from 0, the engine from 1; without a length, to the end."""
-    from kg.query.translate import Tx
 
     s, start = args[0], args[1]
     _need(tr, e, s, "STRING")
@@ -158,8 +143,6 @@ def _substring(tr, args, e):
 
 def _left_right(engine: str) -> Callable:
     def handler(tr, args, e):
-        from kg.query.translate import Tx
-
         _need(tr, e, args[0], "STRING")
         _need(tr, e, args[1], "INT", what="an integer length")
         return Tx(f"{engine}({args[0].text}, {args[1].text})", STRING)
@@ -169,7 +152,6 @@ def _left_right(engine: str) -> Callable:
 def _split(tr, args, e):
     """Neo4j keeps empty fields ('a,,b' -> ['a', '', 'b']); the engine's string_split drops them. So every
     field is first made non-empty with a leading U+0001, split, and the U+0001 taken off again."""
-    from kg.query.translate import Tx, string_literal
 
     s, d = args
     _need(tr, e, s, "STRING")
@@ -194,8 +176,6 @@ def _trim(pattern: str) -> Callable:
     """trim/ltrim/rtrim by regexp_replace: the engine's trim and ltrim return damaged text when a long string
     trims to a short one (ladybug 0.22, measured); the pattern removes what Neo4j's trim removes."""
     def handler(tr, args, e):
-        from kg.query.translate import Tx, string_literal
-
         _need(tr, e, args[0], "STRING")
         regex = string_literal(pattern.format(ws=WHITESPACE))
         return Tx(f"regexp_replace({args[0].text}, {regex}, '', 'g')", STRING)
@@ -203,8 +183,6 @@ def _trim(pattern: str) -> Callable:
 
 
 def _to_string(tr, args, e):
-    from kg.query.translate import Tx
-
     a = args[0]
     kind = a.type.kind
     if kind == "STRING":
@@ -224,7 +202,6 @@ FLOAT_TEXT = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 def _parsed(tr, text: str, pattern: str, kind: str) -> str:
     """`text` cast to `kind` where it matches `pattern`, else null. The cast only ever sees a matching text
     (or '0'): the engine evaluates every branch of a CASE, and a failed cast stops the query."""
-    from kg.query.translate import string_literal
 
     regex = string_literal(pattern)
     safe = f"(CASE WHEN {text} =~ {regex} THEN {text} ELSE '0' END)"
@@ -238,7 +215,6 @@ def _truncate(number: str) -> str:
 def _to_integer(tr, args, e):
     """Neo4j truncates toward zero (the engine's cast rounds) and gives null for text that is not a number
     (the engine's cast fails)."""
-    from kg.query.translate import Tx
 
     a = args[0]
     kind = a.type.kind
@@ -256,8 +232,6 @@ def _to_integer(tr, args, e):
 
 
 def _to_float(tr, args, e):
-    from kg.query.translate import Tx
-
     a = args[0]
     if a.type.kind in ("INT", "FLOAT"):
         return Tx(f"CAST({a.text} AS DOUBLE)", FLOAT)
@@ -267,8 +241,6 @@ def _to_float(tr, args, e):
 
 
 def _to_boolean(tr, args, e):
-    from kg.query.translate import Tx
-
     a = args[0]
     if a.type.kind == "BOOL":
         return a
@@ -282,7 +254,6 @@ def _to_boolean(tr, args, e):
 
 def _round(tr, args, e):
     """Neo4j's one-argument round() rounds half up (round(-2.5) is -2.0); the engine rounds half away from zero."""
-    from kg.query.translate import Tx
 
     a = args[0]
     _need(tr, e, a, "INT", "FLOAT", what="a number")
@@ -292,16 +263,12 @@ def _round(tr, args, e):
 
 
 def _abs(tr, args, e):
-    from kg.query.translate import Tx
-
     a = args[0]
     _need(tr, e, a, "INT", "FLOAT", what="a number")
     return Tx(f"abs({a.text})", a.type)
 
 
 def _sign(tr, args, e):
-    from kg.query.translate import Tx
-
     a = args[0]
     _need(tr, e, a, "INT", "FLOAT", what="a number")
     return Tx(f"CAST(sign({a.text}) AS INT64)", INT)
@@ -309,7 +276,6 @@ def _sign(tr, args, e):
 
 def _exp(tr, args, e):
     """The engine has no exp(); e to the power x."""
-    from kg.query.translate import Tx
 
     _need(tr, e, args[0], "INT", "FLOAT", what="a number")
     return Tx(f"pow(CAST(2.718281828459045 AS DOUBLE), {args[0].text})", FLOAT)
@@ -317,7 +283,6 @@ def _exp(tr, args, e):
 
 def _coalesce(tr, args, e):
     from kg.query import types
-    from kg.query.translate import Tx
 
     present = [a for a in args if a.type.kind != "NULL"]
     if not present:
@@ -335,8 +300,6 @@ def _coalesce(tr, args, e):
 
 def _head_last(first: bool) -> Callable:
     def handler(tr, args, e):
-        from kg.query.translate import Tx
-
         a = args[0]
         _need(tr, e, a, "LIST", what="a list")
         element = a.type.element or ANY
@@ -350,16 +313,12 @@ def _head_last(first: bool) -> Callable:
 
 
 def _tail(tr, args, e):
-    from kg.query.translate import Tx
-
     a = args[0]
     _need(tr, e, a, "LIST", what="a list")
     return Tx(f"list_slice({a.text}, 2, {2**31 - 1})", a.type)
 
 
 def _range(tr, args, e):
-    from kg.query.translate import Tx
-
     for a in args:
         _need(tr, e, a, "INT", what="integers")
     if len(args) == 3 and not (isinstance(e.args[2], ast.Literal) and e.args[2].value):
@@ -368,8 +327,6 @@ def _range(tr, args, e):
 
 
 def _labels(tr, args, e):
-    from kg.query.translate import Tx
-
     a = args[0]
     if a.type.kind != "NODE":
         raise QueryError(f"labels() needs a node: {tr.snippet(e.span)}")
@@ -384,8 +341,6 @@ def _labels(tr, args, e):
 
 
 def _type(tr, args, e):
-    from kg.query.translate import Tx
-
     a = args[0]
     if a.type.kind != "REL":
         raise QueryError(f"type() needs a relationship: {tr.snippet(e.span)}")
@@ -393,8 +348,6 @@ def _type(tr, args, e):
 
 
 def _id(tr, args, e):
-    from kg.query.translate import Tx
-
     a = args[0]
     if a.type.kind not in ("NODE", "REL"):
         raise QueryError(f"{e.name}() needs a node or relationship: {tr.snippet(e.span)}")
@@ -405,8 +358,6 @@ def _id(tr, args, e):
 
 def _nodes_rels(engine: str) -> Callable:
     def handler(tr, args, e):
-        from kg.query.translate import Tx, node_type, rel_type
-
         a = args[0]
         if a.type.kind != "PATH":
             raise QueryError(f"{e.name}() needs a path: {tr.snippet(e.span)}")
@@ -416,8 +367,6 @@ def _nodes_rels(engine: str) -> Callable:
 
 
 def _properties(tr, args, e):
-    from kg.query.translate import Tx
-
     a = args[0]
     if a.type.kind == "MAP":
         return a
@@ -428,7 +377,6 @@ def _properties(tr, args, e):
 
 def _keys(tr, args, e):
     """The property names a node or relationship has (not null: Neo4j stores no nulls), or a map's keys."""
-    from kg.query.translate import Tx, string_literal
 
     a = args[0]
     if a.type.kind == "MAP" and a.type.fields is not None:
@@ -448,8 +396,6 @@ def _keys(tr, args, e):
 
 
 def _is_empty(tr, args, e):
-    from kg.query.translate import Tx
-
     a = args[0]
     _need(tr, e, a, "STRING", "LIST", what="a string or a list")
     return Tx(f"(size({a.text}) = 0)", BOOL)
@@ -515,8 +461,6 @@ FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable]] = {
 
 
 def _tx(text: str, t: T):
-    from kg.query.translate import Tx
-
     return Tx(text, t)
 
 

@@ -48,7 +48,9 @@ from dataclasses import dataclass, field
 
 from kg.errors import QueryError
 from kg.query import ast, types
+from kg.query.functions import call
 from kg.query.parser import unsupported
+from kg.query.tx import Tx, node_type, rel_type, string_literal
 from kg.query.types import ANY, BOOL, FLOAT, INT, NULL, PATH, STRING, T, list_of
 from kg.store.querydb import Schema
 
@@ -83,14 +85,6 @@ class Translation:
     # A COUNT { } subquery: the engine's optimizer turns it into a join that drops the rows whose count is 0
     # (in WHERE, WITH and aggregating RETURN; ladybug 0.22, measured), so the runner turns the optimizer off.
     no_optimizer: bool = False
-
-
-@dataclass
-class Tx:
-    """A translated expression: engine text and static type."""
-
-    text: str
-    type: T = ANY
 
 
 @dataclass
@@ -903,8 +897,6 @@ class Translator:
         return f"MATCH {', '.join(planned.texts)}" + (" WHERE " + " AND ".join(conditions) if conditions else "")
 
     def x_Call(self, e: ast.Call, scope: Scope) -> Tx:
-        from kg.query.functions import call
-
         return call(self, e, scope)
 
 
@@ -1156,34 +1148,9 @@ def label_holds(expr: ast.LabelExpr, labels: set[str]) -> bool:
     return bool(labels)  # LabelAny: %
 
 
-def node_type(tables: frozenset[str]) -> T:
-    """NODE, remembering the tables it may come from."""
-    return T("NODE", tables=frozenset(tables))
-
-
-def rel_type(tables: frozenset[str]) -> T:
-    return T("REL", tables=frozenset(tables))
-
-
 def scalar_list(t: T) -> bool:
     return t.kind == "LIST" and (t.element is None or t.element.kind in ("STRING", "INT", "FLOAT", "BOOL", "ANY",
                                                                           "NULL"))
-
-
-def string_literal(value: str) -> str:
-    """An engine string literal: backslash and quote escaped, control and separator characters as \\uXXXX."""
-    out = []
-    for ch in value:
-        code = ord(ch)
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == "'":
-            out.append("\\'")
-        elif code < 0x20 or code == 0x7F or 0x2028 <= code <= 0x2029 or 0xD800 <= code <= 0xDFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "'" + "".join(out) + "'"
 
 
 def float_literal(value: float) -> str:
