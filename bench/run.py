@@ -82,14 +82,15 @@ measure other load on the machine, not the code)."""
 
 
 def clear_link_caches() -> None:
-    """Empty the linker modules' memo caches (`functools.lru_cache`)."""
-    import kg.link.discover
-    import kg.link.linker
+    """Empty the linker modules' memo caches (`functools.lru_cache`), in every module of kg.link."""
+    import kg.link.discover.run  # noqa: F401 - loads every discovery module
+    import kg.link.linker  # noqa: F401
 
-    for module in (kg.link.discover, kg.link.linker):
-        for value in vars(module).values():
-            if hasattr(value, "cache_clear"):
-                value.cache_clear()
+    for name, module in list(sys.modules.items()):
+        if name.startswith("kg.link.") and module is not None:
+            for value in vars(module).values():
+                if hasattr(value, "cache_clear"):
+                    value.cache_clear()
 
 
 def cold_linker():

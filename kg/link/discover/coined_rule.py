@@ -1,0 +1,58 @@
+"""Rule: coined words (mixed case, digits inside) that name something the paper uses or introduces."""
+
+from __future__ import annotations
+
+import re
+
+from kg.link.discover.candidate import Candidate
+from kg.link.discover.inference import infer_type
+from kg.link.discover.introduction import is_introduced
+from kg.link.discover.names import is_capitalised_word, is_mixed_case, is_name_like
+from kg.link.discover.scanner import scan
+from kg.link.discover.vocabulary import STOP_NAMES
+
+NOT_COINED = re.compile(r"[A-Z]{2,}[a-z]+(?:ing|ed|tion|ly|ity)|[A-Z0-9]{1,2}2[A-Z0-9]{1,2}|[A-Z]{2,}s|\d+[A-Za-z]{1,2}")
+TOKEN_AT = re.compile(r"[\w.+-]+")
+COUNT_PREFIX = re.compile(r"\d+[x\u00d7]")
+
+
+def coined_names(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
+    """CamelCase coinages ("CityGaussian", "GaLore", "PackMamba") and letter-digit-letter names ("long2short")."""
+    out = []
+    names: set[str] = set()
+    for start in scan(text).coined_starts:
+        if covered is not None and covered[start]:
+            continue
+        m = TOKEN_AT.match(text, start)
+        name = m.group(0).rstrip(".-+_") if m else ""
+        count = COUNT_PREFIX.match(name) if name[:1].isdigit() else None
+        if count:
+            start += count.end()
+            name = name[count.end():]
+            if covered is not None and covered[start]:
+                continue
+        if not name or name in names or name[0] in "-+" or not is_mixed_case(name) or NOT_COINED.fullmatch(name):
+            continue
+        names.add(name)
+        end = start + len(name)
+        t_, conf = infer_type(text, name, start, end)
+        out.append(Candidate(name, t_, min(conf, 0.6), is_introduced(text, start, title_end), "coined",
+                             ((name, start, end),)))
+    return out
+
+
+def _dataset_name(phrase: str) -> str | None:
+    """The name at the end of a phrase before "dataset": keep trailing name-like/capitalised tokens."""
+    words = phrase.split()
+    kept: list[str] = []
+    for w in reversed(words):
+        if is_name_like(w) or (is_capitalised_word(w) and not kept):
+            kept.insert(0, w)
+        else:
+            break
+    if not kept:
+        return None
+    name = " ".join(kept)
+    if len(kept) == 1 and not is_name_like(name) and (name.lower() in STOP_NAMES or len(name) < 3):
+        return None
+    return name

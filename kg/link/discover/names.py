@@ -1,0 +1,109 @@
+"""Name tests: whether a token or phrase looks like a coined name, an acronym, a proper long form; and
+whole-token search (`find_token`)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from kg.link.discover.vocabulary import GENERIC, LF_STOPWORDS, ORGANISATIONS, STOP_NAMES
+
+_LOWER_COINED = re.compile(r"[a-z]{1,3}[A-Z]{2,}[\w]*|[a-z]{1,2}[A-Z]\d[\w]*|[a-z]{2,}\d[a-z]{2,}")
+_UNIT = re.compile(r"\d+(?:\.\d+)?\s?(?:[KMGT]B|[KMGT]iB|GHz|MHz|W|K|M|B|k|x|X|D|d|nm|ms)")
+_PLUS_SPLIT = re.compile(r"[-+]")
+_LF_SPLIT = re.compile(r"[\s\-]+")
+_WORDS = re.compile(r"[A-Za-z][A-Za-z-]*")
+_MODEL_NAME = re.compile(r"(?:GPT|LM|BERT|Net|ViT|Former|former|Diffusion|VL|LLaMA|Llama|Mamba|\d+[BM])$")
+_DATASET_NAME = re.compile(r"(?:Bench|QA|Eval|Set|-\d+[Kk])$")
+# The characters those two end with, for a quick test before the search, which tries every position.
+_MODEL_NAME_LAST = frozenset("TMtrnLAaB")
+_DATASET_NAME_LAST = frozenset("hAltKk")
+
+_SIMPLE_NAME = re.compile(r"[A-Z][\w.+-]+")
+_TITLE_PUNCT = re.compile(r"[,;'\u2019!?()]")
+_TOKEN_CHAR = re.compile(r"[\w-]")
+
+
+def _last_char_in(name: str, chars: frozenset[str]) -> bool:
+    """The last character of `name`, before a final newline (where "$" also matches), is one of `chars`."""
+    return (name[-2:-1] if name.endswith("\n") else name[-1:]) in chars
+
+
+def find_token(text: str, token: str, start: int = 0, plural: bool = False):
+    """Start and end of each occurrence of `token` in `text` as a whole token (an "s" after it allowed if `plural`)."""
+    i = text.find(token, start)
+    while i >= 0:
+        end = token_end(text, token, i, plural)
+        if end is not None:
+            yield i, end
+        i = text.find(token, i + 1)
+
+
+def token_end(text: str, token: str, i: int, plural: bool = False) -> int | None:
+    """Where the occurrence of `token` at `i` ends if it is a whole token there (see `find_token`), else None."""
+    end = i + len(token)
+    if plural and text.startswith("s", end) and not (end + 1 < len(text) and _TOKEN_CHAR.match(text, end + 1)):
+        end += 1
+    if (i == 0 or not _TOKEN_CHAR.match(text, i - 1)) and (end >= len(text) or not _TOKEN_CHAR.match(text, end)):
+        return end
+    return None
+
+
+def _coined_part(part: str) -> bool:
+    """One hyphen-free piece of a token that looks coined."""
+    if not any(map(str.isalpha, part)):
+        return False
+    if part[0].isupper():
+        stem = part[:-1] if part.endswith("s") and part[:-1].isupper() else part
+        if stem.isupper():
+            return sum(map(str.isalpha, stem)) >= 2 or any(map(str.isdigit, stem))
+        return any(map(str.isupper, part[1:])) or any(map(str.isdigit, part))
+    if part[0].isdigit():
+        return any(map(str.isupper, part))
+    return _LOWER_COINED.fullmatch(part) is not None
+
+
+@lru_cache(maxsize=1 << 16)
+def is_name_like(token: str) -> bool:
+    """Looks like a coined name: CamelCase, ALLCAPS (2+ letters), or letters mixed with digits; not generic.
+
+    Hyphenated words count only through a coined piece ("Video-XL" yes,
+    "Parameter-Efficient" no); plurals of generic acronyms ("LLMs") never.
+    """
+    core = token.strip(".,;:()[]\"'!?")
+    low = core.lower()
+    if len(core) < 2 or low in GENERIC or low in STOP_NAMES or low in ORGANISATIONS or "_" in core:
+        return False
+    if low.endswith("s") and (low[:-1] in GENERIC or low[:-1] in ORGANISATIONS):
+        return False
+    if _UNIT.fullmatch(core):
+        return False
+    if "-" not in core and "+" not in core:
+        return _coined_part(core)
+    return any(_coined_part(p) for p in _PLUS_SPLIT.split(core) if p)
+
+
+@lru_cache(maxsize=1 << 16)
+def is_mixed_case(token: str) -> bool:
+    """Coined with mixed case or digits ("SeTa", "DiNA", "3DGS"), not a plain acronym ("NAS", "PTQs")."""
+    core = token.rstrip("s") if token[:-1].isupper() else token
+    return is_name_like(token) and (not core.isupper() or any(c.isdigit() for c in core))
+
+
+def is_short_acronym(token: str) -> bool:
+    """Two or three capitals ("MD", "IQA"): too often a task or field to take for a dataset's name."""
+    stem = token[:-1] if token.endswith("s") else token
+    return len(stem) <= 3 and stem.isalpha() and stem.isupper()
+
+
+def is_capitalised_word(token: str) -> bool:
+    return token[:1].isupper() and token.lower() not in STOP_NAMES and token.lower() not in GENERIC
+
+
+def is_proper_long_form(long: str) -> bool:
+    """A long form written as a proper name: most content words capitalised."""
+    words = [w for w in _LF_SPLIT.split(long) if w and w.lower() not in LF_STOPWORDS]
+    if not words:
+        return False
+    capitalised = sum(1 for w in words if w[0].isupper() or w[0].isdigit())
+    return capitalised / len(words) >= 0.6
