@@ -157,9 +157,7 @@ def atomic_output(path: str | os.PathLike, *, binary: bool = False, newline: str
 
 
 def write_atomic(path: str | os.PathLike, write: Callable[[IO[str]], object], *, error: type[KGError] = KGError,
-                 option: str = "-o", newline: str | None = None) -> OutputTarget:
+                 option: str = "-o", newline: str | None = None) -> None:
     """Write text to `path` through `atomic_output`: `write(f)` fills the file."""
-    target = output_target(path, error=error, option=option)
     with atomic_output(path, newline=newline, error=error, option=option) as f:
         write(f)
-    return target

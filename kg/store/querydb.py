@@ -667,34 +667,30 @@ def staleness(stamp: Stamp, store: Path) -> str | None:
     return "the store changed since it was built"
 
 
-def _current(path: Path, store: Path) -> QueryDatabase | None:
-    """The database at `path` opened, if it exists, is readable and matches the store; else None."""
+def _current(path: Path, store: Path) -> tuple[QueryDatabase | None, str | None]:
+    """The database at `path` opened, if it exists, is readable and matches the store; else None and why not.
+
+    One look answers both, so a changed file is opened and hashed once, not again to say why."""
     if not path.exists():
-        return None
+        return None, "there is none yet"
     try:
         qdb = _open(path)
-    except StoreError:
-        return None
-    if staleness(qdb.stamp, store) is None and changed_since_built(path) is None:
-        return qdb
+    except StoreError as exc:
+        return None, f"it cannot be read: {str(exc).split(': ', 1)[-1]}"
+    why = staleness(qdb.stamp, store) or changed_since_built(path)
+    if why is None:
+        return qdb, None
     qdb.close()
-    return None
+    return None, why
 
 
 def why_stale(store: str | os.PathLike) -> str | None:
     """Why the store's query database must be rebuilt before use (None: it is current)."""
     store = Path(store)
-    path = query_db_path(store)
-    if not path.exists():
-        return "there is none yet"
-    try:
-        qdb = _open(path)
-    except StoreError as exc:
-        return f"it cannot be read: {str(exc).split(': ', 1)[-1]}"
-    try:
-        return staleness(qdb.stamp, store) or changed_since_built(path)
-    finally:
+    qdb, why = _current(query_db_path(store), store)
+    if qdb is not None:
         qdb.close()
+    return why
 
 
 def open_current(store: str | os.PathLike, *, notify: Callable[[str], None] | None = None,
@@ -705,24 +701,21 @@ def open_current(store: str | os.PathLike, *, notify: Callable[[str], None] | No
     store's lock, so it never races a `kg build`, and a second process that
     waited for the lock finds the database current and uses it.
     """
-    from kg.store.local import check_store, load_graph
+    from kg.store.local import check_store
 
     store = Path(store)
     check_store(store)
     path = query_db_path(store)
-    qdb = _current(path, store)
+    qdb, _ = _current(path, store)
     if qdb is not None:
         return qdb
     with _lock(store, path):
-        qdb = _current(path, store)
+        qdb, why = _current(path, store)  # again under the lock: another process may have rebuilt it
         if qdb is not None:
             return qdb
-        why = why_stale(store)
-        g = load_graph(store)  # a damaged store is reported before any notice of a build
-        if notify:
-            notify(f"building the query database {path.name} ({why}); it is rebuilt only when the store changes")
-        build_for_store(g, store, progress, consume=True)
-    qdb = _current(path, store)
+        _build_from_store(store, f"building the query database {path.name} ({why}); it is rebuilt only when the "
+                                 "store changes", notify, progress)
+    qdb, _ = _current(path, store)
     if qdb is None:
         raise StoreError(f"{path}: the query database does not match the store even after a rebuild; "
                          f"delete {path} and re-run")
@@ -739,15 +732,21 @@ def _lock(store: Path, path: Path):
 def rebuild(store: str | os.PathLike, why: str, *, notify: Callable[[str], None] | None = None,
             progress: Callable[[str], None] | None = None) -> None:
     """Build the store's query database again though its stamp matches (it was found damaged: `why`)."""
-    from kg.store.local import load_graph
-
     store = Path(store)
     path = query_db_path(store)
     with _lock(store, path):
-        g = load_graph(store)
-        if notify:
-            notify(f"rebuilding the query database {path.name} ({why})")
-        build_for_store(g, store, progress, consume=True)
+        _build_from_store(store, f"rebuilding the query database {path.name} ({why})", notify, progress)
+
+
+def _build_from_store(store: Path, notice: str, notify: Callable[[str], None] | None,
+                      progress: Callable[[str], None] | None) -> None:
+    """Under the lock: load the store (a damaged one is reported before any notice), say why, build."""
+    from kg.store.local import load_graph
+
+    g = load_graph(store)
+    if notify:
+        notify(notice)
+    build_for_store(g, store, progress, consume=True)
 
 
 def build_for_store(g: nx.MultiDiGraph, store: str | os.PathLike,
