@@ -29,6 +29,11 @@ def run(*args: str):
     return CliRunner().invoke(cli, list(args))
 
 
+def last_line(result) -> str:
+    """The last line a command printed: where its one-line error stands."""
+    return result.output.strip().splitlines()[-1]
+
+
 def jsonl(n: int, start: int = 0) -> str:
     return "".join(json.dumps({"title": f"Paper number {i} on sparse attention",
                                "abstract": f"We study method {i} with LoRA on ImageNet. " * 8}) + "\n"
@@ -60,7 +65,7 @@ def test_csv_unclosed_quote_cli_names_the_row(tmp_path):
     f.write_text('title,abstract\n"P1","ok"\n"P2","never closed\n"P3","fine"\n')
     result = run("read", str(f))
     assert result.exit_code == 1
-    assert result.output.strip().splitlines()[-1] == (
+    assert last_line(result) == (
         f"Error: {f}:3: malformed CSV row: ',' expected after '\"' (fix the quoting of that row (a quote inside a "
         "quoted field is written twice: \"\"), or pass --skip-bad to skip it)")
     report = read_papers([f], skip_bad=True)
@@ -109,7 +114,7 @@ def test_a_file_without_papers_is_reported_not_read_as_nothing(tmp_path, name, d
     f.write_bytes(data)
     result = run("read", str(f))
     assert result.exit_code == 1
-    assert result.output.strip().splitlines()[-1] == (
+    assert last_line(result) == (
         f"Error: {f}: no papers in the file (only blank lines, control characters or a header) (give a file with "
         "at least one paper, or pass --skip-bad to skip it)")
 
@@ -121,7 +126,7 @@ def test_text_that_is_not_a_listing_is_reported(tmp_path):
     f.write_text("buy milk\n")
     result = run("read", str(f))
     assert result.exit_code == 1
-    assert result.output.strip().splitlines()[-1] == (
+    assert last_line(result) == (
         f"Error: {f}:1: no title is followed by an abstract: not a listing page (a listing has each title "
         "followed by its abstract; pass --format if it is another format, or pass --skip-bad to skip it)")
 
@@ -173,7 +178,7 @@ def test_listing_without_abstract_is_reported_by_the_build(tmp_path):
     f.write_text("".join(_listing([LISTING[0], (None, LISTING[1][1]), LISTING[2]], "\n\n")))
     result = run("read", str(f))
     assert result.exit_code == 1
-    assert result.output.strip().splitlines()[-1].startswith(
+    assert last_line(result).startswith(
         f"Error: {f}:7: a paragraph of {len(LISTING[1][1].strip()):,} characters where a title should be")
     report = read_papers([f], skip_bad=True)
     assert report.records_read == 2 and len(report.skipped) == 1
@@ -343,7 +348,7 @@ def test_damaged_store_message_gives_commands_that_repair_it(tmp_path, monkeypat
     assert result.exit_code == 1
     hint = "move it aside and build it again from your inputs: mv s.jsonl.gz s.jsonl.gz.damaged && " \
            "kg build INPUT... --store s.jsonl.gz"
-    assert result.output.strip().splitlines()[-1].endswith(hint)
+    assert last_line(result).endswith(hint)
     os.replace("s.jsonl.gz", "s.jsonl.gz.damaged")  # the hint's commands, INPUT... being in.jsonl
     assert run("build", "in.jsonl", "--store", "s.jsonl.gz").exit_code == 0
     assert json.loads(run("stats", "--json", "--store", "s.jsonl.gz").output)["labels"]["Paper"] == 5
@@ -383,7 +388,7 @@ def test_a_stores_catalog_that_is_gone_stops_the_build_before_any_change(custom_
     (tmp_path / "mine.yaml").rename(tmp_path / "moved.yaml")
     result = run("build", "b.jsonl", "--store", "s.jsonl.gz")
     assert result.exit_code == 1
-    assert result.output.strip().splitlines()[-1] == (
+    assert last_line(result) == (
         f"Error: s.jsonl.gz: the store was built with --catalog {tmp_path / 'mine.yaml'}, which cannot be read now; "
         "pass --catalog with its new path to keep its entities, or --forget-catalogs to build with the built-in "
         "catalog only")
@@ -433,7 +438,7 @@ def test_json_and_csv_keep_the_exact_text(hostile_store):
 def test_viz_with_an_empty_focus_is_a_usage_error(sample_store, tmp_path, option):
     result = run("viz", option, "", "-o", str(tmp_path / "v.html"), "--store", str(sample_store))
     assert result.exit_code == 2
-    assert result.output.strip().splitlines()[-1] == \
+    assert last_line(result) == \
         f"Error: {option} needs a name; leave it out to draw the whole graph"
     assert not (tmp_path / "v.html").exists()
 
@@ -452,7 +457,7 @@ def test_entity_types_match_in_any_case(tmp_path, value):
 def test_unknown_entity_type_is_an_error(sample_store):
     result = run("query", "--name", "top-entities", "--param", "type=GPU", "--store", str(sample_store))
     assert result.exit_code == 1
-    assert result.output.strip().splitlines()[-1] == \
+    assert last_line(result) == \
         "Error: unknown entity type 'GPU'; use one of Method, Model, Dataset, Hardware, Framework"
 
 

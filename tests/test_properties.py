@@ -383,8 +383,7 @@ def test_bounded_long_form_window_equals_the_whole_text_search(text, lookback, n
 def test_one_pass_token_search_finds_what_find_token_finds(text, surfaces):
     """The one-pass search the linker uses for many discovered names gives each name's occurrences exactly as
     a `find_token` pass per name would; names that open with a non-token character are left to `find_token`."""
-    from kg.link.discover import find_token
-    from kg.link.linker import TOKEN_RUN, token_occurrences
+    from kg.link.discover.names import TOKEN_RUN, find_token, token_occurrences
 
     found = token_occurrences(text, surfaces)
     for surface in surfaces:

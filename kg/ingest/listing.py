@@ -39,6 +39,9 @@ MAX_BLOCK_CHARS = MAX_LINE_BYTES
 """Longest block (a title or an abstract, possibly over several lines) and longest stretch read before the
 layout is known. Both used to be unbounded: the whole file was held in memory to find the layout."""
 
+Block = tuple[int, str, str | None]
+"""A title or abstract block: its first line number, its text, and its problem (None, unreadable, too long)."""
+
 _UNREADABLE = "unreadable"  # a block holding a line the decoder already reported
 _TOO_LONG = "too long"
 
@@ -67,7 +70,7 @@ def _with_layout(lines: Iterable[str], limit: int) -> tuple[bool, Iterator[str]]
     return False, iter(head)
 
 
-def _blocks(lines: Iterable[str], limit: int | None = None) -> Iterator[tuple[int, str, str | None]]:
+def _blocks(lines: Iterable[str], limit: int | None = None) -> Iterator[Block]:
     """Yield (first line number, text, problem) for each block of the page.
 
     When the page has blank lines, a block is a run of non-blank lines; when it
@@ -119,14 +122,12 @@ sample corpus has 168) while abstracts rarely run under 400 (the two shortest th
 block where a title should be is an abstract, and shows that the title/abstract alternation was broken."""
 
 
-def _is_abstract(block: tuple[int, str, str | None]) -> bool:
+def _is_abstract(block: Block) -> bool:
     """Whether the block is certainly an abstract: readable and longer than any title."""
     return block[2] is None and len(block[1]) > TITLE_MAX_CHARS
 
 
-def _entries(blocks: Iterable[tuple[int, str, str | None]]) -> Iterator[tuple[tuple[int, str, str | None],
-                                                                           tuple[int, str, str | None] | None,
-                                                                           bool]]:
+def _entries(blocks: Iterable[Block]) -> Iterator[tuple[Block, Block | None, bool]]:
     """Pair blocks as (title, abstract or None, is_orphan), keeping the alternation where the page breaks it.
 
     Blocks alternate title, abstract, and on a well-formed page (no title longer
@@ -140,9 +141,9 @@ def _entries(blocks: Iterable[tuple[int, str, str | None]]) -> Iterator[tuple[tu
     Either way the pairs after the damage are the page's own, never shifted.
     """
     stream = iter(blocks)
-    lookahead: list[tuple[int, str, str | None]] = []
+    lookahead: list[Block] = []
 
-    def take() -> tuple[int, str, str | None] | None:
+    def take() -> Block | None:
         return lookahead.pop() if lookahead else next(stream, None)
 
     while (title := take()) is not None:
@@ -203,8 +204,8 @@ def parse_listing(lines: Iterable[str], source: str = "<listing>") -> Iterator[R
             yield from held
 
 
-def _record(source: str, title: tuple[int, str, str | None],
-            abstract: tuple[int, str, str | None] | None) -> Iterator[Record | Skip]:
+def _record(source: str, title: Block,
+            abstract: Block | None) -> Iterator[Record | Skip]:
     for number, _, problem in (title, abstract or (0, "", None)):
         if problem == _TOO_LONG:
             size = f"{MAX_BLOCK_CHARS // 2**20} Mi" if MAX_BLOCK_CHARS >= 2**20 else str(MAX_BLOCK_CHARS)

@@ -31,7 +31,7 @@ from kg.link.discover import (
     is_name_like,
     named_right_before,
     scan,
-    token_end,
+    token_occurrences,
 )
 from kg.link.resolve import FUZZY_CUTOFF, Resolver
 from kg.models import CatalogEntity, EntityType, LinkedEntity, LinkedPaper, Mention, Paper
@@ -76,44 +76,6 @@ FEW_SURFACES = 16
 """Up to this many discovered names, each is searched for in the text on its own (one `str.find` pass per
 name, fastest for an ordinary abstract); above it, one pass over the text's tokens finds them all
 (`token_occurrences`), so a long text with many names stays linear."""
-
-TOKEN_RUN = re.compile(r"[\w-]+")
-
-
-def token_occurrences(text: str, surfaces: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
-    """For each surface that starts with a token character: its occurrences as `find_token(text, s, plural=True)`
-    gives them, found in one pass over the text's maximal runs of [\\w-] instead of one pass per surface.
-
-    An occurrence must start where a run starts (only runs opening with a surface's first character are
-    visited), and the surface's own first run must be that whole run: a character after it in the surface
-    is not a token character, so the text's run ends there too; a surface that is one run may also match
-    the run less a plural "s". Each candidate is then checked by `token_end` at that one position, as
-    `find_token` checks it, so the result is the same, in the same order.
-    """
-    by_first_run: dict[str, list[str]] = {}
-    for surface in surfaces:
-        opening = TOKEN_RUN.match(surface)
-        if opening is not None:
-            by_first_run.setdefault(opening.group(), []).append(surface)
-    found: dict[str, list[tuple[int, int]]] = {s: [] for group in by_first_run.values() for s in group}
-    if not found:
-        return found
-    first_chars = "".join(sorted({run[0] for run in by_first_run}))
-    runs = re.compile(rf"(?<![\w-])[{re.escape(first_chars)}][\w-]*")  # only runs that can start a surface
-    for m in runs.finditer(text):
-        run = m.group()
-        group = by_first_run.get(run)
-        plural = by_first_run.get(run[:-1]) if run.endswith("s") else None
-        if group is None and plural is None:
-            continue
-        start = m.start()
-        for surface in (group or []) + [s for s in plural or [] if s == run[:-1]]:
-            if text.startswith(surface, start):
-                end = token_end(text, surface, start, plural=True)
-                if end is not None:
-                    found[surface].append((start, end))
-    return found
-
 
 class _SpanIndex:
     """The hits of one text by position, for overlap tests in O(log n + k) instead of a scan of every hit.

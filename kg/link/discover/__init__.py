@@ -39,6 +39,7 @@ from kg.link.discover.names import (
     is_proper_long_form,
     is_short_acronym,
     token_end,
+    token_occurrences,
 )
 from kg.link.discover.naming_rule import introduced_names, leading_name
 from kg.link.discover.run import discover
@@ -47,4 +48,11 @@ from kg.link.discover.title_rule import title_names
 from kg.link.discover.urls import in_url, may_hold_url
 from kg.link.discover.vocabulary import GENERIC, ORGANISATIONS, STOP_NAMES
 
-__all__ = ["Candidate", "GENERIC", "ORGANISATIONS", "STOP_NAMES", "Scan", "acronym_names", "appositive_type", "chunk_head_type", "coined_names", "connectors_start", "context_names", "discover", "find_token", "following_type", "head_type", "in_url", "infer_type", "introduced_names", "is_capitalised_word", "is_introduced", "is_mixed_case", "is_name_like", "is_name_token", "is_proper_long_form", "is_short_acronym", "is_title_name", "leading_name", "may_hold_url", "named_right_before", "preceding_type", "scan", "sentence_start", "title_names", "token_end", "word_type", "words_before"]
+__all__ = [
+    "Candidate", "GENERIC", "ORGANISATIONS", "STOP_NAMES", "Scan", "acronym_names", "appositive_type",
+    "chunk_head_type", "coined_names", "connectors_start", "context_names", "discover", "find_token",
+    "following_type", "head_type", "in_url", "infer_type", "introduced_names", "is_capitalised_word",
+    "is_introduced", "is_mixed_case", "is_name_like", "is_name_token", "is_proper_long_form", "is_short_acronym",
+    "is_title_name", "leading_name", "may_hold_url", "named_right_before", "preceding_type", "scan",
+    "sentence_start", "title_names", "token_end", "token_occurrences", "word_type", "words_before",
+]

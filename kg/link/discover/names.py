@@ -4,6 +4,7 @@ whole-token search (`find_token`)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from kg.link.discover.vocabulary import GENERIC, LF_STOPWORDS, ORGANISATIONS, STOP_NAMES
@@ -47,6 +48,44 @@ def token_end(text: str, token: str, i: int, plural: bool = False) -> int | None
     if (i == 0 or not _TOKEN_CHAR.match(text, i - 1)) and (end >= len(text) or not _TOKEN_CHAR.match(text, end)):
         return end
     return None
+
+
+TOKEN_RUN = re.compile(r"[\w-]+")
+
+
+def token_occurrences(text: str, surfaces: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+    """For each surface that starts with a token character: its occurrences as `find_token(text, s, plural=True)`
+    gives them, found in one pass over the text's maximal runs of [\\w-] instead of one pass per surface.
+
+    An occurrence must start where a run starts (only runs opening with a surface's first character are
+    visited), and the surface's own first run must be that whole run: a character after it in the surface
+    is not a token character, so the text's run ends there too; a surface that is one run may also match
+    the run less a plural "s". Each candidate is then checked by `token_end` at that one position, as
+    `find_token` checks it, so the result is the same, in the same order.
+    """
+    by_first_run: dict[str, list[str]] = {}
+    for surface in surfaces:
+        opening = TOKEN_RUN.match(surface)
+        if opening is not None:
+            by_first_run.setdefault(opening.group(), []).append(surface)
+    found: dict[str, list[tuple[int, int]]] = {s: [] for group in by_first_run.values() for s in group}
+    if not found:
+        return found
+    first_chars = "".join(sorted({run[0] for run in by_first_run}))
+    runs = re.compile(rf"(?<![\w-])[{re.escape(first_chars)}][\w-]*")  # only runs that can start a surface
+    for m in runs.finditer(text):
+        run = m.group()
+        group = by_first_run.get(run)
+        plural = by_first_run.get(run[:-1]) if run.endswith("s") else None
+        if group is None and plural is None:
+            continue
+        start = m.start()
+        for surface in (group or []) + [s for s in plural or [] if s == run[:-1]]:
+            if text.startswith(surface, start):
+                end = token_end(text, surface, start, plural=True)
+                if end is not None:
+                    found[surface].append((start, end))
+    return found
 
 
 def _coined_part(part: str) -> bool:
