@@ -566,7 +566,7 @@ if mode == "build":
     out["build_peak_rss_mb"] = peak_rss_mib()
 else:
     params, runs = json.loads(sys.argv[5]), int(sys.argv[6])
-    from kg.errors import KGError
+    from kg.model.errors import KGError
     from kg.lookup import EntityIndex, lookup
     from kg.query import named_queries, resolve_params
     from kg.query.engine import prepare, run

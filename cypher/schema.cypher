@@ -3,7 +3,7 @@
 // idempotent (IF NOT EXISTS). A statement the server rejects is reported.
 // Labels are those of kg.graph.Label; nodes are merged on id.
 //
-// The graph model (the same on the local store and in Neo4j; see kg/graph.py):
+// The graph model (the same on the local store and in Neo4j; see kg/graph/model.py):
 //   (:Paper {id, title, abstract, sources, year, url, arxiv_id, authors})
 //   (:Entity:<Type> {id, name, type, aliases, description, vendor, year, source})
 //       <Type> is exactly one of Method, Model, Dataset, Hardware, Framework;

@@ -9,10 +9,11 @@ The Python API mirrors the CLI:
     store.graph  # the networkx.MultiDiGraph
 """
 
-from kg.errors import KGError
-from kg.version import __version__ as __version__
+from kg.model.errors import KGError
+from kg.model.version import __version__ as __version__
 
-_LAZY = {"read_papers": "kg.ingest", "EntityType": "kg.models", "LinkedPaper": "kg.models", "Paper": "kg.models"}
+_LAZY = {"read_papers": "kg.ingest", "EntityType": "kg.model.types", "LinkedPaper": "kg.model.types",
+         "Paper": "kg.model.types"}
 
 
 def __getattr__(name: str):

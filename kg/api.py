@@ -20,14 +20,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kg.errors import QueryError
+from kg.model.errors import QueryError
 from kg.store.local import default_store_path
 
 if TYPE_CHECKING:
     import networkx as nx
 
     from kg.ingest import ReadReport
-    from kg.models import LinkedPaper, QueryResult
+    from kg.model.types import LinkedPaper, QueryResult
 
 
 def make_linker(catalog: Iterable[str | Path] = ()):
@@ -185,7 +185,7 @@ def open_store(path: str | os.PathLike | None = None, **kwargs) -> Store:
     """The local store at `path` (default: $KG_STORE or kg-store.jsonl.gz); see `Store`."""
     path = default_store_path(path)
     if not Path(path).exists():
-        from kg.errors import StoreError
+        from kg.model.errors import StoreError
 
         raise StoreError(f"{path}: no store here; build one with kg build INPUT... --store {path}")
     return Store(path, **kwargs)

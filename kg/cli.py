@@ -14,8 +14,8 @@ import traceback
 
 import click
 
-from kg.errors import KGError, QueryError
-from kg.text import terminal_safe
+from kg.model.errors import KGError, QueryError
+from kg.model.text import terminal_safe
 
 FORMAT_CHOICE = click.Choice(["listing", "jsonl", "arxiv", "csv"])
 
@@ -267,7 +267,7 @@ def neo4j_settings(uri, user, database):
 @reports_errors
 def lookup_cmd(name, store, as_json, limit, use_neo4j, uri, user, database):
     """Find an entity by NAME (case- and spelling-tolerant) and show what the graph knows about it."""
-    from kg.errors import NotFoundError
+    from kg.model.errors import NotFoundError
 
     if not use_neo4j and (uri or user or database):
         raise click.UsageError("--uri, --user and --database need --neo4j")

@@ -27,10 +27,9 @@ import networkx as nx
 from kg.cypher.rows import graph_rows
 from kg.cypher.scripts import schema_statements
 from kg.cypher.statements import ENTITY_TYPE_LABELS, NODE_STATEMENTS, REL_ENDPOINTS, REL_STATEMENTS
-from kg.errors import KGError, StoreError
-from kg.files import write_atomic
-from kg.graph import Label, Rel
-from kg.models import Strict
+from kg.model.errors import KGError, StoreError
+from kg.model.files import write_atomic
+from kg.model.types import Label, Rel, Strict
 
 FORMATS = ("graphml", "neo4j-admin", "cypher", "jsonl")
 

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 from rapidfuzz import fuzz, process, utils
 
-from kg.errors import NotFoundError
-from kg.graph import Label, Rel, entity_key, paper_key
+from kg.graph import entity_key, paper_key
 from kg.link.resolve import same_numbers, strip_generic
-from kg.models import QueryResult, Strict
-from kg.text import match_key, spaced_key
+from kg.model.errors import NotFoundError
+from kg.model.text import match_key, spaced_key
+from kg.model.types import Label, QueryResult, Rel, Strict
 
 if TYPE_CHECKING:
     import networkx as nx

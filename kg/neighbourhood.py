@@ -16,7 +16,7 @@ import networkx as nx
 
 from kg.graph import ENTITY_LABEL_SETS, PAPER_LABELS, REL_LABELS, entity_key, paper_key
 from kg.lookup import Run
-from kg.models import Label
+from kg.model.types import Label
 
 ALLOWED_ENTITIES = ("MATCH (e:Entity) WHERE ($types IS NULL OR e.type IN $types) "
                     "AND COUNT { (e)<-[:MENTIONS]-(:Paper) } >= $min RETURN e.id AS id")

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from pydantic import Field
 
-from kg.errors import KGError, StoreError
-from kg.files import output_target
 from kg.graph import GraphBuilder, counts
 from kg.ingest import merge_papers, read_papers
 from kg.link.linker import paused_gc
-from kg.models import Strict
+from kg.model.errors import KGError, StoreError
+from kg.model.files import output_target
+from kg.model.types import Strict
 from kg.store.local import LocalStore, check_store, default_store_path, load_graph, remove_stale_temps, store_lock
 from kg.store.querydb import build_for_store, query_db_path
 

@@ -7,7 +7,7 @@ the whole graph is never loaded.
 from __future__ import annotations
 
 from kg.lookup import Run
-from kg.models import ENTITY_TYPES
+from kg.model.types import ENTITY_TYPES
 
 LABELS = "MATCH (n) RETURN labels(n) AS labels, count(*) AS n"
 TYPES = "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS n"

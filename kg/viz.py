@@ -42,11 +42,10 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.errors import KGError
-from kg.files import write_atomic
-from kg.graph import Label, Rel
 from kg.lookup import graph_entity_node, resolve_paper
-from kg.models import ENTITY_TYPES, Strict
+from kg.model.errors import KGError
+from kg.model.files import write_atomic
+from kg.model.types import ENTITY_TYPES, Label, Rel, Strict
 
 DEFAULT_MAX_NODES = 500
 DEFAULT_HOPS = 1

@@ -5,7 +5,7 @@ registered in `ORACLE`. Each one walks the NetworkX graph of the local store (`k
 directly: no Cypher engine, parser or query planner is involved, so the local engine can be checked against
 an independent computation. `canonical(...)` turns a result into a comparable form for those checks.
 
-The graph (see kg/graph.py): a `networkx.MultiDiGraph`; node keys "paper:<id>" / "entity:<id>"; node data
+The graph (see kg/graph/model.py): a `networkx.MultiDiGraph`; node keys "paper:<id>" / "entity:<id>"; node data
 holds the properties plus `__labels__` (a frozenset); edge keys are the relationship type, edge data its
 properties plus `__labels__`. A property absent from the data is null (Neo4j never stores nulls). A
 relationship is identified by (from, to, type): the graph holds at most one edge per type and pair.

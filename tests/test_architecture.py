@@ -16,7 +16,7 @@ KG = Path(__file__).resolve().parent.parent / "kg"
 
 # Bottom to top. A module may import its own layer and every layer listed before it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("model", ("kg.errors", "kg.models", "kg.text", "kg.version", "kg.files")),
+    ("model", ("kg.model",)),
     ("catalog", ("kg.catalog",)),
     ("ingest and link", ("kg.ingest", "kg.link")),
     ("graph", ("kg.graph",)),

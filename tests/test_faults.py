@@ -38,7 +38,7 @@ import networkx as nx
 import pytest
 
 from kg.api import open_store
-from kg.errors import StoreError
+from kg.model.errors import StoreError
 from kg.store import LocalStore
 from kg.store.local import load_graph, remove_stale_temps, save_graph, store_lock
 

@@ -12,7 +12,7 @@ from kg.ingest.csvfile import parse_csv
 from kg.ingest.jsonl import normalise_arxiv_id, parse_jsonl
 from kg.ingest.listing import parse_listing
 from kg.ingest.records import Record, Skip
-from kg.text import match_key, strip_latex
+from kg.model.text import match_key, strip_latex
 
 DATA = Path(__file__).parent / "data"
 INPUTS = DATA / "inputs"

@@ -7,7 +7,6 @@ from rapidfuzz import fuzz, process
 
 from kg.catalog import build_index, check_catalog, load_catalog, read_catalog_file
 from kg.cli import cli
-from kg.errors import CatalogError
 from kg.link import Linker
 from kg.link.abbreviation import best_long_form, find_abbreviations
 from kg.link.detect import fold
@@ -22,7 +21,8 @@ from kg.link.discover import (
 )
 from kg.link.evaluate import evaluate_file, score_key
 from kg.link.resolve import FuzzyIndex, same_numbers, strip_generic
-from kg.models import Paper
+from kg.model.errors import CatalogError
+from kg.model.types import Paper
 
 DATA = Path(__file__).parent / "data"
 

@@ -28,8 +28,9 @@ from kg.cli import cli
 from kg.cypher.rows import row_bytes
 from kg.cypher.scripts import schema_statements
 from kg.cypher.statements import NODE_STATEMENTS, REL_STATEMENTS, ROW_KEYS, load_statements
-from kg.errors import KGError, Neo4jError, QueryError, StoreError
-from kg.graph import Label, Rel, entity_attrs
+from kg.graph import entity_attrs
+from kg.model.errors import KGError, Neo4jError, QueryError, StoreError
+from kg.model.types import Label, Rel
 from kg.query import named_queries
 from kg.store.neo4j import LoadReport, Neo4jSettings, Neo4jStore, load_store, plan_batches, translate_error
 

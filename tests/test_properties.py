@@ -29,13 +29,13 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from kg.errors import InputError, StoreError
 from kg.ingest import iter_records, read_papers, split_lines
 from kg.ingest.listing import TITLE_MAX_CHARS, parse_listing
 from kg.ingest.records import Record, Skip
+from kg.model.errors import InputError, StoreError
+from kg.model.text import match_key
 from kg.store import LocalStore
 from kg.store.local import load_graph, read_graph, write_graph
-from kg.text import match_key
 
 ROOT = Path(__file__).parent.parent
 SEEDS = ROOT / "data" / "seeds"
@@ -419,7 +419,7 @@ def test_linker_never_raises_and_spans_index_the_text(linker, title, abstract):
 @scaled(0.2)
 @given(papers=st.lists(st.tuples(any_text.filter(lambda t: match_key(t) != ""), any_text), min_size=1, max_size=6))
 def test_link_many_never_raises_and_is_deterministic(linker, papers):
-    from kg.models import Paper
+    from kg.model.types import Paper
 
     items = [Paper(id=f"p{i}", title=t, abstract=a) for i, (t, a) in enumerate(papers)]
     first = linker.link_many(items)

@@ -27,7 +27,7 @@ from oracle import ORACLE, canonical
 import kg
 from kg.api import open_store
 from kg.cli import cli
-from kg.errors import QueryError
+from kg.model.errors import QueryError
 from kg.store import querydb
 from kg.store.local import load_graph
 

@@ -20,7 +20,7 @@ from cypher_fuzz import pattern_query, rich_query
 from oracle import canonical
 
 from kg.api import open_store
-from kg.errors import KGError
+from kg.model.errors import KGError
 
 DATA = Path(__file__).parent / "data" / "queries"
 USER_QUERIES = yaml.safe_load((DATA / "user_queries.yaml").read_text(encoding="utf-8"))

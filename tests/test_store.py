@@ -9,8 +9,8 @@ from click.testing import CliRunner
 import kg
 from kg.api import open_store
 from kg.cli import cli
-from kg.errors import QueryError
 from kg.graph import counts
+from kg.model.errors import QueryError
 from kg.query import named_queries, parse_named_query, parse_params
 from kg.store.local import load_graph, save_graph
 

@@ -12,8 +12,9 @@ import pytest
 
 import kg
 from kg.api import open_store
-from kg.errors import KGError, NotFoundError
-from kg.graph import Rel, entity_attrs, entity_key, paper_key
+from kg.graph import entity_attrs, entity_key, paper_key
+from kg.model.errors import KGError, NotFoundError
+from kg.model.types import Rel
 from kg.store import LocalStore
 from kg.viz import (
     EDGE_STYLES,

@@ -14,9 +14,9 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from kg.errors import CatalogError
-from kg.models import Alias, CatalogEntity
-from kg.text import match_key, slug
+from kg.model.errors import CatalogError
+from kg.model.text import match_key, slug
+from kg.model.types import Alias, CatalogEntity
 
 CATALOG_DIR = Path(__file__).parent  # the *.yaml files beside this module
 

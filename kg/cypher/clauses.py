@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kg.cypher.lexer import Tok, tokenize
-from kg.errors import QueryError
+from kg.model.errors import QueryError
 
 
 def write_clause(cypher: str) -> str | None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 
-from kg.errors import StoreError
-from kg.models import ENTITY_TYPES, Label
+from kg.model.errors import StoreError
+from kg.model.types import ENTITY_TYPES, Label
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 

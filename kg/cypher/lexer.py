@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from kg.errors import QueryError
+from kg.model.errors import QueryError
 
 
 class Tok(str, Enum):

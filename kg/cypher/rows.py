@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from kg.cypher.codec import check_int, node_table, properties
 from kg.cypher.statements import _KEY_PREFIX, NODE_STATEMENTS, REL_ENDPOINTS
-from kg.errors import StoreError
-from kg.graph import Label, Rel
+from kg.model.errors import StoreError
+from kg.model.types import Label, Rel
 
 if TYPE_CHECKING:
     import networkx as nx

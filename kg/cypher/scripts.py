@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kg.errors import StoreError
+from kg.model.errors import StoreError
 
 
 def cypher_dir() -> Path:

@@ -7,8 +7,7 @@ and `kg.graph.Rel`, never from data; the data travels in `$rows`. The exports
 
 from __future__ import annotations
 
-from kg.graph import Label, Rel
-from kg.models import ENTITY_TYPES
+from kg.model.types import ENTITY_TYPES, Label, Rel
 
 ENTITY_TYPE_LABELS = tuple(Label(t) for t in ENTITY_TYPES)  # the type labels, in EntityType order
 

@@ -9,8 +9,8 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from kg.errors import InputError
 from kg.ingest.records import MAX_LINE_BYTES, Skip, SkippedLine
+from kg.model.errors import InputError
 
 SNIFF_BYTES = 64 * 1024
 READ_CHUNK = 1024 * 1024

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.errors import InputError
 from kg.ingest.decode import GZIP_MAGIC
 from kg.ingest.formats import EXTENSIONS
-from kg.models import STORE_FORMAT
+from kg.model.errors import InputError
+from kg.model.types import STORE_FORMAT
 
 
 @dataclass

@@ -7,13 +7,13 @@ from collections.abc import Iterable, Iterator
 
 from pydantic import Field
 
-from kg.errors import InputError
 from kg.ingest.decode import _CorruptGzip, _Decoder, _decompress, _open_binary
 from kg.ingest.formats import FORMATS, PARSERS, detect_format
 from kg.ingest.inputs import expand_inputs
 from kg.ingest.records import Record, Skip
-from kg.models import Paper, Source, Strict
-from kg.text import match_key, stable_hash
+from kg.model.errors import InputError
+from kg.model.text import match_key, stable_hash
+from kg.model.types import Paper, Source, Strict
 
 
 class SkippedRecord(Strict):

@@ -8,7 +8,7 @@ side, and the text is searched with a space on each side, so the automaton
 reports only matches on token boundaries ("A100" never inside "A1000"); a
 plural "s" is a key of its own. Each alias carries a case rule, optional
 context cue words and words that veto a match when they follow it; see
-`kg.models.Alias`.
+`kg.model.types.Alias`.
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kg.errors import InputError
-from kg.models import ENTITY_TYPES, LinkedPaper, Strict
+from kg.model.errors import InputError
+from kg.model.types import ENTITY_TYPES, LinkedPaper, Strict
 
 
 class GoldEntity(BaseModel):
@@ -155,7 +155,7 @@ def evaluate(gold: Sequence[GoldPaper], predicted: Sequence[LinkedPaper]) -> dic
 def evaluate_file(path: str | Path, linker=None) -> dict:
     """Run the linker over a gold file's papers (as one corpus) and score it."""
     from kg.link import Linker
-    from kg.models import Paper
+    from kg.model.types import Paper
 
     gold = read_gold(path)
     linker = linker or Linker()

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import NamedTuple
 
 from kg.catalog import aliases_of, build_index, load_catalog
 from kg.link.detect import DictionaryMatcher, fold, make_rule
@@ -34,8 +33,8 @@ from kg.link.discover import (
     token_occurrences,
 )
 from kg.link.resolve import FUZZY_CUTOFF, Resolver
-from kg.models import CatalogEntity, EntityType, LinkedEntity, LinkedPaper, Mention, Paper
-from kg.text import match_key, slug, spaced_key
+from kg.model.text import match_key, slug, spaced_key
+from kg.model.types import CatalogEntity, EntityType, Evidence, LinkedEntity, LinkedPaper, Mention, Paper
 
 CATALOG_CONFIDENCE = 0.95
 CONTEXT_CONFIDENCE = 0.85
@@ -167,24 +166,6 @@ class PaperAnalysis:
     @property
     def title_end(self) -> int:
         return len(self.title)
-
-
-class Evidence(NamedTuple):
-    """One entity linked in one paper; `mentions` are (start, end, surface, rule, citation) tuples."""
-
-    id: str
-    name: str
-    type: str
-    source: str
-    parent: str | None
-    confidence: float
-    introduced: bool
-    mentions: list[tuple[int, int, str, str, str | None]]
-
-    @property
-    def surfaces(self) -> list[str]:
-        """The distinct surface strings, in order of first mention."""
-        return list(dict.fromkeys(m[2] for m in self.mentions))
 
 
 _HIT_ORDER = attrgetter("start", "end")

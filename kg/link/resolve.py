@@ -17,7 +17,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 
 from kg.link.detect import fold_punct
-from kg.text import match_key, spaced_key
+from kg.model.text import match_key, spaced_key
 
 FUZZY_CUTOFF = 94.0
 FUZZY_MIN_LENGTH = 8

@@ -4,7 +4,7 @@
     from kg.query.engine import run            # Cypher on a store's query database
 """
 
-from kg.models import QueryResult
+from kg.model.types import QueryResult
 from kg.query.named import (
     NamedQuery,
     get_named_query,

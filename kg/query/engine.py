@@ -11,8 +11,8 @@ from __future__ import annotations
 import decimal
 import time
 
-from kg.errors import QueryError
-from kg.models import QueryResult
+from kg.model.errors import QueryError
+from kg.model.types import QueryResult
 from kg.query.parser import parse
 from kg.query.translate import Translation, translate
 from kg.store.querydb import QUERY_BUFFER_POOL, QueryDatabase

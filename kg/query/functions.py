@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kg.errors import QueryError
+from kg.model.errors import QueryError
 from kg.query import ast
 from kg.query.parser import unsupported
 from kg.query.tx import Tx, node_type, rel_type, string_literal

@@ -22,8 +22,8 @@ from pathlib import Path
 from pydantic import Field
 
 from kg.cypher.scripts import cypher_dir
-from kg.errors import QueryError
-from kg.models import Strict
+from kg.model.errors import QueryError
+from kg.model.types import Strict
 
 
 class NamedQuery(Strict):
@@ -151,7 +151,7 @@ def resolve_params(run, query: NamedQuery, params: dict, index=None) -> dict:
 def entity_type(value: str) -> str:
     """An entity type as its label, whatever its case (`hardware` -> `Hardware`); unknown types are an error
     naming the five (a misspelt type used to give no rows without a word)."""
-    from kg.models import EntityType
+    from kg.model.types import EntityType
 
     for t in EntityType:
         if t.value.lower() == value.strip().lower():

@@ -19,7 +19,7 @@ exactly, and a syntax tree is what the translation to the engine's dialect
 from __future__ import annotations
 
 from kg.cypher.lexer import Tok, Token, syntax_error, tokenize
-from kg.errors import QueryError
+from kg.model.errors import QueryError
 from kg.query import ast
 
 WRITE_CLAUSES = ("CREATE", "MERGE", "DELETE", "DETACH", "SET", "REMOVE", "FOREACH", "DROP", "ALTER", "GRANT",

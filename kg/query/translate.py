@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kg.errors import QueryError
+from kg.model.errors import QueryError
 from kg.query import ast, types
 from kg.query.functions import call
 from kg.query.parser import unsupported

@@ -25,10 +25,10 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kg.errors import StoreError
-from kg.files import atomic_output, temp_prefix
-from kg.graph import REL_LABELS, Label, compact_mention, labels_of
-from kg.models import STORE_FORMAT, Paper, Source
+from kg.graph import REL_LABELS, compact_mention, labels_of
+from kg.model.errors import StoreError
+from kg.model.files import atomic_output, temp_prefix
+from kg.model.types import STORE_FORMAT, Label, Paper, Source
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -58,7 +58,7 @@ def _element(obj: dict) -> str:
 
 def write_graph(g: nx.MultiDiGraph, stream) -> None:
     """Write `g` in the store format to a binary stream (gzip is applied by the caller)."""
-    from kg.version import __version__
+    from kg.model.version import __version__
 
     def line(obj: dict) -> None:
         # A value JSON cannot hold (a set inside a property, an object, an int of 4300+ digits) or a string
@@ -272,7 +272,7 @@ def _alive(pid: int) -> bool:
 
 
 def save_graph(g: nx.MultiDiGraph, path: str | os.PathLike, *, compresslevel: int = 1, _fault=None) -> None:
-    """Write atomically (`kg.files.atomic_output`: a temporary file beside the store, fsync, rename, fsync the
+    """Write atomically (`kg.model.files.atomic_output`: a temporary file beside the store, fsync, rename, fsync the
     directory), through a symlink to the file it names.
 
     Any failure (disk full, permission denied, read-only file system, a file

@@ -48,9 +48,8 @@ from kg.cypher.statements import (
     NODE_STATEMENTS,
     REL_STATEMENTS,
 )
-from kg.errors import Neo4jError, QueryError
-from kg.graph import Label
-from kg.models import QueryResult, Strict
+from kg.model.errors import Neo4jError, QueryError
+from kg.model.types import Label, QueryResult, Strict
 
 DEFAULT_URI = "bolt://localhost:7687"
 DEFAULT_USER = "neo4j"

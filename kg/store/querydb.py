@@ -35,9 +35,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.cypher.codec import check_int, clean_value, node_table
-from kg.errors import KGError, StoreError
-from kg.files import durable_replace, temp_prefix, write_atomic
-from kg.models import ENTITY_TYPES, Label, Rel
+from kg.model.errors import KGError, StoreError
+from kg.model.files import durable_replace, temp_prefix, write_atomic
+from kg.model.types import ENTITY_TYPES, Label, Rel
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -56,7 +56,7 @@ BUILD_BUFFER_POOL = 4 * 1024 * 1024 * 1024
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _PY_TYPES = {bool: "BOOL", int: "INT64", float: "DOUBLE", str: "STRING"}
 
-# The graph model's properties and their types (kg/graph.py); they exist even in an empty store.
+# The graph model's properties and their types (kg/graph/model.py); they exist even in an empty store.
 PAPER_PROPERTIES = {"id": "STRING", "title": "STRING", "abstract": "STRING", "sources": "STRING[]",
                     "year": "INT64", "url": "STRING", "arxiv_id": "STRING", "authors": "STRING[]"}
 ENTITY_PROPERTIES = {"id": "STRING", "name": "STRING", "type": "STRING", "aliases": "STRING[]",

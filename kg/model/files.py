@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from kg.errors import KGError
+from kg.model.errors import KGError
 
 _KINDS = ((stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"), (stat.S_ISFIFO, "pipe (FIFO)"),
           (stat.S_ISSOCK, "socket"))

@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from kg.models import ENTITY_TYPES, Label, Paper, Rel
+from kg.model.types import ENTITY_TYPES, Label, Paper, Rel
 
 if TYPE_CHECKING:
     import networkx as nx
-
-MAX_INTRODUCERS = 3
 
 
 def paper_key(paper_id: str) -> str:
@@ -110,7 +108,7 @@ def paper_attrs(p: Paper) -> dict:
 
 def entity_attrs(entity_id: str, name: str, etype: str, *, source: str, aliases: Iterable[str] = (),
                  description: str | None = None, vendor: str | None = None, year: int | None = None) -> dict:
-    attrs = {
+    attrs: dict[str, Any] = {
         "__labels__": ENTITY_LABEL_SETS[etype],
         "id": entity_id,
         "name": name,
@@ -122,107 +120,6 @@ def entity_attrs(entity_id: str, name: str, etype: str, *, source: str, aliases:
         if value is not None:
             attrs[key] = value
     return attrs
-
-
-class GraphBuilder:
-    """Builds the graph one linked paper at a time, so a corpus never needs all linker outputs at once.
-
-    `catalog` (a `kg.link.Linker`, or anything with `by_id` and `parents`) adds
-    catalog descriptions, aliases and the VARIANT_OF family chain.
-    """
-
-    def __init__(self, catalog=None):
-        import networkx as nx
-
-        self.g = nx.MultiDiGraph()
-        self.by_id = getattr(catalog, "by_id", {})
-        self.parents = getattr(catalog, "parents", {})
-        self.observed: dict[str, set[str]] = {}
-        self.introducers: dict[str, list[str]] = {}
-        self.variant_parent: dict[str, str] = {}
-        self.uses: list[tuple[str, tuple[str, ...]]] = []
-        self.shared: dict[tuple, tuple] = {}
-
-    def add_paper(self, p: Paper) -> None:
-        self.g.add_node(paper_key(p.id), **paper_attrs(p))
-
-    def add_evidence(self, paper_id: str, evidence) -> None:
-        """Add one paper's links as `kg.link.linker.Evidence` tuples (no pydantic model per mention)."""
-        g = self.g
-        pk = paper_key(paper_id)
-        used = []
-        for e in evidence:
-            eid, name, etype, source, parent, confidence, introduced, mentions = e
-            ek = entity_key(eid)
-            surfaces = e.surfaces
-            self.observed.setdefault(eid, set()).update(surfaces)
-            if ek not in g:
-                self._add_entity(eid, name, etype, source)
-            attrs = {"count": len(mentions), "confidence": confidence, "surfaces": surfaces,
-                     "rules": sorted({m[3] for m in mentions})}
-            compact_mention(attrs, self.shared)
-            citations = sorted({m[4] for m in mentions if m[4]})
-            if citations:
-                attrs["citations"] = citations
-            g.add_edge(pk, ek, key=Rel.MENTIONS.value, __labels__=REL_LABELS["MENTIONS"], **attrs)
-            if introduced:
-                g.add_edge(pk, ek, key=Rel.INTRODUCES.value, __labels__=REL_LABELS["INTRODUCES"])
-                self.introducers.setdefault(eid, []).append(paper_id)
-            else:
-                used.append(eid)
-            if parent:
-                self.variant_parent[eid] = parent
-        if used:
-            self.uses.append((paper_id, tuple(used)))
-
-    def finish(self) -> nx.MultiDiGraph:
-        g = self.g
-        for eid, surfaces in self.observed.items():
-            node = g.nodes[entity_key(eid)]
-            node["aliases"] = sorted((set(node["aliases"]) | surfaces) - {node["name"]})
-        for eid in list(self.observed):
-            self._add_family(eid, self.variant_parent.get(eid) or self.parents.get(eid))
-        self._add_citations()
-        return g
-
-    def _add_entity(self, eid: str, name: str, etype: str, source: str) -> None:
-        c = self.by_id.get(eid)
-        if c is not None:
-            aliases = [a if isinstance(a, str) else a.text for a in c.aliases]
-            self.g.add_node(entity_key(eid), **entity_attrs(eid, c.name, c.type.value, source="catalog",
-                                                            aliases=aliases, description=c.description,
-                                                            vendor=c.vendor, year=c.year))
-        else:
-            self.g.add_node(entity_key(eid), **entity_attrs(eid, name, etype, source=source))
-
-    def _add_family(self, eid: str, parent: str | None) -> None:
-        """VARIANT_OF up the family chain, adding catalog parents that no paper mentions."""
-        seen = {eid}
-        while parent and parent not in seen:
-            pk = entity_key(parent)
-            if pk not in self.g:
-                if parent not in self.by_id:
-                    return
-                c = self.by_id[parent]
-                self._add_entity(parent, c.name, c.type.value, "catalog")
-            self.g.add_edge(entity_key(eid), pk, key=Rel.VARIANT_OF.value, __labels__=REL_LABELS["VARIANT_OF"])
-            seen.add(parent)
-            eid, parent = parent, self.parents.get(parent)
-
-    def _add_citations(self) -> None:
-        """B -[:CITES {via}]-> A when B mentions an entity that A introduces (and few papers claim it)."""
-        via: dict[tuple[str, str], set[str]] = {}
-        for citing, used in self.uses:
-            for eid in used:
-                owners = self.introducers.get(eid)
-                if not owners or len(owners) > MAX_INTRODUCERS:
-                    continue
-                for owner in owners:
-                    if owner != citing:
-                        via.setdefault((citing, owner), set()).add(self.g.nodes[entity_key(eid)]["name"])
-        for (citing, cited), names in via.items():
-            self.g.add_edge(paper_key(citing), paper_key(cited), key=Rel.CITES.value,
-                            __labels__=REL_LABELS["CITES"], via=sorted(names))
 
 
 def counts(g: nx.MultiDiGraph) -> dict:

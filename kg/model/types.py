@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -123,6 +123,30 @@ class Mention(Strict):
     surface: str
     rule: str
     citation: str | None = None
+
+
+class Evidence(NamedTuple):
+    """One entity linked in one paper, as the linker hands it to `kg.graph.GraphBuilder`.
+
+    `mentions` are (start, end, surface, rule, citation) tuples: the fields of
+    `Mention`. A typed tuple, not a pydantic model, because the linker makes one
+    per entity per paper (tens of millions for arXiv) and `LinkedPaper` is built
+    from it only when a caller asks for models.
+    """
+
+    id: str
+    name: str
+    type: str
+    source: str
+    parent: str | None
+    confidence: float
+    introduced: bool
+    mentions: list[tuple[int, int, str, str, str | None]]
+
+    @property
+    def surfaces(self) -> list[str]:
+        """The distinct surface strings, in order of first mention."""
+        return list(dict.fromkeys(m[2] for m in self.mentions))
 
 
 class LinkedEntity(Strict):
