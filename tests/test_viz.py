@@ -13,6 +13,7 @@ import pytest
 import kg
 from kg.api import open_store
 from kg.graph import entity_attrs, entity_key, paper_key
+from kg.lookup import resolve_paper
 from kg.model.errors import KGError, NotFoundError
 from kg.model.types import Rel
 from kg.store import LocalStore
@@ -27,7 +28,6 @@ from kg.viz import (
     excerpt,
     parse_types,
     render,
-    resolve_paper,
     select,
     to_pyvis,
     tooltip_lines,

@@ -1,0 +1,221 @@
+"""Which nodes a view shows, as pure functions on the NetworkX graph.
+
+`parse_types` and `check_options` read the user's options; `candidates` filters
+by entity type and mention count; `ego_nodes` walks out from one node;
+`cap_nodes` keeps the most connected entities with their papers; `select`
+combines them into a `Selection` (the node keys to draw, in order, and a note
+of what was cut). `ego_selection` and `filters_text` are shared with
+`kg.api`, which reads a neighbourhood from the query database instead.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from kg.lookup import graph_entity_node, resolve_paper
+from kg.model.types import ENTITY_TYPES, Label, Rel
+from kg.viz.report import VizError
+
+DEFAULT_MAX_NODES = 500  # a few hundred nodes stabilise in seconds in a browser and stay readable
+DEFAULT_HOPS = 1
+
+PAPER = Label.PAPER.value
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The nodes to draw, in drawing order, and a note of what was left out."""
+
+    nodes: list[str]
+    view: str
+    focus: str | None = None
+    candidates: int = 0
+    cut: str | None = None
+    hops: dict[str, int] = field(default_factory=dict)
+
+
+
+def node_kind(data: dict) -> str:
+    """A node's kind: "Paper", or the entity type."""
+    if PAPER in data.get("__labels__", ()):
+        return PAPER
+    return data.get("type", "Entity")
+
+
+def parse_types(types: Iterable[str] | None) -> set[str] | None:
+    """Entity types named by the user (any case, comma lists allowed); None for all. Unknown names raise VizError."""
+    if not types:
+        return None
+    if isinstance(types, str):
+        types = [types]
+    canon = {t.lower(): t for t in ENTITY_TYPES}
+    chosen: set[str] = set()
+    for raw in types:
+        for name in (p.strip() for p in str(raw).split(",")):
+            if not name:
+                continue
+            if name.lower() == PAPER.lower():
+                raise VizError(f"--type {name}: papers are always shown; --type takes entity types "
+                               f"(one of {', '.join(ENTITY_TYPES)})")
+            if name.lower() not in canon:
+                raise VizError(f"unknown entity type {name!r} (use one of {', '.join(ENTITY_TYPES)})")
+            chosen.add(canon[name.lower()])
+    return chosen or None
+
+
+def mentions(g: nx.MultiDiGraph, node: str) -> int:
+    """How many papers mention an entity node (in the whole graph, for a neighbourhood read from a database)."""
+    known = g.nodes[node].get("__mentions__")
+    if known is not None:
+        return known
+    return sum(1 for _, _, k in g.in_edges(node, keys=True) if k == Rel.MENTIONS.value)
+
+
+def degree(g: nx.MultiDiGraph, node: str) -> int:
+    """A node's degree (in the whole graph, for a neighbourhood read from a database)."""
+    known = g.nodes[node].get("__degree__")
+    return g.degree(node) if known is None else known
+
+
+def neighbours(g: nx.MultiDiGraph, node: str) -> set[str]:
+    """Neighbours in either direction, any relationship."""
+    return set(g.successors(node)) | set(g.predecessors(node))
+
+
+def candidates(g: nx.MultiDiGraph, types: set[str] | None = None, min_mentions: int = 0) -> set[str]:
+    """Nodes that pass the type and mention filters.
+
+    Entities pass when their type is in `types` (all when None) and at least
+    `min_mentions` papers mention them. Without filters every paper passes;
+    with filters, only the papers linked to an entity that passes.
+    """
+    entities = {n for n, d in g.nodes(data=True)
+                if node_kind(d) != PAPER and (types is None or d.get("type") in types)
+                and (min_mentions <= 0 or mentions(g, n) >= min_mentions)}
+    papers = {n for n, d in g.nodes(data=True) if node_kind(d) == PAPER}
+    if types is not None or min_mentions > 0:
+        papers = {p for p in papers if any(e in entities for e in g.successors(p))}
+    return entities | papers
+
+
+def resolve_entity_node(g: nx.MultiDiGraph, name: str) -> str:
+    """The entity node for a user-given name, resolved like `kg lookup` (NotFoundError with did-you-mean)."""
+    return graph_entity_node(g, name)
+
+
+def ego_nodes(g: nx.MultiDiGraph, focus: str, hops: int, allowed: set[str] | None = None) -> dict[str, int]:
+    """Nodes within `hops` of `focus` (edges followed both ways, only through `allowed`), with their distance."""
+    dist = {focus: 0}
+    queue = deque([focus])
+    while queue:
+        node = queue.popleft()
+        if dist[node] >= hops:
+            continue
+        for other in sorted(neighbours(g, node)):
+            if other not in dist and (allowed is None or other in allowed):
+                dist[other] = dist[node] + 1
+                queue.append(other)
+    return dist
+
+
+def cap_nodes(g: nx.MultiDiGraph, nodes: set[str], max_nodes: int) -> tuple[list[str], int, int]:
+    """At most `max_nodes` of `nodes`: the most connected entities, each with its papers.
+
+    Entities are taken by degree within `nodes` (ties by name); an entity is
+    added with every paper it links to, and skipped when that would pass the
+    cap. Returns the kept nodes, how many entities and how many papers.
+    """
+    sub = g.subgraph(nodes)
+    degree = {n: len(neighbours(sub, n)) for n in nodes}
+    entities = sorted((n for n in nodes if node_kind(g.nodes[n]) != PAPER),
+                      key=lambda n: (-degree[n], g.nodes[n].get("name", ""), n))
+    kept: dict[str, None] = {}
+    n_entities = 0
+    for e in entities:
+        if len(kept) >= max_nodes:
+            break
+        papers = sorted(p for p in neighbours(sub, e) if node_kind(g.nodes[p]) == PAPER and p not in kept)
+        if len(kept) + 1 + len(papers) > max_nodes:
+            continue
+        kept[e] = None
+        n_entities += 1
+        for p in papers:
+            kept[p] = None
+    if not kept:  # no entity fits with its papers (a tiny cap): the most connected nodes alone
+        kept = dict.fromkeys(sorted(nodes, key=lambda n: (-degree[n], n))[:max_nodes])
+        n_entities = sum(1 for n in kept if node_kind(g.nodes[n]) != PAPER)
+    return list(kept), n_entities, len(kept) - n_entities
+
+
+def _describe(g: nx.MultiDiGraph, node: str) -> str:
+    d = g.nodes[node]
+    if node_kind(d) == PAPER:
+        return f"paper {d.get('title', node)!r}"
+    return f"{d.get('type', 'entity')} {d.get('name', node)!r}"
+
+
+def select(g: nx.MultiDiGraph, *, entity: str | None = None, paper: str | None = None, hops: int = DEFAULT_HOPS,
+           types: Iterable[str] | None = None, min_mentions: int = 0,
+           max_nodes: int = DEFAULT_MAX_NODES) -> Selection:
+    """Which nodes a view shows: the whole graph (capped), or the ego view around an entity or a paper."""
+    check_options(entity, paper, hops, max_nodes, min_mentions)
+    wanted = parse_types(types)
+    if g.number_of_nodes() == 0:
+        raise VizError("the graph is empty (build it first: kg build INPUT... --store STORE)")
+    allowed = candidates(g, wanted, min_mentions)
+    filters = filters_text(wanted, min_mentions)
+
+    focus = resolve_entity_node(g, entity) if entity else resolve_paper(g, paper) if paper else None
+    if focus is not None:
+        dist = ego_nodes(g, focus, hops, allowed | {focus})
+        order = sorted(dist, key=lambda n: (dist[n], -degree(g, n), n))
+        return ego_selection(g, focus, order[:max_nodes], dist, len(order), hops, filters)
+
+    if not allowed:
+        raise VizError(f"nothing to show: no node passes{filters} (lower --min-mentions or choose other --type)")
+    if len(allowed) <= max_nodes:
+        order = sorted(allowed, key=lambda n: (node_kind(g.nodes[n]) == PAPER, -degree(g, n), n))
+        return Selection(order, f"whole graph{filters}", None, len(allowed))
+    kept, n_entities, n_papers = cap_nodes(g, allowed, max_nodes)
+    cut = (f"the graph{filters} has {len(allowed)} nodes; showing the {n_entities} most connected "
+           f"entit{'y' if n_entities == 1 else 'ies'} and their {n_papers} paper{'s' if n_papers != 1 else ''} "
+           f"({len(kept)} nodes), {len(allowed) - len(kept)} left out "
+           f"(raise --max-nodes, or narrow with --type, --min-mentions, --entity or --paper)")
+    return Selection(kept, f"most connected part of the graph{filters}", None, len(allowed), cut)
+
+
+def check_options(entity: str | None, paper: str | None, hops: int, max_nodes: int, min_mentions: int) -> None:
+    if entity and paper:
+        raise VizError("give --entity or --paper, not both")
+    if hops < 0:
+        raise VizError(f"--hops must be 0 or more, not {hops}")
+    if max_nodes < 1:
+        raise VizError(f"--max-nodes must be at least 1, not {max_nodes}")
+    if min_mentions < 0:
+        raise VizError(f"--min-mentions must be 0 or more, not {min_mentions}")
+
+
+def ego_selection(g: nx.MultiDiGraph, focus: str, kept: list[str], dist: dict[str, int], total: int, hops: int,
+                  filters: str) -> Selection:
+    """The view around `focus`: the `kept` nodes of the `total` within `hops`, and a note of what was cut."""
+    view = f"{_describe(g, focus)} and its neighbourhood within {hops} hop{'s' if hops != 1 else ''}"
+    cut = None
+    if total > len(kept):
+        cut = (f"the view within {hops} hop{'s' if hops != 1 else ''} of {_describe(g, focus)} has "
+               f"{total} nodes; showing the {len(kept)} nearest (most connected first), "
+               f"{total - len(kept)} left out (raise --max-nodes, lower --hops or narrow with "
+               f"--type/--min-mentions)")
+    return Selection(kept, view + filters, focus, total, cut, {n: dist[n] for n in kept})
+
+
+def filters_text(types: set[str] | None, min_mentions: int) -> str:
+    parts = []
+    if types:
+        parts.append("types " + ", ".join(t for t in ENTITY_TYPES if t in types))
+    if min_mentions > 0:
+        parts.append(f"entities mentioned by at least {min_mentions} paper{'s' if min_mentions != 1 else ''}")
+    return f" ({'; '.join(parts)})" if parts else ""
