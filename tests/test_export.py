@@ -20,8 +20,9 @@ from conftest import Neo4jTarget, neo4j_contents, set_years, store_contents
 
 from kg.api import open_store
 from kg.cli import cli
+from kg.cypher.literals import cypher_value
 from kg.cypher.scripts import parse_statements, schema_statements
-from kg.export import ARRAY_DELIMITER, admin_import_command, cypher_value, export_graph, export_store
+from kg.export import ARRAY_DELIMITER, FORMATS, admin_import_command, export_graph, export_store
 from kg.query import named_queries
 from kg.store.neo4j import LoadReport, Neo4jStore
 
@@ -150,6 +151,18 @@ def test_cypher_value_is_lossless():
     assert cypher_value("Don't \"say\" \\ \n\t\u2028é") == '"Don\'t \\"say\\" \\\\ \\n\\t\\u2028é"'
     assert cypher_value({"a b": [1, 2.5, True, None], "c": "x"}) == '{`a b`: [1, 2.5, true, null], c: "x"}'
     assert cypher_value(float("nan")) == "null"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_non_finite_float_is_left_out_in_every_format(tmp_path, fmt):
+    """JSON and Neo4j hold no NaN: every format leaves the property out, as kg load does (JSON Lines used to
+    stop with a bare ValueError)."""
+    g = nx.MultiDiGraph()
+    g.add_node("paper:p1", __labels__={"Paper"}, id="p1", title="Kept", score=float("nan"))
+    out = tmp_path / "out"
+    export_graph(g, fmt, out)
+    text = "".join(p.read_text(encoding="utf-8") for p in ([out] if out.is_file() else sorted(out.iterdir())))
+    assert "Kept" in text and "score" not in text
 
 
 def test_cypher_script_shape(graph, sample_store, tmp_path):

@@ -61,3 +61,9 @@ def check_int(value: int, where: str) -> int:
         raise StoreError(f"{where}: {value} does not fit a 64-bit integer, the largest a graph database holds; "
                          "fix the value in the input and rebuild")
     return value
+
+
+def node_labels(data: dict) -> list[str]:
+    """A node's labels in the graph model's order: Paper, or Entity then its type."""
+    have = set(data.get("__labels__", ()))
+    return [lbl.value for lbl in Label if lbl.value in have]
