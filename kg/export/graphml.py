@@ -13,7 +13,7 @@ from kg.cypher.codec import node_labels, properties
 from kg.export.report import ExportReport, write_export
 
 
-def graphml_value(value):
+def graphml_value(value: object) -> object:
     """A property value as GraphML holds it: lists and maps as JSON text, scalars as they are."""
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)

@@ -16,7 +16,6 @@
 from kg.viz.render import render, to_pyvis
 from kg.viz.report import VizError, VizReport
 from kg.viz.selection import (
-    Selection,
     candidates,
     cap_nodes,
     check_options,
@@ -28,6 +27,6 @@ from kg.viz.selection import (
 )
 from kg.viz.style import EDGE_STYLES, NODE_STYLES, excerpt, tooltip_lines
 
-__all__ = ["EDGE_STYLES", "NODE_STYLES", "Selection", "VizError", "VizReport", "candidates", "cap_nodes",
-           "check_options", "ego_nodes", "ego_selection", "filters_text", "excerpt", "parse_types", "render", "select",
-           "to_pyvis", "tooltip_lines"]
+__all__ = ["EDGE_STYLES", "NODE_STYLES", "VizError", "VizReport", "candidates", "cap_nodes", "check_options",
+           "ego_nodes", "ego_selection", "excerpt", "filters_text", "parse_types", "render", "select", "to_pyvis",
+           "tooltip_lines"]
