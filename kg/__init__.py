@@ -9,15 +9,32 @@ The Python API mirrors the CLI:
     store.graph  # the networkx.MultiDiGraph
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from kg.model.errors import KGError
 from kg.model.version import __version__ as __version__
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from kg.api import open_store as open_store
+    from kg.ingest import read_papers as read_papers
+    from kg.model.types import EntityType as EntityType
+    from kg.model.types import LinkedPaper as LinkedPaper
+    from kg.model.types import Paper as Paper
+    from kg.pipeline import build as build
+
 _LAZY = {"read_papers": "kg.ingest", "EntityType": "kg.model.types", "LinkedPaper": "kg.model.types",
-         "Paper": "kg.model.types"}
+         "Paper": "kg.model.types", "build": "kg.pipeline", "open_store": "kg.api"}
+"""Names imported on first use, so `import kg` (and every kg command) starts fast. `build` is
+`kg.pipeline.build` (read, link and save into the store); `open_store` is `kg.api.open_store`."""
 
 
-def __getattr__(name: str):
-    """Names imported on first use, so `import kg` (and every kg command) starts fast."""
+def __getattr__(name: str) -> Any:
+    """The name from `_LAZY`, imported now (Any: it is a class or a function, whichever the name is)."""
     if name in _LAZY:
         import importlib
 
@@ -27,25 +44,13 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'kg' has no attribute {name!r}")
 
 
-def build(*args, **kwargs):
-    """Read, link and save into the store: see `kg.pipeline.build`."""
-    from kg.pipeline import build as _build
-
-    return _build(*args, **kwargs)
-
-
-def open_store(path=None, **kwargs):
-    """Open the local store for queries, lookups and stats: see `kg.api.Store`."""
-    from kg.api import open_store as _open
-
-    return _open(path, **kwargs)
-
-
-def link_papers(papers, catalog=(), propagate=True):
+def link_papers(papers: Iterable[Paper], catalog: Iterable[str | Path] = (),
+                propagate: bool = True) -> list[LinkedPaper]:
     """Link papers to entities: see `kg.link.Linker.link_many`."""
     from kg.api import make_linker
 
-    return make_linker(catalog).link_many(papers, propagate=propagate)
+    linked: list[LinkedPaper] = make_linker(catalog).link_many(papers, propagate=propagate)
+    return linked
 
 
 __all__ = ["KGError", "EntityType", "LinkedPaper", "Paper", "build", "link_papers", "open_store", "read_papers"]

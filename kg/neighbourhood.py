@@ -10,6 +10,7 @@ orders by), plus the order and distances the viewer's own selection would give.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import networkx as nx
@@ -41,7 +42,7 @@ def _key(is_paper: bool, node_id: str) -> str:
     return paper_key(node_id) if is_paper else entity_key(node_id)
 
 
-def _split(keys) -> tuple[list[str], list[str]]:
+def _split(keys: Iterable[str]) -> tuple[list[str], list[str]]:
     papers = [k[len("paper:"):] for k in keys if k.startswith("paper:")]
     entities = [k[len("entity:"):] for k in keys if k.startswith("entity:")]
     return papers, entities
@@ -51,9 +52,8 @@ def neighbourhood(run: Run, focus: str, hops: int, *, types: set[str] | None = N
                   max_nodes: int = 500) -> Neighbourhood:
     """The nodes within `hops` of `focus` (a node key), through nodes that pass the type and mention filters
     (as `kg.viz.candidates` defines them), the `max_nodes` nearest of them, and the relationships among those."""
-    filtered = types is not None or min_mentions > 0
-    allowed = None
-    if filtered:
+    allowed: set[str] | None = None  # with a filter: the entity keys that pass it
+    if types is not None or min_mentions > 0:
         params = {"types": sorted(types) if types else None, "min": max(0, min_mentions)}
         allowed = {entity_key(r[0]) for r in run(ALLOWED_ENTITIES, params).rows}
     dist = {focus: 0}
@@ -67,7 +67,7 @@ def neighbourhood(run: Run, focus: str, hops: int, *, types: set[str] | None = N
                 for is_paper, node_id, deg in run(NEIGHBOURS.format(label=label), {"ids": ids}).rows:
                     found[_key(is_paper, node_id)] = deg
         new = [k for k in found if k not in dist]
-        if filtered:
+        if allowed is not None:
             linked = _linked(run, [k for k in new if k.startswith("paper:")], allowed)
             new = [k for k in new if (k in allowed if k.startswith("entity:") else k in linked)]
         for k in new:
@@ -98,7 +98,7 @@ def _linked(run: Run, papers: list[str], allowed: set[str]) -> set[str]:
 
 def _degrees(run: Run, keys: list[str]) -> dict[str, int]:
     papers, entities = _split(keys)
-    out = {}
+    out: dict[str, int] = {}
     for label, ids, is_paper in ((Label.PAPER.value, papers, True), (Label.ENTITY.value, entities, False)):
         if ids:
             for node, deg, _ in run(NODES.format(label=label), {"ids": ids}).rows:

@@ -7,17 +7,24 @@ import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
 from kg.graph import GraphBuilder, counts
 from kg.ingest import merge_papers, read_papers
-from kg.link.linker import paused_gc
+from kg.link.linker import Linker, PaperAnalysis, paused_gc
 from kg.model.errors import KGError, StoreError
 from kg.model.files import output_target
 from kg.model.types import Strict
 from kg.store.local import LocalStore, check_store, default_store_path, load_graph, remove_stale_temps, store_lock
 from kg.store.querydb import build_for_store, query_db_path
+
+if TYPE_CHECKING:
+    from kg.link.linker import _EntityInfo, _Hit
+
+    Findings = tuple[list[_Hit], dict[str, _EntityInfo]]
+    """What a worker sends back for one paper: a `PaperAnalysis`'s hits and entities."""
 
 CHUNK = 256
 
@@ -50,31 +57,29 @@ class BuildReport(Strict):
     catalogs_kept: bool = False  # they were recorded in the store and used again (no --catalog given)
 
 
-_worker_linker = None
+_worker_linker: Linker | None = None  # a worker process's own linker, made by `_init_worker`
 
 
 def _init_worker(catalog_files: list[str]) -> None:
     global _worker_linker
-    from kg.link import Linker
-
     _worker_linker = Linker(catalog_files=catalog_files)
 
 
-def _analyse_chunk(chunk: list[tuple[str, str, str]]):
+def _analyse_chunk(chunk: Sequence[tuple[str, str, str]]) -> list[Findings]:
     """In a worker: only what was found travels back, not the texts the parent already holds."""
+    linker = _worker_linker
+    assert linker is not None, "every worker starts with _init_worker"
     out = []
     for pid, title, abstract in chunk:
-        a = _worker_linker.analyse(pid, title, abstract)
+        a = linker.analyse(pid, title, abstract)
         out.append((a.hits, a.entities))
     return out
 
 
-def analyse_all(papers: Sequence[tuple[str, str, str]], linker, catalog_files: Sequence[str], workers: int = 1,
-                progress: bool = False):
+def analyse_all(papers: Sequence[tuple[str, str, str]], linker: Linker, catalog_files: Sequence[str],
+                workers: int = 1, progress: bool = False) -> list[PaperAnalysis]:
     """Analyses of (id, title, abstract) records, in order, in this process or in `workers` processes."""
     from tqdm import tqdm
-
-    from kg.link.linker import PaperAnalysis
 
     bar = tqdm(total=len(papers), unit="paper", desc="linking", disable=not progress, leave=False)
     out = []
@@ -98,8 +103,8 @@ def analyse_all(papers: Sequence[tuple[str, str, str]], linker, catalog_files: S
         bar.close()
 
 
-def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | None = None,
-          catalog: Iterable[str | os.PathLike] = (), workers: int = 1, format: str | None = None,
+def build(inputs: Iterable[str | os.PathLike[str]], *, store: str | os.PathLike[str] | None = None,
+          catalog: Iterable[str | os.PathLike[str]] = (), workers: int = 1, format: str | None = None,
           skip_bad: bool = False, max_papers: int | None = None, progress: bool = False,
           query_db: bool = True, forget_catalogs: bool = False) -> BuildReport:
     """Read inputs, merge them into the store's papers, link everything and save the graph atomically,
@@ -109,8 +114,6 @@ def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | Non
     store records the extra catalogs it was linked with, and a build that
     names none links with those again (see `catalogs_for`).
     """
-    from kg.link import Linker
-
     started = time.perf_counter()
     path = default_store_path(store)
     output_target(path, error=StoreError, option="--store", allow_stream=False)  # a device is refused first
@@ -142,9 +145,10 @@ def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | Non
             analyses = analyse_all(records, linker, catalog_files, workers, progress)
             del records
             linker.propagate(analyses)
-            for i, a in enumerate(analyses):
+            analyses.reverse()  # popped in paper order: each analysis is freed once its evidence is in the graph
+            while analyses:
+                a = analyses.pop()
                 builder.add_evidence(a.id, linker.evidence(a))
-                analyses[i] = None
             del analyses
             graph = builder.finish()
         if catalog_files:  # recorded as absolute paths: a later build may run from another directory
@@ -178,7 +182,7 @@ def build(inputs: Iterable[str | os.PathLike], *, store: str | os.PathLike | Non
     )
 
 
-def catalogs_for(store: str | os.PathLike, given: list[str], recorded: list[str], forget: bool) -> list[str]:
+def catalogs_for(store: str | os.PathLike[str], given: list[str], recorded: list[str], forget: bool) -> list[str]:
     """The extra catalogs a build links with: those given, else those the store was built with.
 
     A build without --catalog on a store made with one used to relink every

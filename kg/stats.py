@@ -6,6 +6,8 @@ the whole graph is never loaded.
 
 from __future__ import annotations
 
+from typing import Any
+
 from kg.lookup import Run
 from kg.model.types import ENTITY_TYPES
 
@@ -20,7 +22,7 @@ STATEMENTS = {"stats:labels": LABELS, "stats:types": TYPES, "stats:mentioned": M
               "stats:unmentioned": UNMENTIONED}
 
 
-def stats(run: Run, top: int = 5) -> dict:
+def stats(run: Run, top: int = 5) -> dict[str, Any]:
     """Counts per label and relationship type, and the `top` entities of each type by papers mentioning them."""
     labels: dict[str, int] = {}
     nodes = 0
@@ -29,7 +31,7 @@ def stats(run: Run, top: int = 5) -> dict:
         for label in node_labels:
             labels[label] = labels.get(label, 0) + n
     types = {t: n for t, n in run(TYPES, {}).rows}
-    tops: dict[str, list[dict]] = {}
+    tops: dict[str, list[dict[str, Any]]] = {}  # per type: {"name": str, "papers": int}
     if top:
         for etype, name, papers in run(MENTIONED, {}).rows:
             items = tops.setdefault(etype, [])

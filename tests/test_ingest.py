@@ -1,3 +1,4 @@
+import csv
 import gzip
 import io
 import json
@@ -11,7 +12,7 @@ from kg.ingest import detect_format, read_papers
 from kg.ingest.csvfile import parse_csv
 from kg.ingest.jsonl import normalise_arxiv_id, parse_jsonl
 from kg.ingest.listing import parse_listing
-from kg.ingest.records import Record, Skip
+from kg.ingest.records import MAX_LINE_BYTES, Record, Skip
 from kg.model.text import match_key, strip_latex
 
 DATA = Path(__file__).parent / "data"
@@ -96,6 +97,26 @@ def test_csv_plain_and_gzip():
 def test_csv_without_title_column_is_reported():
     items = list(parse_csv(["name_of_thing,abstract\n", "a,b\n"], "t.csv"))
     assert isinstance(items[0], Skip) and "no 'title' column" in items[0].reason
+
+
+def test_csv_field_over_the_csv_module_limit_is_read_and_the_limit_left_as_it_was():
+    default = csv.field_size_limit()
+    abstract = "x" * (default + 1000)  # over the csv module's limit, far under kg's line limit
+    items = parse_csv(["title,abstract\n", f'"Long","{abstract}"\n', "Short,abs\n"], "t.csv")
+    first = next(items)
+    assert csv.field_size_limit() == default  # between rows too: the caller sees the limit it set
+    assert [r.abstract for r in records([first, *items])] == [abstract, "abs"]
+    assert csv.field_size_limit() == default
+
+
+def test_csv_field_limit_set_higher_by_the_caller_is_kept():
+    default = csv.field_size_limit()
+    csv.field_size_limit(MAX_LINE_BYTES * 2)
+    try:
+        assert [r.title for r in records(parse_csv(["title\n", "A\n"], "t.csv"))] == ["A"]
+        assert csv.field_size_limit() == MAX_LINE_BYTES * 2
+    finally:
+        csv.field_size_limit(default)
 
 
 def test_duplicate_across_formats_is_one_paper_with_both_sources():

@@ -9,14 +9,15 @@ non-finite float (kg's store never makes one; the Python API could).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from kg.model.errors import StoreError
-from kg.model.types import ENTITY_TYPES, Label
+from kg.model.types import ENTITY_TYPES, Label, Properties
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
-def clean_value(value):
+def clean_value(value: Any) -> Any:
     """A property value as databases take it: tuples and sets as lists, non-finite floats as absent (None)."""
     if isinstance(value, (set, frozenset)):
         return sorted(str(v) for v in value)
@@ -29,9 +30,9 @@ def clean_value(value):
     return value
 
 
-def properties(data: dict) -> dict:
+def properties(data: Properties) -> Properties:
     """A node's or relationship's properties: no `__labels__`, no nulls, lists for tuples and sets."""
-    out = {}
+    out: Properties = {}
     for k, v in data.items():
         if k == "__labels__" or v is None:
             continue
@@ -41,7 +42,7 @@ def properties(data: dict) -> dict:
     return out
 
 
-def node_table(key: str, data: dict) -> str:
+def node_table(key: str, data: Properties) -> str:
     """The one table a node belongs to: "Paper" or its entity type ("Hardware" ...)."""
     labels = set(data.get("__labels__", ()))
     if Label.PAPER.value in labels:
@@ -63,7 +64,7 @@ def check_int(value: int, where: str) -> int:
     return value
 
 
-def node_labels(data: dict) -> list[str]:
+def node_labels(data: Properties) -> list[str]:
     """A node's labels in the graph model's order: Paper, or Entity then its type."""
     have = set(data.get("__labels__", ()))
     return [lbl.value for lbl in Label if lbl.value in have]

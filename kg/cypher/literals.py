@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
+
+from kg.cypher.rows import Row
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _UNWIND_ROWS = "UNWIND $rows AS row "  # how every load statement of kg.cypher.statements begins
@@ -18,7 +21,7 @@ _UNWIND_ROWS = "UNWIND $rows AS row "  # how every load statement of kg.cypher.s
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def cypher_value(value) -> str:
+def cypher_value(value: Any) -> str:
     """A value as a lossless Cypher literal: null, booleans, numbers, strings, lists (sets sorted) and maps."""
     if value is None:
         return "null"
@@ -59,7 +62,7 @@ def cypher_string(text: str) -> str:
     return "".join(out)
 
 
-def script_statement(template: str, rows: list[dict]) -> str:
+def script_statement(template: str, rows: list[Row]) -> str:
     """A load statement of `kg.cypher.statements` with its `$rows` replaced by a literal list of the rows."""
     if not template.startswith(_UNWIND_ROWS):
         raise ValueError(f"not a load statement (it must begin {_UNWIND_ROWS!r}): {template!r}")

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kg.cypher.codec import check_int, node_table, properties
 from kg.cypher.statements import _KEY_PREFIX, NODE_STATEMENTS, REL_ENDPOINTS
 from kg.model.errors import StoreError
-from kg.model.types import Label, Rel
+from kg.model.types import Label, Properties, Rel
 
 if TYPE_CHECKING:
     import networkx as nx
 
+Row = dict[str, Any]
+"""One `UNWIND $rows` row: {"id", "props"} for a node, {"start", "end", "props"} for a relationship."""
 
-def _node_label(key: str, data: dict) -> Label:
+
+def _node_label(key: str, data: Properties) -> Label:
     return Label(node_table(key, data))
 
 
@@ -25,7 +28,7 @@ def _strip_key(key: str, label: Label) -> str:
     return key[len(prefix):]
 
 
-def _node_where(key: str, data: dict) -> str:
+def _node_where(key: str, data: Properties) -> str:
     """A node as an error message names it: its key, and for a paper the input record it came from."""
     sources = data.get("sources")
     if isinstance(sources, (list, tuple, set, frozenset)) and sources:
@@ -35,7 +38,7 @@ def _node_where(key: str, data: dict) -> str:
     return f"node {key}"
 
 
-def _check_ints(props: dict, where: str) -> dict:
+def _check_ints(props: Properties, where: str) -> Properties:
     """`props`, once every integer in it (alone or in a list) fits Neo4j's 64-bit integers; a StoreError
     naming the element and the property otherwise (the driver would raise a bare OverflowError)."""
     for name, value in props.items():
@@ -45,11 +48,11 @@ def _check_ints(props: dict, where: str) -> dict:
     return props
 
 
-def graph_rows(g: nx.MultiDiGraph) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+def graph_rows(g: nx.MultiDiGraph) -> tuple[dict[str, list[Row]], dict[str, list[Row]]]:
     """Rows per node label (Paper or an entity type) and per relationship type, sorted for a stable order.
 
     A value Neo4j cannot hold (an integer outside 64 bits) is a StoreError naming the node or relationship."""
-    nodes: dict[str, list[dict]] = {lbl.value: [] for lbl in NODE_STATEMENTS}
+    nodes: dict[str, list[Row]] = {lbl.value: [] for lbl in NODE_STATEMENTS}
     for key, data in g.nodes(data=True):
         label = _node_label(key, data)
         props = _check_ints(properties(data), _node_where(key, data))
@@ -57,7 +60,7 @@ def graph_rows(g: nx.MultiDiGraph) -> tuple[dict[str, list[dict]], dict[str, lis
         if not isinstance(node_id, str) or not node_id:
             raise StoreError(f"node {key}: no id property; rebuild the store with kg build")
         nodes[label.value].append({"id": node_id, "props": props})
-    rels: dict[str, list[dict]] = {r.value: [] for r in Rel}
+    rels: dict[str, list[Row]] = {r.value: [] for r in Rel}
     for u, v, k, data in g.edges(keys=True, data=True):
         try:
             rel = Rel(k)
@@ -74,6 +77,6 @@ def graph_rows(g: nx.MultiDiGraph) -> tuple[dict[str, list[dict]], dict[str, lis
     return nodes, rels
 
 
-def row_bytes(row: dict) -> int:
+def row_bytes(row: Row) -> int:
     """The size a row takes as a parameter, estimated by its JSON text (UTF-8)."""
     return len(json.dumps(row, ensure_ascii=False, default=str).encode("utf-8")) + 2

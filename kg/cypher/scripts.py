@@ -36,7 +36,7 @@ def parse_statements(text: str) -> list[str]:
     return [s for s in statements if s]
 
 
-def schema_statements(path: str | os.PathLike | None = None) -> list[str]:
+def schema_statements(path: str | os.PathLike[str] | None = None) -> list[str]:
     path = Path(path) if path else schema_path()
     try:
         return parse_statements(path.read_text(encoding="utf-8"))

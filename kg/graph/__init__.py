@@ -1,10 +1,12 @@
 """The graph model shared by every backend (`model`) and its construction from linked papers (`builder`)."""
 
-from kg.graph.builder import MAX_INTRODUCERS, GraphBuilder
+from kg.graph.builder import MAX_INTRODUCERS, Catalog, GraphBuilder
 from kg.graph.model import (
     ENTITY_LABEL_SETS,
     PAPER_LABELS,
     REL_LABELS,
+    Counts,
+    SharedStrings,
     compact_mention,
     counts,
     entity_attrs,
@@ -17,6 +19,7 @@ from kg.graph.model import (
 )
 
 __all__ = [
-    "ENTITY_LABEL_SETS", "MAX_INTRODUCERS", "PAPER_LABELS", "REL_LABELS", "GraphBuilder", "compact_mention", "counts",
-    "entity_attrs", "entity_key", "labels_of", "paper_attrs", "paper_key", "shared_strings", "shared_value",
+    "ENTITY_LABEL_SETS", "MAX_INTRODUCERS", "PAPER_LABELS", "REL_LABELS", "Catalog", "Counts", "GraphBuilder",
+    "SharedStrings", "compact_mention", "counts", "entity_attrs", "entity_key", "labels_of", "paper_attrs", "paper_key",
+    "shared_strings", "shared_value",
 ]

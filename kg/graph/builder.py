@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Protocol
 
 from kg.graph.model import (
     REL_LABELS,
+    SharedStrings,
     compact_mention,
     entity_attrs,
     entity_key,
     paper_attrs,
     paper_key,
 )
-from kg.model.types import Evidence, Paper, Rel
+from kg.model.types import CatalogEntity, Evidence, Paper, Properties, Rel
 
 if TYPE_CHECKING:
     import networkx as nx
 
 MAX_INTRODUCERS = 3
+
+
+class Catalog(Protocol):
+    """What the builder reads of a catalog: its entities by id, and each entity's parent id (a `kg.link.Linker`)."""
+
+    @property
+    def by_id(self) -> Mapping[str, CatalogEntity]: ...
+
+    @property
+    def parents(self) -> Mapping[str, str]: ...
 
 
 class GraphBuilder:
@@ -28,17 +39,17 @@ class GraphBuilder:
     catalog descriptions, aliases and the VARIANT_OF family chain.
     """
 
-    def __init__(self, catalog=None):
+    def __init__(self, catalog: Catalog | None = None) -> None:
         import networkx as nx
 
         self.g = nx.MultiDiGraph()
-        self.by_id = getattr(catalog, "by_id", {})
-        self.parents = getattr(catalog, "parents", {})
+        self.by_id: Mapping[str, CatalogEntity] = catalog.by_id if catalog is not None else {}
+        self.parents: Mapping[str, str] = catalog.parents if catalog is not None else {}
         self.observed: dict[str, set[str]] = {}
         self.introducers: dict[str, list[str]] = {}
         self.variant_parent: dict[str, str] = {}
         self.uses: list[tuple[str, tuple[str, ...]]] = []
-        self.shared: dict[tuple, tuple] = {}
+        self.shared: SharedStrings = {}
 
     def add_paper(self, p: Paper) -> None:
         self.g.add_node(paper_key(p.id), **paper_attrs(p))
@@ -47,7 +58,7 @@ class GraphBuilder:
         """Add one paper's links as `kg.model.types.Evidence` tuples (no pydantic model per mention)."""
         g = self.g
         pk = paper_key(paper_id)
-        used = []
+        used: list[str] = []
         for e in evidence:
             eid, name, etype, source, parent, confidence, introduced, mentions = e
             ek = entity_key(eid)
@@ -55,7 +66,7 @@ class GraphBuilder:
             self.observed.setdefault(eid, set()).update(surfaces)
             if ek not in g:
                 self._add_entity(eid, name, etype, source)
-            attrs = {"count": len(mentions), "confidence": confidence, "surfaces": surfaces,
+            attrs: Properties = {"count": len(mentions), "confidence": confidence, "surfaces": surfaces,
                      "rules": sorted({m[3] for m in mentions})}
             compact_mention(attrs, self.shared)
             citations = sorted({m[4] for m in mentions if m[4]})

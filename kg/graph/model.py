@@ -20,10 +20,10 @@ query results and exports turn into lists.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Hashable, Iterable
+from typing import TYPE_CHECKING, TypedDict
 
-from kg.model.types import ENTITY_TYPES, Label, Paper, Rel
+from kg.model.types import ENTITY_TYPES, Label, Paper, Properties, Rel
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -43,15 +43,19 @@ ENTITY_LABEL_SETS = {t: frozenset({Label.ENTITY.value, t}) for t in ENTITY_TYPES
 REL_LABELS = {r.value: frozenset({r.value}) for r in Rel}
 
 
-_SHARED_VALUES: dict = {}
+_SHARED_VALUES: dict[Hashable, Hashable] = {}
 
 
-def shared_value(value):
+def shared_value(value: Hashable) -> Hashable:
     """One object per distinct small value (confidences repeat across millions of relationships)."""
     return _SHARED_VALUES.setdefault(value, value) if len(_SHARED_VALUES) < 4096 else value
 
 
-def shared_strings(strings, shared: dict) -> tuple[str, ...]:
+SharedStrings = dict[tuple[str, ...], tuple[str, ...]]
+"""Per graph: each distinct sequence of strings to its one tuple of interned strings (`shared_strings`)."""
+
+
+def shared_strings(strings: Iterable[str], shared: SharedStrings) -> tuple[str, ...]:
     """One immutable tuple of interned strings per distinct sequence in `shared` (a dict kept per graph).
 
     Mentions repeat a few thousand surface and rule lists millions of times; a
@@ -64,7 +68,7 @@ def shared_strings(strings, shared: dict) -> tuple[str, ...]:
     return found
 
 
-def compact_mention(props: dict, shared: dict) -> None:
+def compact_mention(props: Properties, shared: SharedStrings) -> None:
     """Mentions are most of a big graph: share their confidence values and their surface and rule lists.
 
     Used where mentions are made (`GraphBuilder`) and where they are read back (`kg.store.local`).
@@ -77,7 +81,7 @@ def compact_mention(props: dict, shared: dict) -> None:
             props[key] = shared_strings(value, shared)
 
 
-def labels_of(labels) -> frozenset:
+def labels_of(labels: Iterable[str]) -> frozenset[str]:
     """The shared label set equal to `labels` (one object per distinct set keeps big graphs small)."""
     fs = frozenset(labels)
     if fs == PAPER_LABELS:
@@ -90,8 +94,8 @@ def labels_of(labels) -> frozenset:
     return fs
 
 
-def paper_attrs(p: Paper) -> dict:
-    attrs = {
+def paper_attrs(p: Paper) -> Properties:
+    attrs: Properties = {
         "__labels__": PAPER_LABELS,
         "id": p.id,
         "title": p.title,
@@ -107,8 +111,8 @@ def paper_attrs(p: Paper) -> dict:
 
 
 def entity_attrs(entity_id: str, name: str, etype: str, *, source: str, aliases: Iterable[str] = (),
-                 description: str | None = None, vendor: str | None = None, year: int | None = None) -> dict:
-    attrs: dict[str, Any] = {
+                 description: str | None = None, vendor: str | None = None, year: int | None = None) -> Properties:
+    attrs: Properties = {
         "__labels__": ENTITY_LABEL_SETS[etype],
         "id": entity_id,
         "name": name,
@@ -122,7 +126,14 @@ def entity_attrs(entity_id: str, name: str, etype: str, *, source: str, aliases:
     return attrs
 
 
-def counts(g: nx.MultiDiGraph) -> dict:
+class Counts(TypedDict):
+    nodes: int
+    relationships: int
+    labels: dict[str, int]   # nodes per label
+    types: dict[str, int]    # relationships per type
+
+
+def counts(g: nx.MultiDiGraph) -> Counts:
     """Nodes per label and relationships per type."""
     labels: dict[str, int] = {}
     for _, data in g.nodes(data=True):

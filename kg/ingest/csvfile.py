@@ -13,16 +13,25 @@ from kg.ingest.records import MAX_LINE_BYTES, Record, Skip
 COLUMN_ALIASES = {"summary": "abstract", "name": "title", "paper_title": "title", "arxiv": "arxiv_id"}
 
 
-def _allow_long_fields() -> None:
-    """Let a CSV field be as long as a line may be (64 MiB) instead of the csv module's 128 KiB.
+def _next_row(reader: Iterator[list[str]]) -> list[str]:
+    """The reader's next row, read with fields allowed to be as long as a line may be (64 MiB).
 
-    With the module's default, a 10 MB abstract read fine from JSONL but was
-    rejected from CSV as "field larger than field limit". The limit still
-    bounds a field whose closing quote is missing. The setting is process-wide;
-    it is only ever raised.
+    With the csv module's default of 128 KiB, a 10 MB abstract read fine from
+    JSONL but was rejected from CSV as "field larger than field limit". The
+    limit still bounds a field whose closing quote is missing. The limit is
+    process-wide state, so it is raised only while one row is read and then put
+    back (reading a CSV file used to raise it for good, for every csv reader in
+    the process). Per row, not per file: the caller runs between rows, and two
+    files may be read in turns; it costs three cheap calls a row.
     """
-    if csv.field_size_limit() < MAX_LINE_BYTES:
-        csv.field_size_limit(MAX_LINE_BYTES)
+    previous = csv.field_size_limit()
+    if previous >= MAX_LINE_BYTES:
+        return next(reader)
+    csv.field_size_limit(MAX_LINE_BYTES)
+    try:
+        return next(reader)
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _without_bom(lines: Iterable[str]) -> Iterator[str]:
@@ -47,7 +56,6 @@ def parse_csv(lines: Iterable[str], source: str = "<csv>") -> Iterator[Record | 
     of the file). A row with more fields than the header names is reported too: the extra values would
     otherwise be dropped without a word.
     """
-    _allow_long_fields()
     source_lines = iter(_without_bom(lines))
     replay: deque[tuple[int, str]] = deque()  # lines of a bad row, read again after it is reported
     row_lines: list[tuple[int, str]] = []      # lines the current row has consumed, with their numbers
@@ -69,7 +77,7 @@ def parse_csv(lines: Iterable[str], source: str = "<csv>") -> Iterator[Record | 
 
     reader = csv.reader(feed(), strict=True)
     try:
-        header = next(reader)
+        header = _next_row(reader)
     except StopIteration:
         return
     except csv.Error as exc:
@@ -83,7 +91,7 @@ def parse_csv(lines: Iterable[str], source: str = "<csv>") -> Iterator[Record | 
     while True:
         row_lines.clear()
         try:
-            row = next(reader)
+            row = _next_row(reader)
         except StopIteration:
             return
         except csv.Error as exc:

@@ -8,9 +8,13 @@ import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
 from kg.ingest.records import MAX_LINE_BYTES, Skip, SkippedLine
 from kg.model.errors import InputError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 SNIFF_BYTES = 64 * 1024
 READ_CHUNK = 1024 * 1024
@@ -19,7 +23,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 def _open_binary(name: str) -> io.BufferedIOBase:
     if name == "-":
-        return sys.stdin.buffer
+        return cast(io.BufferedIOBase, sys.stdin.buffer)  # typed BinaryIO; a BufferedReader (BytesIO in click tests)
     try:
         return open(name, "rb")
     except PermissionError:
@@ -50,11 +54,12 @@ class _Gunzip(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer) -> int:
         while not self.pending and not self.ended:
             self._inflate_more()
-        n = min(len(buffer), len(self.pending))
-        buffer[:n] = self.pending[:n]
+        with memoryview(buffer) as view:  # released before returning: the caller may release `buffer` then
+            n = min(len(view), len(self.pending))
+            view[:n] = self.pending[:n]
         del self.pending[:n]
         return n
 

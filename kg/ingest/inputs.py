@@ -87,7 +87,7 @@ def _walk(directory: Path, found: InputFiles, seen_dirs: set[str]) -> None:
             found.files.append(str(entry))
 
 
-def expand_inputs(inputs: Iterable[str | os.PathLike]) -> InputFiles:
+def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> InputFiles:
     """Files as given, directories walked (sorted, only paper-file extensions), globs expanded, '-' kept for
     stdin. A file reached by two spellings (`a.jsonl`, `sub/../a.jsonl`, a symlink) is read once. Everything
     a walk leaves out (hidden files, other extensions, devices, link loops, kg's own stores) is listed in

@@ -12,8 +12,13 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from kg.ingest.records import Record, Skip
+
+JSONObject = dict[str, Any]
+"""One decoded JSON object (a CSV row is made into one too). Any: its values are whatever the file held, and
+`record_from_object` checks each field it keeps."""
 
 ARXIV_NEW_ID = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}(?:v\d+)?$")
 ARXIV_OLD_ID = re.compile(r"^[a-z\-]+(?:\.[A-Z]{2})?/(\d{2})\d{5}(?:v\d+)?$")
@@ -64,7 +69,7 @@ def _int(value: object) -> int | None:
     return None
 
 
-def _unpaired_surrogate(obj: dict) -> tuple[str, str] | None:
+def _unpaired_surrogate(obj: JSONObject) -> tuple[str, str] | None:
     """(field, escape) of the first kept string field holding an unpaired UTF-16 surrogate, else None.
 
     JSON may spell a lone surrogate ("\\ud800"); Python decodes it into a str
@@ -84,7 +89,7 @@ def _unpaired_surrogate(obj: dict) -> tuple[str, str] | None:
     return None
 
 
-def record_from_object(obj: dict, source: str, line: int) -> Record | Skip:
+def record_from_object(obj: JSONObject, source: str, line: int) -> Record | Skip:
     """Map one decoded JSON object (kg's fields or the arXiv snapshot's) to a record."""
     title = obj.get("title")
     if not isinstance(title, str) or not title.strip():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from pydantic import Field
 
@@ -36,7 +37,8 @@ class ReadReport(Strict):
     def distinct_papers(self) -> int:
         return len(self.papers)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
+        """Counts and reasons as JSON values (`kg read --json` adds the skipped records to it)."""
         reasons: dict[str, int] = {}
         for s in self.skipped:
             reasons[s.reason] = reasons.get(s.reason, 0) + 1
@@ -138,7 +140,7 @@ def _merge_into(paper: Paper, record: Record) -> None:
 
 
 def read_papers(
-    inputs: Iterable[str | os.PathLike],
+    inputs: Iterable[str | os.PathLike[str]],
     format: str | None = None,
     skip_bad: bool = False,
     max_papers: int | None = None,

@@ -40,7 +40,7 @@ class OutputTarget:
     kind: str = "file"
 
 
-def output_target(path: str | os.PathLike, *, error: type[KGError] = KGError, option: str = "-o",
+def output_target(path: str | os.PathLike[str], *, error: type[KGError] = KGError, option: str = "-o",
                   allow_stream: bool = True) -> OutputTarget:
     """Resolve where a write to `path` goes; raise `error` (one line naming `option`) where it cannot go.
 
@@ -82,7 +82,7 @@ def file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def durable_replace(written: str | os.PathLike, target: str | os.PathLike) -> None:
+def durable_replace(written: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
     """Put a finished file in place: flush it to disk, rename it over `target`, then flush the directory entry.
 
     The only rename kg does; an OSError is the caller's to report."""
@@ -105,7 +105,7 @@ def _writer(file: int | Path, binary: bool, newline: str | None) -> IO[Any]:
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike, *, binary: bool = False, newline: str | None = None,
+def atomic_output(path: str | os.PathLike[str], *, binary: bool = False, newline: str | None = None,
                   error: type[KGError] = KGError, option: str = "-o", noun: str = "file",
                   allow_stream: bool = True) -> Iterator[IO[Any]]:
     """Yield a file to write `path` through: a temporary file beside the real target (symlinks followed),
@@ -156,7 +156,7 @@ def atomic_output(path: str | os.PathLike, *, binary: bool = False, newline: str
         raise
 
 
-def write_atomic(path: str | os.PathLike, write: Callable[[IO[str]], object], *, error: type[KGError] = KGError,
+def write_atomic(path: str | os.PathLike[str], write: Callable[[IO[str]], object], *, error: type[KGError] = KGError,
                  option: str = "-o", newline: str | None = None) -> None:
     """Write text to `path` through `atomic_output`: `write(f)` fills the file."""
     with atomic_output(path, newline=newline, error=error, option=option) as f:

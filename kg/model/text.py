@@ -43,7 +43,7 @@ def strip_latex(text: str) -> str:
     text = _LATEX_CMD.sub(r"\1", text)
     text = _LATEX_SYMBOL_RE.sub(lambda m: _LATEX_SYMBOLS[m.group(0)], text)
 
-    def _math(m: re.Match) -> str:
+    def _math(m: re.Match[str]) -> str:
         inner = _SUPSUB.sub(lambda s: s.group(1) if s.group(1) is not None else s.group(2), m.group(1))
         return inner.replace("{", "").replace("}", "").replace(" ", "")
 

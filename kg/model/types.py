@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -19,6 +19,10 @@ class EntityType(str, Enum):
 
 
 ENTITY_TYPES = tuple(t.value for t in EntityType)
+
+Properties: TypeAlias = dict[str, Any]
+"""A node's or relationship's properties by name. Any, because the values are whatever the input, the
+catalog or a query put there (str, int, float, bool, lists of them; tuples and frozensets in the store)."""
 
 STORE_FORMAT = "kg-store"
 """The `format` of a store file's header line: how the store reader and a directory walk know a kg store."""
@@ -171,5 +175,5 @@ class QueryResult(Strict):
     """Rows of a Cypher query, on any backend: columns in order, one list of values per row."""
 
     columns: list[str]
-    rows: list[list]
+    rows: list[list[Any]]  # Any: a Cypher value (null, bool, number, string, list, map, node or relationship)
     truncated: bool = False   # more rows existed than the row limit let through
