@@ -33,7 +33,7 @@ def cypher_script_statements(g: nx.MultiDiGraph, batch: int = SCRIPT_BATCH, *, s
             yield script_statement(template, rows[i:i + batch])
 
 
-def export_cypher(g: nx.MultiDiGraph, path: str | os.PathLike, *, batch: int = SCRIPT_BATCH) -> ExportReport:
+def export_cypher(g: nx.MultiDiGraph, path: str | os.PathLike[str], *, batch: int = SCRIPT_BATCH) -> ExportReport:
     """A script for `cypher-shell -f PATH`: the schema, then idempotent MERGE statements (safe to run twice)."""
     path = Path(path)
 

@@ -16,11 +16,11 @@ from kg.model.errors import StoreError
 
 FORMATS = ("graphml", "neo4j-admin", "cypher", "jsonl")
 
-_EXPORTERS: dict[str, Callable[[nx.MultiDiGraph, str | os.PathLike], ExportReport]] = {
+_EXPORTERS: dict[str, Callable[[nx.MultiDiGraph, str | os.PathLike[str]], ExportReport]] = {
     "graphml": export_graphml, "neo4j-admin": export_neo4j_admin, "cypher": export_cypher, "jsonl": export_jsonl}
 
 
-def export_graph(g: nx.MultiDiGraph, fmt: str, path: str | os.PathLike) -> ExportReport:
+def export_graph(g: nx.MultiDiGraph, fmt: str, path: str | os.PathLike[str]) -> ExportReport:
     """Write `g` in `fmt` (one of FORMATS) to `path`; an OSError becomes an ExportError naming the path."""
     if fmt not in _EXPORTERS:
         raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -33,7 +33,7 @@ def export_graph(g: nx.MultiDiGraph, fmt: str, path: str | os.PathLike) -> Expor
                           "check the path and free space") from None
 
 
-def export_store(fmt: str, path: str | os.PathLike, store: str | os.PathLike | None = None) -> ExportReport:
+def export_store(fmt: str, path: str | os.PathLike[str], store: str | os.PathLike[str] | None = None) -> ExportReport:
     """`kg export`: write the local store (default $KG_STORE) in `fmt` to `path`."""
     from kg.store import LocalStore
 

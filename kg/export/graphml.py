@@ -35,7 +35,7 @@ def to_graphml_graph(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return out
 
 
-def export_graphml(g: nx.MultiDiGraph, path: str | os.PathLike) -> ExportReport:
+def export_graphml(g: nx.MultiDiGraph, path: str | os.PathLike[str]) -> ExportReport:
     path = Path(path)
     h = to_graphml_graph(g)
 

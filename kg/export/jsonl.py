@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import networkx as nx
 
@@ -14,7 +14,7 @@ from kg.cypher.codec import node_labels, properties
 from kg.export.report import ExportReport, write_export
 
 
-def jsonl_records(g: nx.MultiDiGraph) -> Iterator[dict]:
+def jsonl_records(g: nx.MultiDiGraph) -> Iterator[dict[str, Any]]:
     """APOC-style records: {"type": "node", "id", "labels", "properties"} and
     {"type": "relationship", "label", "start": {"id", "labels"}, "end": {...}, "properties"}."""
     for key, data in g.nodes(data=True):
@@ -26,7 +26,7 @@ def jsonl_records(g: nx.MultiDiGraph) -> Iterator[dict]:
                "properties": properties(data)}
 
 
-def export_jsonl(g: nx.MultiDiGraph, path: str | os.PathLike) -> ExportReport:
+def export_jsonl(g: nx.MultiDiGraph, path: str | os.PathLike[str]) -> ExportReport:
     path = Path(path)
 
     def write(f: IO[str]) -> None:

@@ -7,14 +7,14 @@ import json
 import os
 import shlex
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import networkx as nx
 
 from kg.cypher.rows import graph_rows
 from kg.cypher.statements import ENTITY_TYPE_LABELS, REL_ENDPOINTS
 from kg.export.report import ExportError, ExportReport, write_export
-from kg.model.types import Label, Rel
+from kg.model.types import Label, Properties, Rel
 
 ARRAY_DELIMITER = "\x1f"          # U+001F (unit separator): never in kg's text, unlike ';'
 ARRAY_DELIMITER_OPTION = "U+001F"  # ARRAY_DELIMITER as neo4j-admin's --array-delimiter option spells it
@@ -23,7 +23,7 @@ _NODE_FILES = {Label.PAPER: "papers.csv", Label.ENTITY: "entities.csv"}
 _REL_FILES = {r: f"{r.value.lower()}.csv" for r in Rel}
 
 
-def _csv_type(values: list) -> str:
+def _csv_type(values: list[Any]) -> str:
     """A column's neo4j-admin type from its values: string[], boolean, long, double, or string when mixed."""
     present = [v for v in values if v is not None]
     if not present:
@@ -39,7 +39,7 @@ def _csv_type(values: list) -> str:
     return "string"
 
 
-def _csv_cell(value, kind: str, where: str) -> str:
+def _csv_cell(value: Any, kind: str, where: str) -> str:
     """A value as a cell of a column of type `kind`; `where` names the element in the error a list item can cause."""
     if value is None:
         return ""
@@ -57,7 +57,7 @@ def _csv_cell(value, kind: str, where: str) -> str:
     return str(value)
 
 
-def _property_columns(rows: list[dict]) -> list[tuple[str, str]]:
+def _property_columns(rows: list[Properties]) -> list[tuple[str, str]]:
     """(name, type) of every property in `rows` but `id`, in first-seen order."""
     keys: list[str] = []
     for r in rows:
@@ -76,7 +76,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     write_export(path, write, newline="")
 
 
-def admin_import_command(directory: str | os.PathLike, database: str = "neo4j",
+def admin_import_command(directory: str | os.PathLike[str], database: str = "neo4j",
                          files: dict[str, list[str]] | None = None) -> str:
     """The `neo4j-admin database import full` command for an export directory."""
     d = Path(directory)
@@ -89,7 +89,7 @@ def admin_import_command(directory: str | os.PathLike, database: str = "neo4j",
     return " ".join(parts)
 
 
-def export_neo4j_admin(g: nx.MultiDiGraph, directory: str | os.PathLike) -> ExportReport:
+def export_neo4j_admin(g: nx.MultiDiGraph, directory: str | os.PathLike[str]) -> ExportReport:
     """Header CSVs for `neo4j-admin database import full`: one file per node kind, one per relationship type.
 
     ID spaces `Paper` and `Entity` keep paper and entity ids apart; `:LABEL` carries `Entity` and the type,

@@ -83,7 +83,7 @@ def to_pyvis(graph: nx.MultiDiGraph, *, entity: str | None = None, paper: str | 
     return net
 
 
-def render(graph: nx.MultiDiGraph, output: str | os.PathLike = "graph.html", *, entity: str | None = None,
+def render(graph: nx.MultiDiGraph, output: str | os.PathLike[str] = "graph.html", *, entity: str | None = None,
            paper: str | None = None, hops: int = DEFAULT_HOPS, types: Iterable[str] | None = None,
            min_mentions: int = 0, max_nodes: int = DEFAULT_MAX_NODES, open_browser: bool = False,
            heading: str = "kg graph", selection: Selection | None = None,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from kg.lookup import graph_entity_node, resolve_paper
-from kg.model.types import ENTITY_TYPES, Label, Rel
+from kg.model.types import ENTITY_TYPES, Label, Properties, Rel
 from kg.viz.report import VizError
 
 DEFAULT_MAX_NODES = 500  # a few hundred nodes stabilise in seconds in a browser and stay readable
@@ -39,11 +39,11 @@ class Selection:
 
 
 
-def node_kind(data: dict) -> str:
+def node_kind(data: Properties) -> str:
     """A node's kind: "Paper", or the entity type."""
     if PAPER in data.get("__labels__", ()):
         return PAPER
-    return data.get("type", "Entity")
+    return str(data.get("type", "Entity"))
 
 
 def parse_types(types: Iterable[str] | None) -> set[str] | None:
@@ -71,14 +71,14 @@ def mentions(g: nx.MultiDiGraph, node: str) -> int:
     """How many papers mention an entity node (in the whole graph, for a neighbourhood read from a database)."""
     known = g.nodes[node].get("__mentions__")
     if known is not None:
-        return known
+        return int(known)
     return sum(1 for _, _, k in g.in_edges(node, keys=True) if k == Rel.MENTIONS.value)
 
 
 def degree(g: nx.MultiDiGraph, node: str) -> int:
     """A node's degree (in the whole graph, for a neighbourhood read from a database)."""
     known = g.nodes[node].get("__degree__")
-    return g.degree(node) if known is None else known
+    return int(g.degree(node) if known is None else known)
 
 
 def neighbours(g: nx.MultiDiGraph, node: str) -> set[str]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import networkx as nx
 
-from kg.model.types import Rel
+from kg.model.types import Properties, Rel
 from kg.viz.selection import PAPER, mentions, node_kind
 
 ABSTRACT_EXCERPT = 280     # characters of an abstract in a paper's tooltip
@@ -26,7 +27,7 @@ NODE_STYLES: dict[str, dict[str, str]] = {
 }
 
 # Edge style per relationship type: colour, width, dashes (False or a dash pattern) and a short meaning.
-EDGE_STYLES: dict[str, dict] = {
+EDGE_STYLES: dict[str, dict[str, Any]] = {
     Rel.MENTIONS.value: {"color": "#b4b9c2", "width": 1, "dashes": False, "meaning": "paper mentions entity"},
     Rel.INTRODUCES.value: {"color": "#e377c2", "width": 2.5, "dashes": False, "meaning": "paper introduces entity"},
     Rel.CITES.value: {"color": "#17becf", "width": 2, "dashes": [8, 5], "meaning": "paper builds on paper"},
@@ -36,7 +37,7 @@ EDGE_STYLES: dict[str, dict] = {
 
 # vis-network options: forceAtlas2Based stabilises a few hundred nodes in a few hundred
 # iterations; the page switches physics off once stabilisation is done (see the template).
-VIS_OPTIONS: dict = {
+VIS_OPTIONS: dict[str, Any] = {
     "autoResize": True,
     "layout": {"improvedLayout": False, "randomSeed": 7},
     "physics": {
@@ -84,7 +85,7 @@ def short_label(text: str, limit: int = PAPER_LABEL) -> str:
     return excerpt(text, limit)
 
 
-def node_label(data: dict, node: str) -> str:
+def node_label(data: Properties, node: str) -> str:
     """The text drawn beside a node: a paper's title, shortened, or an entity's name."""
     if node_kind(data) == PAPER:
         return short_label(data.get("title", ""))
@@ -123,7 +124,7 @@ def tooltip_lines(g: nx.MultiDiGraph, node: str) -> list[str]:
     return lines
 
 
-def edge_tooltip(g: nx.MultiDiGraph, u: str, v: str, key: str, data: dict) -> str:
+def edge_tooltip(g: nx.MultiDiGraph, u: str, v: str, key: str, data: Properties) -> str:
     text = key
     if key == Rel.MENTIONS.value:
         surfaces = ", ".join(data.get("surfaces", [])[:5])
