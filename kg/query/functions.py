@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from kg.model.errors import QueryError
 from kg.query import ast
-from kg.query.parser import unsupported
+from kg.query.refusal import unsupported
 from kg.query.tx import Tx, node_type, rel_type, string_literal
 from kg.query.types import ANY, BOOL, FLOAT, INT, NULL, PATH, STRING, T, list_of
 

@@ -36,7 +36,7 @@ Values
   floats is refused (the engine would make them all one type).
 
 Anything else the engine cannot do with Neo4j's meaning is refused with one
-line naming the construct (see `kg.query.parser.unsupported`). Names in the
+line naming the construct (see `kg.query.refusal.unsupported`). Names in the
 emitted text are generated (`v0`, `c1`, `s2` ...) and every string literal
 travels as a parameter, so no user text is ever spliced into a statement.
 """
@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from kg.model.errors import QueryError
 from kg.query import ast, types
 from kg.query.functions import call
-from kg.query.parser import unsupported
+from kg.query.refusal import unsupported
 from kg.query.tx import Tx, node_type, rel_type, string_literal
 from kg.query.types import ANY, BOOL, FLOAT, INT, NULL, PATH, STRING, T, list_of
 from kg.store.querydb import Schema
