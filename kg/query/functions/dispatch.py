@@ -23,7 +23,7 @@ FUNCTIONS: FunctionTable = {**STRING_FUNCTIONS, **CONVERSION_FUNCTIONS, **NUMBER
                             **GRAPH_FUNCTIONS}
 
 
-def call(tr, e: ast.Call, scope) -> object:
+def call(tr, e: ast.Call, scope) -> Tx:
     name = e.name.lower()
     if name in AGGREGATES:
         return aggregate(tr, e, scope, name)

@@ -102,8 +102,8 @@ class ListExpressions(OperatorExpressions):
                     raise unsupported(".* of a map")
                 source = self.schema.rels if subject.type.kind == "REL" else self.schema.nodes
                 names: list[str] = []
-                for t in sorted(self.tables_of(subject.type)):
-                    names += [n for n in source[t].properties if n not in names]
+                for table in sorted(self.tables_of(subject.type)):
+                    names += [n for n in source[table].properties if n not in names]
                 for name in names:
                     if name not in [f[0] for f in fields]:
                         fields.append((name, self.property(subject, name, e)))

@@ -108,7 +108,7 @@ class PatternPlan:
             self.property_conditions(r.properties, Tx(engine, rel_type(types_)), r)
         elif r.properties is not None:
             lam = tr.fresh("x")
-            inner = []
+            inner: list[str] = []
             conditions_before = self.conditions
             self.conditions = inner
             tr.inline += 1

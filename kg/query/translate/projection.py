@@ -97,8 +97,8 @@ class ProjectionTranslator(SubqueryTranslator):
         if p.order:
             keys = []
             for s in p.order:
-                tx = self.order_key(s.expression, before, after, item_texts)
-                keys.append(tx + (" DESC" if s.descending else ""))
+                key = self.order_key(s.expression, before, after, item_texts)
+                keys.append(key + (" DESC" if s.descending else ""))
             text += " ORDER BY " + ", ".join(keys)
         for word, expression in (("SKIP", p.skip), ("LIMIT", p.limit)):
             if expression is not None:
