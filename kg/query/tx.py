@@ -1,5 +1,6 @@
 """A translated expression (engine text and static type), and the engine literals both the translator and the
-function table write. Apart from `translate.py` so that `functions.py` can use them without importing it back.
+function table write. Apart from the translator (`kg.query.translate`) so that the function table
+(`kg.query.functions`) can use them without importing it back.
 """
 
 from __future__ import annotations
