@@ -16,7 +16,7 @@ from kg.ingest import merge_papers, read_papers
 from kg.link.linker import Linker, PaperAnalysis, paused_gc
 from kg.model.errors import KGError, StoreError
 from kg.model.files import output_target
-from kg.model.types import Strict
+from kg.model.types import ENTITY_TYPES, Strict
 from kg.store.local import LocalStore, check_store, default_store_path, load_graph, remove_stale_temps, store_lock
 from kg.store.querydb import build_for_store, query_db_path
 
@@ -171,7 +171,7 @@ def build(inputs: Iterable[str | os.PathLike[str]], *, store: str | os.PathLike[
         skipped_reasons=summary["skipped_reasons"], ignored=summary["ignored"],
         ignored_reasons=summary["ignored_reasons"], papers_before=papers_before, papers_added=added,
         records_merged=merged + summary["duplicates_merged"], papers=paper_count,
-        entities={t: c["labels"].get(t, 0) for t in ("Method", "Model", "Dataset", "Hardware", "Framework")},
+        entities={t: c["labels"].get(t, 0) for t in ENTITY_TYPES},
         mentions=c["types"].get("MENTIONS", 0), introduces=c["types"].get("INTRODUCES", 0),
         citations=c["types"].get("CITES", 0), variant_of=c["types"].get("VARIANT_OF", 0),
         nodes=c["nodes"], relationships=c["relationships"], seconds=round(time.perf_counter() - started, 3),
