@@ -7,6 +7,7 @@ and errors point at the construct by its text.
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field
 
 Span = tuple[int, int]
@@ -154,7 +155,7 @@ class MapProjection:
     """
 
     subject: Var
-    items: list[tuple]
+    items: list[MapProjectionItem]
     span: Span = (0, 0)
 
 
@@ -188,6 +189,10 @@ class Subquery:
 Expr = (Literal | Param | Var | Prop | Index | Slice | ListLit | MapLit | Unary | Binary | IsNull | HasLabels |
         Call | CountStar | Case | ListComprehension | Quantifier | Reduce | MapProjection | PatternPredicate |
         PatternComprehension | Subquery)
+
+MapProjectionItem = (tuple[typing.Literal["property"], str] | tuple[typing.Literal["all"], None] |
+                     tuple[typing.Literal["literal"], str, Expr] | tuple[typing.Literal["variable"], str])
+"""One item of a map projection (see `MapProjection`), tagged by its first element."""
 
 
 # --------------------------------------------------------------------------- label expressions

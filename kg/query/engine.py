@@ -15,6 +15,7 @@ from kg.model.errors import QueryError
 from kg.model.types import QueryResult
 from kg.query.parser import parse
 from kg.query.translate import Translation, translate
+from kg.query.types import Params, Value
 from kg.store.querydb import QUERY_BUFFER_POOL, QueryDatabase
 
 DEFAULT_TIMEOUT = 60.0
@@ -22,12 +23,12 @@ DEFAULT_LIMIT = 100_000
 _INTERNAL_KEYS = {"_ID", "_LABEL", "_SRC", "_DST"}
 
 
-def prepare(qdb: QueryDatabase, cypher: str, params: dict | None = None) -> Translation:
+def prepare(qdb: QueryDatabase, cypher: str, params: Params | None = None) -> Translation:
     """The engine query for `cypher` (syntax and support checked); raises QueryError with one line."""
     return translate(parse(cypher), qdb.schema, params or {})
 
 
-def run(qdb: QueryDatabase, cypher: str, params: dict | None = None, *, timeout: float | None = DEFAULT_TIMEOUT,
+def run(qdb: QueryDatabase, cypher: str, params: Params | None = None, *, timeout: float | None = DEFAULT_TIMEOUT,
         limit: int | None = None) -> QueryResult:
     """Run a read query; at most `limit` rows (`truncated` says whether there were more)."""
     translation = prepare(qdb, cypher, params)
@@ -40,7 +41,7 @@ def run(qdb: QueryDatabase, cypher: str, params: dict | None = None, *, timeout:
         conn.execute(f"CALL enable_plan_optimizer={'false' if translation.no_optimizer else 'true'}")
         result = conn.execute(translation.text, translation.params)
         id_columns = [("INTERNAL_ID" in str(t)) for t in result.get_column_data_types()]
-        rows: list[list] = []
+        rows: list[list[Value]] = []
         truncated = False
         while result.has_next():
             if limit is not None and len(rows) >= limit:
@@ -99,7 +100,7 @@ def engine_error(exc: Exception, timeout: float | None, elapsed: float) -> Query
     return QueryError(f"the local query engine could not run the query: {first}")
 
 
-def _plain(value, ids: bool = False):
+def _plain(value: Value, ids: bool = False) -> Value:
     """An engine value as Neo4j's driver gives it (see the module docstring)."""
     if isinstance(value, dict):
         if "_NODES" in value and "_RELS" in value:

@@ -18,12 +18,17 @@ import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import Field
 
 from kg.cypher.scripts import cypher_dir
 from kg.model.errors import QueryError
 from kg.model.types import Strict
+from kg.query.types import Params, Value
+
+if TYPE_CHECKING:  # kg.lookup is imported where it runs: it loads rapidfuzz
+    from kg.lookup import EntityIndex, Run
 
 
 class NamedQuery(Strict):
@@ -37,7 +42,10 @@ class NamedQuery(Strict):
 
 
 def parse_named_query(text: str, path: str) -> NamedQuery:
-    header: dict = {"params": {}, "kinds": {}, "examples": {}}
+    header: dict[str, str] = {}   # name, answers
+    params: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    examples: dict[str, str] = {}
     body: list[str] = []
     for line in text.splitlines():
         stripped = line.strip()
@@ -49,11 +57,11 @@ def parse_named_query(text: str, path: str) -> NamedQuery:
                 if not pm:
                     raise QueryError(f"{path}: bad param header {value!r}; "
                                      "write '// param: NAME [(entity|paper|type)] - meaning (example: VALUE)'")
-                header["params"][pm.group(1)] = pm.group(3)
+                params[pm.group(1)] = pm.group(3)
                 if pm.group(2):
-                    header["kinds"][pm.group(1)] = pm.group(2)
+                    kinds[pm.group(1)] = pm.group(2)
                 if pm.group(4):
-                    header["examples"][pm.group(1)] = pm.group(4)
+                    examples[pm.group(1)] = pm.group(4)
             else:
                 header[field] = value
         elif stripped.startswith("//") and not body:
@@ -62,7 +70,8 @@ def parse_named_query(text: str, path: str) -> NamedQuery:
             body.append(line)
     if "name" not in header or "answers" not in header:
         raise QueryError(f"{path}: named query needs '// name:' and '// answers:' header lines")
-    return NamedQuery(cypher="\n".join(body).strip().rstrip(";"), path=path, **header)
+    return NamedQuery(cypher="\n".join(body).strip().rstrip(";"), path=path, params=params, kinds=kinds,
+                      examples=examples, **header)
 
 
 def named_queries(directory: str | Path | None = None) -> dict[str, NamedQuery]:
@@ -83,9 +92,9 @@ def get_named_query(name: str, directory: str | Path | None = None) -> NamedQuer
     return queries[name]
 
 
-def parse_params(pairs: Sequence[str], json_pairs: Sequence[str] = ()) -> dict:
+def parse_params(pairs: Sequence[str], json_pairs: Sequence[str] = ()) -> Params:
     """`--param k=v` pairs as strings, `--param-json k=JSON` pairs as JSON values."""
-    params: dict = {}
+    params: Params = {}
     for pair in pairs:
         if "=" not in pair:
             raise QueryError(f"bad --param {pair!r}; write --param name=value")
@@ -112,11 +121,11 @@ def _param_name(key: str, option: str) -> str:
     return key
 
 
-def _no_constant(name: str):
+def _no_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a number kg binds")
 
 
-def _finite(value) -> bool:
+def _finite(value: Value) -> bool:
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, list):
@@ -126,7 +135,7 @@ def _finite(value) -> bool:
     return True
 
 
-def resolve_params(run, query: NamedQuery, params: dict, index=None) -> dict:
+def resolve_params(run: Run, query: NamedQuery, params: Params, index: EntityIndex | None = None) -> Params:
     """Named-query parameters of kind entity or paper resolved like `kg lookup` (spelling-tolerant).
 
     `run` runs read-only Cypher on the graph (the query database or Neo4j); see `kg.lookup.Run`.

@@ -10,6 +10,14 @@ where the two differ, and refuse what it cannot translate exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+Value: TypeAlias = Any
+"""A Cypher runtime value: a parameter or a value the engine returns (null, bool, number, string, list, map,
+node ...). Any, because its type is known only when the query runs; `of_value` tells it."""
+
+Params: TypeAlias = dict[str, Value]
+"""Query parameters by name, as the user binds them (`--param`, `--param-json`) or the engine takes them."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,7 @@ def of_engine(kind: str) -> T:
     return _ENGINE.get(kind, ANY)
 
 
-def of_value(value) -> T:
+def of_value(value: Value) -> T:
     """The type of a parameter value."""
     if value is None:
         return NULL

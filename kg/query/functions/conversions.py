@@ -4,13 +4,14 @@ that is not a number (where the engine's casts round, or stop the query).
 
 from __future__ import annotations
 
-from kg.query.functions.arguments import FunctionTable
+from kg.query import ast
+from kg.query.functions.arguments import FunctionTable, Translating
 from kg.query.refusal import unsupported
 from kg.query.tx import Tx, string_literal
 from kg.query.types import BOOL, FLOAT, INT, STRING
 
 
-def _to_string(tr, args, e):
+def _to_string(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     a = args[0]
     kind = a.type.kind
     if kind == "STRING":
@@ -29,7 +30,7 @@ INTEGER_TEXT = "^[+-]?[0-9]+$"
 FLOAT_TEXT = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 
 
-def _parsed(tr, text: str, pattern: str, kind: str) -> str:
+def _parsed(tr: Translating, text: str, pattern: str, kind: str) -> str:
     """`text` cast to `kind` where it matches `pattern`, else null. The cast only ever sees a matching text
     (or '0'): the engine evaluates every branch of a CASE, and a failed cast stops the query."""
 
@@ -42,7 +43,7 @@ def _truncate(number: str) -> str:
     return f"CAST(CASE WHEN {number} >= 0 THEN floor({number}) ELSE ceil({number}) END AS INT64)"
 
 
-def _to_integer(tr, args, e):
+def _to_integer(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     """Neo4j truncates toward zero (the engine's cast rounds) and gives null for text that is not a number
     (the engine's cast fails)."""
 
@@ -61,7 +62,7 @@ def _to_integer(tr, args, e):
     raise unsupported(f"toInteger() of a {a.type} value")
 
 
-def _to_float(tr, args, e):
+def _to_float(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     a = args[0]
     if a.type.kind in ("INT", "FLOAT"):
         return Tx(f"CAST({a.text} AS DOUBLE)", FLOAT)
@@ -70,7 +71,7 @@ def _to_float(tr, args, e):
     raise unsupported(f"toFloat() of a {a.type} value")
 
 
-def _to_boolean(tr, args, e):
+def _to_boolean(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     a = args[0]
     if a.type.kind == "BOOL":
         return a

@@ -5,9 +5,11 @@ A function in no table is refused with its name.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kg.model.errors import QueryError
 from kg.query import ast
-from kg.query.functions.arguments import FunctionTable
+from kg.query.functions.arguments import FunctionTable, Translating
 from kg.query.functions.conversions import CONVERSION_FUNCTIONS
 from kg.query.functions.graph import GRAPH_FUNCTIONS
 from kg.query.functions.lists import LIST_FUNCTIONS
@@ -17,13 +19,16 @@ from kg.query.refusal import unsupported
 from kg.query.tx import Tx
 from kg.query.types import ANY, FLOAT, INT, NULL, list_of
 
+if TYPE_CHECKING:  # for the checker only: the translator imports this package, so it cannot be imported back
+    from kg.query.translate.state import Scope
+
 AGGREGATES = {"count", "sum", "avg", "min", "max", "collect"}
 
 FUNCTIONS: FunctionTable = {**STRING_FUNCTIONS, **CONVERSION_FUNCTIONS, **NUMBER_FUNCTIONS, **LIST_FUNCTIONS,
                             **GRAPH_FUNCTIONS}
 
 
-def call(tr, e: ast.Call, scope) -> Tx:
+def call(tr: Translating, e: ast.Call, scope: Scope) -> Tx:
     name = e.name.lower()
     if name in AGGREGATES:
         return aggregate(tr, e, scope, name)
@@ -45,7 +50,7 @@ def call(tr, e: ast.Call, scope) -> Tx:
     return fn(tr, args, e)
 
 
-def aggregate(tr, e: ast.Call, scope, name: str):
+def aggregate(tr: Translating, e: ast.Call, scope: Scope, name: str) -> Tx:
     if len(e.args) != 1:
         raise QueryError(f"{e.name}() takes 1 argument, got {len(e.args)}")
     arg = tr.expr(e.args[0], scope)

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from kg.model.errors import QueryError
-from kg.query.functions.arguments import FunctionTable
+from kg.query import ast
+from kg.query.functions.arguments import FunctionTable, Handler, Translating
 from kg.query.refusal import unsupported
 from kg.query.tx import Tx, node_type, rel_type, string_literal
 from kg.query.types import INT, STRING, T, list_of
 
 
-def _length(tr, args, e):
+def _length(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     a = args[0]
     if a.type.kind != "PATH":
         raise QueryError(f"length() needs a path (use size() for strings and lists): {tr.snippet(e.span)}")
     return Tx(f"length({a.text})", INT)
 
 
-def _labels(tr, args, e):
+def _labels(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     a = args[0]
     if a.type.kind != "NODE":
         raise QueryError(f"labels() needs a node: {tr.snippet(e.span)}")
@@ -32,14 +31,14 @@ def _labels(tr, args, e):
               list_of(STRING))
 
 
-def _type(tr, args, e):
+def _type(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     a = args[0]
     if a.type.kind != "REL":
         raise QueryError(f"type() needs a relationship: {tr.snippet(e.span)}")
     return Tx(f"(CASE WHEN {a.text} IS NULL THEN NULL ELSE label({a.text}) END)", STRING)
 
 
-def _id(tr, args, e):
+def _id(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     a = args[0]
     if a.type.kind not in ("NODE", "REL"):
         raise QueryError(f"{e.name}() needs a node or relationship: {tr.snippet(e.span)}")
@@ -48,8 +47,8 @@ def _id(tr, args, e):
     return Tx(f"id({a.text})", T("ID"))
 
 
-def _nodes_rels(engine: str) -> Callable:
-    def handler(tr, args, e):
+def _nodes_rels(engine: str) -> Handler:
+    def handler(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
         a = args[0]
         if a.type.kind != "PATH":
             raise QueryError(f"{e.name}() needs a path: {tr.snippet(e.span)}")
@@ -58,7 +57,7 @@ def _nodes_rels(engine: str) -> Callable:
     return handler
 
 
-def _properties(tr, args, e):
+def _properties(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     a = args[0]
     if a.type.kind == "MAP":
         return a
@@ -67,7 +66,7 @@ def _properties(tr, args, e):
     raise QueryError(f"properties() needs a node, relationship or map: {tr.snippet(e.span)}")
 
 
-def _keys(tr, args, e):
+def _keys(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     """The property names a node or relationship has (not null: Neo4j stores no nulls), or a map's keys."""
 
     a = args[0]

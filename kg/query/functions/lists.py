@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from kg.query import ast
-from kg.query.functions.arguments import FunctionTable, need
+from kg.query.functions.arguments import FunctionTable, Handler, Translating, need
 from kg.query.refusal import unsupported
 from kg.query.tx import Tx
 from kg.query.types import ANY, BOOL, INT, NULL, STRING, list_of
 
 
-def _size(tr, args, e):
+def _size(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     a = args[0]
     need(tr, e, a, "STRING", "LIST", what="a string or a list")
     return Tx(f"size({a.text})", INT)
 
 
-def _reverse(tr, args, e):
+def _reverse(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     a = args[0]
     if a.type.kind == "STRING":
         return Tx(f"reverse({a.text})", STRING)
@@ -26,13 +24,13 @@ def _reverse(tr, args, e):
     raise unsupported(f"reverse() of a value of unknown type ({tr.snippet(e.span)})")
 
 
-def _is_empty(tr, args, e):
+def _is_empty(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     a = args[0]
     need(tr, e, a, "STRING", "LIST", what="a string or a list")
     return Tx(f"(size({a.text}) = 0)", BOOL)
 
 
-def _coalesce(tr, args, e):
+def _coalesce(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     from kg.query import types
 
     present = [a for a in args if a.type.kind != "NULL"]
@@ -49,8 +47,8 @@ def _coalesce(tr, args, e):
     return Tx(f"coalesce({', '.join(a.text for a in present)})", result)
 
 
-def _head_last(first: bool) -> Callable:
-    def handler(tr, args, e):
+def _head_last(first: bool) -> Handler:
+    def handler(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
         a = args[0]
         need(tr, e, a, "LIST", what="a list")
         element = a.type.element or ANY
@@ -63,13 +61,13 @@ def _head_last(first: bool) -> Callable:
     return handler
 
 
-def _tail(tr, args, e):
+def _tail(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     a = args[0]
     need(tr, e, a, "LIST", what="a list")
     return Tx(f"list_slice({a.text}, 2, {2**31 - 1})", a.type)
 
 
-def _range(tr, args, e):
+def _range(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     for a in args:
         need(tr, e, a, "INT", what="integers")
     if len(args) == 3 and not (isinstance(e.args[2], ast.Literal) and e.args[2].value):

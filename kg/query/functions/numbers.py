@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from kg.query.functions.arguments import FunctionTable, need
+from kg.query import ast
+from kg.query.functions.arguments import FunctionTable, Handler, Translating, need
 from kg.query.refusal import unsupported
 from kg.query.tx import Tx
 from kg.query.types import FLOAT, INT, T
 
 
-def _float_math(engine: str) -> Callable:
-    def handler(tr, args, e):
+def _float_math(engine: str) -> Handler:
+    def handler(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
         for a in args:
             need(tr, e, a, "INT", "FLOAT", what="a number")
         return Tx(f"{engine}({', '.join(f'CAST({a.text} AS DOUBLE)' for a in args)})", FLOAT)
     return handler
 
 
-def _round(tr, args, e):
+def _round(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     """Neo4j's one-argument round() rounds half up (round(-2.5) is -2.0); the engine rounds half away from zero."""
 
     a = args[0]
@@ -28,26 +27,26 @@ def _round(tr, args, e):
     return Tx(f"floor(CAST({a.text} AS DOUBLE) + 0.5)", FLOAT)
 
 
-def _abs(tr, args, e):
+def _abs(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     a = args[0]
     need(tr, e, a, "INT", "FLOAT", what="a number")
     return Tx(f"abs({a.text})", a.type)
 
 
-def _sign(tr, args, e):
+def _sign(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     a = args[0]
     need(tr, e, a, "INT", "FLOAT", what="a number")
     return Tx(f"CAST(sign({a.text}) AS INT64)", INT)
 
 
-def _exp(tr, args, e):
+def _exp(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     """The engine has no exp(); e to the power x."""
 
     need(tr, e, args[0], "INT", "FLOAT", what="a number")
     return Tx(f"pow(CAST(2.718281828459045 AS DOUBLE), {args[0].text})", FLOAT)
 
 
-def _tx(text: str, t: T):
+def _tx(text: str, t: T) -> Tx:
     return Tx(text, t)
 
 

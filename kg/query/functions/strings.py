@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from kg.query import ast
-from kg.query.functions.arguments import FunctionTable, need
+from kg.query.functions.arguments import FunctionTable, Handler, Translating, need
 from kg.query.refusal import unsupported
 from kg.query.tx import Tx, string_literal
 from kg.query.types import INT, STRING, T, list_of
 
 
-def _simple(engine: str, result: T, *kinds: str) -> Callable:
-    def handler(tr, args, e):
+def _simple(engine: str, result: T, *kinds: str) -> Handler:
+    def handler(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
         for a in args:
             need(tr, e, a, *kinds)
         return Tx(f"{engine}({', '.join(a.text for a in args)})", result)
     return handler
 
 
-def _replace(tr, args, e):
+def _replace(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     """Neo4j (Java) puts the replacement between every character when the search text is ''; the engine
     replaces nothing. An empty search text is refused."""
 
@@ -33,7 +31,7 @@ def _replace(tr, args, e):
     return Tx(f"replace({args[0].text}, {args[1].text}, {args[2].text})", STRING)
 
 
-def _substring(tr, args, e):
+def _substring(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     """Neo4j counts from 0, the engine from 1; without a length, to the end."""
 
     s, start = args[0], args[1]
@@ -45,15 +43,15 @@ def _substring(tr, args, e):
     return Tx(f"substring({s.text}, {start.text} + 1, {length})", STRING)
 
 
-def _left_right(engine: str) -> Callable:
-    def handler(tr, args, e):
+def _left_right(engine: str) -> Handler:
+    def handler(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
         need(tr, e, args[0], "STRING")
         need(tr, e, args[1], "INT", what="an integer length")
         return Tx(f"{engine}({args[0].text}, {args[1].text})", STRING)
     return handler
 
 
-def _split(tr, args, e):
+def _split(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     """Neo4j keeps empty fields ('a,,b' -> ['a', '', 'b']); the engine's string_split drops them. So every
     field is first made non-empty with a leading U+0001, split, and the U+0001 taken off again."""
 
@@ -76,10 +74,10 @@ WHITESPACE = ("[\\t\\n\\x{0b}\\f\\r\\x{1c}-\\x{1f} \\x{1680}\\x{2000}-\\x{2006}\
               "\\x{2028}\\x{2029}\\x{205f}\\x{3000}]")
 
 
-def _trim(pattern: str) -> Callable:
+def _trim(pattern: str) -> Handler:
     """trim/ltrim/rtrim by regexp_replace: the engine's trim and ltrim return damaged text when a long string
     trims to a short one (ladybug 0.22, measured); the pattern removes what Neo4j's trim removes."""
-    def handler(tr, args, e):
+    def handler(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
         need(tr, e, args[0], "STRING")
         regex = string_literal(pattern.format(ws=WHITESPACE))
         return Tx(f"regexp_replace({args[0].text}, {regex}, '', 'g')", STRING)

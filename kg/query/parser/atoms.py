@@ -185,7 +185,7 @@ class AtomParser(PatternParser):
 
     def map_projection(self, var: ast.Var) -> ast.MapProjection:
         self.expect("{")
-        items: list[tuple] = []
+        items: list[ast.MapProjectionItem] = []
         if not self.at("}"):
             while True:
                 if self.accept("."):

@@ -112,15 +112,15 @@ class PatternParser(TokenStream):
 
     def range_literal(self) -> tuple[int | None, int | None]:
         low = high = None
-        if self.tok.kind is Tok.INTEGER:
+        if self.at_kind(Tok.INTEGER):
             low = self.integer(self.advance())
             if not self.accept(".."):
                 return (low, low)
-            if self.tok.kind is Tok.INTEGER:
+            if self.at_kind(Tok.INTEGER):
                 high = self.integer(self.advance())
             return (low, high)
         if self.accept(".."):
-            if self.tok.kind is Tok.INTEGER:
+            if self.at_kind(Tok.INTEGER):
                 high = self.integer(self.advance())
             return (None, high)
         return (None, None)

@@ -14,11 +14,11 @@ class Parser(ExpressionParser):
     """The whole read grammar: `parse` reads one statement to the end of the text."""
 
     def parse(self) -> ast.Query:
-        if self.tok.kind is Tok.END:
+        if self.at_kind(Tok.END):
             raise syntax_error(self.text, 0, "the query is empty")
         query = self.query()
         semicolon = self.accept(";")
-        if self.tok.kind is not Tok.END:
+        if not self.at_kind(Tok.END):
             if semicolon:
                 raise unsupported("more than one statement")
             raise self.error("a clause (MATCH, WITH, UNWIND, RETURN ...) or the end of the query")

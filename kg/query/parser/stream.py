@@ -6,6 +6,9 @@ classes built on `TokenStream`, one layer each.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from kg.cypher.lexer import Tok, Token, syntax_error, tokenize
 from kg.model.errors import QueryError
 from kg.query import ast
@@ -15,6 +18,8 @@ WRITE_CLAUSES = ("CREATE", "MERGE", "DELETE", "DETACH", "SET", "REMOVE", "FOREAC
 CLAUSE_WORDS = ("MATCH", "OPTIONAL", "WITH", "RETURN", "UNWIND", "UNION", "CALL", "USE", "LOAD", "SHOW",
                 "EXPLAIN", "PROFILE", "ORDER", "SKIP", "OFFSET", "LIMIT", "WHERE", "FINISH") + WRITE_CLAUSES
 QUANTIFIERS = ("ALL", "ANY", "NONE", "SINGLE")
+
+Parsed = TypeVar("Parsed")
 
 
 class TokenStream:
@@ -33,6 +38,12 @@ class TokenStream:
     @property
     def tok(self) -> Token:
         return self.tokens[self.pos]
+
+    def at_kind(self, kind: Tok) -> bool:
+        """Whether the current token is of `kind`. A call, not `self.tok.kind is kind`, where a rule asks again
+        after reading on: mypy keeps what an earlier test of `self.tok.kind` told it and would call the test
+        impossible."""
+        return self.tok.kind is kind
 
     def peek(self, offset: int = 1) -> Token:
         return self.tokens[min(self.pos + offset, len(self.tokens) - 1)]
@@ -96,7 +107,7 @@ class TokenStream:
             raise syntax_error(self.text, token.start, f"integer {token.text} is too large (the limit is 2^63 - 1)")
         return value
 
-    def _try(self, rule):
+    def _try(self, rule: Callable[[], Parsed]) -> Parsed | None:
         saved = self.pos
         try:
             return rule()

@@ -12,7 +12,7 @@ from kg.query.refusal import unsupported
 from kg.query.translate.state import Scope
 from kg.query.translate.values import ValueExpressions
 from kg.query.tx import Tx
-from kg.query.types import ANY, BOOL, FLOAT, INT, NULL, STRING, T, list_of
+from kg.query.types import ANY, BOOL, FLOAT, INT, NULL, STRING, T, Value, list_of
 
 
 class OperatorExpressions(ValueExpressions):
@@ -108,7 +108,7 @@ class OperatorExpressions(ValueExpressions):
                   "ELSE false END)",
                   BOOL)
 
-    def literal_list(self, e: ast.Expr) -> list | None:
+    def literal_list(self, e: ast.Expr) -> list[Value] | None:
         """The values of a list literal of constants, or of a list parameter; None otherwise."""
         if isinstance(e, ast.ListLit) and all(isinstance(i, ast.Literal) for i in e.items):
             return [i.value for i in e.items]  # type: ignore[union-attr]

@@ -4,6 +4,8 @@ relationship tables that join them, Neo4j's relationship uniqueness, variable-le
 
 from __future__ import annotations
 
+from typing import Literal, TypedDict
+
 from kg.model.errors import QueryError
 from kg.query import ast
 from kg.query.refusal import unsupported
@@ -12,6 +14,23 @@ from kg.query.translate.state import Binding, Scope
 from kg.query.tx import Tx, node_type, rel_type
 
 MAX_HOPS = 30   # the engine's variable-length limit; Neo4j's `*` has none (README: known gaps)
+
+
+class PlannedElement(TypedDict, total=False):
+    """One node or relationship of a planned pattern. Nodes have `tables` and `bound`; relationships (kind
+    "rel", or "varrel" for variable-length) have `types` and `rel`."""
+
+    kind: str                  # node rel varrel
+    engine: str                # its engine variable
+    var: str | None            # its Cypher variable
+    tables: frozenset[str]     # node tables it may come from
+    bound: bool                # a node bound before this pattern
+    types: frozenset[str]      # relationship tables it may come from
+    rel: ast.RelPattern        # a relationship's pattern, as parsed
+
+
+Plan = list[PlannedElement]
+"""One path pattern, its nodes and relationships in turn."""
 
 
 class PatternPlan:
@@ -42,8 +61,8 @@ class PatternPlan:
         if not self.satisfiable:
             self.conditions = ["false"]
 
-    def plan(self, p: ast.PathPattern, declared: dict[str, Binding]) -> list[dict]:
-        elements = []
+    def plan(self, p: ast.PathPattern, declared: dict[str, Binding]) -> Plan:
+        elements: Plan = []
         for element in p.elements:
             if isinstance(element, ast.NodePattern):
                 elements.append(self.plan_node(element, declared))
@@ -55,7 +74,7 @@ class PatternPlan:
             declared[p.var] = Binding("path", self.tr.fresh("v"))
         return elements
 
-    def plan_node(self, n: ast.NodePattern, declared: dict[str, Binding]) -> dict:
+    def plan_node(self, n: ast.NodePattern, declared: dict[str, Binding]) -> PlannedElement:
         tr = self.tr
         tables = tr.label_tables(n.labels)
         if n.labels is not None and not tables:
@@ -80,19 +99,20 @@ class PatternPlan:
             engine = tr.fresh("v")
             if n.var is not None:
                 declared[n.var] = Binding("node", engine, tables)
-        plan = {"kind": "node", "engine": engine, "tables": tables, "bound": bound is not None, "var": n.var}
+        plan: PlannedElement = {"kind": "node", "engine": engine, "tables": tables, "bound": bound is not None,
+                                "var": n.var}
         self.property_conditions(n.properties, Tx(engine, node_type(tables)), n)
         if n.where is not None:
             self.pending_where.append((n.where, n))
         return plan
 
     @property
-    def pending_where(self) -> list:
+    def pending_where(self) -> list[tuple[ast.Expr, ast.NodePattern | ast.RelPattern]]:
         if not hasattr(self, "_pending"):
-            self._pending: list = []
+            self._pending: list[tuple[ast.Expr, ast.NodePattern | ast.RelPattern]] = []
         return self._pending
 
-    def plan_rel(self, r: ast.RelPattern, declared: dict[str, Binding], p: ast.PathPattern) -> dict:
+    def plan_rel(self, r: ast.RelPattern, declared: dict[str, Binding], p: ast.PathPattern) -> PlannedElement:
         tr = self.tr
         types_ = tr.type_tables(r.types)
         if not types_:
@@ -103,7 +123,7 @@ class PatternPlan:
         kind = "rel" if r.length is None and p.shortest is None else "varrel"
         if r.var is not None:
             declared[r.var] = Binding(kind, engine, types_)
-        plan = {"kind": kind, "engine": engine, "types": types_, "rel": r, "var": r.var}
+        plan: PlannedElement = {"kind": kind, "engine": engine, "types": types_, "rel": r, "var": r.var}
         if kind == "rel":
             self.property_conditions(r.properties, Tx(engine, rel_type(types_)), r)
         elif r.properties is not None:
@@ -124,7 +144,8 @@ class PatternPlan:
             self.pending_where.append((r.where, r))
         return plan
 
-    def property_conditions(self, props, subject: Tx, element) -> None:
+    def property_conditions(self, props: ast.MapLit | ast.Param | None, subject: Tx,
+                            element: ast.NodePattern | ast.RelPattern) -> None:
         if props is None:
             return
         if isinstance(props, ast.Param):
@@ -134,7 +155,7 @@ class PatternPlan:
             right = self.tr.expr(value, self.scope)
             self.conditions.append(self.tr.compare("=", prop, right).text)
 
-    def prune(self, plans: list[list[dict]]) -> None:
+    def prune(self, plans: list[Plan]) -> None:
         """Narrow node tables by the relationship tables that can join them, until nothing changes."""
         schema = self.tr.schema
         changed = True
@@ -159,14 +180,15 @@ class PatternPlan:
                     new_types = frozenset(t for t, _, _ in pairs)
                     new_left = frozenset(a for _, a, _ in pairs)
                     new_right = frozenset(b for _, _, b in pairs)
-                    for element, new in ((rel, ("types", new_types)), (left, ("tables", new_left)),
-                                         (right, ("tables", new_right))):
+                    updates: tuple[tuple[PlannedElement, tuple[Literal["types", "tables"], frozenset[str]]], ...] = (
+                        (rel, ("types", new_types)), (left, ("tables", new_left)), (right, ("tables", new_right)))
+                    for element, new in updates:
                         key, value = new
                         if value != element[key]:
                             element[key] = value
                             changed = True
 
-    def narrow(self, plans: list[list[dict]], declared: dict[str, Binding]) -> None:
+    def narrow(self, plans: list[Plan], declared: dict[str, Binding]) -> None:
         """New variables take the tables left after pruning (all their occurrences agree), so a property is
         read only from tables the variable can be; in a pattern that matches nothing, none (properties null)."""
         seen: dict[str, frozenset[str]] = {}
@@ -180,7 +202,7 @@ class PatternPlan:
         for var, tables in seen.items():
             declared[var].tables = tables if self.satisfiable else frozenset()
 
-    def emit(self, p: ast.PathPattern, plan: list[dict]) -> str:
+    def emit(self, p: ast.PathPattern, plan: Plan) -> str:
         tr = self.tr
         parts = []
         for element in plan:

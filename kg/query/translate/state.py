@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from kg.model.errors import QueryError
 from kg.query import ast
 from kg.query.tx import string_literal
-from kg.query.types import ANY, T
+from kg.query.types import ANY, Params, T
 from kg.store.querydb import Schema
 
 RESERVED_PREFIX = "__kg"
@@ -36,11 +36,11 @@ class Scope:
 class TranslatorState:
     """What a translation keeps as it goes; the expression and clause translators are built on it."""
 
-    def __init__(self, schema: Schema, params: dict, text: str):
+    def __init__(self, schema: Schema, params: Params, text: str):
         self.schema = schema
         self.user_params = params
         self.source = text
-        self.params: dict = {}
+        self.params: Params = {}
         self.counter = 0
         self.strings: dict[str, str] = {}
         self.param_names: dict[str, str] = {}

@@ -13,14 +13,14 @@ from kg.query.translate.patterns import PatternPlan
 from kg.query.translate.projection import Column, ProjectionTranslator
 from kg.query.translate.state import Binding, Scope
 from kg.query.tx import Tx
-from kg.query.types import ANY, list_of
+from kg.query.types import ANY, Params, list_of
 from kg.store.querydb import Schema
 
 
 @dataclass
 class Translation:
     text: str
-    params: dict
+    params: Params
     columns: list[Column]
     # A WITH ... SKIP/LIMIT followed by more clauses: the engine's semi-join masks would filter the rows
     # before the limit (ladybug 0.22 returns the wrong top rows, measured), so the runner turns them off.
@@ -91,7 +91,7 @@ class Translator(ProjectionTranslator):
         return f"UNWIND {source.text} AS {name}"
 
 
-def translate(query: ast.Query, schema: Schema, params: dict | None = None) -> Translation:
+def translate(query: ast.Query, schema: Schema, params: Params | None = None) -> Translation:
     """Engine text, engine parameters and Neo4j's column names for a parsed query."""
     tr = Translator(schema, params or {}, query.text)
     text, columns = tr.query(query)

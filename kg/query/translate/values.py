@@ -11,7 +11,7 @@ from kg.query.functions import call
 from kg.query.refusal import unsupported
 from kg.query.translate.state import Scope, TranslatorState
 from kg.query.tx import Tx, node_type, rel_type, string_literal
-from kg.query.types import ANY, BOOL, FLOAT, INT, NULL, PATH, STRING, T, list_of
+from kg.query.types import ANY, BOOL, FLOAT, INT, NULL, PATH, STRING, T, Value, list_of
 
 
 class ValueExpressions(TranslatorState):
@@ -27,7 +27,7 @@ class ValueExpressions(TranslatorState):
         method = getattr(self, "x_" + type(e).__name__, None)
         if method is None:
             raise unsupported(type(e).__name__)
-        tx = method(e, scope)
+        tx: Tx = method(e, scope)
         if not top and tx.type.kind == "PATH" and isinstance(e, ast.Var):
             return tx
         return tx
@@ -57,7 +57,7 @@ class ValueExpressions(TranslatorState):
         value = self.user_params[e.name]
         return self.value(value)
 
-    def value(self, value) -> Tx:
+    def value(self, value: Value) -> Tx:
         """A parameter value as the engine takes it; types the engine would change are refused."""
         t = types.of_value(value)
         if value is None:
@@ -106,7 +106,8 @@ class ValueExpressions(TranslatorState):
         subject = self.expr(e.subject, scope)
         return self.property(subject, e.key, e)
 
-    def property(self, subject: Tx, key: str, e: ast.Expr) -> Tx:
+    def property(self, subject: Tx, key: str, e: ast.Expr | ast.NodePattern | ast.RelPattern) -> Tx:
+        """`subject.key`; `e` is where it is written (an expression, or a pattern's property map), for messages."""
         kind = subject.type.kind
         if kind in ("NODE", "REL"):
             tables = self.tables_of(subject.type)
@@ -214,7 +215,7 @@ def float_literal(value: float) -> str:
     return repr(value)
 
 
-def value_literal(value) -> str:
+def value_literal(value: Value) -> str:
     """A parameter value written as an engine literal (inside lambdas only)."""
     if value is None:
         return "NULL"
