@@ -22,11 +22,12 @@ from typing import NamedTuple
 
 import ahocorasick
 
+from kg.link.config import DEFAULT_CONFIG
+
 PUNCTUATION = "".join(c for c in string.punctuation if c not in "+#") + "\t\n\r\x0b\x0c" \
     "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2018\u2019\u201c\u201d\u2022\u00b7\u2026\u00a0\u2009\u202f"
 _PUNCT = str.maketrans({c: " " for c in PUNCTUATION} | {"\u2024": "."})
 _WORD_AFTER = re.compile(r" *([a-z]+)")
-SHORT_ALIAS = 4
 INFLECTIONS = ("s", "+", "++")
 
 # Each pattern starts with a literal character, so the regex engine jumps from one occurrence of it to the
@@ -112,18 +113,18 @@ class AliasRule(NamedTuple):
 
 
 def make_rule(entity_id: str, text: str, case: str = "auto", context: Iterable[str] = (),
-              veto_next: Iterable[str] = ()) -> AliasRule:
+              veto_next: Iterable[str] = (), *, short_alias: int = DEFAULT_CONFIG.short_alias) -> AliasRule:
     """The matching rule for an alias.
 
     case="exact" matches only as written; "ignore" in any case; "auto" is exact
-    for aliases of at most `SHORT_ALIAS` characters, and for a plain word
+    for aliases of at most `short_alias` characters (see `LinkerConfig.short_alias`), and for a plain word
     (Whisper, BLOOM) requires at least one capital in the match, so the
     English word (whisper, bloom) is not taken for the name.
     """
     stripped = text.strip()
     exact = None
     needs_upper = False
-    if case == "exact" or (case == "auto" and len(stripped) <= SHORT_ALIAS):
+    if case == "exact" or (case == "auto" and len(stripped) <= short_alias):
         exact = " ".join(fold_punct(stripped).split())
     elif case == "auto" and is_plain_word(stripped):
         needs_upper = True

@@ -4,6 +4,7 @@ that the paper says it introduces."""
 from __future__ import annotations
 
 from kg.link.abbreviation import find_abbreviations
+from kg.link.config import DEFAULT_CONFIG
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.inference import infer_type
 from kg.link.discover.introduction import is_introduced
@@ -11,9 +12,10 @@ from kg.link.discover.names import is_mixed_case, is_proper_long_form
 from kg.link.discover.vocabulary import GENERIC
 
 
-def acronym_names(text: str, title_end: int) -> list[Candidate]:
+def acronym_names(text: str, title_end: int, lookback: int = DEFAULT_CONFIG.acronym_lookback) -> list[Candidate]:
+    """Candidates from the acronym definitions of `text` (`lookback`: see `find_abbreviations`)."""
     out = []
-    for a in find_abbreviations(text):
+    for a in find_abbreviations(text, lookback):
         short, long = a.short, a.long
         if short.lower() in GENERIC or short.lower().rstrip("s") in GENERIC:
             continue

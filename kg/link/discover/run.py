@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kg.link.config import DEFAULT_CONFIG, LinkerConfig
 from kg.link.discover.acronym_rule import acronym_names
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.coined_rule import coined_names
@@ -11,13 +12,14 @@ from kg.link.discover.title_rule import title_names
 from kg.link.discover.urls import in_url, may_hold_url
 
 
-def discover(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
+def discover(text: str, title_end: int, covered: bytes | bytearray | None = None,
+             config: LinkerConfig = DEFAULT_CONFIG) -> list[Candidate]:
     """All discovery rules over one paper's text (title, newline, abstract); nothing inside URLs.
 
     `covered` marks characters already linked to the catalog: the context and
-    coinage rules skip names that start there.
+    coinage rules skip names that start there. `config` gives the thresholds the rules take from it.
     """
-    candidates = (title_names(text, title_end) + acronym_names(text, title_end)
+    candidates = (title_names(text, title_end) + acronym_names(text, title_end, config.acronym_lookback)
                   + introduced_names(text, title_end) + context_names(text, title_end, covered)
                   + coined_names(text, title_end, covered))
     if not may_hold_url(text):
