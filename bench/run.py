@@ -82,7 +82,8 @@ measure other load on the machine, not the code)."""
 
 
 def clear_link_caches() -> None:
-    """Empty the linker modules' memo caches (`functools.lru_cache`), in every module of kg.link."""
+    """Empty any module-level memo cache (`functools.lru_cache`) in kg.link; the linker keeps its own caches on
+    the `Linker`, so a new one starts cold anyway."""
     import kg.link.discover.run  # noqa: F401 - loads every discovery module
     import kg.link.linker  # noqa: F401
 

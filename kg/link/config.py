@@ -68,6 +68,9 @@ class LinkerConfig:
     propagated, however coined they look."""
 
     # -- caches of one `Linker` -------------------------------------------------------------------
+    token_cache_size: int = 1 << 16
+    """Tokens whose name tests (`is_name_like`, `is_mixed_case`) are remembered: the same words recur in
+    every abstract, and the tests cost a few string scans and a regex each."""
     slug_cache_size: int = 1 << 16
     """Discovered names whose id (`slug`) is remembered: names repeat across a corpus, and a slug costs
     NFKC, LaTeX stripping and a regex."""

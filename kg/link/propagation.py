@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kg.link.analysis import EntityInfo, Hit, PaperAnalysis
 from kg.link.detect import DictionaryMatcher, make_rule
 from kg.link.discover import is_mixed_case
@@ -9,7 +11,7 @@ from kg.link.spans import SpanIndex
 
 
 def propagate(analyses: list[PaperAnalysis], min_confidence: float, corpus_confidence: float,
-              min_length: int) -> None:
+              min_length: int, is_mixed_case: Callable[[str], bool] = is_mixed_case) -> None:
     """Match introduced, discovered names across the corpus and give each one type by vote.
 
     A discovered, top-level name that a paper introduces with at least `min_confidence` and that
@@ -33,7 +35,7 @@ def propagate(analyses: list[PaperAnalysis], min_confidence: float, corpus_confi
             vote[info.type] = vote.get(info.type, 0.0) + h.confidence
             text = text or a.text
             s = text[h.start:h.end]
-            if is_propagatable(s, min_length):
+            if is_propagatable(s, min_length, is_mixed_case):
                 surfaces.setdefault(s, h.entity_id)
     if not surfaces:
         return
@@ -67,10 +69,11 @@ def propagate(analyses: list[PaperAnalysis], min_confidence: float, corpus_confi
                 info.type = winners[eid]
 
 
-def is_propagatable(surface: str, min_length: int) -> bool:
+def is_propagatable(surface: str, min_length: int, is_mixed_case: Callable[[str], bool] = is_mixed_case) -> bool:
     """Distinctive enough to match in other papers: a coined, mixed-case name of `min_length`+ characters
     ("SeTa", "ProX" at 4).
 
     Short or all-caps names ("CO2", "SPA", "COMET") collide with other meanings across a corpus.
+    `is_mixed_case` is `kg.link.discover.is_mixed_case` or the linker's cached one.
     """
     return len(surface) >= min_length and is_mixed_case(surface)

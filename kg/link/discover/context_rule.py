@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
+from kg.link.discover.caches import DiscoveryCaches
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.coined_rule import _dataset_name
-from kg.link.discover.introduction import is_introduced
-from kg.link.discover.names import is_name_like, is_short_acronym
-from kg.link.discover.scanner import scan
+from kg.link.discover.names import is_short_acronym
 from kg.link.discover.vocabulary import (
     DATASET,
     GENERIC,
@@ -70,7 +69,7 @@ def _size_token(text: str, i: int) -> tuple[int, str] | None:
     return (start, token) if MODEL_SIZE.fullmatch(token) else None
 
 
-def _may_end_dataset_name(text: str, end: int) -> bool:
+def _may_end_dataset_name(text: str, end: int, is_name_like) -> bool:
     """The word ending at `end` may end a `_dataset_name`: capitalised or name-like (it keeps no other)."""
     word = text[text.rfind(" ", 0, end) + 1:end]
     return word[:1].isupper() or is_name_like(word)
@@ -81,17 +80,20 @@ def _may_end_model_number(char: str) -> bool:
     return char.isdigit() or "A" <= char <= "Z"
 
 
-def context_names(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
+def context_names(text: str, title_end: int, covered: bytes | bytearray | None = None,
+                  caches: DiscoveryCaches | None = None) -> list[Candidate]:
     """Typed context patterns, each tried only where its keyword occurs (no full-text regex scans)."""
+    caches = caches or DiscoveryCaches()
+    is_name_like, is_introduced = caches.is_name_like, caches.is_introduced
     out: list[Candidate] = []
-    triggers = scan(text).triggers
+    triggers = caches.scan(text).triggers
     for ks, _ in triggers["dataset"]:
-        if ks < 2 or text[ks - 1] != " " or not _may_end_dataset_name(text, ks - 1):
+        if ks < 2 or text[ks - 1] != " " or not _may_end_dataset_name(text, ks - 1, is_name_like):
             continue
         words = words_before(text, ks - 1, 3)
         if not words:
             continue
-        name = _dataset_name(" ".join(w for _, w in words))
+        name = _dataset_name(" ".join(w for _, w in words), caches)
         if not name or is_short_acronym(name):
             continue
         start = ks - 1 - len(name)

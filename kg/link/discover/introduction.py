@@ -4,16 +4,20 @@ title's slot."""
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from functools import lru_cache
+from collections.abc import Callable
 
-from kg.link.discover.names import _SIMPLE_NAME, _TITLE_PUNCT, is_capitalised_word, is_name_like
-from kg.link.discover.scanner import Scan, scan
+from kg.link.discover.names import _SIMPLE_NAME, _TITLE_PUNCT, is_capitalised_word
+from kg.link.discover.scanner import Scan
 from kg.link.discover.vocabulary import STOP_NAMES
 
+INTRODUCTION_WINDOW = 260
+"""A naming verb ("we propose") introduces a name fewer than this many characters after the sentence start:
+further on, the sentence is usually about something else the paper uses."""
 
-def sentence_start(text: str, pos: int) -> int:
-    """Where the sentence holding `pos` starts (after ". ", "? ", "! " or a newline)."""
-    starts = scan(text).sentences
+
+def sentence_start(sc: Scan, pos: int) -> int:
+    """Where the sentence holding `pos` starts (after ". ", "? ", "! " or a newline), from the text's scan."""
+    starts = sc.sentences
     return starts[bisect_right(starts, pos) - 1]
 
 
@@ -30,22 +34,21 @@ def named_right_before(text: str, sc: Scan, start: int, strong: bool = False) ->
     return False
 
 
-@lru_cache(maxsize=1024)
-def is_introduced(text: str, start: int, title_end: int) -> bool:
+def is_introduced(text: str, sc: Scan, start: int, title_end: int) -> bool:
     """The paper presents the thing at `start`: it is in the title, named, "our X", or after "we propose".
 
-    Cached: the rules ask it for a candidate and the linker again for each of its hits.
+    `sc` is the scan of `text`. The linker asks through `DiscoveryCaches.is_introduced`, which remembers the
+    answers for the paper being linked: the rules ask for a candidate and the linker again for each of its hits.
     """
     if start < title_end:
         return True
-    sc = scan(text)
     if named_right_before(text, sc, start):
         return True
     if not sc.verbs:
         return False
     s = sc.sentences[bisect_right(sc.sentences, start) - 1]
     i = bisect_left(sc.verb_starts, s)  # a verb starting at s or later and ending by `start`
-    return start - s < 260 and i < len(sc.verb_starts) and sc.verb_min_end[i] <= start
+    return start - s < INTRODUCTION_WINDOW and i < len(sc.verb_starts) and sc.verb_min_end[i] <= start
 
 
 GENERIC_TITLE_WORDS = frozenset("""
@@ -54,8 +57,10 @@ large small deep neural data efficient inverse
 """.split())
 
 
-def is_title_name(prefix: str) -> bool:
-    """The part of a title before its colon names something: a coined token, or a short Capitalised phrase."""
+def is_title_name(prefix: str, is_name_like: Callable[[str], bool]) -> bool:
+    """The part of a title before its colon names something: a coined token, or a short Capitalised phrase.
+
+    `is_name_like` is `kg.link.discover.names.is_name_like` or a cached one."""
     words = prefix.split()
     if not words or len(words) > 4 or words[0].lower() in STOP_NAMES:
         return False
