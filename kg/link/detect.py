@@ -67,7 +67,9 @@ _ASCII_FOLD = bytes(
 
 
 def fold(text: str) -> str:
-    """`fold_punct` and lower case, keeping the length of `text` (so spans carry over)."""
+    """`fold_punct` and lower case, keeping the length of `text` (so spans carry over).
+
+    Not `kg.model.text.match_key`: a key drops characters, so its offsets no longer index the text."""
     if text.isascii():
         return _fold_ascii(text)
     punct = fold_punct(text)
@@ -85,6 +87,13 @@ def _fold_ascii(text: str) -> str:
     if b"times" in raw:
         raw = _ASCII_TIMES_WORD.sub(b"     ", raw)
     return raw.translate(_ASCII_FOLD).decode("ascii")
+
+
+def written_form(text: str) -> str:
+    """How a name is written, for an alias's case rule: punctuation read as spaces, single-spaced, case kept.
+
+    Not `kg.model.text.match_key`, which folds case: "MATH" and "Math" must stay apart here."""
+    return " ".join(fold_punct(text).split())
 
 
 def alias_key(alias: str) -> str:
@@ -125,7 +134,7 @@ def make_rule(entity_id: str, text: str, case: str = "auto", context: Iterable[s
     exact = None
     needs_upper = False
     if case == "exact" or (case == "auto" and len(stripped) <= short_alias):
-        exact = " ".join(fold_punct(stripped).split())
+        exact = written_form(stripped)
     elif case == "auto" and is_plain_word(stripped):
         needs_upper = True
     cues = _cue_words(context)
@@ -271,7 +280,7 @@ class DictionaryMatcher:
         if exact is not None:
             surface = text[start:stem_end]
             if not surface.isalpha():
-                surface = " ".join(fold_punct(surface).split())
+                surface = written_form(surface)
             if surface != exact and not (exact[:1].islower() and surface[:1].lower() + surface[1:] == exact):
                 return False
         if rule.needs_upper and text[start:stem_end].islower():

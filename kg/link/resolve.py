@@ -21,7 +21,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 
 from kg.link.config import DEFAULT_CONFIG, LinkerConfig
-from kg.link.detect import fold_punct
+from kg.link.detect import written_form
 from kg.model.text import match_key, spaced_key
 
 LOOKUP_CANDIDATES = 20
@@ -169,7 +169,7 @@ class Resolver:
         forms = self.exact_forms.get(key)
         if forms is None:
             return self.by_alias[key][0]
-        written = " ".join(fold_punct(surface).split())
+        written = written_form(surface)
         for eid, exact in forms:
             lowered_first = written[:1].lower() + written[1:]
             if exact is None or exact == written or (exact[:1].islower() and lowered_first == exact):
