@@ -5,7 +5,7 @@ read-only Cypher query (Neo4j's dialect) and returns a `QueryResult`: the
 local store's query database (`kg.query.engine`) or a Neo4j server. So one
 resolver serves `kg lookup`, named-query parameters and the viewer, on both
 backends, and nothing loads the whole graph. `EntityIndex.build(g)` and
-`resolve_paper(g, ...)` do the same on an in-memory graph (the viewer's
+`graph_paper_node(g, ...)` do the same on an in-memory graph (the viewer's
 Python API).
 
 Entities are found by `kg.link.resolve.Resolver.resolve_name`, the linker's
@@ -240,7 +240,7 @@ def match_paper(text: str, papers: list[tuple[str, str, str | None, str]]) -> st
     raise NotFoundError(f"no paper matches {text!r}{hint}", suggestions)
 
 
-def resolve_paper(g: nx.MultiDiGraph, text: str) -> str:
+def graph_paper_node(g: nx.MultiDiGraph, text: str) -> str:
     """The paper node of an in-memory graph for an id, a title or part of a title (see `match_paper`)."""
     papers = [(n, d.get("id"), d.get("arxiv_id"), d.get("title", "")) for n, d in g.nodes(data=True)
               if Label.PAPER.value in d.get("__labels__", ())]
@@ -291,4 +291,4 @@ STATEMENTS = {"lookup:entities": ENTITY_ROWS, "lookup:entity": ENTITY, "lookup:m
 """Every statement lookups send (to the query database or to Neo4j), for linting."""
 
 __all__ = ["STATEMENTS", "EntityIndex", "EntityRef", "LookupResult", "PaperRef", "Run", "describe_entity", "find_paper",
-           "graph_entity_node", "lookup", "match_paper", "paper_key", "resolve_paper"]
+           "graph_entity_node", "graph_paper_node", "lookup", "match_paper", "paper_key"]

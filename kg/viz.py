@@ -6,7 +6,7 @@
 Three layers, each usable alone:
 
 * selection, pure functions on the NetworkX graph: `parse_types`, `candidates`,
-  `resolve_paper` (from kg.lookup), `ego_nodes`, `cap_nodes` and `select` (which combines them
+  `graph_entity_node` and `graph_paper_node` (from kg.lookup), `ego_nodes`, `cap_nodes` and `select` (which combines them
   and returns a `Selection`: the node keys to draw and what was cut);
 * `to_pyvis(graph, ...)`: a `pyvis.network.Network` of the selection with kg's
   styling (colour and shape per node type, size by degree, colour and dash per
@@ -42,7 +42,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.lookup import graph_entity_node, resolve_paper
+from kg.lookup import graph_entity_node, graph_paper_node
 from kg.model.errors import KGError
 from kg.model.files import write_atomic
 from kg.model.types import ENTITY_TYPES, Label, Rel, Strict
@@ -212,11 +212,6 @@ def candidates(g: nx.MultiDiGraph, types: set[str] | None = None, min_mentions: 
     return entities | papers
 
 
-def resolve_entity_node(g: nx.MultiDiGraph, name: str) -> str:
-    """The entity node for a user-given name, resolved like `kg lookup` (NotFoundError with did-you-mean)."""
-    return graph_entity_node(g, name)
-
-
 def ego_nodes(g: nx.MultiDiGraph, focus: str, hops: int, allowed: set[str] | None = None) -> dict[str, int]:
     """Nodes within `hops` of `focus` (edges followed both ways, only through `allowed`), with their distance."""
     dist = {focus: 0}
@@ -280,7 +275,7 @@ def select(g: nx.MultiDiGraph, *, entity: str | None = None, paper: str | None =
     filters = filters_text(wanted, min_mentions)
 
     if entity or paper:
-        focus = resolve_entity_node(g, entity) if entity else resolve_paper(g, paper)
+        focus = graph_entity_node(g, entity) if entity else graph_paper_node(g, paper)
         dist = ego_nodes(g, focus, hops, allowed | {focus})
         order = sorted(dist, key=lambda n: (dist[n], -degree(g, n), n))
         return ego_selection(g, focus, order[:max_nodes], dist, len(order), hops, filters)

@@ -126,8 +126,9 @@ def _finite(value) -> bool:
     return True
 
 
-def resolve_params(run, query: NamedQuery, params: dict, index=None) -> dict:
-    """Named-query parameters of kind entity or paper resolved like `kg lookup` (spelling-tolerant).
+def canonical_params(run, query: NamedQuery, params: dict, index=None) -> dict:
+    """Named-query parameters as the graph stores them: an entity parameter becomes the name of the entity it
+    means (found like `kg lookup`, spelling-tolerant), a paper parameter the paper's id, a type its canonical name.
 
     `run` runs read-only Cypher on the graph (the query database or Neo4j); see `kg.lookup.Run`.
     """
