@@ -51,6 +51,43 @@ class LinkerConfig:
     acronym_lookback: int = 4096
     """Characters before an acronym's parenthesis searched first for the sentence break that bounds its long
     form (see `kg.link.abbreviation`); bounds the cost per definition, so a long text stays linear."""
+    introduction_window: int = 260
+    """A naming verb ("we propose") introduces a name fewer than this many characters into its sentence:
+    further on, a long sentence is usually about something else the paper uses."""
+    naming_lookback: int = 40
+    """A naming word ("called", "dubbed", "our proposed") ending up to this many characters before a name
+    names it: room for a few filler words ("we call it"), not for another clause."""
+    typed_by_context_confidence: float = 0.85
+    """A discovered name typed by the words right around it ("a benchmark named X", "X, a framework for",
+    "the X dataset"): the surest type evidence discovery has."""
+    typed_by_framework_hint_confidence: float = 0.8
+    """Typed Framework because its hint phrase (title rest, acronym long form) says "framework" with a
+    system cue ("distributed", "GPU"): a strong hint, one step from the name."""
+    typed_by_hint_confidence: float = 0.75
+    """Typed by the head noun of its hint phrase only ("... Benchmark for X")."""
+    typed_by_name_confidence: float = 0.7
+    """Typed by the name's own shape only ("...Net", "...GPT" a Model; "...Bench", "...QA" a Dataset)."""
+    untyped_confidence: float = 0.55
+    """No type evidence at all: taken as a Method, just above `min_confidence`, so such a name survives only
+    where its rule vouches for it."""
+    title_phrase_confidence: float = 0.7
+    """The name before a title's colon when it is a phrase of plain words ("Scaling Laws: ..."): often a
+    topic rather than a name."""
+    title_name_min_confidence: float = 0.8
+    """The least a coined or one-word name before a title's colon gets: titles name what the paper makes."""
+    acronym_max_confidence: float = 0.95
+    """A discovered acronym never reaches 1 (nor above a catalog match, `catalog_confidence`)."""
+    proper_long_form_bonus: float = 0.1
+    """Added to an acronym whose long form is written as a proper name ("Web Rephrase Augmented Pre-training")."""
+    named_phrase_confidence: float = 0.7
+    """A multi-word name right after "we propose" typed only as a Method: the phrase may run on past the name."""
+    coined_max_confidence: float = 0.6
+    """A coined word found only by its shape: it may be something the paper merely uses, or a typo."""
+    dataset_context_confidence: float = 0.75
+    """A name before "dataset"/"benchmark" ("the ToCa dataset")."""
+    pattern_confidence: float = 0.7
+    """A name from a list after "datasets such as", before "GPUs", or with a size ("X-7B"): right pattern,
+    but lists and sizes also hold generic words."""
     few_surfaces: int = 16
     """Up to this many discovered names, each is searched for in the text on its own (one `str.find` pass per
     name, fastest for an ordinary abstract); above it, one pass over the text's tokens finds them all

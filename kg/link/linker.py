@@ -21,7 +21,7 @@ from kg.link import propagation
 from kg.link.analysis import EntityInfo, Hit, PaperAnalysis
 from kg.link.config import DEFAULT_CONFIG, LinkerConfig
 from kg.link.detect import DictionaryMatcher, fold, make_rule
-from kg.link.discover import Candidate, DiscoveryCaches, discover, find_token, named_right_before, token_occurrences
+from kg.link.discover import Candidate, DiscoveryContext, discover, find_token, named_right_before, token_occurrences
 from kg.link.evidence import assemble, evidence
 from kg.link.resolve import Resolver
 from kg.link.spans import SpanIndex
@@ -45,7 +45,7 @@ class Linker:
     """Links papers to catalog and discovered entities, with the thresholds of `config` (see `LinkerConfig`).
 
     Caches live here, not in modules: `slug` of discovered names, the name tests and per-paper scan of
-    discovery (`DiscoveryCaches`), and the resolver's memory of surfaces.
+    discovery (in `DiscoveryContext`), and the resolver's memory of surfaces.
     """
 
     def __init__(self, entities: Sequence[CatalogEntity] | None = None, *, catalog_files: Iterable[str | Path] = (),
@@ -77,7 +77,7 @@ class Linker:
         self.resolver = Resolver(self.by_alias, spaced, exact_forms=exact_forms, config=config)
         self._slug = lru_cache(maxsize=config.slug_cache_size)(slug)
         """`slug` of discovered names, remembered for this linker's corpus."""
-        self.caches = DiscoveryCaches(config.token_cache_size)
+        self.context = DiscoveryContext(config)
 
     # -- one paper -----------------------------------------------------------------
 
@@ -123,21 +123,22 @@ class Linker:
         covered = bytearray(len(text))
         for h in hits:
             covered[h.start:h.end] = b"\x01" * (h.end - h.start)
-        self._apply_candidates(a, discover(text, a.title_end, covered, self.config, self.caches), text)
+        self._apply_candidates(a, discover(text, a.title_end, covered, self.context), text)
         self._repeat_discovered(a, text)
         title_end = a.title_end
         title_slot = None
-        caches = self.caches
+        context = self.context
         for h in hits:
             if h.introduced:
                 continue
             if entities[h.entity_id].source == "discovered":
-                h.introduced = caches.is_introduced(text, h.start, title_end)
+                h.introduced = context.is_introduced(text, h.start, title_end)
                 continue
             if title_slot is None:
                 title_slot = self._title_slot_entities(a, text)
             if h.entity_id in title_slot:
-                h.introduced = h.start < title_end or named_right_before(text, caches.scan(text), h.start, strong=True)
+                h.introduced = h.start < title_end or named_right_before(
+                    text, context.scan(text), h.start, self.config.naming_lookback, strong=True)
         return a
 
     def _title_slot_entities(self, a: PaperAnalysis, text: str, spans: SpanIndex | None = None) -> set[str]:
@@ -269,7 +270,7 @@ class Linker:
         if not discovered:
             return
         taken = bytearray(len(text))
-        is_name_like = self.caches.is_name_like
+        is_name_like = self.context.is_name_like
         surfaces = {}
         for h in a.hits:
             taken[h.start:h.end] = b"\x01" * (h.end - h.start)
@@ -307,7 +308,7 @@ class Linker:
     def propagate(self, analyses: list[PaperAnalysis]) -> None:
         """Match introduced, discovered names across the corpus and give each one type by vote."""
         propagation.propagate(analyses, self.config.corpus_min_confidence, self.config.corpus_confidence,
-                              self.config.propagate_min_length, self.caches.is_mixed_case)
+                              self.config.propagate_min_length, self.context.is_mixed_case)
 
 
 @contextmanager

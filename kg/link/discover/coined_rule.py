@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from kg.link.discover.caches import DiscoveryCaches
 from kg.link.discover.candidate import Candidate
+from kg.link.discover.context import DiscoveryContext
 from kg.link.discover.inference import infer_type
 from kg.link.discover.names import is_capitalised_word
 from kg.link.discover.vocabulary import STOP_NAMES
@@ -16,13 +16,13 @@ COUNT_PREFIX = re.compile(r"\d+[x\u00d7]")
 
 
 def coined_names(text: str, title_end: int, covered: bytes | bytearray | None = None,
-                 caches: DiscoveryCaches | None = None) -> list[Candidate]:
+                 context: DiscoveryContext | None = None) -> list[Candidate]:
     """CamelCase coinages ("CityGaussian", "GaLore", "PackMamba") and letter-digit-letter names ("long2short")."""
-    caches = caches or DiscoveryCaches()
-    is_mixed_case = caches.is_mixed_case
+    context = context or DiscoveryContext()
+    is_mixed_case, coined_max = context.is_mixed_case, context.config.coined_max_confidence
     out = []
     names: set[str] = set()
-    for start in caches.scan(text).coined_starts:
+    for start in context.scan(text).coined_starts:
         if covered is not None and covered[start]:
             continue
         m = TOKEN_AT.match(text, start)
@@ -37,15 +37,15 @@ def coined_names(text: str, title_end: int, covered: bytes | bytearray | None = 
             continue
         names.add(name)
         end = start + len(name)
-        t_, conf = infer_type(text, name, start, end, caches)
-        out.append(Candidate(name, t_, min(conf, 0.6), caches.is_introduced(text, start, title_end), "coined",
+        t_, conf = infer_type(text, name, start, end, context)
+        out.append(Candidate(name, t_, min(conf, coined_max), context.is_introduced(text, start, title_end), "coined",
                              ((name, start, end),)))
     return out
 
 
-def _dataset_name(phrase: str, caches: DiscoveryCaches) -> str | None:
+def _dataset_name(phrase: str, context: DiscoveryContext) -> str | None:
     """The name at the end of a phrase before "dataset": keep trailing name-like/capitalised tokens."""
-    is_name_like = caches.is_name_like
+    is_name_like = context.is_name_like
     words = phrase.split()
     kept: list[str] = []
     for w in reversed(words):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from kg.link.discover.caches import DiscoveryCaches
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.coined_rule import _dataset_name
+from kg.link.discover.context import DiscoveryContext
 from kg.link.discover.names import is_short_acronym
 from kg.link.discover.vocabulary import (
     DATASET,
@@ -81,19 +81,20 @@ def _may_end_model_number(char: str) -> bool:
 
 
 def context_names(text: str, title_end: int, covered: bytes | bytearray | None = None,
-                  caches: DiscoveryCaches | None = None) -> list[Candidate]:
+                  context: DiscoveryContext | None = None) -> list[Candidate]:
     """Typed context patterns, each tried only where its keyword occurs (no full-text regex scans)."""
-    caches = caches or DiscoveryCaches()
-    is_name_like, is_introduced = caches.is_name_like, caches.is_introduced
+    context = context or DiscoveryContext()
+    is_name_like, is_introduced = context.is_name_like, context.is_introduced
+    dataset_confidence, pattern_confidence = context.config.dataset_context_confidence, context.config.pattern_confidence
     out: list[Candidate] = []
-    triggers = caches.scan(text).triggers
+    triggers = context.scan(text).triggers
     for ks, _ in triggers["dataset"]:
         if ks < 2 or text[ks - 1] != " " or not _may_end_dataset_name(text, ks - 1, is_name_like):
             continue
         words = words_before(text, ks - 1, 3)
         if not words:
             continue
-        name = _dataset_name(" ".join(w for _, w in words), caches)
+        name = _dataset_name(" ".join(w for _, w in words), context)
         if not name or is_short_acronym(name):
             continue
         start = ks - 1 - len(name)
@@ -101,7 +102,7 @@ def context_names(text: str, title_end: int, covered: bytes | bytearray | None =
             continue
         before = text[max(0, start - 4):start]
         if any(is_name_like(w) for w in name.split()) or (" " not in name and before in ("the ", "The ")):
-            out.append(Candidate(name, DATASET, 0.75, is_introduced(text, start, title_end), "dataset-context",
+            out.append(Candidate(name, DATASET, dataset_confidence, is_introduced(text, start, title_end), "dataset-context",
                                  ((name, start, start + len(name)),)))
     for ks, _ in triggers["list"]:
         lists = []
@@ -127,7 +128,7 @@ def context_names(text: str, title_end: int, covered: bytes | bytearray | None =
                     if not is_name_like(name) or is_short_acronym(name):
                         continue
                     start = at + item.start()
-                    out.append(Candidate(name, DATASET, 0.7, False, "dataset-list",
+                    out.append(Candidate(name, DATASET, pattern_confidence, False, "dataset-list",
                                          ((name, start, start + len(name)),)))
     for ks, _ in triggers["hardware"]:
         if ks < 2 or text[ks - 1] != " " or not _may_end_model_number(text[ks - 2]):
@@ -140,7 +141,7 @@ def context_names(text: str, title_end: int, covered: bytes | bytearray | None =
             start, name = words[0][0], f"{words[0][1]} {name}"
         if (covered is not None and covered[start]) or not any(c.isalpha() for c in name) or MEMORY_SIZE.fullmatch(name):
             continue
-        out.append(Candidate(name, HARDWARE, 0.7, False, "hardware-context", ((name, start, start + len(name)),)))
+        out.append(Candidate(name, HARDWARE, pattern_confidence, False, "hardware-context", ((name, start, start + len(name)),)))
     seen = set()
     for size_letter in _SIZE_LETTERS:
         for m in size_letter.finditer(text):
@@ -152,6 +153,6 @@ def context_names(text: str, title_end: int, covered: bytes | bytearray | None =
                     seen.add(start)
                     base = MODEL_SIZE.fullmatch(token).group(1)
                     if base.lower() not in GENERIC and base.lower() not in STOP_NAMES:
-                        out.append(Candidate(token, MODEL, 0.7, is_introduced(text, start, title_end), "model-size",
+                        out.append(Candidate(token, MODEL, pattern_confidence, is_introduced(text, start, title_end), "model-size",
                                              ((token, start, start + len(token)),)))
     return out

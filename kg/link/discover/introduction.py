@@ -10,10 +10,6 @@ from kg.link.discover.names import _SIMPLE_NAME, _TITLE_PUNCT, is_capitalised_wo
 from kg.link.discover.scanner import Scan
 from kg.link.discover.vocabulary import STOP_NAMES
 
-INTRODUCTION_WINDOW = 260
-"""A naming verb ("we propose") introduces a name fewer than this many characters after the sentence start:
-further on, the sentence is usually about something else the paper uses."""
-
 
 def sentence_start(sc: Scan, pos: int) -> int:
     """Where the sentence holding `pos` starts (after ". ", "? ", "! " or a newline), from the text's scan."""
@@ -24,31 +20,33 @@ def sentence_start(sc: Scan, pos: int) -> int:
 NAMING_FILLERS = frozenset(("", "proposed", "new", "novel", "it"))
 
 
-def named_right_before(text: str, sc: Scan, start: int, strong: bool = False) -> bool:
+def named_right_before(text: str, sc: Scan, start: int, lookback: int, strong: bool = False) -> bool:
     """A naming word ends just before `start`: "called X", "dubbed X", "we call it X", and unless
-    `strong`, "our (proposed) X". ("namely X" lists as often as it names, so it does not count.)"""
+    `strong`, "our (proposed) X". ("namely X" lists as often as it names, so it does not count.)
+    Naming words ending up to `lookback` characters before are looked at (`LinkerConfig.naming_lookback`)."""
     ends = sc.strong_naming_ends if strong else sc.naming_ends
-    for i in range(bisect_left(ends, start - 40), bisect_right(ends, start)):  # the ends in [start - 40, start]
+    for i in range(bisect_left(ends, start - lookback), bisect_right(ends, start)):  # ends in [start - lookback, start]
         if text[ends[i]:start].strip().lower() in NAMING_FILLERS:
             return True
     return False
 
 
-def is_introduced(text: str, sc: Scan, start: int, title_end: int) -> bool:
+def is_introduced(text: str, sc: Scan, start: int, title_end: int, window: int, lookback: int) -> bool:
     """The paper presents the thing at `start`: it is in the title, named, "our X", or after "we propose".
 
-    `sc` is the scan of `text`. The linker asks through `DiscoveryCaches.is_introduced`, which remembers the
+    `sc` is the scan of `text`; a verb counts fewer than `window` characters into the sentence
+    (`LinkerConfig.introduction_window`), a naming word up to `lookback` before. The linker asks through `DiscoveryContext.is_introduced`, which remembers the
     answers for the paper being linked: the rules ask for a candidate and the linker again for each of its hits.
     """
     if start < title_end:
         return True
-    if named_right_before(text, sc, start):
+    if named_right_before(text, sc, start, lookback):
         return True
     if not sc.verbs:
         return False
     s = sc.sentences[bisect_right(sc.sentences, start) - 1]
     i = bisect_left(sc.verb_starts, s)  # a verb starting at s or later and ending by `start`
-    return start - s < INTRODUCTION_WINDOW and i < len(sc.verb_starts) and sc.verb_min_end[i] <= start
+    return start - s < window and i < len(sc.verb_starts) and sc.verb_min_end[i] <= start
 
 
 GENERIC_TITLE_WORDS = frozenset("""

@@ -101,7 +101,7 @@ class Scan(NamedTuple):
 
 
 def scan(text: str) -> Scan:
-    """The `Scan` of one text (the linker keeps the current paper's in `DiscoveryCaches.scan`)."""
+    """The `Scan` of one text (the linker keeps the current paper's in `DiscoveryContext.scan`)."""
     lowered = text.lower()
     triggers = _find_triggers(lowered)
     verbs = tuple((vs, ve) for vs, ve in triggers["verb"] if _has_subject(lowered, max(0, vs - 60), vs))
