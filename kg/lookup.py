@@ -19,7 +19,7 @@ to the entity mentioned by more papers, then to catalog entities.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -99,7 +99,7 @@ class EntityIndex:
         return Resolver(self.by_key, self.spaced)
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple]) -> EntityIndex:
+    def from_rows(cls, rows: Iterable[Sequence]) -> EntityIndex:
         """From (id, name, aliases, source) rows, or (id, name, aliases, source, papers) rows."""
         index = cls()
         for eid, name, aliases, source, *papers in rows:

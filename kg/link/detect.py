@@ -165,7 +165,7 @@ def _mentions_cue(rule: AliasRule, lowered: str) -> bool:
     `str.find` on each cue is several times faster than the regex, whose lookbehind is tried at every position.
     """
     if not rule.cues:
-        return rule.context.search(lowered) is not None
+        return rule.context is not None and rule.context.search(lowered) is not None
     for cue in rule.cues:
         i = lowered.find(cue)
         while i >= 0:

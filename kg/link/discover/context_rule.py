@@ -57,8 +57,9 @@ def words_before(text: str, end: int, n: int) -> list[tuple[int, str]]:
 _SIZE_LETTERS = tuple(re.compile(letter + r"(?<=[^\W_a-zA-Z]" + letter + ")") for letter in "BM")
 
 
-def _size_token(text: str, i: int) -> tuple[int, str] | None:
-    """The whitespace-delimited token around a size letter at `i` ("Llama-2-7B"), without brackets."""
+def _size_token(text: str, i: int) -> tuple[int, str, str] | None:
+    """The whitespace-delimited token around a size letter at `i` ("Llama-2-7B"), without brackets: its start,
+    the token and its base name ("Llama-2")."""
     start = i
     while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "([{\"'":
         start -= 1
@@ -66,7 +67,8 @@ def _size_token(text: str, i: int) -> tuple[int, str] | None:
     while end < len(text) and (text[end].isalnum() or text[end] == "-"):
         end += 1
     token = text[start:end]
-    return (start, token) if MODEL_SIZE.fullmatch(token) else None
+    sized = MODEL_SIZE.fullmatch(token)
+    return (start, token, sized.group(1)) if sized else None
 
 
 def _may_end_dataset_name(text: str, end: int, is_name_like) -> bool:
@@ -149,9 +151,8 @@ def context_names(text: str, title_end: int, covered: bytes | bytearray | None =
             if text[i - 1].isdigit():
                 found = _size_token(text, i)
                 if found and found[0] not in seen:
-                    start, token = found
+                    start, token, base = found
                     seen.add(start)
-                    base = MODEL_SIZE.fullmatch(token).group(1)
                     if base.lower() not in GENERIC and base.lower() not in STOP_NAMES:
                         out.append(Candidate(token, MODEL, pattern_confidence, is_introduced(text, start, title_end), "model-size",
                                              ((token, start, start + len(token)),)))
