@@ -82,7 +82,8 @@ measure other load on the machine, not the code)."""
 
 
 def clear_link_caches() -> None:
-    """Empty the linker modules' memo caches (`functools.lru_cache`), in every module of kg.link."""
+    """Empty any module-level memo cache (`functools.lru_cache`) in kg.link; the linker keeps its own caches on
+    the `Linker`, so a new one starts cold anyway."""
     import kg.link.discover.run  # noqa: F401 - loads every discovery module
     import kg.link.linker  # noqa: F401
 
@@ -568,7 +569,7 @@ else:
     params, runs = json.loads(sys.argv[5]), int(sys.argv[6])
     from kg.model.errors import KGError
     from kg.lookup import EntityIndex, lookup
-    from kg.query import named_queries, resolve_params
+    from kg.query import named_queries, canonical_params
     from kg.query.engine import prepare, run
     t = time.perf_counter()
     qdb = querydb._open(Path(target))
@@ -597,7 +598,7 @@ else:
     queries = {}
     for qname, q in named_queries().items():
         try:
-            resolved = resolve_params(cypher, q, params["named"].get(qname, {}), index)
+            resolved = canonical_params(cypher, q, params["named"].get(qname, {}), index)
         except KGError as exc:
             queries[qname] = {"error": f"resolving its parameters: {exc}"}
             continue
@@ -676,13 +677,13 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
         return {"papers": papers, "skipped": str(exc)}
     import kg
     from kg.lookup import lookup
-    from kg.query import get_named_query, named_queries, resolve_params
+    from kg.query import canonical_params, get_named_query, named_queries
     from kg.store.neo4j import Neo4jSettings, Neo4jStore, load_store
 
     def neo_named(neo, name, values):
         """A named query on Neo4j, its parameters resolved as `kg query --neo4j --name` resolves them."""
         q = get_named_query(name)
-        return neo.query(q.cypher, resolve_params(neo.run, q, dict(values)))
+        return neo.query(q.cypher, canonical_params(neo.run, q, dict(values)))
 
     out: dict = {"papers": papers, "neo4j": neo4j_server.NEO4J_VERSION, "runs": runs,
                  "server": "heap 1 GiB, page cache 1 GiB, G1 GC and the full JIT as Neo4j ships; same 2 cores as the client"}

@@ -126,10 +126,10 @@ class Store:
     def named_query(self, name: str, params: dict | None = None, *, timeout: float | None = None,
                     limit: int | None = None) -> QueryResult:
         """Run a named query; entity and paper parameters are resolved like `lookup` first."""
-        from kg.query import get_named_query, resolve_params
+        from kg.query import canonical_params, get_named_query
 
         q = get_named_query(name)
-        return self.query(q.cypher, resolve_params(self.run, q, params or {}, self.entity_index()),
+        return self.query(q.cypher, canonical_params(self.run, q, params or {}, self.entity_index()),
                           timeout=timeout, limit=limit)
 
     def entity_index(self):
@@ -194,7 +194,7 @@ def open_store(path: str | os.PathLike | None = None, **kwargs) -> Store:
 def query_neo4j(cypher: str | None, params: dict | None, settings, *, name: str | None = None) -> QueryResult:
     """`kg query --neo4j`: run CYPHER, or the named query `name` (its entity and paper parameters resolved as
     on the local store, with the same read-only Cypher), on a Neo4j server."""
-    from kg.query import get_named_query, resolve_params
+    from kg.query import canonical_params, get_named_query
     from kg.store.neo4j import Neo4jStore
 
     if bool(cypher) == bool(name):
@@ -203,7 +203,7 @@ def query_neo4j(cypher: str | None, params: dict | None, settings, *, name: str 
         server.verify()
         if name:
             q = get_named_query(name)
-            return server.query(q.cypher, resolve_params(server.run, q, dict(params or {})))
+            return server.query(q.cypher, canonical_params(server.run, q, dict(params or {})))
         return server.query(cypher or "", params)
 
 

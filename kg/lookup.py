@@ -5,20 +5,21 @@ read-only Cypher query (Neo4j's dialect) and returns a `QueryResult`: the
 local store's query database (`kg.query.engine`) or a Neo4j server. So one
 resolver serves `kg lookup`, named-query parameters and the viewer, on both
 backends, and nothing loads the whole graph. `EntityIndex.build(g)` and
-`resolve_paper(g, ...)` do the same on an in-memory graph (the viewer's
+`graph_paper_node(g, ...)` do the same on an in-memory graph (the viewer's
 Python API).
 
-Entity order: exact match key of a name or alias; the key with vendor
-prefixes and generic heads removed ("nvidia a100 gpus"); then rapidfuzz on
-spaced keys, accepted at `fuzzy_cutoff` and only when the numbers agree
-("Llama 3" never finds "Llama 2"). Ties go to the entity mentioned by more
-papers, then to catalog entities.
+Entities are found by `kg.link.resolve.Resolver.resolve_name`, the linker's
+resolver with the lookup's policy: exact match key of a name or alias; the
+key with vendor prefixes and generic heads removed ("nvidia a100 gpus");
+then rapidfuzz on spaced keys, accepted at `LinkerConfig.lookup_fuzzy_cutoff`
+and only when the numbers agree ("Llama 3" never finds "Llama 2"). Ties go
+to the entity mentioned by more papers, then to catalog entities.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,7 @@ from pydantic import Field
 from rapidfuzz import fuzz, process, utils
 
 from kg.graph import entity_key, paper_key
-from kg.link.resolve import same_numbers, strip_generic
+from kg.link.resolve import Resolver
 from kg.model.errors import NotFoundError
 from kg.model.text import match_key, spaced_key
 from kg.model.types import Label, QueryResult, Rel, Strict
@@ -34,7 +35,6 @@ from kg.model.types import Label, QueryResult, Rel, Strict
 if TYPE_CHECKING:
     import networkx as nx
 
-FUZZY_CUTOFF = 85.0
 SUGGESTIONS = 5
 PAPER_CANDIDATES = 20_000  # titles read to resolve a paper by part of its title
 
@@ -94,11 +94,12 @@ class EntityIndex:
     count_papers: Callable[[list[str]], dict[str, int]] | None = None  # reads the counts a tie needs
 
     @property
-    def choices(self) -> list[str]:
-        return list(self.spaced)
+    def resolver(self) -> Resolver:
+        """The linker's resolver over these names (lookup policy: `Resolver.resolve_name`)."""
+        return Resolver(self.by_key, self.spaced)
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple]) -> EntityIndex:
+    def from_rows(cls, rows: Iterable[Sequence]) -> EntityIndex:
         """From (id, name, aliases, source) rows, or (id, name, aliases, source, papers) rows."""
         index = cls()
         for eid, name, aliases, source, *papers in rows:
@@ -137,25 +138,19 @@ class EntityIndex:
             self.papers.update(self.count_papers([i for i in ids if i not in self.papers]))
         return max(ids, key=lambda i: (self.papers.get(i, 0), self.catalog.get(i, False), i))
 
-    def resolve(self, name: str, *, fuzzy_cutoff: float = FUZZY_CUTOFF) -> tuple[str, str, float]:
-        """The entity id a name means, how it matched and the score; `NotFoundError` with suggestions if none."""
-        key = match_key(name)
-        if key in self.by_key:
-            return self.best(self.by_key[key]), "exact", 100.0
-        spaced = spaced_key(name)
-        stripped = strip_generic(spaced)
-        if stripped != spaced and stripped.replace(" ", "") in self.by_key:
-            return self.best(self.by_key[stripped.replace(" ", "")]), "normalised", 100.0
-        choices = self.choices
-        hits = process.extract(stripped, choices, scorer=fuzz.ratio, limit=20) if choices else []
-        for choice, score, _ in hits:
-            if score >= fuzzy_cutoff and same_numbers(stripped, choice):
-                return self.best(self.spaced[choice]), "fuzzy", float(score)
+    def resolve(self, name: str, *, fuzzy_cutoff: float | None = None) -> tuple[str, str, float]:
+        """The entity id a name means, how it matched and the score; `NotFoundError` with suggestions if none.
+
+        `fuzzy_cutoff` defaults to `LinkerConfig.lookup_fuzzy_cutoff`."""
+        resolver = self.resolver
+        found = resolver.resolve_name(name, fuzzy_cutoff)
+        if found is not None:
+            ids, how, score = found
+            return self.best(ids), how, score
         suggestions: list[str] = []
-        for choice, _, _ in process.extract(stripped, choices, scorer=fuzz.WRatio, limit=SUGGESTIONS * 3):
-            for eid in self.spaced[choice]:
-                if self.names[eid] not in suggestions:
-                    suggestions.append(self.names[eid])
+        for eid in resolver.similar(name, SUGGESTIONS * 3):
+            if self.names[eid] not in suggestions:
+                suggestions.append(self.names[eid])
         suggestions = suggestions[:SUGGESTIONS]
         hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
         raise NotFoundError(f"no entity matches {name!r}{hint}", suggestions)
@@ -201,7 +196,7 @@ def describe_entity(run: Run, entity_id: str, *, limit: int = 10) -> dict:
 
 
 def lookup(run: Run, name: str, *, limit: int = 10, index: EntityIndex | None = None,
-           fuzzy_cutoff: float = FUZZY_CUTOFF) -> LookupResult:
+           fuzzy_cutoff: float | None = None) -> LookupResult:
     """`kg lookup NAME`: resolve the name, then describe the entity."""
     index = index or EntityIndex.read(run)
     entity_id, how, score = index.resolve(name, fuzzy_cutoff=fuzzy_cutoff)
@@ -245,7 +240,7 @@ def match_paper(text: str, papers: list[tuple[str, str, str | None, str]]) -> st
     raise NotFoundError(f"no paper matches {text!r}{hint}", suggestions)
 
 
-def resolve_paper(g: nx.MultiDiGraph, text: str) -> str:
+def graph_paper_node(g: nx.MultiDiGraph, text: str) -> str:
     """The paper node of an in-memory graph for an id, a title or part of a title (see `match_paper`)."""
     papers = [(n, d.get("id"), d.get("arxiv_id"), d.get("title", "")) for n, d in g.nodes(data=True)
               if Label.PAPER.value in d.get("__labels__", ())]
@@ -296,4 +291,4 @@ STATEMENTS = {"lookup:entities": ENTITY_ROWS, "lookup:entity": ENTITY, "lookup:m
 """Every statement lookups send (to the query database or to Neo4j), for linting."""
 
 __all__ = ["STATEMENTS", "EntityIndex", "EntityRef", "LookupResult", "PaperRef", "Run", "describe_entity", "find_paper",
-           "graph_entity_node", "lookup", "match_paper", "paper_key", "resolve_paper"]
+           "graph_entity_node", "graph_paper_node", "lookup", "match_paper", "paper_key"]

@@ -13,7 +13,8 @@ from pydantic import Field
 
 from kg.graph import GraphBuilder, counts
 from kg.ingest import merge_papers, read_papers
-from kg.link.linker import Linker, PaperAnalysis, paused_gc
+from kg.link.analysis import PaperAnalysis
+from kg.link.linker import Linker, paused_gc
 from kg.model.errors import KGError, StoreError
 from kg.model.files import output_target
 from kg.model.types import ENTITY_TYPES, Strict
@@ -21,9 +22,9 @@ from kg.store.local import LocalStore, check_store, default_store_path, load_gra
 from kg.store.querydb import build_for_store, query_db_path
 
 if TYPE_CHECKING:
-    from kg.link.linker import _EntityInfo, _Hit
+    from kg.link.analysis import EntityInfo, Hit
 
-    Findings = tuple[list[_Hit], dict[str, _EntityInfo]]
+    Findings = tuple[list[Hit], dict[str, EntityInfo]]
     """What a worker sends back for one paper: a `PaperAnalysis`'s hits and entities."""
 
 CHUNK = 256

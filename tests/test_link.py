@@ -364,3 +364,38 @@ def test_eval_cli_json():
 ])
 def test_counts_venues_metrics_and_short_acronyms(full, abstract, expected):
     assert names(full.link_text("A title", abstract), with_type=True) == expected
+
+
+# -- configuration and the shared resolver -------------------------------------------------
+
+def test_linker_config_is_frozen_and_threaded_to_the_rules():
+    from dataclasses import FrozenInstanceError, replace
+
+    from kg.link import LinkerConfig
+
+    config = LinkerConfig()
+    with pytest.raises(FrozenInstanceError):
+        config.min_confidence = 0.9  # type: ignore[misc]
+    title, abstract = "T", "We propose FooBarNet, a model for speech. FooBarNet runs on H800 GPUs."
+    default = Linker(read_catalog_file(DATA / "catalog_small.yaml"))
+    assert "FooBarNet" in names(default.link_text(title, abstract))
+    strict = Linker(read_catalog_file(DATA / "catalog_small.yaml"), config=replace(config, min_confidence=0.99))
+    assert "FooBarNet" not in names(strict.link_text(title, abstract))
+    lower = replace(config, typed_by_context_confidence=0.6)
+    (c,) = [c for c in discover("T\n" + abstract, 1) if c.name == "FooBarNet" and c.rule == "intro"]
+    assert c.confidence == config.typed_by_context_confidence
+    from kg.link.discover import DiscoveryContext
+
+    (c,) = [c for c in discover("T\n" + abstract, 1, context=DiscoveryContext(lower))
+            if c.name == "FooBarNet" and c.rule == "intro"]
+    assert c.confidence == 0.6
+
+
+def test_linking_and_lookup_share_one_resolver_with_two_cutoffs():
+    from kg.link.resolve import Resolver
+
+    resolver = Resolver({"deepspeed": ["deepspeed"]}, {"deepspeed": ["deepspeed"]})
+    assert resolver.resolve_mention("DeepSpeed").entity_id == "deepspeed"
+    assert resolver.resolve_mention("DeepSpede") is None      # ratio 88.9: linking does not guess
+    assert resolver.resolve_name("deepspede") == (["deepspeed"], "fuzzy", pytest.approx(88.9, abs=0.1))  # lookup does
+    assert resolver.resolve_name("deepspede", fuzzy_cutoff=94) is None

@@ -370,12 +370,7 @@ def test_bounded_long_form_window_equals_the_whole_text_search(text, lookback, n
     from kg.link import abbreviation
 
     end = data.draw(st.integers(0, len(text)))
-    saved = abbreviation.WINDOW_LOOKBACK
-    abbreviation.WINDOW_LOOKBACK = lookback
-    try:
-        assert abbreviation._window(text, end, n_words) == abbreviation._window_unbounded(text, end, n_words)
-    finally:
-        abbreviation.WINDOW_LOOKBACK = saved
+    assert abbreviation._window(text, end, n_words, lookback) == abbreviation._window_unbounded(text, end, n_words)
 
 
 @settings(settings.default, max_examples=max(300, BASE * 3))

@@ -13,7 +13,7 @@ import pytest
 import kg
 from kg.api import open_store
 from kg.graph import entity_attrs, entity_key, paper_key
-from kg.lookup import resolve_paper
+from kg.lookup import graph_paper_node
 from kg.model.errors import KGError, NotFoundError
 from kg.model.types import Rel
 from kg.store import LocalStore
@@ -179,14 +179,14 @@ def test_ego_view_cap_keeps_the_nearest(small):
 
 
 def test_paper_resolution(small):
-    assert resolve_paper(small, "p3") == paper_key("p3")
-    assert resolve_paper(small, "lora: low-rank ADAPTATION of large language models") == paper_key("p2")
-    assert resolve_paper(small, "PyTorch Study") == paper_key("p5")
-    assert resolve_paper(small, XSS) == paper_key("p1")
+    assert graph_paper_node(small, "p3") == paper_key("p3")
+    assert graph_paper_node(small, "lora: low-rank ADAPTATION of large language models") == paper_key("p2")
+    assert graph_paper_node(small, "PyTorch Study") == paper_key("p5")
+    assert graph_paper_node(small, XSS) == paper_key("p1")
     with pytest.raises(NotFoundError, match="2 papers match 'on ImageNet'.*give more of the title"):
-        resolve_paper(small, "on ImageNet")
+        graph_paper_node(small, "on ImageNet")
     with pytest.raises(NotFoundError, match="did you mean: A PyTorch Study"):
-        resolve_paper(small, "pytorch studdy of transformrs")
+        graph_paper_node(small, "pytorch studdy of transformrs")
     sel = select(small, paper="Vision Transformers on ImageNet")
     assert set(sel.nodes) == {paper_key("p4"), entity_key("transformer"), entity_key("imagenet"), entity_key("vit")}
 

@@ -67,6 +67,13 @@ def read_catalog_file(path: str | Path) -> list[CatalogEntity]:
 
 @lru_cache(maxsize=1)
 def builtin_catalog() -> tuple[CatalogEntity, ...]:
+    """The entities of the built-in `*.yaml` files, read once per process.
+
+    Cached at module level (unlike the linker's caches) because it is read-only data: the files ship with
+    the package and no caller changes the entities (the linker and the graph builder only read them), so
+    every `Linker` of a process may share them. Reading and validating the ~2,700 entries takes longer than
+    building a `Linker` from them (about 1.7 s against 0.5 s).
+    """
     entities: list[CatalogEntity] = []
     for path in sorted(CATALOG_DIR.glob("*.yaml")):
         entities.extend(read_catalog_file(path))

@@ -1,11 +1,15 @@
 """Entity linking: find, discover and resolve the entities a paper mentions."""
 
-__all__ = ["Linker", "resolve_mention"]
+__all__ = ["Linker", "LinkerConfig", "resolve_mention"]
 
 
 def __getattr__(name: str):
-    """`Linker` and `resolve_mention` are imported on first use: `kg.link.resolve` alone (which lookups use)
-    then does not load the linker's automata and rules."""
+    """Imported on first use: `kg.link.resolve` alone (which lookups use) then does not load the linker's
+    automata and rules."""
+    if name == "LinkerConfig":
+        from kg.link.config import LinkerConfig
+
+        return LinkerConfig
     if name in __all__:
         from kg.link import linker
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from kg.link.config import DEFAULT_CONFIG
+
 PARENS = re.compile(r"\(([^()]{1,160})\)")
 VERSION_SUFFIX = re.compile(r"(?:-?[vV]?\d+(?:\.\d+)?)$")
 FIRST_PART = re.compile(r"[;,]\s")
@@ -78,15 +80,15 @@ def _best_long_form_chars(short: str, long: str) -> str | None:
     return long[start:]
 
 
-WINDOW_LOOKBACK = 4096
-"""Characters before a parenthesis searched first for the sentence break that bounds its long form. Searching
-from the text's start made each definition cost the length of the text before it: quadratic in a long abstract
-with many of them. A long form has at most ~25 words, so the break, or enough words, is nearly always near."""
+def _window(text: str, end: int, n_words: int, lookback: int) -> tuple[str, int]:
+    """The last `n_words` words of text[:end] and where they start (stopping at sentence breaks).
 
-
-def _window(text: str, end: int, n_words: int) -> tuple[str, int]:
-    """The last `n_words` words of text[:end] and where they start (stopping at sentence breaks)."""
-    lo = max(0, end - WINDOW_LOOKBACK)
+    The `lookback` characters before `end` are searched first for the sentence break that bounds the long
+    form (`LinkerConfig.acronym_lookback`). Searching from the text's start made each definition cost the
+    length of the text before it: quadratic in a long abstract with many of them. A long form has at most
+    ~25 words, so the break, or enough words, is nearly always near.
+    """
+    lo = max(0, end - lookback)
     cut = text.rfind("\n", lo, end)
     for brk in (". ", "; ", ": "):
         cut = max(cut, text.rfind(brk, max(cut + 1, lo), end))
@@ -134,8 +136,10 @@ def _last_word(text: str, start: int, end: int) -> tuple[str, int] | None:
     return word, start + len(before) - len(word)
 
 
-def find_abbreviations(text: str) -> list[Abbreviation]:
-    """All acronym definitions in `text`, as (short, short_start, long, long_start) with offsets into `text`."""
+def find_abbreviations(text: str, lookback: int = DEFAULT_CONFIG.acronym_lookback) -> list[Abbreviation]:
+    """All acronym definitions in `text`, as (short, short_start, long, long_start) with offsets into `text`.
+
+    `lookback`: characters searched first for a long form's sentence break (see `_window`)."""
     out: list[Abbreviation] = []
     for m in PARENS.finditer(text):
         raw = m.group(1)
@@ -144,7 +148,7 @@ def find_abbreviations(text: str) -> list[Abbreviation]:
         first = FIRST_PART.split(inner, maxsplit=1)[0].strip() if "," in inner or ";" in inner else inner
         if is_short_form(first):
             max_words = min(len(first) + 5, len(first) * 2)
-            window, wstart = _window(text, m.start(), max_words)
+            window, wstart = _window(text, m.start(), max_words, lookback)
             long = best_long_form(first, window) or best_long_form(VERSION_SUFFIX.sub("", first), window)
             if long and _valid_pair(first, long):
                 out.append(Abbreviation(first, inner_start, long, wstart + len(window) - len(long)))

@@ -22,11 +22,12 @@ from typing import NamedTuple
 
 import ahocorasick
 
+from kg.link.config import DEFAULT_CONFIG
+
 PUNCTUATION = "".join(c for c in string.punctuation if c not in "+#") + "\t\n\r\x0b\x0c" \
     "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2018\u2019\u201c\u201d\u2022\u00b7\u2026\u00a0\u2009\u202f"
 _PUNCT = str.maketrans({c: " " for c in PUNCTUATION} | {"\u2024": "."})
 _WORD_AFTER = re.compile(r" *([a-z]+)")
-SHORT_ALIAS = 4
 INFLECTIONS = ("s", "+", "++")
 
 # Each pattern starts with a literal character, so the regex engine jumps from one occurrence of it to the
@@ -66,7 +67,9 @@ _ASCII_FOLD = bytes(
 
 
 def fold(text: str) -> str:
-    """`fold_punct` and lower case, keeping the length of `text` (so spans carry over)."""
+    """`fold_punct` and lower case, keeping the length of `text` (so spans carry over).
+
+    Not `kg.model.text.match_key`: a key drops characters, so its offsets no longer index the text."""
     if text.isascii():
         return _fold_ascii(text)
     punct = fold_punct(text)
@@ -84,6 +87,13 @@ def _fold_ascii(text: str) -> str:
     if b"times" in raw:
         raw = _ASCII_TIMES_WORD.sub(b"     ", raw)
     return raw.translate(_ASCII_FOLD).decode("ascii")
+
+
+def written_form(text: str) -> str:
+    """How a name is written, for an alias's case rule: punctuation read as spaces, single-spaced, case kept.
+
+    Not `kg.model.text.match_key`, which folds case: "MATH" and "Math" must stay apart here."""
+    return " ".join(fold_punct(text).split())
 
 
 def alias_key(alias: str) -> str:
@@ -112,19 +122,19 @@ class AliasRule(NamedTuple):
 
 
 def make_rule(entity_id: str, text: str, case: str = "auto", context: Iterable[str] = (),
-              veto_next: Iterable[str] = ()) -> AliasRule:
+              veto_next: Iterable[str] = (), *, short_alias: int = DEFAULT_CONFIG.short_alias) -> AliasRule:
     """The matching rule for an alias.
 
     case="exact" matches only as written; "ignore" in any case; "auto" is exact
-    for aliases of at most `SHORT_ALIAS` characters, and for a plain word
+    for aliases of at most `short_alias` characters (see `LinkerConfig.short_alias`), and for a plain word
     (Whisper, BLOOM) requires at least one capital in the match, so the
     English word (whisper, bloom) is not taken for the name.
     """
     stripped = text.strip()
     exact = None
     needs_upper = False
-    if case == "exact" or (case == "auto" and len(stripped) <= SHORT_ALIAS):
-        exact = " ".join(fold_punct(stripped).split())
+    if case == "exact" or (case == "auto" and len(stripped) <= short_alias):
+        exact = written_form(stripped)
     elif case == "auto" and is_plain_word(stripped):
         needs_upper = True
     cues = _cue_words(context)
@@ -155,7 +165,7 @@ def _mentions_cue(rule: AliasRule, lowered: str) -> bool:
     `str.find` on each cue is several times faster than the regex, whose lookbehind is tried at every position.
     """
     if not rule.cues:
-        return rule.context.search(lowered) is not None
+        return rule.context is not None and rule.context.search(lowered) is not None
     for cue in rule.cues:
         i = lowered.find(cue)
         while i >= 0:
@@ -270,7 +280,7 @@ class DictionaryMatcher:
         if exact is not None:
             surface = text[start:stem_end]
             if not surface.isalpha():
-                surface = " ".join(fold_punct(surface).split())
+                surface = written_form(surface)
             if surface != exact and not (exact[:1].islower() and surface[:1].lower() + surface[1:] == exact):
                 return False
         if rule.needs_upper and text[start:stem_end].islower():

@@ -62,7 +62,10 @@ class Score(Strict):
 
 
 def score_key(text: str) -> str:
-    """The scoring convention's normal form: lower-cased, letters and digits only."""
+    """The scoring convention's normal form: lower-cased, letters and digits only.
+
+    Not `kg.model.text.match_key` on purpose: the gold sets' guideline defines this convention (any Unicode
+    letter or digit kept, no NFKC or LaTeX handling), and scores must not move when the linker's key does."""
     return "".join(c for c in text.lower() if c.isalnum())
 
 

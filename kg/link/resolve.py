@@ -1,10 +1,13 @@
-"""Resolution of a surface string to a catalog entity: dictionaries first, rapidfuzz for the remainder.
+"""Resolution of a spelling to entities: dictionaries first, rapidfuzz for the remainder; one `Resolver`.
 
 Order (cheapest first): exact match key of an alias; the key with generic
 heads and vendor prefixes removed ("NVIDIA A100 GPUs" -> "a100"); then
-`rapidfuzz.fuzz.ratio` on spaced keys against the aliases (`FuzzyIndex`),
-accepted at or above `fuzzy_cutoff` and only when both strings carry the same
-numbers (so "Llama 3" never resolves to "Llama 2").
+`rapidfuzz.fuzz.ratio` on spaced keys against the aliases, accepted at or
+above a cut-off and only when both strings carry the same numbers (so "Llama
+3" never resolves to "Llama 2"). The linker and `kg lookup` use the same
+`Resolver` with two cut-offs (`LinkerConfig.fuzzy_cutoff`,
+`LinkerConfig.lookup_fuzzy_cutoff`): linking must not invent links; a lookup
+tolerates a user's typo.
 """
 
 from __future__ import annotations
@@ -12,15 +15,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import cached_property
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
-from kg.link.detect import fold_punct
+from kg.link.config import DEFAULT_CONFIG, LinkerConfig
+from kg.link.detect import written_form
 from kg.model.text import match_key, spaced_key
 
-FUZZY_CUTOFF = 94.0
-FUZZY_MIN_LENGTH = 8
+LOOKUP_CANDIDATES = 20
+"""Best-scoring choices a lookup reads for one with the same numbers as the name typed."""
 VENDORS = ("nvidia", "amd", "google", "intel", "huawei", "apple", "qualcomm", "meta", "microsoft", "openai",
            "graphcore", "cerebras", "aws", "amazon", "geforce", "tesla")
 HEADS = ("gpus", "gpu", "tpus", "npus", "npu", "chips", "chip", "accelerators", "accelerator", "cards",
@@ -127,25 +132,35 @@ class FuzzyIndex:
 
 
 class Resolver:
-    """Resolve surfaces against an alias index built by `kg.catalog.build_index`."""
+    """Spellings to entities, over `by_key` (match key -> entity ids) and `by_spaced` (spaced key -> entity ids).
 
-    def __init__(self, by_alias: dict[str, list[str]], spaced_aliases: dict[str, str], *,
+    `resolve_mention` is the linker's policy: the first entity of a key, an alias's case rule (`exact_forms`,
+    match key -> (entity, exact form) pairs) respected, a plural "s" read off, and fuzzy matching only at
+    `config.fuzzy_cutoff`, for names of `config.fuzzy_min_length` or more, taking the single best choice.
+    `resolve_name` is the lookup's: every entity of the key (the caller breaks ties), and fuzzy matching at
+    `config.lookup_fuzzy_cutoff`, taking the best choice with the same numbers among the best few.
+    """
+
+    def __init__(self, by_key: dict[str, list[str]], by_spaced: dict[str, list[str]], *,
                  exact_forms: dict[str, list[tuple[str, str | None]]] | None = None,
-                 fuzzy_cutoff: float = FUZZY_CUTOFF, fuzzy_min_length: int = FUZZY_MIN_LENGTH):
-        self.by_alias = by_alias
+                 config: LinkerConfig = DEFAULT_CONFIG):
+        self.by_alias = by_key
         self.exact_forms = exact_forms or {}
-        self.spaced = spaced_aliases
-        self.fuzzy = FuzzyIndex(list(spaced_aliases), fuzzy_cutoff)
-        self.fuzzy_cutoff = fuzzy_cutoff
-        self.fuzzy_min_length = fuzzy_min_length
+        self.spaced = by_spaced
+        self.config = config
         self._cache: dict[str, Resolution | None] = {}
 
+    @cached_property
+    def fuzzy(self) -> FuzzyIndex:
+        """The aliases' spaced keys for `fuzz.ratio` at the linking cut-off (built on first use)."""
+        return FuzzyIndex(list(self.spaced), self.config.fuzzy_cutoff)
+
     def resolve_mention(self, surface: str) -> Resolution | None:
-        """The catalog entity a surface names, or None."""
+        """The catalog entity a surface in a paper names, or None (remembered for the next paper)."""
         if surface in self._cache:
             return self._cache[surface]
         result = self._resolve(surface)
-        if len(self._cache) < 200_000:
+        if len(self._cache) < self.config.resolution_cache_size:
             self._cache[surface] = result
         return result
 
@@ -154,7 +169,7 @@ class Resolver:
         forms = self.exact_forms.get(key)
         if forms is None:
             return self.by_alias[key][0]
-        written = " ".join(fold_punct(surface).split())
+        written = written_form(surface)
         for eid, exact in forms:
             lowered_first = written[:1].lower() + written[1:]
             if exact is None or exact == written or (exact[:1].islower() and lowered_first == exact):
@@ -178,7 +193,7 @@ class Resolver:
             ids = self.by_alias.get(stripped.replace(" ", ""))
             if ids:
                 return Resolution(ids[0], 100.0, "normalised")
-        if len(stripped.replace(" ", "")) < self.fuzzy_min_length:
+        if len(stripped.replace(" ", "")) < self.config.fuzzy_min_length:
             return None
         best = self.fuzzy.best(stripped)
         if best is None:
@@ -186,4 +201,30 @@ class Resolver:
         choice, score, _ = best
         if not same_numbers(stripped, choice):
             return None
-        return Resolution(self.spaced[choice], float(score), "fuzzy")
+        return Resolution(self.spaced[choice][0], float(score), "fuzzy")
+
+    def resolve_name(self, name: str, fuzzy_cutoff: float | None = None) -> tuple[list[str], str, float] | None:
+        """The entities a name a user typed may mean, how it matched and the score; None if nothing does.
+
+        `fuzzy_cutoff` defaults to `config.lookup_fuzzy_cutoff`.
+        """
+        cutoff = self.config.lookup_fuzzy_cutoff if fuzzy_cutoff is None else fuzzy_cutoff
+        key = match_key(name)
+        if key in self.by_alias:
+            return self.by_alias[key], "exact", 100.0
+        spaced = spaced_key(name)
+        stripped = strip_generic(spaced)
+        if stripped != spaced and stripped.replace(" ", "") in self.by_alias:
+            return self.by_alias[stripped.replace(" ", "")], "normalised", 100.0
+        choices = list(self.spaced)
+        hits = process.extract(stripped, choices, scorer=fuzz.ratio, limit=LOOKUP_CANDIDATES) if choices else []
+        for choice, score, _ in hits:
+            if score >= cutoff and same_numbers(stripped, choice):
+                return self.spaced[choice], "fuzzy", float(score)
+        return None
+
+    def similar(self, name: str, limit: int) -> list[str]:
+        """Entity ids of the `limit` spaced keys most like `name` by `fuzz.WRatio`, best first (for suggestions)."""
+        stripped = strip_generic(spaced_key(name))
+        found = process.extract(stripped, list(self.spaced), scorer=fuzz.WRatio, limit=limit)
+        return [eid for choice, _, _ in found for eid in self.spaced[choice]]

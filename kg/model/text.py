@@ -1,8 +1,13 @@
 """Text normalisation shared by readers, linker and lookup.
 
 Two forms of every string exist: the *display* form (what was read, NFKC and
-whitespace cleaned, LaTeX kept so it can be shown) and the *match key*
-(LaTeX markup dropped, case folded, punctuation removed) used to compare names.
+whitespace cleaned, LaTeX kept so it can be shown) and its *key* (LaTeX markup
+dropped, case folded, anything but letters and digits a separator), made by
+one normaliser, `name_key`. Its three uses differ only in the separator:
+`match_key` (none: names compare equal whatever their spacing or hyphens),
+`spaced_key` (a space: token boundaries kept for fuzzy scoring and whole-word
+search) and `slug` (a hyphen: readable ids). The linker's `kg.link.detect.fold`
+is not a key: it keeps the text's length so that spans carry over.
 """
 
 from __future__ import annotations
@@ -53,19 +58,25 @@ def strip_latex(text: str) -> str:
     return text
 
 
+def name_key(text: str, separator: str) -> str:
+    """The one key normaliser: display form, LaTeX dropped, case folded, each run of characters other than
+    letters and digits replaced by `separator`, none at either end."""
+    return _NON_ALNUM.sub(separator, strip_latex(clean(text)).casefold()).strip(separator)
+
+
 def match_key(text: str) -> str:
-    """Key for comparing names: LaTeX dropped, case folded, only letters and digits kept."""
-    return _NON_ALNUM.sub("", strip_latex(clean(text)).casefold())
+    """Key for comparing names: only letters and digits kept ("Llama-2" and "LLaMA 2" are "llama2")."""
+    return name_key(text, "")
 
 
 def spaced_key(text: str) -> str:
-    """Like `match_key` but keeps token boundaries as single spaces (for fuzzy scoring)."""
-    return _NON_ALNUM.sub(" ", strip_latex(clean(text)).casefold()).strip()
+    """Like `match_key` but keeps token boundaries as single spaces (for fuzzy scoring and word search)."""
+    return name_key(text, " ")
 
 
 def slug(text: str) -> str:
-    """A readable id fragment: lowercase words joined by '-'."""
-    return _NON_ALNUM.sub("-", strip_latex(clean(text)).casefold()).strip("-") or "x"
+    """A readable id fragment: lowercase words joined by '-' ("x" for a text with no letter or digit)."""
+    return name_key(text, "-") or "x"
 
 
 def stable_hash(text: str, length: int = 12) -> str:

@@ -7,12 +7,12 @@
 from kg.model.types import QueryResult
 from kg.query.named import (
     NamedQuery,
+    canonical_params,
     get_named_query,
     named_queries,
     parse_named_query,
     parse_params,
-    resolve_params,
 )
 
-__all__ = ["NamedQuery", "QueryResult", "get_named_query", "named_queries", "parse_named_query", "parse_params",
-           "resolve_params"]
+__all__ = ["NamedQuery", "QueryResult", "canonical_params", "get_named_query", "named_queries", "parse_named_query",
+           "parse_params"]

@@ -135,8 +135,9 @@ def _finite(value: Value) -> bool:
     return True
 
 
-def resolve_params(run: Run, query: NamedQuery, params: Params, index: EntityIndex | None = None) -> Params:
-    """Named-query parameters of kind entity or paper resolved like `kg lookup` (spelling-tolerant).
+def canonical_params(run: Run, query: NamedQuery, params: Params, index: EntityIndex | None = None) -> Params:
+    """Named-query parameters as the graph stores them: an entity parameter becomes the name of the entity it
+    means (found like `kg lookup`, spelling-tolerant), a paper parameter the paper's id, a type its canonical name.
 
     `run` runs read-only Cypher on the graph (the query database or Neo4j); see `kg.lookup.Run`.
     """

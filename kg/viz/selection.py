@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from kg.lookup import graph_entity_node, resolve_paper
+from kg.lookup import graph_entity_node, graph_paper_node
 from kg.model.types import ENTITY_TYPES, Label, Properties, Rel
 from kg.viz.report import VizError
 
@@ -102,11 +102,6 @@ def candidates(g: nx.MultiDiGraph, types: set[str] | None = None, min_mentions: 
     return entities | papers
 
 
-def resolve_entity_node(g: nx.MultiDiGraph, name: str) -> str:
-    """The entity node for a user-given name, resolved like `kg lookup` (NotFoundError with did-you-mean)."""
-    return graph_entity_node(g, name)
-
-
 def ego_nodes(g: nx.MultiDiGraph, focus: str, hops: int, allowed: set[str] | None = None) -> dict[str, int]:
     """Nodes within `hops` of `focus` (edges followed both ways, only through `allowed`), with their distance."""
     dist = {focus: 0}
@@ -169,7 +164,7 @@ def select(g: nx.MultiDiGraph, *, entity: str | None = None, paper: str | None =
     allowed = candidates(g, wanted, min_mentions)
     filters = filters_text(wanted, min_mentions)
 
-    focus = resolve_entity_node(g, entity) if entity else resolve_paper(g, paper) if paper else None
+    focus = graph_entity_node(g, entity) if entity else graph_paper_node(g, paper) if paper else None
     if focus is not None:
         dist = ego_nodes(g, focus, hops, allowed | {focus})
         order = sorted(dist, key=lambda n: (dist[n], -degree(g, n), n))

@@ -12,13 +12,15 @@ it), one module per rule, each a pure function over the paper text returning `Ca
 - `coined_rule.coined_names`: coined words the paper uses.
 - `context_rule.context_names`: typed context patterns: "the X dataset", "on X and Y benchmarks",
   "N X GPUs", "X-7B".
-`urls` keeps names inside links out, and `run.discover` runs them all. Each candidate gets a type from its
+`urls` keeps names inside links out, `context.DiscoveryContext` is what the rules share (one per
+`Linker`: its config and caches), and `run.discover` runs them all. Each candidate gets a type from its
 context (`inference.infer_type`) and a confidence.
 """
 
 from kg.link.discover.acronym_rule import acronym_names
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.coined_rule import coined_names
+from kg.link.discover.context import DiscoveryContext
 from kg.link.discover.context_rule import context_names, is_name_token, words_before
 from kg.link.discover.inference import (
     appositive_type,
@@ -49,7 +51,7 @@ from kg.link.discover.urls import in_url, may_hold_url
 from kg.link.discover.vocabulary import GENERIC, ORGANISATIONS, STOP_NAMES
 
 __all__ = [
-    "Candidate", "GENERIC", "ORGANISATIONS", "STOP_NAMES", "Scan", "acronym_names", "appositive_type",
+    "Candidate", "DiscoveryContext", "GENERIC", "ORGANISATIONS", "STOP_NAMES", "Scan", "acronym_names", "appositive_type",
     "chunk_head_type", "coined_names", "connectors_start", "context_names", "discover", "find_token",
     "following_type", "head_type", "in_url", "infer_type", "introduced_names", "is_capitalised_word",
     "is_introduced", "is_mixed_case", "is_name_like", "is_name_token", "is_proper_long_form", "is_short_acronym",

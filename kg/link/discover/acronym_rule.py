@@ -5,24 +5,28 @@ from __future__ import annotations
 
 from kg.link.abbreviation import find_abbreviations
 from kg.link.discover.candidate import Candidate
+from kg.link.discover.context import DiscoveryContext
 from kg.link.discover.inference import infer_type
-from kg.link.discover.introduction import is_introduced
-from kg.link.discover.names import is_mixed_case, is_proper_long_form
+from kg.link.discover.names import is_proper_long_form
 from kg.link.discover.vocabulary import GENERIC
 
 
-def acronym_names(text: str, title_end: int) -> list[Candidate]:
+def acronym_names(text: str, title_end: int, context: DiscoveryContext | None = None) -> list[Candidate]:
+    """Candidates from the acronym definitions of `text`."""
+    context = context or DiscoveryContext()
+    config = context.config
     out = []
-    for a in find_abbreviations(text):
+    for a in find_abbreviations(text, config.acronym_lookback):
         short, long = a.short, a.long
         if short.lower() in GENERIC or short.lower().rstrip("s") in GENERIC:
             continue
-        introduced = is_introduced(text, min(a.short_start, a.long_start), title_end)
+        introduced = context.is_introduced(text, min(a.short_start, a.long_start), title_end)
         proper = is_proper_long_form(long)
-        mixed = is_mixed_case(short)
+        mixed = context.is_mixed_case(short)
         if not ((introduced and (proper or mixed)) or mixed):
             continue
-        t, conf = infer_type(text, short, a.short_start, a.short_start + len(short), hint=long)
+        t, conf = infer_type(text, short, a.short_start, a.short_start + len(short), context, hint=long)
         surfaces = ((short, a.short_start, a.short_start + len(short)), (long, a.long_start, a.long_start + len(long)))
-        out.append(Candidate(short, t, min(0.95, conf + (0.1 if proper else 0.0)), introduced, "acronym", surfaces))
+        conf = min(config.acronym_max_confidence, conf + (config.proper_long_form_bonus if proper else 0.0))
+        out.append(Candidate(short, t, conf, introduced, "acronym", surfaces))
     return out

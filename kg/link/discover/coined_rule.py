@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 from kg.link.discover.candidate import Candidate
+from kg.link.discover.context import DiscoveryContext
 from kg.link.discover.inference import infer_type
-from kg.link.discover.introduction import is_introduced
-from kg.link.discover.names import is_capitalised_word, is_mixed_case, is_name_like
-from kg.link.discover.scanner import scan
+from kg.link.discover.names import is_capitalised_word
 from kg.link.discover.vocabulary import STOP_NAMES
 
 NOT_COINED = re.compile(r"[A-Z]{2,}[a-z]+(?:ing|ed|tion|ly|ity)|[A-Z0-9]{1,2}2[A-Z0-9]{1,2}|[A-Z]{2,}s|\d+[A-Za-z]{1,2}")
@@ -16,11 +15,14 @@ TOKEN_AT = re.compile(r"[\w.+-]+")
 COUNT_PREFIX = re.compile(r"\d+[x\u00d7]")
 
 
-def coined_names(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
+def coined_names(text: str, title_end: int, covered: bytes | bytearray | None = None,
+                 context: DiscoveryContext | None = None) -> list[Candidate]:
     """CamelCase coinages ("CityGaussian", "GaLore", "PackMamba") and letter-digit-letter names ("long2short")."""
+    context = context or DiscoveryContext()
+    is_mixed_case, coined_max = context.is_mixed_case, context.config.coined_max_confidence
     out = []
     names: set[str] = set()
-    for start in scan(text).coined_starts:
+    for start in context.scan(text).coined_starts:
         if covered is not None and covered[start]:
             continue
         m = TOKEN_AT.match(text, start)
@@ -35,14 +37,15 @@ def coined_names(text: str, title_end: int, covered: bytes | None = None) -> lis
             continue
         names.add(name)
         end = start + len(name)
-        t_, conf = infer_type(text, name, start, end)
-        out.append(Candidate(name, t_, min(conf, 0.6), is_introduced(text, start, title_end), "coined",
+        t_, conf = infer_type(text, name, start, end, context)
+        out.append(Candidate(name, t_, min(conf, coined_max), context.is_introduced(text, start, title_end), "coined",
                              ((name, start, end),)))
     return out
 
 
-def _dataset_name(phrase: str) -> str | None:
+def _dataset_name(phrase: str, context: DiscoveryContext) -> str | None:
     """The name at the end of a phrase before "dataset": keep trailing name-like/capitalised tokens."""
+    is_name_like = context.is_name_like
     words = phrase.split()
     kept: list[str] = []
     for w in reversed(words):

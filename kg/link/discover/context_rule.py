@@ -6,9 +6,8 @@ import re
 
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.coined_rule import _dataset_name
-from kg.link.discover.introduction import is_introduced
-from kg.link.discover.names import is_name_like, is_short_acronym
-from kg.link.discover.scanner import scan
+from kg.link.discover.context import DiscoveryContext
+from kg.link.discover.names import is_short_acronym
 from kg.link.discover.vocabulary import (
     DATASET,
     GENERIC,
@@ -58,8 +57,9 @@ def words_before(text: str, end: int, n: int) -> list[tuple[int, str]]:
 _SIZE_LETTERS = tuple(re.compile(letter + r"(?<=[^\W_a-zA-Z]" + letter + ")") for letter in "BM")
 
 
-def _size_token(text: str, i: int) -> tuple[int, str] | None:
-    """The whitespace-delimited token around a size letter at `i` ("Llama-2-7B"), without brackets."""
+def _size_token(text: str, i: int) -> tuple[int, str, str] | None:
+    """The whitespace-delimited token around a size letter at `i` ("Llama-2-7B"), without brackets: its start,
+    the token and its base name ("Llama-2")."""
     start = i
     while start > 0 and not text[start - 1].isspace() and text[start - 1] not in "([{\"'":
         start -= 1
@@ -67,10 +67,11 @@ def _size_token(text: str, i: int) -> tuple[int, str] | None:
     while end < len(text) and (text[end].isalnum() or text[end] == "-"):
         end += 1
     token = text[start:end]
-    return (start, token) if MODEL_SIZE.fullmatch(token) else None
+    sized = MODEL_SIZE.fullmatch(token)
+    return (start, token, sized.group(1)) if sized else None
 
 
-def _may_end_dataset_name(text: str, end: int) -> bool:
+def _may_end_dataset_name(text: str, end: int, is_name_like) -> bool:
     """The word ending at `end` may end a `_dataset_name`: capitalised or name-like (it keeps no other)."""
     word = text[text.rfind(" ", 0, end) + 1:end]
     return word[:1].isupper() or is_name_like(word)
@@ -81,17 +82,21 @@ def _may_end_model_number(char: str) -> bool:
     return char.isdigit() or "A" <= char <= "Z"
 
 
-def context_names(text: str, title_end: int, covered: bytes | None = None) -> list[Candidate]:
+def context_names(text: str, title_end: int, covered: bytes | bytearray | None = None,
+                  context: DiscoveryContext | None = None) -> list[Candidate]:
     """Typed context patterns, each tried only where its keyword occurs (no full-text regex scans)."""
+    context = context or DiscoveryContext()
+    is_name_like, is_introduced = context.is_name_like, context.is_introduced
+    dataset_confidence, pattern_confidence = context.config.dataset_context_confidence, context.config.pattern_confidence
     out: list[Candidate] = []
-    triggers = scan(text).triggers
+    triggers = context.scan(text).triggers
     for ks, _ in triggers["dataset"]:
-        if ks < 2 or text[ks - 1] != " " or not _may_end_dataset_name(text, ks - 1):
+        if ks < 2 or text[ks - 1] != " " or not _may_end_dataset_name(text, ks - 1, is_name_like):
             continue
         words = words_before(text, ks - 1, 3)
         if not words:
             continue
-        name = _dataset_name(" ".join(w for _, w in words))
+        name = _dataset_name(" ".join(w for _, w in words), context)
         if not name or is_short_acronym(name):
             continue
         start = ks - 1 - len(name)
@@ -99,7 +104,7 @@ def context_names(text: str, title_end: int, covered: bytes | None = None) -> li
             continue
         before = text[max(0, start - 4):start]
         if any(is_name_like(w) for w in name.split()) or (" " not in name and before in ("the ", "The ")):
-            out.append(Candidate(name, DATASET, 0.75, is_introduced(text, start, title_end), "dataset-context",
+            out.append(Candidate(name, DATASET, dataset_confidence, is_introduced(text, start, title_end), "dataset-context",
                                  ((name, start, start + len(name)),)))
     for ks, _ in triggers["list"]:
         lists = []
@@ -125,7 +130,7 @@ def context_names(text: str, title_end: int, covered: bytes | None = None) -> li
                     if not is_name_like(name) or is_short_acronym(name):
                         continue
                     start = at + item.start()
-                    out.append(Candidate(name, DATASET, 0.7, False, "dataset-list",
+                    out.append(Candidate(name, DATASET, pattern_confidence, False, "dataset-list",
                                          ((name, start, start + len(name)),)))
     for ks, _ in triggers["hardware"]:
         if ks < 2 or text[ks - 1] != " " or not _may_end_model_number(text[ks - 2]):
@@ -138,7 +143,7 @@ def context_names(text: str, title_end: int, covered: bytes | None = None) -> li
             start, name = words[0][0], f"{words[0][1]} {name}"
         if (covered is not None and covered[start]) or not any(c.isalpha() for c in name) or MEMORY_SIZE.fullmatch(name):
             continue
-        out.append(Candidate(name, HARDWARE, 0.7, False, "hardware-context", ((name, start, start + len(name)),)))
+        out.append(Candidate(name, HARDWARE, pattern_confidence, False, "hardware-context", ((name, start, start + len(name)),)))
     seen = set()
     for size_letter in _SIZE_LETTERS:
         for m in size_letter.finditer(text):
@@ -146,10 +151,9 @@ def context_names(text: str, title_end: int, covered: bytes | None = None) -> li
             if text[i - 1].isdigit():
                 found = _size_token(text, i)
                 if found and found[0] not in seen:
-                    start, token = found
+                    start, token, base = found
                     seen.add(start)
-                    base = MODEL_SIZE.fullmatch(token).group(1)
                     if base.lower() not in GENERIC and base.lower() not in STOP_NAMES:
-                        out.append(Candidate(token, MODEL, 0.7, is_introduced(text, start, title_end), "model-size",
+                        out.append(Candidate(token, MODEL, pattern_confidence, is_introduced(text, start, title_end), "model-size",
                                              ((token, start, start + len(token)),)))
     return out

@@ -4,8 +4,8 @@ its head noun, an appositive, what precedes and what follows it."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from kg.link.discover.introduction import sentence_start
 from kg.link.discover.names import (
     _DATASET_NAME,
     _DATASET_NAME_LAST,
@@ -15,6 +15,9 @@ from kg.link.discover.names import (
     _last_char_in,
 )
 from kg.link.discover.vocabulary import _HEAD_INDEX, DATASET, FRAMEWORK, METHOD, MODEL, SYSTEM_CUES, _alternation
+
+if TYPE_CHECKING:
+    from kg.link.discover.context import DiscoveryContext
 
 PREPOSITIONS = ("for", "with", "via", "to", "in", "on", "of", "into", "that", "which", "using", "from", "by", "towards",
                 "toward", "through", "at", "and")
@@ -146,11 +149,11 @@ def appositive_type(text: str, end: int) -> str | None:
     return chunk_head_type(m.group(1))
 
 
-def preceding_type(text: str, start: int) -> str | None:
+def preceding_type(text: str, start: int, context: DiscoveryContext) -> str | None:
     """Type from the noun that names the kind just before a name: "a benchmark named X", "a model, dubbed X"."""
     if not _may_end_in_connector(text, start):
         return None
-    window = text[max(sentence_start(text, start), start - 100):start]
+    window = text[max(context.sentence_start(text, start), start - 100):start]
     cut = connectors_start(window)
     if cut is None:
         return None
@@ -175,19 +178,21 @@ def following_type(text: str, end: int) -> str | None:
     return word_type(m.group(1)) if m and m.group(1).lower() != "framework" else None
 
 
-def infer_type(text: str, name: str, start: int, end: int, hint: str = "") -> tuple[str, float]:
+def infer_type(text: str, name: str, start: int, end: int, context: DiscoveryContext,
+               hint: str = "") -> tuple[str, float]:
     """A type for a discovered name and how sure we are: from the noun that introduces it, an appositive,
     a hint phrase (the rest of a title, an acronym's long form) and finally the name itself."""
-    t = preceding_type(text, start) or appositive_type(text, end) or following_type(text, end)
+    config = context.config
+    t = preceding_type(text, start, context) or appositive_type(text, end) or following_type(text, end)
     if t:
-        return t, 0.85
+        return t, config.typed_by_context_confidence
     t = head_type(hint) if hint else None
     if t == METHOD and "framework" in hint.lower() and SYSTEM_CUES.search(hint):
-        return FRAMEWORK, 0.8
+        return FRAMEWORK, config.typed_by_framework_hint_confidence
     if t:
-        return t, 0.75
+        return t, config.typed_by_hint_confidence
     if _last_char_in(name, _MODEL_NAME_LAST) and _MODEL_NAME.search(name):
-        return MODEL, 0.7
+        return MODEL, config.typed_by_name_confidence
     if _last_char_in(name, _DATASET_NAME_LAST) and _DATASET_NAME.search(name):
-        return DATASET, 0.7
-    return METHOD, 0.55
+        return DATASET, config.typed_by_name_confidence
+    return METHOD, config.untyped_confidence

@@ -4,8 +4,7 @@ whole-token search (`find_token`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from functools import lru_cache
+from collections.abc import Callable, Iterable
 
 from kg.link.discover.vocabulary import GENERIC, LF_STOPWORDS, ORGANISATIONS, STOP_NAMES
 
@@ -102,9 +101,10 @@ def _coined_part(part: str) -> bool:
     return _LOWER_COINED.fullmatch(part) is not None
 
 
-@lru_cache(maxsize=1 << 16)
 def is_name_like(token: str) -> bool:
     """Looks like a coined name: CamelCase, ALLCAPS (2+ letters), or letters mixed with digits; not generic.
+
+    Pure; the linker calls it through `DiscoveryContext.is_name_like`, which remembers tokens.
 
     Hyphenated words count only through a coined piece ("Video-XL" yes,
     "Parameter-Efficient" no); plurals of generic acronyms ("LLMs") never.
@@ -122,11 +122,12 @@ def is_name_like(token: str) -> bool:
     return any(_coined_part(p) for p in _PLUS_SPLIT.split(core) if p)
 
 
-@lru_cache(maxsize=1 << 16)
-def is_mixed_case(token: str) -> bool:
-    """Coined with mixed case or digits ("SeTa", "DiNA", "3DGS"), not a plain acronym ("NAS", "PTQs")."""
+def is_mixed_case(token: str, name_like: Callable[[str], bool] = is_name_like) -> bool:
+    """Coined with mixed case or digits ("SeTa", "DiNA", "3DGS"), not a plain acronym ("NAS", "PTQs").
+
+    `name_like` is the `is_name_like` to ask (a cached one from `DiscoveryContext`)."""
     core = token.rstrip("s") if token[:-1].isupper() else token
-    return is_name_like(token) and (not core.isupper() or any(c.isdigit() for c in core))
+    return name_like(token) and (not core.isupper() or any(c.isdigit() for c in core))
 
 
 def is_short_acronym(token: str) -> bool:
@@ -139,10 +140,15 @@ def is_capitalised_word(token: str) -> bool:
     return token[:1].isupper() and token.lower() not in STOP_NAMES and token.lower() not in GENERIC
 
 
+PROPER_SHARE = 0.6
+"""Share of a long form's content words that must be capitalised for it to read as a proper name: most, but
+not all, as a name may hold a lower-case word ("Mixture of experts Transformer")."""
+
+
 def is_proper_long_form(long: str) -> bool:
     """A long form written as a proper name: most content words capitalised."""
     words = [w for w in _LF_SPLIT.split(long) if w and w.lower() not in LF_STOPWORDS]
     if not words:
         return False
     capitalised = sum(1 for w in words if w[0].isupper() or w[0].isdigit())
-    return capitalised / len(words) >= 0.6
+    return capitalised / len(words) >= PROPER_SHARE

@@ -6,10 +6,11 @@ import re
 from bisect import bisect_left
 
 from kg.link.discover.candidate import Candidate
+from kg.link.discover.context import DiscoveryContext
 from kg.link.discover.inference import infer_type
 from kg.link.discover.introduction import sentence_start
-from kg.link.discover.names import is_capitalised_word, is_name_like
-from kg.link.discover.scanner import Scan, scan
+from kg.link.discover.names import is_capitalised_word
+from kg.link.discover.scanner import Scan
 from kg.link.discover.vocabulary import METHOD, NAME_TOKEN, STOP_NAMES
 
 NAMING_VERBS = ("propose", "introduce", "present", "develop", "release", "call", "term", "dub", "name")
@@ -25,8 +26,9 @@ AFTER_OUR = re.compile(r"\s+(?:proposed |new |novel )?(?:method|approach|model|f
                        r"algorithm|technique)?,?\s+" + _NAME_SEQ, re.IGNORECASE)
 
 
-def leading_name(phrase: str) -> str | None:
+def leading_name(phrase: str, context: DiscoveryContext) -> str | None:
     """The name at the start of a phrase: a coined token, or a run of Capitalised words."""
+    is_name_like = context.is_name_like
     words = phrase.split()
     if not words or words[0].lower() in STOP_NAMES:
         return None
@@ -46,22 +48,26 @@ def leading_name(phrase: str) -> str | None:
     return name.rstrip("_")
 
 
-def _after_verb_in_sentence(text: str, sc: Scan, start: int) -> bool:
-    """An introducing verb ("we propose") comes before `start` in its sentence, fewer than 260 characters before."""
+def _after_verb_in_sentence(text: str, sc: Scan, start: int, window: int) -> bool:
+    """An introducing verb ("we propose") comes before `start` in its sentence, fewer than `window` characters
+    before (`LinkerConfig.introduction_window`)."""
     if not sc.verbs:
         return False
-    s = sentence_start(text, start)
-    lo = max(s, start - 259)  # a verb starting in [s, start) and fewer than 260 characters before `start`
+    s = sentence_start(sc, start)
+    lo = max(s, start - window + 1)  # a verb starting in [s, start), fewer than the window before
     return bisect_left(sc.verb_starts, lo) < bisect_left(sc.verb_starts, start)
 
 
-def introduced_names(text: str, title_end: int) -> list[Candidate]:
+def introduced_names(text: str, title_end: int, context: DiscoveryContext | None = None) -> list[Candidate]:
     """Names right after "we propose/introduce/present", "our proposed method," or "called/dubbed".
 
     "namely X" also names things the paper only lists ("existing works, namely
     PEFT and ..."), so it marks X as introduced only inside a "we propose" sentence.
     """
-    sc = scan(text)
+    context = context or DiscoveryContext()
+    is_name_like = context.is_name_like
+    sc = context.scan(text)
+    window, named_phrase = context.config.introduction_window, context.config.named_phrase_confidence
     participles = any(sc.lowered.startswith(_PARTICIPLES, ks) for ks, _ in sc.triggers["naming"])
     after_verb = AFTER_VERB if participles else _AFTER_VERB_PLAIN
     matches = [(after_verb.match(text, ve), True) for vs, ve in sc.verbs if sc.lowered.startswith(NAMING_VERBS, vs)]
@@ -75,13 +81,13 @@ def introduced_names(text: str, title_end: int) -> list[Candidate]:
         raw = m.group(1)
         if raw[:1].islower() and not is_name_like(raw.split()[0]):
             continue
-        name = leading_name(raw)
+        name = leading_name(raw, context)
         if not name:
             continue
         start = m.start(1)
         end = start + len(name)
-        t, conf = infer_type(text, name, start, end)
-        introduced = presents or _after_verb_in_sentence(text, sc, start)
-        out.append(Candidate(name, t, conf if len(name.split()) == 1 or t != METHOD else 0.7, introduced, "intro",
+        t, conf = infer_type(text, name, start, end, context)
+        introduced = presents or _after_verb_in_sentence(text, sc, start, window)
+        out.append(Candidate(name, t, conf if len(name.split()) == 1 or t != METHOD else named_phrase, introduced, "intro",
                              ((name, start, end),)))
     return out

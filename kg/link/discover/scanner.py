@@ -3,7 +3,6 @@ are, so that each rule looks positions up instead of searching the text again.""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import NamedTuple
 
 from kg.link.discover.vocabulary import (
@@ -101,8 +100,8 @@ class Scan(NamedTuple):
     verb_min_end: tuple[int, ...] = ()         # verb_min_end[i]: the earliest end among verbs from verb_starts[i] on
 
 
-@lru_cache(maxsize=8)
 def scan(text: str) -> Scan:
+    """The `Scan` of one text (the linker keeps the current paper's in `DiscoveryContext.scan`)."""
     lowered = text.lower()
     triggers = _find_triggers(lowered)
     verbs = tuple((vs, ve) for vs, ve in triggers["verb"] if _has_subject(lowered, max(0, vs - 60), vs))

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from kg.link.discover.candidate import Candidate
+from kg.link.discover.context import DiscoveryContext
 from kg.link.discover.inference import appositive_type, following_type, infer_type, preceding_type
 from kg.link.discover.introduction import is_title_name
-from kg.link.discover.names import find_token, is_name_like
+from kg.link.discover.names import find_token
 from kg.link.discover.vocabulary import TITLE_PREFIX
 
 
-def title_names(text: str, title_end: int) -> list[Candidate]:
+def title_names(text: str, title_end: int, context: DiscoveryContext | None = None) -> list[Candidate]:
     """The name before the title's colon; typed from how the abstract first describes it, else the title."""
+    context = context or DiscoveryContext()
+    is_name_like = context.is_name_like
     m = TITLE_PREFIX.match(text[:title_end]) if text.find(":", 0, title_end) >= 0 else None
     if not m:
         return []
@@ -18,17 +21,18 @@ def title_names(text: str, title_end: int) -> list[Candidate]:
     words = prefix.split()
     if words and is_name_like(words[0]) and any(w[:1].islower() or not w[:1].isalnum() for w in words[1:]):
         prefix = words[0]
-    if not is_title_name(prefix):
+    if not is_title_name(prefix, is_name_like):
         return []
     start = m.start(1)
     end = start + len(prefix)
     t = None
     for later_start, later_end in find_token(text, prefix, title_end):
-        t = preceding_type(text, later_start) or appositive_type(text, later_end) or following_type(text, later_end)
+        t = preceding_type(text, later_start, context) or appositive_type(text, later_end) or following_type(text, later_end)
         if t:
             break
-    conf = 0.85
+    config = context.config
+    conf = config.typed_by_context_confidence
     if t is None:
-        t, conf = infer_type(text, prefix, start, end, hint=text[end + 1:title_end])
+        t, conf = infer_type(text, prefix, start, end, context, hint=text[end + 1:title_end])
     single = len(prefix.split()) == 1 or any(is_name_like(w) for w in prefix.split())
-    return [Candidate(prefix, t, max(conf, 0.8) if single else 0.7, True, "title", ((prefix, start, end),))]
+    return [Candidate(prefix, t, max(conf, config.title_name_min_confidence) if single else config.title_phrase_confidence, True, "title", ((prefix, start, end),))]
