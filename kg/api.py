@@ -80,7 +80,7 @@ class Store:
 
     @property
     def querydb(self):
-        from kg.store.querydb import open_current
+        from kg.store.querydb.current import open_current
 
         if self._qdb is None:
             self._qdb = open_current(self.path, notify=self.notify, progress=self.progress)
@@ -114,7 +114,7 @@ class Store:
                              "bug; run the query on Neo4j with --neo4j, and please report it") from None
 
     def _rebuild_querydb(self, why: str) -> None:
-        from kg.store.querydb import rebuild
+        from kg.store.querydb.current import rebuild
 
         self.close()
         rebuild(self.path, why, notify=self.notify, progress=self.progress)

@@ -17,7 +17,8 @@ from kg.model.errors import KGError, StoreError
 from kg.model.files import output_target
 from kg.model.types import Strict
 from kg.store.local import LocalStore, check_store, default_store_path, load_graph, remove_stale_temps, store_lock
-from kg.store.querydb import build_for_store, query_db_path
+from kg.store.querydb.build import build_for_store
+from kg.store.querydb.paths import query_db_path
 
 CHUNK = 256
 

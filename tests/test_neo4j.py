@@ -435,7 +435,7 @@ def _lint_schema(sample_store) -> dict:
     for _, _, d in g.edges(data=True):
         keys.update(k for k in d if k != "__labels__")
     keys.update(ROW_KEYS)  # row.start etc. are map keys of $rows, which the linter takes for properties
-    from kg.store.querydb import ENTITY_PROPERTIES, PAPER_PROPERTIES, REL_PROPERTIES
+    from kg.store.querydb.schema import ENTITY_PROPERTIES, PAPER_PROPERTIES, REL_PROPERTIES
 
     keys.update(PAPER_PROPERTIES, ENTITY_PROPERTIES, *REL_PROPERTIES.values())  # the model's, seen in data or not
     return {"labels": [lbl.value for lbl in Label], "relationshipTypes": [r.value for r in Rel],

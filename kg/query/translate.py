@@ -52,7 +52,7 @@ from kg.query.functions import call
 from kg.query.parser import unsupported
 from kg.query.tx import Tx, node_type, rel_type, string_literal
 from kg.query.types import ANY, BOOL, FLOAT, INT, NULL, PATH, STRING, T, list_of
-from kg.store.querydb import Schema
+from kg.store.querydb.schema import Schema
 
 MAX_HOPS = 30   # the engine's variable-length limit; Neo4j's `*` has none (README: known gaps)
 RESERVED_PREFIX = "__kg"
