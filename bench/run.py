@@ -680,7 +680,8 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
     import kg
     from kg.lookup import lookup
     from kg.query import get_named_query, named_queries, resolve_params
-    from kg.store.neo4j import Neo4jSettings, Neo4jStore, load_store
+    from kg.store.neo4j import Neo4jStore, load_store
+    from kg.store.neo4j_settings import Neo4jSettings
 
     def neo_named(neo, name, values):
         """A named query on Neo4j, its parameters resolved as `kg query --neo4j --name` resolves them."""

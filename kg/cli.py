@@ -95,6 +95,17 @@ def input_options(func):
 @click.version_option(package_name="kg")
 def cli():
     """kg: ML paper listings -> a knowledge graph of methods, models, datasets, hardware and frameworks."""
+    silence_driver_logs()
+
+
+def silence_driver_logs() -> None:
+    """Drop the Neo4j driver's log records (retries, server notifications): with no logging set up, Python would
+    print them, multi-line, on stderr beside kg's one-line messages. Process-wide, so set here, by the CLI."""
+    import logging
+
+    driver_log = logging.getLogger("neo4j")
+    if not any(isinstance(h, logging.NullHandler) for h in driver_log.handlers):
+        driver_log.addHandler(logging.NullHandler())
 
 
 @cli.command("read")
@@ -246,7 +257,7 @@ def neo4j_options(func):
 
 def neo4j_settings(uri, user, database):
     """Settings from options and environment; prompts (hidden) for a missing password on a terminal."""
-    from kg.store.neo4j import Neo4jSettings
+    from kg.store.neo4j_settings import Neo4jSettings
 
     settings = Neo4jSettings.from_env(uri=uri, user=user, database=database)
     if settings.uri_has_credentials:

@@ -23,7 +23,8 @@ from kg.cli import cli
 from kg.cypher.scripts import parse_statements, schema_statements
 from kg.export import ARRAY_DELIMITER, admin_import_command, cypher_value, export_graph, export_store
 from kg.query import named_queries
-from kg.store.neo4j import LoadReport, Neo4jStore
+from kg.store.neo4j import Neo4jStore
+from kg.store.neo4j_reports import LoadReport
 
 
 def _plain(value):

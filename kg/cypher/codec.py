@@ -3,7 +3,8 @@
 The NetworkX store keeps Python values: tuples for shared mention lists,
 `__labels__` frozensets, no key for an absent property. A database row takes
 lists, no labels and no nulls (Neo4j stores no null property), and no
-non-finite float (kg's store never makes one; the Python API could).
+non-finite float (kg's store never makes one; the Python API could). Values a Neo4j driver returns
+come back as plain Python (`plain_value`), as the local store returns them.
 """
 
 from __future__ import annotations
@@ -61,3 +62,23 @@ def check_int(value: int, where: str) -> int:
         raise StoreError(f"{where}: {value} does not fit a 64-bit integer, the largest a graph database holds; "
                          "fix the value in the input and rebuild")
     return value
+
+
+def plain_value(value):
+    """A driver value as plain Python, matching what the local store returns (nodes as property dicts)."""
+    from neo4j.graph import Node, Relationship
+    from neo4j.graph import Path as GraphPath
+
+    if isinstance(value, (Node, Relationship)):
+        return {k: plain_value(v) for k, v in value.items()}
+    if isinstance(value, GraphPath):
+        return [plain_value(n) for n in value.nodes]
+    if isinstance(value, dict):
+        return {k: plain_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_value(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return str(value)
