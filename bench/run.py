@@ -556,12 +556,12 @@ if name == "kuzu":
 out = {"engine": name, "version": embedded.engine_version()}
 if mode == "build":
     from kg.store.local import load_graph
-    g = load_graph(store)
+    g = load_graph(store, freeze=True)
     st = Path(store).stat()
     steps = []
     t = time.perf_counter()
     build(g, target, store_stat=(st.st_size, st.st_mtime_ns), store_sha256=file_sha256(store),
-          progress=lambda m: steps.append((m, time.perf_counter() - t)), consume=True)
+          progress=lambda m: steps.append((m, time.perf_counter() - t)), consume=True, frozen=True)
     out["build_s"] = round(time.perf_counter() - t, 2)
     out["parquet_s"] = round(next((s for m, s in steps if m == "loading the query database"), 0.0), 2)
     target = Path(target)

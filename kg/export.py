@@ -369,11 +369,12 @@ def export_graph(g: nx.MultiDiGraph, fmt: str, path: str | os.PathLike) -> Expor
                           "check the path and free space") from None
 
 
-def export_store(fmt: str, path: str | os.PathLike, store: str | os.PathLike | None = None) -> ExportReport:
-    """`kg export`: write the local store (default $KG_STORE) in `fmt` to `path`."""
+def export_store(fmt: str, path: str | os.PathLike, store: str | os.PathLike | None = None, *,
+                 freeze: bool = False) -> ExportReport:
+    """`kg export`: write the local store (default $KG_STORE) in `fmt` to `path`; `freeze` is `load_graph`'s."""
     from kg.store import LocalStore
 
-    return export_graph(LocalStore.open(store).graph, fmt, path)
+    return export_graph(LocalStore.open(store, freeze=freeze).graph, fmt, path)
 
 
 __all__ = ["FORMATS", "ExportError", "ExportReport", "export_graph", "export_store", "admin_import_command",

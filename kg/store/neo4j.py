@@ -314,14 +314,15 @@ def connect(settings: Neo4jSettings | None = None, **kwargs) -> Neo4jStore:
 def load_store(store: str | os.PathLike | nx.MultiDiGraph | None = None, settings: Neo4jSettings | None = None, *,
                batch_size: int = DEFAULT_BATCH_SIZE, batch_bytes: int = DEFAULT_BATCH_BYTES, schema: bool = True,
                progress: Callable[[LoadProgress], None] | None = None,
-               retry_seconds: float = DEFAULT_RETRY_SECONDS) -> LoadReport:
-    """`kg load`: push the local store (a path, default $KG_STORE, or a graph) into Neo4j."""
+               retry_seconds: float = DEFAULT_RETRY_SECONDS, freeze: bool = False) -> LoadReport:
+    """`kg load`: push the local store (a path, default $KG_STORE, or a graph) into Neo4j; `freeze` is
+    `kg.store.local.load_graph`'s."""
     from kg.store import LocalStore
 
     if isinstance(store, nx.MultiDiGraph):
         graph, name = store, None
     else:
-        local = LocalStore.open(store)
+        local = LocalStore.open(store, freeze=freeze)
         graph, name = local.graph, str(local.path)
     with Neo4jStore(settings or Neo4jSettings.from_env(), retry_seconds=retry_seconds) as neo:
         return neo.load_graph(graph, batch_size=batch_size, batch_bytes=batch_bytes, schema=schema,

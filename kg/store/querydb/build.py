@@ -123,14 +123,15 @@ class _ParquetTable:
 
 
 def build(g: nx.MultiDiGraph, target: str | os.PathLike, *, store_stat: tuple[int, int], store_sha256: str,
-          progress: Callable[[str], None] | None = None, consume: bool = False) -> Stamp:
+          progress: Callable[[str], None] | None = None, consume: bool = False, frozen: bool = False) -> Stamp:
     """Write the query database of graph `g` to `target` atomically; returns its stamp.
 
     `store_stat` is the store file's (size, mtime_ns) and `store_sha256` its
     hash: the stamp that later tells whether the database still matches it.
     With `consume`, the graph is emptied once it is written out, so its memory
     is given back before the engine loads the files (at a million papers the
-    graph holds ~6 GB and the engine's load needs ~1.6 GB more).
+    graph holds ~6 GB and the engine's load needs ~1.6 GB more). `frozen` says
+    the graph was loaded with `load_graph(freeze=True)` (see `release`).
     """
     started = time.perf_counter()
     lb = embedded.engine()
@@ -158,7 +159,7 @@ def build(g: nx.MultiDiGraph, target: str | os.PathLike, *, store_stat: tuple[in
         schema = Schema(schema.nodes, schema.rels, tuple(labels),
                         tuple(sorted({table for table, _, pair in files if pair is not None})))
         if consume:
-            release(g)
+            release(g, frozen=frozen)
         step("loading the query database")
         db = lb.Database(str(db_file), buffer_pool_size=BUILD_BUFFER_POOL)
         conn = lb.Connection(db)
@@ -198,14 +199,16 @@ def build(g: nx.MultiDiGraph, target: str | os.PathLike, *, store_stat: tuple[in
         shutil.rmtree(work, ignore_errors=True)
 
 
-def release(g: nx.MultiDiGraph) -> None:
-    """Empty a graph and give its memory back to the system (the store loader freezes it out of the
-    collector's reach; malloc_trim returns the freed heap, which glibc would otherwise keep)."""
+def release(g: nx.MultiDiGraph, *, frozen: bool = False) -> None:
+    """Empty a graph and give its memory back to the system (malloc_trim returns the freed heap, which glibc
+    would otherwise keep). `frozen`: the graph was frozen out of the collector's reach when loaded
+    (`load_graph(freeze=True)`), so the frozen objects are handed back to it (`gc.unfreeze`) to be collected."""
     import ctypes
     import gc
 
     g.clear()
-    gc.unfreeze()
+    if frozen:
+        gc.unfreeze()
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
@@ -278,10 +281,11 @@ def _write_parquet(g: nx.MultiDiGraph, schema: Schema, work: Path, pa, step) -> 
 
 
 def build_for_store(g: nx.MultiDiGraph, store: str | os.PathLike,
-                    progress: Callable[[str], None] | None = None, consume: bool = False) -> Stamp:
+                    progress: Callable[[str], None] | None = None, consume: bool = False,
+                    frozen: bool = False) -> Stamp:
     """Build the query database of the store file `store`, whose graph `g` is (already loaded or just saved);
-    with `consume`, `g` is emptied on the way (see `build`)."""
+    with `consume`, `g` is emptied on the way (see `build`; `frozen` as there)."""
     store = Path(store)
     st = store.stat()
     return build(g, query_db_path(store), store_stat=(st.st_size, st.st_mtime_ns), store_sha256=file_sha256(store),
-                 progress=progress, consume=consume)
+                 progress=progress, consume=consume, frozen=frozen)

@@ -90,12 +90,13 @@ def why_stale(store: str | os.PathLike) -> str | None:
 
 
 def open_current(store: str | os.PathLike, *, notify: Callable[[str], None] | None = None,
-                 progress: Callable[[str], None] | None = None) -> QueryDatabase:
+                 progress: Callable[[str], None] | None = None, freeze: bool = False) -> QueryDatabase:
     """The store's query database, opened read-only; built first if it is missing or stale.
 
     `notify` gets one line saying why a rebuild happens. The rebuild holds the
     store's lock, so it never races a `kg build`, and a second process that
-    waited for the lock finds the database current and uses it.
+    waited for the lock finds the database current and uses it. `freeze` is
+    `load_graph`'s, for the store loaded to rebuild it.
     """
     from kg.store.local import check_store
 
@@ -110,7 +111,7 @@ def open_current(store: str | os.PathLike, *, notify: Callable[[str], None] | No
         if qdb is not None:
             return qdb
         _build_from_store(store, f"building the query database {path.name} ({why}); it is rebuilt only when the "
-                                 "store changes", notify, progress)
+                                 "store changes", notify, progress, freeze)
     qdb, _ = _current(path, store)
     if qdb is None:
         raise StoreError(f"{path}: the query database does not match the store even after a rebuild; "
@@ -126,20 +127,21 @@ def _lock(store: Path, path: Path):
 
 
 def rebuild(store: str | os.PathLike, why: str, *, notify: Callable[[str], None] | None = None,
-            progress: Callable[[str], None] | None = None) -> None:
-    """Build the store's query database again though its stamp matches (it was found damaged: `why`)."""
+            progress: Callable[[str], None] | None = None, freeze: bool = False) -> None:
+    """Build the store's query database again though its stamp matches (it was found damaged: `why`);
+    `freeze` as for `open_current`."""
     store = Path(store)
     path = query_db_path(store)
     with _lock(store, path):
-        _build_from_store(store, f"rebuilding the query database {path.name} ({why})", notify, progress)
+        _build_from_store(store, f"rebuilding the query database {path.name} ({why})", notify, progress, freeze)
 
 
 def _build_from_store(store: Path, notice: str, notify: Callable[[str], None] | None,
-                      progress: Callable[[str], None] | None) -> None:
+                      progress: Callable[[str], None] | None, freeze: bool) -> None:
     """Under the lock: load the store (a damaged one is reported before any notice), say why, build."""
     from kg.store.local import load_graph
 
-    g = load_graph(store)
+    g = load_graph(store, freeze=freeze)
     if notify:
         notify(notice)
-    build_for_store(g, store, progress, consume=True)
+    build_for_store(g, store, progress, consume=True, frozen=freeze)
