@@ -212,7 +212,8 @@ def build_cmd(inputs, fmt, skip_bad, strict, store, catalogs, workers, max_paper
     from kg.pipeline import build
 
     r = build(inputs, store=store, catalog=catalogs, workers=workers, format=fmt, skip_bad=skip_bad,
-              max_papers=max_papers, progress=sys.stderr.isatty(), forget_catalogs=forget_catalogs)
+              max_papers=max_papers, progress=sys.stderr.isatty(), forget_catalogs=forget_catalogs,
+              freeze=True)
     if as_json:
         click.echo(r.model_dump_json(indent=2))
         fail_if_strict(strict, r.skipped, r.ignored)
@@ -278,19 +279,14 @@ def neo4j_settings(uri, user, database):
 @reports_errors
 def lookup_cmd(name, store, as_json, limit, use_neo4j, uri, user, database):
     """Find an entity by NAME (case- and spelling-tolerant) and show what the graph knows about it."""
+    from kg.api import lookup_entity
     from kg.model.errors import NotFoundError
 
     if not use_neo4j and (uri or user or database):
         raise click.UsageError("--uri, --user and --database need --neo4j")
     try:
-        if use_neo4j:
-            from kg.api import lookup_neo4j
-
-            r = lookup_neo4j(name, neo4j_settings(uri, user, database), limit=limit)
-        else:
-            from kg.api import open_store
-
-            r = open_store(store, **rebuild_messages()).lookup(name, limit=limit)
+        settings = neo4j_settings(uri, user, database) if use_neo4j else None
+        r = lookup_entity(name, store=store, neo4j=settings, limit=limit, **store_options())
     except NotFoundError as exc:
         if as_json:
             click.echo(json.dumps({"query": name, "found": False, "suggestions": exc.suggestions}))
@@ -366,26 +362,20 @@ def query_cmd(cypher, named, list_queries, params, json_params, as_json, as_csv,
         values = parse_params(list(params), list(json_params))
     except QueryError as exc:  # a malformed option value: a usage error (exit 2), as click's own are
         raise click.UsageError(terminal_safe(str(exc))) from None
+    from kg.api import run_query
+
     row_limit = limit or None
-    if use_neo4j:
-        from kg.api import query_neo4j
-
-        result = query_neo4j(cypher, values, neo4j_settings(uri, user, database), name=named)
-        if row_limit is not None and len(result.rows) > row_limit:
-            result = result.model_copy(update={"rows": result.rows[:row_limit], "truncated": True})
-    else:
-        from kg.api import open_store
-
-        with open_store(store, **rebuild_messages()) as local:
-            result = (local.named_query(named, values, timeout=timeout, limit=row_limit) if named
-                      else local.query(cypher, values, timeout=timeout, limit=row_limit))
+    settings = neo4j_settings(uri, user, database) if use_neo4j else None
+    result = run_query(cypher, values, name=named, store=store, neo4j=settings, timeout=timeout, limit=row_limit,
+                       **store_options())
     print_result(result, as_json, as_csv)
     if result.truncated:
         echo(f"kg: stopped at {row_limit} rows; there are more (raise --limit, or --limit 0 for all)", err=True)
 
 
-def rebuild_messages() -> dict:
-    """What a command says (on stderr) when the store's query database must be rebuilt before it answers."""
+def store_options() -> dict:
+    """How a command opens the local store: what it says (on stderr) when the store's query database must be
+    rebuilt before it answers, and `freeze` (a CLI process holds one graph; see `kg.store.local.load_graph`)."""
     def notify(message: str) -> None:
         echo(f"kg: {message}", err=True)
 
@@ -393,7 +383,7 @@ def rebuild_messages() -> dict:
         if sys.stderr.isatty():
             echo(f"kg:   {step}", err=True)
 
-    return {"notify": notify, "progress": progress}
+    return {"notify": notify, "progress": progress, "freeze": True}
 
 
 @cli.command("load")
@@ -421,7 +411,8 @@ def load_cmd(store, uri, user, database, batch_size, batch_bytes, as_json):
         bar.update(len(p.batch.rows))
 
     try:
-        r = load_store(store, settings, batch_size=batch_size, batch_bytes=batch_bytes, progress=progress)
+        r = load_store(store, settings, batch_size=batch_size, batch_bytes=batch_bytes, progress=progress,
+                       freeze=True)
     finally:
         if bar is not None:
             bar.close()
@@ -454,7 +445,7 @@ def export_cmd(fmt, output, store, as_json):
     """Export the local store as GraphML, neo4j-admin import CSVs, a Cypher script or JSON Lines."""
     from kg.export import export_store
 
-    r = export_store(fmt, output, store)
+    r = export_store(fmt, output, store, freeze=True)
     if as_json:
         click.echo(r.model_dump_json(indent=2))
         return
@@ -494,16 +485,12 @@ def print_result(result, as_json: bool, as_csv: bool) -> None:
 @reports_errors
 def stats_cmd(store, as_json, top, use_neo4j, uri, user, database):
     """Counts per label and relationship type, and the top entities per type."""
+    from kg.api import graph_stats
+
     if not use_neo4j and (uri or user or database):
         raise click.UsageError("--uri, --user and --database need --neo4j")
-    if use_neo4j:
-        from kg.api import stats_neo4j
-
-        s = stats_neo4j(neo4j_settings(uri, user, database), top=top)
-    else:
-        from kg.api import open_store
-
-        s = open_store(store, **rebuild_messages()).stats(top=top)
+    settings = neo4j_settings(uri, user, database) if use_neo4j else None
+    s = graph_stats(store=store, neo4j=settings, top=top, **store_options())
     if as_json:
         click.echo(json.dumps(s, indent=2))
         return
@@ -539,11 +526,10 @@ def viz_cmd(store, output, entity, paper, hops, types, min_mentions, max_nodes, 
     for option, value in (("--entity", entity), ("--paper", paper)):
         if value is not None and not value.strip():
             raise click.UsageError(f"{option} needs a name; leave it out to draw the whole graph")
-    from kg.api import open_store
+    from kg.api import view_store
 
-    with open_store(store, **rebuild_messages()) as s:
-        report = s.view(output, entity=entity, paper=paper, hops=hops, types=types,
-                        min_mentions=min_mentions, max_nodes=max_nodes, open_browser=open_browser)
+    report = view_store(store, output, entity=entity, paper=paper, hops=hops, types=types, min_mentions=min_mentions,
+                        max_nodes=max_nodes, open_browser=open_browser, **store_options())
     echo(report.summary())
     if report.cut:
         echo(f"note: {report.cut}", err=True)
