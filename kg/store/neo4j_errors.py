@@ -10,6 +10,7 @@ from kg.store.neo4j_settings import Neo4jSettings
 
 
 def first_line(text: str) -> str:
+    """The first non-blank line of a message (driver and server messages run to several lines)."""
     for line in str(text).splitlines():
         if line.strip():
             return line.strip()
@@ -17,6 +18,7 @@ def first_line(text: str) -> str:
 
 
 def server_message(exc) -> str:
+    """The server's status code and the first line of its message."""
     code = getattr(exc, "code", None) or exc.__class__.__name__
     message = first_line(getattr(exc, "message", None) or str(exc))
     return f"{code}: {message}" if message else str(code)

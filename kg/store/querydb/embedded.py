@@ -22,4 +22,5 @@ def engine():
 
 
 def engine_version() -> str:
+    """The engine's version, as each database's stamp records it."""
     return str(getattr(engine(), "__version__", "unknown"))
