@@ -270,7 +270,7 @@ BUILD_SCRIPT = PEAK_RSS + """
 import json, resource, sys, time
 from pathlib import Path
 import kg
-from kg.store.querydb import query_db_path
+from kg.store.querydb.paths import query_db_path
 t = time.perf_counter()
 r = kg.build([sys.argv[1]], store=sys.argv[2], workers=int(sys.argv[3]))
 wall = time.perf_counter() - t
@@ -540,26 +540,29 @@ def cli_rows(store: Path, papers: int, workdir: Path, runs: int) -> dict:
 
 
 ENGINE_SCRIPT = PEAK_RSS + """
-# Build (mode build) or query (mode query) a store's query database with another engine module: kg's
-# querydb module is pointed at it (Kuzu and LadybugDB share their Python API).
+# Build (mode build) or query (mode query) a store's query database with another engine module: the
+# engine module kg.store.querydb.embedded is pointed at it (Kuzu and LadybugDB share their Python API).
 import hashlib, json, statistics, sys, time
 from pathlib import Path
-import kg.store.querydb as querydb
+from kg.store.querydb import embedded
+from kg.store.querydb.build import build
+from kg.store.querydb.current import open_database
+from kg.store.querydb.stamp import file_sha256
 mode, name, store, target = sys.argv[1:5]
 if name == "kuzu":
     import kuzu
-    querydb.engine = lambda: kuzu
-    querydb.engine_version = lambda: str(kuzu.__version__)
-    querydb.ENGINE = "kuzu"
-out = {"engine": name, "version": querydb.engine_version()}
+    embedded.engine = lambda: kuzu
+    embedded.engine_version = lambda: str(kuzu.__version__)
+    embedded.ENGINE = "kuzu"
+out = {"engine": name, "version": embedded.engine_version()}
 if mode == "build":
     from kg.store.local import load_graph
-    g = load_graph(store)
+    g = load_graph(store, freeze=True)
     st = Path(store).stat()
     steps = []
     t = time.perf_counter()
-    querydb.build(g, target, store_stat=(st.st_size, st.st_mtime_ns), store_sha256=querydb.file_sha256(store),
-                  progress=lambda m: steps.append((m, time.perf_counter() - t)), consume=True)
+    build(g, target, store_stat=(st.st_size, st.st_mtime_ns), store_sha256=file_sha256(store),
+          progress=lambda m: steps.append((m, time.perf_counter() - t)), consume=True, frozen=True)
     out["build_s"] = round(time.perf_counter() - t, 2)
     out["parquet_s"] = round(next((s for m, s in steps if m == "loading the query database"), 0.0), 2)
     target = Path(target)
@@ -572,7 +575,7 @@ else:
     from kg.query import named_queries, canonical_params
     from kg.query.engine import prepare, run
     t = time.perf_counter()
-    qdb = querydb._open(Path(target))
+    qdb = open_database(Path(target))
     out["open_s"] = round(time.perf_counter() - t, 3)
     cypher = lambda text, p: run(qdb, text, p)
     t = time.perf_counter()
@@ -678,7 +681,8 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
     import kg
     from kg.lookup import lookup
     from kg.query import canonical_params, get_named_query, named_queries
-    from kg.store.neo4j import Neo4jSettings, Neo4jStore, load_store
+    from kg.store.neo4j import Neo4jStore, load_store
+    from kg.store.neo4j_settings import Neo4jSettings
 
     def neo_named(neo, name, values):
         """A named query on Neo4j, its parameters resolved as `kg query --neo4j --name` resolves them."""

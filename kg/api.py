@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from kg.ingest import ReadReport
     from kg.model.types import LinkedPaper, QueryResult
+    from kg.store.neo4j_settings import Neo4jSettings
 
 
 def make_linker(catalog: Iterable[str | Path] = ()):
@@ -57,14 +58,16 @@ class Store:
     """A local store with its query database: what `kg query`, `kg lookup`, `kg stats` and `kg viz` read.
 
     `notify` receives one line when the query database has to be (re)built
-    first, and `progress` the steps of that build.
+    first, and `progress` the steps of that build. `freeze` is
+    `kg.store.local.load_graph`'s, for every load of the store's graph.
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, notify: Callable[[str], None] | None = None,
-                 progress: Callable[[str], None] | None = None):
+                 progress: Callable[[str], None] | None = None, freeze: bool = False):
         self.path = default_store_path(path)
         self.notify = notify
         self.progress = progress
+        self.freeze = freeze
         self._qdb = None
         self._graph: nx.MultiDiGraph | None = None
         self._index = None
@@ -75,15 +78,15 @@ class Store:
         if self._graph is None:
             from kg.store.local import load_graph
 
-            self._graph = load_graph(self.path)
+            self._graph = load_graph(self.path, freeze=self.freeze)
         return self._graph
 
     @property
     def querydb(self):
-        from kg.store.querydb import open_current
+        from kg.store.querydb.current import open_current
 
         if self._qdb is None:
-            self._qdb = open_current(self.path, notify=self.notify, progress=self.progress)
+            self._qdb = open_current(self.path, notify=self.notify, progress=self.progress, freeze=self.freeze)
         return self._qdb
 
     def close(self) -> None:
@@ -114,10 +117,10 @@ class Store:
                              "bug; run the query on Neo4j with --neo4j, and please report it") from None
 
     def _rebuild_querydb(self, why: str) -> None:
-        from kg.store.querydb import rebuild
+        from kg.store.querydb.current import rebuild
 
         self.close()
-        rebuild(self.path, why, notify=self.notify, progress=self.progress)
+        rebuild(self.path, why, notify=self.notify, progress=self.progress, freeze=self.freeze)
 
     def run(self, cypher: str, params: dict) -> QueryResult:
         """`kg.lookup.Run`: what lookups and stats read the graph with."""
@@ -191,9 +194,52 @@ def open_store(path: str | os.PathLike | None = None, **kwargs) -> Store:
     return Store(path, **kwargs)
 
 
-def query_neo4j(cypher: str | None, params: dict | None, settings, *, name: str | None = None) -> QueryResult:
+def run_query(cypher: str | None, params: dict | None = None, *, name: str | None = None,
+              store: str | os.PathLike | None = None, neo4j: Neo4jSettings | None = None,
+              timeout: float | None = None, limit: int | None = None, **store_options) -> QueryResult:
+    """`kg query`: run CYPHER, or the named query `name`, on the local store (`store_options` as for `Store`),
+    or on the Neo4j server `neo4j` when given; at most `limit` rows (the result says if there were more)."""
+    if neo4j is not None:
+        return query_neo4j(cypher, params, neo4j, name=name, limit=limit)
+    with open_store(store, **store_options) as local:
+        if name:
+            return local.named_query(name, params, timeout=timeout, limit=limit)
+        return local.query(cypher or "", params, timeout=timeout, limit=limit)
+
+
+def lookup_entity(name: str, *, store: str | os.PathLike | None = None, neo4j: Neo4jSettings | None = None,
+                  limit: int = 10, **store_options):
+    """`kg lookup`: the entity called `name` and what the graph knows about it, from the local store or, when
+    `neo4j` is given, from that server. A `kg.model.errors.NotFoundError` (with suggestions) if there is none."""
+    if neo4j is not None:
+        return lookup_neo4j(name, neo4j, limit=limit)
+    with open_store(store, **store_options) as local:
+        return local.lookup(name, limit=limit)
+
+
+def graph_stats(*, store: str | os.PathLike | None = None, neo4j: Neo4jSettings | None = None, top: int = 5,
+                **store_options) -> dict:
+    """`kg stats`: counts per label and relationship type and the top entities per type, from the local store
+    or, when `neo4j` is given, from that server."""
+    if neo4j is not None:
+        return stats_neo4j(neo4j, top=top)
+    with open_store(store, **store_options) as local:
+        return local.stats(top=top)
+
+
+def view_store(store: str | os.PathLike | None, output: str | os.PathLike = "graph.html", *,
+               entity: str | None = None, paper: str | None = None, hops: int = 1, types=None, min_mentions: int = 0,
+               max_nodes: int = 500, open_browser: bool = False, **store_options):
+    """`kg viz`: the page of the local store's graph (see `Store.view`); returns a `kg.viz.VizReport`."""
+    with open_store(store, **store_options) as local:
+        return local.view(output, entity=entity, paper=paper, hops=hops, types=types, min_mentions=min_mentions,
+                          max_nodes=max_nodes, open_browser=open_browser)
+
+
+def query_neo4j(cypher: str | None, params: dict | None, settings: Neo4jSettings, *, name: str | None = None,
+                limit: int | None = None) -> QueryResult:
     """`kg query --neo4j`: run CYPHER, or the named query `name` (its entity and paper parameters resolved as
-    on the local store, with the same read-only Cypher), on a Neo4j server."""
+    on the local store, with the same read-only Cypher), on a Neo4j server; at most `limit` rows."""
     from kg.query import canonical_params, get_named_query
     from kg.store.neo4j import Neo4jStore
 
@@ -203,11 +249,15 @@ def query_neo4j(cypher: str | None, params: dict | None, settings, *, name: str 
         server.verify()
         if name:
             q = get_named_query(name)
-            return server.query(q.cypher, canonical_params(server.run, q, dict(params or {})))
-        return server.query(cypher or "", params)
+            result = server.query(q.cypher, canonical_params(server.run, q, dict(params or {})))
+        else:
+            result = server.query(cypher or "", params)
+    if limit is not None and len(result.rows) > limit:
+        result = result.model_copy(update={"rows": result.rows[:limit], "truncated": True})
+    return result
 
 
-def lookup_neo4j(name: str, settings, *, limit: int = 10):
+def lookup_neo4j(name: str, settings: Neo4jSettings, *, limit: int = 10):
     """`kg lookup --neo4j`: the same lookup, with the same Cypher, on a Neo4j server."""
     from kg.lookup import lookup
     from kg.store.neo4j import Neo4jStore
@@ -216,7 +266,7 @@ def lookup_neo4j(name: str, settings, *, limit: int = 10):
         return lookup(server.run, name, limit=limit)
 
 
-def stats_neo4j(settings, *, top: int = 5) -> dict:
+def stats_neo4j(settings: Neo4jSettings, *, top: int = 5) -> dict:
     """`kg stats --neo4j`: the same counts, with the same Cypher, on a Neo4j server."""
     from kg.stats import stats
     from kg.store.neo4j import Neo4jStore

@@ -1,5 +1,8 @@
 """The `kg` command line: each command parses options, makes one library call and prints.
 
+The text printed for each report comes from `kg.report_text`; process-wide settings (the Neo4j driver's
+logger, freezing the loaded graph out of the collector's reach) are set here, explicitly, not by the library.
+
 `KGError` becomes a one-line `click.ClickException`; no traceback reaches a user.
 """
 
@@ -14,6 +17,7 @@ import traceback
 
 import click
 
+from kg import report_text
 from kg.model.errors import KGError, QueryError
 from kg.model.text import terminal_safe
 
@@ -23,6 +27,12 @@ FORMAT_CHOICE = click.Choice(["listing", "jsonl", "arxiv", "csv"])
 def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
     """click.echo for text kg composes from data: control characters shown as escapes, never obeyed."""
     click.echo(terminal_safe(message), err=err, nl=nl)
+
+
+def echo_lines(lines: list[str]) -> None:
+    """Each line of a report's text (`kg.report_text`), as `echo` prints it."""
+    for line in lines:
+        echo(line)
 
 
 def _debug() -> bool:
@@ -95,6 +105,17 @@ def input_options(func):
 @click.version_option(package_name="kg")
 def cli():
     """kg: ML paper listings -> a knowledge graph of methods, models, datasets, hardware and frameworks."""
+    silence_driver_logs()
+
+
+def silence_driver_logs() -> None:
+    """Drop the Neo4j driver's log records (retries, server notifications): with no logging set up, Python would
+    print them, multi-line, on stderr beside kg's one-line messages. Process-wide, so set here, by the CLI."""
+    import logging
+
+    driver_log = logging.getLogger("neo4j")
+    if not any(isinstance(h, logging.NullHandler) for h in driver_log.handlers):
+        driver_log.addHandler(logging.NullHandler())
 
 
 @cli.command("read")
@@ -113,17 +134,7 @@ def read_cmd(inputs, fmt, skip_bad, strict, as_json):
         click.echo(json.dumps(summary, indent=2))
         fail_if_strict(strict, summary["skipped"], summary["ignored"])
         return
-    echo(f"files read:        {summary['files']}")
-    echo(f"records read:      {summary['records_read']}")
-    echo(f"distinct papers:   {summary['distinct_papers']}")
-    echo(f"duplicates merged: {summary['duplicates_merged']}")
-    echo(f"records skipped:   {summary['skipped']}")
-    for s in report.skipped:
-        where = f"{s.source}:{s.line}" if s.line else s.source
-        echo(f"  skipped {where}: {s.reason}")
-    echo(f"not read:          {summary['ignored']} (inputs and directory entries left out)")
-    for s in report.ignored:
-        echo(f"  not read {s.source}: {s.reason}")
+    echo_lines(report_text.read_lines(report, summary))
     fail_if_strict(strict, summary["skipped"], summary["ignored"])
 
 
@@ -167,18 +178,7 @@ def eval_cmd(gold, catalogs, as_json, show_errors):
             result.pop("errors")
         click.echo(json.dumps(result, indent=2))
         return
-    echo(f"{result['papers']} papers")
-    echo(f"{'':14}{'P':>7}{'R':>7}{'F1':>7}   {'P':>7}{'R':>7}{'F1':>7}")
-    echo(f"{'':14}{'type-agnostic':>21}   {'typed':>21}")
-    rows = [("overall", result["type_agnostic"]["overall"], result["typed"]["overall"])]
-    rows += [(t, result["type_agnostic"]["per_type"][t], result["typed"]["per_type"][t])
-             for t in result["typed"]["per_type"]]
-    for label, a, t in rows:
-        echo(f"{label:14}{a['precision']:7.3f}{a['recall']:7.3f}{a['f1']:7.3f}   "
-                   f"{t['precision']:7.3f}{t['recall']:7.3f}{t['f1']:7.3f}")
-    if show_errors:
-        for e in result["errors"]:
-            echo(f"{e['key']}\t{e['kind']}\t{e['type']}\t{e['name']}\t{' | '.join(e['surfaces'])}")
+    echo_lines(report_text.eval_lines(result, show_errors))
 
 
 def store_option(func):
@@ -201,34 +201,14 @@ def build_cmd(inputs, fmt, skip_bad, strict, store, catalogs, workers, max_paper
     from kg.pipeline import build
 
     r = build(inputs, store=store, catalog=catalogs, workers=workers, format=fmt, skip_bad=skip_bad,
-              max_papers=max_papers, progress=sys.stderr.isatty(), forget_catalogs=forget_catalogs)
+              max_papers=max_papers, progress=sys.stderr.isatty(), forget_catalogs=forget_catalogs,
+              freeze=True)
     if as_json:
         click.echo(r.model_dump_json(indent=2))
         fail_if_strict(strict, r.skipped, r.ignored)
         return
-    echo(f"store:      {r.store}")
-    echo(f"read:       {r.records_read} records from {r.files} files, {r.skipped} skipped"
-               + "".join(f"\n            skipped {n}: {why}" for why, n in r.skipped_reasons.items())
-               + (f"\n            not read: {r.ignored} (inputs and directory entries left out)" if r.ignored else "")
-               + "".join(f"\n              {n} {why}" for why, n in r.ignored_reasons.items()))
-    echo(f"papers:     {r.papers} ({r.papers_added} new, {r.records_merged} records merged into existing papers)")
-    if r.catalogs:
-        echo("catalogs:   " + ", ".join(r.catalogs)
-             + (" (the store's own, as no --catalog was given; --forget-catalogs drops them)" if r.catalogs_kept
-                else ""))
-    echo("entities:   " + ", ".join(f"{n} {t}" for t, n in r.entities.items()))
-    echo(f"links:      {r.mentions} MENTIONS, {r.introduces} INTRODUCES, {r.citations} CITES, "
-               f"{r.variant_of} VARIANT_OF")
-    echo(f"graph:      {r.nodes} nodes, {r.relationships} relationships")
-    if r.query_db:
-        echo(f"query db:   {r.query_db} ({r.query_db_seconds:.1f} s)")
-    if r.query_db_error:
-        echo(f"kg build: warning: the store is saved, but its query database was not: {r.query_db_error}; "
-                   "kg query builds it when first run", err=True)
-    if r.stale_temp_files_removed:
-        n = r.stale_temp_files_removed
-        echo(f"cleanup:    removed {n} temporary file{'s' if n != 1 else ''} left by interrupted saves")
-    echo(f"time:       {r.seconds:.1f} s")
+    for line, to_stderr in report_text.build_lines(r):
+        echo(line, err=to_stderr)
     fail_if_strict(strict, r.skipped, r.ignored)
 
 
@@ -246,7 +226,7 @@ def neo4j_options(func):
 
 def neo4j_settings(uri, user, database):
     """Settings from options and environment; prompts (hidden) for a missing password on a terminal."""
-    from kg.store.neo4j import Neo4jSettings
+    from kg.store.neo4j_settings import Neo4jSettings
 
     settings = Neo4jSettings.from_env(uri=uri, user=user, database=database)
     if settings.uri_has_credentials:
@@ -267,19 +247,14 @@ def neo4j_settings(uri, user, database):
 @reports_errors
 def lookup_cmd(name, store, as_json, limit, use_neo4j, uri, user, database):
     """Find an entity by NAME (case- and spelling-tolerant) and show what the graph knows about it."""
+    from kg.api import lookup_entity
     from kg.model.errors import NotFoundError
 
     if not use_neo4j and (uri or user or database):
         raise click.UsageError("--uri, --user and --database need --neo4j")
     try:
-        if use_neo4j:
-            from kg.api import lookup_neo4j
-
-            r = lookup_neo4j(name, neo4j_settings(uri, user, database), limit=limit)
-        else:
-            from kg.api import open_store
-
-            r = open_store(store, **rebuild_messages()).lookup(name, limit=limit)
+        settings = neo4j_settings(uri, user, database) if use_neo4j else None
+        r = lookup_entity(name, store=store, neo4j=settings, limit=limit, **store_options())
     except NotFoundError as exc:
         if as_json:
             click.echo(json.dumps({"query": name, "found": False, "suggestions": exc.suggestions}))
@@ -289,28 +264,7 @@ def lookup_cmd(name, store, as_json, limit, use_neo4j, uri, user, database):
     if as_json:
         click.echo(r.model_dump_json(indent=2))
         return
-    echo(f"{r.name}  [{r.type}]  id={r.id}  ({r.source}; matched {r.matched_by}"
-               + (f" {r.score:.0f}" if r.matched_by == "fuzzy" else "") + ")")
-    if r.description:
-        echo(f"  {r.description}")
-    details = [f"vendor {r.vendor}" if r.vendor else "", f"year {r.year}" if r.year else ""]
-    if any(details):
-        echo("  " + ", ".join(d for d in details if d))
-    if r.aliases:
-        echo(f"  aliases: {', '.join(r.aliases[:20])}" + (" …" if len(r.aliases) > 20 else ""))
-    if r.variant_of:
-        echo(f"  variant of: {', '.join(e.name for e in r.variant_of)}")
-    if r.variants:
-        echo(f"  variants: {', '.join(f'{e.name} ({e.papers})' for e in r.variants)}")
-    for p in r.introduced_by:
-        echo(f"  introduced by: {p.title}  [{p.id}]")
-    echo(f"  mentioned by {r.mention_count} paper{'s' if r.mention_count != 1 else ''}:")
-    for p in r.mentioned_by:
-        echo(f"    - {p.title}  [{p.id}]  as {', '.join(repr(s) for s in p.surfaces)}")
-    if r.mention_count > len(r.mentioned_by):
-        echo(f"    … {r.mention_count - len(r.mentioned_by)} more (--limit)")
-    if r.co_mentioned:
-        echo("  co-mentioned: " + ", ".join(f"{e.name} [{e.type}] ({e.papers})" for e in r.co_mentioned))
+    echo_lines(report_text.lookup_lines(r))
 
 
 @cli.command("query")
@@ -338,12 +292,7 @@ def query_cmd(cypher, named, list_queries, params, json_params, as_json, as_csv,
     from kg.query import named_queries, parse_params
 
     if list_queries:
-        for q in named_queries().values():
-            ps = " ".join(f"--param {k}=…" for k in q.params)
-            echo(f"{q.name}: {q.answers}" + (f"\n    {ps}" if ps else ""))
-            for k, meaning in q.params.items():
-                example = q.examples.get(k)
-                echo(f"      {k}: {meaning}" + (f" (e.g. {example})" if example else ""))
+        echo_lines(report_text.named_query_lines(named_queries().values()))
         return
     if bool(cypher) == bool(named):
         raise click.UsageError("give either a CYPHER query or --name NAMED (see --list)")
@@ -355,26 +304,20 @@ def query_cmd(cypher, named, list_queries, params, json_params, as_json, as_csv,
         values = parse_params(list(params), list(json_params))
     except QueryError as exc:  # a malformed option value: a usage error (exit 2), as click's own are
         raise click.UsageError(terminal_safe(str(exc))) from None
+    from kg.api import run_query
+
     row_limit = limit or None
-    if use_neo4j:
-        from kg.api import query_neo4j
-
-        result = query_neo4j(cypher, values, neo4j_settings(uri, user, database), name=named)
-        if row_limit is not None and len(result.rows) > row_limit:
-            result = result.model_copy(update={"rows": result.rows[:row_limit], "truncated": True})
-    else:
-        from kg.api import open_store
-
-        with open_store(store, **rebuild_messages()) as local:
-            result = (local.named_query(named, values, timeout=timeout, limit=row_limit) if named
-                      else local.query(cypher, values, timeout=timeout, limit=row_limit))
+    settings = neo4j_settings(uri, user, database) if use_neo4j else None
+    result = run_query(cypher, values, name=named, store=store, neo4j=settings, timeout=timeout, limit=row_limit,
+                       **store_options())
     print_result(result, as_json, as_csv)
     if result.truncated:
         echo(f"kg: stopped at {row_limit} rows; there are more (raise --limit, or --limit 0 for all)", err=True)
 
 
-def rebuild_messages() -> dict:
-    """What a command says (on stderr) when the store's query database must be rebuilt before it answers."""
+def store_options() -> dict:
+    """How a command opens the local store: what it says (on stderr) when the store's query database must be
+    rebuilt before it answers, and `freeze` (a CLI process holds one graph; see `kg.store.local.load_graph`)."""
     def notify(message: str) -> None:
         echo(f"kg: {message}", err=True)
 
@@ -382,7 +325,7 @@ def rebuild_messages() -> dict:
         if sys.stderr.isatty():
             echo(f"kg:   {step}", err=True)
 
-    return {"notify": notify, "progress": progress}
+    return {"notify": notify, "progress": progress, "freeze": True}
 
 
 @cli.command("load")
@@ -410,7 +353,8 @@ def load_cmd(store, uri, user, database, batch_size, batch_bytes, as_json):
         bar.update(len(p.batch.rows))
 
     try:
-        r = load_store(store, settings, batch_size=batch_size, batch_bytes=batch_bytes, progress=progress)
+        r = load_store(store, settings, batch_size=batch_size, batch_bytes=batch_bytes, progress=progress,
+                       freeze=True)
     finally:
         if bar is not None:
             bar.close()
@@ -420,14 +364,7 @@ def load_cmd(store, uri, user, database, batch_size, batch_bytes, as_json):
     if as_json:
         click.echo(r.model_dump_json(indent=2))
         return
-    s = r.schema_report
-    echo(f"neo4j:      {r.uri}" + (f" database {r.database}" if r.database else ""))
-    echo(f"schema:     {len(s.applied)} statements applied, {len(s.rejected)} rejected by the server")
-    echo(f"loaded:     {r.nodes} nodes, {r.relationships} relationships from {r.store}")
-    echo(f"writes:     {r.rows} rows in {r.batches} batches, {r.seconds:.1f} s, {r.rows_per_second:.0f} rows/s")
-    echo(f"created:    {r.nodes_created} nodes, {r.relationships_created} relationships "
-               f"({r.properties_set} properties set)")
-    echo(f"server:     {r.server.nodes} nodes, {r.server.relationships} relationships")
+    echo_lines(report_text.load_lines(r))
 
 
 @cli.command("export")
@@ -443,13 +380,11 @@ def export_cmd(fmt, output, store, as_json):
     """Export the local store as GraphML, neo4j-admin import CSVs, a Cypher script or JSON Lines."""
     from kg.export import export_store
 
-    r = export_store(fmt, output, store)
+    r = export_store(fmt, output, store, freeze=True)
     if as_json:
         click.echo(r.model_dump_json(indent=2))
         return
-    echo(f"exported {r.nodes} nodes, {r.relationships} relationships as {r.format} to {r.path}")
-    if r.import_command:
-        echo(f"import with the server stopped:\n  {r.import_command}")
+    echo_lines(report_text.export_lines(r))
 
 
 def print_result(result, as_json: bool, as_csv: bool) -> None:
@@ -465,13 +400,7 @@ def print_result(result, as_json: bool, as_csv: bool) -> None:
         writer.writerow(result.columns)
         writer.writerows(result.rows)
         return
-    cells = [[terminal_safe(str(c)) for c in result.columns]] + [
-        ["" if v is None else terminal_safe(str(v)) for v in row] for row in result.rows]
-    widths = [min(60, max(len(r[i]) for r in cells)) for i in range(len(result.columns))]
-    lines = ["  ".join(v[:60].ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    lines.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
-    echo("\n".join(lines))
+    echo(report_text.result_table(result))
 
 
 @cli.command("stats")
@@ -483,26 +412,16 @@ def print_result(result, as_json: bool, as_csv: bool) -> None:
 @reports_errors
 def stats_cmd(store, as_json, top, use_neo4j, uri, user, database):
     """Counts per label and relationship type, and the top entities per type."""
+    from kg.api import graph_stats
+
     if not use_neo4j and (uri or user or database):
         raise click.UsageError("--uri, --user and --database need --neo4j")
-    if use_neo4j:
-        from kg.api import stats_neo4j
-
-        s = stats_neo4j(neo4j_settings(uri, user, database), top=top)
-    else:
-        from kg.api import open_store
-
-        s = open_store(store, **rebuild_messages()).stats(top=top)
+    settings = neo4j_settings(uri, user, database) if use_neo4j else None
+    s = graph_stats(store=store, neo4j=settings, top=top, **store_options())
     if as_json:
         click.echo(json.dumps(s, indent=2))
         return
-    echo(f"{s['nodes']} nodes, {s['relationships']} relationships")
-    for label, n in s["labels"].items():
-        echo(f"  :{label:<10} {n}")
-    for rel, n in s["types"].items():
-        echo(f"  [:{rel}] {n}")
-    for etype, items in s["top_entities"].items():
-        echo(f"top {etype}: " + ", ".join(f"{i['name']} ({i['papers']})" for i in items))
+    echo_lines(report_text.stats_lines(s))
 
 
 @cli.command("viz")
@@ -528,11 +447,10 @@ def viz_cmd(store, output, entity, paper, hops, types, min_mentions, max_nodes, 
     for option, value in (("--entity", entity), ("--paper", paper)):
         if value is not None and not value.strip():
             raise click.UsageError(f"{option} needs a name; leave it out to draw the whole graph")
-    from kg.api import open_store
+    from kg.api import view_store
 
-    with open_store(store, **rebuild_messages()) as s:
-        report = s.view(output, entity=entity, paper=paper, hops=hops, types=types,
-                        min_mentions=min_mentions, max_nodes=max_nodes, open_browser=open_browser)
+    report = view_store(store, output, entity=entity, paper=paper, hops=hops, types=types, min_mentions=min_mentions,
+                        max_nodes=max_nodes, open_browser=open_browser, **store_options())
     echo(report.summary())
     if report.cut:
         echo(f"note: {report.cut}", err=True)

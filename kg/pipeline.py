@@ -19,7 +19,8 @@ from kg.model.errors import KGError, StoreError
 from kg.model.files import output_target
 from kg.model.types import ENTITY_TYPES, Strict
 from kg.store.local import LocalStore, check_store, default_store_path, load_graph, remove_stale_temps, store_lock
-from kg.store.querydb import build_for_store, query_db_path
+from kg.store.querydb.build import build_for_store
+from kg.store.querydb.paths import query_db_path
 
 if TYPE_CHECKING:
     from kg.link.analysis import EntityInfo, Hit
@@ -107,13 +108,14 @@ def analyse_all(papers: Sequence[tuple[str, str, str]], linker: Linker, catalog_
 def build(inputs: Iterable[str | os.PathLike[str]], *, store: str | os.PathLike[str] | None = None,
           catalog: Iterable[str | os.PathLike[str]] = (), workers: int = 1, format: str | None = None,
           skip_bad: bool = False, max_papers: int | None = None, progress: bool = False,
-          query_db: bool = True, forget_catalogs: bool = False) -> BuildReport:
+          query_db: bool = True, forget_catalogs: bool = False, freeze: bool = False) -> BuildReport:
     """Read inputs, merge them into the store's papers, link everything and save the graph atomically,
     then write the store's query database (`kg.store.querydb`) from the same graph.
 
     The same input twice changes nothing; more input adds what is new. The
     store records the extra catalogs it was linked with, and a build that
-    names none links with those again (see `catalogs_for`).
+    names none links with those again (see `catalogs_for`). `freeze` is
+    `kg.store.local.load_graph`'s, for the store read first.
     """
     started = time.perf_counter()
     path = default_store_path(store)
@@ -128,7 +130,7 @@ def build(inputs: Iterable[str | os.PathLike[str]], *, store: str | os.PathLike[
         catalog_files = catalogs_for(path, given, recorded, forget_catalogs)
         linker = Linker(catalog_files=catalog_files)
         stale = remove_stale_temps(path)  # left by killed saves; safe now: no other build can be saving
-        existing = LocalStore(load_graph(path), path).papers() if Path(path).exists() else []
+        existing = LocalStore(load_graph(path, freeze=freeze), path).papers() if Path(path).exists() else []
         papers_before = len(existing)
         papers, added, merged = merge_papers(existing, report.papers)
         del existing
@@ -163,7 +165,7 @@ def build(inputs: Iterable[str | os.PathLike[str]], *, store: str | os.PathLike[
             stale += remove_stale_temps(query_db_path(path))
             try:
                 del builder
-                build_for_store(graph, path, consume=True)  # the graph is not needed after this
+                build_for_store(graph, path, consume=True, frozen=freeze)  # the graph is not needed after this
             except StoreError as exc:  # the store is saved; the query database is rebuilt when first needed
                 qdb_error = str(exc)
             qdb_seconds = time.perf_counter() - qdb_started

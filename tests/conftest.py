@@ -87,7 +87,7 @@ class Neo4jTarget:
         return self.server.uri if self.server else self._uri
 
     def settings(self):
-        from kg.store.neo4j import Neo4jSettings
+        from kg.store.neo4j_settings import Neo4jSettings
 
         return Neo4jSettings(uri=self.uri, user=self.user, password=self.password, database=self.database)
 
@@ -197,7 +197,7 @@ def pytest_collection_modifyitems(items):
 def neo4j_contents(target: Neo4jTarget) -> tuple[dict, dict]:
     """Every node and relationship in the target's database, keyed like the store (`paper:ID`, `entity:ID`):
     {key: (labels, properties)} and {(start key, type, end key): properties}."""
-    from kg.store.neo4j import plain_value
+    from kg.cypher.codec import plain_value
 
     def key(labels, node_id):
         return ("paper:" if "Paper" in labels else "entity:") + node_id

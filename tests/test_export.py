@@ -24,7 +24,8 @@ from kg.cypher.literals import cypher_value
 from kg.cypher.scripts import parse_statements, schema_statements
 from kg.export import ARRAY_DELIMITER, FORMATS, admin_import_command, export_graph, export_store
 from kg.query import named_queries
-from kg.store.neo4j import LoadReport, Neo4jStore
+from kg.store.neo4j import Neo4jStore
+from kg.store.neo4j_reports import LoadReport
 
 
 def _plain(value):

@@ -32,7 +32,10 @@ from kg.graph import entity_attrs
 from kg.model.errors import KGError, Neo4jError, QueryError, StoreError
 from kg.model.types import Label, Rel
 from kg.query import named_queries
-from kg.store.neo4j import LoadReport, Neo4jSettings, Neo4jStore, load_store, plan_batches, translate_error
+from kg.store.neo4j import Neo4jStore, load_store, plan_batches
+from kg.store.neo4j_errors import translate_error
+from kg.store.neo4j_reports import LoadReport
+from kg.store.neo4j_settings import Neo4jSettings
 
 SECRET = "pw-never-shown-7f3a"
 
@@ -435,7 +438,7 @@ def _lint_schema(sample_store) -> dict:
     for _, _, d in g.edges(data=True):
         keys.update(k for k in d if k != "__labels__")
     keys.update(ROW_KEYS)  # row.start etc. are map keys of $rows, which the linter takes for properties
-    from kg.store.querydb import ENTITY_PROPERTIES, PAPER_PROPERTIES, REL_PROPERTIES
+    from kg.store.querydb.schema import ENTITY_PROPERTIES, PAPER_PROPERTIES, REL_PROPERTIES
 
     keys.update(PAPER_PROPERTIES, ENTITY_PROPERTIES, *REL_PROPERTIES.values())  # the model's, seen in data or not
     return {"labels": [lbl.value for lbl in Label], "relationshipTypes": [r.value for r in Rel],

@@ -28,8 +28,12 @@ import kg
 from kg.api import open_store
 from kg.cli import cli
 from kg.model.errors import QueryError
-from kg.store import querydb
 from kg.store.local import load_graph
+from kg.store.querydb import embedded
+from kg.store.querydb.build import build_for_store
+from kg.store.querydb.current import why_stale
+from kg.store.querydb.paths import query_db_path
+from kg.store.querydb.stamp import checksum_path
 
 DATA = Path(__file__).parent / "data" / "queries"
 USER_QUERIES = yaml.safe_load((DATA / "user_queries.yaml").read_text(encoding="utf-8"))
@@ -166,7 +170,7 @@ def test_cli_limit_caps_rows_and_says_so(sample_store):
 
 
 def test_cli_timeout_stops_a_long_query(sample_store):
-    before = querydb.query_db_path(sample_store).read_bytes()
+    before = query_db_path(sample_store).read_bytes()
     started = time.monotonic()
     r = CliRunner().invoke(cli, ["query", "UNWIND range(1, 40000) AS i UNWIND range(1, 40000) AS j "
                                  "WITH i, j WHERE (i * j) % 7 = 3 RETURN count(*) AS n", "--timeout", "0.5",
@@ -174,7 +178,7 @@ def test_cli_timeout_stops_a_long_query(sample_store):
     assert r.exit_code == 1 and time.monotonic() - started < 20
     assert r.stderr == ("Error: the query ran longer than 0.5 s and was stopped (nothing was changed); narrow it, "
                         "or raise --timeout\n")
-    assert querydb.query_db_path(sample_store).read_bytes() == before
+    assert query_db_path(sample_store).read_bytes() == before
 
 
 def test_cli_query_that_grows_too_big_is_stopped(sample_store):
@@ -203,7 +207,7 @@ def own_store(tmp_path, sample_store):
     """A copy of the sample store, with its query database, that a test may change."""
     path = tmp_path / "s.jsonl.gz"
     path.write_bytes(sample_store.read_bytes())
-    querydb.build_for_store(load_graph(path), path)
+    build_for_store(load_graph(path), path)
     return path
 
 
@@ -214,13 +218,13 @@ def _query_cli(store: Path, cypher: str = "MATCH (p:Paper) RETURN count(*) AS n"
 def test_build_writes_the_query_database_beside_the_store(tmp_path):
     path = tmp_path / "b.jsonl.gz"
     report = kg.build([ROOT / "tests" / "data" / "inputs" / "papers.jsonl"], store=path)
-    assert report.query_db == str(querydb.query_db_path(path)) and Path(report.query_db).exists()
+    assert report.query_db == str(query_db_path(path)) and Path(report.query_db).exists()
     r = _query_cli(path)
     assert r.exit_code == 0 and r.stderr == "" and r.stdout == f"n\n{report.papers}\n"
 
 
 def test_a_current_database_is_used_as_it_is(own_store):
-    db = querydb.query_db_path(own_store)
+    db = query_db_path(own_store)
     before = (db.stat().st_mtime_ns, db.read_bytes())
     os.utime(own_store)  # a new mtime, the same content: the hash says it still matches
     r = _query_cli(own_store)
@@ -246,7 +250,7 @@ def test_a_changed_store_rebuilds_its_database_on_first_use(own_store, tmp_path)
     (lambda db: db.write_bytes(db.read_bytes()[: len(db.read_bytes()) // 3]), "it cannot be read"),
 ])
 def test_a_missing_or_damaged_database_is_rebuilt(own_store, damage, why):
-    damage(querydb.query_db_path(own_store))
+    damage(query_db_path(own_store))
     r = _query_cli(own_store)
     assert r.exit_code == 0 and r.stdout == "n\n531\n", r.output
     assert r.stderr.startswith(f"kg: building the query database s.jsonl.gz.querydb ({why}")
@@ -256,13 +260,13 @@ def test_a_database_damaged_inside_is_rebuilt_and_the_query_answered(own_store):
     """Damage the engine notices only while a query runs (here: page 1, a string dictionary, overwritten; the
     engine opens the file and reads the stamp, then fails with "Storage exception: String dictionary index is
     outside the offset table"). It used to be reported as an engine error, with no way out but deleting the file."""
-    db = querydb.query_db_path(own_store)
+    db = query_db_path(own_store)
     data = bytearray(db.read_bytes())
     data[4096:8192] = b"\x5a" * 4096
     built = db.stat()
     db.write_bytes(data)
     os.utime(db, ns=(built.st_atime_ns, built.st_mtime_ns))  # as bit rot would: same size, same mtime
-    assert querydb.why_stale(own_store) is None  # the stamp still reads: nothing but the query can tell
+    assert why_stale(own_store) is None  # the stamp still reads: nothing but the query can tell
     r = _query_cli(own_store, "MATCH (p:Paper) RETURN p.id AS id ORDER BY id LIMIT 2")
     assert r.exit_code == 0 and r.stdout == "id\nt-0061d8efa964\nt-0072257402d6\n", r.output
     assert r.stderr.startswith("kg: rebuilding the query database s.jsonl.gz.querydb (it is damaged: the engine "
@@ -273,7 +277,7 @@ def test_a_database_damaged_inside_is_rebuilt_and_the_query_answered(own_store):
 def test_a_database_rewritten_inside_is_rebuilt_before_it_gives_wrong_rows(own_store):
     """Bytes rewritten in a string page (here the entity names) open and query without an error: entities were
     listed as "ZZZZ". The checksum recorded at build time catches it."""
-    db = querydb.query_db_path(own_store)
+    db = query_db_path(own_store)
     query = "MATCH (e:Hardware) RETURN e.name AS name ORDER BY name LIMIT 3"
     before = _query_cli(own_store, query)
     assert before.exit_code == 0 and before.stdout == "name\nA100\nA800\nAda Lovelace\n"
@@ -287,11 +291,11 @@ def test_a_database_rewritten_inside_is_rebuilt_before_it_gives_wrong_rows(own_s
 
 
 def test_a_copied_database_is_hashed_once_and_not_rebuilt(own_store):
-    db = querydb.query_db_path(own_store)
-    record = querydb.checksum_path(db)
+    db = query_db_path(own_store)
+    record = checksum_path(db)
     first = json.loads(record.read_text())
     db.write_bytes(db.read_bytes())  # a copy: same bytes, a new mtime
-    assert querydb.why_stale(own_store) is None
+    assert why_stale(own_store) is None
     renewed = json.loads(record.read_text())
     assert renewed["sha256"] == first["sha256"] and renewed["mtime_ns"] == db.stat().st_mtime_ns
     r = _query_cli(own_store)
@@ -303,7 +307,7 @@ def test_a_copied_database_is_hashed_once_and_not_rebuilt(own_store):
     (lambda record: record.write_text("{"), "s.jsonl.gz.querydb.sha256, its checksum, cannot be read"),
 ])
 def test_a_database_without_its_checksum_is_rebuilt(own_store, damage, why):
-    damage(querydb.checksum_path(querydb.query_db_path(own_store)))
+    damage(checksum_path(query_db_path(own_store)))
     r = _query_cli(own_store)
     assert r.exit_code == 0 and r.stdout == "n\n531\n"
     assert r.stderr == f"kg: building the query database s.jsonl.gz.querydb ({why}); it is rebuilt only when the " \
@@ -330,7 +334,7 @@ def test_damage_that_survives_a_rebuild_is_reported_as_an_engine_bug(own_store, 
 
 
 def test_a_damaged_store_is_reported_before_any_rebuild_notice(own_store):
-    querydb.query_db_path(own_store).unlink()
+    query_db_path(own_store).unlink()
     data = own_store.read_bytes()
     own_store.write_bytes(data[: len(data) // 2])
     r = _query_cli(own_store)
@@ -339,14 +343,14 @@ def test_a_damaged_store_is_reported_before_any_rebuild_notice(own_store):
 
 
 def test_a_database_from_another_engine_version_is_rebuilt(own_store, monkeypatch):
-    monkeypatch.setattr(querydb, "engine_version", lambda: "0.0.0-other")
-    querydb.build_for_store(load_graph(own_store), own_store)
+    monkeypatch.setattr(embedded, "engine_version", lambda: "0.0.0-other")
+    build_for_store(load_graph(own_store), own_store)
     monkeypatch.undo()
     r = _query_cli(own_store)
     assert r.exit_code == 0 and r.stdout == "n\n531\n"
     assert r.stderr == (f"kg: building the query database s.jsonl.gz.querydb (it was built by ladybug 0.0.0-other; "
-                        f"this kg has {querydb.engine_version()}); it is rebuilt only when the store changes\n")
-    assert querydb.why_stale(own_store) is None
+                        f"this kg has {embedded.engine_version()}); it is rebuilt only when the store changes\n")
+    assert why_stale(own_store) is None
 
 
 def test_the_database_is_opened_read_only(own_store):
@@ -363,7 +367,7 @@ def test_a_read_only_store_directory_puts_the_database_in_the_cache(tmp_path, sa
     store.write_bytes(sample_store.read_bytes())
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != ro)  # root may write anywhere
-    path = querydb.query_db_path(store)
+    path = query_db_path(store)
     assert path.parent == tmp_path / "cache" and path.name.startswith("s.jsonl.gz-")
     with open_store(store) as s:
         assert s.query("MATCH (p:Paper) RETURN count(*) AS n").rows == [[531]]

@@ -3,7 +3,8 @@
 The NetworkX store keeps Python values: tuples for shared mention lists,
 `__labels__` frozensets, no key for an absent property. A database row takes
 lists, no labels and no nulls (Neo4j stores no null property), and no
-non-finite float (kg's store never makes one; the Python API could).
+non-finite float (kg's store never makes one; the Python API could). Values a Neo4j driver returns
+come back as plain Python (`plain_value`), as the local store returns them.
 """
 
 from __future__ import annotations
@@ -68,3 +69,23 @@ def node_labels(data: Properties) -> list[str]:
     """A node's labels in the graph model's order: Paper, or Entity then its type."""
     have = set(data.get("__labels__", ()))
     return [lbl.value for lbl in Label if lbl.value in have]
+
+
+def plain_value(value: Any) -> Any:
+    """A driver value as plain Python, matching what the local store returns (nodes as property dicts)."""
+    from neo4j.graph import Node, Relationship
+    from neo4j.graph import Path as GraphPath
+
+    if isinstance(value, (Node, Relationship)):
+        return {k: plain_value(v) for k, v in value.items()}
+    if isinstance(value, GraphPath):
+        return [plain_value(n) for n in value.nodes]
+    if isinstance(value, dict):
+        return {k: plain_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_value(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return str(value)

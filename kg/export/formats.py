@@ -33,8 +33,9 @@ def export_graph(g: nx.MultiDiGraph, fmt: str, path: str | os.PathLike[str]) -> 
                           "check the path and free space") from None
 
 
-def export_store(fmt: str, path: str | os.PathLike[str], store: str | os.PathLike[str] | None = None) -> ExportReport:
-    """`kg export`: write the local store (default $KG_STORE) in `fmt` to `path`."""
+def export_store(fmt: str, path: str | os.PathLike[str], store: str | os.PathLike[str] | None = None, *,
+                 freeze: bool = False) -> ExportReport:
+    """`kg export`: write the local store (default $KG_STORE) in `fmt` to `path`; `freeze` is `load_graph`'s."""
     from kg.store import LocalStore
 
-    return export_graph(LocalStore.open(store).graph, fmt, path)
+    return export_graph(LocalStore.open(store, freeze=freeze).graph, fmt, path)

@@ -16,7 +16,7 @@ from kg.model.types import QueryResult
 from kg.query.parser import parse
 from kg.query.translate import Translation, translate
 from kg.query.types import Params, Value
-from kg.store.querydb import QUERY_BUFFER_POOL, QueryDatabase
+from kg.store.querydb.current import QUERY_BUFFER_POOL, QueryDatabase
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_LIMIT = 100_000

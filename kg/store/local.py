@@ -198,13 +198,14 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
     return g
 
 
-def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
+def load_graph(path: str | os.PathLike, *, freeze: bool = False) -> nx.MultiDiGraph:
     """Load a store file.
 
     A graph is millions of small acyclic containers: the cyclic GC is paused
-    while loading (collections would triple the load time) and the loaded
-    objects are then frozen out of its reach (`gc.freeze`), so later
-    collections do not walk the whole graph again.
+    while loading (collections would triple the load time). With `freeze`, the
+    loaded objects are then frozen out of its reach (`gc.freeze`), so later
+    collections do not walk the whole graph again; that moves every live object
+    of the process, so only a caller that owns the process asks for it (the CLI).
     """
     path = Path(path)
     if not path.exists():
@@ -221,7 +222,8 @@ def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
     except OSError as exc:
         raise StoreError(f"{path}: cannot read the store: {exc.strerror or exc}; check the path") from None
     finally:
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         if enabled:
             gc.enable()
 
@@ -332,9 +334,10 @@ class LocalStore:
         self.path = default_store_path(path)
 
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None) -> LocalStore:
+    def open(cls, path: str | os.PathLike | None = None, *, freeze: bool = False) -> LocalStore:
+        """The store at `path` (default: $KG_STORE or kg-store.jsonl.gz), loaded; `freeze` is `load_graph`'s."""
         path = default_store_path(path)
-        return cls(load_graph(path), path)
+        return cls(load_graph(path, freeze=freeze), path)
 
     def save(self, path: str | os.PathLike | None = None) -> Path:
         target = default_store_path(path) if path else self.path

@@ -1,6 +1,7 @@
 """Neo4j backend: schema, idempotent batched load, and read-only queries over Bolt.
 
-    from kg.store.neo4j import Neo4jSettings, Neo4jStore, load_store
+    from kg.store.neo4j import Neo4jStore, load_store
+    from kg.store.neo4j_settings import Neo4jSettings
     settings = Neo4jSettings.from_env()            # NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE
     report = load_store("kg-store.jsonl.gz", settings)
     with Neo4jStore(settings) as neo:
@@ -19,10 +20,10 @@ retries transient failures and lost connections for up to `retry_seconds`.
 Queries go in READ access-mode sessions (`execute_read`), and kg refuses write
 clauses before sending them.
 
-The password is taken from NEO4J_PASSWORD (or given in Python); it is never
-printed, logged, or put in an exception message. A URI that carries a user name
-or password (`bolt://user:pw@host`) is refused, and shown only as
-`bolt://***@host`: credentials belong in NEO4J_USERNAME and NEO4J_PASSWORD.
+Beside this module: `neo4j_settings` (where to connect; the password kept out of
+every message), `neo4j_errors` (driver exceptions as one-line errors),
+`neo4j_reports` (what a load reports). The driver logs retries and server
+notifications on the `neo4j` logger; kg sets no handler for it (the CLI silences it).
 
 Values Neo4j cannot hold are refused before anything is sent: an integer
 outside the 64-bit range is a `StoreError` naming the node or relationship.
@@ -30,16 +31,15 @@ outside the 64-bit range is a `StoreError` naming the node or relationship.
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import networkx as nx
-from pydantic import Field
 
 from kg.cypher.clauses import query_parameters, refuse_writes
+from kg.cypher.codec import plain_value
 from kg.cypher.rows import graph_rows, row_bytes
 from kg.cypher.scripts import schema_statements
 from kg.cypher.statements import (
@@ -49,108 +49,17 @@ from kg.cypher.statements import (
     REL_STATEMENTS,
 )
 from kg.model.errors import Neo4jError, QueryError
-from kg.model.types import Label, QueryResult, Strict
+from kg.model.types import Label, QueryResult
+from kg.store.neo4j_errors import first_line, is_unreachable, may_pass_later, server_message, translate_error
+from kg.store.neo4j_reports import GraphCounts, LoadReport, SchemaIssue, SchemaReport
+from kg.store.neo4j_settings import URI_SCHEMES, Neo4jSettings
 
-DEFAULT_URI = "bolt://localhost:7687"
-DEFAULT_USER = "neo4j"
 # Rows per write transaction. 10,000 (Neo4j's advice for UNWIND batches: 10k-50k) against 1,000 took kg load
 # from 18k to 22k relationships/s at 100k papers (bench/run.py); --batch-bytes still bounds a batch's size.
 DEFAULT_BATCH_SIZE = 10_000
 DEFAULT_BATCH_BYTES = 4 * 1024 * 1024
 DEFAULT_RETRY_SECONDS = 30.0
 DEFAULT_CONNECT_TIMEOUT = 15.0
-URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
-
-# --------------------------------------------------------------------------- settings
-
-def redact_uri(uri: str) -> tuple[str, bool]:
-    """`uri` with any user name and password replaced by `***` (`bolt://***@host:7687`), and whether it had any.
-
-    Everything between `://` (or the start) and the last `@` counts as credentials, so a password holding
-    `@`, `/` or `:` is hidden whole."""
-    scheme, sep, rest = uri.partition("://")
-    if not sep:
-        scheme, rest = "", uri
-    if "@" not in rest:
-        return uri, False
-    return f"{scheme}{sep}***@{rest.rsplit('@', 1)[1]}", True
-
-
-class Neo4jSettings:
-    """Where and how to connect. The password is kept out of repr(), str() and messages.
-
-    `uri` is kept without credentials (see `redact_uri`); a URI that had some cannot be connected to."""
-
-    __slots__ = ("uri", "user", "database", "_password", "uri_has_credentials")
-
-    def __init__(self, uri: str = DEFAULT_URI, user: str = DEFAULT_USER, password: str | None = None,
-                 database: str | None = None):
-        self.uri, self.uri_has_credentials = redact_uri(uri)
-        self.user = user
-        self.database = database or None
-        self._password = password
-
-    @classmethod
-    def from_env(cls, uri: str | None = None, user: str | None = None, database: str | None = None,
-                 password: str | None = None, environ: dict | None = None) -> Neo4jSettings:
-        """Arguments first, then NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE, then defaults."""
-        env = os.environ if environ is None else environ
-        return cls(uri=uri or env.get("NEO4J_URI") or DEFAULT_URI,
-                   user=user or env.get("NEO4J_USERNAME") or DEFAULT_USER,
-                   password=password if password is not None else env.get("NEO4J_PASSWORD"),
-                   database=database or env.get("NEO4J_DATABASE") or None)
-
-    @property
-    def has_password(self) -> bool:
-        return self._password is not None
-
-    def with_password(self, password: str) -> Neo4jSettings:
-        return Neo4jSettings(self.uri, self.user, password, self.database)
-
-    def where(self) -> str:
-        return f"{self.uri}" + (f" (database {self.database})" if self.database else "")
-
-    def __repr__(self) -> str:
-        return (f"Neo4jSettings(uri={self.uri!r}, user={self.user!r}, database={self.database!r}, "
-                f"password={'set' if self.has_password else 'unset'})")
-
-    __str__ = __repr__
-
-
-# --------------------------------------------------------------------------- reports
-
-class SchemaIssue(Strict):
-    statement: str
-    error: str
-
-
-class SchemaReport(Strict):
-    applied: list[str] = Field(default_factory=list)
-    rejected: list[SchemaIssue] = Field(default_factory=list)
-
-
-class GraphCounts(Strict):
-    nodes: int
-    relationships: int
-    labels: dict[str, int]
-    types: dict[str, int]
-
-
-class LoadReport(Strict):
-    uri: str
-    database: str | None
-    store: str | None
-    nodes: int
-    relationships: int
-    rows: int
-    batches: int
-    nodes_created: int
-    relationships_created: int
-    properties_set: int
-    seconds: float
-    rows_per_second: float
-    schema_report: SchemaReport
-    server: GraphCounts
 
 
 @dataclass
@@ -211,95 +120,6 @@ def plan_batches(g: nx.MultiDiGraph, batch_size: int = DEFAULT_BATCH_SIZE,
     return plan
 
 
-# --------------------------------------------------------------------------- values
-
-def plain_value(value):
-    """A driver value as plain Python, matching what the local store returns (nodes as property dicts)."""
-    from neo4j.graph import Node, Relationship
-    from neo4j.graph import Path as GraphPath
-
-    if isinstance(value, (Node, Relationship)):
-        return {k: plain_value(v) for k, v in value.items()}
-    if isinstance(value, GraphPath):
-        return [plain_value(n) for n in value.nodes]
-    if isinstance(value, dict):
-        return {k: plain_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain_value(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if hasattr(value, "iso_format"):
-        return value.iso_format()
-    return str(value)
-
-
-# --------------------------------------------------------------------------- errors
-
-def _first_line(text: str) -> str:
-    for line in str(text).splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
-
-
-def _server_message(exc) -> str:
-    code = getattr(exc, "code", None) or exc.__class__.__name__
-    message = _first_line(getattr(exc, "message", None) or str(exc))
-    return f"{code}: {message}" if message else str(code)
-
-
-def _is_unreachable(exc) -> bool:
-    from neo4j import exceptions as ne
-
-    return isinstance(exc, (ne.ServiceUnavailable, ne.SessionExpired, ne.ConnectionAcquisitionTimeoutError,
-                            OSError)) or (isinstance(exc, ne.DriverError) and "defunct" in str(exc).lower())
-
-
-def _may_pass_later(exc) -> bool:
-    """Whether sending the same batch again may succeed: the server was away, or the error was transient."""
-    from neo4j import exceptions as ne
-
-    return _is_unreachable(exc) or isinstance(exc, ne.TransientError)
-
-
-def translate_error(exc: BaseException, settings: Neo4jSettings, during: str, *, hint: str = "") -> Exception:
-    """A driver exception as a one-line `Neo4jError` (or `QueryError`) naming the server and the fix."""
-    from neo4j import exceptions as ne
-
-    where = settings.where()
-    if isinstance(exc, ne.AuthError):
-        return Neo4jError(f"{where}: authentication failed for user {settings.user!r} while {during}; "
-                          "check NEO4J_USERNAME/--user and NEO4J_PASSWORD")
-    if "AuthenticationRateLimit" in (getattr(exc, "code", None) or ""):
-        return Neo4jError(f"{where}: too many failed logins for user {settings.user!r}, so the server refuses it "
-                          f"for a few seconds (while {during}); check NEO4J_USERNAME/--user and NEO4J_PASSWORD, "
-                          "then retry")
-    if isinstance(exc, ne.Forbidden):
-        return Neo4jError(f"{where}: user {settings.user!r} may not do this ({_server_message(exc)}) while {during}; "
-                          "use a user with the needed privileges")
-    if isinstance(exc, ne.ConfigurationError):
-        return Neo4jError(f"{settings.uri}: {_first_line(str(exc))}; use a URI like bolt://localhost:7687 "
-                          "or neo4j://host:7687 (--uri or NEO4J_URI)")
-    if _is_unreachable(exc):
-        fix = hint or "start Neo4j (docker compose up -d) or fix --uri/NEO4J_URI, then re-run"
-        reason = _first_line(str(exc)).rstrip(":") or exc.__class__.__name__
-        return Neo4jError(f"{where}: Neo4j is unreachable while {during} ({reason}); {fix}")
-    if isinstance(exc, ne.ClientError):
-        code = getattr(exc, "code", "") or ""
-        if "DatabaseNotFound" in code:
-            return Neo4jError(f"{where}: database {settings.database!r} does not exist; "
-                              "create it or choose another with --database/NEO4J_DATABASE")
-        return QueryError(f"{where}: Neo4j rejected the query while {during}: {_server_message(exc)}"
-                          + (f"; {hint}" if hint else ""))
-    if isinstance(exc, ne.Neo4jError):
-        return Neo4jError(f"{where}: Neo4j failed while {during}: {_server_message(exc)}"
-                          + (f"; {hint}" if hint else ""))
-    if isinstance(exc, ne.DriverError):
-        return Neo4jError(f"{where}: driver error while {during}: {_first_line(str(exc)) or exc.__class__.__name__}"
-                          + (f"; {hint}" if hint else ""))
-    return exc  # not a driver error: let it through unchanged
-
-
 # --------------------------------------------------------------------------- the store
 
 class Neo4jStore:
@@ -318,12 +138,6 @@ class Neo4jStore:
         from neo4j import GraphDatabase
         from neo4j import exceptions as ne
 
-        # The driver logs retries and server notifications; with no logging set up by the application, Python
-        # would print them (multi-line) on stderr. Set when a driver is made, not on import.
-        driver_log = logging.getLogger("neo4j")
-        if not any(isinstance(h, logging.NullHandler) for h in driver_log.handlers):
-            driver_log.addHandler(logging.NullHandler())
-
         if settings.uri_has_credentials:
             raise Neo4jError(f"{settings.uri}: the URI holds a user name or password (not shown); kg takes the user "
                              "from --user/NEO4J_USERNAME and the password only from NEO4J_PASSWORD, so remove them "
@@ -332,16 +146,17 @@ class Neo4jStore:
         if scheme not in URI_SCHEMES:
             raise Neo4jError(f"{settings.uri}: not a Bolt URI; use e.g. bolt://localhost:7687 or neo4j://host:7687 "
                              f"(schemes {', '.join(URI_SCHEMES)}) in --uri or NEO4J_URI")
-        if not settings.has_password:
+        auth = settings.auth()
+        if auth is None:
             raise Neo4jError(f"{settings.where()}: no password for user {settings.user!r}; "
                              "set NEO4J_PASSWORD (see .env.example)")
         try:
-            return GraphDatabase.driver(settings.uri, auth=(settings.user, settings._password),
+            return GraphDatabase.driver(settings.uri, auth=auth,
                                         max_transaction_retry_time=retry_seconds,
                                         connection_timeout=connect_timeout,
                                         connection_acquisition_timeout=max(connect_timeout * 2, 1.0))
         except (ne.ConfigurationError, ValueError) as exc:
-            raise Neo4jError(f"{settings.uri}: not a usable Neo4j URI ({_first_line(str(exc))}); "
+            raise Neo4jError(f"{settings.uri}: not a usable Neo4j URI ({first_line(str(exc))}); "
                              "use e.g. bolt://localhost:7687 or neo4j://host:7687 (--uri or NEO4J_URI)") from None
 
     def close(self) -> None:
@@ -391,7 +206,7 @@ class Neo4jStore:
         try:
             self.driver.verify_connectivity()
         except Exception as exc:  # noqa: BLE001
-            hint = "" if _is_unreachable(exc) else "check --uri/NEO4J_URI, --user/NEO4J_USERNAME and NEO4J_PASSWORD"
+            hint = "" if is_unreachable(exc) else "check --uri/NEO4J_URI, --user/NEO4J_USERNAME and NEO4J_PASSWORD"
             raise translate_error(exc, self.settings, "connecting", hint=hint) from None
 
     def apply_schema(self, statements: list[str] | None = None) -> SchemaReport:
@@ -407,7 +222,7 @@ class Neo4jStore:
             except (ne.AuthError, ne.ServiceUnavailable, ne.SessionExpired) as exc:
                 raise translate_error(exc, self.settings, "applying the schema") from None
             except ne.Neo4jError as exc:
-                report.rejected.append(SchemaIssue(statement=statement, error=_server_message(exc)))
+                report.rejected.append(SchemaIssue(statement=statement, error=server_message(exc)))
                 continue
             except Exception as exc:  # noqa: BLE001
                 raise translate_error(exc, self.settings, "applying the schema") from None
@@ -423,7 +238,7 @@ class Neo4jStore:
                 counters = self._write(batch.statement, {"rows": batch.rows})
             except Exception as exc:  # noqa: BLE001
                 done = f"{i} of {len(plan)} batches ({rows_done} of {rows_total} rows) were written"
-                hint = (f"{done}; kg load is idempotent, so re-run it to complete the load" if _may_pass_later(exc)
+                hint = (f"{done}; kg load is idempotent, so re-run it to complete the load" if may_pass_later(exc)
                         else f"{done}; once what the server reports is fixed, re-run kg load (it is idempotent) "
                              "to complete the load")
                 raise translate_error(exc, self.settings, f"writing {batch.name} rows", hint=hint) from None
@@ -496,17 +311,18 @@ def connect(settings: Neo4jSettings | None = None, **kwargs) -> Neo4jStore:
     return Neo4jStore(settings or Neo4jSettings.from_env(), **kwargs)
 
 
-def load_store(store: str | os.PathLike | nx.MultiDiGraph | None = None, settings: Neo4jSettings | None = None, *,
+def load_store(store: str | os.PathLike[str] | nx.MultiDiGraph | None = None, settings: Neo4jSettings | None = None, *,
                batch_size: int = DEFAULT_BATCH_SIZE, batch_bytes: int = DEFAULT_BATCH_BYTES, schema: bool = True,
                progress: Callable[[LoadProgress], None] | None = None,
-               retry_seconds: float = DEFAULT_RETRY_SECONDS) -> LoadReport:
-    """`kg load`: push the local store (a path, default $KG_STORE, or a graph) into Neo4j."""
+               retry_seconds: float = DEFAULT_RETRY_SECONDS, freeze: bool = False) -> LoadReport:
+    """`kg load`: push the local store (a path, default $KG_STORE, or a graph) into Neo4j; `freeze` is
+    `kg.store.local.load_graph`'s."""
     from kg.store import LocalStore
 
     if isinstance(store, nx.MultiDiGraph):
         graph, name = store, None
     else:
-        local = LocalStore.open(store)
+        local = LocalStore.open(store, freeze=freeze)
         graph, name = local.graph, str(local.path)
     with Neo4jStore(settings or Neo4jSettings.from_env(), retry_seconds=retry_seconds) as neo:
         return neo.load_graph(graph, batch_size=batch_size, batch_bytes=batch_bytes, schema=schema,
@@ -518,5 +334,4 @@ def server_counts(settings: Neo4jSettings | None = None) -> GraphCounts:
         return neo.counts()
 
 
-__all__ = ["Neo4jSettings", "Neo4jStore", "LoadReport", "LoadProgress", "SchemaReport", "GraphCounts", "connect",
-           "load_store", "server_counts", "plan_batches"]
+__all__ = ["Neo4jStore", "Batch", "LoadProgress", "connect", "load_store", "server_counts", "plan_batches"]

@@ -10,7 +10,7 @@ from kg.model.errors import QueryError
 from kg.query import ast
 from kg.query.tx import Tx
 from kg.query.types import Params, T
-from kg.store.querydb import Schema
+from kg.store.querydb.schema import Schema
 
 if TYPE_CHECKING:  # for the checker only: the translator imports this package, so it cannot be imported back
     from kg.query.translate.state import Scope

@@ -10,7 +10,7 @@ from kg.model.errors import QueryError
 from kg.query import ast
 from kg.query.tx import string_literal
 from kg.query.types import ANY, Params, T
-from kg.store.querydb import Schema
+from kg.store.querydb.schema import Schema
 
 RESERVED_PREFIX = "__kg"
 

@@ -14,7 +14,7 @@ from kg.query.translate.projection import Column, ProjectionTranslator
 from kg.query.translate.state import Binding, Scope
 from kg.query.tx import Tx
 from kg.query.types import ANY, Params, list_of
-from kg.store.querydb import Schema
+from kg.store.querydb.schema import Schema
 
 
 @dataclass
