@@ -26,7 +26,9 @@ def test_bench_quick_run_writes_table_and_json(tmp_path):
                          "pyahocorasick raw scan (floor)"]
     assert all(r["abstracts_per_s"] > 0 for r in data["linking"][:5])
     assert set(data["linking_stages"]) == {"dictionary", "discovery", "resolution", "propagation", "evidence"}
-    assert all(us > 0 for us in data["linking_stages"].values())
+    # `resolution` is what is left of the whole analysis once the timed stages are taken away, so on a busy
+    # machine it can come out 0; the stages timed on their own must take time.
+    assert all(us > 0 for stage, us in data["linking_stages"].items() if stage != "resolution")
     assert [b["papers"] for b in data["build"]] == [300]
     assert data["build"][0]["load_s"] >= 0 and data["build"][0]["load_rss_mb"] > 0
     build = data["build"][0]
