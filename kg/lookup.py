@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from pydantic import Field
 from rapidfuzz import fuzz, process, utils
@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 SUGGESTIONS = 5
 PAPER_CANDIDATES = 20_000  # titles read to resolve a paper by part of its title
 
-Run = Callable[[str, dict], QueryResult]
+# A read-only Cypher query runner: statement and parameters in, rows out. Any: parameter values are Cypher values
+# (strings, numbers, lists of ids), as `QueryResult.rows` are.
+Run = Callable[[str, dict[str, Any]], QueryResult]
 
 
 class PaperRef(Strict):
@@ -99,7 +101,7 @@ class EntityIndex:
         return Resolver(self.by_key, self.spaced)
 
     @classmethod
-    def from_rows(cls, rows: Iterable[Sequence]) -> EntityIndex:
+    def from_rows(cls, rows: Iterable[Sequence[Any]]) -> EntityIndex:
         """From (id, name, aliases, source) rows, or (id, name, aliases, source, papers) rows."""
         index = cls()
         for eid, name, aliases, source, *papers in rows:
@@ -171,7 +173,26 @@ VARIANTS = ("MATCH (v:Entity)-[:VARIANT_OF]->(e:Entity {id: $id}) OPTIONAL MATCH
             "RETURN v.id, v.name, v.type, count(m) AS papers ORDER BY papers DESC, v.name, v.id LIMIT $limit")
 
 
-def describe_entity(run: Run, entity_id: str, *, limit: int = 10) -> dict:
+class EntityDescription(TypedDict):
+    """What `describe_entity` reads: a `LookupResult` but for how the name matched."""
+
+    id: str
+    name: str
+    type: str
+    source: str
+    aliases: list[str]
+    description: str | None
+    vendor: str | None
+    year: int | None
+    introduced_by: list[PaperRef]
+    mention_count: int
+    mentioned_by: list[PaperRef]
+    variant_of: list[EntityRef]
+    variants: list[EntityRef]
+    co_mentioned: list[EntityRef]
+
+
+def describe_entity(run: Run, entity_id: str, *, limit: int = 10) -> EntityDescription:
     """What the graph knows about one entity: its properties, papers, family and co-mentions (over every paper
     that mentions it: ~0.1 s for most names at a million papers, ~1 s for the biggest hub, Transformer)."""
     rows = run(ENTITY, {"id": entity_id}).rows
@@ -187,7 +208,7 @@ def describe_entity(run: Run, entity_id: str, *, limit: int = 10) -> dict:
     parents = [EntityRef(id=i, name=n, type=t, papers=c) for i, n, t, c in run(VARIANT_OF, ident).rows]
     children = [EntityRef(id=i, name=n, type=t, papers=c)
                 for i, n, t, c in run(VARIANTS, {**ident, "limit": limit}).rows]
-    return dict(
+    return EntityDescription(
         id=d["id"], name=d["name"], type=d["type"], source=d.get("source", "catalog"),
         aliases=list(d.get("aliases", [])), description=d.get("description"), vendor=d.get("vendor"),
         year=d.get("year"), introduced_by=introduced, mention_count=int(run(MENTION_COUNT, ident).rows[0][0]),
@@ -266,9 +287,10 @@ def find_paper(run: Run, text: str) -> str:
         for statement in (PAPER_BY_ID, PAPER_BY_ARXIV_ID):  # by the primary key first: no scan
             rows = run(statement, {"text": stripped}).rows
             if rows:
-                return rows[0][0]
+                found: str = rows[0][0]
+                return found
     words = sorted({w.lower() for w in _WORD.findall(stripped)}, key=lambda w: (-len(w), w))
-    candidates: dict[str, tuple] = {}
+    candidates: dict[str, tuple[str, str, str | None, str]] = {}
     for word in words[:3]:
         for pid, arxiv_id, title in run(PAPERS_WITH_WORD, {"word": word, "limit": PAPER_CANDIDATES}).rows:
             candidates[pid] = (pid, pid, arxiv_id, title or "")

@@ -93,11 +93,12 @@ def load_catalog(extra: Iterable[str | Path] = (), builtin: bool = True) -> list
 
 def aliases_of(entity: CatalogEntity) -> list[Alias]:
     """The entity's name and aliases as `Alias` objects, entity-level rules as defaults."""
-    out = []
-    seen = set()
+    out: list[Alias] = []
+    seen: set[str] = set()
     explicit = [a for a in entity.aliases if isinstance(a, Alias)]
     plain = [a for a in entity.aliases if isinstance(a, str)]
-    for a in [*explicit, entity.name, *plain]:
+    given: list[Alias | str] = [*explicit, entity.name, *plain]
+    for a in given:
         if isinstance(a, str):
             a = Alias(text=a, case=entity.case, context=entity.context, veto_next=entity.veto_next)
         if a.text in seen:

@@ -1,9 +1,15 @@
 """Entity linking: find, discover and resolve the entities a paper mentions."""
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kg.link.config import LinkerConfig
+    from kg.link.linker import Linker, resolve_mention
+
 __all__ = ["Linker", "LinkerConfig", "resolve_mention"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     """Imported on first use: `kg.link.resolve` alone (which lookups use) then does not load the linker's
     automata and rules."""
     if name == "LinkerConfig":

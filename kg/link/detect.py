@@ -116,7 +116,7 @@ class AliasRule(NamedTuple):
     text: str
     exact: str | None
     needs_upper: bool
-    context: re.Pattern | None
+    context: re.Pattern[str] | None
     veto_next: frozenset[str]
     cues: tuple[str, ...] = ()
 
@@ -149,7 +149,7 @@ def _cue_words(cues: Iterable[str]) -> list[str]:
     return sorted({c.lower().strip() for c in cues if c.strip()}, key=len, reverse=True)
 
 
-def _cue_pattern(cues: list[str]) -> re.Pattern | None:
+def _cue_pattern(cues: list[str]) -> re.Pattern[str] | None:
     """Cue words matched at a word start in the lower-cased paper text ("gpu" also finds "GPUs")."""
     if not cues:
         return None
@@ -251,7 +251,7 @@ class DictionaryMatcher:
         if folded is None:
             folded = fold(text)
         accepts = self._accepts
-        cues_found: dict[re.Pattern, bool] = {}
+        cues_found: dict[re.Pattern[str], bool] = {}
         candidates: list[Match] = []
         add = candidates.append
         prev_end = -1
@@ -273,7 +273,7 @@ class DictionaryMatcher:
 
     @staticmethod
     def _accepts(rule: AliasRule, text: str, folded: str, lowered: str | None, start: int, stem_end: int,
-                 end: int, cues_found: dict[re.Pattern, bool] | None = None) -> bool:
+                 end: int, cues_found: dict[re.Pattern[str], bool] | None = None) -> bool:
         """Whether the match of `rule` at text[start:end] stands; `cues_found` remembers context searches
         for the other matches in the same text (an ambiguous name is often mentioned several times)."""
         exact = rule.exact

@@ -14,11 +14,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kg.model.errors import InputError
 from kg.model.types import ENTITY_TYPES, LinkedPaper, Strict
+
+if TYPE_CHECKING:
+    from kg.link.linker import Linker
+
+# An evaluation report: JSON-shaped (paper count, nested score tables, error records), which callers print or dump.
+Report: TypeAlias = dict[str, Any]
 
 
 class GoldEntity(BaseModel):
@@ -56,7 +63,7 @@ class Score(Strict):
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, float]:
         return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
                 "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
 
@@ -89,16 +96,34 @@ def read_gold(path: str | Path) -> list[GoldPaper]:
     return papers
 
 
+class Prediction(TypedDict):
+    """A predicted entity as scoring sees it."""
+
+    name: str
+    type: str
+    surfaces: list[str]
+
+
+class ErrorRecord(TypedDict):
+    """A gold entity missed ("miss") or a predicted one not in the gold set ("extra")."""
+
+    key: str
+    kind: Literal["miss", "extra"]
+    name: str
+    type: str
+    surfaces: list[str]
+
+
 def _keys(name: str, surfaces: Iterable[str]) -> set[str]:
     return {k for k in (score_key(s) for s in [name, *surfaces]) if k}
 
 
-def match_paper(gold: Sequence[GoldEntity], pred: Sequence[dict],
+def match_paper(gold: Sequence[GoldEntity], pred: Sequence[Prediction],
                 typed: bool) -> tuple[list[tuple[int, int]], set[int]]:
     """One-to-one greedy matching; returns (gold index, pred index) pairs and preds absorbed by unsure gold."""
     pred_keys = [_keys(p["name"], p["surfaces"]) for p in pred]
     used: set[int] = set()
-    pairs = []
+    pairs: list[tuple[int, int]] = []
     absorbed: set[int] = set()
     order = sorted(range(len(gold)), key=lambda i: gold[i].unsure)
     for gi in order:
@@ -116,15 +141,16 @@ def match_paper(gold: Sequence[GoldEntity], pred: Sequence[dict],
     return pairs, absorbed
 
 
-def evaluate(gold: Sequence[GoldPaper], predicted: Sequence[LinkedPaper]) -> dict:
+def evaluate(gold: Sequence[GoldPaper], predicted: Sequence[LinkedPaper]) -> Report:
     """Scores and error lists for predictions aligned with gold papers (same order)."""
-    result: dict = {"papers": len(gold)}
-    errors: list[dict] = []
+    result: Report = {"papers": len(gold)}
+    errors: list[ErrorRecord] = []
     for typed in (False, True):
         overall = Score()
         per_type = {t: Score() for t in ENTITY_TYPES}
         for g, p in zip(gold, predicted):
-            pred = [{"name": e.name, "type": e.type.value, "surfaces": e.surfaces} for e in p.entities]
+            pred: list[Prediction] = [{"name": e.name, "type": e.type.value, "surfaces": e.surfaces}
+                                      for e in p.entities]
             pairs, absorbed = match_paper(g.entities, pred, typed)
             matched_gold = {gi for gi, _ in pairs}
             matched_pred = {pi for _, pi in pairs} | absorbed
@@ -155,7 +181,7 @@ def evaluate(gold: Sequence[GoldPaper], predicted: Sequence[LinkedPaper]) -> dic
     return result
 
 
-def evaluate_file(path: str | Path, linker=None) -> dict:
+def evaluate_file(path: str | Path, linker: Linker | None = None) -> Report:
     """Run the linker over a gold file's papers (as one corpus) and score it."""
     from kg.link import Linker
     from kg.model.types import Paper

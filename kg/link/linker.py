@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -243,7 +243,8 @@ class Linker:
             a.hits[:] = [h for h in a.hits if id(h) not in gone]
 
     @staticmethod
-    def _drop_contained(a: PaperAnalysis, spans: SpanIndex, surfaces, gone: set[int]) -> None:
+    def _drop_contained(a: PaperAnalysis, spans: SpanIndex, surfaces: Iterable[tuple[str, int, int]],
+                        gone: set[int]) -> None:
         """A name the paper introduces wins over catalog names inside it ("Pre-gated MoE" over "MoE").
 
         The dropped hits leave `spans` now and `a.hits` when the caller is done (their ids go to `gone`):
@@ -312,7 +313,7 @@ class Linker:
 
 
 @contextmanager
-def paused_gc():
+def paused_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector for a batch: linking allocates many small acyclic objects,
     and full collections over a large live heap would otherwise dominate the run time."""
     enabled = gc.isenabled()

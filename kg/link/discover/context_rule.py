@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.coined_rule import _dataset_name
@@ -71,7 +72,7 @@ def _size_token(text: str, i: int) -> tuple[int, str, str] | None:
     return (start, token, sized.group(1)) if sized else None
 
 
-def _may_end_dataset_name(text: str, end: int, is_name_like) -> bool:
+def _may_end_dataset_name(text: str, end: int, is_name_like: Callable[[str], bool]) -> bool:
     """The word ending at `end` may end a `_dataset_name`: capitalised or name-like (it keeps no other)."""
     word = text[text.rfind(" ", 0, end) + 1:end]
     return word[:1].isupper() or is_name_like(word)

@@ -4,7 +4,7 @@ whole-token search (`find_token`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from kg.link.discover.vocabulary import GENERIC, LF_STOPWORDS, ORGANISATIONS, STOP_NAMES
 
@@ -29,7 +29,7 @@ def _last_char_in(name: str, chars: frozenset[str]) -> bool:
     return (name[-2:-1] if name.endswith("\n") else name[-1:]) in chars
 
 
-def find_token(text: str, token: str, start: int = 0, plural: bool = False):
+def find_token(text: str, token: str, start: int = 0, plural: bool = False) -> Iterator[tuple[int, int]]:
     """Start and end of each occurrence of `token` in `text` as a whole token (an "s" after it allowed if `plural`)."""
     i = text.find(token, start)
     while i >= 0:

@@ -4,6 +4,8 @@ types, naming verbs, sentence breaks, and the trigger automaton the scanner runs
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TypeAlias
 
 import ahocorasick
 
@@ -94,16 +96,20 @@ TRIGGERS = {
 }
 
 
-def _alternation(words) -> str:
+# A trie of words: each letter maps to the trie of what may follow it; the key "" marks a word's end.
+_Trie: TypeAlias = dict[str, "_Trie"]
+
+
+def _alternation(words: Iterable[str]) -> str:
     """A regex matching any of `words`, shaped as a trie so that `re` tries one branch per letter."""
-    tree: dict = {}
+    tree: _Trie = {}
     for word in words:
         node = tree
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def pattern(node: dict) -> str:
+    def pattern(node: _Trie) -> str:
         branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""
