@@ -212,10 +212,15 @@ def neo4j_db(neo4j_server) -> Neo4jTarget:
 
 
 def pytest_collection_modifyitems(items):
-    """Every test that needs Neo4j (the server or the launcher, directly or through a fixture) is marked neo4j."""
+    """Every test that needs Neo4j (the server or the launcher, directly or through a fixture) is marked neo4j;
+    every test that opens headless Chromium (test_viz.py's `browser` fixture) is marked browser. So
+    `pytest -m "not neo4j and not browser"` is the fast suite."""
     for item in items:
-        if {"neo4j_server", "neo4j_launcher"} & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if {"neo4j_server", "neo4j_launcher"} & fixtures:
             item.add_marker(pytest.mark.neo4j)
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
 
 
 def neo4j_contents(target: Neo4jTarget) -> tuple[dict, dict]:
