@@ -15,19 +15,15 @@ import sys
 import zlib
 
 import pytest
-from click.testing import CliRunner
 from conftest import kg_cli
 
 import kg
-from kg.cli import cli
 from kg.ingest import read_papers
 from kg.ingest.csvfile import parse_csv
 from kg.ingest.listing import parse_listing
 from kg.ingest.records import Record, Skip
 
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
+run = kg_cli  # `kg ARGS` in this process (tests/conftest.py)
 
 
 def last_line(result) -> str:
