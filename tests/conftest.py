@@ -44,27 +44,51 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# --------------------------------------------------------------------------- the CLI, in this process
+
+def kg_cli(*args, env: dict | None = None, input=None):
+    """`kg ARGS` through click's CliRunner, in this process (no interpreter start-up): the result has
+    exit_code, stdout and stderr apart. An exception that escapes kg's own error handling fails the test.
+    Tests that need a real process (signals, pipes, hash seeds, other users) run `python -m kg.cli` instead."""
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env, input=input, catch_exceptions=False)
+
+
 # --------------------------------------------------------------------------- sample stores
 
 @pytest.fixture(scope="session")
-def sample_store(tmp_path_factory) -> Path:
-    """The bundled sample corpus (data/seeds) built into a store once per session. Do not modify it."""
+def sample_build(tmp_path_factory):
+    """The bundled sample corpus (data/seeds) built into a store once per session: (path, kg.build's report).
+    Do not modify the store: copy it to tmp_path first."""
     import kg
 
     path = tmp_path_factory.mktemp("sample") / "seeds.jsonl.gz"
-    kg.build([SEEDS], store=path)
-    return path
+    return path, kg.build([SEEDS], store=path)
 
 
 @pytest.fixture(scope="session")
-def grown_store(tmp_path_factory, sample_store) -> Path:
-    """The sample store plus tests/data/inputs/cites_gpipe.jsonl (2 papers, new citations)."""
+def sample_store(sample_build) -> Path:
+    """The path of the session's sample store (see sample_build). Do not modify it."""
+    return sample_build[0]
+
+
+@pytest.fixture(scope="session")
+def grown_build(tmp_path_factory, sample_store):
+    """The sample store plus tests/data/inputs/cites_gpipe.jsonl (2 papers, new citations): (path, report)."""
     import kg
 
     path = tmp_path_factory.mktemp("grown") / "grown.jsonl.gz"
     path.write_bytes(sample_store.read_bytes())
-    kg.build([INPUTS / "cites_gpipe.jsonl"], store=path)
-    return path
+    return path, kg.build([INPUTS / "cites_gpipe.jsonl"], store=path)
+
+
+@pytest.fixture(scope="session")
+def grown_store(grown_build) -> Path:
+    """The path of the session's grown store (see grown_build). Do not modify it."""
+    return grown_build[0]
 
 
 # --------------------------------------------------------------------------- Neo4j: a real server
@@ -188,10 +212,15 @@ def neo4j_db(neo4j_server) -> Neo4jTarget:
 
 
 def pytest_collection_modifyitems(items):
-    """Every test that needs Neo4j (the server or the launcher, directly or through a fixture) is marked neo4j."""
+    """Every test that needs Neo4j (the server or the launcher, directly or through a fixture) is marked neo4j;
+    every test that opens headless Chromium (test_viz.py's `browser` fixture) is marked browser. So
+    `pytest -m "not neo4j and not browser"` is the fast suite."""
     for item in items:
-        if {"neo4j_server", "neo4j_launcher"} & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if {"neo4j_server", "neo4j_launcher"} & fixtures:
             item.add_marker(pytest.mark.neo4j)
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
 
 
 def neo4j_contents(target: Neo4jTarget) -> tuple[dict, dict]:

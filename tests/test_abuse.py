@@ -15,18 +15,15 @@ import sys
 import zlib
 
 import pytest
-from click.testing import CliRunner
+from conftest import kg_cli
 
 import kg
-from kg.cli import cli
 from kg.ingest import read_papers
 from kg.ingest.csvfile import parse_csv
 from kg.ingest.listing import parse_listing
 from kg.ingest.records import Record, Skip
 
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
+run = kg_cli  # `kg ARGS` in this process (tests/conftest.py)
 
 
 def last_line(result) -> str:
@@ -315,6 +312,7 @@ def test_store_on_a_device_is_refused(null_device, tmp_path):
 # --------------------------------------------------------------------------- messages and terminals
 
 def kg_process(*args: str, env: dict | None = None, stdout=subprocess.PIPE):
+    """A real `kg` process: for what CliRunner cannot stand in for, a stdout that is a real file descriptor."""
     return subprocess.run([sys.executable, "-m", "kg.cli", *map(str, args)], stdout=stdout, stderr=subprocess.PIPE,
                           text=True, env={**os.environ, **(env or {})}, timeout=120)
 
@@ -331,11 +329,11 @@ def test_output_to_a_full_device_is_one_line(tmp_path):
 def test_kg_debug_shows_the_traceback(tmp_path):
     bad = tmp_path / "bad.jsonl.gz"
     bad.write_bytes(b"not a store")
-    quiet = kg_process("stats", "--store", bad)
-    loud = kg_process("stats", "--store", bad, env={"KG_DEBUG": "1"})
-    assert quiet.returncode == loud.returncode == 1
-    assert "Traceback" not in quiet.stderr and "Traceback (most recent call last)" in loud.stderr
-    assert quiet.stderr.splitlines()[-1] == loud.stderr.splitlines()[-1]
+    quiet = kg_cli("stats", "--store", bad, env={"KG_DEBUG": None})
+    loud = kg_cli("stats", "--store", bad, env={"KG_DEBUG": "1"})
+    assert quiet.exit_code == loud.exit_code == 1
+    assert quiet.stderr.count("\n") == 1 and quiet.stderr.startswith(f"Error: {bad}")
+    assert "Traceback (most recent call last)" in loud.stderr and loud.stderr.endswith(quiet.stderr)
 
 
 def test_damaged_store_message_gives_commands_that_repair_it(tmp_path, monkeypatch):

@@ -13,13 +13,19 @@ from kg.query import named_queries
 ROOT = Path(__file__).parent.parent
 
 
+def quick_bench(tmp_path, sections: str) -> tuple[dict, subprocess.CompletedProcess]:
+    """`bench/run.py --quick --only SECTIONS` (a script: a real process) and the JSON it writes."""
+    out = tmp_path / "bench.json"
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--only", sections,
+                             "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(out.read_text()), result
+
+
 @pytest.mark.slow
 def test_bench_quick_run_writes_table_and_json(tmp_path):
-    out = tmp_path / "bench.json"
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(out)],
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-2000:]
-    data = json.loads(out.read_text())
+    """Every section but the real Neo4j one, which has its own test below (marked neo4j: it starts a server)."""
+    data, result = quick_bench(tmp_path, "linking,build,query,lookup")
     names = [r["name"] for r in data["linking"]]
     assert names[:5] == ["kg linker (1 process)", "kg linker, sample records as they are (1 process)",
                          "kg linker (--workers 2)", "kg linker, pydantic output (1 process)",
@@ -62,7 +68,17 @@ def test_bench_quick_run_writes_table_and_json(tmp_path):
         assert all(q["median_ms"] > 0 for q in e["queries"].values() if "error" not in q)
     assert all("error" not in q for q in engines["ladybug"]["queries"].values())
     assert "| kg query --name top-entities (300 papers), whole CLI call |" in data["table"]
-    # a real Neo4j 5: kg load twice, every named query and lookup beside the local store, neo4j-admin import
+    assert data["load"] == {}  # not run here: test_bench_quick_run_on_a_real_neo4j
+    assert data["table"].startswith("| measurement | value | note |")
+    assert "| linking: kg linker (1 process) |" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.neo4j
+def test_bench_quick_run_on_a_real_neo4j(tmp_path):
+    """The bench's Neo4j section: kg load twice, every named query and lookup beside the local store, neo4j-admin
+    import, on a Neo4j 5 the bench starts itself (tests/neo4j_server.py)."""
+    data, _ = quick_bench(tmp_path, "load")
     load = data["load"]
     if "skipped" in load:  # no Java or Maven here; CI has both
         assert not os.environ.get("CI"), load["skipped"]
@@ -84,4 +100,3 @@ def test_bench_quick_run_writes_table_and_json(tmp_path):
         assert (imported["nodes"], imported["relationships"]) == (build["nodes"], build["relationships"]), imported
         assert "| kg load again (300 papers), nothing to change |" in data["table"]
     assert data["table"].startswith("| measurement | value | note |")
-    assert "| linking: kg linker (1 process) |" in result.stdout

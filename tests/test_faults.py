@@ -36,6 +36,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from conftest import kg_cli
 
 from kg.api import open_store
 from kg.model.errors import StoreError
@@ -58,15 +59,23 @@ def rng(request):
     return random.Random(f"{SEED}-{request.node.name}")
 
 
-def kg(*args, check: bool = False, **kwargs) -> subprocess.CompletedProcess:
-    proc = subprocess.run([*KG, *map(str, args)], capture_output=True, text=True, cwd=ROOT, **kwargs)
+def kg(*args, check: bool = False):
+    """`kg ARGS` in this process (CliRunner). The faults that need a real process (SIGKILL, another user,
+    two processes on one lock, a memory limit) run `python -m kg.cli` themselves, below."""
+    result = kg_cli(*args)
     if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
+        assert result.exit_code == 0, result.output
+    return result
 
 
-def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
-    assert proc.returncode == 1, (proc.returncode, proc.stdout, proc.stderr)
+def exit_code(proc) -> int:
+    """The exit code of a real process (subprocess) or of a CliRunner result."""
+    return proc.returncode if isinstance(proc, subprocess.CompletedProcess) else proc.exit_code
+
+
+def assert_one_line_error(proc, *needles: str) -> str:
+    """Exit 1 and exactly one line on stderr, `Error: ...`, holding every needle; returns that line."""
+    assert exit_code(proc) == 1, (exit_code(proc), proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr and proc.stderr.startswith("Error: ") and proc.stderr.count("\n") == 1, \
         proc.stderr
     for needle in needles:
@@ -425,7 +434,7 @@ def test_read_only_file_system(tmp_path, stores):
             LocalStore(load_graph(store), store).save()
         assert str(exc.value) == (f"{store}: cannot write in {ro}: Read-only file system; the previous store is "
                                   "intact. Choose another --store")
-        assert kg("stats", "--store", store).returncode == 0
+        assert kg("stats", "--store", store).exit_code == 0
     assert (real / "s.jsonl.gz").read_bytes() == stores["old"]
 
 
@@ -524,7 +533,7 @@ def test_max_papers_is_enforced_and_reported(tmp_path):
     assert_one_line_error(proc, f"Error: {store}: the store would hold 532 papers, more than --max-papers=531")
     assert store.read_bytes() == before
     proc = kg("build", SEEDS, "--store", store, "--max-papers", 0)
-    assert proc.returncode == 2 and "Invalid value for '--max-papers'" in proc.stderr
+    assert proc.exit_code == 2 and "Invalid value for '--max-papers'" in proc.stderr
 
 
 def _limit_memory(limit: int):

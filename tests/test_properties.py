@@ -26,6 +26,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from conftest import kg_cli
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -422,17 +423,27 @@ def test_link_many_never_raises_and_is_deterministic(linker, papers):
     assert linker.link_many(items) == first
 
 
+FUZZY_CUTOFFS = [100.0, 94.0, 90.0, 75.0]
+
+
+@pytest.fixture(scope="module")
+def fuzzy_indexes(linker) -> dict:
+    """A FuzzyIndex of the catalog's aliases per cutoff, built once (the linker's own at its cutoff)."""
+    from kg.link.resolve import FuzzyIndex
+
+    own = linker.resolver.fuzzy
+    return {c: own if c == own.cutoff else FuzzyIndex(own.choices, c) for c in FUZZY_CUTOFFS}
+
+
 @scaled(1.0, minimum=100)
-@given(data=st.data(), cutoff=st.sampled_from([100.0, 94.0, 90.0, 75.0]))
-def test_fuzzy_index_matches_scoring_every_alias(linker, data, cutoff):
+@given(data=st.data(), cutoff=st.sampled_from(FUZZY_CUTOFFS))
+def test_fuzzy_index_matches_scoring_every_alias(linker, fuzzy_indexes, data, cutoff):
     """`FuzzyIndex.best` gives what `process.extractOne` over all ~6,400 catalog aliases gives: real aliases
     with a few random edits, and arbitrary strings."""
     from rapidfuzz import fuzz, process
 
-    from kg.link.resolve import FuzzyIndex
-
     choices = linker.resolver.fuzzy.choices
-    index = linker.resolver.fuzzy if cutoff == linker.resolver.fuzzy.cutoff else FuzzyIndex(choices, cutoff)
+    index = fuzzy_indexes[cutoff]
     query = data.draw(st.one_of(st.sampled_from(choices), st.text(alphabet="abcdelmnorst0123 -", max_size=40)))
     for _ in range(data.draw(st.integers(0, 3))):
         i = data.draw(st.integers(0, len(query)))
@@ -445,7 +456,8 @@ def test_fuzzy_index_matches_scoring_every_alias(linker, data, cutoff):
 
 
 def test_linking_is_the_same_in_every_process(tmp_path):
-    """Set and dict order must not leak into the output: `kg link` under three hash seeds, byte for byte."""
+    """Set and dict order must not leak into the output: `kg link` under three hash seeds, byte for byte.
+    Real processes: the hash seed is fixed when an interpreter starts."""
     hostile = tmp_path / "hostile.jsonl"
     hostile.write_text("\n".join(json.dumps({"title": f"P{i} {t}", "abstract": a}) for i, (t, a) in enumerate([
         ("SeTa: Scaling Laws with \u200bLoRA", "We propose SeTa. SeTa beats LoRA on ImageNet with 8 A100 GPUs."),
@@ -578,7 +590,8 @@ def test_any_store_file_loads_or_is_a_one_line_error(tmp_path_factory, data, com
 
 
 def test_build_twice_is_byte_identical(tmp_path):
-    """Idempotent: the same input again leaves the store file exactly as it was."""
+    """Idempotent: the same input again leaves the store file exactly as it was. Two real processes, each
+    with its own hash seed, so set or dict order leaking into the file would fail this."""
     store = tmp_path / "s.jsonl.gz"
     command = [*KG, "build", str(SEEDS / "000_a2745034168f5649.txt"), "--store", str(store)]
     subprocess.run(command, capture_output=True, cwd=ROOT, check=True)
@@ -591,13 +604,12 @@ def test_surrogate_record_is_skipped_by_build_not_a_traceback(tmp_path):
     path = tmp_path / "s.jsonl"
     path.write_text('{"title": "Good paper on LoRA"}\n{"title": "Bad \\ud800 paper"}\n', encoding="utf-8")
     store = tmp_path / "s.jsonl.gz"
-    proc = subprocess.run([*KG, "build", str(path), "--store", str(store)], capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    proc = kg_cli("build", path, "--store", store)
+    assert proc.exit_code == 1 and "Traceback" not in proc.stderr
     assert proc.stderr == (f'Error: {path}:2: "title" holds an unpaired UTF-16 surrogate \\ud800 (write the character '
                            "as a surrogate pair or as UTF-8, or pass --skip-bad to skip it)\n")
-    proc = subprocess.run([*KG, "build", "--skip-bad", "--json", str(path), "--store", str(store)],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr
+    proc = kg_cli("build", "--skip-bad", "--json", path, "--store", store)
+    assert proc.exit_code == 0, proc.output
     report = json.loads(proc.stdout)
     assert report["papers"] == 1 and report["skipped"] == 1
     assert report["skipped_reasons"] == {'"title" holds an unpaired UTF-16 surrogate \\ud800': 1}

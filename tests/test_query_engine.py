@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import kg_cli
 from oracle import ORACLE, canonical
 
 import kg
@@ -39,7 +40,6 @@ DATA = Path(__file__).parent / "data" / "queries"
 USER_QUERIES = yaml.safe_load((DATA / "user_queries.yaml").read_text(encoding="utf-8"))
 SEMANTICS = yaml.safe_load((DATA / "semantics.yaml").read_text(encoding="utf-8"))
 ROOT = Path(__file__).parent.parent
-KG = [sys.executable, "-m", "kg.cli"]
 
 
 @pytest.fixture(scope="module")
@@ -376,20 +376,29 @@ def test_a_read_only_store_directory_puts_the_database_in_the_cache(tmp_path, sa
 
 def test_queries_during_a_build_see_the_old_or_the_new_graph(own_store):
     """Readers never see a half-written database: the build writes a new file and renames it over the old."""
-    script = ("import sys, time, kg\n"
+    # Two reader processes query in a loop from before the build starts until after it has finished.
+    done = own_store.parent / "build-done"
+    script = ("import os, sys, kg\n"
               "seen = set()\n"
-              "end = time.time() + float(sys.argv[2])\n"
-              "while time.time() < end:\n"
+              "while True:\n"
               "    with kg.open_store(sys.argv[1]) as s:\n"
               "        seen.add(s.query('MATCH (p:Paper) RETURN count(*) AS n').rows[0][0])\n"
+              "    if len(seen) == 1 and not os.environ.get('READY'):\n"
+              "        os.environ['READY'] = '1'\n"
+              "        print('ready', flush=True)\n"
+              "    if os.path.exists(sys.argv[2]):\n"
+              "        break\n"
               "print(sorted(seen))\n")
-    readers = [subprocess.Popen([sys.executable, "-c", script, str(own_store), "12"], cwd=ROOT,
+    readers = [subprocess.Popen([sys.executable, "-c", script, str(own_store), str(done)], cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    time.sleep(1)
-    build = subprocess.run([*KG, "build", ROOT / "tests" / "data" / "inputs" / "cites_gpipe.jsonl", "--store",
-                            own_store], cwd=ROOT, capture_output=True, text=True)
-    assert build.returncode == 0, build.stderr
-    outs = [r.communicate() for r in readers]
+    try:
+        assert [r.stdout.readline() for r in readers] == ["ready\n", "ready\n"]
+        build = kg_cli("build", ROOT / "tests" / "data" / "inputs" / "cites_gpipe.jsonl", "--store", own_store)
+        assert build.exit_code == 0, build.output
+        time.sleep(0.5)  # a few more queries on the new database
+    finally:
+        done.touch()
+    outs = [r.communicate(timeout=120) for r in readers]
     assert [r.returncode for r in readers] == [0, 0], [err for _, err in outs]
     seen = set()
     for out, _ in outs:

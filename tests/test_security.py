@@ -10,13 +10,12 @@ from __future__ import annotations
 import copy
 import json
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import networkx as nx
 import pytest
+from conftest import kg_cli as kg
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +28,6 @@ from kg.query.tx import string_literal
 from kg.store import LocalStore
 
 ROOT = Path(__file__).parent.parent
-KG = [sys.executable, "-m", "kg.cli"]
 BASE = settings.default.max_examples
 
 INJECTIONS = [
@@ -52,10 +50,6 @@ INJECTIONS = [
     "\\N{QUOTATION MARK}",
     "' + __import__('os').system('touch /tmp/kg-pwned') + '",
 ]
-
-
-def kg(*args, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([*KG, *map(str, args)], capture_output=True, text=True, cwd=ROOT, **kwargs)
 
 
 def snapshot(g: nx.MultiDiGraph):
@@ -81,7 +75,7 @@ def hostile_store(tmp_path_factory) -> Path:
     papers.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
     store = d / "s.jsonl.gz"
     proc = kg("build", papers, "--catalog", catalog, "--store", store)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.output
     return store
 
 
@@ -102,7 +96,7 @@ def test_hostile_names_and_titles_are_stored_and_returned_verbatim(hostile_store
     # the CLI, with the parameter as a user types it
     proc = kg("query", "--name", "papers-mentioning", "--param", f"entity={evil.name}", "--store", hostile_store,
               "--json")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.output
     assert {json.loads(line)["title"] for line in proc.stdout.splitlines()} == titles
     assert hostile_store.read_bytes() == before and not Path("/tmp/kg-pwned").exists()
 
@@ -112,7 +106,7 @@ def test_cli_parameters_are_values_never_code(hostile_store, value):
     title = " ".join(f"Paper {INJECTIONS.index(value)}: {value}".split())
     proc = kg("query", "MATCH (p:Paper) WHERE p.title = $t RETURN p.title AS title", "--param", f"t={title}",
               "--store", hostile_store, "--json")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.output
     assert [json.loads(line) for line in proc.stdout.splitlines()] == [{"title": title}]
 
 
@@ -208,11 +202,11 @@ def test_write_clauses_are_refused_with_a_clear_message(hostile_store, query, cl
     proc = kg("query", query, "--store", hostile_store)
     if clause is None:
         assert "read-only" not in proc.stderr and "Traceback" not in proc.stderr
-        assert proc.returncode == 0, proc.stderr
+        assert proc.exit_code == 0, proc.output
         return
-    assert proc.returncode == 1 and proc.stdout == ""
-    assert proc.stderr.splitlines()[-1] == (f"Error: queries are read-only: {clause} is not allowed; "
-                                            "use kg build to change the graph")
+    assert proc.exit_code == 1 and proc.stdout == ""
+    assert proc.stderr == (f"Error: queries are read-only: {clause} is not allowed; "
+                           "use kg build to change the graph\n")
     assert hostile_store.read_bytes() == before
 
 
@@ -220,9 +214,9 @@ def test_procedure_calls_are_a_one_line_error(hostile_store):
     """The local engine runs db.labels() and db.relationshipTypes() only: others are a clear error, nothing changed."""
     before = hostile_store.read_bytes()
     proc = kg("query", "CALL db.createLabel('X')", "--store", hostile_store)
-    assert proc.returncode == 1 and proc.stderr.splitlines()[-1] == (
+    assert proc.exit_code == 1 and proc.stderr == (
         "Error: the local store does not support procedure calls (CALL db.createLabel) (README: Cypher on the local "
-        "store); run the query on Neo4j with --neo4j")
+        "store); run the query on Neo4j with --neo4j\n")
     assert hostile_store.read_bytes() == before
 
 
@@ -358,7 +352,7 @@ def test_catalog_yaml_code_via_the_command_line(tmp_path):
     papers.write_text('{"title": "A paper"}\n')
     for command in (["link", papers], ["build", papers, "--store", tmp_path / "s.jsonl.gz"]):
         proc = kg(*command, "--catalog", catalog)
-        assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+        assert proc.exit_code == 1 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
         assert proc.stderr.startswith(f"Error: {catalog}:1: invalid YAML: could not determine a constructor")
     assert not marker.exists() and not (tmp_path / "s.jsonl.gz").exists()
 
@@ -372,7 +366,7 @@ def test_catalog_entry_text_is_data(tmp_path):
     papers = tmp_path / "p.jsonl"
     papers.write_text('{"title": "Training ZyxCodeNet models", "abstract": "ZyxCodeNet is used."}\n')
     store = tmp_path / "s.jsonl.gz"
-    assert kg("build", papers, "--catalog", catalog, "--store", store).returncode == 0
+    assert kg("build", papers, "--catalog", catalog, "--store", store).exit_code == 0
     found = open_store(store).lookup("ZyxCodeNet")
     assert (found.name, found.description) == (name, "{{7*7}}") and not marker.exists()
 

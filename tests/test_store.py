@@ -19,23 +19,16 @@ SEEDS = ROOT / "data" / "seeds"
 INPUTS = Path(__file__).parent / "data" / "inputs"
 
 
-@pytest.fixture(scope="module")
-def seeds_store(tmp_path_factory):
-    path = tmp_path_factory.mktemp("store") / "seeds.jsonl.gz"
-    report = kg.build([SEEDS], store=path)
-    return path, report
-
-
-def test_build_summary(seeds_store):
-    path, report = seeds_store
+def test_build_summary(sample_build):
+    path, report = sample_build
     assert report.records_read == 592 and report.papers == 531 and report.papers_added == 531
     assert report.entities["Hardware"] > 10 and report.entities["Framework"] > 10
     assert report.mentions > 1000 and report.citations > 5 and report.introduces > 100
     assert path.exists()
 
 
-def test_rebuild_same_input_changes_nothing(seeds_store, tmp_path):
-    path, _ = seeds_store
+def test_rebuild_same_input_changes_nothing(sample_store, tmp_path):
+    path = sample_store
     copy = tmp_path / "again.jsonl.gz"
     copy.write_bytes(path.read_bytes())
     before = counts(load_graph(copy))
@@ -46,11 +39,9 @@ def test_rebuild_same_input_changes_nothing(seeds_store, tmp_path):
     assert nx.utils.graphs_equal(after_graph, load_graph(path))
 
 
-def test_merge_second_input_adds_papers_and_citations(seeds_store, tmp_path):
-    path, _ = seeds_store
-    copy = tmp_path / "grown.jsonl.gz"
-    copy.write_bytes(path.read_bytes())
-    report = kg.build([INPUTS / "cites_gpipe.jsonl"], store=copy)
+def test_merge_second_input_adds_papers_and_citations(grown_build):
+    """conftest's grown store: the sample store, then `kg.build` of tests/data/inputs/cites_gpipe.jsonl."""
+    copy, report = grown_build
     assert report.papers_before == 531 and report.papers_added == 2 and report.papers == 533
     store = open_store(copy)
     gpipe = store.lookup("GPipe")
@@ -72,35 +63,35 @@ def test_merge_second_input_adds_papers_and_citations(seeds_store, tmp_path):
     ("gpipe", "GPipe", "Method"),
     ("Flash Atention", "FlashAttention", "Method"),
 ])
-def test_lookup_is_case_and_spelling_tolerant(seeds_store, name, expected, etype):
-    r = open_store(seeds_store[0]).lookup(name)
+def test_lookup_is_case_and_spelling_tolerant(sample_store, name, expected, etype):
+    r = open_store(sample_store).lookup(name)
     assert (r.name, r.type) == (expected, etype)
     assert r.mention_count >= 1 and r.mentioned_by
 
 
-def test_lookup_shows_family_and_co_mentions(seeds_store):
-    r = open_store(seeds_store[0]).lookup("H800")
+def test_lookup_shows_family_and_co_mentions(sample_store):
+    r = open_store(sample_store).lookup("H800")
     assert [e.name for e in r.variant_of] == ["Hopper"]
     assert r.co_mentioned and all(e.papers >= 1 for e in r.co_mentioned)
     assert any("H800" in s for p in r.mentioned_by for s in p.surfaces)
 
 
-def test_lookup_not_found_did_you_mean(seeds_store):
-    result = CliRunner().invoke(cli, ["lookup", "Megatrox-XL9", "--store", str(seeds_store[0])])
+def test_lookup_not_found_did_you_mean(sample_store):
+    result = CliRunner().invoke(cli, ["lookup", "Megatrox-XL9", "--store", str(sample_store)])
     assert result.exit_code == 1
     assert result.stderr.startswith("kg: no entity matches 'Megatrox-XL9'; did you mean: ")
     assert "Megatron" in result.stderr
 
 
-def test_lookup_cli_json(seeds_store):
-    result = CliRunner().invoke(cli, ["lookup", "deepspeed", "--json", "--store", str(seeds_store[0])])
+def test_lookup_cli_json(sample_store):
+    result = CliRunner().invoke(cli, ["lookup", "deepspeed", "--json", "--store", str(sample_store)])
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert data["name"] == "DeepSpeed" and data["type"] == "Framework" and data["mention_count"] >= 5
 
 
-def test_store_from_env(seeds_store, monkeypatch):
-    monkeypatch.setenv("KG_STORE", str(seeds_store[0]))
+def test_store_from_env(sample_store, monkeypatch):
+    monkeypatch.setenv("KG_STORE", str(sample_store))
     result = CliRunner().invoke(cli, ["stats", "--json"])
     assert result.exit_code == 0
     stats = json.loads(result.output)
@@ -128,24 +119,24 @@ def test_every_named_query_is_tested():
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_NAMED))
-def test_named_query_returns_expected_rows(seeds_store, name):
+def test_named_query_returns_expected_rows(sample_store, name):
     params, expected = EXPECTED_NAMED[name]
     q = named_queries()[name]
     assert set(q.params) == set(params)
     assert q.examples == {k: str(v) for k, v in params.items()}
-    result = open_store(seeds_store[0]).named_query(name, params)
+    result = open_store(sample_store).named_query(name, params)
     assert result.rows, name
     assert any(expected in row for row in result.rows), (name, result.rows[:5])
 
 
-def test_top_entities_are_ordered(seeds_store):
-    rows = open_store(seeds_store[0]).named_query("top-entities", {"type": "Framework"}).rows
+def test_top_entities_are_ordered(sample_store):
+    rows = open_store(sample_store).named_query("top-entities", {"type": "Framework"}).rows
     counts_ = [r[1] for r in rows]
     assert counts_ == sorted(counts_, reverse=True)
 
 
-def test_query_cli_formats(seeds_store):
-    store = str(seeds_store[0])
+def test_query_cli_formats(sample_store):
+    store = str(sample_store)
     r = CliRunner().invoke(cli, ["query", "--name", "top-entities", "--param", "type=Hardware", "--csv", "--store", store])
     assert r.exit_code == 0
     assert r.output.splitlines()[0] == "entity,papers"
@@ -158,8 +149,8 @@ def test_query_cli_formats(seeds_store):
     assert r.exit_code == 0 and "papers-mentioning-both:" in r.output and "first:" in r.output
 
 
-def test_query_refuses_writes_and_reports_errors(seeds_store):
-    store = str(seeds_store[0])
+def test_query_refuses_writes_and_reports_errors(sample_store):
+    store = str(sample_store)
     r = CliRunner().invoke(cli, ["query", "MATCH (n) DETACH DELETE n", "--store", store])
     assert r.exit_code == 1
     assert r.output == "Error: queries are read-only: DETACH DELETE is not allowed; use kg build to change the graph\n"
@@ -170,9 +161,9 @@ def test_query_refuses_writes_and_reports_errors(seeds_store):
     assert r.exit_code == 1 and r.output.startswith("Error: no named query 'nope'; kg query --list shows them")
 
 
-def test_parameters_are_data_never_code(seeds_store):
+def test_parameters_are_data_never_code(sample_store):
     evil = '"}) DETACH DELETE n // `x` \\'
-    store = open_store(seeds_store[0])
+    store = open_store(sample_store)
     assert store.query("MATCH (e:Entity) WHERE e.name = $name RETURN e.name", {"name": evil}).rows == []
     assert store.query("RETURN $v AS v, '$name' AS text // $name", {"v": evil}).rows == [[evil, "$name"]]
 
@@ -209,31 +200,31 @@ def test_named_query_header():
 
 # -- the store file ---------------------------------------------------------------------
 
-def test_save_load_round_trip(seeds_store, tmp_path):
-    g = load_graph(seeds_store[0])
+def test_save_load_round_trip(sample_store, tmp_path):
+    g = load_graph(sample_store)
     target = tmp_path / "copy.jsonl.gz"
     save_graph(g, target)
     assert nx.utils.graphs_equal(g, load_graph(target))
     assert {d["__labels__"].__class__ for _, d in g.nodes(data=True)} == {frozenset}
 
 
-def test_mention_lists_are_shared_tuples_and_query_as_lists(seeds_store):
+def test_mention_lists_are_shared_tuples_and_query_as_lists(sample_store):
     """A big graph holds each distinct surfaces/rules list once; users still see lists."""
-    g = load_graph(seeds_store[0])
+    g = load_graph(sample_store)
     rules = [d["rules"] for _, _, k, d in g.edges(keys=True, data=True) if k == "MENTIONS"]
     catalog_only = [r for r in rules if r == ("catalog",)]
     assert len(catalog_only) > 100 and all(r is catalog_only[0] for r in catalog_only)
     node_keys = {id(n) for n in g}
     citing = [u for u, _ in g.in_edges("entity:deepspeed")]
     assert citing and all(id(u) in node_keys for u in citing)  # edges hold the node's key, not a copy
-    result = open_store(seeds_store[0]).query(
+    result = open_store(sample_store).query(
         'MATCH (p:Paper)-[r:MENTIONS]->(e:Entity {name: "DeepSpeed"}) RETURN r.rules, r.surfaces LIMIT 1')
     assert isinstance(result.rows[0][0], list) and isinstance(result.rows[0][1], list)
 
 
-def test_interrupted_save_leaves_old_store_loadable(seeds_store, tmp_path):
+def test_interrupted_save_leaves_old_store_loadable(sample_store, tmp_path):
     target = tmp_path / "store.jsonl.gz"
-    old = load_graph(seeds_store[0])
+    old = load_graph(sample_store)
     save_graph(old, target)
     bigger = old.copy()
     bigger.add_node("paper:new", __labels__={"Paper"}, id="new", title="New", abstract="", sources=[])
@@ -275,18 +266,17 @@ def test_missing_store_message(tmp_path):
     assert result.output == f"Error: {path}: no store here; build one with kg build INPUT... --store {path}\n"
 
 
-def test_build_cli_and_workers(tmp_path):
+def test_build_cli_and_workers(tmp_path, sample_store):
+    """`kg build --workers 2` builds the same graph as the one-process build of the session's sample store."""
     path = tmp_path / "w.jsonl.gz"
     result = CliRunner().invoke(cli, ["build", str(SEEDS), "--store", str(path), "--workers", "2"])
     assert result.exit_code == 0, result.output
     assert "papers:     531 (531 new" in result.output
-    single = tmp_path / "s.jsonl.gz"
-    kg.build([SEEDS], store=single)
-    assert nx.utils.graphs_equal(load_graph(path), load_graph(single))
+    assert nx.utils.graphs_equal(load_graph(path), load_graph(sample_store))
 
 
-def test_python_api_mirrors_cli(seeds_store):
-    store = kg.open_store(seeds_store[0])
+def test_python_api_mirrors_cli(sample_store):
+    store = kg.open_store(sample_store)
     assert isinstance(store.graph, nx.MultiDiGraph) and store.graph.number_of_nodes() == 1652
     assert store.lookup("deepspeed").name == "DeepSpeed"
     assert store.query("MATCH (e:Hardware) WHERE e.name = $n RETURN e.type", {"n": "A100"}).rows == [["Hardware"]]
@@ -298,13 +288,13 @@ def test_python_api_mirrors_cli(seeds_store):
      "DeepSpeed-MoE: Advancing Mixture-of-Experts Inference and Training to Power Next-Generation AI Scale"),
     ("introduced-by", {"paper": "gpipe: efficient"}, "GPipe"),
 ])
-def test_named_query_parameters_are_resolved_like_lookup(seeds_store, name, params, expected):
-    rows = open_store(seeds_store[0]).named_query(name, params).rows
+def test_named_query_parameters_are_resolved_like_lookup(sample_store, name, params, expected):
+    rows = open_store(sample_store).named_query(name, params).rows
     assert any(expected in row for row in rows)
 
 
-def test_named_query_unknown_entity_suggests(seeds_store):
+def test_named_query_unknown_entity_suggests(sample_store):
     result = CliRunner().invoke(cli, ["query", "--name", "papers-mentioning", "--param", "entity=Megatrox-XL9",
-                                      "--store", str(seeds_store[0])])
+                                      "--store", str(sample_store)])
     assert result.exit_code == 1
     assert result.output.startswith("Error: no entity matches 'Megatrox-XL9'; did you mean: ")

@@ -453,10 +453,8 @@ def _record(name: str, facts: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def seeds_graph(tmp_path_factory):
-    path = tmp_path_factory.mktemp("viz") / "seeds.jsonl.gz"
-    kg.build([SEEDS], store=path)
-    return open_store(path).graph
+def seeds_graph(sample_store):
+    return open_store(sample_store).graph
 
 
 @pytest.fixture(scope="module")
