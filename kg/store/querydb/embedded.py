@@ -7,12 +7,14 @@ version built is rebuilt. Other modules read these through this module
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from kg.model.errors import StoreError
 
 ENGINE = "ladybug"
 
 
-def engine():
+def engine() -> ModuleType:
     """The embedded engine's module, imported on first use."""
     try:
         import ladybug
