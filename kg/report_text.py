@@ -8,7 +8,7 @@ the reports themselves.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from kg.model.text import terminal_safe
 
@@ -21,13 +21,17 @@ if TYPE_CHECKING:
     from kg.query import NamedQuery
     from kg.store.neo4j_reports import LoadReport
 
+JsonReport: TypeAlias = dict[str, Any]
+"""A report as the CLI also prints it with --json (read summary, evaluation, stats). Any, because its values
+are JSON: numbers, strings, lists and maps nested to each report's own shape."""
+
 # The widest a query result's column is shown in the table (longer values are cut).
 COLUMN_WIDTH = 60
 # Aliases listed by `kg lookup` before "…".
 ALIASES_SHOWN = 20
 
 
-def read_lines(report: ReadReport, summary: dict) -> list[str]:
+def read_lines(report: ReadReport, summary: JsonReport) -> list[str]:
     """`kg read`: what was read, skipped and left out."""
     lines = [f"files read:        {summary['files']}",
              f"records read:      {summary['records_read']}",
@@ -42,7 +46,7 @@ def read_lines(report: ReadReport, summary: dict) -> list[str]:
     return lines
 
 
-def eval_lines(result: dict, show_errors: bool) -> list[str]:
+def eval_lines(result: JsonReport, show_errors: bool) -> list[str]:
     """`kg eval`: precision, recall and F1, type-agnostic and typed, overall and per type; then the errors."""
     lines = [f"{result['papers']} papers",
              f"{'':14}{'P':>7}{'R':>7}{'F1':>7}   {'P':>7}{'R':>7}{'F1':>7}",
@@ -158,7 +162,7 @@ def export_lines(r: ExportReport) -> list[str]:
     return lines
 
 
-def stats_lines(s: dict) -> list[str]:
+def stats_lines(s: JsonReport) -> list[str]:
     """`kg stats`: counts per label and relationship type, then the top entities per type."""
     lines = [f"{s['nodes']} nodes, {s['relationships']} relationships"]
     lines += [f"  :{label:<10} {n}" for label, n in s["labels"].items()]

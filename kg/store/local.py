@@ -22,13 +22,15 @@ import shutil
 import sys
 import time
 import zlib
+from collections.abc import Callable, Iterable, Iterator
+from io import BufferedIOBase
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from kg.graph import REL_LABELS, compact_mention, labels_of
+from kg.graph import REL_LABELS, SharedStrings, compact_mention, labels_of
 from kg.model.errors import StoreError
 from kg.model.files import atomic_output, temp_prefix
-from kg.model.types import STORE_FORMAT, Label, Paper, Source
+from kg.model.types import STORE_FORMAT, Label, Paper, Properties, Source
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -38,17 +40,20 @@ VERSION = 1
 DEFAULT_STORE = "kg-store.jsonl.gz"
 LOCK_TIMEOUT = 60.0
 
+Record: TypeAlias = dict[str, Any]
+"""One line of a store file, a JSON object. Any, because its values are whatever JSON holds."""
 
-def default_store_path(path: str | os.PathLike | None = None) -> Path:
+
+def default_store_path(path: str | os.PathLike[str] | None = None) -> Path:
     """`path`, else $KG_STORE, else kg-store.jsonl.gz in the current directory."""
     return Path(path or os.environ.get("KG_STORE") or DEFAULT_STORE)
 
 
-def _jsonable(props: dict) -> dict:
+def _jsonable(props: Properties) -> Properties:
     return {k: (sorted(v) if isinstance(v, (set, frozenset)) else v) for k, v in props.items() if k != "__labels__"}
 
 
-def _element(obj: dict) -> str:
+def _element(obj: Record) -> str:
     if "n" in obj:
         return f"node {obj['n']!r}"
     if "r" in obj:
@@ -56,11 +61,11 @@ def _element(obj: dict) -> str:
     return "store header"
 
 
-def write_graph(g: nx.MultiDiGraph, stream) -> None:
+def write_graph(g: nx.MultiDiGraph, stream: BufferedIOBase) -> None:
     """Write `g` in the store format to a binary stream (gzip is applied by the caller)."""
     from kg.model.version import __version__
 
-    def line(obj: dict) -> None:
+    def line(obj: Record) -> None:
         # A value JSON cannot hold (a set inside a property, an object, an int of 4300+ digits) or a string
         # with a lone surrogate (no UTF-8 form; possible in a graph made through the Python API) used to
         # escape as a raw TypeError/UnicodeEncodeError. It is a StoreError naming the node or relationship;
@@ -78,7 +83,7 @@ def write_graph(g: nx.MultiDiGraph, stream) -> None:
         stream.write(data)
         stream.write(b"\n")
 
-    header = {"format": FORMAT, "version": VERSION, "kg": __version__}
+    header: Record = {"format": FORMAT, "version": VERSION, "kg": __version__}
     if g.graph.get("catalogs"):
         header["catalogs"] = list(g.graph["catalogs"])
     line(header)
@@ -89,7 +94,7 @@ def write_graph(g: nx.MultiDiGraph, stream) -> None:
     line({"end": True, "nodes": g.number_of_nodes(), "relationships": g.number_of_edges()})
 
 
-def check_header(obj: dict, source: str) -> None:
+def check_header(obj: Record, source: str) -> None:
     if obj.get("format") != FORMAT:
         raise StoreError(f"{source}: not a kg store (no kg-store header); point --store at a file made by kg build")
     if not isinstance(obj.get("version"), int) or obj["version"] > VERSION:
@@ -101,7 +106,7 @@ def check_header(obj: dict, source: str) -> None:
                          f"{repair_hint(source)}")
 
 
-def check_store(path: str | os.PathLike) -> dict:
+def check_store(path: str | os.PathLike[str]) -> Record:
     """A quick look before long work: the file is there, readable, gzip, and starts with a kg-store header,
     which is returned. (A truncated store is found only by reading it to the end, as `load_graph` does.)"""
     path = Path(path)
@@ -126,7 +131,7 @@ def check_store(path: str | os.PathLike) -> dict:
     return obj
 
 
-def repair_hint(path: str | os.PathLike) -> str:
+def repair_hint(path: str | os.PathLike[str]) -> str:
     """The exact commands that repair a damaged store: keep it aside (for a bug report), build it again.
 
     "Rebuild it with kg build" did not work: kg build merges into the store, so it read the damaged file
@@ -136,19 +141,20 @@ def repair_hint(path: str | os.PathLike) -> str:
            f"kg build INPUT... --store {quoted}"
 
 
-def read_graph(lines, source: str) -> nx.MultiDiGraph:
+def read_graph(lines: Iterable[bytes | str], source: str) -> nx.MultiDiGraph:
     """Parse the store format from an iterable of byte lines."""
     import networkx as nx
 
     g = nx.MultiDiGraph()
     number = 0
-    header = None
-    end = None
+    header: Record | None = None
+    end: Record | None = None
     stream = iter(lines)
-    scan_once = json.JSONDecoder().scan_once
+    # CPython's decoder has scan_once (str, index) -> (value, end); typeshed does not declare it.
+    scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
     intern = sys.intern  # node keys and property names: one string object each, not one per line
-    node_labels: dict[tuple, frozenset] = {}
-    shared: dict[tuple, tuple] = {}
+    node_labels: dict[tuple[str, ...], frozenset[str]] = {}
+    shared: SharedStrings = {}
     try:
         while True:
             number += 1
@@ -198,7 +204,7 @@ def read_graph(lines, source: str) -> nx.MultiDiGraph:
     return g
 
 
-def load_graph(path: str | os.PathLike, *, freeze: bool = False) -> nx.MultiDiGraph:
+def load_graph(path: str | os.PathLike[str], *, freeze: bool = False) -> nx.MultiDiGraph:
     """Load a store file.
 
     A graph is millions of small acyclic containers: the cyclic GC is paused
@@ -228,7 +234,7 @@ def load_graph(path: str | os.PathLike, *, freeze: bool = False) -> nx.MultiDiGr
             gc.enable()
 
 
-def remove_stale_temps(path: str | os.PathLike) -> int:
+def remove_stale_temps(path: str | os.PathLike[str]) -> int:
     """Delete temporary files left beside the store by saves that were killed (SIGKILL, power loss).
 
     A killed save cannot clean up after itself; each left a partial file as
@@ -273,7 +279,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def save_graph(g: nx.MultiDiGraph, path: str | os.PathLike, *, compresslevel: int = 1, _fault=None) -> None:
+def save_graph(g: nx.MultiDiGraph, path: str | os.PathLike[str], *, compresslevel: int = 1,
+               _fault: Callable[[gzip.GzipFile], object] | None = None) -> None:
     """Write atomically (`kg.model.files.atomic_output`: a temporary file beside the store, fsync, rename, fsync the
     directory), through a symlink to the file it names.
 
@@ -293,7 +300,7 @@ def save_graph(g: nx.MultiDiGraph, path: str | os.PathLike, *, compresslevel: in
 
 
 @contextlib.contextmanager
-def store_lock(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT):
+def store_lock(path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """An exclusive lock beside the store, so two builds never interleave their writes."""
     import fcntl
 
@@ -327,19 +334,19 @@ class LocalStore:
     `store.graph` is the NetworkX MultiDiGraph itself.
     """
 
-    def __init__(self, graph: nx.MultiDiGraph | None = None, path: str | os.PathLike | None = None):
+    def __init__(self, graph: nx.MultiDiGraph | None = None, path: str | os.PathLike[str] | None = None):
         import networkx as nx
 
         self.graph = graph if graph is not None else nx.MultiDiGraph()
         self.path = default_store_path(path)
 
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None, *, freeze: bool = False) -> LocalStore:
+    def open(cls, path: str | os.PathLike[str] | None = None, *, freeze: bool = False) -> LocalStore:
         """The store at `path` (default: $KG_STORE or kg-store.jsonl.gz), loaded; `freeze` is `load_graph`'s."""
         path = default_store_path(path)
         return cls(load_graph(path, freeze=freeze), path)
 
-    def save(self, path: str | os.PathLike | None = None) -> Path:
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
         target = default_store_path(path) if path else self.path
         save_graph(self.graph, target)
         return target

@@ -35,12 +35,13 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import networkx as nx
 
 from kg.cypher.clauses import query_parameters, refuse_writes
 from kg.cypher.codec import plain_value
-from kg.cypher.rows import graph_rows, row_bytes
+from kg.cypher.rows import Row, graph_rows, row_bytes
 from kg.cypher.scripts import schema_statements
 from kg.cypher.statements import (
     COUNT_LABEL_STATEMENTS,
@@ -54,12 +55,22 @@ from kg.store.neo4j_errors import first_line, is_unreachable, may_pass_later, se
 from kg.store.neo4j_reports import GraphCounts, LoadReport, SchemaIssue, SchemaReport
 from kg.store.neo4j_settings import URI_SCHEMES, Neo4jSettings
 
+if TYPE_CHECKING:
+    from neo4j import ManagedTransaction, ResultSummary, Session
+
 # Rows per write transaction. 10,000 (Neo4j's advice for UNWIND batches: 10k-50k) against 1,000 took kg load
 # from 18k to 22k relationships/s at 100k papers (bench/run.py); --batch-bytes still bounds a batch's size.
 DEFAULT_BATCH_SIZE = 10_000
 DEFAULT_BATCH_BYTES = 4 * 1024 * 1024
 DEFAULT_RETRY_SECONDS = 30.0
 DEFAULT_CONNECT_TIMEOUT = 15.0
+
+Params: TypeAlias = dict[str, Any]
+"""Query parameters by name. Any, because a parameter is any value Cypher takes (rows, strings, numbers, lists)."""
+
+Driver: TypeAlias = Any
+"""A `neo4j.Driver`, or None once `close()` ran. Any, because the methods use it as open without a check: typing
+it `neo4j.Driver | None` would need one at each use, a behaviour change."""
 
 
 @dataclass
@@ -69,7 +80,7 @@ class Batch:
     kind: str
     name: str
     statement: str
-    rows: list[dict]
+    rows: list[Row]
     bytes: int
 
 
@@ -82,16 +93,16 @@ class LoadProgress:
     batches_total: int
     rows_done: int
     rows_total: int
-    counters: dict = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- rows and batches
 
-def batches(kind: str, name: str, statement: str, rows: Iterable[dict], batch_size: int,
+def batches(kind: str, name: str, statement: str, rows: Iterable[Row], batch_size: int,
             batch_bytes: int) -> Iterator[Batch]:
     """Consecutive rows, at most `batch_size` per batch and at most `batch_bytes` of parameters
     (a single row larger than `batch_bytes` goes alone)."""
-    current: list[dict] = []
+    current: list[Row] = []
     size = 0
     for row in rows:
         n = row_bytes(row)
@@ -125,16 +136,16 @@ def plan_batches(g: nx.MultiDiGraph, batch_size: int = DEFAULT_BATCH_SIZE,
 class Neo4jStore:
     """A connection to one Neo4j database. Use as a context manager, or call `close()`."""
 
-    def __init__(self, settings: Neo4jSettings, *, driver=None, retry_seconds: float = DEFAULT_RETRY_SECONDS,
-                 connect_timeout: float = DEFAULT_CONNECT_TIMEOUT):
+    def __init__(self, settings: Neo4jSettings, *, driver: Driver = None, retry_seconds: float = DEFAULT_RETRY_SECONDS,
+                 connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> None:
         self.settings = settings
         self.retry_seconds = retry_seconds
         if driver is None:
             driver = self._make_driver(settings, retry_seconds, connect_timeout)
-        self.driver = driver
+        self.driver: Driver = driver
 
     @staticmethod
-    def _make_driver(settings: Neo4jSettings, retry_seconds: float, connect_timeout: float):
+    def _make_driver(settings: Neo4jSettings, retry_seconds: float, connect_timeout: float) -> Driver:
         from neo4j import GraphDatabase
         from neo4j import exceptions as ne
 
@@ -170,27 +181,28 @@ class Neo4jStore:
     def __enter__(self) -> Neo4jStore:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- sessions
 
-    def _session(self, read: bool):
+    def _session(self, read: bool) -> Session:
         from neo4j import READ_ACCESS, WRITE_ACCESS
 
-        return self.driver.session(database=self.settings.database,
-                                   default_access_mode=READ_ACCESS if read else WRITE_ACCESS)
+        session: Session = self.driver.session(database=self.settings.database,
+                                               default_access_mode=READ_ACCESS if read else WRITE_ACCESS)
+        return session
 
-    def _write(self, statement: str, params: dict | None = None) -> dict:
-        def work(tx):
+    def _write(self, statement: str, params: Params | None = None) -> dict[str, int]:
+        def work(tx: ManagedTransaction) -> dict[str, int]:
             summary = tx.run(statement, params or {}).consume()
             return _counters(summary)
 
         with self._session(read=False) as session:
             return session.execute_write(work)
 
-    def _read(self, statement: str, params: dict | None = None) -> QueryResult:
-        def work(tx):
+    def _read(self, statement: str, params: Params | None = None) -> QueryResult:
+        def work(tx: ManagedTransaction) -> QueryResult:
             result = tx.run(statement, params or {})
             columns = list(result.keys())
             rows = [[plain_value(v) for v in record.values()] for record in result]
@@ -229,7 +241,8 @@ class Neo4jStore:
             report.applied.append(statement)
         return report
 
-    def write_batches(self, plan: list[Batch], progress: Callable[[LoadProgress], None] | None = None) -> dict:
+    def write_batches(self, plan: list[Batch],
+                      progress: Callable[[LoadProgress], None] | None = None) -> dict[str, int]:
         totals = {"nodes_created": 0, "relationships_created": 0, "properties_set": 0}
         rows_total = sum(len(b.rows) for b in plan)
         rows_done = 0
@@ -268,7 +281,8 @@ class Neo4jStore:
 
     def counts(self) -> GraphCounts:
         """Nodes per label and relationships per type of the graph model, as the server has them."""
-        labels, types = {}, {}
+        labels: dict[str, int] = {}
+        types: dict[str, int] = {}
         try:
             for label, statement in COUNT_LABEL_STATEMENTS.items():
                 labels[label.value] = int(self._read(statement).rows[0][0])
@@ -281,7 +295,7 @@ class Neo4jStore:
                            labels=dict(sorted((k, v) for k, v in labels.items() if v)),
                            types=dict(sorted((k, v) for k, v in types.items() if v)))
 
-    def query(self, cypher: str, params: dict | None = None) -> QueryResult:
+    def query(self, cypher: str, params: Params | None = None) -> QueryResult:
         """Run a read-only query in a READ access-mode session (managed read transaction)."""
         params = dict(params or {})
         refuse_writes(cypher, "use kg load to change the graph in Neo4j")
@@ -294,12 +308,12 @@ class Neo4jStore:
         except Exception as exc:  # noqa: BLE001
             raise translate_error(exc, self.settings, "running the query") from None
 
-    def run(self, cypher: str, params: dict) -> QueryResult:
+    def run(self, cypher: str, params: Params) -> QueryResult:
         """`kg.lookup.Run`: lookups and stats read the server with this."""
         return self.query(cypher, params)
 
 
-def _counters(summary) -> dict:
+def _counters(summary: ResultSummary) -> dict[str, int]:
     c = summary.counters
     return {"nodes_created": c.nodes_created, "relationships_created": c.relationships_created,
             "properties_set": c.properties_set, "labels_added": c.labels_added}
@@ -307,7 +321,7 @@ def _counters(summary) -> dict:
 
 # --------------------------------------------------------------------------- one call per command
 
-def connect(settings: Neo4jSettings | None = None, **kwargs) -> Neo4jStore:
+def connect(settings: Neo4jSettings | None = None, **kwargs: Any) -> Neo4jStore:
     return Neo4jStore(settings or Neo4jSettings.from_env(), **kwargs)
 
 

@@ -17,21 +17,21 @@ def first_line(text: str) -> str:
     return ""
 
 
-def server_message(exc) -> str:
+def server_message(exc: BaseException) -> str:
     """The server's status code and the first line of its message."""
     code = getattr(exc, "code", None) or exc.__class__.__name__
     message = first_line(getattr(exc, "message", None) or str(exc))
     return f"{code}: {message}" if message else str(code)
 
 
-def is_unreachable(exc) -> bool:
+def is_unreachable(exc: BaseException) -> bool:
     from neo4j import exceptions as ne
 
     return isinstance(exc, (ne.ServiceUnavailable, ne.SessionExpired, ne.ConnectionAcquisitionTimeoutError,
                             OSError)) or (isinstance(exc, ne.DriverError) and "defunct" in str(exc).lower())
 
 
-def may_pass_later(exc) -> bool:
+def may_pass_later(exc: BaseException) -> bool:
     """Whether sending the same batch again may succeed: the server was away, or the error was transient."""
     from neo4j import exceptions as ne
 

@@ -9,6 +9,7 @@ or password (`bolt://user:pw@host`) is refused when connecting, and shown only a
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 DEFAULT_URI = "bolt://localhost:7687"
 DEFAULT_USER = "neo4j"
@@ -44,7 +45,7 @@ class Neo4jSettings:
 
     @classmethod
     def from_env(cls, uri: str | None = None, user: str | None = None, database: str | None = None,
-                 password: str | None = None, environ: dict | None = None) -> Neo4jSettings:
+                 password: str | None = None, environ: Mapping[str, str] | None = None) -> Neo4jSettings:
         """Arguments first, then NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE, then defaults."""
         env = os.environ if environ is None else environ
         return cls(uri=uri or env.get("NEO4J_URI") or DEFAULT_URI,

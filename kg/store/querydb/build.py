@@ -14,7 +14,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from kg.cypher.codec import node_table
 from kg.model.errors import StoreError
@@ -32,17 +33,26 @@ ROWS_PER_GROUP = 50_000
 # The engine's buffer pool while it loads the Parquet files.
 BUILD_BUFFER_POOL = 4 * 1024 * 1024 * 1024
 
+Arrow: TypeAlias = Any
+"""A pyarrow object (data type, array, Parquet writer). Any, because pyarrow ships no type hints."""
 
-def _pyarrow():
+ParquetFile: TypeAlias = tuple[str, Path, tuple[str, str] | None]
+"""A written table file: (table, path, (from table, to table) for a relationship table, None for a node table)."""
+
+ElementKey: TypeAlias = str | tuple[str, str, str]
+"""A node's key, or a relationship's (from key, type, to key): how a bad value names its element."""
+
+
+def _pyarrow() -> ModuleType:
     try:
         import pyarrow
         import pyarrow.parquet
     except ImportError:
         raise StoreError("building the query database needs pyarrow: pip install pyarrow") from None
-    return pyarrow
+    return cast(ModuleType, pyarrow)  # untyped, so Any to mypy
 
 
-def _arrow_type(pa, kind: str):
+def _arrow_type(pa: ModuleType, kind: str) -> Arrow:
     scalar = {"STRING": pa.string(), "INT64": pa.int64(), "DOUBLE": pa.float64(), "BOOL": pa.bool_()}
     if kind.endswith("[]"):
         return pa.list_(scalar[kind[:-2]])
@@ -57,19 +67,19 @@ class _ParquetTable:
     writes them to Neo4j (`kg.cypher.codec.clean_value`).
     """
 
-    def __init__(self, pa, path: Path, columns: list[tuple[str, str]], what: str):
+    def __init__(self, pa: ModuleType, path: Path, columns: list[tuple[str, str]], what: str):
         self.pa = pa
         self.path = path
         self.what = what
         self.names = [n for n, _ in columns]
         self.kinds = [k for _, k in columns]
         self.schema = pa.schema([(n, _arrow_type(pa, k)) for n, k in columns])
-        self.writer: Any = None  # a pyarrow ParquetWriter once the first row group is written
-        self.buffer: list[list] = [[] for _ in columns]
-        self.keys: list = []
+        self.writer: Arrow = None  # a pyarrow ParquetWriter once the first row group is written
+        self.buffer: list[list[Any]] = [[] for _ in columns]  # property values, Any as in Properties
+        self.keys: list[ElementKey] = []
         self.rows = 0
 
-    def add(self, key, values: list) -> None:
+    def add(self, key: ElementKey, values: list[Any]) -> None:
         for column, value in zip(self.buffer, values):
             column.append(value)
         self.keys.append(key)
@@ -97,7 +107,7 @@ class _ParquetTable:
         self.buffer = [[] for _ in self.names]
         self.keys = []
 
-    def _bad_value(self, name: str, kind: str, column: list) -> StoreError:
+    def _bad_value(self, name: str, kind: str, column: list[Any]) -> StoreError:
         for key, value in zip(self.keys, column):
             if value is None:
                 continue
@@ -221,7 +231,8 @@ def _quote_path(path: Path) -> str:
     return text
 
 
-def _write_parquet(g: nx.MultiDiGraph, schema: Schema, work: Path, pa, step) -> tuple[list, dict, dict]:
+def _write_parquet(g: nx.MultiDiGraph, schema: Schema, work: Path, pa: ModuleType, step: Callable[[str], None]
+                   ) -> tuple[list[ParquetFile], dict[str, set[str]], dict[str, set[str]]]:
     """One Parquet file per node table and per (relationship, from, to) pair.
 
     Returns the files [(table, path, pair)] and the property names found outside the schema, per node
@@ -234,7 +245,7 @@ def _write_parquet(g: nx.MultiDiGraph, schema: Schema, work: Path, pa, step) -> 
     names = {t.name: list(t.properties) for t in schema.nodes.values()}
     known = {t: frozenset(n) | {"__labels__"} for t, n in names.items()}
     extra_nodes: dict[str, set[str]] = {}
-    table_of: dict[frozenset, str] = {}
+    table_of: dict[frozenset[str], str] = {}
     for key, data in g.nodes(data=True):
         labels = data.get("__labels__", ())
         table = table_of.get(labels) if isinstance(labels, frozenset) else None
@@ -249,7 +260,7 @@ def _write_parquet(g: nx.MultiDiGraph, schema: Schema, work: Path, pa, step) -> 
             extra_nodes.setdefault(table, set()).update(k for k in data if k not in known[table])
         node_files[table].add(key, [data.get(n) for n in names[table]])
         where_table[key] = (table, node_id)
-    files: list[tuple[str, Path, tuple | None]] = []
+    files: list[ParquetFile] = []
     for name, f in node_files.items():
         if f.close():
             files.append((name, f.path, None))

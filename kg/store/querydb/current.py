@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from kg.model.errors import StoreError
@@ -22,7 +23,8 @@ QUERY_BUFFER_POOL = 512 * 1024 * 1024
 class QueryDatabase:
     """An open, read-only query database: `conn` runs Cypher, `schema` says what is in it."""
 
-    def __init__(self, path: Path, db, conn, schema: Schema, stamp: Stamp):
+    def __init__(self, path: Path, db: embedded.Database, conn: embedded.Connection, schema: Schema,
+                 stamp: Stamp) -> None:
         self.path = path
         self.db = db
         self.conn = conn
@@ -38,7 +40,7 @@ class QueryDatabase:
     def __enter__(self) -> QueryDatabase:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -119,7 +121,7 @@ def open_current(store: str | os.PathLike[str], *, notify: Callable[[str], None]
     return qdb
 
 
-def _lock(store: Path, path: Path):
+def _lock(store: Path, path: Path) -> AbstractContextManager[None]:
     """The lock a query-database build holds: the store's, or the database's own when it lives in a cache."""
     from kg.store.local import store_lock
 

@@ -7,12 +7,22 @@ version built is rebuilt. Other modules read these through this module
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Any, TypeAlias
+
 from kg.model.errors import StoreError
 
 ENGINE = "ladybug"
 
+Database: TypeAlias = Any
+"""The engine's open database. Any, because the engine is a module picked at run time (`engine()`: ladybug, or
+another with its API), so its objects are known only by that API."""
 
-def engine():
+Connection: TypeAlias = Any
+"""A connection to the engine's database, which runs Cypher. Any, as for `Database`."""
+
+
+def engine() -> ModuleType:
     """The embedded engine's module, imported on first use."""
     try:
         import ladybug

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kg.cypher.codec import check_int, clean_value, node_table
 from kg.model.errors import StoreError
@@ -91,8 +91,10 @@ class Schema:
         return next(iter(types), None)
 
 
-def value_type(value, where: str, name: str) -> str | None:
-    """The column type a value needs (None for an empty list, which fits any list type)."""
+def value_type(value: Any, where: str, name: str) -> str | None:
+    """The column type a property value needs (None for an empty list, which fits any list type).
+
+    `value` is Any as in `Properties`: whatever the input put there, checked here."""
     if isinstance(value, list):
         element_types = {t for t in (value_type(v, where, name) for v in value) if t is not None}
         if not element_types:
