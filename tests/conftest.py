@@ -214,13 +214,19 @@ def neo4j_db(neo4j_server) -> Neo4jTarget:
 def pytest_collection_modifyitems(items):
     """Every test that needs Neo4j (the server or the launcher, directly or through a fixture) is marked neo4j;
     every test that opens headless Chromium (test_viz.py's `browser` fixture) is marked browser. So
-    `pytest -m "not neo4j and not browser"` is the fast suite."""
+    `pytest -m "not neo4j and not browser"` is the fast suite; each of the two runs in one xdist worker."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if {"neo4j_server", "neo4j_launcher"} & fixtures:
             item.add_marker(pytest.mark.neo4j)
         if "browser" in fixtures:
             item.add_marker(pytest.mark.browser)
+        # Under `pytest -n N --dist loadgroup` (pytest-xdist), each group runs in one worker, so the session's
+        # Neo4j server and Chromium start once, not once per worker.
+        for group in ("neo4j", "browser"):
+            if item.get_closest_marker(group):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
 
 
 def neo4j_contents(target: Neo4jTarget) -> tuple[dict, dict]:
