@@ -38,6 +38,7 @@ SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 # -- corpus ---------------------------------------------------------------------------
 
+
 def sample_records() -> list[tuple[str, str]]:
     from kg.ingest import read_papers
 
@@ -57,8 +58,12 @@ def scaled_corpus(n: int, seed: int = 7) -> list[tuple[str, str]]:
     for i in range(n):
         title = records[i % len(records)][0]
         k = lengths[rng.randrange(len(lengths))]
-        out.append((f"{title} ({i // len(records)})" if i >= len(records) else title,
-                    " ".join(rng.choice(sentences) for _ in range(k))))
+        out.append(
+            (
+                f"{title} ({i // len(records)})" if i >= len(records) else title,
+                " ".join(rng.choice(sentences) for _ in range(k)),
+            )
+        )
     return out
 
 
@@ -69,6 +74,7 @@ def write_jsonl(records: list[tuple[str, str]], path: Path) -> None:
 
 
 # -- linking throughput ------------------------------------------------------------------
+
 
 def alias_list() -> list[str]:
     from kg.catalog import aliases_of, load_catalog
@@ -208,12 +214,14 @@ def linker_stages(records, repeat: int) -> dict:
             seconds = {}
             seconds["dictionary"] = stage(lambda: [find(text, fold(text), text.lower()) for text, _ in texts])
             clear_link_caches()
-            seconds["discovery"] = stage(lambda: [discover(text, title_end, covered)
-                                                  for (text, title_end), covered in zip(texts, covers)])
+            seconds["discovery"] = stage(
+                lambda: [discover(text, title_end, covered) for (text, title_end), covered in zip(texts, covers)]
+            )
             linker = cold_linker()
             analyses: list = []
-            seconds["analyse"] = stage(lambda linker=linker, analyses=analyses:
-                                       analyses.extend(linker.analyse(*p) for p in papers))
+            seconds["analyse"] = stage(
+                lambda linker=linker, analyses=analyses: analyses.extend(linker.analyse(*p) for p in papers)
+            )
             seconds["propagation"] = stage(lambda linker=linker, analyses=analyses: linker.propagate(analyses))
             seconds["evidence"] = stage(lambda linker=linker, analyses=analyses: [linker.evidence(a) for a in analyses])
             for name, value in seconds.items():
@@ -238,20 +246,50 @@ def linking_rows(n: int, peer_n: int, repeat: int = REPEAT) -> tuple[list[dict],
             rows.append({"name": name, "abstracts_per_s": None, "mb_per_s": None, "note": "not installed"})
             return
         seconds, runs = timing
-        rows.append({"name": name, "abstracts": count, "seconds": round(seconds, 3), "runs_s": runs,
-                     "abstracts_per_s": round(count / seconds), "mb_per_s": round(megabytes / seconds, 2), "note": note})
+        rows.append(
+            {
+                "name": name,
+                "abstracts": count,
+                "seconds": round(seconds, 3),
+                "runs_s": runs,
+                "abstracts_per_s": round(count / seconds),
+                "mb_per_s": round(megabytes / seconds, 2),
+                "note": note,
+            }
+        )
 
     row("kg linker (1 process)", bench_kg(records, repeat, 1), n, mb, "detection, discovery, resolution, evidence")
     sample = sample_records()
-    row("kg linker, sample records as they are (1 process)", bench_kg(sample, repeat, 1), len(sample),
+    row(
+        "kg linker, sample records as they are (1 process)",
+        bench_kg(sample, repeat, 1),
+        len(sample),
         sum(len(t) + len(a) + 1 for t, a in sample) / 1e6,
-        "same, on the real abstracts: every name new to a cold linker (the scaled corpus repeats the sample's)")
+        "same, on the real abstracts: every name new to a cold linker (the scaled corpus repeats the sample's)",
+    )
     row("kg linker (--workers 2)", bench_kg(records, repeat, 2), n, mb, "same, 2 processes")
-    row("kg linker, pydantic output (1 process)", bench_kg(records, repeat, 1, models=True), n, mb,
-        "same, each link as a LinkedPaper model (kg link, Python API)")
-    row("pyahocorasick raw scan (floor)", bench_floor(records, aliases, repeat), n, mb, f"{len(aliases)} aliases, lower-cased")
+    row(
+        "kg linker, pydantic output (1 process)",
+        bench_kg(records, repeat, 1, models=True),
+        n,
+        mb,
+        "same, each link as a LinkedPaper model (kg link, Python API)",
+    )
+    row(
+        "pyahocorasick raw scan (floor)",
+        bench_floor(records, aliases, repeat),
+        n,
+        mb,
+        f"{len(aliases)} aliases, lower-cased",
+    )
     row("flashtext KeywordProcessor", bench_flashtext(peers, aliases, repeat), len(peers), peer_mb, "same aliases")
-    row("spaCy PhraseMatcher(LOWER)", bench_spacy(peers, aliases, repeat), len(peers), peer_mb, "spacy.blank('en'), nlp.pipe")
+    row(
+        "spaCy PhraseMatcher(LOWER)",
+        bench_spacy(peers, aliases, repeat),
+        len(peers),
+        peer_mb,
+        "spacy.blank('en'), nlp.pipe",
+    )
     return rows, linker_stages(records, repeat)
 
 
@@ -266,7 +304,9 @@ def peak_rss_mib():
             return round(int(line.split()[1]) / 1024)
 """
 
-BUILD_SCRIPT = PEAK_RSS + """
+BUILD_SCRIPT = (
+    PEAK_RSS
+    + """
 import json, resource, sys, time
 from pathlib import Path
 import kg
@@ -282,14 +322,18 @@ print(json.dumps({"papers": r.papers, "wall_s": round(wall, 2), "peak_rss_mb": p
                   "build_s": r.seconds, "query_db_s": r.query_db_seconds, "query_db_mb": round(qdb_bytes / 1e6, 1),
                   "query_db_error": r.query_db_error}))
 """
+)
 
-LOAD_SCRIPT = PEAK_RSS + """
+LOAD_SCRIPT = (
+    PEAK_RSS
+    + """
 import json, sys, time
 import kg
 t = time.perf_counter()
 graph = kg.open_store(sys.argv[1]).graph  # the whole NetworkX graph (queries and lookups no longer need it)
 print(json.dumps({"load_s": round(time.perf_counter() - t, 2), "load_rss_mb": peak_rss_mib()}))
 """
+)
 
 
 def _run_json(script: str, *args: str) -> dict:
@@ -324,7 +368,7 @@ def misspell(name: str, rng: random.Random) -> str:
     if len(name) < 6:
         return name.lower()
     i = rng.randrange(1, len(name) - 1)
-    return (name[:i] + name[i + 1:]).lower().replace("-", " ")
+    return (name[:i] + name[i + 1 :]).lower().replace("-", " ")
 
 
 def lookup_rows(store_path: Path, samples: int) -> dict:
@@ -390,7 +434,9 @@ def kg_env(workdir: Path, bytecode: bool = True) -> dict:
     directory, so the source tree is not written) as in an ordinary install, even where the environment sets
     PYTHONDONTWRITEBYTECODE (as this project's sandbox does); without, as that environment runs it: nothing
     written, so kg's own modules (an editable install) are compiled at each start."""
-    env = {k: v for k, v in os.environ.items() if k not in ("KG_STORE", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("KG_STORE", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
+    }
     if bytecode:
         env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
     else:
@@ -402,8 +448,14 @@ def kg_call(args: list[str], workdir: Path, bytecode: bool = True) -> dict:
     """One whole `kg ARGS` call in a fresh process: wall seconds, its own peak RSS, exit code and output."""
     env = kg_env(workdir, bytecode)
     report = workdir / "kg-call.json"
-    out = subprocess.run([sys.executable, "-c", RUN_SCRIPT, str(report), *kg_command(), *args],
-                         capture_output=True, text=True, env=env, timeout=900, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", RUN_SCRIPT, str(report), *kg_command(), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        check=False,
+    )
     if out.returncode != 0 or not report.exists():
         raise RuntimeError(f"kg {' '.join(args)}: the runner failed: {out.stderr[-1000:]}")
     result = json.loads(report.read_text())
@@ -435,19 +487,36 @@ def pick_params(store: Path, workdir: Path, samples: int) -> dict:
 
     queries = named_queries()
     examples = sorted({v for q in queries.values() for k, v in q.examples.items() if q.kinds.get(k) == "entity"})
-    present = {r["name"] for r in kg_rows("MATCH (e:Entity) WHERE e.name IN $names RETURN e.name AS name",
-                                          store, workdir, names=examples)}
-    top = kg_rows("MATCH (p:Paper)-[:MENTIONS]->(e:Entity) RETURN e.name AS name, e.type AS type, count(p) AS n "
-                  "ORDER BY n DESC, name", store, workdir)
+    present = {
+        r["name"]
+        for r in kg_rows(
+            "MATCH (e:Entity) WHERE e.name IN $names RETURN e.name AS name", store, workdir, names=examples
+        )
+    }
+    top = kg_rows(
+        "MATCH (p:Paper)-[:MENTIONS]->(e:Entity) RETURN e.name AS name, e.type AS type, count(p) AS n "
+        "ORDER BY n DESC, name",
+        store,
+        workdir,
+    )
     top_of = {}
     for r in top:
         top_of.setdefault(r["type"], r["name"])
-    families = kg_rows("MATCH (v:Entity)-[:VARIANT_OF]->(e:Entity) RETURN e.name AS name, count(v) AS n "
-                       "ORDER BY n DESC, name LIMIT 1", store, workdir)
-    cited = kg_rows("MATCH (b:Paper)-[:CITES]->(a:Paper) RETURN a.id AS id, count(b) AS n ORDER BY n DESC, id "
-                    "LIMIT 1", store, workdir)
-    introducing = kg_rows("MATCH (p:Paper)-[:INTRODUCES]->(e:Entity) RETURN p.id AS id, count(e) AS n "
-                          "ORDER BY n DESC, id LIMIT 1", store, workdir)
+    families = kg_rows(
+        "MATCH (v:Entity)-[:VARIANT_OF]->(e:Entity) RETURN e.name AS name, count(v) AS n ORDER BY n DESC, name LIMIT 1",
+        store,
+        workdir,
+    )
+    cited = kg_rows(
+        "MATCH (b:Paper)-[:CITES]->(a:Paper) RETURN a.id AS id, count(b) AS n ORDER BY n DESC, id LIMIT 1",
+        store,
+        workdir,
+    )
+    introducing = kg_rows(
+        "MATCH (p:Paper)-[:INTRODUCES]->(e:Entity) RETURN p.id AS id, count(e) AS n ORDER BY n DESC, id LIMIT 1",
+        store,
+        workdir,
+    )
     fallback = {"framework": top_of.get("Framework"), "type": "Hardware"}
     params: dict[str, dict] = {}
     for name, q in queries.items():
@@ -472,8 +541,12 @@ def pick_params(store: Path, workdir: Path, samples: int) -> dict:
     long_names = [n for n in names if len(n) >= 6] or names
     rng = random.Random(5)
     exact = [rng.choice(long_names) for _ in range(samples)]
-    return {"named": params, "lookup_exact": exact, "lookup_misspelt": [misspell(n, rng) for n in exact],
-            "lookup_top": top[0]["name"]}
+    return {
+        "named": params,
+        "lookup_exact": exact,
+        "lookup_misspelt": [misspell(n, rng) for n in exact],
+        "lookup_top": top[0]["name"],
+    }
 
 
 ROWS = re.compile(r"^\((\d+) rows?\)$", re.MULTILINE)
@@ -483,9 +556,17 @@ MENTIONED = re.compile(r"^  mentioned by (\d+) papers?:$", re.MULTILINE)
 def summarise(calls: list[dict]) -> dict:
     walls = [c["wall_s"] for c in calls]
     rss = [c["peak_rss_mb"] for c in calls]
-    return {"runs": len(calls), "median_s": round(percentile(walls, 0.5), 3), "p99_s": round(percentile(walls, 0.99), 3),
-            "max_s": round(max(walls), 3), "min_s": round(min(walls), 3), "runs_s": [round(w, 3) for w in walls],
-            "peak_rss_mb": max(rss), "rss_runs_mb": rss, "exit_codes": sorted({c["rc"] for c in calls})}
+    return {
+        "runs": len(calls),
+        "median_s": round(percentile(walls, 0.5), 3),
+        "p99_s": round(percentile(walls, 0.99), 3),
+        "max_s": round(max(walls), 3),
+        "min_s": round(min(walls), 3),
+        "runs_s": [round(w, 3) for w in walls],
+        "peak_rss_mb": max(rss),
+        "rss_runs_mb": rss,
+        "exit_codes": sorted({c["rc"] for c in calls}),
+    }
 
 
 def cli_rows(store: Path, papers: int, workdir: Path, runs: int) -> dict:
@@ -495,24 +576,38 @@ def cli_rows(store: Path, papers: int, workdir: Path, runs: int) -> dict:
     s = ["--store", str(store)]
     items: dict[str, dict] = {
         "kg --version": {"args": lambda i: ["--version"], "note": "Python start-up and the CLI's imports"},
-        "kg query 'RETURN 1 AS x'": {"args": lambda i: ["query", "RETURN 1 AS x", *s],
-                                     "note": "start-up floor of a query: opens the query database"},
+        "kg query 'RETURN 1 AS x'": {
+            "args": lambda i: ["query", "RETURN 1 AS x", *s],
+            "note": "start-up floor of a query: opens the query database",
+        },
     }
     for name, values in params["named"].items():
         pairs = [a for k, v in values.items() for a in ("--param", f"{k}={v}")]
-        items[f"kg query --name {name}"] = {"args": lambda i, pairs=pairs, name=name: ["query", "--name", name, *pairs, *s],
-                                            "params": values}
-    items["kg lookup (exact)"] = {"args": lambda i: ["lookup", params["lookup_exact"][i % runs], *s],
-                                  "params": params["lookup_exact"], "note": "a different name each run"}
-    items["kg lookup (misspelt)"] = {"args": lambda i: ["lookup", params["lookup_misspelt"][i % runs], *s],
-                                     "params": params["lookup_misspelt"],
-                                     "note": "the same names, a letter dropped, lower case"}
-    items["kg lookup (most mentioned)"] = {"args": lambda i: ["lookup", params["lookup_top"], *s],
-                                           "params": [params["lookup_top"]], "note": "the hub entity"}
+        items[f"kg query --name {name}"] = {
+            "args": lambda i, pairs=pairs, name=name: ["query", "--name", name, *pairs, *s],
+            "params": values,
+        }
+    items["kg lookup (exact)"] = {
+        "args": lambda i: ["lookup", params["lookup_exact"][i % runs], *s],
+        "params": params["lookup_exact"],
+        "note": "a different name each run",
+    }
+    items["kg lookup (misspelt)"] = {
+        "args": lambda i: ["lookup", params["lookup_misspelt"][i % runs], *s],
+        "params": params["lookup_misspelt"],
+        "note": "the same names, a letter dropped, lower case",
+    }
+    items["kg lookup (most mentioned)"] = {
+        "args": lambda i: ["lookup", params["lookup_top"], *s],
+        "params": [params["lookup_top"]],
+        "note": "the hub entity",
+    }
     items["kg query 'RETURN 1 AS x', no cached bytecode"] = {
-        "args": lambda i: ["query", "RETURN 1 AS x", *s], "bytecode": False,
+        "args": lambda i: ["query", "RETURN 1 AS x", *s],
+        "bytecode": False,
         "note": "PYTHONDONTWRITEBYTECODE=1, as this machine's environment sets: kg's own modules compiled at "
-                "each start; every other row runs with bytecode cached"}
+        "each start; every other row runs with bytecode cached",
+    }
     for item in items.values():  # untimed: bytecode cached, the engine's library and the data in the page cache
         kg_call(item["args"](0), workdir, item.get("bytecode", True))
     calls: dict[str, list[dict]] = {name: [] for name in items}
@@ -539,7 +634,9 @@ def cli_rows(store: Path, papers: int, workdir: Path, runs: int) -> dict:
     return {"papers": papers, "runs": runs, "commands": out}
 
 
-ENGINE_SCRIPT = PEAK_RSS + """
+ENGINE_SCRIPT = (
+    PEAK_RSS
+    + """
 # Build (mode build) or query (mode query) a store's query database with another engine module: the
 # engine module kg.store.querydb.embedded is pointed at it (Kuzu and LadybugDB share their Python API).
 import hashlib, json, statistics, sys, time
@@ -619,6 +716,7 @@ else:
     out["query_peak_rss_mb"] = peak_rss_mib()
 print(json.dumps(out))
 """
+)
 
 
 def engine_rows(store: Path, papers: int, workdir: Path, runs: int, params: dict) -> list[dict]:
@@ -629,8 +727,13 @@ def engine_rows(store: Path, papers: int, workdir: Path, runs: int, params: dict
     rows = []
     for name in ("ladybug", "kuzu"):
         if importlib.util.find_spec(name) is None:
-            rows.append({"engine": name, "papers": papers,
-                         "skipped": f"not installed (pip install {'kuzu==0.11.3' if name == 'kuzu' else name})"})
+            rows.append(
+                {
+                    "engine": name,
+                    "papers": papers,
+                    "skipped": f"not installed (pip install {'kuzu==0.11.3' if name == 'kuzu' else name})",
+                }
+            )
             continue
         target = workdir / f"engine-{name}-{papers}.db"
         try:
@@ -651,7 +754,9 @@ def _canonical(rows: list) -> str:
     """A digest of a query's rows, order-insensitive: Neo4j and the local engine may order ties differently."""
     import hashlib
 
-    return hashlib.sha256("\n".join(sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)).encode()).hexdigest()
+    return hashlib.sha256(
+        "\n".join(sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)).encode()
+    ).hexdigest()
 
 
 # The test server runs with Serial GC and the C1 JIT only (fast starts for small tests); measured here as Neo4j
@@ -689,8 +794,12 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
         q = get_named_query(name)
         return neo.query(q.cypher, canonical_params(neo.run, q, dict(values)))
 
-    out: dict = {"papers": papers, "neo4j": neo4j_server.NEO4J_VERSION, "runs": runs,
-                 "server": "heap 1 GiB, page cache 1 GiB, G1 GC and the full JIT as Neo4j ships; same 2 cores as the client"}
+    out: dict = {
+        "papers": papers,
+        "neo4j": neo4j_server.NEO4J_VERSION,
+        "runs": runs,
+        "server": "heap 1 GiB, page cache 1 GiB, G1 GC and the full JIT as Neo4j ships; same 2 cores as the client",
+    }
     home = workdir / f"neo4j-load-{papers}"
     shutil.rmtree(home, ignore_errors=True)
     server = neo4j_server.Neo4jServer.start(home, heap="1g", pagecache="1g", jvm_args=SERVER_JVM)
@@ -700,20 +809,30 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
         t = time.perf_counter()
         report = load_store(store_path, settings)
         wall = time.perf_counter() - t
-        out["kg_load"] = {"wall_s": round(wall, 2), "write_s": round(report.seconds, 2), "rows": report.rows,
-                          "batches": report.batches, "nodes": report.nodes, "relationships": report.relationships,
-                          "rows_per_s": round(report.rows / report.seconds),
-                          "relationships_per_s": round(report.relationships / report.seconds),
-                          "nodes_created": report.nodes_created,
-                          "relationships_created": report.relationships_created,
-                          "server_nodes": report.server.nodes, "server_relationships": report.server.relationships}
+        out["kg_load"] = {
+            "wall_s": round(wall, 2),
+            "write_s": round(report.seconds, 2),
+            "rows": report.rows,
+            "batches": report.batches,
+            "nodes": report.nodes,
+            "relationships": report.relationships,
+            "rows_per_s": round(report.rows / report.seconds),
+            "relationships_per_s": round(report.relationships / report.seconds),
+            "nodes_created": report.nodes_created,
+            "relationships_created": report.relationships_created,
+            "server_nodes": report.server.nodes,
+            "server_relationships": report.server.relationships,
+        }
         t = time.perf_counter()
         again = load_store(store_path, settings)
-        out["kg_load_again"] = {"wall_s": round(time.perf_counter() - t, 2), "write_s": round(again.seconds, 2),
-                                "nodes_created": again.nodes_created,
-                                "relationships_created": again.relationships_created,
-                                "server_nodes": again.server.nodes,
-                                "server_relationships": again.server.relationships}
+        out["kg_load_again"] = {
+            "wall_s": round(time.perf_counter() - t, 2),
+            "write_s": round(again.seconds, 2),
+            "nodes_created": again.nodes_created,
+            "relationships_created": again.relationships_created,
+            "server_nodes": again.server.nodes,
+            "server_relationships": again.server.relationships,
+        }
         params = params or pick_params(store_path, workdir, 1)
         local = kg.open_store(store_path)
         index = local.entity_index()
@@ -721,14 +840,25 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
         with Neo4jStore(settings) as neo:
             neo.verify()
             calls: list[tuple[str, object, object]] = [
-                (f"kg query --name {name}", (lambda n=name: neo_named(neo, n, params["named"][n]).rows),
-                 (lambda n=name: local.named_query(n, params["named"][n]).rows)) for name in named_queries()]
-            for label, value in (("lookup (exact)", params["lookup_exact"][0]),
-                                 ("lookup (misspelt)", params["lookup_misspelt"][0]),
-                                 ("lookup (most mentioned)", params["lookup_top"])):
-                calls.append((f"kg {label}",
-                              (lambda v=value: lookup(neo.run, v).model_dump(mode="json")),
-                              (lambda v=value: lookup(local.run, v, index=index).model_dump(mode="json"))))
+                (
+                    f"kg query --name {name}",
+                    (lambda n=name: neo_named(neo, n, params["named"][n]).rows),
+                    (lambda n=name: local.named_query(n, params["named"][n]).rows),
+                )
+                for name in named_queries()
+            ]
+            for label, value in (
+                ("lookup (exact)", params["lookup_exact"][0]),
+                ("lookup (misspelt)", params["lookup_misspelt"][0]),
+                ("lookup (most mentioned)", params["lookup_top"]),
+            ):
+                calls.append(
+                    (
+                        f"kg {label}",
+                        (lambda v=value: lookup(neo.run, v).model_dump(mode="json")),
+                        (lambda v=value: lookup(local.run, v, index=index).model_dump(mode="json")),
+                    )
+                )
             for label, on_neo4j, on_local in calls:
                 entry: dict = {}
                 for side, fn in (("neo4j", on_neo4j), ("local", on_local)):
@@ -772,26 +902,32 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
             files[name].append(value)
     t = time.perf_counter()
     try:
-        output = neo4j_server.import_csv(import_home, files["--nodes"], files["--relationships"], heap="1g",
-                                         jvm_args=SERVER_JVM)
+        output = neo4j_server.import_csv(
+            import_home, files["--nodes"], files["--relationships"], heap="1g", jvm_args=SERVER_JVM
+        )
     except neo4j_server.Neo4jServerError as exc:
         out["admin_import"] = {"error": str(exc)}
         return out
     import_s = time.perf_counter() - t
     found = re.search(r"Imported:\s+(\d+) nodes\s+(\d+) relationships\s+(\d+) properties", output)
     nodes, rels, props = map(int, found.groups()) if found else (0, 0, 0)
-    out["admin_import"] = {"export_s": round(export_s, 2), "import_s": round(import_s, 2), "nodes": nodes,
-                           "relationships": rels, "properties": props,
-                           "rows_per_s": round((nodes + rels) / import_s),
-                           "relationships_per_s": round(rels / import_s),
-                           "note": "a fresh JVM per import (start-up included); the server stopped, as "
-                                   "neo4j-admin requires"}
+    out["admin_import"] = {
+        "export_s": round(export_s, 2),
+        "import_s": round(import_s, 2),
+        "nodes": nodes,
+        "relationships": rels,
+        "properties": props,
+        "rows_per_s": round((nodes + rels) / import_s),
+        "relationships_per_s": round(rels / import_s),
+        "note": "a fresh JVM per import (start-up included); the server stopped, as neo4j-admin requires",
+    }
     shutil.rmtree(import_home, ignore_errors=True)
     shutil.rmtree(export_dir, ignore_errors=True)
     return out
 
 
 # -- report -------------------------------------------------------------------------------
+
 
 def machine() -> dict:
     cpu = "unknown"
@@ -803,12 +939,18 @@ def machine() -> dict:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem, 1), "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def source() -> dict:
     """The commit of the kg being measured, and its files changed since (others may be editing the tree)."""
+
     def git(*args: str) -> str:
         out = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False)
         return out.stdout if out.returncode == 0 else ""
@@ -826,47 +968,61 @@ def markdown(result: dict) -> str:
     kg1 = next((r for r in link if r["name"].startswith("kg linker (1")), None)
     for r in link:
         if r["abstracts_per_s"] is None:
-            lines.append(f"| {r['name']} | not installed | pip install -e \".[bench]\" |")
+            lines.append(f'| {r["name"]} | not installed | pip install -e ".[bench]" |')
             continue
         ratio = kg1["abstracts_per_s"] / r["abstracts_per_s"]
         label = "kg/floor" if "floor" in r["name"] else "kg/peer"
         rel = "" if r is kg1 or r["name"].startswith("kg ") else f"; {label} = {ratio:.2f}x"
-        lines.append(f"| linking: {r['name']} | {r['abstracts_per_s']:,} abstracts/s, {r['mb_per_s']} MB/s | "
-                     f"{r['note']}, {r['abstracts']:,} abstracts{rel} |")
+        lines.append(
+            f"| linking: {r['name']} | {r['abstracts_per_s']:,} abstracts/s, {r['mb_per_s']} MB/s | "
+            f"{r['note']}, {r['abstracts']:,} abstracts{rel} |"
+        )
     stages = result.get("linking_stages")
     if stages:
         parts = ", ".join(f"{name} {value:g}" for name, value in stages.items())
         total = sum(stages.values())
-        lines.append(f"| linking: kg linker stages, us per abstract | {parts} | 1 process, scaled corpus, each stage "
-                     f"timed alone (fastest run); sum {total:.0f} us |")
+        lines.append(
+            f"| linking: kg linker stages, us per abstract | {parts} | 1 process, scaled corpus, each stage "
+            f"timed alone (fastest run); sum {total:.0f} us |"
+        )
     for b in result.get("build", []):
-        lines.append(f"| kg build {b['papers']:,} papers (--workers {b['workers']}) | {b['wall_s']} s, peak RSS "
-                     f"{b['peak_rss_mb']:,} MiB (+ {b.get('worker_peak_rss_mb', 0):,} MiB per worker) | "
-                     f"store {b['store_mb']} MB on disk, loads in {b['load_s']} s ({b['load_rss_mb']:,} MiB) "
-                     "in a new process; "
-                     f"{b['nodes']:,} nodes, {b['relationships']:,} relationships |")
+        lines.append(
+            f"| kg build {b['papers']:,} papers (--workers {b['workers']}) | {b['wall_s']} s, peak RSS "
+            f"{b['peak_rss_mb']:,} MiB (+ {b.get('worker_peak_rss_mb', 0):,} MiB per worker) | "
+            f"store {b['store_mb']} MB on disk, loads in {b['load_s']} s ({b['load_rss_mb']:,} MiB) "
+            "in a new process; "
+            f"{b['nodes']:,} nodes, {b['relationships']:,} relationships |"
+        )
     for b in result.get("build", []):
         if "query_db_s" not in b:
             continue
         share = b.get("query_db_share")
         share_text = f"{share:.0%} of the rest of the build" if share is not None else "share unknown"
         error = f"; NOT BUILT: {b['query_db_error']}" if b.get("query_db_error") else ""
-        lines.append(f"| kg build {b['papers']:,} papers: query database | {b['query_db_s']:.1f} s = {share_text} "
-                     f"(target: at most 50%) | {b['query_db_mb']:,} MB on disk; whole build {b['build_s']:.1f} s "
-                     f"in kg.build, of which linking and the store {b['build_s'] - b['query_db_s']:.1f} s{error} |")
+        lines.append(
+            f"| kg build {b['papers']:,} papers: query database | {b['query_db_s']:.1f} s = {share_text} "
+            f"(target: at most 50%) | {b['query_db_mb']:,} MB on disk; whole build {b['build_s']:.1f} s "
+            f"in kg.build, of which linking and the store {b['build_s'] - b['query_db_s']:.1f} s{error} |"
+        )
     builds = result.get("build", [])
     for small, big in zip(builds, builds[1:]):
         x = big["papers"] / small["papers"]
-        lines.append(f"| growth {small['papers']:,} -> {big['papers']:,} papers ({x:g}x) | "
-                     f"time {big['wall_s'] / small['wall_s']:.1f}x, peak RSS {big['peak_rss_mb'] / small['peak_rss_mb']:.1f}x, "
-                     f"store {big['store_mb'] / small['store_mb']:.1f}x, load {big['load_s'] / max(small['load_s'], 0.01):.1f}x | "
-                     "linear growth would be " + f"{x:g}x |")
+        lines.append(
+            f"| growth {small['papers']:,} -> {big['papers']:,} papers ({x:g}x) | "
+            f"time {big['wall_s'] / small['wall_s']:.1f}x, peak RSS {big['peak_rss_mb'] / small['peak_rss_mb']:.1f}x, "
+            f"store {big['store_mb'] / small['store_mb']:.1f}x, load {big['load_s'] / max(small['load_s'], 0.01):.1f}x | "
+            "linear growth would be " + f"{x:g}x |"
+        )
     lk = result.get("lookup")
     if lk:
-        lines.append(f"| kg lookup on {lk['papers']:,}-paper store, exact | p50 {lk['exact']['p50_ms']} ms, "
-                     f"p99 {lk['exact']['p99_ms']} ms | {lk['samples']} names |")
-        lines.append(f"| kg lookup, misspelt | p50 {lk['fuzzy']['p50_ms']} ms, p99 {lk['fuzzy']['p99_ms']} ms | "
-                     "one letter dropped, lower case |")
+        lines.append(
+            f"| kg lookup on {lk['papers']:,}-paper store, exact | p50 {lk['exact']['p50_ms']} ms, "
+            f"p99 {lk['exact']['p99_ms']} ms | {lk['samples']} names |"
+        )
+        lines.append(
+            f"| kg lookup, misspelt | p50 {lk['fuzzy']['p50_ms']} ms, p99 {lk['fuzzy']['p99_ms']} ms | "
+            "one letter dropped, lower case |"
+        )
     for size in result.get("query", []):
         n = size["runs"]
         tail = "p99" if n >= 100 else f"max of {n}"
@@ -880,8 +1036,11 @@ def markdown(result: dict) -> str:
                 parts.append(c["note"])
             if c.get("rows") is not None and name not in ("kg lookup (exact)", "kg lookup (misspelt)"):
                 one = c["rows"] == 1
-                parts.append(f"{c['rows']:,} row{'' if one else 's'}" if name.startswith("kg query")
-                             else f"mentioned by {c['rows']:,} paper{'' if one else 's'}")
+                parts.append(
+                    f"{c['rows']:,} row{'' if one else 's'}"
+                    if name.startswith("kg query")
+                    else f"mentioned by {c['rows']:,} paper{'' if one else 's'}"
+                )
             if "found" in c:
                 parts.append(f"found {c['found']}/{n}")
             if c.get("error"):
@@ -889,22 +1048,29 @@ def markdown(result: dict) -> str:
             if c.get("rebuilt_query_db"):
                 parts.append("the query database was REBUILT during the runs")
             what = "; ".join(parts)
-            lines.append(f"| {name} ({size['papers']:,} papers), whole CLI call | median {c['median_s']:.2f} s, "
-                         f"p99 {c['p99_s']:.2f} s ({tail}), peak RSS {c['peak_rss_mb']:,} MiB | {what} |")
+            lines.append(
+                f"| {name} ({size['papers']:,} papers), whole CLI call | median {c['median_s']:.2f} s, "
+                f"p99 {c['p99_s']:.2f} s ({tail}), peak RSS {c['peak_rss_mb']:,} MiB | {what} |"
+            )
     engines = [e for e in result.get("engines", []) if "queries" in e]
     for e in result.get("engines", []):
         label = {"ladybug": "LadybugDB", "kuzu": "Kùzu"}.get(e["engine"], e["engine"])
         if "queries" not in e:
             why = e.get("skipped") or e.get("error", "").splitlines()[-1:] or ["failed"]
-            lines.append(f"| query db engine {label} ({e['papers']:,} papers) | not measured | "
-                         f"{why if isinstance(why, str) else why[0]} |")
+            lines.append(
+                f"| query db engine {label} ({e['papers']:,} papers) | not measured | "
+                f"{why if isinstance(why, str) else why[0]} |"
+            )
             continue
         failed = [q for q, v in e["queries"].items() if "error" in v]
-        lines.append(f"| query db engine {label} {e['version']} ({e['papers']:,} papers) | build {e['build_s']} s "
-                     f"(engine load {e['build_s'] - e['parquet_s']:.1f} s), {e['size_mb']:,} MB on disk | "
-                     f"Parquet written in {e['parquet_s']} s; opens in {e['open_s']} s, entity index "
-                     f"{e['entity_index_ms']} ms; query process peak RSS {e['query_peak_rss_mb']:,} MiB"
-                     + (f"; cannot run: {', '.join(failed)}" if failed else "") + " |")
+        lines.append(
+            f"| query db engine {label} {e['version']} ({e['papers']:,} papers) | build {e['build_s']} s "
+            f"(engine load {e['build_s'] - e['parquet_s']:.1f} s), {e['size_mb']:,} MB on disk | "
+            f"Parquet written in {e['parquet_s']} s; opens in {e['open_s']} s, entity index "
+            f"{e['entity_index_ms']} ms; query process peak RSS {e['query_peak_rss_mb']:,} MiB"
+            + (f"; cannot run: {', '.join(failed)}" if failed else "")
+            + " |"
+        )
     if engines:
         names = list(dict.fromkeys(q for e in engines for q in e["queries"]))
         for q in names:
@@ -925,42 +1091,51 @@ def markdown(result: dict) -> str:
                 notes.insert(0, f"{rows:,} rows")
             elif q.startswith("lookup"):
                 notes.insert(0, repr(next((e["queries"][q].get("params") for e in engines if q in e["queries"]), "")))
-            lines.append(f"| in-process `{q}` ({engines[0]['papers']:,} papers), median of "
-                         f"{len(next((e['queries'][q]['runs_ms'] for e in engines if 'runs_ms' in e['queries'].get(q, {})), []))}"
-                         f" | {' vs '.join(cells)} | {'; '.join(notes)} |")
+            lines.append(
+                f"| in-process `{q}` ({engines[0]['papers']:,} papers), median of "
+                f"{len(next((e['queries'][q]['runs_ms'] for e in engines if 'runs_ms' in e['queries'].get(q, {})), []))}"
+                f" | {' vs '.join(cells)} | {'; '.join(notes)} |"
+            )
     load = result.get("load") or {}
     if load.get("skipped"):
         lines.append(f"| real Neo4j ({load['papers']:,} papers) | not measured | {load['skipped']} |")
     elif load:
         n = f"{load['papers']:,} papers"
         kl, again = load["kg_load"], load["kg_load_again"]
-        lines.append(f"| kg load into Neo4j {load['neo4j']} ({n}), empty database | "
-                     f"{kl['relationships_per_s']:,} relationships/s ({kl['rows_per_s']:,} rows/s) | "
-                     f"{kl['rows']:,} rows ({kl['nodes']:,} nodes, {kl['relationships']:,} relationships) in "
-                     f"{kl['batches']:,} transactions, {kl['write_s']:.1f} s of writes, {kl['wall_s']:.1f} s in all "
-                     f"(store read, schema); server holds {kl['server_nodes']:,} nodes, "
-                     f"{kl['server_relationships']:,} relationships; {load['server']} |")
-        lines.append(f"| kg load again ({n}), nothing to change | {again['wall_s']:.1f} s | "
-                     f"{again['nodes_created']:,} nodes and {again['relationships_created']:,} relationships "
-                     f"created; server holds {again['server_nodes']:,} nodes, "
-                     f"{again['server_relationships']:,} relationships |")
+        lines.append(
+            f"| kg load into Neo4j {load['neo4j']} ({n}), empty database | "
+            f"{kl['relationships_per_s']:,} relationships/s ({kl['rows_per_s']:,} rows/s) | "
+            f"{kl['rows']:,} rows ({kl['nodes']:,} nodes, {kl['relationships']:,} relationships) in "
+            f"{kl['batches']:,} transactions, {kl['write_s']:.1f} s of writes, {kl['wall_s']:.1f} s in all "
+            f"(store read, schema); server holds {kl['server_nodes']:,} nodes, "
+            f"{kl['server_relationships']:,} relationships; {load['server']} |"
+        )
+        lines.append(
+            f"| kg load again ({n}), nothing to change | {again['wall_s']:.1f} s | "
+            f"{again['nodes_created']:,} nodes and {again['relationships_created']:,} relationships "
+            f"created; server holds {again['server_nodes']:,} nodes, "
+            f"{again['server_relationships']:,} relationships |"
+        )
         ai = load.get("admin_import") or {}
         if "error" in ai:
             lines.append(f"| neo4j-admin database import full ({n}) | failed | {ai['error'][:300]} |")
         elif ai:
-            lines.append(f"| neo4j-admin database import full ({n}) | {ai['relationships_per_s']:,} relationships/s "
-                         f"({ai['rows_per_s']:,} rows/s) | {ai['nodes']:,} nodes, {ai['relationships']:,} "
-                         f"relationships in {ai['import_s']:.1f} s, {ai['note']}; kg export --format neo4j-admin "
-                         f"took {ai['export_s']:.1f} s before it |")
+            lines.append(
+                f"| neo4j-admin database import full ({n}) | {ai['relationships_per_s']:,} relationships/s "
+                f"({ai['rows_per_s']:,} rows/s) | {ai['nodes']:,} nodes, {ai['relationships']:,} "
+                f"relationships in {ai['import_s']:.1f} s, {ai['note']}; kg export --format neo4j-admin "
+                f"took {ai['export_s']:.1f} s before it |"
+            )
         for label, q in load.get("queries", {}).items():
             if "neo4j_median_ms" not in q or "local_median_ms" not in q:
-                lines.append(f"| `{label}` on Neo4j ({n}) | failed | "
-                             f"{q.get('neo4j_error') or q.get('local_error')} |")
+                lines.append(f"| `{label}` on Neo4j ({n}) | failed | {q.get('neo4j_error') or q.get('local_error')} |")
                 continue
             rows = f"{q['neo4j_rows']:,} rows; " if q.get("neo4j_rows") is not None else ""
-            lines.append(f"| `{label}` in-process ({n}), median of {load['runs']} | Neo4j {q['neo4j_median_ms']} ms "
-                         f"vs local {q['local_median_ms']} ms | {rows}"
-                         f"{'same rows' if q.get('same_rows') else 'ROWS DIFFER'} |")
+            lines.append(
+                f"| `{label}` in-process ({n}), median of {load['runs']} | Neo4j {q['neo4j_median_ms']} ms "
+                f"vs local {q['local_median_ms']} ms | {rows}"
+                f"{'same rows' if q.get('same_rows') else 'ROWS DIFFER'} |"
+            )
     return "\n".join(lines)
 
 
@@ -972,23 +1147,39 @@ def main(argv=None) -> int:
     parser.add_argument("--build-sizes", default="10000,100000,1000000")
     parser.add_argument("--lookup-size", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=REPEAT, help="runs per linking contender; the fastest is reported")
-    parser.add_argument("--query-sizes", default="100000,1000000",
-                        help="store sizes whose named queries and lookups are timed as whole CLI calls")
+    parser.add_argument(
+        "--repeat", type=int, default=REPEAT, help="runs per linking contender; the fastest is reported"
+    )
+    parser.add_argument(
+        "--query-sizes",
+        default="100000,1000000",
+        help="store sizes whose named queries and lookups are timed as whole CLI calls",
+    )
     parser.add_argument("--query-runs", type=int, default=QUERY_RUNS, help="whole CLI calls per command and size")
-    parser.add_argument("--engine-size", type=int, default=100_000,
-                        help="store size of the LadybugDB / Kuzu comparison (0: skip it)")
+    parser.add_argument(
+        "--engine-size", type=int, default=100_000, help="store size of the LadybugDB / Kuzu comparison (0: skip it)"
+    )
     parser.add_argument("--engine-runs", type=int, default=ENGINE_RUNS, help="in-process runs per query and engine")
-    parser.add_argument("--load-size", type=int, default=100_000,
-                        help="store size loaded into a real Neo4j 5 (kg load, neo4j-admin import, queries side by side)")
+    parser.add_argument(
+        "--load-size",
+        type=int,
+        default=100_000,
+        help="store size loaded into a real Neo4j 5 (kg load, neo4j-admin import, queries side by side)",
+    )
     parser.add_argument("--load-runs", type=int, default=ENGINE_RUNS, help="in-process runs per query on Neo4j")
-    parser.add_argument("--workdir", default=None,
-                        help="keep corpora and stores here and reuse them in later runs (default: a temporary "
-                             "directory); the build section always builds afresh")
+    parser.add_argument(
+        "--workdir",
+        default=None,
+        help="keep corpora and stores here and reuse them in later runs (default: a temporary "
+        "directory); the build section always builds afresh",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
-    parser.add_argument("--only", default="linking,build,query,lookup,load",
-                        help="comma-separated sections to run (linking, build, query, lookup, load); query "
-                             "includes the engine comparison")
+    parser.add_argument(
+        "--only",
+        default="linking,build,query,lookup,load",
+        help="comma-separated sections to run (linking, build, query, lookup, load); query "
+        "includes the engine comparison",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.corpus, args.peer_corpus, args.build_sizes, args.lookup_size, args.repeat = 600, 200, "300", 300, 1
@@ -997,14 +1188,23 @@ def main(argv=None) -> int:
     sizes = [int(s) for s in args.build_sizes.split(",") if s]
     query_sizes = [int(s) for s in args.query_sizes.split(",") if s]
     only = set(args.only.split(","))
-    result = {"machine": machine(), "source": source(), "args": vars(args), "linking": [], "build": [], "load": {},
-              "load_average": {"start": [round(x, 2) for x in os.getloadavg()]}}
+    result = {
+        "machine": machine(),
+        "source": source(),
+        "args": vars(args),
+        "linking": [],
+        "build": [],
+        "load": {},
+        "load_average": {"start": [round(x, 2) for x in os.getloadavg()]},
+    }
     picked: dict[int, dict] = {}  # parameters chosen by the query section, reused by the engine and load sections
     if "linking" in only:
         result["linking"], result["linking_stages"] = linking_rows(args.corpus, args.peer_corpus, max(1, args.repeat))
     if args.workdir:
         Path(args.workdir).mkdir(parents=True, exist_ok=True)
-    with (contextlib.nullcontext(args.workdir) if args.workdir else tempfile.TemporaryDirectory(prefix="kg-bench-")) as tmp:
+    with (
+        contextlib.nullcontext(args.workdir) if args.workdir else tempfile.TemporaryDirectory(prefix="kg-bench-")
+    ) as tmp:
         work = Path(tmp)
 
         def store_of(n: int) -> Path:
@@ -1023,11 +1223,16 @@ def main(argv=None) -> int:
             for n in query_sizes:
                 print(f"bench: kg query / kg lookup CLI calls on {n:,} papers", file=sys.stderr)
                 rows = cli_rows(store_of(n), n, work, max(1, args.query_runs))
-                picked[n] = {"named": {k[len("kg query --name "):]: v["params"] for k, v in rows["commands"].items()
-                                       if k.startswith("kg query --name ")},
-                             "lookup_exact": rows["commands"]["kg lookup (exact)"]["params"],
-                             "lookup_misspelt": rows["commands"]["kg lookup (misspelt)"]["params"],
-                             "lookup_top": rows["commands"]["kg lookup (most mentioned)"]["params"][0]}
+                picked[n] = {
+                    "named": {
+                        k[len("kg query --name ") :]: v["params"]
+                        for k, v in rows["commands"].items()
+                        if k.startswith("kg query --name ")
+                    },
+                    "lookup_exact": rows["commands"]["kg lookup (exact)"]["params"],
+                    "lookup_misspelt": rows["commands"]["kg lookup (misspelt)"]["params"],
+                    "lookup_top": rows["commands"]["kg lookup (most mentioned)"]["params"][0],
+                }
                 result["query"].append(rows)
             if args.engine_size:
                 print(f"bench: LadybugDB vs Kuzu on {args.engine_size:,} papers", file=sys.stderr)
@@ -1040,8 +1245,9 @@ def main(argv=None) -> int:
             result["lookup"] = lk
         if "load" in only:
             print(f"bench: a real Neo4j 5 with {args.load_size:,} papers", file=sys.stderr)
-            result["load"] = load_rows(store_of(args.load_size), args.load_size, work, max(1, args.load_runs),
-                                       picked.get(args.load_size))
+            result["load"] = load_rows(
+                store_of(args.load_size), args.load_size, work, max(1, args.load_runs), picked.get(args.load_size)
+            )
     result["load_average"]["end"] = [round(x, 2) for x in os.getloadavg()]
     result["source_at_end"] = source()
     table = markdown(result)
@@ -1050,12 +1256,16 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     print(table)
-    print(f"\nmachine: {result['machine']['cpu']}, {result['machine']['cores']} cores, "
-          f"{result['machine']['memory_gib']} GiB, Python {result['machine']['python']}; load average (1, 5, 15 min) "
-          f"{result['load_average']['start']} at the start, {result['load_average']['end']} at the end; "
-          + "; ".join(f"kg at {src.get('commit', '?')[:12]} {when}"
-                      + (f" (local changes to {', '.join(src['changed'])})" if src.get("changed") else "")
-                      for when, src in (("at the start", result["source"]), ("at the end", result["source_at_end"]))))
+    print(
+        f"\nmachine: {result['machine']['cpu']}, {result['machine']['cores']} cores, "
+        f"{result['machine']['memory_gib']} GiB, Python {result['machine']['python']}; load average (1, 5, 15 min) "
+        f"{result['load_average']['start']} at the start, {result['load_average']['end']} at the end; "
+        + "; ".join(
+            f"kg at {src.get('commit', '?')[:12]} {when}"
+            + (f" (local changes to {', '.join(src['changed'])})" if src.get("changed") else "")
+            for when, src in (("at the start", result["source"]), ("at the end", result["source_at_end"]))
+        )
+    )
     print(f"JSON: {out}")
     return 0
 

@@ -27,8 +27,14 @@ if TYPE_CHECKING:
     from kg.model.types import Paper as Paper
     from kg.pipeline import build as build
 
-_LAZY = {"read_papers": "kg.ingest", "EntityType": "kg.model.types", "LinkedPaper": "kg.model.types",
-         "Paper": "kg.model.types", "build": "kg.pipeline", "open_store": "kg.api"}
+_LAZY = {
+    "read_papers": "kg.ingest",
+    "EntityType": "kg.model.types",
+    "LinkedPaper": "kg.model.types",
+    "Paper": "kg.model.types",
+    "build": "kg.pipeline",
+    "open_store": "kg.api",
+}
 """Names imported on first use, so `import kg` (and every kg command) starts fast. `build` is
 `kg.pipeline.build` (read, link and save into the store); `open_store` is `kg.api.open_store`."""
 
@@ -44,8 +50,9 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'kg' has no attribute {name!r}")
 
 
-def link_papers(papers: Iterable[Paper], catalog: Iterable[str | Path] = (),
-                propagate: bool = True) -> list[LinkedPaper]:
+def link_papers(
+    papers: Iterable[Paper], catalog: Iterable[str | Path] = (), propagate: bool = True
+) -> list[LinkedPaper]:
     """Link papers to entities: see `kg.link.Linker.link_many`."""
     from kg.api import make_linker
 

@@ -37,8 +37,14 @@ def make_linker(catalog: Iterable[str | Path] = ()):
     return Linker(catalog_files=list(catalog))
 
 
-def link_inputs(inputs: Iterable[str | os.PathLike], *, format: str | None = None, skip_bad: bool = False,
-                catalog: Iterable[str | Path] = (), propagate: bool = True) -> tuple[ReadReport, list[LinkedPaper]]:
+def link_inputs(
+    inputs: Iterable[str | os.PathLike],
+    *,
+    format: str | None = None,
+    skip_bad: bool = False,
+    catalog: Iterable[str | Path] = (),
+    propagate: bool = True,
+) -> tuple[ReadReport, list[LinkedPaper]]:
     """Read and link papers: the library call behind `kg link`."""
     from kg.ingest import read_papers
 
@@ -62,8 +68,14 @@ class Store:
     `kg.store.local.load_graph`'s, for every load of the store's graph.
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, *, notify: Callable[[str], None] | None = None,
-                 progress: Callable[[str], None] | None = None, freeze: bool = False):
+    def __init__(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        notify: Callable[[str], None] | None = None,
+        progress: Callable[[str], None] | None = None,
+        freeze: bool = False,
+    ):
         self.path = default_store_path(path)
         self.notify = notify
         self.progress = progress
@@ -100,8 +112,9 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def query(self, cypher: str, params: dict | None = None, *, timeout: float | None = None,
-              limit: int | None = None) -> QueryResult:
+    def query(
+        self, cypher: str, params: dict | None = None, *, timeout: float | None = None, limit: int | None = None
+    ) -> QueryResult:
         """Run a read-only Cypher query (Neo4j 5's dialect) on the store."""
         from kg.query.engine import DEFAULT_TIMEOUT, DamagedQueryDatabase, run
 
@@ -113,8 +126,10 @@ class Store:
         try:
             return run(self.querydb, cypher, params, timeout=timeout, limit=limit)
         except DamagedQueryDatabase as exc:
-            raise QueryError(f"the query database failed even when just rebuilt from the store ({exc}): an engine "
-                             "bug; run the query on Neo4j with --neo4j, and please report it") from None
+            raise QueryError(
+                f"the query database failed even when just rebuilt from the store ({exc}): an engine "
+                "bug; run the query on Neo4j with --neo4j, and please report it"
+            ) from None
 
     def _rebuild_querydb(self, why: str) -> None:
         from kg.store.querydb.current import rebuild
@@ -126,14 +141,16 @@ class Store:
         """`kg.lookup.Run`: what lookups and stats read the graph with."""
         return self.query(cypher, params)
 
-    def named_query(self, name: str, params: dict | None = None, *, timeout: float | None = None,
-                    limit: int | None = None) -> QueryResult:
+    def named_query(
+        self, name: str, params: dict | None = None, *, timeout: float | None = None, limit: int | None = None
+    ) -> QueryResult:
         """Run a named query; entity and paper parameters are resolved like `lookup` first."""
         from kg.query import canonical_params, get_named_query
 
         q = get_named_query(name)
-        return self.query(q.cypher, canonical_params(self.run, q, params or {}, self.entity_index()),
-                          timeout=timeout, limit=limit)
+        return self.query(
+            q.cypher, canonical_params(self.run, q, params or {}, self.entity_index()), timeout=timeout, limit=limit
+        )
 
     def entity_index(self):
         from kg.lookup import EntityIndex
@@ -152,15 +169,32 @@ class Store:
 
         return stats(self.run, top=top)
 
-    def view(self, output: str | os.PathLike = "graph.html", *, entity: str | None = None, paper: str | None = None,
-             hops: int = 1, types=None, min_mentions: int = 0, max_nodes: int = 500, open_browser: bool = False):
+    def view(
+        self,
+        output: str | os.PathLike = "graph.html",
+        *,
+        entity: str | None = None,
+        paper: str | None = None,
+        hops: int = 1,
+        types=None,
+        min_mentions: int = 0,
+        max_nodes: int = 500,
+        open_browser: bool = False,
+    ):
         """`kg viz`: the page around an entity or a paper, read from the query database (only those nodes),
         or the whole graph (capped), read from the store. Returns a `kg.viz.VizReport`."""
         from kg import viz
 
         if not (entity or paper):
-            return viz.render(self.graph, output, hops=hops, types=types, min_mentions=min_mentions,
-                              max_nodes=max_nodes, open_browser=open_browser)
+            return viz.render(
+                self.graph,
+                output,
+                hops=hops,
+                types=types,
+                min_mentions=min_mentions,
+                max_nodes=max_nodes,
+                open_browser=open_browser,
+            )
         from kg.graph import entity_key, paper_key
         from kg.lookup import find_paper
         from kg.neighbourhood import neighbourhood
@@ -172,11 +206,13 @@ class Store:
         else:
             focus = paper_key(find_paper(self.run, paper))
         nb = neighbourhood(self.run, focus, hops, types=wanted, min_mentions=min_mentions, max_nodes=max_nodes)
-        selection = viz.ego_selection(nb.graph, nb.focus, nb.order, nb.dist, nb.total, hops,
-                                      viz.filters_text(wanted, min_mentions))
+        selection = viz.ego_selection(
+            nb.graph, nb.focus, nb.order, nb.dist, nb.total, hops, viz.filters_text(wanted, min_mentions)
+        )
         stamp = self.querydb.stamp
-        return viz.render(nb.graph, output, selection=selection, totals=(stamp.nodes, stamp.relationships),
-                          open_browser=open_browser)
+        return viz.render(
+            nb.graph, output, selection=selection, totals=(stamp.nodes, stamp.relationships), open_browser=open_browser
+        )
 
     def to_pyvis(self, **kwargs):
         from kg.viz import to_pyvis
@@ -194,9 +230,17 @@ def open_store(path: str | os.PathLike | None = None, **kwargs) -> Store:
     return Store(path, **kwargs)
 
 
-def run_query(cypher: str | None, params: dict | None = None, *, name: str | None = None,
-              store: str | os.PathLike | None = None, neo4j: Neo4jSettings | None = None,
-              timeout: float | None = None, limit: int | None = None, **store_options) -> QueryResult:
+def run_query(
+    cypher: str | None,
+    params: dict | None = None,
+    *,
+    name: str | None = None,
+    store: str | os.PathLike | None = None,
+    neo4j: Neo4jSettings | None = None,
+    timeout: float | None = None,
+    limit: int | None = None,
+    **store_options,
+) -> QueryResult:
     """`kg query`: run CYPHER, or the named query `name`, on the local store (`store_options` as for `Store`),
     or on the Neo4j server `neo4j` when given; at most `limit` rows (the result says if there were more)."""
     if neo4j is not None:
@@ -207,8 +251,14 @@ def run_query(cypher: str | None, params: dict | None = None, *, name: str | Non
         return local.query(cypher or "", params, timeout=timeout, limit=limit)
 
 
-def lookup_entity(name: str, *, store: str | os.PathLike | None = None, neo4j: Neo4jSettings | None = None,
-                  limit: int = 10, **store_options):
+def lookup_entity(
+    name: str,
+    *,
+    store: str | os.PathLike | None = None,
+    neo4j: Neo4jSettings | None = None,
+    limit: int = 10,
+    **store_options,
+):
     """`kg lookup`: the entity called `name` and what the graph knows about it, from the local store or, when
     `neo4j` is given, from that server. A `kg.model.errors.NotFoundError` (with suggestions) if there is none."""
     if neo4j is not None:
@@ -217,8 +267,9 @@ def lookup_entity(name: str, *, store: str | os.PathLike | None = None, neo4j: N
         return local.lookup(name, limit=limit)
 
 
-def graph_stats(*, store: str | os.PathLike | None = None, neo4j: Neo4jSettings | None = None, top: int = 5,
-                **store_options) -> dict:
+def graph_stats(
+    *, store: str | os.PathLike | None = None, neo4j: Neo4jSettings | None = None, top: int = 5, **store_options
+) -> dict:
     """`kg stats`: counts per label and relationship type and the top entities per type, from the local store
     or, when `neo4j` is given, from that server."""
     if neo4j is not None:
@@ -227,17 +278,41 @@ def graph_stats(*, store: str | os.PathLike | None = None, neo4j: Neo4jSettings 
         return local.stats(top=top)
 
 
-def view_store(store: str | os.PathLike | None, output: str | os.PathLike = "graph.html", *,
-               entity: str | None = None, paper: str | None = None, hops: int = 1, types=None, min_mentions: int = 0,
-               max_nodes: int = 500, open_browser: bool = False, **store_options):
+def view_store(
+    store: str | os.PathLike | None,
+    output: str | os.PathLike = "graph.html",
+    *,
+    entity: str | None = None,
+    paper: str | None = None,
+    hops: int = 1,
+    types=None,
+    min_mentions: int = 0,
+    max_nodes: int = 500,
+    open_browser: bool = False,
+    **store_options,
+):
     """`kg viz`: the page of the local store's graph (see `Store.view`); returns a `kg.viz.VizReport`."""
     with open_store(store, **store_options) as local:
-        return local.view(output, entity=entity, paper=paper, hops=hops, types=types, min_mentions=min_mentions,
-                          max_nodes=max_nodes, open_browser=open_browser)
+        return local.view(
+            output,
+            entity=entity,
+            paper=paper,
+            hops=hops,
+            types=types,
+            min_mentions=min_mentions,
+            max_nodes=max_nodes,
+            open_browser=open_browser,
+        )
 
 
-def query_neo4j(cypher: str | None, params: dict | None, settings: Neo4jSettings, *, name: str | None = None,
-                limit: int | None = None) -> QueryResult:
+def query_neo4j(
+    cypher: str | None,
+    params: dict | None,
+    settings: Neo4jSettings,
+    *,
+    name: str | None = None,
+    limit: int | None = None,
+) -> QueryResult:
     """`kg query --neo4j`: run CYPHER, or the named query `name` (its entity and paper parameters resolved as
     on the local store, with the same read-only Cypher), on a Neo4j server; at most `limit` rows."""
     from kg.query import canonical_params, get_named_query

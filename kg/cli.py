@@ -78,25 +78,38 @@ def reports_errors(func):
                 traceback.print_exc()
             _silence_stdout()
             where = f" ({exc.filename})" if exc.filename else ""
-            raise click.ClickException(terminal_safe(f"{exc.strerror or exc}{where}; nothing more was written"
-                                                     " (KG_DEBUG=1 shows the traceback)")) from None
+            raise click.ClickException(
+                terminal_safe(
+                    f"{exc.strerror or exc}{where}; nothing more was written (KG_DEBUG=1 shows the traceback)"
+                )
+            ) from None
         except Exception as exc:  # noqa: BLE001 - a bug: one line, and how to get the details
             if _debug():
                 traceback.print_exc()
-            raise click.ClickException(terminal_safe(
-                f"internal error ({type(exc).__name__}: {exc}); re-run with KG_DEBUG=1 for the traceback and "
-                "please report it")) from None
+            raise click.ClickException(
+                terminal_safe(
+                    f"internal error ({type(exc).__name__}: {exc}); re-run with KG_DEBUG=1 for the traceback and "
+                    "please report it"
+                )
+            ) from None
 
     return wrapper
 
 
 def input_options(func):
-    func = click.option("--strict", is_flag=True,
-                        help="Exit 1 after the work if anything was skipped or not read (for scripts and CI).")(func)
-    func = click.option("--skip-bad", is_flag=True,
-                        help="Skip bad records and files (reported) instead of stopping.")(func)
-    func = click.option("--format", "fmt", type=FORMAT_CHOICE, default=None,
-                        help="Input format; detected from extension and content when omitted.")(func)
+    func = click.option(
+        "--strict", is_flag=True, help="Exit 1 after the work if anything was skipped or not read (for scripts and CI)."
+    )(func)
+    func = click.option("--skip-bad", is_flag=True, help="Skip bad records and files (reported) instead of stopping.")(
+        func
+    )
+    func = click.option(
+        "--format",
+        "fmt",
+        type=FORMAT_CHOICE,
+        default=None,
+        help="Input format; detected from extension and content when omitted.",
+    )(func)
     func = click.argument("inputs", nargs=-1, required=True)(func)
     return func
 
@@ -139,8 +152,13 @@ def read_cmd(inputs, fmt, skip_bad, strict, as_json):
 
 
 def catalog_option(func):
-    return click.option("--catalog", "catalogs", multiple=True, type=click.Path(dir_okay=False),
-                        help="Extra catalog YAML (same schema as kg/catalog/*.yaml); overrides built-in entries.")(func)
+    return click.option(
+        "--catalog",
+        "catalogs",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="Extra catalog YAML (same schema as kg/catalog/*.yaml); overrides built-in entries.",
+    )(func)
 
 
 @cli.command("link")
@@ -156,9 +174,12 @@ def link_cmd(inputs, fmt, skip_bad, strict, catalogs, no_propagate):
     out = sys.stdout
     for paper in linked:
         out.write(paper.model_dump_json(exclude_none=True) + "\n")
-    echo(f"kg link: {report.records_read} records, {len(linked)} papers, "
-               f"{sum(len(p.entities) for p in linked)} entity links, {len(report.skipped)} skipped"
-               + (f", {len(report.ignored)} not read" if report.ignored else ""), err=True)
+    echo(
+        f"kg link: {report.records_read} records, {len(linked)} papers, "
+        f"{sum(len(p.entities) for p in linked)} entity links, {len(report.skipped)} skipped"
+        + (f", {len(report.ignored)} not read" if report.ignored else ""),
+        err=True,
+    )
     fail_if_strict(strict, len(report.skipped), len(report.ignored))
 
 
@@ -182,8 +203,14 @@ def eval_cmd(gold, catalogs, as_json, show_errors):
 
 
 def store_option(func):
-    return click.option("--store", "store", type=click.Path(readable=False), envvar="KG_STORE", default=None,
-                        help="Store file (default: $KG_STORE or ./kg-store.jsonl.gz).")(func)
+    return click.option(
+        "--store",
+        "store",
+        type=click.Path(readable=False),
+        envvar="KG_STORE",
+        default=None,
+        help="Store file (default: $KG_STORE or ./kg-store.jsonl.gz).",
+    )(func)
 
 
 @cli.command("build")
@@ -192,17 +219,29 @@ def store_option(func):
 @catalog_option
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Linking processes.")
 @click.option("--max-papers", type=click.IntRange(min=1), default=None, help="Refuse to hold more papers than this.")
-@click.option("--forget-catalogs", is_flag=True,
-              help="Link with the --catalog files given (none: built-in only), not those the store was built with.")
+@click.option(
+    "--forget-catalogs",
+    is_flag=True,
+    help="Link with the --catalog files given (none: built-in only), not those the store was built with.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @reports_errors
 def build_cmd(inputs, fmt, skip_bad, strict, store, catalogs, workers, max_papers, forget_catalogs, as_json):
     """Read INPUTS, link them and merge the graph into the store (idempotent)."""
     from kg.pipeline import build
 
-    r = build(inputs, store=store, catalog=catalogs, workers=workers, format=fmt, skip_bad=skip_bad,
-              max_papers=max_papers, progress=sys.stderr.isatty(), forget_catalogs=forget_catalogs,
-              freeze=True)
+    r = build(
+        inputs,
+        store=store,
+        catalog=catalogs,
+        workers=workers,
+        format=fmt,
+        skip_bad=skip_bad,
+        max_papers=max_papers,
+        progress=sys.stderr.isatty(),
+        forget_catalogs=forget_catalogs,
+        freeze=True,
+    )
     if as_json:
         click.echo(r.model_dump_json(indent=2))
         fail_if_strict(strict, r.skipped, r.ignored)
@@ -214,13 +253,22 @@ def build_cmd(inputs, fmt, skip_bad, strict, store, catalogs, workers, max_paper
 
 def neo4j_options(func):
     """--uri/--user/--database; the password only from NEO4J_PASSWORD (or a hidden prompt on a terminal)."""
-    func = click.option("--database", default=None, metavar="DB",
-                        help="Neo4j database (default: $NEO4J_DATABASE, else the server's default).")(func)
-    func = click.option("--user", default=None, metavar="USER",
-                        help="Neo4j user (default: $NEO4J_USERNAME or neo4j).")(func)
-    func = click.option("--uri", default=None, metavar="URI",
-                        help="Neo4j Bolt URI (default: $NEO4J_URI or bolt://localhost:7687). "
-                             "The password is read from $NEO4J_PASSWORD, never from an option.")(func)
+    func = click.option(
+        "--database",
+        default=None,
+        metavar="DB",
+        help="Neo4j database (default: $NEO4J_DATABASE, else the server's default).",
+    )(func)
+    func = click.option("--user", default=None, metavar="USER", help="Neo4j user (default: $NEO4J_USERNAME or neo4j).")(
+        func
+    )
+    func = click.option(
+        "--uri",
+        default=None,
+        metavar="URI",
+        help="Neo4j Bolt URI (default: $NEO4J_URI or bolt://localhost:7687). "
+        "The password is read from $NEO4J_PASSWORD, never from an option.",
+    )(func)
     return func
 
 
@@ -271,23 +319,60 @@ def lookup_cmd(name, store, as_json, limit, use_neo4j, uri, user, database):
 @click.argument("cypher", required=False)
 @click.option("--name", "named", default=None, help="Run a named query from cypher/queries/.")
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries and their parameters.")
-@click.option("--param", "params", multiple=True, metavar="K=V",
-              help="Query parameter, bound as the string V exactly as typed (repeatable).")
-@click.option("--param-json", "json_params", multiple=True, metavar="K=JSON",
-              help="Query parameter given as JSON: a number, boolean, list, map or null (repeatable).")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="K=V",
+    help="Query parameter, bound as the string V exactly as typed (repeatable).",
+)
+@click.option(
+    "--param-json",
+    "json_params",
+    multiple=True,
+    metavar="K=JSON",
+    help="Query parameter given as JSON: a number, boolean, list, map or null (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Rows as JSON objects.")
 @click.option("--csv", "as_csv", is_flag=True, help="Rows as CSV.")
-@click.option("--timeout", type=click.FloatRange(min=0.001), default=60.0, show_default=True, metavar="SECONDS",
-              help="Stop a query that runs longer than this.")
-@click.option("--limit", type=click.IntRange(min=0), default=100_000, show_default=True, metavar="ROWS",
-              help="Print at most this many rows (0: no limit).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.001),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop a query that runs longer than this.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=100_000,
+    show_default=True,
+    metavar="ROWS",
+    help="Print at most this many rows (0: no limit).",
+)
 @store_option
-@click.option("--neo4j", "use_neo4j", is_flag=True,
-              help="Run on Neo4j (read-only session) instead of the local store; see --uri.")
+@click.option(
+    "--neo4j", "use_neo4j", is_flag=True, help="Run on Neo4j (read-only session) instead of the local store; see --uri."
+)
 @neo4j_options
 @reports_errors
-def query_cmd(cypher, named, list_queries, params, json_params, as_json, as_csv, timeout, limit, store, use_neo4j,
-              uri, user, database):
+def query_cmd(
+    cypher,
+    named,
+    list_queries,
+    params,
+    json_params,
+    as_json,
+    as_csv,
+    timeout,
+    limit,
+    store,
+    use_neo4j,
+    uri,
+    user,
+    database,
+):
     """Run CYPHER (or --name NAMED) on the store, or on Neo4j with --neo4j; --list shows the named queries."""
     from kg.query import named_queries, parse_params
 
@@ -308,8 +393,9 @@ def query_cmd(cypher, named, list_queries, params, json_params, as_json, as_csv,
 
     row_limit = limit or None
     settings = neo4j_settings(uri, user, database) if use_neo4j else None
-    result = run_query(cypher, values, name=named, store=store, neo4j=settings, timeout=timeout, limit=row_limit,
-                       **store_options())
+    result = run_query(
+        cypher, values, name=named, store=store, neo4j=settings, timeout=timeout, limit=row_limit, **store_options()
+    )
     print_result(result, as_json, as_csv)
     if result.truncated:
         echo(f"kg: stopped at {row_limit} rows; there are more (raise --limit, or --limit 0 for all)", err=True)
@@ -318,6 +404,7 @@ def query_cmd(cypher, named, list_queries, params, json_params, as_json, as_csv,
 def store_options() -> dict:
     """How a command opens the local store: what it says (on stderr) when the store's query database must be
     rebuilt before it answers, and `freeze` (a CLI process holds one graph; see `kg.store.local.load_graph`)."""
+
     def notify(message: str) -> None:
         echo(f"kg: {message}", err=True)
 
@@ -331,10 +418,20 @@ def store_options() -> dict:
 @cli.command("load")
 @store_option
 @neo4j_options
-@click.option("--batch-size", type=click.IntRange(min=1), default=10_000, show_default=True,
-              help="Most rows per write transaction.")
-@click.option("--batch-bytes", type=click.IntRange(min=1), default=4 * 1024 * 1024, show_default=True,
-              help="Most parameter bytes per write transaction (a larger single row goes alone).")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Most rows per write transaction.",
+)
+@click.option(
+    "--batch-bytes",
+    type=click.IntRange(min=1),
+    default=4 * 1024 * 1024,
+    show_default=True,
+    help="Most parameter bytes per write transaction (a larger single row goes alone).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @reports_errors
 def load_cmd(store, uri, user, database, batch_size, batch_bytes, as_json):
@@ -353,14 +450,12 @@ def load_cmd(store, uri, user, database, batch_size, batch_bytes, as_json):
         bar.update(len(p.batch.rows))
 
     try:
-        r = load_store(store, settings, batch_size=batch_size, batch_bytes=batch_bytes, progress=progress,
-                       freeze=True)
+        r = load_store(store, settings, batch_size=batch_size, batch_bytes=batch_bytes, progress=progress, freeze=True)
     finally:
         if bar is not None:
             bar.close()
     for issue in r.schema_report.rejected:
-        echo(f"kg load: warning: the server rejected schema statement {issue.statement!r}: {issue.error}",
-                   err=True)
+        echo(f"kg load: warning: the server rejected schema statement {issue.statement!r}: {issue.error}", err=True)
     if as_json:
         click.echo(r.model_dump_json(indent=2))
         return
@@ -368,11 +463,17 @@ def load_cmd(store, uri, user, database, batch_size, batch_bytes, as_json):
 
 
 @cli.command("export")
-@click.option("--format", "fmt", type=click.Choice(["graphml", "neo4j-admin", "cypher", "jsonl"]), required=True,
-              help="graphml (Gephi, yEd), neo4j-admin (CSV directory for neo4j-admin database import full), "
-                   "cypher (script for cypher-shell), jsonl (one node or relationship per line).")
-@click.option("-o", "--output", "output", required=True, type=click.Path(),
-              help="Output file (a directory for neo4j-admin).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["graphml", "neo4j-admin", "cypher", "jsonl"]),
+    required=True,
+    help="graphml (Gephi, yEd), neo4j-admin (CSV directory for neo4j-admin database import full), "
+    "cypher (script for cypher-shell), jsonl (one node or relationship per line).",
+)
+@click.option(
+    "-o", "--output", "output", required=True, type=click.Path(), help="Output file (a directory for neo4j-admin)."
+)
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @reports_errors
@@ -390,8 +491,11 @@ def export_cmd(fmt, output, store, as_json):
 def print_result(result, as_json: bool, as_csv: bool) -> None:
     if as_json:
         if result.rows:
-            click.echo("\n".join(json.dumps(dict(zip(result.columns, row)), ensure_ascii=False, default=str)
-                                 for row in result.rows))
+            click.echo(
+                "\n".join(
+                    json.dumps(dict(zip(result.columns, row)), ensure_ascii=False, default=str) for row in result.rows
+                )
+            )
         return
     if as_csv:
         import csv
@@ -426,20 +530,41 @@ def stats_cmd(store, as_json, top, use_neo4j, uri, user, database):
 
 @cli.command("viz")
 @store_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="graph.html", show_default=True,
-              help="HTML file to write (self-contained: opens offline).")
-@click.option("--entity", default=None, metavar="NAME",
-              help="Ego view around this entity (resolved like `kg lookup`).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default="graph.html",
+    show_default=True,
+    help="HTML file to write (self-contained: opens offline).",
+)
+@click.option("--entity", default=None, metavar="NAME", help="Ego view around this entity (resolved like `kg lookup`).")
 @click.option("--paper", default=None, metavar="TITLE", help="Ego view around this paper (id, title or part of it).")
-@click.option("--hops", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Ego view radius, in relationships.")
-@click.option("--type", "types", multiple=True, metavar="TYPE",
-              help="Only these entity types (repeatable or comma-separated): Method, Model, Dataset, Hardware, "
-                   "Framework. Papers linked to them are shown.")
-@click.option("--min-mentions", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Only entities mentioned by at least K papers.")
-@click.option("--max-nodes", type=click.IntRange(min=1), default=500, show_default=True,
-              help="Cap: keep the most connected entities and their papers.")
+@click.option(
+    "--hops", type=click.IntRange(min=0), default=1, show_default=True, help="Ego view radius, in relationships."
+)
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    metavar="TYPE",
+    help="Only these entity types (repeatable or comma-separated): Method, Model, Dataset, Hardware, "
+    "Framework. Papers linked to them are shown.",
+)
+@click.option(
+    "--min-mentions",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Only entities mentioned by at least K papers.",
+)
+@click.option(
+    "--max-nodes",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Cap: keep the most connected entities and their papers.",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
 @reports_errors
 def viz_cmd(store, output, entity, paper, hops, types, min_mentions, max_nodes, open_browser):
@@ -449,8 +574,18 @@ def viz_cmd(store, output, entity, paper, hops, types, min_mentions, max_nodes, 
             raise click.UsageError(f"{option} needs a name; leave it out to draw the whole graph")
     from kg.api import view_store
 
-    report = view_store(store, output, entity=entity, paper=paper, hops=hops, types=types, min_mentions=min_mentions,
-                        max_nodes=max_nodes, open_browser=open_browser, **store_options())
+    report = view_store(
+        store,
+        output,
+        entity=entity,
+        paper=paper,
+        hops=hops,
+        types=types,
+        min_mentions=min_mentions,
+        max_nodes=max_nodes,
+        open_browser=open_browser,
+        **store_options(),
+    )
     echo(report.summary())
     if report.cut:
         echo(f"note: {report.cut}", err=True)

@@ -80,8 +80,10 @@ class LookupResult(Strict):
 # --------------------------------------------------------------------------- the entity index
 
 ENTITY_ROWS = "MATCH (e:Entity) RETURN e.id AS id, e.name AS name, e.aliases AS aliases, e.source AS source"
-MENTION_COUNTS = ("MATCH (e:Entity) WHERE e.id IN $ids OPTIONAL MATCH (e)<-[m:MENTIONS]-(:Paper) "
-                  "RETURN e.id AS id, count(m) AS papers")
+MENTION_COUNTS = (
+    "MATCH (e:Entity) WHERE e.id IN $ids OPTIONAL MATCH (e)<-[m:MENTIONS]-(:Paper) "
+    "RETURN e.id AS id, count(m) AS papers"
+)
 
 
 @dataclass
@@ -91,8 +93,8 @@ class EntityIndex:
     by_key: dict[str, list[str]] = field(default_factory=dict)
     spaced: dict[str, list[str]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
-    catalog: dict[str, bool] = field(default_factory=dict)            # id -> from the catalog
-    papers: dict[str, int] = field(default_factory=dict)              # id -> papers mentioning it (known ones)
+    catalog: dict[str, bool] = field(default_factory=dict)  # id -> from the catalog
+    papers: dict[str, int] = field(default_factory=dict)  # id -> papers mentioning it (known ones)
     count_papers: Callable[[list[str]], dict[str, int]] | None = None  # reads the counts a tie needs
 
     @property
@@ -161,16 +163,24 @@ class EntityIndex:
 # --------------------------------------------------------------------------- describing an entity
 
 ENTITY = "MATCH (e:Entity {id: $id}) RETURN e"
-MENTIONED_BY = ("MATCH (p:Paper)-[m:MENTIONS]->(e:Entity {id: $id}) "
-                "RETURN p.id, p.title, m.surfaces, m.count ORDER BY m.count DESC, p.title, p.id LIMIT $limit")
+MENTIONED_BY = (
+    "MATCH (p:Paper)-[m:MENTIONS]->(e:Entity {id: $id}) "
+    "RETURN p.id, p.title, m.surfaces, m.count ORDER BY m.count DESC, p.title, p.id LIMIT $limit"
+)
 MENTION_COUNT = "MATCH (:Paper)-[:MENTIONS]->(e:Entity {id: $id}) RETURN count(*)"
 INTRODUCED_BY = "MATCH (p:Paper)-[:INTRODUCES]->(e:Entity {id: $id}) RETURN p.id, p.title ORDER BY p.title, p.id"
-CO_MENTIONED = ("MATCH (e:Entity {id: $id})<-[:MENTIONS]-(p:Paper)-[:MENTIONS]->(o:Entity) WHERE o.id <> $id "
-                "RETURN o.id, o.name, o.type, count(*) AS papers ORDER BY papers DESC, o.name, o.id LIMIT $limit")
-VARIANT_OF = ("MATCH (e:Entity {id: $id})-[:VARIANT_OF]->(v:Entity) OPTIONAL MATCH (v)<-[m:MENTIONS]-(:Paper) "
-              "RETURN v.id, v.name, v.type, count(m) AS papers ORDER BY v.name")
-VARIANTS = ("MATCH (v:Entity)-[:VARIANT_OF]->(e:Entity {id: $id}) OPTIONAL MATCH (v)<-[m:MENTIONS]-(:Paper) "
-            "RETURN v.id, v.name, v.type, count(m) AS papers ORDER BY papers DESC, v.name, v.id LIMIT $limit")
+CO_MENTIONED = (
+    "MATCH (e:Entity {id: $id})<-[:MENTIONS]-(p:Paper)-[:MENTIONS]->(o:Entity) WHERE o.id <> $id "
+    "RETURN o.id, o.name, o.type, count(*) AS papers ORDER BY papers DESC, o.name, o.id LIMIT $limit"
+)
+VARIANT_OF = (
+    "MATCH (e:Entity {id: $id})-[:VARIANT_OF]->(v:Entity) OPTIONAL MATCH (v)<-[m:MENTIONS]-(:Paper) "
+    "RETURN v.id, v.name, v.type, count(m) AS papers ORDER BY v.name"
+)
+VARIANTS = (
+    "MATCH (v:Entity)-[:VARIANT_OF]->(e:Entity {id: $id}) OPTIONAL MATCH (v)<-[m:MENTIONS]-(:Paper) "
+    "RETURN v.id, v.name, v.type, count(m) AS papers ORDER BY papers DESC, v.name, v.id LIMIT $limit"
+)
 
 
 class EntityDescription(TypedDict):
@@ -200,24 +210,37 @@ def describe_entity(run: Run, entity_id: str, *, limit: int = 10) -> EntityDescr
         raise NotFoundError(f"no entity with id {entity_id!r}")
     d = rows[0][0]
     ident = {"id": entity_id}
-    mentioned = [PaperRef(id=pid, title=title or "", surfaces=list(surfaces or []), count=int(count or 0))
-                 for pid, title, surfaces, count in run(MENTIONED_BY, {**ident, "limit": limit}).rows]
+    mentioned = [
+        PaperRef(id=pid, title=title or "", surfaces=list(surfaces or []), count=int(count or 0))
+        for pid, title, surfaces, count in run(MENTIONED_BY, {**ident, "limit": limit}).rows
+    ]
     introduced = [PaperRef(id=pid, title=title or "") for pid, title in run(INTRODUCED_BY, ident).rows]
-    co = [EntityRef(id=i, name=n, type=t, papers=c)
-          for i, n, t, c in run(CO_MENTIONED, {**ident, "limit": limit}).rows]
+    co = [EntityRef(id=i, name=n, type=t, papers=c) for i, n, t, c in run(CO_MENTIONED, {**ident, "limit": limit}).rows]
     parents = [EntityRef(id=i, name=n, type=t, papers=c) for i, n, t, c in run(VARIANT_OF, ident).rows]
-    children = [EntityRef(id=i, name=n, type=t, papers=c)
-                for i, n, t, c in run(VARIANTS, {**ident, "limit": limit}).rows]
+    children = [
+        EntityRef(id=i, name=n, type=t, papers=c) for i, n, t, c in run(VARIANTS, {**ident, "limit": limit}).rows
+    ]
     return EntityDescription(
-        id=d["id"], name=d["name"], type=d["type"], source=d.get("source", "catalog"),
-        aliases=list(d.get("aliases", [])), description=d.get("description"), vendor=d.get("vendor"),
-        year=d.get("year"), introduced_by=introduced, mention_count=int(run(MENTION_COUNT, ident).rows[0][0]),
-        mentioned_by=mentioned, variant_of=parents, variants=children, co_mentioned=co,
+        id=d["id"],
+        name=d["name"],
+        type=d["type"],
+        source=d.get("source", "catalog"),
+        aliases=list(d.get("aliases", [])),
+        description=d.get("description"),
+        vendor=d.get("vendor"),
+        year=d.get("year"),
+        introduced_by=introduced,
+        mention_count=int(run(MENTION_COUNT, ident).rows[0][0]),
+        mentioned_by=mentioned,
+        variant_of=parents,
+        variants=children,
+        co_mentioned=co,
     )
 
 
-def lookup(run: Run, name: str, *, limit: int = 10, index: EntityIndex | None = None,
-           fuzzy_cutoff: float | None = None) -> LookupResult:
+def lookup(
+    run: Run, name: str, *, limit: int = 10, index: EntityIndex | None = None, fuzzy_cutoff: float | None = None
+) -> LookupResult:
     """`kg lookup NAME`: resolve the name, then describe the entity."""
     index = index or EntityIndex.read(run)
     entity_id, how, score = index.resolve(name, fuzzy_cutoff=fuzzy_cutoff)
@@ -225,6 +248,7 @@ def lookup(run: Run, name: str, *, limit: int = 10, index: EntityIndex | None = 
 
 
 # --------------------------------------------------------------------------- papers
+
 
 def match_paper(text: str, papers: list[tuple[str, str, str | None, str]]) -> str:
     """The paper an id, a title or an unambiguous part of a title means, among (key, id, arxiv_id, title) rows.
@@ -253,8 +277,10 @@ def match_paper(text: str, papers: list[tuple[str, str, str | None, str]]) -> st
         return partial[0]
     if partial:
         shown = "; ".join(titles[k] for k in partial[:5])
-        raise NotFoundError(f"{len(partial)} papers match {text!r}: {shown} (give more of the title or the paper id)",
-                            [titles[k] for k in partial[:5]])
+        raise NotFoundError(
+            f"{len(partial)} papers match {text!r}: {shown} (give more of the title or the paper id)",
+            [titles[k] for k in partial[:5]],
+        )
     hits = process.extract(text, titles, scorer=fuzz.partial_ratio, processor=utils.default_process, limit=3)
     suggestions = [t for t, score, _ in hits if score >= 60]
     hint = f"; did you mean: {'; '.join(suggestions)}?" if suggestions else " (give a paper id or part of its title)"
@@ -263,15 +289,17 @@ def match_paper(text: str, papers: list[tuple[str, str, str | None, str]]) -> st
 
 def graph_paper_node(g: nx.MultiDiGraph, text: str) -> str:
     """The paper node of an in-memory graph for an id, a title or part of a title (see `match_paper`)."""
-    papers = [(n, d.get("id"), d.get("arxiv_id"), d.get("title", "")) for n, d in g.nodes(data=True)
-              if Label.PAPER.value in d.get("__labels__", ())]
+    papers = [
+        (n, d.get("id"), d.get("arxiv_id"), d.get("title", ""))
+        for n, d in g.nodes(data=True)
+        if Label.PAPER.value in d.get("__labels__", ())
+    ]
     return match_paper(text, papers)
 
 
 PAPER_BY_ID = "MATCH (p:Paper {id: $text}) RETURN p.id"
 PAPER_BY_ARXIV_ID = "MATCH (p:Paper {arxiv_id: $text}) RETURN p.id ORDER BY p.id LIMIT 1"
-PAPERS_WITH_WORD = ("MATCH (p:Paper) WHERE toLower(p.title) CONTAINS $word "
-                    "RETURN p.id, p.arxiv_id, p.title LIMIT $limit")
+PAPERS_WITH_WORD = "MATCH (p:Paper) WHERE toLower(p.title) CONTAINS $word RETURN p.id, p.arxiv_id, p.title LIMIT $limit"
 _WORD = re.compile(r"\w+")
 
 
@@ -305,12 +333,34 @@ def graph_entity_node(g: nx.MultiDiGraph, name: str) -> str:
     return entity_key(entity_id)
 
 
-STATEMENTS = {"lookup:entities": ENTITY_ROWS, "lookup:entity": ENTITY, "lookup:mentioned-by": MENTIONED_BY,
-              "lookup:mention-count": MENTION_COUNT, "lookup:introduced-by": INTRODUCED_BY,
-              "lookup:co-mentioned": CO_MENTIONED, "lookup:variant-of": VARIANT_OF, "lookup:variants": VARIANTS,
-              "lookup:paper-by-id": PAPER_BY_ID, "lookup:paper-by-arxiv-id": PAPER_BY_ARXIV_ID,
-              "lookup:papers-with-word": PAPERS_WITH_WORD, "lookup:mention-counts": MENTION_COUNTS}
+STATEMENTS = {
+    "lookup:entities": ENTITY_ROWS,
+    "lookup:entity": ENTITY,
+    "lookup:mentioned-by": MENTIONED_BY,
+    "lookup:mention-count": MENTION_COUNT,
+    "lookup:introduced-by": INTRODUCED_BY,
+    "lookup:co-mentioned": CO_MENTIONED,
+    "lookup:variant-of": VARIANT_OF,
+    "lookup:variants": VARIANTS,
+    "lookup:paper-by-id": PAPER_BY_ID,
+    "lookup:paper-by-arxiv-id": PAPER_BY_ARXIV_ID,
+    "lookup:papers-with-word": PAPERS_WITH_WORD,
+    "lookup:mention-counts": MENTION_COUNTS,
+}
 """Every statement lookups send (to the query database or to Neo4j), for linting."""
 
-__all__ = ["STATEMENTS", "EntityIndex", "EntityRef", "LookupResult", "PaperRef", "Run", "describe_entity", "find_paper",
-           "graph_entity_node", "graph_paper_node", "lookup", "match_paper", "paper_key"]
+__all__ = [
+    "STATEMENTS",
+    "EntityIndex",
+    "EntityRef",
+    "LookupResult",
+    "PaperRef",
+    "Run",
+    "describe_entity",
+    "find_paper",
+    "graph_entity_node",
+    "graph_paper_node",
+    "lookup",
+    "match_paper",
+    "paper_key",
+]

@@ -19,23 +19,31 @@ from kg.graph import ENTITY_LABEL_SETS, PAPER_LABELS, REL_LABELS, entity_key, pa
 from kg.lookup import Run
 from kg.model.types import Label
 
-ALLOWED_ENTITIES = ("MATCH (e:Entity) WHERE ($types IS NULL OR e.type IN $types) "
-                    "AND COUNT { (e)<-[:MENTIONS]-(:Paper) } >= $min RETURN e.id AS id")
-NEIGHBOURS = ("MATCH (n:{label})-[]-(m) WHERE n.id IN $ids "
-              "RETURN DISTINCT m:Paper AS paper, m.id AS id, COUNT {{ (m)--() }} AS degree")
-NODES = ("MATCH (m:{label}) WHERE m.id IN $ids "
-         "RETURN m AS node, COUNT {{ (m)--() }} AS degree, COUNT {{ (m)<-[:MENTIONS]-(:Paper) }} AS mentions")
-RELATIONSHIPS = ("MATCH (a:{a})-[r]->(b:{b}) WHERE a.id IN $a AND b.id IN $b "
-                 "RETURN a.id AS a, type(r) AS type, b.id AS b, r AS props")
+ALLOWED_ENTITIES = (
+    "MATCH (e:Entity) WHERE ($types IS NULL OR e.type IN $types) "
+    "AND COUNT { (e)<-[:MENTIONS]-(:Paper) } >= $min RETURN e.id AS id"
+)
+NEIGHBOURS = (
+    "MATCH (n:{label})-[]-(m) WHERE n.id IN $ids "
+    "RETURN DISTINCT m:Paper AS paper, m.id AS id, COUNT {{ (m)--() }} AS degree"
+)
+NODES = (
+    "MATCH (m:{label}) WHERE m.id IN $ids "
+    "RETURN m AS node, COUNT {{ (m)--() }} AS degree, COUNT {{ (m)<-[:MENTIONS]-(:Paper) }} AS mentions"
+)
+RELATIONSHIPS = (
+    "MATCH (a:{a})-[r]->(b:{b}) WHERE a.id IN $a AND b.id IN $b "
+    "RETURN a.id AS a, type(r) AS type, b.id AS b, r AS props"
+)
 
 
 @dataclass
 class Neighbourhood:
     graph: nx.MultiDiGraph
     focus: str
-    order: list[str]          # the nodes drawn, nearest first, most connected first within a distance
+    order: list[str]  # the nodes drawn, nearest first, most connected first within a distance
     dist: dict[str, int]
-    total: int                # nodes within the hops, drawn or not
+    total: int  # nodes within the hops, drawn or not
 
 
 def _key(is_paper: bool, node_id: str) -> str:
@@ -43,13 +51,14 @@ def _key(is_paper: bool, node_id: str) -> str:
 
 
 def _split(keys: Iterable[str]) -> tuple[list[str], list[str]]:
-    papers = [k[len("paper:"):] for k in keys if k.startswith("paper:")]
-    entities = [k[len("entity:"):] for k in keys if k.startswith("entity:")]
+    papers = [k[len("paper:") :] for k in keys if k.startswith("paper:")]
+    entities = [k[len("entity:") :] for k in keys if k.startswith("entity:")]
     return papers, entities
 
 
-def neighbourhood(run: Run, focus: str, hops: int, *, types: set[str] | None = None, min_mentions: int = 0,
-                  max_nodes: int = 500) -> Neighbourhood:
+def neighbourhood(
+    run: Run, focus: str, hops: int, *, types: set[str] | None = None, min_mentions: int = 0, max_nodes: int = 500
+) -> Neighbourhood:
     """The nodes within `hops` of `focus` (a node key), through nodes that pass the type and mention filters
     (as `kg.viz.candidates` defines them), the `max_nodes` nearest of them, and the relationships among those."""
     allowed: set[str] | None = None  # with a filter: the entity keys that pass it
@@ -83,16 +92,15 @@ def neighbourhood(run: Run, focus: str, hops: int, *, types: set[str] | None = N
     return Neighbourhood(_subgraph(run, kept), focus, kept, {k: dist[k] for k in kept}, len(order))
 
 
-LINKED = ("MATCH (p:Paper)-[]-(e:Entity) WHERE p.id IN $papers AND e.id IN $entities "
-          "RETURN DISTINCT p.id AS id")
+LINKED = "MATCH (p:Paper)-[]-(e:Entity) WHERE p.id IN $papers AND e.id IN $entities RETURN DISTINCT p.id AS id"
 
 
 def _linked(run: Run, papers: list[str], allowed: set[str]) -> set[str]:
     """With filters, a paper passes when it links to an entity that passes."""
     if not papers or not allowed:
         return set()
-    ids = [k[len("paper:"):] for k in papers]
-    rows = run(LINKED, {"papers": ids, "entities": [k[len("entity:"):] for k in allowed]}).rows
+    ids = [k[len("paper:") :] for k in papers]
+    rows = run(LINKED, {"papers": ids, "entities": [k[len("entity:") :] for k in allowed]}).rows
     return {paper_key(r[0]) for r in rows}
 
 
@@ -115,12 +123,19 @@ def _subgraph(run: Run, keys: list[str]) -> nx.MultiDiGraph:
         for node, deg, mentions in run(NODES.format(label=label), {"ids": ids}).rows:
             labels = PAPER_LABELS if is_paper else ENTITY_LABEL_SETS[node["type"]]
             g.add_node(_key(is_paper, node["id"]), **node, __labels__=labels, __degree__=deg, __mentions__=mentions)
-    pairs = ((Label.PAPER.value, papers, Label.PAPER.value, papers),
-             (Label.PAPER.value, papers, Label.ENTITY.value, entities),
-             (Label.ENTITY.value, entities, Label.ENTITY.value, entities))
+    pairs = (
+        (Label.PAPER.value, papers, Label.PAPER.value, papers),
+        (Label.PAPER.value, papers, Label.ENTITY.value, entities),
+        (Label.ENTITY.value, entities, Label.ENTITY.value, entities),
+    )
     for a, a_ids, b, b_ids in pairs:
         if a_ids and b_ids:
             for u, rel, v, props in run(RELATIONSHIPS.format(a=a, b=b), {"a": a_ids, "b": b_ids}).rows:
-                g.add_edge(_key(a == Label.PAPER.value, u), _key(b == Label.PAPER.value, v), key=rel,
-                           __labels__=REL_LABELS[rel], **props)
+                g.add_edge(
+                    _key(a == Label.PAPER.value, u),
+                    _key(b == Label.PAPER.value, v),
+                    key=rel,
+                    __labels__=REL_LABELS[rel],
+                    **props,
+                )
     return g

@@ -54,7 +54,7 @@ class BuildReport(Strict):
     stale_temp_files_removed: int = 0
     query_db: str = ""
     query_db_seconds: float = 0.0
-    query_db_error: str = ""   # the store was saved, but its query database could not be written (why)
+    query_db_error: str = ""  # the store was saved, but its query database could not be written (why)
     catalogs: list[str] = Field(default_factory=list)  # extra catalog files linked with (absolute paths)
     catalogs_kept: bool = False  # they were recorded in the store and used again (no --catalog given)
 
@@ -78,8 +78,13 @@ def _analyse_chunk(chunk: Sequence[tuple[str, str, str]]) -> list[Findings]:
     return out
 
 
-def analyse_all(papers: Sequence[tuple[str, str, str]], linker: Linker, catalog_files: Sequence[str],
-                workers: int = 1, progress: bool = False) -> list[PaperAnalysis]:
+def analyse_all(
+    papers: Sequence[tuple[str, str, str]],
+    linker: Linker,
+    catalog_files: Sequence[str],
+    workers: int = 1,
+    progress: bool = False,
+) -> list[PaperAnalysis]:
     """Analyses of (id, title, abstract) records, in order, in this process or in `workers` processes."""
     from tqdm import tqdm
 
@@ -91,9 +96,10 @@ def analyse_all(papers: Sequence[tuple[str, str, str]], linker: Linker, catalog_
                 out.append(linker.analyse(pid, title, abstract))
                 bar.update(1)
             return out
-        chunks = (papers[i:i + CHUNK] for i in range(0, len(papers), CHUNK))
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                 initargs=(list(catalog_files),)) as pool:
+        chunks = (papers[i : i + CHUNK] for i in range(0, len(papers), CHUNK))
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_init_worker, initargs=(list(catalog_files),)
+        ) as pool:
             position = 0
             for result in pool.map(_analyse_chunk, chunks):
                 for hits, entities in result:
@@ -105,10 +111,20 @@ def analyse_all(papers: Sequence[tuple[str, str, str]], linker: Linker, catalog_
         bar.close()
 
 
-def build(inputs: Iterable[str | os.PathLike[str]], *, store: str | os.PathLike[str] | None = None,
-          catalog: Iterable[str | os.PathLike[str]] = (), workers: int = 1, format: str | None = None,
-          skip_bad: bool = False, max_papers: int | None = None, progress: bool = False,
-          query_db: bool = True, forget_catalogs: bool = False, freeze: bool = False) -> BuildReport:
+def build(
+    inputs: Iterable[str | os.PathLike[str]],
+    *,
+    store: str | os.PathLike[str] | None = None,
+    catalog: Iterable[str | os.PathLike[str]] = (),
+    workers: int = 1,
+    format: str | None = None,
+    skip_bad: bool = False,
+    max_papers: int | None = None,
+    progress: bool = False,
+    query_db: bool = True,
+    forget_catalogs: bool = False,
+    freeze: bool = False,
+) -> BuildReport:
     """Read inputs, merge them into the store's papers, link everything and save the graph atomically,
     then write the store's query database (`kg.store.querydb`) from the same graph.
 
@@ -170,18 +186,31 @@ def build(inputs: Iterable[str | os.PathLike[str]], *, store: str | os.PathLike[
                 qdb_error = str(exc)
             qdb_seconds = time.perf_counter() - qdb_started
     return BuildReport(
-        store=str(path), files=summary["files"], records_read=summary["records_read"], skipped=summary["skipped"],
-        skipped_reasons=summary["skipped_reasons"], ignored=summary["ignored"],
-        ignored_reasons=summary["ignored_reasons"], papers_before=papers_before, papers_added=added,
-        records_merged=merged + summary["duplicates_merged"], papers=paper_count,
+        store=str(path),
+        files=summary["files"],
+        records_read=summary["records_read"],
+        skipped=summary["skipped"],
+        skipped_reasons=summary["skipped_reasons"],
+        ignored=summary["ignored"],
+        ignored_reasons=summary["ignored_reasons"],
+        papers_before=papers_before,
+        papers_added=added,
+        records_merged=merged + summary["duplicates_merged"],
+        papers=paper_count,
         entities={t: c["labels"].get(t, 0) for t in ENTITY_TYPES},
-        mentions=c["types"].get("MENTIONS", 0), introduces=c["types"].get("INTRODUCES", 0),
-        citations=c["types"].get("CITES", 0), variant_of=c["types"].get("VARIANT_OF", 0),
-        nodes=c["nodes"], relationships=c["relationships"], seconds=round(time.perf_counter() - started, 3),
+        mentions=c["types"].get("MENTIONS", 0),
+        introduces=c["types"].get("INTRODUCES", 0),
+        citations=c["types"].get("CITES", 0),
+        variant_of=c["types"].get("VARIANT_OF", 0),
+        nodes=c["nodes"],
+        relationships=c["relationships"],
+        seconds=round(time.perf_counter() - started, 3),
         stale_temp_files_removed=stale,
         query_db=str(query_db_path(path)) if query_db and not qdb_error else "",
-        query_db_seconds=round(qdb_seconds, 3), query_db_error=qdb_error,
-        catalogs=catalog_files, catalogs_kept=bool(catalog_files) and not given,
+        query_db_seconds=round(qdb_seconds, 3),
+        query_db_error=qdb_error,
+        catalogs=catalog_files,
+        catalogs_kept=bool(catalog_files) and not given,
     )
 
 
@@ -198,7 +227,9 @@ def catalogs_for(store: str | os.PathLike[str], given: list[str], recorded: list
         return given
     for catalog in recorded:
         if not os.path.isfile(catalog) or not os.access(catalog, os.R_OK):
-            raise KGError(f"{store}: the store was built with --catalog {catalog}, which cannot be read now; "
-                          "pass --catalog with its new path to keep its entities, or --forget-catalogs to "
-                          "build with the built-in catalog only")
+            raise KGError(
+                f"{store}: the store was built with --catalog {catalog}, which cannot be read now; "
+                "pass --catalog with its new path to keep its entities, or --forget-catalogs to "
+                "build with the built-in catalog only"
+            )
     return list(recorded)

@@ -33,11 +33,13 @@ ALIASES_SHOWN = 20
 
 def read_lines(report: ReadReport, summary: JsonReport) -> list[str]:
     """`kg read`: what was read, skipped and left out."""
-    lines = [f"files read:        {summary['files']}",
-             f"records read:      {summary['records_read']}",
-             f"distinct papers:   {summary['distinct_papers']}",
-             f"duplicates merged: {summary['duplicates_merged']}",
-             f"records skipped:   {summary['skipped']}"]
+    lines = [
+        f"files read:        {summary['files']}",
+        f"records read:      {summary['records_read']}",
+        f"distinct papers:   {summary['distinct_papers']}",
+        f"duplicates merged: {summary['duplicates_merged']}",
+        f"records skipped:   {summary['skipped']}",
+    ]
     for s in report.skipped:
         where = f"{s.source}:{s.line}" if s.line else s.source
         lines.append(f"  skipped {where}: {s.reason}")
@@ -48,44 +50,60 @@ def read_lines(report: ReadReport, summary: JsonReport) -> list[str]:
 
 def eval_lines(result: JsonReport, show_errors: bool) -> list[str]:
     """`kg eval`: precision, recall and F1, type-agnostic and typed, overall and per type; then the errors."""
-    lines = [f"{result['papers']} papers",
-             f"{'':14}{'P':>7}{'R':>7}{'F1':>7}   {'P':>7}{'R':>7}{'F1':>7}",
-             f"{'':14}{'type-agnostic':>21}   {'typed':>21}"]
+    lines = [
+        f"{result['papers']} papers",
+        f"{'':14}{'P':>7}{'R':>7}{'F1':>7}   {'P':>7}{'R':>7}{'F1':>7}",
+        f"{'':14}{'type-agnostic':>21}   {'typed':>21}",
+    ]
     rows = [("overall", result["type_agnostic"]["overall"], result["typed"]["overall"])]
-    rows += [(t, result["type_agnostic"]["per_type"][t], result["typed"]["per_type"][t])
-             for t in result["typed"]["per_type"]]
+    rows += [
+        (t, result["type_agnostic"]["per_type"][t], result["typed"]["per_type"][t]) for t in result["typed"]["per_type"]
+    ]
     for label, a, t in rows:
-        lines.append(f"{label:14}{a['precision']:7.3f}{a['recall']:7.3f}{a['f1']:7.3f}   "
-                     f"{t['precision']:7.3f}{t['recall']:7.3f}{t['f1']:7.3f}")
+        lines.append(
+            f"{label:14}{a['precision']:7.3f}{a['recall']:7.3f}{a['f1']:7.3f}   "
+            f"{t['precision']:7.3f}{t['recall']:7.3f}{t['f1']:7.3f}"
+        )
     if show_errors:
-        lines += [f"{e['key']}\t{e['kind']}\t{e['type']}\t{e['name']}\t{' | '.join(e['surfaces'])}"
-                  for e in result["errors"]]
+        lines += [
+            f"{e['key']}\t{e['kind']}\t{e['type']}\t{e['name']}\t{' | '.join(e['surfaces'])}" for e in result["errors"]
+        ]
     return lines
 
 
 def build_lines(r: BuildReport) -> list[tuple[str, bool]]:
     """`kg build`: the summary, as (line, on stderr) pairs: a query database that could not be written is a
     warning on stderr, in its place among the lines."""
-    lines = [f"store:      {r.store}",
-             f"read:       {r.records_read} records from {r.files} files, {r.skipped} skipped"
-             + "".join(f"\n            skipped {n}: {why}" for why, n in r.skipped_reasons.items())
-             + (f"\n            not read: {r.ignored} (inputs and directory entries left out)" if r.ignored else "")
-             + "".join(f"\n              {n} {why}" for why, n in r.ignored_reasons.items()),
-             f"papers:     {r.papers} ({r.papers_added} new, {r.records_merged} records merged into existing papers)"]
+    lines = [
+        f"store:      {r.store}",
+        f"read:       {r.records_read} records from {r.files} files, {r.skipped} skipped"
+        + "".join(f"\n            skipped {n}: {why}" for why, n in r.skipped_reasons.items())
+        + (f"\n            not read: {r.ignored} (inputs and directory entries left out)" if r.ignored else "")
+        + "".join(f"\n              {n} {why}" for why, n in r.ignored_reasons.items()),
+        f"papers:     {r.papers} ({r.papers_added} new, {r.records_merged} records merged into existing papers)",
+    ]
     if r.catalogs:
-        lines.append("catalogs:   " + ", ".join(r.catalogs)
-                     + (" (the store's own, as no --catalog was given; --forget-catalogs drops them)"
-                        if r.catalogs_kept else ""))
-    lines += ["entities:   " + ", ".join(f"{n} {t}" for t, n in r.entities.items()),
-              f"links:      {r.mentions} MENTIONS, {r.introduces} INTRODUCES, {r.citations} CITES, "
-              f"{r.variant_of} VARIANT_OF",
-              f"graph:      {r.nodes} nodes, {r.relationships} relationships"]
+        lines.append(
+            "catalogs:   "
+            + ", ".join(r.catalogs)
+            + (" (the store's own, as no --catalog was given; --forget-catalogs drops them)" if r.catalogs_kept else "")
+        )
+    lines += [
+        "entities:   " + ", ".join(f"{n} {t}" for t, n in r.entities.items()),
+        f"links:      {r.mentions} MENTIONS, {r.introduces} INTRODUCES, {r.citations} CITES, {r.variant_of} VARIANT_OF",
+        f"graph:      {r.nodes} nodes, {r.relationships} relationships",
+    ]
     if r.query_db:
         lines.append(f"query db:   {r.query_db} ({r.query_db_seconds:.1f} s)")
     out = [(line, False) for line in lines]
     if r.query_db_error:
-        out.append((f"kg build: warning: the store is saved, but its query database was not: {r.query_db_error}; "
-                    "kg query builds it when first run", True))
+        out.append(
+            (
+                f"kg build: warning: the store is saved, but its query database was not: {r.query_db_error}; "
+                "kg query builds it when first run",
+                True,
+            )
+        )
     if r.stale_temp_files_removed:
         n = r.stale_temp_files_removed
         out.append((f"cleanup:    removed {n} temporary file{'s' if n != 1 else ''} left by interrupted saves", False))
@@ -95,16 +113,20 @@ def build_lines(r: BuildReport) -> list[tuple[str, bool]]:
 
 def lookup_lines(r: LookupResult) -> list[str]:
     """`kg lookup`: an entity and what the graph knows about it."""
-    lines = [f"{r.name}  [{r.type}]  id={r.id}  ({r.source}; matched {r.matched_by}"
-             + (f" {r.score:.0f}" if r.matched_by == "fuzzy" else "") + ")"]
+    lines = [
+        f"{r.name}  [{r.type}]  id={r.id}  ({r.source}; matched {r.matched_by}"
+        + (f" {r.score:.0f}" if r.matched_by == "fuzzy" else "")
+        + ")"
+    ]
     if r.description:
         lines.append(f"  {r.description}")
     details = [f"vendor {r.vendor}" if r.vendor else "", f"year {r.year}" if r.year else ""]
     if any(details):
         lines.append("  " + ", ".join(d for d in details if d))
     if r.aliases:
-        lines.append(f"  aliases: {', '.join(r.aliases[:ALIASES_SHOWN])}"
-                     + (" …" if len(r.aliases) > ALIASES_SHOWN else ""))
+        lines.append(
+            f"  aliases: {', '.join(r.aliases[:ALIASES_SHOWN])}" + (" …" if len(r.aliases) > ALIASES_SHOWN else "")
+        )
     if r.variant_of:
         lines.append(f"  variant of: {', '.join(e.name for e in r.variant_of)}")
     if r.variants:
@@ -134,7 +156,8 @@ def named_query_lines(queries: Iterable[NamedQuery]) -> list[str]:
 def result_table(result: QueryResult) -> str:
     """`kg query`: the rows as an aligned table (values cut at COLUMN_WIDTH), then the row count."""
     cells = [[terminal_safe(str(c)) for c in result.columns]] + [
-        ["" if v is None else terminal_safe(str(v)) for v in row] for row in result.rows]
+        ["" if v is None else terminal_safe(str(v)) for v in row] for row in result.rows
+    ]
     widths = [min(COLUMN_WIDTH, max(len(r[i]) for r in cells)) for i in range(len(result.columns))]
     lines = ["  ".join(v[:COLUMN_WIDTH].ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -145,13 +168,15 @@ def result_table(result: QueryResult) -> str:
 def load_lines(r: LoadReport) -> list[str]:
     """`kg load`: where the graph went, what was written and what the server holds now."""
     s = r.schema_report
-    return [f"neo4j:      {r.uri}" + (f" database {r.database}" if r.database else ""),
-            f"schema:     {len(s.applied)} statements applied, {len(s.rejected)} rejected by the server",
-            f"loaded:     {r.nodes} nodes, {r.relationships} relationships from {r.store}",
-            f"writes:     {r.rows} rows in {r.batches} batches, {r.seconds:.1f} s, {r.rows_per_second:.0f} rows/s",
-            f"created:    {r.nodes_created} nodes, {r.relationships_created} relationships "
-            f"({r.properties_set} properties set)",
-            f"server:     {r.server.nodes} nodes, {r.server.relationships} relationships"]
+    return [
+        f"neo4j:      {r.uri}" + (f" database {r.database}" if r.database else ""),
+        f"schema:     {len(s.applied)} statements applied, {len(s.rejected)} rejected by the server",
+        f"loaded:     {r.nodes} nodes, {r.relationships} relationships from {r.store}",
+        f"writes:     {r.rows} rows in {r.batches} batches, {r.seconds:.1f} s, {r.rows_per_second:.0f} rows/s",
+        f"created:    {r.nodes_created} nodes, {r.relationships_created} relationships "
+        f"({r.properties_set} properties set)",
+        f"server:     {r.server.nodes} nodes, {r.server.relationships} relationships",
+    ]
 
 
 def export_lines(r: ExportReport) -> list[str]:
@@ -167,6 +192,8 @@ def stats_lines(s: JsonReport) -> list[str]:
     lines = [f"{s['nodes']} nodes, {s['relationships']} relationships"]
     lines += [f"  :{label:<10} {n}" for label, n in s["labels"].items()]
     lines += [f"  [:{rel}] {n}" for rel, n in s["types"].items()]
-    lines += [f"top {etype}: " + ", ".join(f"{i['name']} ({i['papers']})" for i in items)
-              for etype, items in s["top_entities"].items()]
+    lines += [
+        f"top {etype}: " + ", ".join(f"{i['name']} ({i['papers']})" for i in items)
+        for etype, items in s["top_entities"].items()
+    ]
     return lines

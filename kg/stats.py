@@ -13,13 +13,21 @@ from kg.model.types import ENTITY_TYPES
 
 LABELS = "MATCH (n) RETURN labels(n) AS labels, count(*) AS n"
 TYPES = "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS n"
-MENTIONED = ("MATCH (:Paper)-[:MENTIONS]->(e:Entity) "
-             "RETURN e.type AS type, e.name AS name, count(*) AS papers ORDER BY papers DESC, name")
-UNMENTIONED = ("MATCH (e:Entity) OPTIONAL MATCH (e)<-[m:MENTIONS]-(:Paper) WITH e, count(m) AS papers "
-               "WHERE papers = 0 RETURN e.type AS type, e.name AS name")
+MENTIONED = (
+    "MATCH (:Paper)-[:MENTIONS]->(e:Entity) "
+    "RETURN e.type AS type, e.name AS name, count(*) AS papers ORDER BY papers DESC, name"
+)
+UNMENTIONED = (
+    "MATCH (e:Entity) OPTIONAL MATCH (e)<-[m:MENTIONS]-(:Paper) WITH e, count(m) AS papers "
+    "WHERE papers = 0 RETURN e.type AS type, e.name AS name"
+)
 
-STATEMENTS = {"stats:labels": LABELS, "stats:types": TYPES, "stats:mentioned": MENTIONED,
-              "stats:unmentioned": UNMENTIONED}
+STATEMENTS = {
+    "stats:labels": LABELS,
+    "stats:types": TYPES,
+    "stats:mentioned": MENTIONED,
+    "stats:unmentioned": UNMENTIONED,
+}
 
 
 def stats(run: Run, top: int = 5) -> dict[str, Any]:
@@ -44,5 +52,10 @@ def stats(run: Run, top: int = 5) -> dict[str, Any]:
     for etype in ENTITY_TYPES:
         if labels.get(etype):
             tops.setdefault(etype, [])
-    return {"nodes": nodes, "relationships": sum(types.values()), "labels": dict(sorted(labels.items())),
-            "types": dict(sorted(types.items())), "top_entities": dict(sorted(tops.items()))}
+    return {
+        "nodes": nodes,
+        "relationships": sum(types.values()),
+        "labels": dict(sorted(labels.items())),
+        "types": dict(sorted(types.items())),
+        "top_entities": dict(sorted(tops.items())),
+    }

@@ -46,6 +46,7 @@ def free_port() -> int:
 
 # --------------------------------------------------------------------------- the CLI, in this process
 
+
 def kg_cli(*args, env: dict | None = None, input=None):
     """`kg ARGS` through click's CliRunner, in this process (no interpreter start-up): the result has
     exit_code, stdout and stderr apart. An exception that escapes kg's own error handling fails the test.
@@ -58,6 +59,7 @@ def kg_cli(*args, env: dict | None = None, input=None):
 
 
 # --------------------------------------------------------------------------- sample stores
+
 
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory):
@@ -93,6 +95,7 @@ def grown_store(grown_build) -> Path:
 
 # --------------------------------------------------------------------------- Neo4j: a real server
 
+
 class Neo4jTarget:
     """The Neo4j the tests talk to: the launcher's server (`server` set; the tests may kill and restart it)
     or the user's own (NEO4J_URI). `holds` names the store loaded into it, for read-only tests to share."""
@@ -117,8 +120,12 @@ class Neo4jTarget:
 
     def env(self, **overrides) -> dict:
         """Environment for the CLI: the password only as NEO4J_PASSWORD."""
-        env = {"NEO4J_URI": self.uri, "NEO4J_USERNAME": self.user, "NEO4J_PASSWORD": self.password,
-               "NEO4J_DATABASE": self.database}
+        env = {
+            "NEO4J_URI": self.uri,
+            "NEO4J_USERNAME": self.user,
+            "NEO4J_PASSWORD": self.password,
+            "NEO4J_DATABASE": self.database,
+        }
         env.update(overrides)
         return env
 
@@ -189,8 +196,12 @@ def neo4j_server(request, tmp_path_factory):
     """The Neo4j of this session: yours if NEO4J_URI is set, else a real Neo4j 5.26 started here (once)."""
     uri = os.environ.get("NEO4J_URI")
     if uri:
-        target = Neo4jTarget(uri, os.environ.get("NEO4J_USERNAME") or "neo4j", os.environ.get("NEO4J_PASSWORD", ""),
-                             os.environ.get("NEO4J_DATABASE") or None)
+        target = Neo4jTarget(
+            uri,
+            os.environ.get("NEO4J_USERNAME") or "neo4j",
+            os.environ.get("NEO4J_PASSWORD", ""),
+            os.environ.get("NEO4J_DATABASE") or None,
+        )
     else:
         launcher = request.getfixturevalue("neo4j_launcher")
         try:
@@ -237,11 +248,17 @@ def neo4j_contents(target: Neo4jTarget) -> tuple[dict, dict]:
     def key(labels, node_id):
         return ("paper:" if "Paper" in labels else "entity:") + node_id
 
-    nodes = {key(r["labels"], r["props"]["id"]): (sorted(r["labels"]), plain_value(r["props"]))
-             for r in target.read("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props")}
-    rels = {(key(r["la"], r["a"]), r["type"], key(r["lb"], r["b"])): plain_value(r["props"])
-            for r in target.read("MATCH (a)-[r]->(b) RETURN a.id AS a, labels(a) AS la, type(r) AS type, "
-                                 "b.id AS b, labels(b) AS lb, properties(r) AS props")}
+    nodes = {
+        key(r["labels"], r["props"]["id"]): (sorted(r["labels"]), plain_value(r["props"]))
+        for r in target.read("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props")
+    }
+    rels = {
+        (key(r["la"], r["a"]), r["type"], key(r["lb"], r["b"])): plain_value(r["props"])
+        for r in target.read(
+            "MATCH (a)-[r]->(b) RETURN a.id AS a, labels(a) AS la, type(r) AS type, "
+            "b.id AS b, labels(b) AS lb, properties(r) AS props"
+        )
+    }
     return nodes, rels
 
 
@@ -271,8 +288,13 @@ def cypher_linter():
         missing_tool(f"the Cypher linter is not installed: run  npm ci --prefix {LINT_DIR.relative_to(ROOT)}")
 
     def lint(statements: list[dict], schema: dict) -> list[dict]:
-        proc = subprocess.run([node, str(LINT_DIR / "lint.mjs")], input=json.dumps(
-            {"schema": schema, "statements": statements}), capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [node, str(LINT_DIR / "lint.mjs")],
+            input=json.dumps({"schema": schema, "statements": statements}),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"lint.mjs failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
         return json.loads(proc.stdout)
@@ -293,14 +315,26 @@ from hypothesis import HealthCheck as _KgHealthCheck
 from hypothesis import settings as _kg_hypothesis_settings
 
 _kg_hypothesis_settings.register_profile(
-    "kg-ci", max_examples=150, deadline=None, print_blob=True,
-    suppress_health_check=[_KgHealthCheck.too_slow, _KgHealthCheck.data_too_large])
+    "kg-ci",
+    max_examples=150,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[_KgHealthCheck.too_slow, _KgHealthCheck.data_too_large],
+)
 _kg_hypothesis_settings.register_profile(
-    "kg-quick", max_examples=25, deadline=None, print_blob=True,
-    suppress_health_check=[_KgHealthCheck.too_slow, _KgHealthCheck.data_too_large])
+    "kg-quick",
+    max_examples=25,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[_KgHealthCheck.too_slow, _KgHealthCheck.data_too_large],
+)
 _kg_hypothesis_settings.register_profile(
-    "kg-thorough", max_examples=3000, deadline=None, print_blob=True,
-    suppress_health_check=[_KgHealthCheck.too_slow, _KgHealthCheck.data_too_large])
+    "kg-thorough",
+    max_examples=3000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[_KgHealthCheck.too_slow, _KgHealthCheck.data_too_large],
+)
 _kg_hypothesis_settings.load_profile(os.environ.get("KG_HYPOTHESIS_PROFILE", "kg-ci"))
 
 

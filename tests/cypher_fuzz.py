@@ -19,15 +19,47 @@ import random
 
 # ------------------------------------------------------------------------------------------------ patterns
 
-NODE_LABELS = ["Paper", "Entity", "Method", "Model", "Dataset", "Hardware", "Framework", None, "Entity:Hardware",
-               "Hardware|Framework"]
+NODE_LABELS = [
+    "Paper",
+    "Entity",
+    "Method",
+    "Model",
+    "Dataset",
+    "Hardware",
+    "Framework",
+    None,
+    "Entity:Hardware",
+    "Hardware|Framework",
+]
 REL_TYPES = ["MENTIONS", "INTRODUCES", "CITES", "VARIANT_OF", None, "MENTIONS|INTRODUCES"]
-ENTITY_PROPS = {"name": "str", "type": "str", "vendor": "str", "year": "int", "source": "str", "aliases": "list",
-                "description": "str"}
+ENTITY_PROPS = {
+    "name": "str",
+    "type": "str",
+    "vendor": "str",
+    "year": "int",
+    "source": "str",
+    "aliases": "list",
+    "description": "str",
+}
 PAPER_PROPS = {"id": "str", "title": "str", "year": "int", "abstract": "str", "sources": "list"}
 REL_PROPS = {"count": "int", "confidence": "float", "surfaces": "list", "rules": "list", "via": "list"}
-WORDS = ["A100", "NVIDIA", "Meta", "Google", "Model", "Hardware", "catalog", "discovered", "LoRA", "DeepSpeed",
-         "Transformer", "x", "", "Mixture-of-Experts", "ImageNet"]
+WORDS = [
+    "A100",
+    "NVIDIA",
+    "Meta",
+    "Google",
+    "Model",
+    "Hardware",
+    "catalog",
+    "discovered",
+    "LoRA",
+    "DeepSpeed",
+    "Transformer",
+    "x",
+    "",
+    "Mixture-of-Experts",
+    "ImageNet",
+]
 
 
 def _node(r: random.Random, var: str) -> str:
@@ -60,8 +92,14 @@ def _predicate(r: random.Random, variables: list[tuple[str, str]], depth: int = 
     if depth < 2 and roll < 0.22:
         return f"NOT {_predicate(r, variables, depth + 1)}"
     if prop_kind == "list":
-        return r.choice([f"{_value(r, 'str')} IN {var}.{prop}", f"size({var}.{prop}) > {r.choice([0, 1, 2, 5])}",
-                         f"any(x IN {var}.{prop} WHERE x STARTS WITH {_value(r, 'str')})", f"{var}.{prop} IS NULL"])
+        return r.choice(
+            [
+                f"{_value(r, 'str')} IN {var}.{prop}",
+                f"size({var}.{prop}) > {r.choice([0, 1, 2, 5])}",
+                f"any(x IN {var}.{prop} WHERE x STARTS WITH {_value(r, 'str')})",
+                f"{var}.{prop} IS NULL",
+            ]
+        )
     if prop_kind == "str":
         op = r.choice(["=", "<>", "<", "STARTS WITH", "ENDS WITH", "CONTAINS", "IN", "IS NULL", "IS NOT NULL", "=~"])
         if op == "IN":
@@ -110,8 +148,20 @@ def pattern_query(r: random.Random) -> str:
 
 # ------------------------------------------------------------------------------------------------ expressions
 
-STRINGS = ["'A100'", "'NVIDIA'", "'Meta'", "'LoRA'", "'DeepSpeed'", "'x'", "''", "'-'", "' '", "'a'", "'GPT'",
-           "'Llama 2'"]
+STRINGS = [
+    "'A100'",
+    "'NVIDIA'",
+    "'Meta'",
+    "'LoRA'",
+    "'DeepSpeed'",
+    "'x'",
+    "''",
+    "'-'",
+    "' '",
+    "'a'",
+    "'GPT'",
+    "'Llama 2'",
+]
 INTEGERS = ["0", "1", "2", "3", "-1", "10", "2023", "2020"]
 
 
@@ -209,32 +259,50 @@ def rich_query(r: random.Random) -> str:
     label = r.choice(["Entity", "Hardware", "Model", "Method", "Dataset", "Framework"])
     roll = r.random()
     if roll < 0.25:
-        return (f"MATCH (e:{label}) WHERE {_condition(r, 'e')} RETURN {_text(r, 'e')} AS a, {_integer(r, 'e')} AS b "
-                "ORDER BY a, b LIMIT 15")
+        return (
+            f"MATCH (e:{label}) WHERE {_condition(r, 'e')} RETURN {_text(r, 'e')} AS a, {_integer(r, 'e')} AS b "
+            "ORDER BY a, b LIMIT 15"
+        )
     if roll < 0.4:
-        return (f"MATCH (e:{label}) WITH {_text(r, 'e')} AS k, count(*) AS n WHERE n > {r.choice(['0', '1', '3'])} "
-                "RETURN k, n ORDER BY n DESC, k LIMIT 10")
+        return (
+            f"MATCH (e:{label}) WITH {_text(r, 'e')} AS k, count(*) AS n WHERE n > {r.choice(['0', '1', '3'])} "
+            "RETURN k, n ORDER BY n DESC, k LIMIT 10"
+        )
     if roll < 0.5:
-        return (f"MATCH (p:Paper)-[m:MENTIONS]->(e:{label}) WHERE {_condition(r, 'e')} "
-                "WITH e, count(p) AS papers, sum(m.count) AS times RETURN e.name AS name, papers, times "
-                "ORDER BY papers DESC, name LIMIT 10")
+        return (
+            f"MATCH (p:Paper)-[m:MENTIONS]->(e:{label}) WHERE {_condition(r, 'e')} "
+            "WITH e, count(p) AS papers, sum(m.count) AS times RETURN e.name AS name, papers, times "
+            "ORDER BY papers DESC, name LIMIT 10"
+        )
     if roll < 0.6:
-        return (f"MATCH (e:{label}) OPTIONAL MATCH (e)<-[:INTRODUCES]-(p:Paper) WITH e, count(p) AS intro "
-                f"WHERE {_condition(r, 'e')} RETURN intro, count(e) AS n ORDER BY intro")
+        return (
+            f"MATCH (e:{label}) OPTIONAL MATCH (e)<-[:INTRODUCES]-(p:Paper) WITH e, count(p) AS intro "
+            f"WHERE {_condition(r, 'e')} RETURN intro, count(e) AS n ORDER BY intro"
+        )
     if roll < 0.68:
         op = r.choice(["CONTAINS", "STARTS WITH", "ENDS WITH"])
-        return (f"MATCH (e:{label}) UNWIND e.aliases AS a WITH a WHERE a {op} {r.choice(STRINGS)} "
-                "RETURN a ORDER BY a LIMIT 20")
+        return (
+            f"MATCH (e:{label}) UNWIND e.aliases AS a WITH a WHERE a {op} {r.choice(STRINGS)} "
+            "RETURN a ORDER BY a LIMIT 20"
+        )
     if roll < 0.76:
-        return (f"MATCH (v:{label})-[:VARIANT_OF*1..{r.choice(['1', '2', '3'])}]->(root) "
-                f"WHERE {_condition(r, 'root')} RETURN root.name AS root, count(DISTINCT v) AS variants "
-                "ORDER BY variants DESC, root LIMIT 10")
+        return (
+            f"MATCH (v:{label})-[:VARIANT_OF*1..{r.choice(['1', '2', '3'])}]->(root) "
+            f"WHERE {_condition(r, 'root')} RETURN root.name AS root, count(DISTINCT v) AS variants "
+            "ORDER BY variants DESC, root LIMIT 10"
+        )
     if roll < 0.84:
-        return (f"MATCH (e:{label}) RETURN CASE WHEN {_condition(r, 'e')} THEN 'yes' WHEN {_condition(r, 'e')} "
-                "THEN 'maybe' ELSE 'no' END AS k, count(*) AS n ORDER BY k")
+        return (
+            f"MATCH (e:{label}) RETURN CASE WHEN {_condition(r, 'e')} THEN 'yes' WHEN {_condition(r, 'e')} "
+            "THEN 'maybe' ELSE 'no' END AS k, count(*) AS n ORDER BY k"
+        )
     if roll < 0.9:
-        return (f"MATCH (e:{label}) WHERE {_condition(r, 'e')} RETURN e {{.name, .year, extra: {_integer(r, 'e')}}} "
-                "AS m ORDER BY m.name, m.year, m.extra LIMIT 5")
-    return (f"MATCH (e:{label}) WITH e ORDER BY e.name, e.id SKIP {r.choice(['0', '3', '10'])} "
-            f"LIMIT {r.choice(['5', '20'])} MATCH (e)<-[:MENTIONS]-(p:Paper) RETURN e.name AS name, count(p) AS n "
-            "ORDER BY n DESC, name")
+        return (
+            f"MATCH (e:{label}) WHERE {_condition(r, 'e')} RETURN e {{.name, .year, extra: {_integer(r, 'e')}}} "
+            "AS m ORDER BY m.name, m.year, m.extra LIMIT 5"
+        )
+    return (
+        f"MATCH (e:{label}) WITH e ORDER BY e.name, e.id SKIP {r.choice(['0', '3', '10'])} "
+        f"LIMIT {r.choice(['5', '20'])} MATCH (e)<-[:MENTIONS]-(p:Paper) RETURN e.name AS name, count(p) AS n "
+        "ORDER BY n DESC, name"
+    )

@@ -57,8 +57,15 @@ NEO4J_VERSION = "5.26.30"  # what tests/neo4j/pom.xml pins
 DEFAULT_HEAP = "512m"
 DEFAULT_PAGECACHE = "32m"
 # JVM log lines (warnings) go to stderr, i.e. the launcher log, never to stdout where READY is read.
-JVM_FLAGS = ("-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError",
-             "-Dfile.encoding=UTF-8", "-Xlog:disable", "-Xlog:all=warning:stderr")
+JVM_FLAGS = (
+    "-Xms64m",
+    "-XX:+UseSerialGC",
+    "-XX:TieredStopAtLevel=1",
+    "-XX:+ExitOnOutOfMemoryError",
+    "-Dfile.encoding=UTF-8",
+    "-Xlog:disable",
+    "-Xlog:all=warning:stderr",
+)
 
 ARRAY_DELIMITER_OPTION = "U+001F"  # kg.export's array delimiter (unit separator)
 
@@ -72,6 +79,7 @@ class Neo4jServerError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- java and the build
+
 
 def java_executable() -> str:
     """$KG_NEO4J_JAVA, else $JAVA_HOME/bin/java, else java on PATH; Neo4j 5.26 needs Java 17 or 21."""
@@ -94,8 +102,9 @@ def java_executable() -> str:
     if major == 1 and m and m.group(2):
         major = int(m.group(2))
     if major not in (17, 21):
-        raise Neo4jUnavailable(f"{java} is Java {major or '?'}; Neo4j {NEO4J_VERSION} needs Java 17 or 21 "
-                               "(set KG_NEO4J_JAVA or JAVA_HOME)")
+        raise Neo4jUnavailable(
+            f"{java} is Java {major or '?'}; Neo4j {NEO4J_VERSION} needs Java 17 or 21 (set KG_NEO4J_JAVA or JAVA_HOME)"
+        )
     return java
 
 
@@ -151,16 +160,27 @@ def _build_jar(*, force: bool = False, timeout: float = 1200) -> Path:
             if not force and is_built():
                 return JAR
             try:
-                proc = subprocess.run([mvn, "-q", "-B", "-f", str(POM), "package"], capture_output=True, text=True,
-                                      timeout=timeout, stdin=subprocess.DEVNULL)
+                proc = subprocess.run(
+                    [mvn, "-q", "-B", "-f", str(POM), "package"],
+                    capture_output=True,
+                    text=True,
+                    timeout=timeout,
+                    stdin=subprocess.DEVNULL,
+                )
             except subprocess.TimeoutExpired:
-                raise Neo4jUnavailable(f"building the Neo4j test server took over {timeout:.0f} s "
-                                       f"(mvn -q -B -f {POM} package)") from None
+                raise Neo4jUnavailable(
+                    f"building the Neo4j test server took over {timeout:.0f} s (mvn -q -B -f {POM} package)"
+                ) from None
             if proc.returncode != 0 or not is_built():
-                lines = [ln.strip() for ln in (proc.stdout + proc.stderr).splitlines() if "ERROR" in ln] or \
-                        [ln.strip() for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()] or ["no output"]
-                raise Neo4jUnavailable(f"building the Neo4j test server failed (mvn -q -B -f {POM} package, "
-                                       f"exit {proc.returncode}): {_clean(lines[0])}")
+                lines = (
+                    [ln.strip() for ln in (proc.stdout + proc.stderr).splitlines() if "ERROR" in ln]
+                    or [ln.strip() for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
+                    or ["no output"]
+                )
+                raise Neo4jUnavailable(
+                    f"building the Neo4j test server failed (mvn -q -B -f {POM} package, "
+                    f"exit {proc.returncode}): {_clean(lines[0])}"
+                )
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return JAR
@@ -225,20 +245,31 @@ def _tail(path: Path) -> str:
 
 # --------------------------------------------------------------------------- the server
 
+
 class Neo4jServer:
     """One running launcher process. Start with Neo4jServer.start(workdir)."""
 
-    def __init__(self, home: Path, uri: str, user: str, password: str, process: subprocess.Popen, log: Path,
-                 started_in: float):
+    def __init__(
+        self, home: Path, uri: str, user: str, password: str, process: subprocess.Popen, log: Path, started_in: float
+    ):
         self.home, self.uri, self.user, self.password = home, uri, user, password
         self.process, self.log, self.started_in = process, log, started_in
         self._driver = None
         atexit.register(self.stop)
 
     @classmethod
-    def start(cls, workdir: str | os.PathLike, *, password: str | None = None, user: str = "neo4j",
-              heap: str = DEFAULT_HEAP, pagecache: str = DEFAULT_PAGECACHE, timeout: float = 180.0,
-              conf: dict[str, str] | None = None, jvm_args: Sequence[str] = ()) -> Neo4jServer:
+    def start(
+        cls,
+        workdir: str | os.PathLike,
+        *,
+        password: str | None = None,
+        user: str = "neo4j",
+        heap: str = DEFAULT_HEAP,
+        pagecache: str = DEFAULT_PAGECACHE,
+        timeout: float = 180.0,
+        conf: dict[str, str] | None = None,
+        jvm_args: Sequence[str] = (),
+    ) -> Neo4jServer:
         """Start Neo4j with its home (conf/, data/, logs/) in `workdir`; return once Bolt accepts connections.
 
         password: 8+ characters (Neo4j's minimum); a random one by default. It reaches the JVM in its environment,
@@ -256,8 +287,15 @@ class Neo4jServer:
         log = home / "logs" / "launcher.log"
         t0 = time.monotonic()
         with open(log, "ab") as err:
-            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
-                                       env={**os.environ, PASSWORD_ENV: password}, cwd=home, start_new_session=True)
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                env={**os.environ, PASSWORD_ENV: password},
+                cwd=home,
+                start_new_session=True,
+            )
         lines: queue.Queue = queue.Queue()
 
         def read():
@@ -272,7 +310,9 @@ class Neo4jServer:
                 line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 _kill(process)
-                raise Neo4jServerError(f"Neo4j did not start within {timeout:.0f} s (log {log}): {_tail(log)}") from None
+                raise Neo4jServerError(
+                    f"Neo4j did not start within {timeout:.0f} s (log {log}): {_tail(log)}"
+                ) from None
             if line is None:
                 code = process.wait()
                 raise Neo4jServerError(f"Neo4j exited with code {code} before it was ready (log {log}): {_tail(log)}")
@@ -300,8 +340,13 @@ class Neo4jServer:
 
     def version(self) -> str:
         """Name, version and edition, from CALL dbms.components(), e.g. 'Neo4j Kernel 5.26.30 community'."""
-        rec = self.driver().execute_query("CALL dbms.components() YIELD name, versions, edition "
-                                          "RETURN name, versions[0] AS version, edition").records[0]
+        rec = (
+            self.driver()
+            .execute_query(
+                "CALL dbms.components() YIELD name, versions, edition RETURN name, versions[0] AS version, edition"
+            )
+            .records[0]
+        )
         return f"{rec['name']} {rec['version']} {rec['edition']}"
 
     def wipe(self, database: str = "neo4j") -> None:
@@ -340,8 +385,9 @@ class Neo4jServer:
             code = self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill(self.process)
-            raise Neo4jServerError(f"Neo4j did not stop within {timeout:.0f} s and was killed (log {self.log})") \
-                from None
+            raise Neo4jServerError(
+                f"Neo4j did not stop within {timeout:.0f} s and was killed (log {self.log})"
+            ) from None
         finally:
             if self.process.stdin:
                 try:
@@ -373,27 +419,49 @@ def _quote(name: str) -> str:
 
 # --------------------------------------------------------------------------- bulk import
 
-def import_csv(workdir: str | os.PathLike, nodes: Iterable[str | os.PathLike],
-               relationships: Iterable[str | os.PathLike] = (), *, database: str = "neo4j",
-               array_delimiter: str = ARRAY_DELIMITER_OPTION, multiline_fields: bool = True, overwrite: bool = True,
-               extra: Sequence[str] = (), heap: str = DEFAULT_HEAP, timeout: float = 600.0,
-               jvm_args: Sequence[str] = ()) -> str:
+
+def import_csv(
+    workdir: str | os.PathLike,
+    nodes: Iterable[str | os.PathLike],
+    relationships: Iterable[str | os.PathLike] = (),
+    *,
+    database: str = "neo4j",
+    array_delimiter: str = ARRAY_DELIMITER_OPTION,
+    multiline_fields: bool = True,
+    overwrite: bool = True,
+    extra: Sequence[str] = (),
+    heap: str = DEFAULT_HEAP,
+    timeout: float = 600.0,
+    jvm_args: Sequence[str] = (),
+) -> str:
     """Neo4j's own bulk importer (`neo4j-admin database import full`) into `workdir`, which no running server
     may be using; Neo4jServer.start(workdir) then serves the graph. Each `nodes`/`relationships` item is what
     follows --nodes= / --relationships= (files, optionally 'Label=' or 'TYPE=' first). Returns the tool's output."""
     home = Path(workdir).resolve()
     home.mkdir(parents=True, exist_ok=True)
     # the database name goes first: --nodes/--relationships take several files, so a name after them is a file
-    args = ["import", "--home", str(home), database, f"--array-delimiter={array_delimiter}",
-            f"--multiline-fields={'true' if multiline_fields else 'false'}"]
+    args = [
+        "import",
+        "--home",
+        str(home),
+        database,
+        f"--array-delimiter={array_delimiter}",
+        f"--multiline-fields={'true' if multiline_fields else 'false'}",
+    ]
     if overwrite:
         args.append("--overwrite-destination=true")
     args += [f"--nodes={n}" for n in nodes]
     args += [f"--relationships={r}" for r in relationships]
     args += list(extra)
     try:
-        proc = subprocess.run(_java_command(heap, *args, jvm_args=jvm_args), capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, cwd=home)
+        proc = subprocess.run(
+            _java_command(heap, *args, jvm_args=jvm_args),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            cwd=home,
+        )
     except subprocess.TimeoutExpired:
         raise Neo4jServerError(f"neo4j-admin import into {home} took over {timeout:.0f} s") from None
     output = proc.stdout + proc.stderr
@@ -405,6 +473,7 @@ def import_csv(workdir: str | os.PathLike, nodes: Iterable[str | os.PathLike],
 
 
 # --------------------------------------------------------------------------- by hand
+
 
 def _check(workdir: Path) -> None:
     import neo4j
@@ -447,17 +516,24 @@ def _check(workdir: Path) -> None:
     csv_dir = workdir / "csv"
     csv_dir.mkdir(parents=True, exist_ok=True)
     (csv_dir / "papers.csv").write_text(
-        'id:ID(Paper),title,sources:string[],:LABEL\n'
+        "id:ID(Paper),title,sources:string[],:LABEL\n"
         'p1,"Two\nlines, ""quoted""",a.txt:1\x1fb;c.txt:2,Paper\n'
-        'p2,Second,x.txt:9,Paper\x1fExtra\n', encoding="utf-8")
+        "p2,Second,x.txt:9,Paper\x1fExtra\n",
+        encoding="utf-8",
+    )
     (csv_dir / "cites.csv").write_text(":START_ID(Paper),:END_ID(Paper),:TYPE\np2,p1,CITES\n", encoding="utf-8")
     t = time.monotonic()
     import_csv(workdir / "imported", [csv_dir / "papers.csv"], [csv_dir / "cites.csv"])
     print(f"bulk import: {time.monotonic() - t:.1f} s")
     with Neo4jServer.start(workdir / "imported") as server:
-        recs = server.driver().execute_query(
-            "MATCH (a:Paper)-[r:CITES]->(b:Paper) RETURN a.id AS a, b.id AS b, b.sources AS s, b.title AS t, "
-            "labels(a) AS la").records
+        recs = (
+            server.driver()
+            .execute_query(
+                "MATCH (a:Paper)-[r:CITES]->(b:Paper) RETURN a.id AS a, b.id AS b, b.sources AS s, b.title AS t, "
+                "labels(a) AS la"
+            )
+            .records
+        )
         got = [(r["a"], r["b"], r["s"], r["t"], sorted(r["la"])) for r in recs]
         assert got == [("p2", "p1", ["a.txt:1", "b;c.txt:2"], 'Two\nlines, "quoted"', ["Extra", "Paper"])], got
         print("imported graph served:", got)
@@ -482,8 +558,11 @@ def main(argv: list[str]) -> int:
         else:
             workdir = Path(argv[1]) if len(argv) > 1 else Path(tempfile.mkdtemp(prefix="kg-neo4j-"))
             server = Neo4jServer.start(workdir, password=os.environ.get(PASSWORD_ENV))
-            print(f"NEO4J_URI={server.uri} NEO4J_USERNAME={server.user} NEO4J_PASSWORD={server.password} "
-                  f"(home {server.home}; Ctrl-C stops)", flush=True)
+            print(
+                f"NEO4J_URI={server.uri} NEO4J_USERNAME={server.user} NEO4J_PASSWORD={server.password} "
+                f"(home {server.home}; Ctrl-C stops)",
+                flush=True,
+            )
             try:
                 server.process.wait()
             except KeyboardInterrupt:

@@ -94,6 +94,7 @@ def _labels(data: dict) -> list[str]:
 
 # --------------------------------------------------------------------------- Cypher values and logic
 
+
 def _is_num(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
@@ -240,7 +241,7 @@ def _trim(s):
 
 def _substring(s, start, length):
     """substring(s, start, length): 0-based; a length past the end stops at the end."""
-    return None if s is None else s[start:start + length]
+    return None if s is None else s[start : start + length]
 
 
 def _left(s, n):
@@ -248,7 +249,7 @@ def _left(s, n):
 
 
 def _right(s, n):
-    return None if s is None else (s[len(s) - n:] if n < len(s) else s)
+    return None if s is None else (s[len(s) - n :] if n < len(s) else s)
 
 
 def _split(s, sep):
@@ -303,7 +304,7 @@ def _to_integer(v):
         return int(v)
     if _INTEGER_TEXT.fullmatch(v):
         n = int(v)
-        if not -2**63 <= n < 2**63:
+        if not -(2**63) <= n < 2**63:
             raise OverflowError(f"integer, {v}, is too large")  # Neo4j raises a TypeError here
         return n
     if _DECIMAL_TEXT.fullmatch(v):
@@ -357,6 +358,7 @@ def _java_full_match(pattern: str, s) -> bool | None:
 
 
 # --------------------------------------------------------------------------- grouping, ordering, dedup
+
 
 def _hkey(v):
     """A hashable key with Cypher equality for grouping and DISTINCT: null equals null here, 1 equals 1.0,
@@ -488,12 +490,14 @@ def _order_compare(a, b) -> int:
 def _order_by(records, *keys):
     """ORDER BY: keys are (function of a record, descending). Ascending puts nulls last, descending first.
     Python's sort is stable, so records with equal keys keep their order (Neo4j's order among ties is open)."""
+
     def cmp(x, y):
         for fn, desc in keys:
             c = _order_compare(fn(x), fn(y))
             if c:
                 return -c if desc else c
         return 0
+
     return sorted(records, key=functools.cmp_to_key(cmp))
 
 
@@ -505,6 +509,7 @@ def _col(i: int):
 
 
 # --------------------------------------------------------------------------- canonical form for comparison
+
 
 def _round9(x: float) -> float:
     if math.isnan(x) or math.isinf(x) or x == 0:
@@ -558,6 +563,7 @@ def canonical(columns, rows, ordered: bool = False, unordered_lists=()) -> objec
 
 
 # --------------------------------------------------------------------------- the queries
+
 
 def papers_mentioning_deepspeed(g, params):
     """MATCH (e:Entity {name: 'DeepSpeed'})<-[:MENTIONS]-(p:Paper) RETURN p.title ORDER BY p.title
@@ -785,8 +791,9 @@ def count_distinct(g, params):
             if _has(e, ENTITY):
                 recs.append((_p(e, "type"), pk, ek))
     groups = _group(recs, lambda r: (r[0],))
-    rows = [[key[0], _count_distinct(r[1] for r in rs), _count_distinct(r[2] for r in rs), len(rs)]
-            for key, rs in groups]
+    rows = [
+        [key[0], _count_distinct(r[1] for r in rs), _count_distinct(r[2] for r in rs), len(rs)] for key, rs in groups
+    ]
     return ["type", "papers", "entities", "mentions"], _order_by(rows, (_col(0), ASC))
 
 
@@ -813,12 +820,14 @@ def case_buckets(g, params):
     RETURN CASE WHEN papers >= 10 THEN 'hub' WHEN papers >= 3 THEN 'common' ELSE 'rare' END AS bucket,
            count(*) AS entities ORDER BY bucket
     Only mentioned entities exist after the MATCH, so every entity counted has papers >= 1."""
+
     def bucket(n):
         if _true(_cmp(n, ">=", 10)):
             return "hub"
         if _true(_cmp(n, ">=", 3)):
             return "common"
         return "rare"
+
     groups = _group(_mention_counts(g, ENTITY), lambda r: (bucket(r[1]),))
     rows = [[key[0], len(rs)] for key, rs in groups]
     return ["bucket", "entities"], _order_by(rows, (_col(0), ASC))
@@ -829,12 +838,14 @@ def simple_case(g, params):
     RETURN CASE e.type WHEN 'Hardware' THEN 'hw' WHEN 'Framework' THEN 'sw' ELSE 'other' END AS kind, count(*) AS n
     ORDER BY kind
     A simple CASE tests equality in order; a null type matches no WHEN and falls to ELSE."""
+
     def kind(t):
         if _true(_eq(t, "Hardware")):
             return "hw"
         if _true(_eq(t, "Framework")):
             return "sw"
         return "other"
+
     groups = _group((d for _, d in _nodes(g, ENTITY)), lambda d: (kind(_p(d, "type")),))
     rows = [[key[0], len(rs)] for key, rs in groups]
     return ["kind", "n"], _order_by(rows, (_col(0), ASC))
@@ -857,8 +868,20 @@ def string_functions(g, params):
         low = name.lower()
         if not _true(_or(_starts_with(low, "deep"), _ends_with(name, "LM"), _contains(name, "Torch"))):
             continue
-        rows.append([name, name.upper(), low, _substring(name, 0, 4), _left(name, 2), _right(name, 2),
-                     name.replace("-", " "), _split(name, "-"), _trim("  " + name + " "), name[::-1]])
+        rows.append(
+            [
+                name,
+                name.upper(),
+                low,
+                _substring(name, 0, 4),
+                _left(name, 2),
+                _right(name, 2),
+                name.replace("-", " "),
+                _split(name, "-"),
+                _trim("  " + name + " "),
+                name[::-1],
+            ]
+        )
     columns = ["name", "upper", "lower", "head4", "l2", "r2", "spaced", "parts", "trimmed", "backwards"]
     return columns, _order_by(rows, (_col(0), ASC))
 
@@ -870,8 +893,11 @@ def _projection(data: dict, keys) -> dict:
 
 def map_projection(g, params):
     """MATCH (h:Hardware {name: 'H800'}) RETURN h {.name, .vendor, .type} AS hardware"""
-    rows = [[_projection(h, ["name", "vendor", "type"])]
-            for _, h in _nodes(g, "Hardware") if _true(_eq(_p(h, "name"), "H800"))]
+    rows = [
+        [_projection(h, ["name", "vendor", "type"])]
+        for _, h in _nodes(g, "Hardware")
+        if _true(_eq(_p(h, "name"), "H800"))
+    ]
     return ["hardware"], rows
 
 
@@ -994,7 +1020,7 @@ def skip_limit_paging(g, params):
                 recs.append((_p(e, "name"), pk))
     groups = _group(recs, lambda r: (r[0],))
     rows = [[key[0], _count(r[1] for r in rs)] for key, rs in groups]
-    return ["dataset", "papers"], _order_by(rows, (_col(1), DESC), (_col(0), ASC))[3:3 + 5]
+    return ["dataset", "papers"], _order_by(rows, (_col(1), DESC), (_col(0), ASC))[3 : 3 + 5]
 
 
 def type_of_relationship(g, params):
@@ -1032,10 +1058,11 @@ def sum_and_avg(g, params):
             if _has(g.nodes[pk], PAPER):
                 recs.append((_p(e, "name"), _p(m, "count"), _p(m, "confidence")))
     groups = _group(recs, lambda r: (r[0],))
-    rows = [[key[0], _sum(r[1] for r in rs), _avg(r[2] for r in rs), _min(r[1] for r in rs),
-             _max(r[1] for r in rs)] for key, rs in groups]
-    return (["hardware", "times", "confidence", "least", "most"],
-            _order_by(rows, (_col(1), DESC), (_col(0), ASC))[:5])
+    rows = [
+        [key[0], _sum(r[1] for r in rs), _avg(r[2] for r in rs), _min(r[1] for r in rs), _max(r[1] for r in rs)]
+        for key, rs in groups
+    ]
+    return (["hardware", "times", "confidence", "least", "most"], _order_by(rows, (_col(1), DESC), (_col(0), ASC))[:5])
 
 
 def collect_distinct_vendors(g, params):
@@ -1049,8 +1076,7 @@ def collect_distinct_vendors(g, params):
 
 def null_handling(g, params):
     """MATCH (p:Paper) RETURN p.year IS NULL AS no_year, p.arxiv_id IS NULL AS no_arxiv, count(*) AS n"""
-    groups = _group((d for _, d in _nodes(g, PAPER)),
-                    lambda d: (_p(d, "year") is None, _p(d, "arxiv_id") is None))
+    groups = _group((d for _, d in _nodes(g, PAPER)), lambda d: (_p(d, "year") is None, _p(d, "arxiv_id") is None))
     rows = [[key[0], key[1], len(rs)] for key, rs in groups]
     return ["no_year", "no_arxiv", "n"], rows
 
@@ -1064,8 +1090,9 @@ def where_not_and_or(g, params):
     rows = []
     for _, e in _nodes(g, "Model"):
         vendor, name, year = _p(e, "vendor"), _p(e, "name"), _p(e, "year")
-        pred = _and(_or(_eq(vendor, "Meta"), _eq(vendor, "Google")), _not(_contains(name, "BERT")),
-                    _cmp(year, ">=", 2022))
+        pred = _and(
+            _or(_eq(vendor, "Meta"), _eq(vendor, "Google")), _not(_contains(name, "BERT")), _cmp(year, ">=", 2022)
+        )
         if _true(pred):
             rows.append([name, vendor, year])
     return ["name", "vendor", "year"], _order_by(rows, (_col(2), ASC), (_col(0), ASC))
@@ -1218,8 +1245,9 @@ def with_order_limit_then_match(g, params):
     MATCH. A kept framework whose papers mention no hardware then has no row at all (MATCH, not OPTIONAL).
     `papers` is still the count from the first MATCH; the two MENTIONS of the second MATCH are distinct (e is a
     Framework, h Hardware). Grouped by (framework name, papers)."""
-    top = _order_by(_mention_counts(g, "Framework"),
-                    (lambda r: r[1], DESC), (lambda r: _p(g.nodes[r[0]], "name"), ASC))[:3]
+    top = _order_by(
+        _mention_counts(g, "Framework"), (lambda r: r[1], DESC), (lambda r: _p(g.nodes[r[0]], "name"), ASC)
+    )[:3]
     recs = []
     for ek, papers in top:
         e = g.nodes[ek]
@@ -1244,8 +1272,17 @@ def arithmetic_and_conversion(g, params):
     rows = []
     for key, rs in groups:
         n = len(rs)
-        rows.append([key[0], n, _div(n * 100, 1121), _div(_to_float(n), 1121), _mod(n, 7),
-                     _to_string(n) + " entities", _to_integer("42") + n])
+        rows.append(
+            [
+                key[0],
+                n,
+                _div(n * 100, 1121),
+                _div(_to_float(n), 1121),
+                _mod(n, 7),
+                _to_string(n) + " entities",
+                _to_integer("42") + n,
+            ]
+        )
     return ["type", "n", "pct_int", "share", "mod7", "label", "shifted"], _order_by(rows, (_col(0), ASC))
 
 
@@ -1278,15 +1315,18 @@ def parameterised_limit(g, params):
             e = g.nodes[ek]
             if _has(e, "Model"):
                 rows.append([_p(e, "name")])
-    return ["model"], _order_by(rows, (_col(0), ASC))[:params["n"]]
+    return ["model"], _order_by(rows, (_col(0), ASC))[: params["n"]]
 
 
 def paper_text_search(g, params):
     """MATCH (p:Paper) WHERE p.title CONTAINS 'Mixture-of-Experts' OR p.abstract CONTAINS 'H800'
     RETURN p.id AS paper ORDER BY paper
     CONTAINS is case-sensitive."""
-    rows = [[_p(p, "id")] for _, p in _nodes(g, PAPER)
-            if _true(_or(_contains(_p(p, "title"), "Mixture-of-Experts"), _contains(_p(p, "abstract"), "H800")))]
+    rows = [
+        [_p(p, "id")]
+        for _, p in _nodes(g, PAPER)
+        if _true(_or(_contains(_p(p, "title"), "Mixture-of-Experts"), _contains(_p(p, "abstract"), "H800")))
+    ]
     return ["paper"], _order_by(rows, (_col(0), ASC))
 
 
@@ -1305,17 +1345,58 @@ def most_introducing_papers(g, params):
 
 
 ORDER_OF_DEFINITION = [
-    papers_mentioning_deepspeed, count_star_per_label, relationship_types, undirected_cites,
-    hardware_with_megatron_style, lower_case_aggregates, with_where_threshold, unwind_aliases,
-    unwind_literal_list, optional_match_introducers, comma_separated_patterns, exists_subquery,
-    exists_pattern_short_form, regex_match, in_list_literal, count_distinct, size_of_lists_and_strings,
-    coalesce_vendor, case_buckets, simple_case, string_functions, map_projection, map_projection_with_extra,
-    labels_function, variable_length_family, variable_length_depth, shortest_path_length, skip_limit_paging,
-    type_of_relationship, multi_label_pattern, label_predicate_in_where, sum_and_avg, collect_distinct_vendors,
-    null_handling, where_not_and_or, co_mention_pairs_no_self, mention_properties, citations_with_via,
-    two_hop_citations, distinct_types, list_comprehension_and_index, quantifier_predicates, count_subquery,
-    union_of_names, with_order_limit_then_match, arithmetic_and_conversion, return_whole_node,
-    properties_and_keys, parameter_list, parameterised_limit, paper_text_search, most_introducing_papers,
+    papers_mentioning_deepspeed,
+    count_star_per_label,
+    relationship_types,
+    undirected_cites,
+    hardware_with_megatron_style,
+    lower_case_aggregates,
+    with_where_threshold,
+    unwind_aliases,
+    unwind_literal_list,
+    optional_match_introducers,
+    comma_separated_patterns,
+    exists_subquery,
+    exists_pattern_short_form,
+    regex_match,
+    in_list_literal,
+    count_distinct,
+    size_of_lists_and_strings,
+    coalesce_vendor,
+    case_buckets,
+    simple_case,
+    string_functions,
+    map_projection,
+    map_projection_with_extra,
+    labels_function,
+    variable_length_family,
+    variable_length_depth,
+    shortest_path_length,
+    skip_limit_paging,
+    type_of_relationship,
+    multi_label_pattern,
+    label_predicate_in_where,
+    sum_and_avg,
+    collect_distinct_vendors,
+    null_handling,
+    where_not_and_or,
+    co_mention_pairs_no_self,
+    mention_properties,
+    citations_with_via,
+    two_hop_citations,
+    distinct_types,
+    list_comprehension_and_index,
+    quantifier_predicates,
+    count_subquery,
+    union_of_names,
+    with_order_limit_then_match,
+    arithmetic_and_conversion,
+    return_whole_node,
+    properties_and_keys,
+    parameter_list,
+    parameterised_limit,
+    paper_text_search,
+    most_introducing_papers,
 ]
 
 ORACLE = {f.__name__: f for f in ORDER_OF_DEFINITION}

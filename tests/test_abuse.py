@@ -32,24 +32,43 @@ def last_line(result) -> str:
 
 
 def jsonl(n: int, start: int = 0) -> str:
-    return "".join(json.dumps({"title": f"Paper number {i} on sparse attention",
-                               "abstract": f"We study method {i} with LoRA on ImageNet. " * 8}) + "\n"
-                   for i in range(start, start + n))
+    return "".join(
+        json.dumps(
+            {
+                "title": f"Paper number {i} on sparse attention",
+                "abstract": f"We study method {i} with LoRA on ImageNet. " * 8,
+            }
+        )
+        + "\n"
+        for i in range(start, start + n)
+    )
 
 
 # --------------------------------------------------------------------------- CSV
 
-@pytest.mark.parametrize("rows,kept,skipped_lines", [
-    # a quoted field never closed: its row is reported, the rows after it are kept (they used to be swallowed)
-    (['"P1","A one.",2017', '"P2","unclosed quote here,2018', '"P3","Three, with a comma.",2019', 'P4,plain,2020'],
-     ["P1", "P3", "P4"], [3]),
-    # unquoted rows, one opening quote that never closes: the rest of the file is re-read from the next line
-    (["A1,abs,2017", 'B2,"abs unclosed,2018', "C3,abs,2019", "D4,abs,2020"], ["A1", "C3", "D4"], [3]),
-    # a row with more fields than the header names: reported, not cut short
-    (["A1,abs,2017,extra", "B2,abs,2018"], ["B2"], [2]),
-    # a multi-line quoted abstract is one record, numbered by its first line
-    (['"M1","line one', 'line two",2020', "N2,abs,2021"], ["M1", "N2"], []),
-])
+
+@pytest.mark.parametrize(
+    "rows,kept,skipped_lines",
+    [
+        # a quoted field never closed: its row is reported, the rows after it are kept (they used to be swallowed)
+        (
+            [
+                '"P1","A one.",2017',
+                '"P2","unclosed quote here,2018',
+                '"P3","Three, with a comma.",2019',
+                "P4,plain,2020",
+            ],
+            ["P1", "P3", "P4"],
+            [3],
+        ),
+        # unquoted rows, one opening quote that never closes: the rest of the file is re-read from the next line
+        (["A1,abs,2017", 'B2,"abs unclosed,2018', "C3,abs,2019", "D4,abs,2020"], ["A1", "C3", "D4"], [3]),
+        # a row with more fields than the header names: reported, not cut short
+        (["A1,abs,2017,extra", "B2,abs,2018"], ["B2"], [2]),
+        # a multi-line quoted abstract is one record, numbered by its first line
+        (['"M1","line one', 'line two",2020', "N2,abs,2021"], ["M1", "N2"], []),
+    ],
+)
 def test_csv_bad_rows_are_reported_and_the_rest_kept(rows, kept, skipped_lines):
     lines = [line + "\n" for line in ["title,abstract,year", *rows]]
     items = list(parse_csv(lines, "t.csv"))
@@ -64,7 +83,8 @@ def test_csv_unclosed_quote_cli_names_the_row(tmp_path):
     assert result.exit_code == 1
     assert last_line(result) == (
         f"Error: {f}:3: malformed CSV row: ',' expected after '\"' (fix the quoting of that row (a quote inside a "
-        "quoted field is written twice: \"\"), or pass --skip-bad to skip it)")
+        'quoted field is written twice: ""), or pass --skip-bad to skip it)'
+    )
     report = read_papers([f], skip_bad=True)
     assert [p.title for p in report.papers] == ["P1", "P3"] and len(report.skipped) == 1
 
@@ -77,11 +97,12 @@ def test_csv_with_listing_words_is_read_as_csv(tmp_path):
 
 # --------------------------------------------------------------------------- gzip
 
+
 @pytest.mark.parametrize("fraction", [0.3, 0.6, 0.95])
 def test_truncated_gzip_keeps_every_intact_record(tmp_path, fraction):
     data = gzip.compress(jsonl(2000).encode())
     f = tmp_path / "p.jsonl.gz"
-    f.write_bytes(data[:int(len(data) * fraction)])
+    f.write_bytes(data[: int(len(data) * fraction)])
     # what can be recovered from the cut file: every complete line, then a partial one
     recovered = zlib.decompressobj(wbits=31).decompress(f.read_bytes()).decode("utf-8", "replace")
     complete = recovered.count("\n")
@@ -90,8 +111,10 @@ def test_truncated_gzip_keeps_every_intact_record(tmp_path, fraction):
     partial, damage = report.skipped
     assert (partial.line, partial.reason.split(":")[0]) == (complete + 1, "malformed JSON")
     assert damage.line == complete + 2
-    assert damage.reason == (f"corrupt compressed data after line {complete + 1}: "
-                             "Compressed file ended before the end-of-stream marker was reached")
+    assert damage.reason == (
+        f"corrupt compressed data after line {complete + 1}: "
+        "Compressed file ended before the end-of-stream marker was reached"
+    )
 
 
 def test_gzip_members_and_zero_padding_are_read(tmp_path):
@@ -101,11 +124,14 @@ def test_gzip_members_and_zero_padding_are_read(tmp_path):
     assert report.records_read == 5 and not report.skipped
 
 
-@pytest.mark.parametrize("name, data", [
-    ("h.csv", b"title,abstract\n"),          # a header and no rows
-    ("c.jsonl", b"\x1f\n\n"),                # control characters only (a gzip cut after its first byte reads so)
-    ("b.txt", b"Daily Papers\n\nJul 29\n"),  # a listing page's boilerplate alone
-])
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("h.csv", b"title,abstract\n"),  # a header and no rows
+        ("c.jsonl", b"\x1f\n\n"),  # control characters only (a gzip cut after its first byte reads so)
+        ("b.txt", b"Daily Papers\n\nJul 29\n"),  # a listing page's boilerplate alone
+    ],
+)
 def test_a_file_without_papers_is_reported_not_read_as_nothing(tmp_path, name, data):
     f = tmp_path / name
     f.write_bytes(data)
@@ -113,10 +139,12 @@ def test_a_file_without_papers_is_reported_not_read_as_nothing(tmp_path, name, d
     assert result.exit_code == 1
     assert last_line(result) == (
         f"Error: {f}: no papers in the file (only blank lines, control characters or a header) (give a file with "
-        "at least one paper, or pass --skip-bad to skip it)")
+        "at least one paper, or pass --skip-bad to skip it)"
+    )
 
 
 # --------------------------------------------------------------------------- listings
+
 
 def test_text_that_is_not_a_listing_is_reported(tmp_path):
     f = tmp_path / "notes.txt"
@@ -125,7 +153,8 @@ def test_text_that_is_not_a_listing_is_reported(tmp_path):
     assert result.exit_code == 1
     assert last_line(result) == (
         f"Error: {f}:1: no title is followed by an abstract: not a listing page (a listing has each title "
-        "followed by its abstract; pass --format if it is another format, or pass --skip-bad to skip it)")
+        "followed by its abstract; pass --format if it is another format, or pass --skip-bad to skip it)"
+    )
 
 
 def test_listing_with_pairs_keeps_a_trailing_title():
@@ -138,10 +167,12 @@ def _abstract(words: str) -> str:
     return f"We propose {words}." + " It trains large models faster on fewer accelerators than before." * 8
 
 
-LISTING = [("GPipe: Pipeline Parallelism for Giant Networks", _abstract("GPipe")),
-           ("ZeRO: Memory Optimizations Toward Training Trillion Parameter Models", _abstract("ZeRO")),
-           ("LoRA: Low-Rank Adaptation of Large Language Models", _abstract("LoRA")),
-           ("Mixtral of Experts", _abstract("Mixtral"))]
+LISTING = [
+    ("GPipe: Pipeline Parallelism for Giant Networks", _abstract("GPipe")),
+    ("ZeRO: Memory Optimizations Toward Training Trillion Parameter Models", _abstract("ZeRO")),
+    ("LoRA: Low-Rank Adaptation of Large Language Models", _abstract("LoRA")),
+    ("Mixtral of Experts", _abstract("Mixtral")),
+]
 
 
 def _listing(papers, separator: str) -> list[str]:
@@ -166,8 +197,10 @@ def test_listing_abstract_without_title_is_reported_and_the_rest_kept(separator)
     assert records == [LISTING[0], *LISTING[2:]]
     [skip] = [s for s in items if isinstance(s, Skip)]
     assert lines[skip.line - 1].startswith("We propose ZeRO.")
-    assert skip.reason == f"a paragraph of {len(LISTING[1][1].strip()):,} characters where a title should be: " \
+    assert (
+        skip.reason == f"a paragraph of {len(LISTING[1][1].strip()):,} characters where a title should be: "
         "an abstract without its title"
+    )
 
 
 def test_listing_without_abstract_is_reported_by_the_build(tmp_path):
@@ -176,12 +209,14 @@ def test_listing_without_abstract_is_reported_by_the_build(tmp_path):
     result = run("read", str(f))
     assert result.exit_code == 1
     assert last_line(result).startswith(
-        f"Error: {f}:7: a paragraph of {len(LISTING[1][1].strip()):,} characters where a title should be")
+        f"Error: {f}:7: a paragraph of {len(LISTING[1][1].strip()):,} characters where a title should be"
+    )
     report = read_papers([f], skip_bad=True)
     assert report.records_read == 2 and len(report.skipped) == 1
 
 
 # --------------------------------------------------------------------------- directories and paths
+
 
 def test_directory_walk_reads_paper_files_and_counts_the_rest(tmp_path):
     d = tmp_path / "d"
@@ -201,10 +236,14 @@ def test_directory_walk_reads_paper_files_and_counts_the_rest(tmp_path):
     assert {(os.path.basename(e["source"]), e["reason"]) for e in summary["ignored_entries"]} == {
         (".hidden.jsonl", "hidden"),
         ("README.md", "Markdown, taken for documentation in a directory (name the file to read it as a listing)"),
-        ("data.xml", "not a paper file extension (.xml; a directory walk reads .csv, .json, .jsonl, .ndjson, "
-                     ".text, .txt, also gzipped)"),
+        (
+            "data.xml",
+            "not a paper file extension (.xml; a directory walk reads .csv, .json, .jsonl, .ndjson, "
+            ".text, .txt, also gzipped)",
+        ),
         ("pipe.jsonl", "not a regular file (device, pipe or socket)"),
-        ("loopa", "broken or looping symlink"), ("loopb", "broken or looping symlink"),
+        ("loopa", "broken or looping symlink"),
+        ("loopb", "broken or looping symlink"),
         ("up", "directory already walked (symlink loop)"),
     }
     assert summary["ignored"] == 7
@@ -233,6 +272,7 @@ def test_build_of_its_own_directory_does_not_read_its_store(tmp_path, monkeypatc
 
 
 # --------------------------------------------------------------------------- outputs
+
 
 @pytest.fixture
 def sample_store(tmp_path):
@@ -289,12 +329,15 @@ def null_device(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("args", [
-    ["export", "--format", "graphml", "-o", "{dev}"],
-    ["export", "--format", "jsonl", "-o", "{dev}"],
-    ["export", "--format", "cypher", "-o", "{dev}"],
-    ["viz", "-o", "{dev}"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "--format", "graphml", "-o", "{dev}"],
+        ["export", "--format", "jsonl", "-o", "{dev}"],
+        ["export", "--format", "cypher", "-o", "{dev}"],
+        ["viz", "-o", "{dev}"],
+    ],
+)
 def test_outputs_write_into_a_device_without_replacing_it(null_device, sample_store, args):
     result = run(*[a.format(dev=null_device) for a in args], "--store", str(sample_store))
     assert result.exit_code == 0, result.output
@@ -311,10 +354,17 @@ def test_store_on_a_device_is_refused(null_device, tmp_path):
 
 # --------------------------------------------------------------------------- messages and terminals
 
+
 def kg_process(*args: str, env: dict | None = None, stdout=subprocess.PIPE):
     """A real `kg` process: for what CliRunner cannot stand in for, a stdout that is a real file descriptor."""
-    return subprocess.run([sys.executable, "-m", "kg.cli", *map(str, args)], stdout=stdout, stderr=subprocess.PIPE,
-                          text=True, env={**os.environ, **(env or {})}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "kg.cli", *map(str, args)],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
@@ -344,8 +394,10 @@ def test_damaged_store_message_gives_commands_that_repair_it(tmp_path, monkeypat
     (tmp_path / "s.jsonl.gz").write_bytes(data[: len(data) // 2])
     result = run("stats", "--store", "s.jsonl.gz")
     assert result.exit_code == 1
-    hint = "move it aside and build it again from your inputs: mv s.jsonl.gz s.jsonl.gz.damaged && " \
-           "kg build INPUT... --store s.jsonl.gz"
+    hint = (
+        "move it aside and build it again from your inputs: mv s.jsonl.gz s.jsonl.gz.damaged && "
+        "kg build INPUT... --store s.jsonl.gz"
+    )
     assert last_line(result).endswith(hint)
     os.replace("s.jsonl.gz", "s.jsonl.gz.damaged")  # the hint's commands, INPUT... being in.jsonl
     assert run("build", "in.jsonl", "--store", "s.jsonl.gz").exit_code == 0
@@ -360,8 +412,9 @@ CUSTOM = "- name: Quokka Engine\n  type: Framework\n  description: An in-house t
 @pytest.fixture
 def custom_store(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "a.jsonl").write_text(json.dumps({"title": "Training with the quokka engine",
-                                                  "abstract": "We train with the Quokka Engine."}) + "\n")
+    (tmp_path / "a.jsonl").write_text(
+        json.dumps({"title": "Training with the quokka engine", "abstract": "We train with the Quokka Engine."}) + "\n"
+    )
     (tmp_path / "b.jsonl").write_text(json.dumps({"title": "More quokka", "abstract": "Quokka Engine again."}) + "\n")
     (tmp_path / "mine.yaml").write_text(CUSTOM)
     assert run("build", "a.jsonl", "--store", "s.jsonl.gz", "--catalog", "mine.yaml").exit_code == 0
@@ -376,8 +429,10 @@ def _quokka_papers(store) -> int:
 def test_a_build_without_catalog_keeps_the_stores_catalog(custom_store, tmp_path):
     result = run("build", "b.jsonl", "--store", "s.jsonl.gz")
     assert result.exit_code == 0, result.output
-    assert f"catalogs:   {tmp_path / 'mine.yaml'} (the store's own, as no --catalog was given; --forget-catalogs " \
+    assert (
+        f"catalogs:   {tmp_path / 'mine.yaml'} (the store's own, as no --catalog was given; --forget-catalogs "
         "drops them)" in result.output.splitlines()
+    )
     assert _quokka_papers(custom_store) == 2  # it used to be 0: both papers relinked without the catalog
 
 
@@ -389,7 +444,8 @@ def test_a_stores_catalog_that_is_gone_stops_the_build_before_any_change(custom_
     assert last_line(result) == (
         f"Error: s.jsonl.gz: the store was built with --catalog {tmp_path / 'mine.yaml'}, which cannot be read now; "
         "pass --catalog with its new path to keep its entities, or --forget-catalogs to build with the built-in "
-        "catalog only")
+        "catalog only"
+    )
     assert custom_store.read_bytes() == before
     assert run("build", "b.jsonl", "--store", "s.jsonl.gz", "--catalog", "moved.yaml").exit_code == 0
     assert _quokka_papers(custom_store) == 2
@@ -413,11 +469,14 @@ def hostile_store(tmp_path):
     return store
 
 
-@pytest.mark.parametrize("args", [
-    ["query", "MATCH (p:Paper) RETURN p.title AS t"],
-    ["lookup", "LoRA"],
-    ["query", "--name", "papers-mentioning", "--param", "entity=LoRA"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["query", "MATCH (p:Paper) RETURN p.title AS t"],
+        ["lookup", "LoRA"],
+        ["query", "--name", "papers-mentioning", "--param", "entity=LoRA"],
+    ],
+)
 def test_terminal_output_neutralises_control_characters(hostile_store, args):
     result = run(*args, "--store", str(hostile_store))
     assert result.exit_code == 0, result.output
@@ -436,15 +495,16 @@ def test_json_and_csv_keep_the_exact_text(hostile_store):
 def test_viz_with_an_empty_focus_is_a_usage_error(sample_store, tmp_path, option):
     result = run("viz", option, "", "-o", str(tmp_path / "v.html"), "--store", str(sample_store))
     assert result.exit_code == 2
-    assert last_line(result) == \
-        f"Error: {option} needs a name; leave it out to draw the whole graph"
+    assert last_line(result) == f"Error: {option} needs a name; leave it out to draw the whole graph"
     assert not (tmp_path / "v.html").exists()
 
 
 @pytest.mark.parametrize("value", ["Hardware", "hardware", "HARDWARE", " hArDwArE "])
 def test_entity_types_match_in_any_case(tmp_path, value):
-    (tmp_path / "in.jsonl").write_text(json.dumps({"title": "Training on H100 and A100 GPUs",
-                                                   "abstract": "We train on NVIDIA H100 and A100 GPUs."}) + "\n")
+    (tmp_path / "in.jsonl").write_text(
+        json.dumps({"title": "Training on H100 and A100 GPUs", "abstract": "We train on NVIDIA H100 and A100 GPUs."})
+        + "\n"
+    )
     store = tmp_path / "s.jsonl.gz"
     assert run("build", str(tmp_path / "in.jsonl"), "--store", str(store)).exit_code == 0
     result = run("query", "--name", "top-entities", "--param", f"type={value}", "--json", "--store", str(store))
@@ -455,8 +515,9 @@ def test_entity_types_match_in_any_case(tmp_path, value):
 def test_unknown_entity_type_is_an_error(sample_store):
     result = run("query", "--name", "top-entities", "--param", "type=GPU", "--store", str(sample_store))
     assert result.exit_code == 1
-    assert last_line(result) == \
-        "Error: unknown entity type 'GPU'; use one of Method, Model, Dataset, Hardware, Framework"
+    assert (
+        last_line(result) == "Error: unknown entity type 'GPU'; use one of Method, Model, Dataset, Hardware, Framework"
+    )
 
 
 @pytest.mark.parametrize("command", ["read", "link", "build"])

@@ -58,8 +58,9 @@ def kg_imports(path: Path) -> list[tuple[int, str]]:
             if node.module == "kg":  # `from kg import version`: the submodule, when there is one
                 for a in node.names:
                     sub = KG / a.name
-                    out.append((node.lineno, f"kg.{a.name}" if sub.with_suffix(".py").exists() or sub.is_dir()
-                                else "kg"))
+                    out.append(
+                        (node.lineno, f"kg.{a.name}" if sub.with_suffix(".py").exists() or sub.is_dir() else "kg")
+                    )
             elif node.module.startswith("kg."):
                 out.append((node.lineno, node.module))
     return out
@@ -77,8 +78,11 @@ def test_every_module_has_a_layer():
 def test_no_module_imports_a_layer_above_its_own(path):
     here = module_name(path)
     mine = layer_of(here)
-    upward = [f"line {line}: {here} ({LAYERS[mine][0]}) imports {target} ({LAYERS[layer_of(target)][0]})"
-              for line, target in kg_imports(path) if layer_of(target) > mine]
+    upward = [
+        f"line {line}: {here} ({LAYERS[mine][0]}) imports {target} ({LAYERS[layer_of(target)][0]})"
+        for line, target in kg_imports(path)
+        if layer_of(target) > mine
+    ]
     assert not upward, "\n".join(upward)
 
 

@@ -16,8 +16,12 @@ ROOT = Path(__file__).parent.parent
 def quick_bench(tmp_path, sections: str) -> tuple[dict, subprocess.CompletedProcess]:
     """`bench/run.py --quick --only SECTIONS` (a script: a real process) and the JSON it writes."""
     out = tmp_path / "bench.json"
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--only", sections,
-                             "--out", str(out)], capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--only", sections, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(out.read_text()), result
 
@@ -27,9 +31,13 @@ def test_bench_quick_run_writes_table_and_json(tmp_path):
     """Every section but the real Neo4j one, which has its own test below (marked neo4j: it starts a server)."""
     data, result = quick_bench(tmp_path, "linking,build,query,lookup")
     names = [r["name"] for r in data["linking"]]
-    assert names[:5] == ["kg linker (1 process)", "kg linker, sample records as they are (1 process)",
-                         "kg linker (--workers 2)", "kg linker, pydantic output (1 process)",
-                         "pyahocorasick raw scan (floor)"]
+    assert names[:5] == [
+        "kg linker (1 process)",
+        "kg linker, sample records as they are (1 process)",
+        "kg linker (--workers 2)",
+        "kg linker, pydantic output (1 process)",
+        "pyahocorasick raw scan (floor)",
+    ]
     assert all(r["abstracts_per_s"] > 0 for r in data["linking"][:5])
     assert set(data["linking_stages"]) == {"dictionary", "discovery", "resolution", "propagation", "evidence"}
     # `resolution` is what is left of the whole analysis once the timed stages are taken away, so on a busy
@@ -45,9 +53,15 @@ def test_bench_quick_run_writes_table_and_json(tmp_path):
     [query] = data["query"]
     assert query["papers"] == 300 and query["runs"] >= 1
     commands = query["commands"]
-    assert set(commands) == {"kg --version", "kg query 'RETURN 1 AS x'", "kg query 'RETURN 1 AS x', no cached bytecode",
-                             "kg lookup (exact)", "kg lookup (misspelt)", "kg lookup (most mentioned)",
-                             *(f"kg query --name {n}" for n in named_queries())}
+    assert set(commands) == {
+        "kg --version",
+        "kg query 'RETURN 1 AS x'",
+        "kg query 'RETURN 1 AS x', no cached bytecode",
+        "kg lookup (exact)",
+        "kg lookup (misspelt)",
+        "kg lookup (most mentioned)",
+        *(f"kg query --name {n}" for n in named_queries()),
+    }
     for name, c in commands.items():
         assert c["median_s"] > 0 and c["p99_s"] >= c["median_s"] and c["peak_rss_mb"] > 0, name
         assert len(c["runs_s"]) == query["runs"] and not c["rebuilt_query_db"], name
@@ -92,8 +106,12 @@ def test_bench_quick_run_on_a_real_neo4j(tmp_path):
         assert (again["nodes_created"], again["relationships_created"]) == (0, 0)
         assert (again["server_nodes"], again["server_relationships"]) == (build["nodes"], build["relationships"])
         assert first["relationships_per_s"] > 0
-        assert set(load["queries"]) == {*(f"kg query --name {n}" for n in named_queries()),
-                                        "kg lookup (exact)", "kg lookup (misspelt)", "kg lookup (most mentioned)"}
+        assert set(load["queries"]) == {
+            *(f"kg query --name {n}" for n in named_queries()),
+            "kg lookup (exact)",
+            "kg lookup (misspelt)",
+            "kg lookup (most mentioned)",
+        }
         for label, q in load["queries"].items():
             assert q["same_rows"] is True and q["neo4j_median_ms"] > 0 and q["local_median_ms"] > 0, (label, q)
         imported = load["admin_import"]

@@ -35,10 +35,14 @@ def _plain(value):
 
 def _model(g: nx.MultiDiGraph) -> tuple[dict, dict]:
     """Nodes and edges as plain data, for comparing a read-back export with the store."""
-    nodes = {k: ({"labels": sorted(d["__labels__"])} | {p: _plain(v) for p, v in d.items() if p != "__labels__"})
-             for k, d in g.nodes(data=True)}
-    edges = {(u, v, k): {p: _plain(x) for p, x in d.items() if p != "__labels__"}
-             for u, v, k, d in g.edges(keys=True, data=True)}
+    nodes = {
+        k: ({"labels": sorted(d["__labels__"])} | {p: _plain(v) for p, v in d.items() if p != "__labels__"})
+        for k, d in g.nodes(data=True)
+    }
+    edges = {
+        (u, v, k): {p: _plain(x) for p, x in d.items() if p != "__labels__"}
+        for u, v, k, d in g.edges(keys=True, data=True)
+    }
     return nodes, edges
 
 
@@ -73,8 +77,11 @@ def test_graphml_round_trip(graph, sample_store, tmp_path):
     assert (g.number_of_nodes(), g.number_of_edges()) == (graph.number_of_nodes(), graph.number_of_edges())
     for key, d in graph.nodes(data=True):
         back = g.nodes[key]
-        assert back["labels"] == ":" + ":".join(lbl for lbl in ("Paper", "Entity", "Method", "Model", "Dataset",
-                                                               "Hardware", "Framework") if lbl in d["__labels__"])
+        assert back["labels"] == ":" + ":".join(
+            lbl
+            for lbl in ("Paper", "Entity", "Method", "Model", "Dataset", "Hardware", "Framework")
+            if lbl in d["__labels__"]
+        )
         assert back["label"] == d.get("name", d.get("title"))
         for p, v in d.items():
             if p == "__labels__":
@@ -115,8 +122,10 @@ def test_neo4j_admin_csvs_hold_the_whole_graph(graph, sample_store, tmp_path):
     out = tmp_path / "import"
     report = export_store("neo4j-admin", out, sample_store)
     assert report.import_command == admin_import_command(out)
-    assert report.import_command.startswith("neo4j-admin database import full neo4j --overwrite-destination "
-                                            "--array-delimiter=U+001F --multiline-fields=true --nodes=")
+    assert report.import_command.startswith(
+        "neo4j-admin database import full neo4j --overwrite-destination "
+        "--array-delimiter=U+001F --multiline-fields=true --nodes="
+    )
     g = nx.MultiDiGraph()
     header, papers = _read_admin_csv(out / "papers.csv")
     assert header[0] == "id:ID(Paper)" and header[-1] == ":LABEL"
@@ -135,8 +144,9 @@ def test_neo4j_admin_csvs_hold_the_whole_graph(graph, sample_store, tmp_path):
         end_space = header[1].split("(")[1].rstrip(")")
         for r in rows:
             t = r.pop("TYPE")
-            g.add_edge(prefix[start_space] + r.pop("START_ID"), prefix[end_space] + r.pop("END_ID"), key=t,
-                       __labels__={t}, **r)
+            g.add_edge(
+                prefix[start_space] + r.pop("START_ID"), prefix[end_space] + r.pop("END_ID"), key=t, __labels__={t}, **r
+            )
     nodes, edges = _model(g)
     want_nodes, want_edges = _model(graph)
 
@@ -149,7 +159,7 @@ def test_neo4j_admin_csvs_hold_the_whole_graph(graph, sample_store, tmp_path):
 
 
 def test_cypher_value_is_lossless():
-    assert cypher_value("Don't \"say\" \\ \n\t\u2028é") == '"Don\'t \\"say\\" \\\\ \\n\\t\\u2028é"'
+    assert cypher_value('Don\'t "say" \\ \n\t\u2028é') == '"Don\'t \\"say\\" \\\\ \\n\\t\\u2028é"'
     assert cypher_value({"a b": [1, 2.5, True, None], "c": "x"}) == '{`a b`: [1, 2.5, true, null], c: "x"}'
     assert cypher_value(float("nan")) == "null"
 
@@ -172,13 +182,13 @@ def test_cypher_script_shape(graph, sample_store, tmp_path):
     text = out.read_text(encoding="utf-8")
     statements = parse_statements(text)
     schema = schema_statements()
-    assert statements[:len(schema)] == schema
-    data = statements[len(schema):]
+    assert statements[: len(schema)] == schema
+    data = statements[len(schema) :]
     assert data and all(s.startswith("UNWIND [") for s in data)
     assert all(line.endswith(";") for line in text.splitlines() if line and not line.startswith("//"))
 
 
-NASTY = "Don't \"quote\" me \\ C:\\new */ // $x {y} `z` \n\t\r\u2028 é 中文 😀 \x00 end"
+NASTY = 'Don\'t "quote" me \\ C:\\new */ // $x {y} `z` \n\t\r\u2028 é 中文 😀 \x00 end'
 
 
 def test_cypher_script_runs_on_neo4j(neo4j_db, graph, tmp_path):
@@ -189,12 +199,16 @@ def test_cypher_script_runs_on_neo4j(neo4j_db, graph, tmp_path):
     papers = sorted(k for k, d in graph.nodes(data=True) if "Paper" in d["__labels__"])[::8]
     g = graph.subgraph(set(papers) | {v for p in papers for v in graph.successors(p)}).copy()
     g.nodes[papers[0]]["title"] = NASTY
-    assert g.number_of_edges() > 200 and {k for _, _, k in g.edges(keys=True)} == {"MENTIONS", "INTRODUCES",
-                                                                                     "CITES", "VARIANT_OF"}
+    assert g.number_of_edges() > 200 and {k for _, _, k in g.edges(keys=True)} == {
+        "MENTIONS",
+        "INTRODUCES",
+        "CITES",
+        "VARIANT_OF",
+    }
     out = tmp_path / "kg.cypher"
     export_graph(g, "cypher", out)
     statements = parse_statements(out.read_text(encoding="utf-8"))
-    data = statements[len(schema_statements()):]
+    data = statements[len(schema_statements()) :]
     with Neo4jStore(neo4j_db.settings()) as neo:
         for s in statements:
             neo._write(s)
@@ -227,24 +241,32 @@ def test_export_cli(sample_store, tmp_path):
     result = CliRunner().invoke(cli, ["export", "--format", "graphml", "-o", str(out), "--store", str(sample_store)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("exported ") and out.exists()
-    result = CliRunner().invoke(cli, ["export", "--format", "neo4j-admin", "-o", str(tmp_path / "imp"),
-                                      "--store", str(sample_store)])
+    result = CliRunner().invoke(
+        cli, ["export", "--format", "neo4j-admin", "-o", str(tmp_path / "imp"), "--store", str(sample_store)]
+    )
     assert result.exit_code == 0 and "neo4j-admin database import full" in result.output
-    bad = CliRunner().invoke(cli, ["export", "--format", "jsonl", "-o", str(tmp_path / "no" / "such" / "x.jsonl"),
-                                   "--store", str(sample_store)])
+    bad = CliRunner().invoke(
+        cli,
+        ["export", "--format", "jsonl", "-o", str(tmp_path / "no" / "such" / "x.jsonl"), "--store", str(sample_store)],
+    )
     assert bad.exit_code == 1 and bad.output.startswith("Error: ") and len(bad.output.strip().splitlines()) == 1
     assert "does not exist" in bad.output and "Traceback" not in bad.output
-    missing = CliRunner().invoke(cli, ["export", "--format", "jsonl", "-o", str(tmp_path / "y.jsonl"),
-                                       "--store", str(tmp_path / "nope.jsonl.gz")])
+    missing = CliRunner().invoke(
+        cli,
+        ["export", "--format", "jsonl", "-o", str(tmp_path / "y.jsonl"), "--store", str(tmp_path / "nope.jsonl.gz")],
+    )
     assert missing.exit_code == 1 and "no store here" in missing.output
 
 
 # --------------------------------------------------------------------------- neo4j-admin import, for real
 
+
 def admin_import(launcher, store, export_dir, home) -> str:
     """`kg export --format neo4j-admin`, then the import command it prints, run by Neo4j's own importer
     (tests/neo4j_server.py import_csv) into `home`: the same files, and the same options. Returns its output."""
-    result = CliRunner().invoke(cli, ["export", "--format", "neo4j-admin", "-o", str(export_dir), "--store", str(store)])
+    result = CliRunner().invoke(
+        cli, ["export", "--format", "neo4j-admin", "-o", str(export_dir), "--store", str(store)]
+    )
     assert result.exit_code == 0, result.output
     command = next(ln.strip() for ln in result.output.splitlines() if "neo4j-admin database import" in ln)
     args = shlex.split(command)
@@ -271,8 +293,10 @@ def imported_counts(output: str) -> dict:
 def without_empty_lists(contents: tuple[dict, dict]) -> tuple[dict, dict]:
     """neo4j-admin stores no property for an empty cell, so an empty list is absent after a bulk import."""
     nodes, rels = contents
-    return ({k: (labels, {p: v for p, v in props.items() if v != []}) for k, (labels, props) in nodes.items()},
-            {k: {p: v for p, v in props.items() if v != []} for k, props in rels.items()})
+    return (
+        {k: (labels, {p: v for p, v in props.items() if v != []}) for k, (labels, props) in nodes.items()},
+        {k: {p: v for p, v in props.items() if v != []} for k, props in rels.items()},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -294,8 +318,10 @@ def test_admin_import_holds_the_store(imported_sample, graph, sample_store):
 
     want = without_empty_lists(store_contents(graph))
     assert imported_counts(imported_sample.import_output) == {
-        "nodes": graph.number_of_nodes(), "relationships": graph.number_of_edges(),
-        "properties": sum(len(p) for _, p in want[0].values()) + sum(len(p) for p in want[1].values())}
+        "nodes": graph.number_of_nodes(),
+        "relationships": graph.number_of_edges(),
+        "properties": sum(len(p) for _, p in want[0].values()) + sum(len(p) for p in want[1].values()),
+    }
     assert neo4j_contents(imported_sample) == want
     local = json.loads(CliRunner().invoke(cli, ["stats", "--json", "--store", str(sample_store)]).stdout)
     with Neo4jStore(imported_sample.settings()) as neo:
@@ -308,8 +334,7 @@ def test_admin_import_answers_named_queries_like_the_store(imported_sample, samp
     q = named_queries()[name]
     params = [f"--param={k}={q.examples[k]}" for k in q.params]
     local = CliRunner().invoke(cli, ["query", "--name", name, "--json", "--store", str(sample_store), *params])
-    remote = CliRunner().invoke(cli, ["query", "--name", name, "--json", "--neo4j", *params],
-                                env=imported_sample.env())
+    remote = CliRunner().invoke(cli, ["query", "--name", name, "--json", "--neo4j", *params], env=imported_sample.env())
     assert local.exit_code == 0 and remote.exit_code == 0, (local.output, remote.output)
     assert local.stdout and remote.stdout == local.stdout
 
@@ -362,15 +387,20 @@ def test_admin_import_of_100k_synthetic_papers(neo4j_launcher, tmp_path):
     output = admin_import(neo4j_launcher, store, tmp_path / "export", tmp_path / "home")
     local = json.loads(CliRunner().invoke(cli, ["stats", "--json", "--store", str(store)]).stdout)
     assert local["nodes"] > 100_000
-    assert {k: v for k, v in imported_counts(output).items() if k != "properties"} == \
-        {"nodes": local["nodes"], "relationships": local["relationships"]}
+    assert {k: v for k, v in imported_counts(output).items() if k != "properties"} == {
+        "nodes": local["nodes"],
+        "relationships": local["relationships"],
+    }
     with neo4j_launcher.Neo4jServer.start(tmp_path / "home") as server:
         target = Neo4jTarget(server.uri, server.user, server.password, server=server)
         with Neo4jStore(target.settings()) as neo:
             assert neo.counts().model_dump() == {k: local[k] for k in ("nodes", "relationships", "labels", "types")}
             assert stats(neo.run) == local
-        for name, params in (("top-entities", ["--param=type=Hardware"]), ("most-cited-papers", []),
-                             ("papers-mentioning", ["--param=entity=DeepSpeed"])):
+        for name, params in (
+            ("top-entities", ["--param=type=Hardware"]),
+            ("most-cited-papers", []),
+            ("papers-mentioning", ["--param=entity=DeepSpeed"]),
+        ):
             args = ["query", "--name", name, "--json", "--limit", "0", *params]
             here = CliRunner().invoke(cli, [*args, "--store", str(store)])
             there = CliRunner().invoke(cli, [*args, "--neo4j"], env=target.env())

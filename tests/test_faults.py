@@ -76,8 +76,9 @@ def exit_code(proc) -> int:
 def assert_one_line_error(proc, *needles: str) -> str:
     """Exit 1 and exactly one line on stderr, `Error: ...`, holding every needle; returns that line."""
     assert exit_code(proc) == 1, (exit_code(proc), proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr and proc.stderr.startswith("Error: ") and proc.stderr.count("\n") == 1, \
+    assert "Traceback" not in proc.stderr and proc.stderr.startswith("Error: ") and proc.stderr.count("\n") == 1, (
         proc.stderr
+    )
     for needle in needles:
         assert needle in proc.stderr, proc.stderr
     return proc.stderr
@@ -140,8 +141,13 @@ def test_sigkill_during_save_leaves_old_or_new_store(tmp_path, stores, rng):
     seen, left_behind = {"old": 0, "new": 0}, 0
     for _ in range(25):
         before = set(temps(store))
-        child = subprocess.Popen([sys.executable, str(script), str(ref_a), str(store)], cwd=ROOT,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        child = subprocess.Popen(
+            [sys.executable, str(script), str(ref_a), str(store)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert child.stdout.readline() == "ready\n", child.stderr.read()
         time.sleep(rng.uniform(0, 2.5 * one_save))
         child.send_signal(signal.SIGKILL)
@@ -162,8 +168,12 @@ def _kill_build_at(store: Path, rng: random.Random, *, on_save: bool) -> bool:
     """Run `kg build` of all pages into `store` and SIGKILL it: at a random time, or right after its save
     has created the temporary file. True when the kill left a partial temporary file (killed mid-save)."""
     before = set(temps(store))
-    child = subprocess.Popen([*KG, "build", str(SEEDS), "--store", str(store)], cwd=ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [*KG, "build", str(SEEDS), "--store", str(store)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     if on_save:
         while child.poll() is None and not set(temps(store)) - before:
             time.sleep(0.0005)
@@ -243,8 +253,9 @@ def mounted(kind: str, target: Path, *options: str, source: str = "none"):
     except FileNotFoundError:
         pytest.skip("no mount command; the injected-fault tests cover this case")
     if proc.returncode != 0:
-        pytest.skip(f"cannot mount here ({proc.stderr.strip() or proc.returncode}); "
-                    "the injected-fault tests cover this case")
+        pytest.skip(
+            f"cannot mount here ({proc.stderr.strip() or proc.returncode}); the injected-fault tests cover this case"
+        )
     try:
         yield target
     finally:
@@ -285,7 +296,7 @@ class _FullDisk:
     def write(self, data) -> int:
         if len(data) > self._budget:
             if self._budget:
-                self._raw.write(bytes(data[:self._budget]))
+                self._raw.write(bytes(data[: self._budget]))
                 self._budget = 0
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         self._budget -= len(data)
@@ -376,8 +387,13 @@ def run_unprivileged(*args, cwd: Path) -> subprocess.CompletedProcess:
     script.write_text(AS_NOBODY)
     warm_input = cwd / "warm.jsonl"
     warm_input.write_text('{"title": "Warm-up paper on LoRA"}\n')
-    return subprocess.run([sys.executable, str(script), str(warm_input), *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, env={**os.environ, "HOME": str(cwd), "PYTHONDONTWRITEBYTECODE": "1"})
+    return subprocess.run(
+        [sys.executable, str(script), str(warm_input), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "HOME": str(cwd), "PYTHONDONTWRITEBYTECODE": "1"},
+    )
 
 
 @pytest.mark.slow
@@ -395,8 +411,9 @@ def test_permission_denied_on_the_store_directory(shared_dir, stores):
     if os.geteuid() != 0:
         store_dir.chmod(0o555)
     proc = run_unprivileged("build", data / "in.jsonl", "--store", store, cwd=shared_dir)
-    assert_one_line_error(proc, f"Error: {store}: cannot create lock file {store}.lock: Permission denied",
-                          "choose another --store")
+    assert_one_line_error(
+        proc, f"Error: {store}: cannot create lock file {store}.lock: Permission denied", "choose another --store"
+    )
     (store_dir / "s.jsonl.gz.lock").touch(0o666)
     (store_dir / "s.jsonl.gz.lock").chmod(0o666)
     proc = run_unprivileged("build", data / "in.jsonl", "--store", store, cwd=shared_dir)
@@ -432,8 +449,10 @@ def test_read_only_file_system(tmp_path, stores):
         assert_one_line_error(proc, f"Error: {store}: cannot create lock file {store}.lock: Read-only file system")
         with pytest.raises(StoreError) as exc:
             LocalStore(load_graph(store), store).save()
-        assert str(exc.value) == (f"{store}: cannot write in {ro}: Read-only file system; the previous store is "
-                                  "intact. Choose another --store")
+        assert str(exc.value) == (
+            f"{store}: cannot write in {ro}: Read-only file system; the previous store is "
+            "intact. Choose another --store"
+        )
         assert kg("stats", "--store", store).exit_code == 0
     assert (real / "s.jsonl.gz").read_bytes() == stores["old"]
 
@@ -446,7 +465,9 @@ def test_a_file_where_a_directory_is_expected(tmp_path):
     assert_one_line_error(proc, f"Error: {store}: cannot create lock file {store}.lock: Not a directory")
     with pytest.raises(StoreError) as exc:
         LocalStore(nx.MultiDiGraph(), store).save()
-    assert str(exc.value).startswith(f"{store}: cannot write in {blocker}: Not a directory") and "\n" not in str(exc.value)
+    assert str(exc.value).startswith(f"{store}: cannot write in {blocker}: Not a directory") and "\n" not in str(
+        exc.value
+    )
     assert blocker.read_text() == "a file"
 
 
@@ -476,8 +497,16 @@ def test_two_builds_at_once_are_serialised_by_the_lock(tmp_path, split):
     the empty store and the later save would drop the other's papers; with it, one waits for the other."""
     store = tmp_path / "s.jsonl.gz"
     halves = [SEED_FILES[:split], SEED_FILES[split:]]
-    procs = [subprocess.Popen([*KG, "build", *map(str, files), "--store", str(store), "--json"], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for files in halves]
+    procs = [
+        subprocess.Popen(
+            [*KG, "build", *map(str, files), "--store", str(store), "--json"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for files in halves
+    ]
     outs = [p.communicate() for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [err for _, err in outs]
     reports = [json.loads(out) for out, _ in outs]
@@ -490,20 +519,31 @@ def test_lock_timeout_is_a_clear_error_and_build_respects_the_lock(tmp_path, mon
     import kg.pipeline
 
     store = tmp_path / "s.jsonl.gz"
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sys
         from kg.store.local import store_lock
         with store_lock({str(store)!r}):
             print("held", flush=True)
             sys.stdin.read()
-    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         assert holder.stdout.readline() == "held\n"
         with pytest.raises(StoreError) as exc:
             with store_lock(store, timeout=0.2):
                 pass
-        assert str(exc.value) == (f"{store}: another kg process holds the store lock ({store}.lock); "
-                                  "wait for it to finish and re-run")
+        assert str(exc.value) == (
+            f"{store}: another kg process holds the store lock ({store}.lock); wait for it to finish and re-run"
+        )
         monkeypatch.setattr(kg.pipeline, "store_lock", functools.partial(store_lock, timeout=0.2))
         with pytest.raises(StoreError, match="another kg process holds the store lock"):
             kg.pipeline.build([INPUTS / "papers.jsonl"], store=store)
@@ -539,6 +579,7 @@ def test_max_papers_is_enforced_and_reported(tmp_path):
 def _limit_memory(limit: int):
     def apply():
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
     return apply
 
 
@@ -559,10 +600,18 @@ def two_gb_line(tmp_path_factory) -> Path:
 def test_two_gigabyte_line_is_a_clear_error_within_bounded_memory(two_gb_line):
     limit = _limit_memory(512 * 2**20)  # a reader that held the line would need more than 2 GiB
     proc = subprocess.run([*KG, "read", str(two_gb_line)], capture_output=True, text=True, cwd=ROOT, preexec_fn=limit)
-    assert_one_line_error(proc, f"Error: {two_gb_line}:3: line longer than 64 MiB (split the input into one record "
-                                "per line, or pass --skip-bad to skip it)")
-    proc = subprocess.run([*KG, "read", "--skip-bad", "--json", str(two_gb_line)], capture_output=True, text=True,
-                          cwd=ROOT, preexec_fn=limit)
+    assert_one_line_error(
+        proc,
+        f"Error: {two_gb_line}:3: line longer than 64 MiB (split the input into one record "
+        "per line, or pass --skip-bad to skip it)",
+    )
+    proc = subprocess.run(
+        [*KG, "read", "--skip-bad", "--json", str(two_gb_line)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        preexec_fn=limit,
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert (report["records_read"], report["skipped"]) == (3, 1)
@@ -583,8 +632,14 @@ def test_gzip_bomb_line_is_a_clear_error_within_bounded_memory(tmp_path):
         f.write(z.flush())
     assert path.stat().st_size < 2**20
     with open(path, "rb") as stdin:
-        proc = subprocess.run([*KG, "read", "--skip-bad", "--json", "-"], stdin=stdin, capture_output=True, text=True,
-                              cwd=ROOT, preexec_fn=_limit_memory(512 * 2**20))
+        proc = subprocess.run(
+            [*KG, "read", "--skip-bad", "--json", "-"],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            preexec_fn=_limit_memory(512 * 2**20),
+        )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert (report["records_read"], report["skipped"]) == (2, 1)

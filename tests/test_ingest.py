@@ -61,7 +61,11 @@ def test_sample_corpus_counts():
 
 def test_jsonl_fields_and_ignored_extras():
     recs = records(parse_jsonl((INPUTS / "papers.jsonl").read_text().splitlines(), "p.jsonl"))
-    assert recs[0].arxiv_id == "1811.06965" and recs[0].year == 2018 and recs[0].authors == ["Yanping Huang", "Youlong Cheng"]
+    assert (
+        recs[0].arxiv_id == "1811.06965"
+        and recs[0].year == 2018
+        and recs[0].authors == ["Yanping Huang", "Youlong Cheng"]
+    )
     assert recs[1].id == "my-id-1" and recs[1].arxiv_id is None and recs[1].url == "https://example.org/llamarl"
 
 
@@ -76,12 +80,15 @@ def test_arxiv_snapshot_wrapped_title_and_latex():
     assert report.papers[1].id == "hep-th/9901001" and report.papers[1].year == 1999
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("arXiv:2101.00001v2", "2101.00001"),
-    ("https://arxiv.org/abs/1811.06965", "1811.06965"),
-    ("hep-th/9901001v1", "hep-th/9901001"),
-    ("not-an-id", None),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("arXiv:2101.00001v2", "2101.00001"),
+        ("https://arxiv.org/abs/1811.06965", "1811.06965"),
+        ("hep-th/9901001v1", "hep-th/9901001"),
+        ("not-an-id", None),
+    ],
+)
 def test_normalise_arxiv_id(raw, expected):
     assert normalise_arxiv_id(raw) == expected
 
@@ -150,30 +157,60 @@ def test_glob_directory_and_stdin(monkeypatch):
     assert read_papers(["-"]).distinct_papers == 2
 
 
-@pytest.mark.parametrize("name,head,expected", [
-    ("a.jsonl", b'{"title": "x"}', "jsonl"),
-    ("a.txt", b'{"title": "x"}', "jsonl"),
-    ("a.csv", b"title,abstract\n", "csv"),
-    ("noext", b"title,abstract\n", "csv"),
-    ("noext", b"Get trending papers in your email inbox!\n", "listing"),
-    ("a.txt.gz", b"Some Title\nSome abstract\n", "listing"),
-    ("a.pdf", b"%PDF-1.4 stuff", None),
-])
+@pytest.mark.parametrize(
+    "name,head,expected",
+    [
+        ("a.jsonl", b'{"title": "x"}', "jsonl"),
+        ("a.txt", b'{"title": "x"}', "jsonl"),
+        ("a.csv", b"title,abstract\n", "csv"),
+        ("noext", b"title,abstract\n", "csv"),
+        ("noext", b"Get trending papers in your email inbox!\n", "listing"),
+        ("a.txt.gz", b"Some Title\nSome abstract\n", "listing"),
+        ("a.pdf", b"%PDF-1.4 stuff", None),
+    ],
+)
 def test_detect_format(name, head, expected):
     assert detect_format(name, head) == expected
 
 
 BAD_CASES = [
     ("empty.txt", b"", "{path}: file is empty (give a file with at least one paper, or pass --skip-bad to skip it)"),
-    ("blank.jsonl", b"\n  \n", "{path}: file is empty (give a file with at least one paper, or pass --skip-bad to skip it)"),
-    ("bin.dat", b"\x7fELF\x00\x01\x02", "{path}: binary file, not text (give a text file: listing, JSONL, arXiv JSONL or CSV, or pass --skip-bad to skip it)"),
-    ("bad.jsonl", b'{"title": "ok"}\n{"title": "caf\xe9"}\n', "{path}:2: invalid UTF-8 at byte 14 (re-encode the file as UTF-8, or pass --skip-bad to skip it)"),
-    ("bad2.jsonl", b'{"title": "ok"}\n{broken\n', "{path}:2: malformed JSON: Expecting property name enclosed in double quotes at column 2 (fix or remove the line, or pass --skip-bad to skip it)"),
-    ("notitle.jsonl", b'{"title": "ok"}\n{"abstract": "no title"}\n', '{path}:2: record has no title (every record needs a non-empty "title", or pass --skip-bad to skip it)'),
-    ("weird.xyz", b"just some words\n", "{path}: unknown format (pass --format listing|jsonl|arxiv|csv, or pass --skip-bad to skip it)"),
-    ("year.jsonl", b'{"title": "ok"}\n{"title": "Huge", "year": 1000000000000000000000000}\n',
-     '{path}:2: "year" 10000000000000000000\u2026 does not fit a 64-bit integer, the largest a graph database holds '
-     "(give the year as four digits, or pass --skip-bad to skip it)"),
+    (
+        "blank.jsonl",
+        b"\n  \n",
+        "{path}: file is empty (give a file with at least one paper, or pass --skip-bad to skip it)",
+    ),
+    (
+        "bin.dat",
+        b"\x7fELF\x00\x01\x02",
+        "{path}: binary file, not text (give a text file: listing, JSONL, arXiv JSONL or CSV, or pass --skip-bad to skip it)",
+    ),
+    (
+        "bad.jsonl",
+        b'{"title": "ok"}\n{"title": "caf\xe9"}\n',
+        "{path}:2: invalid UTF-8 at byte 14 (re-encode the file as UTF-8, or pass --skip-bad to skip it)",
+    ),
+    (
+        "bad2.jsonl",
+        b'{"title": "ok"}\n{broken\n',
+        "{path}:2: malformed JSON: Expecting property name enclosed in double quotes at column 2 (fix or remove the line, or pass --skip-bad to skip it)",
+    ),
+    (
+        "notitle.jsonl",
+        b'{"title": "ok"}\n{"abstract": "no title"}\n',
+        '{path}:2: record has no title (every record needs a non-empty "title", or pass --skip-bad to skip it)',
+    ),
+    (
+        "weird.xyz",
+        b"just some words\n",
+        "{path}: unknown format (pass --format listing|jsonl|arxiv|csv, or pass --skip-bad to skip it)",
+    ),
+    (
+        "year.jsonl",
+        b'{"title": "ok"}\n{"title": "Huge", "year": 1000000000000000000000000}\n',
+        '{path}:2: "year" 10000000000000000000\u2026 does not fit a 64-bit integer, the largest a graph database holds '
+        "(give the year as four digits, or pass --skip-bad to skip it)",
+    ),
 ]
 
 
@@ -197,7 +234,9 @@ def test_bad_input_skipped_and_counted(tmp_path, name, content, message):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["skipped"] == 1
-    assert report["distinct_papers"] == 1 + (1 if name in ("bad.jsonl", "bad2.jsonl", "notitle.jsonl", "year.jsonl") else 0)
+    assert report["distinct_papers"] == 1 + (
+        1 if name in ("bad.jsonl", "bad2.jsonl", "notitle.jsonl", "year.jsonl") else 0
+    )
     reason = message.format(path=path).split(": ", 1)[1].split(" (")[0]
     assert report["skipped_records"][0]["reason"] == reason
 

@@ -43,27 +43,31 @@ def names(linked, with_type=False):
 
 # -- detection and case rules ---------------------------------------------------------
 
-@pytest.mark.parametrize("abstract,expected", [
-    ("We scale training with Megatron LM.", {"Megatron-LM"}),
-    ("We use MegatronLM and Deepspeed.", {"Megatron-LM", "DeepSpeed"}),
-    ("Trained on 64 NVIDIA A100 GPUs.", {"A100"}),
-    ("Trained on 64 A100s.", {"A100"}),
-    ("A distributed Ray cluster runs the actors.", {"Ray"}),
-    ("Ray tracing in distributed cluster renderers.", set()),
-    ("We use ray to schedule a distributed cluster.", set()),
-    ("Adam Smith studied the optimizer landscape.", set()),
-    ("We train with the Adam optimizer.", {"Adam"}),
-    ("An adam-like update without any optimizer named.", set()),
-    ("They wrote on the pile of papers.", set()),
-    ("We pretrain on the Pile.", {"the Pile"}),
-    ("The Pile is a corpus.", {"the Pile"}),
-    ("They whisper quietly.", set()),
-    ("We transcribe with Whisper.", {"Whisper"}),
-    ("A transformer encoder.", {"Transformer"}),
-    ("Sparse MoE layers.", {"Mixture-of-Experts"}),
-    ("Zero-shot CLIPs and CLIP.", {"CLIP"}),
-    ("The clip was short.", set()),
-])
+
+@pytest.mark.parametrize(
+    "abstract,expected",
+    [
+        ("We scale training with Megatron LM.", {"Megatron-LM"}),
+        ("We use MegatronLM and Deepspeed.", {"Megatron-LM", "DeepSpeed"}),
+        ("Trained on 64 NVIDIA A100 GPUs.", {"A100"}),
+        ("Trained on 64 A100s.", {"A100"}),
+        ("A distributed Ray cluster runs the actors.", {"Ray"}),
+        ("Ray tracing in distributed cluster renderers.", set()),
+        ("We use ray to schedule a distributed cluster.", set()),
+        ("Adam Smith studied the optimizer landscape.", set()),
+        ("We train with the Adam optimizer.", {"Adam"}),
+        ("An adam-like update without any optimizer named.", set()),
+        ("They wrote on the pile of papers.", set()),
+        ("We pretrain on the Pile.", {"the Pile"}),
+        ("The Pile is a corpus.", {"the Pile"}),
+        ("They whisper quietly.", set()),
+        ("We transcribe with Whisper.", {"Whisper"}),
+        ("A transformer encoder.", {"Transformer"}),
+        ("Sparse MoE layers.", {"Mixture-of-Experts"}),
+        ("Zero-shot CLIPs and CLIP.", {"CLIP"}),
+        ("The clip was short.", set()),
+    ],
+)
 def test_catalog_detection_and_case_rules(small, abstract, expected):
     assert names(small.link_text("A title", abstract)) - {"A title"} == expected
 
@@ -73,7 +77,7 @@ def test_spans_index_title_newline_abstract(small):
     text = "GPipe for Llama 2\nUses H800 GPUs."
     for e in linked.entities:
         for m in e.mentions:
-            assert text[m.start:m.end] == m.surface
+            assert text[m.start : m.end] == m.surface
 
 
 def test_fold_keeps_length():
@@ -102,34 +106,58 @@ def test_inline_citation_kept_as_evidence(small):
 
 # -- discovery rules ------------------------------------------------------------------
 
+
 def test_schwartz_hearst_both_orders():
-    found = find_abbreviations("we propose Web Rephrase Augmented Pre-training (WRAP) that, and WRAP (Web Rephrase Augmented Pre-training) again")
+    found = find_abbreviations(
+        "we propose Web Rephrase Augmented Pre-training (WRAP) that, and WRAP (Web Rephrase Augmented Pre-training) again"
+    )
     assert [(a.short, a.long) for a in found] == [("WRAP", "Web Rephrase Augmented Pre-training")] * 2
-    assert best_long_form("MEDIDA", "the capabilities of Model Error Discovery with Interpretability and Data Assimilation") == \
-        "Model Error Discovery with Interpretability and Data Assimilation"
+    assert (
+        best_long_form(
+            "MEDIDA", "the capabilities of Model Error Discovery with Interpretability and Data Assimilation"
+        )
+        == "Model Error Discovery with Interpretability and Data Assimilation"
+    )
     assert best_long_form("XYZ", "nothing alike") is None
 
 
-@pytest.mark.parametrize("title,abstract,name,etype", [
-    ("LlamaRL: A Distributed Asynchronous Reinforcement Learning Framework for Efficient Large-scale LLM Training",
-     "We present LlamaRL, a fully distributed, asynchronous reinforcement learning framework on thousands of GPUs.",
-     "LlamaRL", "Framework"),
-    ("Seer: Language Instructed Video Prediction with Latent Diffusion Models", "We present Seer, a sample-efficient model.",
-     "Seer", "Model"),
-    ("ToolFlow: Boosting LLM Tool-Calling Through Natural and Coherent Dialogue Synthesis",
-     "We construct ToolFlow, a dataset of 8,000 dialogues.", "ToolFlow", "Dataset"),
-])
+@pytest.mark.parametrize(
+    "title,abstract,name,etype",
+    [
+        (
+            "LlamaRL: A Distributed Asynchronous Reinforcement Learning Framework for Efficient Large-scale LLM Training",
+            "We present LlamaRL, a fully distributed, asynchronous reinforcement learning framework on thousands of GPUs.",
+            "LlamaRL",
+            "Framework",
+        ),
+        (
+            "Seer: Language Instructed Video Prediction with Latent Diffusion Models",
+            "We present Seer, a sample-efficient model.",
+            "Seer",
+            "Model",
+        ),
+        (
+            "ToolFlow: Boosting LLM Tool-Calling Through Natural and Coherent Dialogue Synthesis",
+            "We construct ToolFlow, a dataset of 8,000 dialogues.",
+            "ToolFlow",
+            "Dataset",
+        ),
+    ],
+)
 def test_title_name_is_introduced_and_typed(title, abstract, name, etype):
     text = f"{title}\n{abstract}"
     (c,) = title_names(text, len(title))
     assert (c.name, c.type, c.introduced) == (name, etype, True)
 
 
-@pytest.mark.parametrize("title", [
-    "Scaling Laws: An Overview of Things",
-    "Rethinking the Web: A Recipe",
-    "A Survey: Of Everything",
-])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Scaling Laws: An Overview of Things",
+        "Rethinking the Web: A Recipe",
+        "A Survey: Of Everything",
+    ],
+)
 def test_title_without_name_yields_nothing(title):
     assert title_names(title + "\nabstract", len(title)) == []
 
@@ -152,12 +180,15 @@ def test_introduced_name_pattern():
     assert c.name == "Fallback Quantization" and c.introduced
 
 
-@pytest.mark.parametrize("abstract,name,etype", [
-    ("We evaluate on the ToCa dataset.", "ToCa", "Dataset"),
-    ("experiments on synthetic datasets, including ToCa, SS1M, and ST+MJ.", "SS1M", "Dataset"),
-    ("Training uses 2048 H900X GPUs.", "H900X", "Hardware"),
-    ("We release Foo-7B.", "Foo-7B", "Model"),
-])
+@pytest.mark.parametrize(
+    "abstract,name,etype",
+    [
+        ("We evaluate on the ToCa dataset.", "ToCa", "Dataset"),
+        ("experiments on synthetic datasets, including ToCa, SS1M, and ST+MJ.", "SS1M", "Dataset"),
+        ("Training uses 2048 H900X GPUs.", "H900X", "Hardware"),
+        ("We release Foo-7B.", "Foo-7B", "Model"),
+    ],
+)
 def test_typed_context_patterns(abstract, name, etype):
     found = {(c.name, c.type) for c in context_names("T\n" + abstract, 1)}
     assert (name, etype) in found
@@ -167,20 +198,38 @@ def test_memory_sizes_are_not_hardware():
     assert not [c for c in context_names("T\nWe use 80GB GPUs.", 1) if c.type == "Hardware"]
 
 
-@pytest.mark.parametrize("token,expected", [
-    ("SeTa", True), ("WRAP", True), ("SS1M", True), ("long2short", True), ("vLLM", True),
-    ("LLMs", False), ("GPU", False), ("The", False), ("OpenAI", False), ("80GB", False), ("hello", False),
-])
+@pytest.mark.parametrize(
+    "token,expected",
+    [
+        ("SeTa", True),
+        ("WRAP", True),
+        ("SS1M", True),
+        ("long2short", True),
+        ("vLLM", True),
+        ("LLMs", False),
+        ("GPU", False),
+        ("The", False),
+        ("OpenAI", False),
+        ("80GB", False),
+        ("hello", False),
+    ],
+)
 def test_is_name_like(token, expected):
     assert is_name_like(token) is expected
 
 
-@pytest.mark.parametrize("phrase,etype", [
-    ("scaled error correction model", "Model"),
-    ("A Distributed Asynchronous Reinforcement Learning Framework for Efficient Large-scale LLM Training", "Method"),
-    ("benchmark for code", "Dataset"),
-    ("open-source library", "Framework"),
-])
+@pytest.mark.parametrize(
+    "phrase,etype",
+    [
+        ("scaled error correction model", "Model"),
+        (
+            "A Distributed Asynchronous Reinforcement Learning Framework for Efficient Large-scale LLM Training",
+            "Method",
+        ),
+        ("benchmark for code", "Dataset"),
+        ("open-source library", "Framework"),
+    ],
+)
 def test_head_type(phrase, etype):
     assert head_type(phrase) == etype
 
@@ -192,31 +241,67 @@ def test_nothing_discovered_inside_urls():
 
 # -- resolution ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("surface,expected", [
-    ("Megatron LM", "megatron-lm"),
-    ("Deepspeed", "deepspeed"),
-    ("NVIDIA A100 GPUs", "a100"),
-    ("Llama-2", "llama-2"),
-    ("llama2", "llama-2"),
-    ("Megatron-LMM", "megatron-lm"),
-    ("LLaMAX", None),
-    ("Llama 3", None),
-])
+
+@pytest.mark.parametrize(
+    "surface,expected",
+    [
+        ("Megatron LM", "megatron-lm"),
+        ("Deepspeed", "deepspeed"),
+        ("NVIDIA A100 GPUs", "a100"),
+        ("Llama-2", "llama-2"),
+        ("llama2", "llama-2"),
+        ("Megatron-LMM", "megatron-lm"),
+        ("LLaMAX", None),
+        ("Llama 3", None),
+    ],
+)
 def test_resolve_mention(small, surface, expected):
     r = small.resolver.resolve_mention(surface)
     assert (r.entity_id if r else None) == expected
 
 
-ALIASES = ["megatron lm", "deepspeed", "megatron deepspeed", "llama 2", "llama 2 7b", "flashattention",
-           "flash attention 2", "mixture of experts", "stable diffusion xl", "a100", "h800", "imagenet 1k",
-           "low rank adaptation", "low rank adaption", "megatron lmm"]
+ALIASES = [
+    "megatron lm",
+    "deepspeed",
+    "megatron deepspeed",
+    "llama 2",
+    "llama 2 7b",
+    "flashattention",
+    "flash attention 2",
+    "mixture of experts",
+    "stable diffusion xl",
+    "a100",
+    "h800",
+    "imagenet 1k",
+    "low rank adaptation",
+    "low rank adaption",
+    "megatron lmm",
+]
 
 
-@pytest.mark.parametrize("query", [
-    "megatron lm", "megatronlm", "megatron llm", "deepsped", "deepspeedd", "flashatention", "flash attention2",
-    "mixture of expert", "mixtures of experts", "stable diffusion x", "stable difusion xl", "low rank adaptaion",
-    "low rank adaption", "llama 2 7", "imagenet", "h8000", "completely different", "",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "megatron lm",
+        "megatronlm",
+        "megatron llm",
+        "deepsped",
+        "deepspeedd",
+        "flashatention",
+        "flash attention2",
+        "mixture of expert",
+        "mixtures of experts",
+        "stable diffusion x",
+        "stable difusion xl",
+        "low rank adaptaion",
+        "low rank adaption",
+        "llama 2 7",
+        "imagenet",
+        "h8000",
+        "completely different",
+        "",
+    ],
+)
 @pytest.mark.parametrize("cutoff", [100.0, 94.0, 85.0, 60.0])
 def test_fuzzy_index_gives_what_extract_one_gives(query, cutoff):
     """Same choice, score and position (ties to the earlier alias) as scoring every alias."""
@@ -254,6 +339,7 @@ def test_linker_is_deterministic(full):
 
 # -- catalog ---------------------------------------------------------------------------
 
+
 def test_builtin_catalog_is_large_and_clean():
     entities = load_catalog()
     assert len(entities) >= 800
@@ -261,18 +347,42 @@ def test_builtin_catalog_is_large_and_clean():
     types = {e.type.value for e in entities}
     assert types == {"Method", "Model", "Dataset", "Hardware", "Framework"}
     by_id, by_alias = build_index(entities)
-    for required in ["a100", "h100", "h800", "h20", "v100", "tpu-v4", "mi300x", "ascend-910b", "gaudi2",
-                     "deepspeed", "megatron-lm", "pytorch", "jax", "vllm", "ray", "cuda", "lora", "imagenet"]:
+    for required in [
+        "a100",
+        "h100",
+        "h800",
+        "h20",
+        "v100",
+        "tpu-v4",
+        "mi300x",
+        "ascend-910b",
+        "gaudi2",
+        "deepspeed",
+        "megatron-lm",
+        "pytorch",
+        "jax",
+        "vllm",
+        "ray",
+        "cuda",
+        "lora",
+        "imagenet",
+    ]:
         assert required in by_id, required
     assert by_id["h800"].parent
 
 
-@pytest.mark.parametrize("yaml_text,message", [
-    ("- name: X\n  type: Gadget\n", "entry 'X': type: Input should be 'Method', 'Model', 'Dataset', 'Hardware' or 'Framework'"),
-    ("- name: X\n  type: Model\n  colour: red\n", "entry 'X': colour: Extra inputs are not permitted"),
-    ("- type: Model\n", "entry '#1': name: Field required"),
-    ("name: X\n", "expected a list of entities at top level"),
-])
+@pytest.mark.parametrize(
+    "yaml_text,message",
+    [
+        (
+            "- name: X\n  type: Gadget\n",
+            "entry 'X': type: Input should be 'Method', 'Model', 'Dataset', 'Hardware' or 'Framework'",
+        ),
+        ("- name: X\n  type: Model\n  colour: red\n", "entry 'X': colour: Extra inputs are not permitted"),
+        ("- type: Model\n", "entry '#1': name: Field required"),
+        ("name: X\n", "expected a list of entities at top level"),
+    ],
+)
 def test_catalog_validation_names_file_and_entry(tmp_path, yaml_text, message):
     path = tmp_path / "mine.yaml"
     path.write_text(yaml_text)
@@ -291,7 +401,9 @@ def test_catalog_yaml_is_loaded_safely(tmp_path):
 
 def test_user_catalog_extends_and_overrides(tmp_path):
     path = tmp_path / "mine.yaml"
-    path.write_text("- name: FooTron 9000\n  type: Hardware\n- name: DeepSpeed\n  type: Framework\n  description: mine\n")
+    path.write_text(
+        "- name: FooTron 9000\n  type: Hardware\n- name: DeepSpeed\n  type: Framework\n  description: mine\n"
+    )
     linker = Linker(catalog_files=[path])
     linked = linker.link_text("T", "We run DeepSpeed on the FooTron 9000.")
     assert names(linked, with_type=True) >= {("FooTron 9000", "Hardware"), ("DeepSpeed", "Framework")}
@@ -309,6 +421,7 @@ def test_bad_user_catalog_on_cli(tmp_path):
 
 # -- output contract and evaluation ------------------------------------------------------------
 
+
 def test_link_output_contract():
     result = CliRunner().invoke(cli, ["link", str(DATA / "inputs" / "listing_blank.txt")])
     assert result.exit_code == 0, result.output
@@ -317,13 +430,17 @@ def test_link_output_contract():
     first = lines[0]
     assert set(first) == {"id", "title", "entities"}
     assert first["title"] == "GPipe: Efficient Training of Giant Neural Networks using Pipeline Parallelism"
-    text = first["title"] + "\n" + "We introduce GPipe, a pipeline parallelism library that allows scaling any network on TPU v3."
+    text = (
+        first["title"]
+        + "\n"
+        + "We introduce GPipe, a pipeline parallelism library that allows scaling any network on TPU v3."
+    )
     for e in first["entities"]:
         assert {"id", "name", "type", "surfaces", "confidence", "introduced", "mentions"} <= set(e)
         assert e["type"] in {"Method", "Model", "Dataset", "Hardware", "Framework"}
         for m in e["mentions"]:
             assert set(m) >= {"start", "end", "surface", "rule"}
-            assert text[m["start"]:m["end"]] == m["surface"]
+            assert text[m["start"] : m["end"]] == m["surface"]
     gpipe = [e for e in first["entities"] if e["name"] == "GPipe"][0]
     assert gpipe["introduced"] is True
     assert {e["name"] for e in first["entities"]} >= {"GPipe", "TPU v3"}
@@ -356,17 +473,24 @@ def test_eval_cli_json():
     assert set(scores["typed"]["per_type"]) == {"Method", "Model", "Dataset", "Hardware", "Framework"}
 
 
-@pytest.mark.parametrize("abstract,expected", [
-    ("We train on 8xA800 GPUs and 1xA100.", {("A800", "Hardware"), ("A100", "Hardware")}),
-    ("Published at NeurIPS; we report CIDEr and CLIPScore with FP8 over PCIe.", set()),
-    ("We evaluate on MD and IQA datasets.", set()),
-    ("Experiments on ToCa, SS1M, and ST+MJ datasets.", {("ToCa", "Dataset"), ("SS1M", "Dataset"), ("ST+MJ", "Dataset")}),
-])
+@pytest.mark.parametrize(
+    "abstract,expected",
+    [
+        ("We train on 8xA800 GPUs and 1xA100.", {("A800", "Hardware"), ("A100", "Hardware")}),
+        ("Published at NeurIPS; we report CIDEr and CLIPScore with FP8 over PCIe.", set()),
+        ("We evaluate on MD and IQA datasets.", set()),
+        (
+            "Experiments on ToCa, SS1M, and ST+MJ datasets.",
+            {("ToCa", "Dataset"), ("SS1M", "Dataset"), ("ST+MJ", "Dataset")},
+        ),
+    ],
+)
 def test_counts_venues_metrics_and_short_acronyms(full, abstract, expected):
     assert names(full.link_text("A title", abstract), with_type=True) == expected
 
 
 # -- configuration and the shared resolver -------------------------------------------------
+
 
 def test_linker_config_is_frozen_and_threaded_to_the_rules():
     from dataclasses import FrozenInstanceError, replace
@@ -386,8 +510,11 @@ def test_linker_config_is_frozen_and_threaded_to_the_rules():
     assert c.confidence == config.typed_by_context_confidence
     from kg.link.discover import DiscoveryContext
 
-    (c,) = [c for c in discover("T\n" + abstract, 1, context=DiscoveryContext(lower))
-            if c.name == "FooBarNet" and c.rule == "intro"]
+    (c,) = [
+        c
+        for c in discover("T\n" + abstract, 1, context=DiscoveryContext(lower))
+        if c.name == "FooBarNet" and c.rule == "intro"
+    ]
     assert c.confidence == 0.6
 
 
@@ -396,6 +523,6 @@ def test_linking_and_lookup_share_one_resolver_with_two_cutoffs():
 
     resolver = Resolver({"deepspeed": ["deepspeed"]}, {"deepspeed": ["deepspeed"]})
     assert resolver.resolve_mention("DeepSpeed").entity_id == "deepspeed"
-    assert resolver.resolve_mention("DeepSpede") is None      # ratio 88.9: linking does not guess
+    assert resolver.resolve_mention("DeepSpede") is None  # ratio 88.9: linking does not guess
     assert resolver.resolve_name("deepspede") == (["deepspeed"], "fuzzy", pytest.approx(88.9, abs=0.1))  # lookup does
     assert resolver.resolve_name("deepspede", fuzzy_cutoff=94) is None

@@ -42,16 +42,28 @@ SECRET = "pw-never-shown-7f3a"
 
 # --------------------------------------------------------------------------- a small graph
 
+
 def small_graph() -> nx.MultiDiGraph:
     g = nx.MultiDiGraph()
     g.add_node("paper:p1", __labels__={"Paper"}, id="p1", title="Don't \\ stop", abstract="A100s", sources=["a.txt:1"])
     g.add_node("paper:p2", __labels__={"Paper"}, id="p2", title="Second", abstract="", sources={"b.txt:2"}, year=2024)
-    g.add_node("entity:a100", **entity_attrs("a100", "A100", "Hardware", source="catalog", aliases=["A100 GPU"],
-                                              vendor="NVIDIA"))
+    g.add_node(
+        "entity:a100",
+        **entity_attrs("a100", "A100", "Hardware", source="catalog", aliases=["A100 GPU"], vendor="NVIDIA"),
+    )
     g.add_node("entity:ampere", **entity_attrs("ampere", "Ampere", "Hardware", source="catalog"))
     g.add_node("entity:lora", **entity_attrs("lora", "LoRA", "Method", source="catalog"))
-    g.add_edge("paper:p1", "entity:a100", key="MENTIONS", __labels__={"MENTIONS"}, count=2, confidence=0.9,
-               surfaces=["A100s"], rules=["catalog"], citations=[])
+    g.add_edge(
+        "paper:p1",
+        "entity:a100",
+        key="MENTIONS",
+        __labels__={"MENTIONS"},
+        count=2,
+        confidence=0.9,
+        surfaces=["A100s"],
+        rules=["catalog"],
+        citations=[],
+    )
     g.add_edge("paper:p1", "entity:lora", key="INTRODUCES", __labels__={"INTRODUCES"})
     g.add_edge("paper:p2", "paper:p1", key="CITES", __labels__={"CITES"}, via=["LoRA"])
     g.add_edge("entity:a100", "entity:ampere", key="VARIANT_OF", __labels__={"VARIANT_OF"})
@@ -59,6 +71,7 @@ def small_graph() -> nx.MultiDiGraph:
 
 
 # --------------------------------------------------------------------------- a fake driver (unit tests only)
+
 
 class FakeCounters:
     def __init__(self, **kw):
@@ -152,15 +165,25 @@ def fake_store(driver, database="kgdb"):
 
 # --------------------------------------------------------------------------- statements and batches
 
+
 def test_statements_come_from_the_enums():
     assert NODE_STATEMENTS[Label.PAPER] == "UNWIND $rows AS row MERGE (n:Paper {id: row.id}) SET n += row.props"
-    assert NODE_STATEMENTS[Label.HARDWARE] == ("UNWIND $rows AS row MERGE (n:Entity {id: row.id}) "
-                                               "SET n:Hardware SET n += row.props")
-    assert REL_STATEMENTS[Rel.CITES] == ("UNWIND $rows AS row MATCH (a:Paper {id: row.start}) MATCH (b:Paper "
-                                         "{id: row.end}) MERGE (a)-[r:CITES]->(b) SET r += row.props")
+    assert NODE_STATEMENTS[Label.HARDWARE] == (
+        "UNWIND $rows AS row MERGE (n:Entity {id: row.id}) SET n:Hardware SET n += row.props"
+    )
+    assert REL_STATEMENTS[Rel.CITES] == (
+        "UNWIND $rows AS row MATCH (a:Paper {id: row.start}) MATCH (b:Paper "
+        "{id: row.end}) MERGE (a)-[r:CITES]->(b) SET r += row.props"
+    )
     assert REL_STATEMENTS[Rel.VARIANT_OF].count(":Entity {id:") == 2
-    assert set(NODE_STATEMENTS) == {Label.PAPER, Label.METHOD, Label.MODEL, Label.DATASET, Label.HARDWARE,
-                                    Label.FRAMEWORK}
+    assert set(NODE_STATEMENTS) == {
+        Label.PAPER,
+        Label.METHOD,
+        Label.MODEL,
+        Label.DATASET,
+        Label.HARDWARE,
+        Label.FRAMEWORK,
+    }
     assert set(REL_STATEMENTS) == set(Rel)
 
 
@@ -169,28 +192,86 @@ def test_load_sends_exact_parameterised_statements_in_write_transactions():
     report = fake_store(driver).load_graph(small_graph(), batch_size=1000, schema=False)
     writes = [(q, p) for mode, q, p in driver.runs if mode == "write"]
     assert writes == [
-        (NODE_STATEMENTS[Label.PAPER], {"rows": [
-            {"id": "p1", "props": {"id": "p1", "title": "Don't \\ stop", "abstract": "A100s", "sources": ["a.txt:1"]}},
-            {"id": "p2", "props": {"id": "p2", "title": "Second", "abstract": "", "sources": ["b.txt:2"], "year": 2024}},
-        ]}),
-        (NODE_STATEMENTS[Label.METHOD], {"rows": [
-            {"id": "lora", "props": {"id": "lora", "name": "LoRA", "type": "Method", "aliases": [], "source": "catalog"}},
-        ]}),
-        (NODE_STATEMENTS[Label.HARDWARE], {"rows": [
-            {"id": "a100", "props": {"id": "a100", "name": "A100", "type": "Hardware", "aliases": ["A100 GPU"],
-                                     "source": "catalog", "vendor": "NVIDIA"}},
-            {"id": "ampere", "props": {"id": "ampere", "name": "Ampere", "type": "Hardware", "aliases": [],
-                                       "source": "catalog"}},
-        ]}),
-        (REL_STATEMENTS[Rel.MENTIONS], {"rows": [{"start": "p1", "end": "a100", "props": {
-            "count": 2, "confidence": 0.9, "surfaces": ["A100s"], "rules": ["catalog"], "citations": []}}]}),
+        (
+            NODE_STATEMENTS[Label.PAPER],
+            {
+                "rows": [
+                    {
+                        "id": "p1",
+                        "props": {"id": "p1", "title": "Don't \\ stop", "abstract": "A100s", "sources": ["a.txt:1"]},
+                    },
+                    {
+                        "id": "p2",
+                        "props": {"id": "p2", "title": "Second", "abstract": "", "sources": ["b.txt:2"], "year": 2024},
+                    },
+                ]
+            },
+        ),
+        (
+            NODE_STATEMENTS[Label.METHOD],
+            {
+                "rows": [
+                    {
+                        "id": "lora",
+                        "props": {"id": "lora", "name": "LoRA", "type": "Method", "aliases": [], "source": "catalog"},
+                    },
+                ]
+            },
+        ),
+        (
+            NODE_STATEMENTS[Label.HARDWARE],
+            {
+                "rows": [
+                    {
+                        "id": "a100",
+                        "props": {
+                            "id": "a100",
+                            "name": "A100",
+                            "type": "Hardware",
+                            "aliases": ["A100 GPU"],
+                            "source": "catalog",
+                            "vendor": "NVIDIA",
+                        },
+                    },
+                    {
+                        "id": "ampere",
+                        "props": {
+                            "id": "ampere",
+                            "name": "Ampere",
+                            "type": "Hardware",
+                            "aliases": [],
+                            "source": "catalog",
+                        },
+                    },
+                ]
+            },
+        ),
+        (
+            REL_STATEMENTS[Rel.MENTIONS],
+            {
+                "rows": [
+                    {
+                        "start": "p1",
+                        "end": "a100",
+                        "props": {
+                            "count": 2,
+                            "confidence": 0.9,
+                            "surfaces": ["A100s"],
+                            "rules": ["catalog"],
+                            "citations": [],
+                        },
+                    }
+                ]
+            },
+        ),
         (REL_STATEMENTS[Rel.INTRODUCES], {"rows": [{"start": "p1", "end": "lora", "props": {}}]}),
         (REL_STATEMENTS[Rel.CITES], {"rows": [{"start": "p2", "end": "p1", "props": {"via": ["LoRA"]}}]}),
         (REL_STATEMENTS[Rel.VARIANT_OF], {"rows": [{"start": "a100", "end": "ampere", "props": {}}]}),
     ]
     write_sessions = [kw for mode, kw in driver.transactions if mode == "write"]
-    assert write_sessions and all(kw["database"] == "kgdb" and kw["default_access_mode"] == "WRITE"
-                                  for kw in write_sessions)
+    assert write_sessions and all(
+        kw["database"] == "kgdb" and kw["default_access_mode"] == "WRITE" for kw in write_sessions
+    )
     assert report.batches == 7 and report.rows == 9 and report.nodes == 5 and report.relationships == 4
     assert "__labels__" not in json.dumps([p for _, p in writes])
 
@@ -209,11 +290,14 @@ def test_batches_are_bounded_by_rows_and_by_bytes():
         plan_batches(g, batch_size=0)
 
 
-@pytest.mark.parametrize("bad", [
-    ("node", "Hardware) DETACH DELETE n //"),
-    ("node", "Robot"),
-    ("edge", "MENTIONS]->() DETACH DELETE a //"),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ("node", "Hardware) DETACH DELETE n //"),
+        ("node", "Robot"),
+        ("edge", "MENTIONS]->() DETACH DELETE a //"),
+    ],
+)
 def test_labels_and_types_never_come_from_data(bad):
     g = small_graph()
     kind, name = bad
@@ -237,8 +321,10 @@ def test_schema_statements_are_neo4j5_idempotent():
 def test_rejected_schema_statement_is_reported_not_hidden():
     from neo4j.exceptions import ClientError
 
-    err = ClientError._hydrate_neo4j(code="Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists",
-                                     message="An equivalent constraint already exists")
+    err = ClientError._hydrate_neo4j(
+        code="Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists",
+        message="An equivalent constraint already exists",
+    )
     driver = FakeDriver(fail_on="paper_id", error=err)
     report = fake_store(driver).apply_schema()
     assert [i.statement for i in report.rejected] == [s for s in schema_statements() if "paper_id" in s]
@@ -248,23 +334,29 @@ def test_rejected_schema_statement_is_reported_not_hidden():
 
 # --------------------------------------------------------------------------- queries are read-only
 
+
 def test_query_runs_in_a_read_session_with_only_its_parameters():
     driver = FakeDriver()
-    result = fake_store(driver).query("MATCH (e:Entity {name: $name}) RETURN e.id AS x // $unused in a comment",
-                                      {"name": "A100", "extra": 1})
+    result = fake_store(driver).query(
+        "MATCH (e:Entity {name: $name}) RETURN e.id AS x // $unused in a comment", {"name": "A100", "extra": 1}
+    )
     assert result.columns == ["x"] and result.rows == [[1]]
     assert driver.transactions == [("read", {"database": "kgdb", "default_access_mode": "READ"})]
-    assert driver.runs == [("read", "MATCH (e:Entity {name: $name}) RETURN e.id AS x // $unused in a comment",
-                            {"name": "A100"})]
+    assert driver.runs == [
+        ("read", "MATCH (e:Entity {name: $name}) RETURN e.id AS x // $unused in a comment", {"name": "A100"})
+    ]
 
 
-@pytest.mark.parametrize("cypher", [
-    "CREATE (n:Paper {id: 'x'})",
-    "MATCH (n) DETACH DELETE n",
-    "MATCH (n:Paper) SET n.title = 'x' RETURN n",
-    "MERGE (n:Paper {id: 'x'}) RETURN n",
-    "match (n) remove n.title return n",
-])
+@pytest.mark.parametrize(
+    "cypher",
+    [
+        "CREATE (n:Paper {id: 'x'})",
+        "MATCH (n) DETACH DELETE n",
+        "MATCH (n:Paper) SET n.title = 'x' RETURN n",
+        "MERGE (n:Paper {id: 'x'}) RETURN n",
+        "match (n) remove n.title return n",
+    ],
+)
 def test_write_queries_are_refused_before_sending(cypher):
     driver = FakeDriver()
     with pytest.raises(QueryError, match="read-only"):
@@ -285,20 +377,31 @@ def test_missing_query_parameter_is_named():
 
 # --------------------------------------------------------------------------- errors and the password
 
+
 def _driver_errors():
     from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable, TransientError
 
     return [
         (ServiceUnavailable("Couldn't connect to example:7687 (resolved to ('10.0.0.1:7687',)):\nmore"), "unreachable"),
-        (AuthError._hydrate_neo4j(code="Neo.ClientError.Security.Unauthorized", message="bad credentials"),
-         "authentication failed"),
-        (ClientError._hydrate_neo4j(code="Neo.ClientError.Database.DatabaseNotFound", message="no such db"),
-         "does not exist"),
-        (TransientError._hydrate_neo4j(code="Neo.TransientError.General.OutOfMemoryError", message="oom\nline 2"),
-         "Neo4j failed"),
-        (ClientError._hydrate_neo4j(code="Neo.ClientError.Security.AuthenticationRateLimit",
-                                    message="The client has provided incorrect authentication details too many times"),
-         "too many failed logins for user 'neo4j'"),
+        (
+            AuthError._hydrate_neo4j(code="Neo.ClientError.Security.Unauthorized", message="bad credentials"),
+            "authentication failed",
+        ),
+        (
+            ClientError._hydrate_neo4j(code="Neo.ClientError.Database.DatabaseNotFound", message="no such db"),
+            "does not exist",
+        ),
+        (
+            TransientError._hydrate_neo4j(code="Neo.TransientError.General.OutOfMemoryError", message="oom\nline 2"),
+            "Neo4j failed",
+        ),
+        (
+            ClientError._hydrate_neo4j(
+                code="Neo.ClientError.Security.AuthenticationRateLimit",
+                message="The client has provided incorrect authentication details too many times",
+            ),
+            "too many failed logins for user 'neo4j'",
+        ),
     ]
 
 
@@ -324,8 +427,9 @@ def test_server_dying_mid_load_says_how_far_and_to_rerun():
 
 
 def test_settings_hide_the_password():
-    s = Neo4jSettings.from_env(environ={"NEO4J_URI": "bolt://h:1", "NEO4J_USERNAME": "u", "NEO4J_PASSWORD": SECRET,
-                                        "NEO4J_DATABASE": "d"})
+    s = Neo4jSettings.from_env(
+        environ={"NEO4J_URI": "bolt://h:1", "NEO4J_USERNAME": "u", "NEO4J_PASSWORD": SECRET, "NEO4J_DATABASE": "d"}
+    )
     assert (s.uri, s.user, s.database, s.has_password) == ("bolt://h:1", "u", "d", True)
     assert SECRET not in repr(s) and SECRET not in str(s)
     s2 = Neo4jSettings.from_env(uri="bolt://o:2", user="v", database="e", environ={"NEO4J_URI": "bolt://h:1"})
@@ -333,12 +437,15 @@ def test_settings_hide_the_password():
     assert Neo4jSettings.from_env(environ={"NEO4J_PASSWORD": ""}).has_password  # empty is a password
 
 
-@pytest.mark.parametrize("uri,shown", [
-    ("bolt://neo4j:" + SECRET + "@db.example:7687", "bolt://***@db.example:7687"),
-    ("neo4j+s://neo4j:p@ss/w:" + SECRET + "@db.example", "neo4j+s://***@db.example"),  # @ / : in the password
-    ("neo4j:" + SECRET + "@db.example:7687", "***@db.example:7687"),                   # no scheme
-    ("bolt://" + SECRET + "@db.example:7687", "bolt://***@db.example:7687"),            # a password alone
-])
+@pytest.mark.parametrize(
+    "uri,shown",
+    [
+        ("bolt://neo4j:" + SECRET + "@db.example:7687", "bolt://***@db.example:7687"),
+        ("neo4j+s://neo4j:p@ss/w:" + SECRET + "@db.example", "neo4j+s://***@db.example"),  # @ / : in the password
+        ("neo4j:" + SECRET + "@db.example:7687", "***@db.example:7687"),  # no scheme
+        ("bolt://" + SECRET + "@db.example:7687", "bolt://***@db.example:7687"),  # a password alone
+    ],
+)
 def test_credentials_in_the_uri_are_never_shown_nor_used(uri, shown):
     settings = Neo4jSettings(uri, "neo4j", "from-env-pw", "kgdb")
     assert settings.uri == shown and settings.uri_has_credentials
@@ -355,16 +462,31 @@ def test_uri_without_credentials_is_kept():
     assert settings.uri == "neo4j+s://db.example:7687?policy=eu" and not settings.uri_has_credentials
 
 
-@pytest.mark.parametrize("change,named", [
-    pytest.param(lambda g: g.nodes["paper:p2"].update(year=2**63), "node paper:p2 (from b.txt:2): property 'year'",
-                 id="2**63"),
-    pytest.param(lambda g: g.nodes["paper:p2"].update(year=-(2**63) - 1),
-                 "node paper:p2 (from b.txt:2): property 'year'", id="-2**63-1"),
-    pytest.param(lambda g: g.nodes["entity:a100"].update(sizes=[1, 10**30]), "node entity:a100: property 'sizes'",
-                 id="in a list"),
-    pytest.param(lambda g: g.edges["paper:p1", "entity:a100", "MENTIONS"].update(count=2**64),
-                 "relationship paper:p1 -[MENTIONS]-> entity:a100: property 'count'", id="on a relationship"),
-])
+@pytest.mark.parametrize(
+    "change,named",
+    [
+        pytest.param(
+            lambda g: g.nodes["paper:p2"].update(year=2**63),
+            "node paper:p2 (from b.txt:2): property 'year'",
+            id="2**63",
+        ),
+        pytest.param(
+            lambda g: g.nodes["paper:p2"].update(year=-(2**63) - 1),
+            "node paper:p2 (from b.txt:2): property 'year'",
+            id="-2**63-1",
+        ),
+        pytest.param(
+            lambda g: g.nodes["entity:a100"].update(sizes=[1, 10**30]),
+            "node entity:a100: property 'sizes'",
+            id="in a list",
+        ),
+        pytest.param(
+            lambda g: g.edges["paper:p1", "entity:a100", "MENTIONS"].update(count=2**64),
+            "relationship paper:p1 -[MENTIONS]-> entity:a100: property 'count'",
+            id="on a relationship",
+        ),
+    ],
+)
 def test_int_outside_64_bits_is_a_clear_error_before_anything_is_sent(change, named):
     g = small_graph()
     change(g)
@@ -382,8 +504,9 @@ def test_kg_load_of_a_store_with_a_huge_year_is_one_line(tmp_path):
     import kg
 
     source = tmp_path / "huge.jsonl"
-    source.write_text(json.dumps({"title": "A paper from the far future", "abstract": "We train on A100s.",
-                                  "year": 2024}) + "\n")
+    source.write_text(
+        json.dumps({"title": "A paper from the far future", "abstract": "We train on A100s.", "year": 2024}) + "\n"
+    )
     store = tmp_path / "huge.jsonl.gz"
     kg.build([source], store=store)
     set_years(store, 10**24)  # reading refuses such a year now; a store from the Python API may still hold one
@@ -392,8 +515,11 @@ def test_kg_load_of_a_store_with_a_huge_year_is_one_line(tmp_path):
     assert result.exit_code == 1, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.output and "OverflowError" not in result.output
-    assert re.fullmatch(rf"Error: node paper:\S+ \(from {re.escape(str(source))}:1\): property 'year': {10**24} "
-                        r"does not fit a 64-bit integer, .*", lines[0]), lines[0]
+    assert re.fullmatch(
+        rf"Error: node paper:\S+ \(from {re.escape(str(source))}:1\): property 'year': {10**24} "
+        r"does not fit a 64-bit integer, .*",
+        lines[0],
+    ), lines[0]
 
 
 def test_no_password_is_a_clear_error(monkeypatch):
@@ -412,8 +538,9 @@ def test_password_is_not_an_option():
 
 def test_unreachable_server_is_one_line(tmp_path, sample_store):
     uri = f"bolt://127.0.0.1:{free_port()}"  # nothing listens there
-    result = CliRunner().invoke(cli, ["load", "--store", str(sample_store), "--uri", uri],
-                                env={"NEO4J_PASSWORD": SECRET})
+    result = CliRunner().invoke(
+        cli, ["load", "--store", str(sample_store), "--uri", uri], env={"NEO4J_PASSWORD": SECRET}
+    )
     assert result.exit_code == 1, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: {uri}: Neo4j is unreachable while connecting")
@@ -421,14 +548,16 @@ def test_unreachable_server_is_one_line(tmp_path, sample_store):
 
 
 def test_bad_uri_is_one_line():
-    result = CliRunner().invoke(cli, ["query", "--neo4j", "--uri", "http://localhost:7474", "RETURN 1 AS x"],
-                                env={"NEO4J_PASSWORD": SECRET})
+    result = CliRunner().invoke(
+        cli, ["query", "--neo4j", "--uri", "http://localhost:7474", "RETURN 1 AS x"], env={"NEO4J_PASSWORD": SECRET}
+    )
     assert result.exit_code == 1
     assert result.output.startswith("Error: http://localhost:7474: ") and "bolt://" in result.output
     assert len(result.output.strip().splitlines()) == 1 and SECRET not in result.output
 
 
 # --------------------------------------------------------------------------- Cypher lint (Neo4j's own linter)
+
 
 def _lint_schema(sample_store) -> dict:
     g = open_store(sample_store).graph
@@ -441,8 +570,11 @@ def _lint_schema(sample_store) -> dict:
     from kg.store.querydb.schema import ENTITY_PROPERTIES, PAPER_PROPERTIES, REL_PROPERTIES
 
     keys.update(PAPER_PROPERTIES, ENTITY_PROPERTIES, *REL_PROPERTIES.values())  # the model's, seen in data or not
-    return {"labels": [lbl.value for lbl in Label], "relationshipTypes": [r.value for r in Rel],
-            "propertyKeys": sorted(keys)}
+    return {
+        "labels": [lbl.value for lbl in Label],
+        "relationshipTypes": [r.value for r in Rel],
+        "propertyKeys": sorted(keys),
+    }
 
 
 def _statements_kg_sends(sample_store) -> list[dict]:
@@ -457,15 +589,18 @@ def _statements_kg_sends(sample_store) -> list[dict]:
     from kg.stats import STATEMENTS as STATS
 
     for name, statement in {**LOOKUP, **STATS}.items():
-        params = {t.text: 1 if t.text in ("limit", "sample") else "x" for t in tokenize(statement) if t.kind is Tok.PARAM}
+        params = {
+            t.text: 1 if t.text in ("limit", "sample") else "x" for t in tokenize(statement) if t.kind is Tok.PARAM
+        }
         out.append({"id": name, "query": statement, "parameters": params})
     for q in named_queries().values():
-        out.append({"id": f"named:{q.name}", "query": q.cypher,
-                    "parameters": {k: q.examples.get(k, "x") for k in q.params}})
+        out.append(
+            {"id": f"named:{q.name}", "query": q.cypher, "parameters": {k: q.examples.get(k, "x") for k in q.params}}
+        )
     # The export script: the schema, then every template with real data as literals (quotes, backslashes, unicode).
     seen: dict[str, int] = {}
     for statement in cypher_script_statements(open_store(sample_store).graph, batch=10, schema=False):
-        template = statement[statement.index(" AS row "):]
+        template = statement[statement.index(" AS row ") :]
         seen[template] = seen.get(template, 0) + 1
         if seen[template] <= 2:
             out.append({"id": f"export:{len(out)}", "query": statement, "parameters": {}})
@@ -493,8 +628,9 @@ def lint_results(cypher_linter, sample_store) -> tuple[list[dict], dict]:
 
 def test_every_statement_kg_sends_lints_clean(lint_results):
     statements, diagnostics = lint_results
-    assert any(s["id"].startswith("export:") for s in statements) and any(s["id"].startswith("named:")
-                                                                        for s in statements)
+    assert any(s["id"].startswith("export:") for s in statements) and any(
+        s["id"].startswith("named:") for s in statements
+    )
     problems = [(s["id"], d) for s in statements for d in diagnostics[s["id"]]]
     assert problems == []
 
@@ -503,11 +639,17 @@ def test_the_linter_does_catch_problems(lint_results):
     """The lint test above cannot pass vacuously: the same run reports errors and deprecations."""
     _, diagnostics = lint_results
     flagged = {c["id"]: {d["severity"] for d in diagnostics[c["id"]]} for c in LINT_CANARIES}
-    assert flagged == {"canary:syntax": {"error"}, "canary:old-constraint": {"error"}, "canary:deprecated": {"warning"},
-                       "canary:param": {"error"}, "canary:label": {"warning"}}
+    assert flagged == {
+        "canary:syntax": {"error"},
+        "canary:old-constraint": {"error"},
+        "canary:deprecated": {"warning"},
+        "canary:param": {"error"},
+        "canary:label": {"warning"},
+    }
 
 
 # --------------------------------------------------------------------------- on a real Neo4j 5.26 (conftest)
+
 
 def _kg(args, env=None):
     """`kg ARGS` through click's runner; an exception that is not a clean `Error:` line fails the test."""
@@ -573,10 +715,12 @@ def test_load_full_then_grown_then_again(neo4j_db, sample_store, grown_store):
     assert (full.nodes_created, full.relationships_created) == (want["nodes"], want["relationships"])
     assert full.batches > 1 and full.rows == want["nodes"] + want["relationships"]
     local = store_contents(open_store(sample_store).graph)
-    properties = neo4j_db.read("MATCH (n) WITH sum(size(keys(n))) AS nodes MATCH ()-[r]->() "
-                               "RETURN nodes, sum(size(keys(r))) AS relationships")
-    assert properties == [{"nodes": sum(len(p) for _, p in local[0].values()),
-                           "relationships": sum(len(p) for p in local[1].values())}]
+    properties = neo4j_db.read(
+        "MATCH (n) WITH sum(size(keys(n))) AS nodes MATCH ()-[r]->() RETURN nodes, sum(size(keys(r))) AS relationships"
+    )
+    assert properties == [
+        {"nodes": sum(len(p) for _, p in local[0].values()), "relationships": sum(len(p) for p in local[1].values())}
+    ]
     assert neo4j_contents(neo4j_db) == local
 
     grown = _load(neo4j_db, grown_store)
@@ -619,21 +763,32 @@ def test_schema_is_applied_and_present(neo4j_db, sample_store):
         assert f"schema:     {n} statements applied, 0 rejected by the server" in result.stdout.splitlines()
         assert "warning" not in result.stderr
     neo4j_db.read("CALL db.awaitIndexes(120)")
-    constraints = {(r["name"], r["labelsOrTypes"][0], r["properties"][0])
-                   for r in neo4j_db.read("SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties "
-                                          "WHERE type = 'UNIQUENESS' AND size(labelsOrTypes) = 1 "
-                                          "AND size(properties) = 1")}
-    indexes = {(r["name"], r["labelsOrTypes"][0], r["properties"][0])
-               for r in neo4j_db.read("SHOW INDEXES YIELD name, type, labelsOrTypes, properties, state "
-                                      "WHERE type = 'RANGE' AND state = 'ONLINE' AND size(properties) = 1")}
+    constraints = {
+        (r["name"], r["labelsOrTypes"][0], r["properties"][0])
+        for r in neo4j_db.read(
+            "SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties "
+            "WHERE type = 'UNIQUENESS' AND size(labelsOrTypes) = 1 "
+            "AND size(properties) = 1"
+        )
+    }
+    indexes = {
+        (r["name"], r["labelsOrTypes"][0], r["properties"][0])
+        for r in neo4j_db.read(
+            "SHOW INDEXES YIELD name, type, labelsOrTypes, properties, state "
+            "WHERE type = 'RANGE' AND state = 'ONLINE' AND size(properties) = 1"
+        )
+    }
     wanted = _schema_wanted()
     assert wanted["constraint"] and wanted["index"]
     assert wanted["constraint"] <= constraints
     assert wanted["index"] | wanted["constraint"] <= indexes  # a uniqueness constraint owns an index of its name
     if neo4j_db.ours:  # a database of its own: nothing else is there
         assert constraints == wanted["constraint"] and indexes == wanted["index"] | wanted["constraint"]
-    plan = neo4j_db.driver().execute_query("EXPLAIN MATCH (e:Entity {name: $name}) RETURN e.id",
-                                           name="A100", database_=neo4j_db.database).summary.plan
+    plan = (
+        neo4j_db.driver()
+        .execute_query("EXPLAIN MATCH (e:Entity {name: $name}) RETURN e.id", name="A100", database_=neo4j_db.database)
+        .summary.plan
+    )
     operators = []
     todo = [plan]
     while todo:
@@ -677,17 +832,23 @@ def test_lookup_on_neo4j_matches_kg_lookup(neo4j_sample, sample_store, name):
 
 
 _ERRORS = {
-    "wrong password": (lambda t: t.env(NEO4J_PASSWORD="wrong-" + SECRET), "authentication failed",
-                       "NEO4J_PASSWORD"),
-    "server down": (lambda t: t.env(NEO4J_URI=f"bolt://127.0.0.1:{free_port()}"), "Neo4j is unreachable",
-                    "start Neo4j"),
-    "unknown database": (lambda t: t.env(NEO4J_DATABASE="no-such-db"), "database 'no-such-db' does not exist",
-                         "--database/NEO4J_DATABASE"),
+    "wrong password": (lambda t: t.env(NEO4J_PASSWORD="wrong-" + SECRET), "authentication failed", "NEO4J_PASSWORD"),
+    "server down": (
+        lambda t: t.env(NEO4J_URI=f"bolt://127.0.0.1:{free_port()}"),
+        "Neo4j is unreachable",
+        "start Neo4j",
+    ),
+    "unknown database": (
+        lambda t: t.env(NEO4J_DATABASE="no-such-db"),
+        "database 'no-such-db' does not exist",
+        "--database/NEO4J_DATABASE",
+    ),
 }
 
 
-@pytest.mark.parametrize("command", [["load", "--store", "{store}"], ["query", "--neo4j", "RETURN 1 AS x"]],
-                         ids=["load", "query"])
+@pytest.mark.parametrize(
+    "command", [["load", "--store", "{store}"], ["query", "--neo4j", "RETURN 1 AS x"]], ids=["load", "query"]
+)
 @pytest.mark.parametrize("case", sorted(_ERRORS))
 def test_connection_errors_are_one_clear_line(neo4j_server, sample_store, case, command):
     """At most two wrong passwords in a row here: Neo4j locks a user out for 5 s after three."""
@@ -702,7 +863,7 @@ def test_connection_errors_are_one_clear_line(neo4j_server, sample_store, case, 
 _SMUGGLED = {  # {L}: a label name no test has used: a refused write leaves no trace of it
     "comment with a quote": "MATCH (n) /* ' */ CREATE (:{L}) RETURN 1",
     "escaped backslash ends a string": "WITH '\\\\' AS s CREATE (:{L}) RETURN s",
-    "quote inside other quotes": "WITH \"it's\" AS s CREATE (:{L}) RETURN s",
+    "quote inside other quotes": 'WITH "it\'s" AS s CREATE (:{L}) RETURN s',
     "*/ inside a string": "WITH '*/' AS s CREATE (:{L}) RETURN s",
     "subquery": "CALL {{ CREATE (:{L}) }} RETURN 1",
     "FOREACH": "FOREACH (x IN [1] | CREATE (:{L}))",
@@ -715,8 +876,9 @@ _SMUGGLED = {  # {L}: a label name no test has used: a refused write leaves no t
 def _label_exists(target, label: str) -> bool:
     """Whether the server knows the label at all (a token is made by a write, even one creating no node):
     a query naming an unknown label gets the notification 01N50 'label does not exist'."""
-    summary = target.driver().execute_query(f"MATCH (n:`{label}`) RETURN count(n) AS n",
-                                            database_=target.database).summary
+    summary = (
+        target.driver().execute_query(f"MATCH (n:`{label}`) RETURN count(n) AS n", database_=target.database).summary
+    )
     return not any(s.gql_status == "01N50" for s in summary.gql_status_objects)
 
 
@@ -744,7 +906,8 @@ def test_smuggled_write_is_refused_by_the_server(neo4j_db, monkeypatch, case):
     checked = _kg(["query", "--neo4j", cypher], env=neo4j_db.env())
     line = _one_line_error(checked, None)  # refused by kg itself (before sending), or by the server
     assert line.startswith("Error: queries are read-only: ") or (
-        line.startswith(f"Error: {neo4j_db.uri}") and "Neo.ClientError.Statement.AccessMode" in line)
+        line.startswith(f"Error: {neo4j_db.uri}") and "Neo.ClientError.Statement.AccessMode" in line
+    )
 
     monkeypatch.setattr("kg.store.neo4j.refuse_writes", lambda cypher, remedy: None)
     unchecked = _kg(["query", "--neo4j", cypher], env=neo4j_db.env())
@@ -756,7 +919,7 @@ def test_smuggled_write_is_refused_by_the_server(neo4j_db, monkeypatch, case):
 
 
 _VALUES = {
-    "quotes": "Don't say \"no\" ''; \"\"",
+    "quotes": 'Don\'t say "no" \'\'; ""',
     "backslashes": "C:\\new\\table\\ \\' \\\" \\u0041 \\",
     "comment markers": "*/ RETURN 1 /* // -- ",
     "cypher syntax": "$v {x: 1} `tick` ) RETURN 1 //",
@@ -769,11 +932,25 @@ _VALUES = {
 @pytest.mark.parametrize("case", sorted(_VALUES))
 def test_parameters_arrive_intact(neo4j_db, case):
     value = _VALUES[case]
-    rows = _json_rows(_kg(["query", "--neo4j", "--json", "RETURN $v AS v, size($v) AS n", "--param", f"v={value}"],
-                          env=neo4j_db.env()))
+    rows = _json_rows(
+        _kg(
+            ["query", "--neo4j", "--json", "RETURN $v AS v, size($v) AS n", "--param", f"v={value}"], env=neo4j_db.env()
+        )
+    )
     assert rows == [{"v": value, "n": len(value)}]
-    rows = _json_rows(_kg(["query", "--neo4j", "--json", "RETURN $v AS v", "--param-json",
-                           "v=" + json.dumps({"list": [value, value[:10]], "key": value[:100]})], env=neo4j_db.env()))
+    rows = _json_rows(
+        _kg(
+            [
+                "query",
+                "--neo4j",
+                "--json",
+                "RETURN $v AS v",
+                "--param-json",
+                "v=" + json.dumps({"list": [value, value[:10]], "key": value[:100]}),
+            ],
+            env=neo4j_db.env(),
+        )
+    )
     assert rows == [{"v": {"list": [value, value[:10]], "key": value[:100]}}]
 
     # The value in a loaded graph, as an abstract and in a list, read back exactly. The title gets at most
@@ -783,9 +960,11 @@ def test_parameters_arrive_intact(neo4j_db, case):
     report = load_store(g, neo4j_db.settings())
     assert report.nodes_created == g.number_of_nodes()
     with Neo4jStore(neo4j_db.settings()) as neo:
-        found = neo.query("MATCH (p:Paper) WHERE p.abstract = $v AND p.title = $t RETURN p.id AS id, "
-                          "p.title AS title, p.abstract AS abstract, p.sources AS sources",
-                          {"v": value, "t": value[:4000]})
+        found = neo.query(
+            "MATCH (p:Paper) WHERE p.abstract = $v AND p.title = $t RETURN p.id AS id, "
+            "p.title AS title, p.abstract AS abstract, p.sources AS sources",
+            {"v": value, "t": value[:4000]},
+        )
     assert found.rows == [["p1", value[:4000], value, [value, "b"]]]
 
 
@@ -797,7 +976,10 @@ def test_a_value_neo4j_cannot_index_stops_the_load_in_one_line(neo4j_db, tmp_pat
     result = _kg(["load", "--store", _save(g, tmp_path), "--batch-size", "1"], env=neo4j_db.env())
     line = _one_line_error(result, neo4j_db.uri)
     assert "while writing Paper rows" in line and "Property value is too large to index" in line
-    assert "1 of 9 batches (1 of 9 rows) were written" in line and "once what the server reports is fixed, re-run kg load" in line
+    assert (
+        "1 of 9 batches (1 of 9 rows) were written" in line
+        and "once what the server reports is fixed, re-run kg load" in line
+    )
     assert neo4j_db.read("MATCH (p:Paper) RETURN p.id AS id") == [{"id": "p1"}]
 
 
@@ -855,8 +1037,12 @@ def test_rerun_after_kg_load_is_sigkilled(neo4j_db, sample_store):
         else:
             env[key] = value
     total = sum(1 for _ in open_store(sample_store).graph.nodes)
-    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "load", "--store", str(sample_store), "--batch-size", "1"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "load", "--store", str(sample_store), "--batch-size", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 120
         while neo4j_db.read("MATCH (n) RETURN count(n) AS n")[0]["n"] < 20:
@@ -884,8 +1070,9 @@ def test_password_never_reaches_output_logs_or_store(neo4j_db, sample_store, tmp
     store = tmp_path / "s.jsonl.gz"
     store.write_bytes(sample_store.read_bytes())
     loaded = _kg(["load", "--store", store], env=neo4j_db.env())
-    queried = _kg(["query", "--neo4j", "--name", "top-entities", "--param", "type=Hardware", "--store", store],
-                  env=neo4j_db.env())
+    queried = _kg(
+        ["query", "--neo4j", "--name", "top-entities", "--param", "type=Hardware", "--store", store], env=neo4j_db.env()
+    )
     assert loaded.exit_code == 0 and queried.exit_code == 0, (loaded.output, queried.output)
     assert "A100" in queried.output and "bolt" in caplog.text  # the driver did log, at DEBUG
     secret = neo4j_db.password
@@ -895,8 +1082,9 @@ def test_password_never_reaches_output_logs_or_store(neo4j_db, sample_store, tmp
 
 
 @pytest.mark.parametrize("where", ["--uri", "NEO4J_URI"])
-@pytest.mark.parametrize("command", [["load", "--store", "{store}"], ["query", "--neo4j", "RETURN 1 AS x"]],
-                         ids=["load", "query"])
+@pytest.mark.parametrize(
+    "command", [["load", "--store", "{store}"], ["query", "--neo4j", "RETURN 1 AS x"]], ids=["load", "query"]
+)
 def test_password_in_the_uri_is_refused_and_never_echoed(neo4j_server, sample_store, caplog, where, command):
     """bolt://user:password@host (here the right password): kg refuses it in one line that shows the URI as
     bolt://***@host, and the password is in no output and no log record."""

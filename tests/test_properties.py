@@ -55,16 +55,85 @@ def scaled(fraction: float, minimum: int = 10) -> settings:
 # Characters that break naive text handling: bidi controls, zero-width, combining marks, BOM, NUL and
 # other C0/C1 controls, Unicode line separators, ligatures and compatibility forms NFKC changes, a
 # character whose case folding changes its length, astral characters (surrogate pairs in JSON).
-NASTY = ["\u200f", "\u200e", "\u202e", "\u2066", "\u200b", "\u200d", "\u2060", "\ufeff", "\u0301", "\u0308",
-         "\u20dd", "\x00", "\x01", "\x0b", "\x0c", "\x1c", "\x1f", "\x7f", "\x85", "\u2028", "\u2029", "\ufb01",
-         "\u2167", "\u00b2", "\u0130", "\u00df", "\U0001f600", "\U0001d400", "\u05d0", "\u0627", "\t", " ",
-         "\u00a0", "\u3000", "\\", '"', "'", "`", ",", ";", "$", "{", "}", "<", ">", "&", "é", "ß", "中"]
-WORDS = ["LoRA", "A100", "NVIDIA H800", "DeepSpeed", "Megatron-LM", "Llama-2 7B", "ImageNet", "we propose",
-         "(WRAP)", "Web Rephrase Augmented Pre-training", "et al., 2023", "E$^{2}$GAN", "PixArt-$\\alpha$",
-         "Daily Papers", "Subscribe", "Jul 29", "title", "abstract", "GPU", "Ray", "Adam", "}) DETACH DELETE n //"]
+NASTY = [
+    "\u200f",
+    "\u200e",
+    "\u202e",
+    "\u2066",
+    "\u200b",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u0301",
+    "\u0308",
+    "\u20dd",
+    "\x00",
+    "\x01",
+    "\x0b",
+    "\x0c",
+    "\x1c",
+    "\x1f",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\ufb01",
+    "\u2167",
+    "\u00b2",
+    "\u0130",
+    "\u00df",
+    "\U0001f600",
+    "\U0001d400",
+    "\u05d0",
+    "\u0627",
+    "\t",
+    " ",
+    "\u00a0",
+    "\u3000",
+    "\\",
+    '"',
+    "'",
+    "`",
+    ",",
+    ";",
+    "$",
+    "{",
+    "}",
+    "<",
+    ">",
+    "&",
+    "é",
+    "ß",
+    "中",
+]
+WORDS = [
+    "LoRA",
+    "A100",
+    "NVIDIA H800",
+    "DeepSpeed",
+    "Megatron-LM",
+    "Llama-2 7B",
+    "ImageNet",
+    "we propose",
+    "(WRAP)",
+    "Web Rephrase Augmented Pre-training",
+    "et al., 2023",
+    "E$^{2}$GAN",
+    "PixArt-$\\alpha$",
+    "Daily Papers",
+    "Subscribe",
+    "Jul 29",
+    "title",
+    "abstract",
+    "GPU",
+    "Ray",
+    "Adam",
+    "}) DETACH DELETE n //",
+]
 
-nasty_text = st.lists(st.one_of(st.sampled_from(NASTY), st.sampled_from(WORDS), st.text(min_size=1, max_size=3)),
-                      max_size=25).map("".join)
+nasty_text = st.lists(
+    st.one_of(st.sampled_from(NASTY), st.sampled_from(WORDS), st.text(min_size=1, max_size=3)), max_size=25
+).map("".join)
 any_text = st.one_of(st.text(), nasty_text)
 
 
@@ -94,25 +163,47 @@ def _write(tmp_path: Path, name: str, data: bytes, compress: bool) -> Path:
 
 line_piece = st.one_of(
     st.binary(max_size=40),
-    st.sampled_from([b'{"title": "A paper", "abstract": "text"}', b'{"title": 5}', b'[1, 2]', b'{"title": "\\ud800"}',
-                     b"title,abstract", b'"quoted, title",x', b'"unclosed', b"Daily Papers", b"Jul 29", b"",
-                     b"\xef\xbb\xbf", b"\x00", b"\xff\xfe", b"\xc3", b'{"title": "x", "year": "\xc2\xb2"}',
-                     b'{"title": "y", "year": 1' + b"0" * 4400 + b"}", b"[" * 3000, b"\x1f\x8b"]),
+    st.sampled_from(
+        [
+            b'{"title": "A paper", "abstract": "text"}',
+            b'{"title": 5}',
+            b"[1, 2]",
+            b'{"title": "\\ud800"}',
+            b"title,abstract",
+            b'"quoted, title",x',
+            b'"unclosed',
+            b"Daily Papers",
+            b"Jul 29",
+            b"",
+            b"\xef\xbb\xbf",
+            b"\x00",
+            b"\xff\xfe",
+            b"\xc3",
+            b'{"title": "x", "year": "\xc2\xb2"}',
+            b'{"title": "y", "year": 1' + b"0" * 4400 + b"}",
+            b"[" * 3000,
+            b"\x1f\x8b",
+        ]
+    ),
     nasty_text.map(lambda t: t.encode("utf-8")),
 )
 line_end = st.sampled_from([b"\n", b"\r\n", b"\r"])
 structured_bytes = st.lists(st.tuples(line_piece, line_end), max_size=30).map(
-    lambda parts: b"".join(p + e for p, e in parts))
+    lambda parts: b"".join(p + e for p, e in parts)
+)
 
 
 @scaled(1.0)
-@given(data=st.one_of(st.binary(max_size=2000), structured_bytes),
-       name=st.sampled_from(["in.jsonl", "in.csv", "in.txt", "in.dat", "in"]),
-       fmt=st.sampled_from([None, "listing", "jsonl", "arxiv", "csv"]),
-       compress=st.booleans())
+@given(
+    data=st.one_of(st.binary(max_size=2000), structured_bytes),
+    name=st.sampled_from(["in.jsonl", "in.csv", "in.txt", "in.dat", "in"]),
+    fmt=st.sampled_from([None, "listing", "jsonl", "arxiv", "csv"]),
+    compress=st.booleans(),
+)
 @example(data=b'{"title": "x", "year": "\xc2\xb2"}\n', name="in.jsonl", fmt=None, compress=False)
-@example(data=b'{"title": "a", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n", name="in.jsonl", fmt=None,
-         compress=False)
+@example(
+    data=b'{"title": "a", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n", name="in.jsonl", fmt=None, compress=False
+)
 @example(data=b'{"title": "a", "year": ' + b"1" * 5000 + b"}\n", name="in.jsonl", fmt=None, compress=False)
 def test_any_bytes_are_read_or_reported_never_a_crash(tmp_path_factory, data, name, fmt, compress):
     path = _write(tmp_path_factory.mktemp("bytes"), name, data, compress)
@@ -131,6 +222,7 @@ def test_any_bytes_are_read_or_reported_never_a_crash(tmp_path_factory, data, na
 
 def _records_strategy(allow_newlines: bool, allow_nul: bool, title_max: int | None = None):
     """(title, abstract) pairs; `title_max` keeps titles within a format's cap (a listing's TITLE_MAX_CHARS)."""
+
     def ok(text: str) -> bool:
         return (allow_newlines or ("\n" not in text and "\r" not in text)) and (allow_nul or "\x00" not in text)
 
@@ -145,11 +237,18 @@ def _expected(records) -> list[tuple[str, str]]:
 
 
 @scaled(1.0)
-@given(records=_records_strategy(allow_newlines=True, allow_nul=True), ascii_only=st.booleans(),
-       end=line_end, bom=st.booleans(), compress=st.booleans())
+@given(
+    records=_records_strategy(allow_newlines=True, allow_nul=True),
+    ascii_only=st.booleans(),
+    end=line_end,
+    bom=st.booleans(),
+    compress=st.booleans(),
+)
 def test_jsonl_unicode_is_read_verbatim(tmp_path_factory, records, ascii_only, end, bom, compress):
-    lines = [json.dumps({"title": f"P{i} {t}", "abstract": f"A{i} {a}"}, ensure_ascii=ascii_only).encode()
-             for i, (t, a) in enumerate(records)]
+    lines = [
+        json.dumps({"title": f"P{i} {t}", "abstract": f"A{i} {a}"}, ensure_ascii=ascii_only).encode()
+        for i, (t, a) in enumerate(records)
+    ]
     data = (b"\xef\xbb\xbf" if bom else b"") + end.join(lines) + end
     path = _write(tmp_path_factory.mktemp("jsonl"), "p.jsonl", data, compress)
     report = read_papers([path])
@@ -159,8 +258,12 @@ def test_jsonl_unicode_is_read_verbatim(tmp_path_factory, records, ascii_only, e
 
 
 @scaled(1.0)
-@given(records=_records_strategy(allow_newlines=True, allow_nul=False), end=st.sampled_from(["\n", "\r\n", "\r"]),
-       bom=st.booleans(), compress=st.booleans())
+@given(
+    records=_records_strategy(allow_newlines=True, allow_nul=False),
+    end=st.sampled_from(["\n", "\r\n", "\r"]),
+    bom=st.booleans(),
+    compress=st.booleans(),
+)
 def test_csv_unicode_is_read_verbatim(tmp_path_factory, records, end, bom, compress):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator=end, quoting=csv.QUOTE_ALL)  # minimal quoting leaves a bare LF
@@ -176,10 +279,16 @@ def test_csv_unicode_is_read_verbatim(tmp_path_factory, records, end, bom, compr
 
 
 @scaled(1.0)
-@given(records=_records_strategy(allow_newlines=False, allow_nul=False, title_max=TITLE_MAX_CHARS),
-       end=st.sampled_from(["\n", "\r\n", "\r"]), blank_separated=st.booleans(), bom=st.booleans(), compress=st.booleans())
-def test_listing_unicode_and_line_ends_are_read_verbatim(tmp_path_factory, records, end, blank_separated, bom,
-                                                         compress):
+@given(
+    records=_records_strategy(allow_newlines=False, allow_nul=False, title_max=TITLE_MAX_CHARS),
+    end=st.sampled_from(["\n", "\r\n", "\r"]),
+    blank_separated=st.booleans(),
+    bom=st.booleans(),
+    compress=st.booleans(),
+)
+def test_listing_unicode_and_line_ends_are_read_verbatim(
+    tmp_path_factory, records, end, blank_separated, bom, compress
+):
     """Both listing layouts, every line end: CR-only files used to read as one paper holding all records."""
     sep = end * 2 if blank_separated else end
     blocks = ["Daily Papers", "byAK and the research community"]
@@ -193,9 +302,15 @@ def test_listing_unicode_and_line_ends_are_read_verbatim(tmp_path_factory, recor
 
 
 @scaled(0.5)
-@given(records=st.lists(st.tuples(any_text, st.sampled_from(["\\ud800", "\\udfff", "\\ud83d", "\\ude00",
-                                                                "\\ud83d\\ude00", "\\u00e9", ""])),
-                        min_size=1, max_size=8))
+@given(
+    records=st.lists(
+        st.tuples(
+            any_text, st.sampled_from(["\\ud800", "\\udfff", "\\ud83d", "\\ude00", "\\ud83d\\ude00", "\\u00e9", ""])
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_lone_surrogates_in_json_are_reported_not_stored(tmp_path_factory, records):
     """JSON can spell a lone surrogate; such a record has no UTF-8 form and used to crash `kg build`."""
     lines = [f'{{"title": "P{i} {json.dumps(t)[1:-1]}{esc}"}}' for i, (t, esc) in enumerate(records)]
@@ -229,9 +344,13 @@ def test_ten_megabyte_lines_read_whole(tmp_path, fmt):
 
 
 @settings(settings.default, max_examples=max(200, BASE * 4))
-@given(data=st.lists(st.sampled_from([b"a", b"bcd", b"\r", b"\n", b"\r\n", b"xyz" * 5, b"\xff", b"\x00"]),
-                     max_size=60).map(b"".join),
-       limit=st.integers(1, 20), chunk=st.integers(1, 9))
+@given(
+    data=st.lists(
+        st.sampled_from([b"a", b"bcd", b"\r", b"\n", b"\r\n", b"xyz" * 5, b"\xff", b"\x00"]), max_size=60
+    ).map(b"".join),
+    limit=st.integers(1, 20),
+    chunk=st.integers(1, 9),
+)
 def test_split_lines_matches_bytes_splitlines(data, limit, chunk):
     """LF, CRLF and CR end lines wherever the reads split them; an over-long line is None, never held whole."""
     got = list(split_lines(io.BufferedReader(io.BytesIO(data)), limit=limit, chunk=chunk))
@@ -242,11 +361,15 @@ def test_unreadable_line_does_not_re_pair_a_listing(tmp_path):
     """An undecodable line in the one-line-per-block layout used to read as a blank line, which switched the
     whole page to the blank-separated layout and glued every title after it to its abstract."""
     path = tmp_path / "lines.txt"
-    path.write_bytes(b"Daily Papers\nT1 Title one\nA1 abstract one\nT2 title \xff two\nA2 abstract two\n"
-                     b"T3 title three\nA3 abstract three\n")
+    path.write_bytes(
+        b"Daily Papers\nT1 Title one\nA1 abstract one\nT2 title \xff two\nA2 abstract two\n"
+        b"T3 title three\nA3 abstract three\n"
+    )
     report = read_papers([path], skip_bad=True)
-    assert [(p.title, p.abstract) for p in report.papers] == [("T1 Title one", "A1 abstract one"),
-                                                             ("T3 title three", "A3 abstract three")]
+    assert [(p.title, p.abstract) for p in report.papers] == [
+        ("T1 Title one", "A1 abstract one"),
+        ("T3 title three", "A3 abstract three"),
+    ]
     assert [(s.line, s.reason) for s in report.skipped] == [(4, "invalid UTF-8 at byte 9")]
 
 
@@ -254,17 +377,33 @@ def test_listing_block_longer_than_the_limit_is_reported(monkeypatch):
     import kg.ingest.listing as listing
 
     monkeypatch.setattr(listing, "MAX_BLOCK_CHARS", 50)
-    lines = ["Daily Papers\n", "\n", "T1 fine\n", "\n", "A1 fine\n", "\n", "T2 long\n", *["x" * 20 + "\n"] * 5,
-             "\n", "A2\n", "\n", "T3 fine\n", "\n", "A3 fine\n"]
+    lines = [
+        "Daily Papers\n",
+        "\n",
+        "T1 fine\n",
+        "\n",
+        "A1 fine\n",
+        "\n",
+        "T2 long\n",
+        *["x" * 20 + "\n"] * 5,
+        "\n",
+        "A2\n",
+        "\n",
+        "T3 fine\n",
+        "\n",
+        "A3 fine\n",
+    ]
     items = list(listing.parse_listing(lines, "p.txt"))
     assert [getattr(i, "title", None) for i in items] == ["T1 fine", None, "T3 fine"]
     assert isinstance(items[1], Skip) and items[1].line == 7 and "paragraph longer than" in items[1].reason
 
 
-title_words = st.lists(st.sampled_from(WORDS + ["for", "of", "Scaling", "Efficient", "Training"]), min_size=1,
-                       max_size=12).map(" ".join)
+title_words = st.lists(
+    st.sampled_from(WORDS + ["for", "of", "Scaling", "Efficient", "Training"]), min_size=1, max_size=12
+).map(" ".join)
 abstract_text = st.lists(title_words, min_size=1, max_size=40).map(  # longer than any title, as abstracts are
-    lambda parts: ". ".join(parts) + "." + " We evaluate it at scale." * (TITLE_MAX_CHARS // 24))
+    lambda parts: ". ".join(parts) + "." + " We evaluate it at scale." * (TITLE_MAX_CHARS // 24)
+)
 
 
 def _corruption_input(fmt: str, papers: list[tuple[str, str]]) -> tuple[list[bytes], dict[int, int]]:
@@ -280,12 +419,19 @@ def _corruption_input(fmt: str, papers: list[tuple[str, str]]) -> tuple[list[byt
 
 
 @scaled(1.0)
-@given(fmt=st.sampled_from(["jsonl", "csv", "listing"]),
-       papers=st.lists(st.tuples(title_words, title_words), min_size=1, max_size=12),
-       damage=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6),
-                                 st.sampled_from([b"\xff", b"\xc3", b"\x80", b",", b"{", b"}", b":", b"\\", b"x",
-                                                  b"\xe2\x82", b'"'])), max_size=6),
-       truncate=st.one_of(st.none(), st.floats(0.0, 1.0)))
+@given(
+    fmt=st.sampled_from(["jsonl", "csv", "listing"]),
+    papers=st.lists(st.tuples(title_words, title_words), min_size=1, max_size=12),
+    damage=st.lists(
+        st.tuples(
+            st.integers(0, 10**6),
+            st.integers(0, 10**6),
+            st.sampled_from([b"\xff", b"\xc3", b"\x80", b",", b"{", b"}", b":", b"\\", b"x", b"\xe2\x82", b'"']),
+        ),
+        max_size=6,
+    ),
+    truncate=st.one_of(st.none(), st.floats(0.0, 1.0)),
+)
 def test_corruption_accounting_every_record_read_or_reported(tmp_path_factory, fmt, papers, damage, truncate):
     """Random corruption of CSV, JSONL and listings, plain or gzipped and cut short: every record in the input
     is read or reported, once. Bytes are overwritten or inserted inside lines (never a line end: a new line
@@ -299,7 +445,7 @@ def test_corruption_accounting_every_record_read_or_reported(tmp_path_factory, f
             # apart); in CSV a quote may legally join lines into one field
         line = lines[n]
         cut = at % (len(line) + 1)
-        lines[n] = line[:cut] + data + line[cut + (at % 2):]  # odd: overwrite one byte; even: insert
+        lines[n] = line[:cut] + data + line[cut + (at % 2) :]  # odd: overwrite one byte; even: insert
     body = b"\n".join(lines) + b"\n"
     path = tmp_path_factory.mktemp("corrupt") / f"in.{ {'listing': 'txt'}.get(fmt, fmt) }"
     if truncate is not None:
@@ -331,9 +477,11 @@ def test_corruption_accounting_every_record_read_or_reported(tmp_path_factory, f
 
 
 @scaled(1.0)
-@given(papers=st.lists(st.tuples(title_words, abstract_text), min_size=2, max_size=10),
-       lost=st.lists(st.tuples(st.integers(0, 9), st.sampled_from(["title", "abstract"])), max_size=4),
-       blank_separated=st.booleans())
+@given(
+    papers=st.lists(st.tuples(title_words, abstract_text), min_size=2, max_size=10),
+    lost=st.lists(st.tuples(st.integers(0, 9), st.sampled_from(["title", "abstract"])), max_size=4),
+    blank_separated=st.booleans(),
+)
 def test_listing_that_lost_a_part_never_shifts_the_pairs(papers, lost, blank_separated):
     """Titles and abstracts shaped as on arXiv, with parts removed (at most one in any two neighbouring
     entries): every record is a pair from the page, or a title whose abstract was removed; every removed
@@ -343,13 +491,18 @@ def test_listing_that_lost_a_part_never_shifts_the_pairs(papers, lost, blank_sep
     for i, part in lost:
         if i < len(papers) and not any(j in removed for j in (i - 1, i, i + 1)):
             removed[i] = part
-    blocks = [text for i, pair in enumerate(papers) for part, text in zip(("title", "abstract"), pair)
-              if removed.get(i) != part]
+    blocks = [
+        text
+        for i, pair in enumerate(papers)
+        for part, text in zip(("title", "abstract"), pair)
+        if removed.get(i) != part
+    ]
     sep = "\n\n" if blank_separated else "\n"
     items = list(parse_listing(("Daily Papers" + sep + sep.join(blocks) + "\n").splitlines(keepends=True)))
     records = [(r.title, r.abstract) for r in items if isinstance(r, Record)]
-    expected = [(t, "" if removed.get(i) == "abstract" else a) for i, (t, a) in enumerate(papers)
-                if removed.get(i) != "title"]
+    expected = [
+        (t, "" if removed.get(i) == "abstract" else a) for i, (t, a) in enumerate(papers) if removed.get(i) != "title"
+    ]
     assert records == expected
     assert len([s for s in items if isinstance(s, Skip)]) == sum(part == "title" for part in removed.values())
 
@@ -357,14 +510,44 @@ def test_listing_that_lost_a_part_never_shifts_the_pairs(papers, lost, blank_sep
 # ------------------------------------------------------------------------------------------------ linker
 
 
-token_text = st.lists(st.sampled_from(["LoRA", "LoRAs", "MoE", "MoEs", "Pre-gated MoE", "-", " ", "s", "x", "é",
-                                       "GPT-4", "GPT-4o", "(", ")", "\n", "_", "ViT", "ViTs", "中", "2"]),
-                      max_size=40).map("".join)
+token_text = st.lists(
+    st.sampled_from(
+        [
+            "LoRA",
+            "LoRAs",
+            "MoE",
+            "MoEs",
+            "Pre-gated MoE",
+            "-",
+            " ",
+            "s",
+            "x",
+            "é",
+            "GPT-4",
+            "GPT-4o",
+            "(",
+            ")",
+            "\n",
+            "_",
+            "ViT",
+            "ViTs",
+            "中",
+            "2",
+        ]
+    ),
+    max_size=40,
+).map("".join)
 
 
 @settings(settings.default, max_examples=max(300, BASE * 3))
-@given(text=st.lists(st.sampled_from(["a", "bc", " ", "  ", ". ", "; ", ": ", "\n", ".", "x y", "\t"]), max_size=40)
-       .map("".join), lookback=st.integers(1, 12), n_words=st.integers(1, 6), data=st.data())
+@given(
+    text=st.lists(st.sampled_from(["a", "bc", " ", "  ", ". ", "; ", ": ", "\n", ".", "x y", "\t"]), max_size=40).map(
+        "".join
+    ),
+    lookback=st.integers(1, 12),
+    n_words=st.integers(1, 6),
+    data=st.data(),
+)
 def test_bounded_long_form_window_equals_the_whole_text_search(text, lookback, n_words, data):
     """The long-form window searched within a bounded lookback (linear time) is the one a search from the
     text's start finds."""
@@ -408,7 +591,7 @@ def test_linker_never_raises_and_spans_index_the_text(linker, title, abstract):
         assert 0.0 <= e.confidence <= 1.0
         for m in e.mentions:
             assert 0 <= m.start < m.end <= len(text)
-            assert text[m.start:m.end] == m.surface
+            assert text[m.start : m.end] == m.surface
     assert linker.link_text(title, abstract, paper_id="p") == first  # deterministic within a process
 
 
@@ -449,8 +632,13 @@ def test_fuzzy_index_matches_scoring_every_alias(linker, fuzzy_indexes, data, cu
         i = data.draw(st.integers(0, len(query)))
         edit = data.draw(st.sampled_from(["delete", "insert", "replace"]))
         char = data.draw(st.sampled_from("aeilmnrst02 -"))
-        query = (query[:i] + query[i + 1:] if edit == "delete" else query[:i] + char + query[i:] if edit == "insert"
-                 else query[:i] + char + query[i + 1:])
+        query = (
+            query[:i] + query[i + 1 :]
+            if edit == "delete"
+            else query[:i] + char + query[i:]
+            if edit == "insert"
+            else query[:i] + char + query[i + 1 :]
+        )
     expected = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
     assert index.best(query) == (tuple(expected) if expected else None)
 
@@ -459,15 +647,35 @@ def test_linking_is_the_same_in_every_process(tmp_path):
     """Set and dict order must not leak into the output: `kg link` under three hash seeds, byte for byte.
     Real processes: the hash seed is fixed when an interpreter starts."""
     hostile = tmp_path / "hostile.jsonl"
-    hostile.write_text("\n".join(json.dumps({"title": f"P{i} {t}", "abstract": a}) for i, (t, a) in enumerate([
-        ("SeTa: Scaling Laws with \u200bLoRA", "We propose SeTa. SeTa beats LoRA on ImageNet with 8 A100 GPUs."),
-        ("Using SeTa on H800", "SeTa (Smith et al., 2024) trained with Megatron-LM and DeepSpeed [3]."),
-        ("\u202eRTL \u0627\u0644\u0639\u0631\u0628\u064a\u0629 ProX", "ProX, a framework for \ufb01ne-tuning."),
-    ])) + "\n", encoding="utf-8")
+    hostile.write_text(
+        "\n".join(
+            json.dumps({"title": f"P{i} {t}", "abstract": a})
+            for i, (t, a) in enumerate(
+                [
+                    (
+                        "SeTa: Scaling Laws with \u200bLoRA",
+                        "We propose SeTa. SeTa beats LoRA on ImageNet with 8 A100 GPUs.",
+                    ),
+                    ("Using SeTa on H800", "SeTa (Smith et al., 2024) trained with Megatron-LM and DeepSpeed [3]."),
+                    (
+                        "\u202eRTL \u0627\u0644\u0639\u0631\u0628\u064a\u0629 ProX",
+                        "ProX, a framework for \ufb01ne-tuning.",
+                    ),
+                ]
+            )
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     outputs = set()
     for seed in ("0", "1", "12345"):
-        proc = subprocess.run([*KG, "link", str(SEEDS), str(DEV), str(hostile)], capture_output=True,
-                              env={**os.environ, "PYTHONHASHSEED": seed}, cwd=ROOT, check=True)
+        proc = subprocess.run(
+            [*KG, "link", str(SEEDS), str(DEV), str(hostile)],
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            cwd=ROOT,
+            check=True,
+        )
         outputs.add(proc.stdout)
     assert len(outputs) == 1 and len(next(iter(outputs)).splitlines()) > 500
 
@@ -480,9 +688,12 @@ surrogate_store_text = st.lists(st.one_of(st.characters(), st.characters(categor
 
 
 def json_values(text):
-    scalar = st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**63 - 1), st.floats(allow_nan=False), text)
-    return st.recursive(scalar, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                        st.dictionaries(text, inner, max_size=3)), max_leaves=8)
+    scalar = st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1), st.floats(allow_nan=False), text)
+    return st.recursive(
+        scalar,
+        lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(text, inner, max_size=3)),
+        max_leaves=8,
+    )
 
 
 @st.composite
@@ -561,7 +772,7 @@ def test_damaged_store_is_an_error_never_a_different_graph(g, data):
     if how == "truncate":
         damaged = blob[:at]
     elif how == "flip":
-        damaged = blob[:at] + bytes([blob[at] ^ data.draw(st.integers(1, 255))]) + blob[at + 1:]
+        damaged = blob[:at] + bytes([blob[at] ^ data.draw(st.integers(1, 255))]) + blob[at + 1 :]
     else:
         damaged = blob[:at] + data.draw(st.binary(min_size=1, max_size=8)) + blob[at:]
     try:
@@ -574,12 +785,33 @@ def test_damaged_store_is_an_error_never_a_different_graph(g, data):
 
 
 @scaled(1.0)
-@given(data=st.one_of(st.binary(max_size=300), st.lists(st.sampled_from([
-    b'{"format": "kg-store", "version": 1}', b'{"format": "kg-store", "version": "1"}', b"[1]", b'"n"', b"{}",
-    b'{"n": ["x"], "labels": [], "props": {}}', b'{"n": "x", "labels": 5, "props": {}}',
-    b'{"n": "x", "labels": [], "props": []}', b'{"r": ["a", "b"], "props": {}}', b'{"r": "abc", "props": {}}',
-    b'{"end": true, "nodes": 0, "relationships": 0}', b"[" * 5000, b"\xff", b"null"]), max_size=6).map(
-        lambda ls: b"\n".join(ls))), compress=st.booleans())
+@given(
+    data=st.one_of(
+        st.binary(max_size=300),
+        st.lists(
+            st.sampled_from(
+                [
+                    b'{"format": "kg-store", "version": 1}',
+                    b'{"format": "kg-store", "version": "1"}',
+                    b"[1]",
+                    b'"n"',
+                    b"{}",
+                    b'{"n": ["x"], "labels": [], "props": {}}',
+                    b'{"n": "x", "labels": 5, "props": {}}',
+                    b'{"n": "x", "labels": [], "props": []}',
+                    b'{"r": ["a", "b"], "props": {}}',
+                    b'{"r": "abc", "props": {}}',
+                    b'{"end": true, "nodes": 0, "relationships": 0}',
+                    b"[" * 5000,
+                    b"\xff",
+                    b"null",
+                ]
+            ),
+            max_size=6,
+        ).map(lambda ls: b"\n".join(ls)),
+    ),
+    compress=st.booleans(),
+)
 def test_any_store_file_loads_or_is_a_one_line_error(tmp_path_factory, data, compress):
     path = tmp_path_factory.mktemp("anystore") / "s.jsonl.gz"
     path.write_bytes(gzip.compress(data, mtime=0) if compress else data)
@@ -606,8 +838,10 @@ def test_surrogate_record_is_skipped_by_build_not_a_traceback(tmp_path):
     store = tmp_path / "s.jsonl.gz"
     proc = kg_cli("build", path, "--store", store)
     assert proc.exit_code == 1 and "Traceback" not in proc.stderr
-    assert proc.stderr == (f'Error: {path}:2: "title" holds an unpaired UTF-16 surrogate \\ud800 (write the character '
-                           "as a surrogate pair or as UTF-8, or pass --skip-bad to skip it)\n")
+    assert proc.stderr == (
+        f'Error: {path}:2: "title" holds an unpaired UTF-16 surrogate \\ud800 (write the character '
+        "as a surrogate pair or as UTF-8, or pass --skip-bad to skip it)\n"
+    )
     proc = kg_cli("build", "--skip-bad", "--json", path, "--store", store)
     assert proc.exit_code == 0, proc.output
     report = json.loads(proc.stdout)

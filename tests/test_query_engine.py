@@ -55,6 +55,7 @@ def graph(sample_store):
 
 # ------------------------------------------------------------------------------------------------ rows
 
+
 @pytest.mark.parametrize("case", USER_QUERIES, ids=[q["name"] for q in USER_QUERIES])
 def test_user_query_gives_the_rows_neo4j_gives(store, graph, case):
     """Same columns in the same order, same multiset of rows, same order under ORDER BY, ints stay ints."""
@@ -73,9 +74,17 @@ def test_neo4j_semantics_where_the_engine_differs(store, case):
 
 def test_the_schema_procedures_list_what_is_in_use(store):
     assert sorted(r[0] for r in store.query("CALL db.labels()").rows) == [
-        "Dataset", "Entity", "Framework", "Hardware", "Method", "Model", "Paper"]
-    assert store.query("CALL db.relationshipTypes() YIELD relationshipType AS t WHERE t < 'J' RETURN t ORDER BY t"
-                       ).rows == [["CITES"], ["INTRODUCES"]]
+        "Dataset",
+        "Entity",
+        "Framework",
+        "Hardware",
+        "Method",
+        "Model",
+        "Paper",
+    ]
+    assert store.query(
+        "CALL db.relationshipTypes() YIELD relationshipType AS t WHERE t < 'J' RETURN t ORDER BY t"
+    ).rows == [["CITES"], ["INTRODUCES"]]
 
 
 def test_every_named_query_runs_with_its_example(store):
@@ -92,24 +101,36 @@ GAPS = "(README: Cypher on the local store); run the query on Neo4j with --neo4j
 REFUSED = [
     ("CALL { MATCH (n) RETURN n } RETURN n", "CALL { } subqueries"),
     ("CALL db.propertyKeys()", "procedure calls (CALL db.propertyKeys)"),
-    ("MATCH (p:Paper) RETURN [(p)-[:MENTIONS]->(e) | e.name] AS names",
-     "pattern comprehensions [(a)-->(b) | ...]; use OPTIONAL MATCH ... collect()"),
+    (
+        "MATCH (p:Paper) RETURN [(p)-[:MENTIONS]->(e) | e.name] AS names",
+        "pattern comprehensions [(a)-->(b) | ...]; use OPTIONAL MATCH ... collect()",
+    ),
     ("RETURN reduce(s = 0, x IN [1, 2] | s + x) AS total", "reduce()"),
-    ("RETURN toString(1.5) AS s", "toString() of a FLOAT value (Neo4j's text for floats and others differs from "
-                                  "the local store's)"),
+    (
+        "RETURN toString(1.5) AS s",
+        "toString() of a FLOAT value (Neo4j's text for floats and others differs from the local store's)",
+    ),
     ("RETURN [1, 2.5] AS l", "a list mixing integers and floats ([1, 2.5]); write the integers as floats"),
-    ("RETURN CASE WHEN true THEN 1 ELSE 2.5 END AS x",
-     "a CASE that gives integers in some branches and floats in others (CASE WHEN true THEN 1 ELSE 2.5 END); "
-     "write the integers as floats"),
+    (
+        "RETURN CASE WHEN true THEN 1 ELSE 2.5 END AS x",
+        "a CASE that gives integers in some branches and floats in others (CASE WHEN true THEN 1 ELSE 2.5 END); "
+        "write the integers as floats",
+    ),
     ("RETURN date() AS d", "the function date()"),
     ("MATCH p = ((a)-->(b)){1,3} RETURN p", "quantified path patterns"),
-    ("RETURN 'ab' =~ 'a(?=b)b' AS x", "the regular expression construct '(?=' (Neo4j uses Java's regex syntax, "
-                                      "the local store RE2)"),
+    (
+        "RETURN 'ab' =~ 'a(?=b)b' AS x",
+        "the regular expression construct '(?=' (Neo4j uses Java's regex syntax, the local store RE2)",
+    ),
     ("MATCH (n) RETURN n; MATCH (m) RETURN m", "more than one statement"),
-    ("RETURN 'b=' + true AS x", "joining a BOOL value to a string ('b=' + true); Neo4j's text for it differs "
-                                "from the local store's"),
-    ("MATCH (h:Hardware) RETURN h {.*}.name AS n",
-     "map projections with .* inside an expression (return them as a column)"),
+    (
+        "RETURN 'b=' + true AS x",
+        "joining a BOOL value to a string ('b=' + true); Neo4j's text for it differs from the local store's",
+    ),
+    (
+        "MATCH (h:Hardware) RETURN h {.*}.name AS n",
+        "map projections with .* inside an expression (return them as a column)",
+    ),
     ("RETURN round(2.345, 2) AS r", "round() with a precision"),
 ]
 
@@ -123,18 +144,26 @@ def test_unsupported_cypher_is_one_line_naming_the_construct(store, query, const
 
 ERRORS = [
     ("MATCH (n RETURN n", "Cypher syntax error at column 10: expected ')', found 'RETURN'"),
-    ("MATCH (n)\nWHERE n.name = 'x\nRETURN n", "Cypher syntax error at line 2, column 16: string is not closed (missing ')"),
+    (
+        "MATCH (n)\nWHERE n.name = 'x\nRETURN n",
+        "Cypher syntax error at line 2, column 16: string is not closed (missing ')",
+    ),
     ("MATCH (n) RETURN m", "variable `m` is not defined"),
     ("MATCH (n) WHERE n.name != 'x' RETURN n", "Cypher syntax error at column 24: '!=' is not Cypher; write '<>'"),
     ("MATCH (n) RETURN n.name, n.name", "two result columns are named 'n.name'; give one of them another name with AS"),
     ("MATCH (n) WITH n.name RETURN 1", "expression in WITH must be aliased (use AS): n.name"),
     ("MATCH (n) RETURN n LIMIT $k", "LIMIT $k needs an integer; pass it with --param-json k=N (--param binds text)"),
-    ("MATCH (n) RETURN n.name AS a UNION MATCH (n) RETURN n.id AS b",
-     "all queries in a UNION must return the same column names (a vs b)"),
+    (
+        "MATCH (n) RETURN n.name AS a UNION MATCH (n) RETURN n.id AS b",
+        "all queries in a UNION must return the same column names (a vs b)",
+    ),
     ("MATCH (n) SET n.x = 1 RETURN n", "queries are read-only: SET is not allowed; use kg build to change the graph"),
     ("", "Cypher syntax error at column 1: the query is empty"),
-    ("MATCH (n)", "Cypher syntax error at column 10: a query must end with RETURN (queries are read-only, so one "
-                  "that returns nothing does nothing)"),
+    (
+        "MATCH (n)",
+        "Cypher syntax error at column 10: a query must end with RETURN (queries are read-only, so one "
+        "that returns nothing does nothing)",
+    ),
 ]
 
 
@@ -147,60 +176,115 @@ def test_bad_queries_are_one_line_errors(store, query, message):
 
 # ------------------------------------------------------------------------------------------------ the CLI
 
+
 def test_cli_query_formats_and_json_parameters(sample_store):
     s = str(sample_store)
-    r = CliRunner().invoke(cli, ["query", "MATCH (h:Hardware) WHERE h.name IN $names RETURN h.name AS name ORDER BY name",
-                                 "--param-json", 'names=["A100", "H800"]', "--store", s, "--json"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "query",
+            "MATCH (h:Hardware) WHERE h.name IN $names RETURN h.name AS name ORDER BY name",
+            "--param-json",
+            'names=["A100", "H800"]',
+            "--store",
+            s,
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert [json.loads(line) for line in r.stdout.splitlines()] == [{"name": "A100"}, {"name": "H800"}]
-    r = CliRunner().invoke(cli, ["query", "MATCH (p:Paper) WHERE p.id = $id RETURN count(*) AS n",
-                                 "--param", "id=2401.12345", "--store", s, "--csv"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "query",
+            "MATCH (p:Paper) WHERE p.id = $id RETURN count(*) AS n",
+            "--param",
+            "id=2401.12345",
+            "--store",
+            s,
+            "--csv",
+        ],
+    )
     assert r.exit_code == 0 and r.stdout == "n\n0\n"  # the text 2401.12345, not the number
 
 
 def test_cli_limit_caps_rows_and_says_so(sample_store):
-    r = CliRunner().invoke(cli, ["query", "MATCH (p:Paper) RETURN p.id AS id ORDER BY id", "--limit", "3",
-                                 "--store", str(sample_store), "--json"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "query",
+            "MATCH (p:Paper) RETURN p.id AS id ORDER BY id",
+            "--limit",
+            "3",
+            "--store",
+            str(sample_store),
+            "--json",
+        ],
+    )
     assert r.exit_code == 0
     assert len(r.stdout.splitlines()) == 3
     assert r.stderr == "kg: stopped at 3 rows; there are more (raise --limit, or --limit 0 for all)\n"
-    r = CliRunner().invoke(cli, ["query", "MATCH (p:Paper) RETURN p.id AS id", "--limit", "0",
-                                 "--store", str(sample_store), "--json"])
+    r = CliRunner().invoke(
+        cli, ["query", "MATCH (p:Paper) RETURN p.id AS id", "--limit", "0", "--store", str(sample_store), "--json"]
+    )
     assert len(r.stdout.splitlines()) == 531 and r.stderr == ""
 
 
 def test_cli_timeout_stops_a_long_query(sample_store):
     before = query_db_path(sample_store).read_bytes()
     started = time.monotonic()
-    r = CliRunner().invoke(cli, ["query", "UNWIND range(1, 40000) AS i UNWIND range(1, 40000) AS j "
-                                 "WITH i, j WHERE (i * j) % 7 = 3 RETURN count(*) AS n", "--timeout", "0.5",
-                                 "--store", str(sample_store)])  # 1.6 billion rows, little memory: ~12 s
+    r = CliRunner().invoke(
+        cli,
+        [
+            "query",
+            "UNWIND range(1, 40000) AS i UNWIND range(1, 40000) AS j "
+            "WITH i, j WHERE (i * j) % 7 = 3 RETURN count(*) AS n",
+            "--timeout",
+            "0.5",
+            "--store",
+            str(sample_store),
+        ],
+    )  # 1.6 billion rows, little memory: ~12 s
     assert r.exit_code == 1 and time.monotonic() - started < 20
-    assert r.stderr == ("Error: the query ran longer than 0.5 s and was stopped (nothing was changed); narrow it, "
-                        "or raise --timeout\n")
+    assert r.stderr == (
+        "Error: the query ran longer than 0.5 s and was stopped (nothing was changed); narrow it, or raise --timeout\n"
+    )
     assert query_db_path(sample_store).read_bytes() == before
 
 
 def test_cli_query_that_grows_too_big_is_stopped(sample_store):
-    r = CliRunner().invoke(cli, ["query", "MATCH (a:Paper), (b:Paper) RETURN size(collect(a.abstract + b.abstract))"
-                                 " AS n", "--store", str(sample_store)])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "query",
+            "MATCH (a:Paper), (b:Paper) RETURN size(collect(a.abstract + b.abstract)) AS n",
+            "--store",
+            str(sample_store),
+        ],
+    )
     assert r.exit_code == 1
-    assert r.stderr == ("Error: the query needs more than the 512 MiB a local query may use (nothing was changed); "
-                        "narrow it (fewer rows, LIMIT), or run it on Neo4j with --neo4j\n")
+    assert r.stderr == (
+        "Error: the query needs more than the 512 MiB a local query may use (nothing was changed); "
+        "narrow it (fewer rows, LIMIT), or run it on Neo4j with --neo4j\n"
+    )
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--param", "x"], "Error: bad --param 'x'; write --param name=value"),
-    (["--param-json", "x=[1,"], "Error: --param-json x: '[1,' is not JSON"),
-    (["--json", "--csv"], "Error: give --json or --csv, not both"),
-    (["--timeout", "0"], "Error: Invalid value for '--timeout'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--param", "x"], "Error: bad --param 'x'; write --param name=value"),
+        (["--param-json", "x=[1,"], "Error: --param-json x: '[1,' is not JSON"),
+        (["--json", "--csv"], "Error: give --json or --csv, not both"),
+        (["--timeout", "0"], "Error: Invalid value for '--timeout'"),
+    ],
+)
 def test_cli_bad_options(sample_store, args, message):
     r = CliRunner().invoke(cli, ["query", "RETURN 1 AS one", "--store", str(sample_store), *args])
     assert r.exit_code == 2 and r.stderr.splitlines()[-1].startswith(message), r.stderr  # all usage errors
 
 
 # ------------------------------------------------------------------------------------------------ the database
+
 
 @pytest.fixture
 def own_store(tmp_path, sample_store):
@@ -238,17 +322,22 @@ def test_a_changed_store_rebuilds_its_database_on_first_use(own_store, tmp_path)
     own_store.write_bytes(other.read_bytes())  # replaced behind kg's back
     r = _query_cli(own_store)
     assert r.exit_code == 0
-    assert r.stderr == ("kg: building the query database s.jsonl.gz.querydb (the store changed since it was built); "
-                        "it is rebuilt only when the store changes\n")
+    assert r.stderr == (
+        "kg: building the query database s.jsonl.gz.querydb (the store changed since it was built); "
+        "it is rebuilt only when the store changes\n"
+    )
     assert r.stdout == f"n\n{len(load_graph(other)) - len([n for n in load_graph(other) if n.startswith('entity:')])}\n"
     assert _query_cli(own_store).stderr == ""  # once
 
 
-@pytest.mark.parametrize("damage, why", [
-    (lambda db: db.unlink(), "there is none yet"),
-    (lambda db: db.write_bytes(b"not a database"), "it cannot be read"),
-    (lambda db: db.write_bytes(db.read_bytes()[: len(db.read_bytes()) // 3]), "it cannot be read"),
-])
+@pytest.mark.parametrize(
+    "damage, why",
+    [
+        (lambda db: db.unlink(), "there is none yet"),
+        (lambda db: db.write_bytes(b"not a database"), "it cannot be read"),
+        (lambda db: db.write_bytes(db.read_bytes()[: len(db.read_bytes()) // 3]), "it cannot be read"),
+    ],
+)
 def test_a_missing_or_damaged_database_is_rebuilt(own_store, damage, why):
     damage(query_db_path(own_store))
     r = _query_cli(own_store)
@@ -269,8 +358,10 @@ def test_a_database_damaged_inside_is_rebuilt_and_the_query_answered(own_store):
     assert why_stale(own_store) is None  # the stamp still reads: nothing but the query can tell
     r = _query_cli(own_store, "MATCH (p:Paper) RETURN p.id AS id ORDER BY id LIMIT 2")
     assert r.exit_code == 0 and r.stdout == "id\nt-0061d8efa964\nt-0072257402d6\n", r.output
-    assert r.stderr.startswith("kg: rebuilding the query database s.jsonl.gz.querydb (it is damaged: the engine "
-                               "could not read it (Storage exception: ")
+    assert r.stderr.startswith(
+        "kg: rebuilding the query database s.jsonl.gz.querydb (it is damaged: the engine "
+        "could not read it (Storage exception: "
+    )
     assert _query_cli(own_store).stderr == ""  # repaired for good
 
 
@@ -282,12 +373,14 @@ def test_a_database_rewritten_inside_is_rebuilt_before_it_gives_wrong_rows(own_s
     before = _query_cli(own_store, query)
     assert before.exit_code == 0 and before.stdout == "name\nA100\nA800\nAda Lovelace\n"
     data = bytearray(db.read_bytes())
-    data[3739648:3739648 + 4096] = b"\x5a" * 4096
+    data[3739648 : 3739648 + 4096] = b"\x5a" * 4096
     db.write_bytes(data)
     r = _query_cli(own_store, query)
     assert r.exit_code == 0 and r.stdout == before.stdout, r.output
-    assert r.stderr == ("kg: building the query database s.jsonl.gz.querydb (its contents changed since it was "
-                        "built (the checksum differs)); it is rebuilt only when the store changes\n")
+    assert r.stderr == (
+        "kg: building the query database s.jsonl.gz.querydb (its contents changed since it was "
+        "built (the checksum differs)); it is rebuilt only when the store changes\n"
+    )
 
 
 def test_a_copied_database_is_hashed_once_and_not_rebuilt(own_store):
@@ -302,16 +395,21 @@ def test_a_copied_database_is_hashed_once_and_not_rebuilt(own_store):
     assert r.exit_code == 0 and r.stderr == "" and r.stdout == "n\n531\n"
 
 
-@pytest.mark.parametrize("damage, why", [
-    (lambda record: record.unlink(), "s.jsonl.gz.querydb.sha256, its checksum, is missing"),
-    (lambda record: record.write_text("{"), "s.jsonl.gz.querydb.sha256, its checksum, cannot be read"),
-])
+@pytest.mark.parametrize(
+    "damage, why",
+    [
+        (lambda record: record.unlink(), "s.jsonl.gz.querydb.sha256, its checksum, is missing"),
+        (lambda record: record.write_text("{"), "s.jsonl.gz.querydb.sha256, its checksum, cannot be read"),
+    ],
+)
 def test_a_database_without_its_checksum_is_rebuilt(own_store, damage, why):
     damage(checksum_path(query_db_path(own_store)))
     r = _query_cli(own_store)
     assert r.exit_code == 0 and r.stdout == "n\n531\n"
-    assert r.stderr == f"kg: building the query database s.jsonl.gz.querydb ({why}); it is rebuilt only when the " \
+    assert (
+        r.stderr == f"kg: building the query database s.jsonl.gz.querydb ({why}); it is rebuilt only when the "
         "store changes\n"
+    )
 
 
 def test_damage_that_survives_a_rebuild_is_reported_as_an_engine_bug(own_store, monkeypatch):
@@ -326,11 +424,14 @@ def test_damage_that_survives_a_rebuild_is_reported_as_an_engine_bug(own_store, 
     monkeypatch.setattr(engine, "run", damaged)
     r = _query_cli(own_store)
     assert r.exit_code == 1 and len(calls) == 2
-    engine_bug = ("Error: the query database failed even when just rebuilt from the store (it returned text that is "
-                  "not UTF-8): an engine bug; run the query on Neo4j with --neo4j, and please report it")
+    engine_bug = (
+        "Error: the query database failed even when just rebuilt from the store (it returned text that is "
+        "not UTF-8): an engine bug; run the query on Neo4j with --neo4j, and please report it"
+    )
     assert r.stderr.splitlines() == [
         "kg: rebuilding the query database s.jsonl.gz.querydb (it is damaged: it returned text that is not UTF-8)",
-        engine_bug]
+        engine_bug,
+    ]
 
 
 def test_a_damaged_store_is_reported_before_any_rebuild_notice(own_store):
@@ -348,8 +449,10 @@ def test_a_database_from_another_engine_version_is_rebuilt(own_store, monkeypatc
     monkeypatch.undo()
     r = _query_cli(own_store)
     assert r.exit_code == 0 and r.stdout == "n\n531\n"
-    assert r.stderr == (f"kg: building the query database s.jsonl.gz.querydb (it was built by ladybug 0.0.0-other; "
-                        f"this kg has {embedded.engine_version()}); it is rebuilt only when the store changes\n")
+    assert r.stderr == (
+        f"kg: building the query database s.jsonl.gz.querydb (it was built by ladybug 0.0.0-other; "
+        f"this kg has {embedded.engine_version()}); it is rebuilt only when the store changes\n"
+    )
     assert why_stale(own_store) is None
 
 
@@ -378,19 +481,29 @@ def test_queries_during_a_build_see_the_old_or_the_new_graph(own_store):
     """Readers never see a half-written database: the build writes a new file and renames it over the old."""
     # Two reader processes query in a loop from before the build starts until after it has finished.
     done = own_store.parent / "build-done"
-    script = ("import os, sys, kg\n"
-              "seen = set()\n"
-              "while True:\n"
-              "    with kg.open_store(sys.argv[1]) as s:\n"
-              "        seen.add(s.query('MATCH (p:Paper) RETURN count(*) AS n').rows[0][0])\n"
-              "    if len(seen) == 1 and not os.environ.get('READY'):\n"
-              "        os.environ['READY'] = '1'\n"
-              "        print('ready', flush=True)\n"
-              "    if os.path.exists(sys.argv[2]):\n"
-              "        break\n"
-              "print(sorted(seen))\n")
-    readers = [subprocess.Popen([sys.executable, "-c", script, str(own_store), str(done)], cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    script = (
+        "import os, sys, kg\n"
+        "seen = set()\n"
+        "while True:\n"
+        "    with kg.open_store(sys.argv[1]) as s:\n"
+        "        seen.add(s.query('MATCH (p:Paper) RETURN count(*) AS n').rows[0][0])\n"
+        "    if len(seen) == 1 and not os.environ.get('READY'):\n"
+        "        os.environ['READY'] = '1'\n"
+        "        print('ready', flush=True)\n"
+        "    if os.path.exists(sys.argv[2]):\n"
+        "        break\n"
+        "print(sorted(seen))\n"
+    )
+    readers = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(own_store), str(done)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     try:
         assert [r.stdout.readline() for r in readers] == ["ready\n", "ready\n"]
         build = kg_cli("build", ROOT / "tests" / "data" / "inputs" / "cites_gpipe.jsonl", "--store", own_store)
@@ -420,15 +533,21 @@ def test_lookup_and_stats_do_not_load_the_graph(own_store, monkeypatch):
         assert s.named_query("papers-mentioning", {"entity": "megatron lm"}).rows
 
 
-VIEWS = [dict(entity="DeepSpeed"), dict(entity="lora", hops=2, max_nodes=50), dict(paper="GPipe", hops=2),
-         dict(entity="A100", hops=2, types=["hardware", "framework"]),
-         dict(entity="Transformer", min_mentions=3, max_nodes=100), dict(entity="H800", hops=0),
-         dict(paper="DeepSeekMoE", hops=3, max_nodes=300)]
+VIEWS = [
+    dict(entity="DeepSpeed"),
+    dict(entity="lora", hops=2, max_nodes=50),
+    dict(paper="GPipe", hops=2),
+    dict(entity="A100", hops=2, types=["hardware", "framework"]),
+    dict(entity="Transformer", min_mentions=3, max_nodes=100),
+    dict(entity="H800", hops=0),
+    dict(paper="DeepSeekMoE", hops=3, max_nodes=300),
+]
 
 
 @pytest.mark.parametrize("view", VIEWS, ids=[str(v) for v in VIEWS])
-def test_viz_around_a_node_reads_only_its_neighbourhood_and_draws_the_same_page(store, graph, tmp_path, view,
-                                                                                  monkeypatch):
+def test_viz_around_a_node_reads_only_its_neighbourhood_and_draws_the_same_page(
+    store, graph, tmp_path, view, monkeypatch
+):
     """kg viz --entity/--paper from the query database: the same page as from the whole graph in memory."""
     from kg import viz
 

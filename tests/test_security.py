@@ -31,13 +31,13 @@ ROOT = Path(__file__).parent.parent
 BASE = settings.default.max_examples
 
 INJECTIONS = [
-    '}) DETACH DELETE n //',
+    "}) DETACH DELETE n //",
     '"}) MATCH (n) DETACH DELETE n //',
     "'}) MATCH (n) DETACH DELETE n //",
     '\\"}) DETACH DELETE n //',
-    '\\',
+    "\\",
     '\\\\"',
-    '`}) DETACH DELETE n //`',
+    "`}) DETACH DELETE n //`",
     "x` OR 1=1 //",
     '" OR p.title <> "',
     "$entity",
@@ -68,10 +68,14 @@ def hostile_store(tmp_path_factory) -> Path:
         '- name: "Evil\\"Net`}) DETACH DELETE n //"\n'
         "  type: Framework\n"
         '  aliases: ["EvilNet-X"]\n'
-        "  description: \"' + __import__('os').system('touch /tmp/kg-pwned') + '\"\n", encoding="utf-8")
+        "  description: \"' + __import__('os').system('touch /tmp/kg-pwned') + '\"\n",
+        encoding="utf-8",
+    )
     papers = d / "papers.jsonl"
-    lines = [{"title": f"Paper {i}: {text}", "abstract": f"We train with EvilNet-X and DeepSpeed. {text}",
-              "authors": [text]} for i, text in enumerate(INJECTIONS)]
+    lines = [
+        {"title": f"Paper {i}: {text}", "abstract": f"We train with EvilNet-X and DeepSpeed. {text}", "authors": [text]}
+        for i, text in enumerate(INJECTIONS)
+    ]
     papers.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
     store = d / "s.jsonl.gz"
     proc = kg("build", papers, "--catalog", catalog, "--store", store)
@@ -94,8 +98,9 @@ def test_hostile_names_and_titles_are_stored_and_returned_verbatim(hostile_store
     rows = store.named_query("papers-mentioning", {"entity": evil.name}).rows
     assert len(rows) == len(INJECTIONS)
     # the CLI, with the parameter as a user types it
-    proc = kg("query", "--name", "papers-mentioning", "--param", f"entity={evil.name}", "--store", hostile_store,
-              "--json")
+    proc = kg(
+        "query", "--name", "papers-mentioning", "--param", f"entity={evil.name}", "--store", hostile_store, "--json"
+    )
     assert proc.exit_code == 0, proc.output
     assert {json.loads(line)["title"] for line in proc.stdout.splitlines()} == titles
     assert hostile_store.read_bytes() == before and not Path("/tmp/kg-pwned").exists()
@@ -104,16 +109,27 @@ def test_hostile_names_and_titles_are_stored_and_returned_verbatim(hostile_store
 @pytest.mark.parametrize("value", [v for v in INJECTIONS if "\x00" not in v])  # argv cannot hold NUL
 def test_cli_parameters_are_values_never_code(hostile_store, value):
     title = " ".join(f"Paper {INJECTIONS.index(value)}: {value}".split())
-    proc = kg("query", "MATCH (p:Paper) WHERE p.title = $t RETURN p.title AS title", "--param", f"t={title}",
-              "--store", hostile_store, "--json")
+    proc = kg(
+        "query",
+        "MATCH (p:Paper) WHERE p.title = $t RETURN p.title AS title",
+        "--param",
+        f"t={title}",
+        "--store",
+        hostile_store,
+        "--json",
+    )
     assert proc.exit_code == 0, proc.output
     assert [json.loads(line) for line in proc.stdout.splitlines()] == [{"title": title}]
 
 
 hostile_text = st.one_of(
-    st.text(), st.sampled_from(INJECTIONS),
-    st.lists(st.sampled_from(list('"\'`\\$/*{}()[]; \n\r\x00\u2028') + ["DELETE", "//", "\\u0022", "\\x41", "\\N{"]),
-             max_size=12).map("".join))
+    st.text(),
+    st.sampled_from(INJECTIONS),
+    st.lists(
+        st.sampled_from(list("\"'`\\$/*{}()[]; \n\r\x00\u2028") + ["DELETE", "//", "\\u0022", "\\x41", "\\N{"]),
+        max_size=12,
+    ).map("".join),
+)
 
 
 @pytest.fixture(scope="module")
@@ -141,8 +157,9 @@ def test_any_parameter_value_matches_exactly_itself(values_store, value):
     rows = store.query("MATCH (p:Paper) WHERE p.title = $t RETURN p.id ORDER BY p.id", {"t": value}).rows
     assert [r[0] for r in rows] == sorted(titles.get(value, []))
     # inside a list function the value is written as a literal; it must still be exactly itself
-    rows = store.query("MATCH (p:Paper) WHERE any(t IN [p.title] WHERE t = $t) RETURN p.id ORDER BY p.id",
-                       {"t": value}).rows
+    rows = store.query(
+        "MATCH (p:Paper) WHERE any(t IN [p.title] WHERE t = $t) RETURN p.id ORDER BY p.id", {"t": value}
+    ).rows
     assert [r[0] for r in rows] == sorted(titles.get(value, []))
 
 
@@ -156,19 +173,82 @@ def test_engine_literals_round_trip(values_store, value):
     assert store.query("RETURN [x IN [1] | $v] AS l", {"v": value}).rows == [[[value]]]
 
 
-cypherish = st.lists(st.sampled_from([
-    "MATCH", "(n)", "(p:Paper)", "-[:MENTIONS]->", "(e:Entity)", "WHERE", "n.name", "=", '"x"', "'y'", "`z`",
-    "RETURN", "n", "n.title", "COUNT(n)", "DETACH", "DELETE", "CREATE", "MERGE", "SET", "n.x = 1", "REMOVE",
-    "CALL", "db.labels()", "LOAD CSV FROM", "FOREACH", "DROP", "//", "/*", "*/", "\n", "$t", "$missing", "{", "}",
-    "})", "\\", '"', "'", "`", ";", "UNION", "WITH", "OPTIONAL", "LIMIT", "1", "ORDER BY", "delete", "create",
-    "nodes(n)", "[", "]", "|", "IN", "size(", ")", "collect(n)", "null", "-1", "..", "*", "n:Paper", "type(n)",
-]), max_size=14).map(" ".join)
+cypherish = st.lists(
+    st.sampled_from(
+        [
+            "MATCH",
+            "(n)",
+            "(p:Paper)",
+            "-[:MENTIONS]->",
+            "(e:Entity)",
+            "WHERE",
+            "n.name",
+            "=",
+            '"x"',
+            "'y'",
+            "`z`",
+            "RETURN",
+            "n",
+            "n.title",
+            "COUNT(n)",
+            "DETACH",
+            "DELETE",
+            "CREATE",
+            "MERGE",
+            "SET",
+            "n.x = 1",
+            "REMOVE",
+            "CALL",
+            "db.labels()",
+            "LOAD CSV FROM",
+            "FOREACH",
+            "DROP",
+            "//",
+            "/*",
+            "*/",
+            "\n",
+            "$t",
+            "$missing",
+            "{",
+            "}",
+            "})",
+            "\\",
+            '"',
+            "'",
+            "`",
+            ";",
+            "UNION",
+            "WITH",
+            "OPTIONAL",
+            "LIMIT",
+            "1",
+            "ORDER BY",
+            "delete",
+            "create",
+            "nodes(n)",
+            "[",
+            "]",
+            "|",
+            "IN",
+            "size(",
+            ")",
+            "collect(n)",
+            "null",
+            "-1",
+            "..",
+            "*",
+            "n:Paper",
+            "type(n)",
+        ]
+    ),
+    max_size=14,
+).map(" ".join)
 
 
 @settings(settings.default, max_examples=max(100, BASE * 2), deadline=None)
 @given(query=st.one_of(cypherish, st.text(max_size=60)))
 @example(query='MATCH (n) WHERE n.name = "x" DETACH DELETE n')
-@example(query='MATCH (n) RETURN n // DELETE n')
+@example(query="MATCH (n) RETURN n // DELETE n")
 @example(query="RETURN nodes(null)")
 def test_any_query_is_answered_or_refused_and_never_changes_the_graph(values_store, query):
     store, _ = values_store
@@ -181,22 +261,25 @@ def test_any_query_is_answered_or_refused_and_never_changes_the_graph(values_sto
     assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize("query, clause", [
-    ("MATCH (n) DETACH DELETE n", "DETACH DELETE"),
-    ("MATCH (n) delete n", "DELETE"),
-    ("CREATE (n:Paper {title: 'x'})", "CREATE"),
-    ("MERGE (n:Paper {id: 'x'})", "MERGE"),
-    ("MATCH (n) SET n.title = 'x'", "SET"),
-    ("MATCH (n) REMOVE n.title", "REMOVE"),
-    ("LOAD  CSV FROM 'file:///etc/passwd' AS row RETURN row", "LOAD CSV"),
-    ("MATCH (n) FOREACH (x IN [1] | SET n.a = x)", "FOREACH"),
-    ("DROP INDEX foo", "DROP"),
-    ("MATCH (n) /* comment */\nDETACH\nDELETE n", "DETACH DELETE"),
-    ("MATCH (n) /* ' */ CREATE (:X) RETURN 1", "CREATE"),
-    ('MATCH (n) WHERE n.title = "a\\" DELETE n //" RETURN n', None),  # inside a string: allowed
-    ("MATCH (n:`DELETE`) RETURN n", None),  # a quoted name, not a clause
-    ("MATCH (n) RETURN n.created, n.settings // DELETE", None),
-])
+@pytest.mark.parametrize(
+    "query, clause",
+    [
+        ("MATCH (n) DETACH DELETE n", "DETACH DELETE"),
+        ("MATCH (n) delete n", "DELETE"),
+        ("CREATE (n:Paper {title: 'x'})", "CREATE"),
+        ("MERGE (n:Paper {id: 'x'})", "MERGE"),
+        ("MATCH (n) SET n.title = 'x'", "SET"),
+        ("MATCH (n) REMOVE n.title", "REMOVE"),
+        ("LOAD  CSV FROM 'file:///etc/passwd' AS row RETURN row", "LOAD CSV"),
+        ("MATCH (n) FOREACH (x IN [1] | SET n.a = x)", "FOREACH"),
+        ("DROP INDEX foo", "DROP"),
+        ("MATCH (n) /* comment */\nDETACH\nDELETE n", "DETACH DELETE"),
+        ("MATCH (n) /* ' */ CREATE (:X) RETURN 1", "CREATE"),
+        ('MATCH (n) WHERE n.title = "a\\" DELETE n //" RETURN n', None),  # inside a string: allowed
+        ("MATCH (n:`DELETE`) RETURN n", None),  # a quoted name, not a clause
+        ("MATCH (n) RETURN n.created, n.settings // DELETE", None),
+    ],
+)
 def test_write_clauses_are_refused_with_a_clear_message(hostile_store, query, clause):
     before = hostile_store.read_bytes()
     proc = kg("query", query, "--store", hostile_store)
@@ -205,8 +288,7 @@ def test_write_clauses_are_refused_with_a_clear_message(hostile_store, query, cl
         assert proc.exit_code == 0, proc.output
         return
     assert proc.exit_code == 1 and proc.stdout == ""
-    assert proc.stderr == (f"Error: queries are read-only: {clause} is not allowed; "
-                           "use kg build to change the graph\n")
+    assert proc.stderr == (f"Error: queries are read-only: {clause} is not allowed; use kg build to change the graph\n")
     assert hostile_store.read_bytes() == before
 
 
@@ -216,12 +298,29 @@ def test_procedure_calls_are_a_one_line_error(hostile_store):
     proc = kg("query", "CALL db.createLabel('X')", "--store", hostile_store)
     assert proc.exit_code == 1 and proc.stderr == (
         "Error: the local store does not support procedure calls (CALL db.createLabel) (README: Cypher on the local "
-        "store); run the query on Neo4j with --neo4j\n")
+        "store); run the query on Neo4j with --neo4j\n"
+    )
     assert hostile_store.read_bytes() == before
 
 
-@pytest.mark.parametrize("raw", ["NaN", "Infinity", "1e999", "[1, NaN]", "1" * 5000, "[" * 5000, "12", "1.5", "true",
-                                 '["a", 1]', '"quoted"', "2401.12345", "0012"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "NaN",
+        "Infinity",
+        "1e999",
+        "[1, NaN]",
+        "1" * 5000,
+        "[" * 5000,
+        "12",
+        "1.5",
+        "true",
+        '["a", 1]',
+        '"quoted"',
+        "2401.12345",
+        "0012",
+    ],
+)
 def test_parameter_values_stay_the_text_typed(raw):
     assert parse_params([f"v={raw}"]) == {"v": raw}
 
@@ -244,22 +343,67 @@ class _Tags(HTMLParser):
 
 def _viz_graph() -> tuple[nx.MultiDiGraph, dict[str, str]]:
     """Every field the viewer shows holds its own marker (those the browser test does not already cover)."""
-    m = {f: MARK.format(f) for f in ("sources", "arxiv_id", "paper_year", "name", "alias", "description", "vendor",
-                                     "entity_year", "surfaces", "via", "type", "rel", "heading", "id")}
+    m = {
+        f: MARK.format(f)
+        for f in (
+            "sources",
+            "arxiv_id",
+            "paper_year",
+            "name",
+            "alias",
+            "description",
+            "vendor",
+            "entity_year",
+            "surfaces",
+            "via",
+            "type",
+            "rel",
+            "heading",
+            "id",
+        )
+    }
     g = nx.MultiDiGraph()
-    g.add_node(paper_key("p1"), __labels__={"Paper"}, id=m["id"], title="Plain title one", abstract="Plain.",
-               sources=[m["sources"], "b.txt:2"], arxiv_id=m["arxiv_id"], year=m["paper_year"])
-    g.add_node(paper_key("p2"), __labels__={"Paper"}, id="p2", title="Plain title two", abstract="Plain.",
-               sources=["c.txt:3"])
-    attrs = entity_attrs("evil", m["name"], "Framework", source="catalog", aliases=[m["alias"]],
-                         description=m["description"], vendor=m["vendor"])
+    g.add_node(
+        paper_key("p1"),
+        __labels__={"Paper"},
+        id=m["id"],
+        title="Plain title one",
+        abstract="Plain.",
+        sources=[m["sources"], "b.txt:2"],
+        arxiv_id=m["arxiv_id"],
+        year=m["paper_year"],
+    )
+    g.add_node(
+        paper_key("p2"), __labels__={"Paper"}, id="p2", title="Plain title two", abstract="Plain.", sources=["c.txt:3"]
+    )
+    attrs = entity_attrs(
+        "evil",
+        m["name"],
+        "Framework",
+        source="catalog",
+        aliases=[m["alias"]],
+        description=m["description"],
+        vendor=m["vendor"],
+    )
     attrs["year"] = m["entity_year"]
     g.add_node(entity_key("evil"), **attrs)
     g.add_node(entity_key("odd"), __labels__={"Entity", "Method"}, id="odd", name="Odd", type=m["type"], aliases=[])
-    g.add_edge(paper_key("p1"), entity_key("evil"), key=Rel.MENTIONS.value, __labels__={Rel.MENTIONS.value},
-               count=2, surfaces=[m["surfaces"]])
-    g.add_edge(paper_key("p2"), entity_key("evil"), key=Rel.MENTIONS.value, __labels__={Rel.MENTIONS.value},
-               count=1, surfaces=["EvilNet"])
+    g.add_edge(
+        paper_key("p1"),
+        entity_key("evil"),
+        key=Rel.MENTIONS.value,
+        __labels__={Rel.MENTIONS.value},
+        count=2,
+        surfaces=[m["surfaces"]],
+    )
+    g.add_edge(
+        paper_key("p2"),
+        entity_key("evil"),
+        key=Rel.MENTIONS.value,
+        __labels__={Rel.MENTIONS.value},
+        count=1,
+        surfaces=["EvilNet"],
+    )
     g.add_edge(paper_key("p2"), paper_key("p1"), key=Rel.CITES.value, __labels__={Rel.CITES.value}, via=[m["via"]])
     g.add_edge(paper_key("p2"), entity_key("odd"), key=m["rel"], __labels__={m["rel"]})
     return g, m
@@ -279,16 +423,32 @@ def test_every_viewer_field_is_escaped_and_kept_verbatim(tmp_path, view):
 
     g, m = _viz_graph()
     out = tmp_path / "g.html"
-    kwargs = {"whole": {}, "entity": {"entity": m["name"], "hops": 2},
-              "cut": {"entity": m["name"], "hops": 2, "max_nodes": 2}}[view]
+    kwargs = {
+        "whole": {},
+        "entity": {"entity": m["name"], "hops": 2},
+        "cut": {"entity": m["name"], "hops": 2, "max_nodes": 2},
+    }[view]
     report = render(g, out, heading=m["heading"], **kwargs)
     html = out.read_text(encoding="utf-8")
     for field, marker in m.items():
         assert marker not in html, f"{field} reaches the page unescaped"
     parser = _Tags()
     parser.feed(html)
-    assert set(parser.tags) <= {"html", "head", "meta", "title", "style", "script", "body", "div", "h1", "h2", "span",
-                                "svg", "line"}, set(parser.tags)
+    assert set(parser.tags) <= {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "script",
+        "body",
+        "div",
+        "h1",
+        "h2",
+        "span",
+        "svg",
+        "line",
+    }, set(parser.tags)
     assert parser.tags.count("script") == 2 and not any(a.startswith("on") for a, _ in parser.attrs)
     # shown as text: the heading (and the view line naming the entity) HTML-escaped...
     assert html.count(str(escape(m["heading"]))) == 2  # <title> and <h1>
@@ -331,10 +491,12 @@ def test_catalog_yaml_cannot_execute_code(tmp_path, tag, place):
 
     marker = tmp_path / "pwned"
     value = tag.format(marker=marker)
-    text = {"name": f"- name: {value}\n  type: Framework\n",
-            "description": f"- name: Foo\n  type: Framework\n  description: {value}\n",
-            "alias": f"- name: Foo\n  type: Framework\n  aliases:\n    - {value}\n",
-            "top": f"{value}\n"}[place]
+    text = {
+        "name": f"- name: {value}\n  type: Framework\n",
+        "description": f"- name: Foo\n  type: Framework\n  description: {value}\n",
+        "alias": f"- name: Foo\n  type: Framework\n  aliases:\n    - {value}\n",
+        "top": f"{value}\n",
+    }[place]
     path = tmp_path / "evil.yaml"
     path.write_text(text)
     with pytest.raises(CatalogError) as exc:

@@ -45,24 +45,35 @@ def test_merge_second_input_adds_papers_and_citations(grown_build):
     assert report.papers_before == 531 and report.papers_added == 2 and report.papers == 533
     store = open_store(copy)
     gpipe = store.lookup("GPipe")
-    assert [p.title for p in gpipe.introduced_by] == ["GPipe: Efficient Training of Giant Neural Networks using Pipeline Parallelism"]
+    assert [p.title for p in gpipe.introduced_by] == [
+        "GPipe: Efficient Training of Giant Neural Networks using Pipeline Parallelism"
+    ]
     assert gpipe.mention_count == 3
     citing = store.named_query("papers-citing", {"paper": "GPipe: Efficient Training"})
-    assert sorted(r[2] for r in citing.rows) == ["Another Megatron Paper", "Pipelines at Scale: Training Huge Models on H800 GPUs"]
+    assert sorted(r[2] for r in citing.rows) == [
+        "Another Megatron Paper",
+        "Pipelines at Scale: Training Huge Models on H800 GPUs",
+    ]
     both = store.named_query("papers-mentioning-both", {"first": "H800", "second": "Megatron-LM"})
-    assert [r[1] for r in both.rows] == ["Another Megatron Paper", "Pipelines at Scale: Training Huge Models on H800 GPUs"]
+    assert [r[1] for r in both.rows] == [
+        "Another Megatron Paper",
+        "Pipelines at Scale: Training Huge Models on H800 GPUs",
+    ]
 
 
-@pytest.mark.parametrize("name,expected,etype", [
-    ("DeepSpeed", "DeepSpeed", "Framework"),
-    ("Megatron LM", "Megatron-LM", "Framework"),
-    ("megatron lm", "Megatron-LM", "Framework"),
-    ("h800", "H800", "Hardware"),
-    ("a100", "A100", "Hardware"),
-    ("NVIDIA A100 GPUs", "A100", "Hardware"),
-    ("gpipe", "GPipe", "Method"),
-    ("Flash Atention", "FlashAttention", "Method"),
-])
+@pytest.mark.parametrize(
+    "name,expected,etype",
+    [
+        ("DeepSpeed", "DeepSpeed", "Framework"),
+        ("Megatron LM", "Megatron-LM", "Framework"),
+        ("megatron lm", "Megatron-LM", "Framework"),
+        ("h800", "H800", "Hardware"),
+        ("a100", "A100", "Hardware"),
+        ("NVIDIA A100 GPUs", "A100", "Hardware"),
+        ("gpipe", "GPipe", "Method"),
+        ("Flash Atention", "FlashAttention", "Method"),
+    ],
+)
 def test_lookup_is_case_and_spelling_tolerant(sample_store, name, expected, etype):
     r = open_store(sample_store).lookup(name)
     assert (r.name, r.type) == (expected, etype)
@@ -101,15 +112,23 @@ def test_store_from_env(sample_store, monkeypatch):
 
 
 EXPECTED_NAMED = {
-    "papers-mentioning": ({"entity": "DeepSpeed"}, "OpenRLHF: An Easy-to-use, Scalable and High-performance RLHF Framework"),
+    "papers-mentioning": (
+        {"entity": "DeepSpeed"},
+        "OpenRLHF: An Easy-to-use, Scalable and High-performance RLHF Framework",
+    ),
     "top-entities": ({"type": "Hardware"}, "A100"),
     "hardware-with-framework": ({"framework": "DeepSpeed"}, "V100"),
     "co-mentioned": ({"entity": "H800"}, "DeepSeek-V3"),
     "papers-citing": ({"paper": "DeepSeekMoE"}, "DeepSeek-V3 Technical Report"),
     "introduced-by": ({"paper": "GPipe"}, "GPipe"),
-    "papers-mentioning-both": ({"first": "Mixture-of-Experts", "second": "DeepSpeed"},
-                               "DeepSpeed-MoE: Advancing Mixture-of-Experts Inference and Training to Power Next-Generation AI Scale"),
-    "most-cited-papers": ({}, "DeepSeekMoE: Towards Ultimate Expert Specialization in Mixture-of-Experts Language Models"),
+    "papers-mentioning-both": (
+        {"first": "Mixture-of-Experts", "second": "DeepSpeed"},
+        "DeepSpeed-MoE: Advancing Mixture-of-Experts Inference and Training to Power Next-Generation AI Scale",
+    ),
+    "most-cited-papers": (
+        {},
+        "DeepSeekMoE: Towards Ultimate Expert Specialization in Mixture-of-Experts Language Models",
+    ),
     "entity-family": ({"entity": "Hopper"}, "H800"),
 }
 
@@ -137,12 +156,24 @@ def test_top_entities_are_ordered(sample_store):
 
 def test_query_cli_formats(sample_store):
     store = str(sample_store)
-    r = CliRunner().invoke(cli, ["query", "--name", "top-entities", "--param", "type=Hardware", "--csv", "--store", store])
+    r = CliRunner().invoke(
+        cli, ["query", "--name", "top-entities", "--param", "type=Hardware", "--csv", "--store", store]
+    )
     assert r.exit_code == 0
     assert r.output.splitlines()[0] == "entity,papers"
     assert r.output.splitlines()[1].startswith("A100,")
-    r = CliRunner().invoke(cli, ["query", "MATCH (e:Hardware) WHERE e.name = $n RETURN e.name AS name, e.type AS type",
-                                 "--param", "n=H800", "--json", "--store", store])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "query",
+            "MATCH (e:Hardware) WHERE e.name = $n RETURN e.name AS name, e.type AS type",
+            "--param",
+            "n=H800",
+            "--json",
+            "--store",
+            store,
+        ],
+    )
     assert r.exit_code == 0
     assert json.loads(r.output.splitlines()[0]) == {"name": "H800", "type": "Hardware"}
     r = CliRunner().invoke(cli, ["query", "--list"])
@@ -155,8 +186,9 @@ def test_query_refuses_writes_and_reports_errors(sample_store):
     assert r.exit_code == 1
     assert r.output == "Error: queries are read-only: DETACH DELETE is not allowed; use kg build to change the graph\n"
     r = CliRunner().invoke(cli, ["query", "MATCH (e:Entity) WHERE e.name = $x RETURN e.name", "--store", store])
-    assert r.output == ("Error: the query needs parameter $x; pass --param x=VALUE (or --param-json for numbers "
-                        "and lists)\n")
+    assert r.output == (
+        "Error: the query needs parameter $x; pass --param x=VALUE (or --param-json for numbers and lists)\n"
+    )
     r = CliRunner().invoke(cli, ["query", "--name", "nope", "--store", store])
     assert r.exit_code == 1 and r.output.startswith("Error: no named query 'nope'; kg query --list shows them")
 
@@ -168,23 +200,35 @@ def test_parameters_are_data_never_code(sample_store):
     assert store.query("RETURN $v AS v, '$name' AS text // $name", {"v": evil}).rows == [[evil, "$name"]]
 
 
-@pytest.mark.parametrize("pairs,json_pairs,expected", [
-    (["a=1", "b=x", "c=[1,2]", "d=true", "id=2401.12345", "e="], [], {"a": "1", "b": "x", "c": "[1,2]", "d": "true",
-                                                                      "id": "2401.12345", "e": ""}),
-    ([], ["a=1", "b=2.5", "c=[1,2]", "d=true", "e=null", "f={\"k\": \"v\"}", 'g="x"'],
-     {"a": 1, "b": 2.5, "c": [1, 2], "d": True, "e": None, "f": {"k": "v"}, "g": "x"}),
-    (["x=1=2"], ["y=1"], {"x": "1=2", "y": 1}),
-])
+@pytest.mark.parametrize(
+    "pairs,json_pairs,expected",
+    [
+        (
+            ["a=1", "b=x", "c=[1,2]", "d=true", "id=2401.12345", "e="],
+            [],
+            {"a": "1", "b": "x", "c": "[1,2]", "d": "true", "id": "2401.12345", "e": ""},
+        ),
+        (
+            [],
+            ["a=1", "b=2.5", "c=[1,2]", "d=true", "e=null", 'f={"k": "v"}', 'g="x"'],
+            {"a": 1, "b": 2.5, "c": [1, 2], "d": True, "e": None, "f": {"k": "v"}, "g": "x"},
+        ),
+        (["x=1=2"], ["y=1"], {"x": "1=2", "y": 1}),
+    ],
+)
 def test_parse_params_strings_stay_strings(pairs, json_pairs, expected):
     assert parse_params(pairs, json_pairs) == expected
 
 
-@pytest.mark.parametrize("pairs,json_pairs,message", [
-    (["noequals"], [], "bad --param 'noequals'; write --param name=value"),
-    ([], ["n=abc"], "--param-json n: 'abc' is not JSON"),
-    ([], ["n=NaN"], "--param-json n: 'NaN' is not JSON"),
-    (["1x=2"], [], "bad --param name '1x'; a parameter name is letters, digits and _"),
-])
+@pytest.mark.parametrize(
+    "pairs,json_pairs,message",
+    [
+        (["noequals"], [], "bad --param 'noequals'; write --param name=value"),
+        ([], ["n=abc"], "--param-json n: 'abc' is not JSON"),
+        ([], ["n=NaN"], "--param-json n: 'NaN' is not JSON"),
+        (["1x=2"], [], "bad --param name '1x'; a parameter name is letters, digits and _"),
+    ],
+)
 def test_parse_params_errors(pairs, json_pairs, message):
     with pytest.raises(QueryError) as err:
         parse_params(pairs, json_pairs)
@@ -192,13 +236,22 @@ def test_parse_params_errors(pairs, json_pairs, message):
 
 
 def test_named_query_header():
-    q = parse_named_query("// name: q\n// answers: what\n// param: x - meaning (example: 3)\nMATCH (n) RETURN n;\n", "q.cypher")
-    assert (q.name, q.answers, q.params, q.examples, q.cypher) == ("q", "what", {"x": "meaning"}, {"x": "3"}, "MATCH (n) RETURN n")
+    q = parse_named_query(
+        "// name: q\n// answers: what\n// param: x - meaning (example: 3)\nMATCH (n) RETURN n;\n", "q.cypher"
+    )
+    assert (q.name, q.answers, q.params, q.examples, q.cypher) == (
+        "q",
+        "what",
+        {"x": "meaning"},
+        {"x": "3"},
+        "MATCH (n) RETURN n",
+    )
     with pytest.raises(QueryError, match="needs '// name:'"):
         parse_named_query("MATCH (n) RETURN n", "bad.cypher")
 
 
 # -- the store file ---------------------------------------------------------------------
+
 
 def test_save_load_round_trip(sample_store, tmp_path):
     g = load_graph(sample_store)
@@ -218,7 +271,8 @@ def test_mention_lists_are_shared_tuples_and_query_as_lists(sample_store):
     citing = [u for u, _ in g.in_edges("entity:deepspeed")]
     assert citing and all(id(u) in node_keys for u in citing)  # edges hold the node's key, not a copy
     result = open_store(sample_store).query(
-        'MATCH (p:Paper)-[r:MENTIONS]->(e:Entity {name: "DeepSpeed"}) RETURN r.rules, r.surfaces LIMIT 1')
+        'MATCH (p:Paper)-[r:MENTIONS]->(e:Entity {name: "DeepSpeed"}) RETURN r.rules, r.surfaces LIMIT 1'
+    )
     assert isinstance(result.rows[0][0], list) and isinstance(result.rows[0][1], list)
 
 
@@ -239,14 +293,24 @@ def test_interrupted_save_leaves_old_store_loadable(sample_store, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["store.jsonl.gz"]
 
 
-@pytest.mark.parametrize("content,message", [
-    (b"not gzip at all", "store is corrupt at line 1"),
-    (gzip.compress(b'{"format": "kg-store", "version": 99}\n'), "store format version 99 is newer than this kg supports (1); upgrade kg"),
-    (gzip.compress(b'{"format": "kg-store", "version": 1}\n{"n": "paper:x", "labels": ["Paper"], "props": {}}\n'),
-     "store is truncated or corrupt (end marker missing or counts differ); move it aside and build it again"),
-    (gzip.compress(b'{"something": "else"}\n'), "not a kg store"),
-    (gzip.compress(b'{"format": "kg-store", "version": 1}\n{broken\n'), "store is corrupt at line 2"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"not gzip at all", "store is corrupt at line 1"),
+        (
+            gzip.compress(b'{"format": "kg-store", "version": 99}\n'),
+            "store format version 99 is newer than this kg supports (1); upgrade kg",
+        ),
+        (
+            gzip.compress(
+                b'{"format": "kg-store", "version": 1}\n{"n": "paper:x", "labels": ["Paper"], "props": {}}\n'
+            ),
+            "store is truncated or corrupt (end marker missing or counts differ); move it aside and build it again",
+        ),
+        (gzip.compress(b'{"something": "else"}\n'), "not a kg store"),
+        (gzip.compress(b'{"format": "kg-store", "version": 1}\n{broken\n'), "store is corrupt at line 2"),
+    ],
+)
 def test_corrupt_store_message(tmp_path, content, message):
     path = tmp_path / "bad.jsonl.gz"
     path.write_bytes(content)
@@ -282,19 +346,30 @@ def test_python_api_mirrors_cli(sample_store):
     assert store.query("MATCH (e:Hardware) WHERE e.name = $n RETURN e.type", {"n": "A100"}).rows == [["Hardware"]]
 
 
-@pytest.mark.parametrize("name,params,expected", [
-    ("papers-mentioning", {"entity": "deepspeed"}, "OpenRLHF: An Easy-to-use, Scalable and High-performance RLHF Framework"),
-    ("papers-mentioning-both", {"first": "mixture of experts", "second": "Deepspeed"},
-     "DeepSpeed-MoE: Advancing Mixture-of-Experts Inference and Training to Power Next-Generation AI Scale"),
-    ("introduced-by", {"paper": "gpipe: efficient"}, "GPipe"),
-])
+@pytest.mark.parametrize(
+    "name,params,expected",
+    [
+        (
+            "papers-mentioning",
+            {"entity": "deepspeed"},
+            "OpenRLHF: An Easy-to-use, Scalable and High-performance RLHF Framework",
+        ),
+        (
+            "papers-mentioning-both",
+            {"first": "mixture of experts", "second": "Deepspeed"},
+            "DeepSpeed-MoE: Advancing Mixture-of-Experts Inference and Training to Power Next-Generation AI Scale",
+        ),
+        ("introduced-by", {"paper": "gpipe: efficient"}, "GPipe"),
+    ],
+)
 def test_named_query_parameters_are_resolved_like_lookup(sample_store, name, params, expected):
     rows = open_store(sample_store).named_query(name, params).rows
     assert any(expected in row for row in rows)
 
 
 def test_named_query_unknown_entity_suggests(sample_store):
-    result = CliRunner().invoke(cli, ["query", "--name", "papers-mentioning", "--param", "entity=Megatrox-XL9",
-                                      "--store", str(sample_store)])
+    result = CliRunner().invoke(
+        cli, ["query", "--name", "papers-mentioning", "--param", "entity=Megatrox-XL9", "--store", str(sample_store)]
+    )
     assert result.exit_code == 1
     assert result.output.startswith("Error: no entity matches 'Megatrox-XL9'; did you mean: ")

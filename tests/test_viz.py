@@ -60,8 +60,13 @@ def _rel(g, u, v, rel, **attrs):
 def small() -> nx.MultiDiGraph:
     """6 papers (p6 links to nothing), 7 entities (Ampere: a catalog parent no paper mentions), 1 CITES."""
     g = nx.MultiDiGraph()
-    _paper(g, "p1", XSS, "We fine-tune a Transformer with LoRA. <script>alert(2)</script> & more " * 20,
-           sources=[f"f{i}.txt:{i}" for i in range(1, 6)])
+    _paper(
+        g,
+        "p1",
+        XSS,
+        "We fine-tune a Transformer with LoRA. <script>alert(2)</script> & more " * 20,
+        sources=[f"f{i}.txt:{i}" for i in range(1, 6)],
+    )
     _paper(g, "p2", "LoRA: Low-Rank Adaptation of Large Language Models", "LoRA adapts Transformers.")
     _paper(g, "p3", "Training Transformers on A100 GPUs", "A100.")
     _paper(g, "p4", "Vision Transformers on ImageNet", "ViT on ImageNet.")
@@ -77,8 +82,15 @@ def small() -> nx.MultiDiGraph:
     P, E = paper_key, entity_key
     for p in ("p1", "p2", "p3", "p4", "p5"):
         _rel(g, P(p), E("transformer"), Rel.MENTIONS.value, count=1, surfaces=["Transformer"])
-    for p, e in (("p1", "lora"), ("p2", "lora"), ("p3", "a100"), ("p4", "imagenet"), ("p5", "imagenet"),
-                 ("p5", "pytorch"), ("p4", "vit")):
+    for p, e in (
+        ("p1", "lora"),
+        ("p2", "lora"),
+        ("p3", "a100"),
+        ("p4", "imagenet"),
+        ("p5", "imagenet"),
+        ("p5", "pytorch"),
+        ("p4", "vit"),
+    ):
         _rel(g, P(p), E(e), Rel.MENTIONS.value, count=2, surfaces=[g.nodes[E(e)]["name"]])
     _rel(g, P("p2"), E("lora"), Rel.INTRODUCES.value)
     _rel(g, P("p1"), P("p2"), Rel.CITES.value, via=["LoRA"])
@@ -142,8 +154,9 @@ def test_cap_nodes_is_deterministic(small):
 
 def test_type_and_mention_filters(small):
     assert candidates(small, {"Hardware"}) == {entity_key("a100"), entity_key("ampere"), paper_key("p3")}
-    assert candidates(small, None, 2) == ({entity_key(e) for e in ("transformer", "lora", "imagenet")}
-                                          | {paper_key(f"p{i}") for i in range(1, 6)})
+    assert candidates(small, None, 2) == (
+        {entity_key(e) for e in ("transformer", "lora", "imagenet")} | {paper_key(f"p{i}") for i in range(1, 6)}
+    )
     assert candidates(small) == set(small.nodes)
     sel = select(small, types=["hardware"])
     assert "types Hardware" in sel.view
@@ -160,7 +173,10 @@ def test_ego_view_around_an_entity(small):
     assert set(select(small, entity="lora", hops=0).nodes) == {entity_key("lora")}
     # the type filter stops the walk at other types (the focus itself always shows)
     assert set(select(small, entity="lora", hops=3, types=["Method"]).nodes) == {
-        entity_key("lora"), paper_key("p1"), paper_key("p2")}
+        entity_key("lora"),
+        paper_key("p1"),
+        paper_key("p2"),
+    }
 
 
 def test_ego_entity_resolved_like_lookup_with_did_you_mean(small):
@@ -191,12 +207,15 @@ def test_paper_resolution(small):
     assert set(sel.nodes) == {paper_key("p4"), entity_key("transformer"), entity_key("imagenet"), entity_key("vit")}
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"entity": "lora", "paper": "p1"}, "give --entity or --paper, not both"),
-    ({"hops": -1}, "--hops must be 0 or more"),
-    ({"max_nodes": 0}, "--max-nodes must be at least 1"),
-    ({"min_mentions": -2}, "--min-mentions must be 0 or more"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"entity": "lora", "paper": "p1"}, "give --entity or --paper, not both"),
+        ({"hops": -1}, "--hops must be 0 or more"),
+        ({"max_nodes": 0}, "--max-nodes must be at least 1"),
+        ({"min_mentions": -2}, "--min-mentions must be 0 or more"),
+    ],
+)
 def test_bad_options_are_one_line_errors(small, kwargs, match):
     with pytest.raises(VizError, match=match):
         select(small, **kwargs)
@@ -238,7 +257,9 @@ def test_to_pyvis_styles_sizes_and_counts(small):
     assert nodes[entity_key("transformer")]["degree"] == 6
     rels = {(e["from"], e["to"], e["rel"]): e for e in net.edges}
     cites = rels[(paper_key("p1"), paper_key("p2"), "CITES")]
-    assert cites["dashes"] == EDGE_STYLES["CITES"]["dashes"] and cites["color"]["color"] == EDGE_STYLES["CITES"]["color"]
+    assert (
+        cites["dashes"] == EDGE_STYLES["CITES"]["dashes"] and cites["color"]["color"] == EDGE_STYLES["CITES"]["color"]
+    )
     assert net.kg_counts["nodes"]["Paper"] == 6 and net.kg_counts["edges"]["MENTIONS"] == 12
     assert net.options["physics"]["stabilization"]["enabled"] is True
 
@@ -286,10 +307,13 @@ def test_pyvis_write_html_gives_the_same_offline_page(small, tmp_path, monkeypat
     assert not (tmp_path / "lib").exists()
 
 
-@pytest.mark.parametrize("target, match", [
-    ("missing/graph.html", "cannot write .*missing/graph.html: directory .*missing does not exist .*-o"),
-    (".", "cannot write .*: it is a directory"),
-])
+@pytest.mark.parametrize(
+    "target, match",
+    [
+        ("missing/graph.html", "cannot write .*missing/graph.html: directory .*missing does not exist .*-o"),
+        (".", "cannot write .*: it is a directory"),
+    ],
+)
 def test_unwritable_output_is_a_one_line_error(small, tmp_path, monkeypatch, target, match):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(VizError, match=match) as exc:
@@ -381,12 +405,15 @@ class Page:
 
     def hover_node(self, node_id: str) -> str:
         """Move the mouse onto a node and return the tooltip's text once it shows."""
-        x, y = self.page.evaluate("""(id) => {
+        x, y = self.page.evaluate(
+            """(id) => {
             const net = window.kgViz.network;
             const p = net.canvasToDOM(net.getPositions([id])[id]);
             const r = document.getElementById('mynetwork').getBoundingClientRect();
             return [r.left + p.x, r.top + p.y];
-        }""", node_id)
+        }""",
+            node_id,
+        )
         self.page.mouse.move(x - 30, y - 30)
         self.page.mouse.move(x, y, steps=8)
         tip = self.page.locator("div.vis-tooltip")
@@ -402,8 +429,12 @@ def browser(tmp_path):
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
             str(tmp_path / "chromium-profile"),  # a fresh --user-data-dir
-            executable_path=CHROMIUM, headless=True, offline=True, viewport={"width": 1400, "height": 900},
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+            executable_path=CHROMIUM,
+            headless=True,
+            offline=True,
+            viewport={"width": 1400, "height": 900},
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+        )
         opened: list[Page] = []
 
         def open_page(path: Path) -> Page:
@@ -490,13 +521,23 @@ def test_browser_whole_sample_graph(browser, seeds_graph, tmp_path):
         assert f"{kind} ({n})" in legend
     for rel, n in report.edge_types.items():
         assert f"{rel} ({n})" in legend
-    top = max((n for n in seeds_graph if n.startswith("entity:")),
-              key=lambda n: sum(1 for _, _, k in seeds_graph.in_edges(n, keys=True) if k == "MENTIONS"))
+    top = max(
+        (n for n in seeds_graph if n.startswith("entity:")),
+        key=lambda n: sum(1 for _, _, k in seeds_graph.in_edges(n, keys=True) if k == "MENTIONS"),
+    )
     tip = page.hover_node(top)
     assert tip.startswith(seeds_graph.nodes[top]["name"]) and "mentioned by" in tip
     shot = _screenshot(page, "viz_whole.png")
-    _record("whole", {"nodes": facts["drawn_nodes"], "edges": facts["drawn_edges"],
-                      "stabilize_ms": facts["stabilize_ms"], "iterations": facts["iterations"], "screenshot": shot.name})
+    _record(
+        "whole",
+        {
+            "nodes": facts["drawn_nodes"],
+            "edges": facts["drawn_edges"],
+            "stabilize_ms": facts["stabilize_ms"],
+            "iterations": facts["iterations"],
+            "screenshot": shot.name,
+        },
+    )
 
 
 @pytest.mark.browser
@@ -509,8 +550,15 @@ def test_browser_ego_view(browser, seeds_graph, tmp_path):
     assert page.page.evaluate("(id) => window.kgViz.nodes.get(id).label", report.focus) == "LoRA"
     assert "Method 'LoRA' and its neighbourhood within 2 hops" in page.page.locator("#kg-view").inner_text()
     _screenshot(page, "viz_ego_lora.png")
-    _record("ego_lora_2_hops", {"nodes": facts["drawn_nodes"], "edges": facts["drawn_edges"],
-                                "stabilize_ms": facts["stabilize_ms"], "iterations": facts["iterations"]})
+    _record(
+        "ego_lora_2_hops",
+        {
+            "nodes": facts["drawn_nodes"],
+            "edges": facts["drawn_edges"],
+            "stabilize_ms": facts["stabilize_ms"],
+            "iterations": facts["iterations"],
+        },
+    )
 
 
 @pytest.mark.browser
@@ -529,8 +577,12 @@ def test_browser_xss_title_shows_as_text_and_runs_no_script(browser, xss_graph, 
     tip = page.hover_node(focus)
     assert tip.splitlines()[0] == XSS and "<script>alert(2)</script>" in tip
     assert page.page.evaluate("() => document.querySelector('div.vis-tooltip').querySelectorAll('*').length") > 0
-    assert page.page.evaluate("() => document.querySelectorAll('div.vis-tooltip img, div.vis-tooltip script, "
-                              "div.vis-tooltip b').length") == 0
+    assert (
+        page.page.evaluate(
+            "() => document.querySelectorAll('div.vis-tooltip img, div.vis-tooltip script, div.vis-tooltip b').length"
+        )
+        == 0
+    )
     _screenshot(page, "viz_xss_tooltip.png")
     after = page.page.evaluate("() => [window.__kgAlerts.length, document.querySelectorAll('img').length]")
     assert after == [0, 0] and page.dialogs == [] and page.console_errors == []
@@ -545,6 +597,12 @@ def test_browser_unfiltered_sample_graph_settles(browser, seeds_graph, tmp_path)
     page = browser(out)
     facts = page.wait_stable(timeout_ms=240_000)
     _assert_clean(page, facts, report.nodes, report.edges)
-    _record("all", {"nodes": facts["drawn_nodes"], "edges": facts["drawn_edges"],
-                    "stabilize_ms": facts["stabilize_ms"], "iterations": facts["iterations"]})
-
+    _record(
+        "all",
+        {
+            "nodes": facts["drawn_nodes"],
+            "edges": facts["drawn_edges"],
+            "stabilize_ms": facts["stabilize_ms"],
+            "iterations": facts["iterations"],
+        },
+    )

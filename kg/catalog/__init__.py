@@ -16,5 +16,14 @@ from kg.catalog.entries import (
     read_catalog_file,
 )
 
-__all__ = ["CATALOG_DIR", "aliases_of", "build_index", "builtin_catalog", "check_catalog", "entity_id",
-           "load_catalog", "parse_catalog", "read_catalog_file"]
+__all__ = [
+    "CATALOG_DIR",
+    "aliases_of",
+    "build_index",
+    "builtin_catalog",
+    "check_catalog",
+    "entity_id",
+    "load_catalog",
+    "parse_catalog",
+    "read_catalog_file",
+]

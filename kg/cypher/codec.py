@@ -51,8 +51,10 @@ def node_table(key: str, data: Properties) -> str:
     if Label.ENTITY.value in labels:
         types = [t for t in ENTITY_TYPES if t in labels]
         if len(types) != 1:
-            raise StoreError(f"node {key}: entity needs exactly one type label of {', '.join(ENTITY_TYPES)}, "
-                             f"has {sorted(labels)}; rebuild the store with kg build")
+            raise StoreError(
+                f"node {key}: entity needs exactly one type label of {', '.join(ENTITY_TYPES)}, "
+                f"has {sorted(labels)}; rebuild the store with kg build"
+            )
         return types[0]
     raise StoreError(f"node {key}: labels {sorted(labels)} are not in the graph model; rebuild the store with kg build")
 
@@ -60,8 +62,10 @@ def node_table(key: str, data: Properties) -> str:
 def check_int(value: int, where: str) -> int:
     """A 64-bit integer, as Neo4j and the query database hold them; a StoreError naming the element otherwise."""
     if not INT64_MIN <= value <= INT64_MAX:
-        raise StoreError(f"{where}: {value} does not fit a 64-bit integer, the largest a graph database holds; "
-                         "fix the value in the input and rebuild")
+        raise StoreError(
+            f"{where}: {value} does not fit a 64-bit integer, the largest a graph database holds; "
+            "fix the value in the input and rebuild"
+        )
     return value
 
 

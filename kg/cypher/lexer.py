@@ -18,8 +18,8 @@ from kg.model.errors import QueryError
 
 
 class Tok(str, Enum):
-    NAME = "name"          # identifier or keyword (keywords are recognised by the parser, case-insensitively)
-    QUOTED = "quoted"      # `backtick quoted` name: never a keyword
+    NAME = "name"  # identifier or keyword (keywords are recognised by the parser, case-insensitively)
+    QUOTED = "quoted"  # `backtick quoted` name: never a keyword
     STRING = "string"
     INTEGER = "integer"
     FLOAT = "float"
@@ -31,7 +31,7 @@ class Tok(str, Enum):
 @dataclass(frozen=True, slots=True)
 class Token:
     kind: Tok
-    text: str              # the value: unescaped string, name, number text, symbol
+    text: str  # the value: unescaped string, name, number text, symbol
     start: int
     end: int
 
@@ -40,14 +40,48 @@ class Token:
 
 
 # Longest symbols first, so `<>` wins over `<` and `..` over `.`.
-_SYMBOLS = ("=~", "<>", "!=", "<=", ">=", "->", "<-", "..", "||", "::",
-            "(", ")", "[", "]", "{", "}", ",", ".", ":", "|", ";", "+", "-", "*", "/", "%", "^", "=", "<", ">",
-            "&", "!", "$")
+_SYMBOLS = (
+    "=~",
+    "<>",
+    "!=",
+    "<=",
+    ">=",
+    "->",
+    "<-",
+    "..",
+    "||",
+    "::",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ".",
+    ":",
+    "|",
+    ";",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "^",
+    "=",
+    "<",
+    ">",
+    "&",
+    "!",
+    "$",
+)
 _SYMBOL_RE = re.compile("|".join(re.escape(s) for s in _SYMBOLS))
 _NAME_RE = re.compile(r"[^\W\d]\w*|_\w*", re.UNICODE)
 # Numbers as Cypher writes them: hex, octal, decimal integers; floats with a fraction and/or exponent.
-_NUMBER_RE = re.compile(r"0x[0-9a-fA-F_]+|0o[0-7_]+|(?:[0-9][0-9_]*)?\.[0-9][0-9_]*(?:[eE][+-]?[0-9]+)?"
-                        r"|[0-9][0-9_]*[eE][+-]?[0-9]+|[0-9][0-9_]*")
+_NUMBER_RE = re.compile(
+    r"0x[0-9a-fA-F_]+|0o[0-7_]+|(?:[0-9][0-9_]*)?\.[0-9][0-9_]*(?:[eE][+-]?[0-9]+)?"
+    r"|[0-9][0-9_]*[eE][+-]?[0-9]+|[0-9][0-9_]*"
+)
 _PARAM_RE = re.compile(r"\$(?:([^\W\d]\w*)|(\d+)|`((?:[^`]|``)*)`)", re.UNICODE)
 _DIGITS = frozenset("0123456789")
 _ESCAPES = {"\\": "\\", "'": "'", '"': '"', "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
@@ -85,7 +119,7 @@ def _string(text: str, start: int) -> tuple[str, int]:
                 continue
             if e in "uU":
                 width = 4 if e == "u" else 8
-                digits = text[i + 2:i + 2 + width]
+                digits = text[i + 2 : i + 2 + width]
                 if len(digits) != width or not all(d in "0123456789abcdefABCDEF" for d in digits):
                     raise syntax_error(text, i, f"bad unicode escape \\{e}{digits} in a string")
                 code = int(digits, 16)
@@ -166,7 +200,7 @@ def tokenize(text: str) -> list[Token]:
                 raw = raw[: raw.index(".")]
             j = i + len(raw)
             if j < n and (text[j].isalpha() or text[j] == "_"):
-                raise syntax_error(text, i, f"bad number {text[i:j + 1]!r}")
+                raise syntax_error(text, i, f"bad number {text[i : j + 1]!r}")
             is_float = not raw.lower().startswith(("0x", "0o")) and any(ch in raw for ch in ".eE")
             tokens.append(Token(Tok.FLOAT if is_float else Tok.INTEGER, raw, i, j))
             i = j

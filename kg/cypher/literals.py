@@ -66,4 +66,4 @@ def script_statement(template: str, rows: list[Row]) -> str:
     """A load statement of `kg.cypher.statements` with its `$rows` replaced by a literal list of the rows."""
     if not template.startswith(_UNWIND_ROWS):
         raise ValueError(f"not a load statement (it must begin {_UNWIND_ROWS!r}): {template!r}")
-    return "UNWIND " + cypher_value(rows) + " AS row " + template[len(_UNWIND_ROWS):]
+    return "UNWIND " + cypher_value(rows) + " AS row " + template[len(_UNWIND_ROWS) :]

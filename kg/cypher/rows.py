@@ -25,7 +25,7 @@ def _strip_key(key: str, label: Label) -> str:
     prefix = _KEY_PREFIX[label]
     if not isinstance(key, str) or not key.startswith(prefix):
         raise StoreError(f"relationship endpoint {key!r} is not a {label.value} node; rebuild the store with kg build")
-    return key[len(prefix):]
+    return key[len(prefix) :]
 
 
 def _node_where(key: str, data: Properties) -> str:
@@ -65,8 +65,9 @@ def graph_rows(g: nx.MultiDiGraph) -> tuple[dict[str, list[Row]], dict[str, list
         try:
             rel = Rel(k)
         except ValueError:
-            raise StoreError(f"relationship {u} -[{k}]-> {v}: type {k!r} is not in the graph model; "
-                             "rebuild the store with kg build") from None
+            raise StoreError(
+                f"relationship {u} -[{k}]-> {v}: type {k!r} is not in the graph model; rebuild the store with kg build"
+            ) from None
         start, end = REL_ENDPOINTS[rel]
         props = _check_ints(properties(data), f"relationship {u} -[{k}]-> {v}")
         rels[rel.value].append({"start": _strip_key(u, start), "end": _strip_key(v, end), "props": props})

@@ -29,21 +29,26 @@ def paper_statement() -> str:
 def entity_statement(type_label: Label) -> str:
     if type_label not in ENTITY_TYPE_LABELS:
         raise ValueError(f"not an entity type label: {type_label!r}")
-    return (f"UNWIND $rows AS row MERGE (n:{Label.ENTITY.value} {{id: row.id}}) "
-            f"SET n:{type_label.value} SET n += row.props")
+    return (
+        f"UNWIND $rows AS row MERGE (n:{Label.ENTITY.value} {{id: row.id}}) SET n:{type_label.value} SET n += row.props"
+    )
 
 
 def relationship_statement(rel: Rel) -> str:
     start, end = REL_ENDPOINTS[rel]
-    return (f"UNWIND $rows AS row MATCH (a:{start.value} {{id: row.start}}) MATCH (b:{end.value} {{id: row.end}}) "
-            f"MERGE (a)-[r:{rel.value}]->(b) SET r += row.props")
+    return (
+        f"UNWIND $rows AS row MATCH (a:{start.value} {{id: row.start}}) MATCH (b:{end.value} {{id: row.end}}) "
+        f"MERGE (a)-[r:{rel.value}]->(b) SET r += row.props"
+    )
 
 
 # Keys of the maps in $rows (the linter sees `row.start` as a property access).
 ROW_KEYS = ("id", "start", "end", "props")
 
-NODE_STATEMENTS: dict[Label, str] = {Label.PAPER: paper_statement(),
-                                     **{t: entity_statement(t) for t in ENTITY_TYPE_LABELS}}
+NODE_STATEMENTS: dict[Label, str] = {
+    Label.PAPER: paper_statement(),
+    **{t: entity_statement(t) for t in ENTITY_TYPE_LABELS},
+}
 REL_STATEMENTS: dict[Rel, str] = {r: relationship_statement(r) for r in Rel}
 COUNT_LABEL_STATEMENTS: dict[Label, str] = {lbl: f"MATCH (n:{lbl.value}) RETURN count(n) AS n" for lbl in Label}
 COUNT_REL_STATEMENTS: dict[Rel, str] = {r: f"MATCH ()-[r:{r.value}]->() RETURN count(r) AS n" for r in Rel}

@@ -23,5 +23,15 @@ from kg.export.jsonl import jsonl_records
 from kg.export.neo4j_admin import ARRAY_DELIMITER, admin_import_command
 from kg.export.report import ExportError, ExportReport
 
-__all__ = ["ARRAY_DELIMITER", "FORMATS", "ExportError", "ExportReport", "admin_import_command",
-           "cypher_script_statements", "export_graph", "export_store", "jsonl_records", "to_graphml_graph"]
+__all__ = [
+    "ARRAY_DELIMITER",
+    "FORMATS",
+    "ExportError",
+    "ExportReport",
+    "admin_import_command",
+    "cypher_script_statements",
+    "export_graph",
+    "export_store",
+    "jsonl_records",
+    "to_graphml_graph",
+]

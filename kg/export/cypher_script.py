@@ -26,11 +26,11 @@ def cypher_script_statements(g: nx.MultiDiGraph, batch: int = SCRIPT_BATCH, *, s
     for label, template in NODE_STATEMENTS.items():
         rows = nodes[label.value]
         for i in range(0, len(rows), batch):
-            yield script_statement(template, rows[i:i + batch])
+            yield script_statement(template, rows[i : i + batch])
     for rel, template in REL_STATEMENTS.items():
         rows = rels[rel.value]
         for i in range(0, len(rows), batch):
-            yield script_statement(template, rows[i:i + batch])
+            yield script_statement(template, rows[i : i + batch])
 
 
 def export_cypher(g: nx.MultiDiGraph, path: str | os.PathLike[str], *, batch: int = SCRIPT_BATCH) -> ExportReport:
@@ -38,11 +38,14 @@ def export_cypher(g: nx.MultiDiGraph, path: str | os.PathLike[str], *, batch: in
     path = Path(path)
 
     def write(f: IO[str]) -> None:
-        f.write("// kg graph export: run with  cypher-shell -a URI -u USER -d DATABASE -f "
-                f"{path.name}\n// Idempotent: MERGE on ids, so running it twice changes nothing.\n")
+        f.write(
+            "// kg graph export: run with  cypher-shell -a URI -u USER -d DATABASE -f "
+            f"{path.name}\n// Idempotent: MERGE on ids, so running it twice changes nothing.\n"
+        )
         for statement in cypher_script_statements(g, batch):
             f.write(statement + ";\n")
 
     write_export(path, write)
-    return ExportReport(format="cypher", path=str(path), files=[str(path)], nodes=g.number_of_nodes(),
-                        relationships=g.number_of_edges())
+    return ExportReport(
+        format="cypher", path=str(path), files=[str(path)], nodes=g.number_of_nodes(), relationships=g.number_of_edges()
+    )

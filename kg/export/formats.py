@@ -17,7 +17,11 @@ from kg.model.errors import StoreError
 FORMATS = ("graphml", "neo4j-admin", "cypher", "jsonl")
 
 _EXPORTERS: dict[str, Callable[[nx.MultiDiGraph, str | os.PathLike[str]], ExportReport]] = {
-    "graphml": export_graphml, "neo4j-admin": export_neo4j_admin, "cypher": export_cypher, "jsonl": export_jsonl}
+    "graphml": export_graphml,
+    "neo4j-admin": export_neo4j_admin,
+    "cypher": export_cypher,
+    "jsonl": export_jsonl,
+}
 
 
 def export_graph(g: nx.MultiDiGraph, fmt: str, path: str | os.PathLike[str]) -> ExportReport:
@@ -29,12 +33,14 @@ def export_graph(g: nx.MultiDiGraph, fmt: str, path: str | os.PathLike[str]) -> 
     except (StoreError, ExportError, BrokenPipeError):  # a closed pipe: the CLI exits quietly
         raise
     except OSError as exc:
-        raise ExportError(f"{path}: cannot write the export ({exc.strerror or exc}); "
-                          "check the path and free space") from None
+        raise ExportError(
+            f"{path}: cannot write the export ({exc.strerror or exc}); check the path and free space"
+        ) from None
 
 
-def export_store(fmt: str, path: str | os.PathLike[str], store: str | os.PathLike[str] | None = None, *,
-                 freeze: bool = False) -> ExportReport:
+def export_store(
+    fmt: str, path: str | os.PathLike[str], store: str | os.PathLike[str] | None = None, *, freeze: bool = False
+) -> ExportReport:
     """`kg export`: write the local store (default $KG_STORE) in `fmt` to `path`; `freeze` is `load_graph`'s."""
     from kg.store import LocalStore
 

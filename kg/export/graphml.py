@@ -44,5 +44,10 @@ def export_graphml(g: nx.MultiDiGraph, path: str | os.PathLike[str]) -> ExportRe
             f.write(line + "\n")
 
     write_export(path, write)
-    return ExportReport(format="graphml", path=str(path), files=[str(path)], nodes=g.number_of_nodes(),
-                        relationships=g.number_of_edges())
+    return ExportReport(
+        format="graphml",
+        path=str(path),
+        files=[str(path)],
+        nodes=g.number_of_nodes(),
+        relationships=g.number_of_edges(),
+    )

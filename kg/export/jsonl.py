@@ -20,10 +20,13 @@ def jsonl_records(g: nx.MultiDiGraph) -> Iterator[dict[str, Any]]:
     for key, data in g.nodes(data=True):
         yield {"type": "node", "id": key, "labels": node_labels(data), "properties": properties(data)}
     for u, v, k, data in g.edges(keys=True, data=True):
-        yield {"type": "relationship", "label": k,
-               "start": {"id": u, "labels": node_labels(g.nodes[u])},
-               "end": {"id": v, "labels": node_labels(g.nodes[v])},
-               "properties": properties(data)}
+        yield {
+            "type": "relationship",
+            "label": k,
+            "start": {"id": u, "labels": node_labels(g.nodes[u])},
+            "end": {"id": v, "labels": node_labels(g.nodes[v])},
+            "properties": properties(data),
+        }
 
 
 def export_jsonl(g: nx.MultiDiGraph, path: str | os.PathLike[str]) -> ExportReport:
@@ -34,5 +37,6 @@ def export_jsonl(g: nx.MultiDiGraph, path: str | os.PathLike[str]) -> ExportRepo
             f.write(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")
 
     write_export(path, write)
-    return ExportReport(format="jsonl", path=str(path), files=[str(path)], nodes=g.number_of_nodes(),
-                        relationships=g.number_of_edges())
+    return ExportReport(
+        format="jsonl", path=str(path), files=[str(path)], nodes=g.number_of_nodes(), relationships=g.number_of_edges()
+    )

@@ -16,7 +16,7 @@ from kg.cypher.statements import ENTITY_TYPE_LABELS, REL_ENDPOINTS
 from kg.export.report import ExportError, ExportReport, write_export
 from kg.model.types import Label, Properties, Rel
 
-ARRAY_DELIMITER = "\x1f"          # U+001F (unit separator): never in kg's text, unlike ';'
+ARRAY_DELIMITER = "\x1f"  # U+001F (unit separator): never in kg's text, unlike ';'
 ARRAY_DELIMITER_OPTION = "U+001F"  # ARRAY_DELIMITER as neo4j-admin's --array-delimiter option spells it
 
 _NODE_FILES = {Label.PAPER: "papers.csv", Label.ENTITY: "entities.csv"}
@@ -47,8 +47,9 @@ def _csv_cell(value: Any, kind: str, where: str) -> str:
         items = [str(x) for x in value]
         for item in items:
             if ARRAY_DELIMITER in item:
-                raise ExportError(f"{where}: a list item contains U+001F, the array delimiter; "
-                                  "remove it from the input and rebuild")
+                raise ExportError(
+                    f"{where}: a list item contains U+001F, the array delimiter; remove it from the input and rebuild"
+                )
         return ARRAY_DELIMITER.join(items)
     if kind == "boolean":
         return "true" if value else "false"
@@ -76,14 +77,25 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     write_export(path, write, newline="")
 
 
-def admin_import_command(directory: str | os.PathLike[str], database: str = "neo4j",
-                         files: dict[str, list[str]] | None = None) -> str:
+def admin_import_command(
+    directory: str | os.PathLike[str], database: str = "neo4j", files: dict[str, list[str]] | None = None
+) -> str:
     """The `neo4j-admin database import full` command for an export directory."""
     d = Path(directory)
-    files = files or {"nodes": [_NODE_FILES[Label.PAPER], _NODE_FILES[Label.ENTITY]],
-                      "relationships": [_REL_FILES[r] for r in Rel]}
-    parts = ["neo4j-admin", "database", "import", "full", database, "--overwrite-destination",
-             f"--array-delimiter={ARRAY_DELIMITER_OPTION}", "--multiline-fields=true"]
+    files = files or {
+        "nodes": [_NODE_FILES[Label.PAPER], _NODE_FILES[Label.ENTITY]],
+        "relationships": [_REL_FILES[r] for r in Rel],
+    }
+    parts = [
+        "neo4j-admin",
+        "database",
+        "import",
+        "full",
+        database,
+        "--overwrite-destination",
+        f"--array-delimiter={ARRAY_DELIMITER_OPTION}",
+        "--multiline-fields=true",
+    ]
     parts += [f"--nodes={shlex.quote(str(d / name))}" for name in files["nodes"]]
     parts += [f"--relationships={shlex.quote(str(d / name))}" for name in files["relationships"]]
     return " ".join(parts)
@@ -100,8 +112,9 @@ def export_neo4j_admin(g: nx.MultiDiGraph, directory: str | os.PathLike[str]) ->
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ExportError(f"{directory}: cannot create the export directory ({exc.strerror}); "
-                          "choose another -o") from None
+        raise ExportError(
+            f"{directory}: cannot create the export directory ({exc.strerror}); choose another -o"
+        ) from None
     nodes, rels = graph_rows(g)
     written: list[str] = []
 
@@ -114,8 +127,11 @@ def export_neo4j_admin(g: nx.MultiDiGraph, directory: str | os.PathLike[str]) ->
         body = []
         for r in rows:
             labels = [label.value] + ([r["label"]] if label is Label.ENTITY else [])
-            body.append([r["id"]] + [_csv_cell(r["props"].get(k), t, f"node {r['id']}.{k}") for k, t in columns]
-                        + [ARRAY_DELIMITER.join(labels)])
+            body.append(
+                [r["id"]]
+                + [_csv_cell(r["props"].get(k), t, f"node {r['id']}.{k}") for k, t in columns]
+                + [ARRAY_DELIMITER.join(labels)]
+            )
         path = directory / _NODE_FILES[label]
         _write_csv(path, header, body)
         written.append(str(path))
@@ -124,20 +140,32 @@ def export_neo4j_admin(g: nx.MultiDiGraph, directory: str | os.PathLike[str]) ->
         rows = rels[rel.value]
         start, end = REL_ENDPOINTS[rel]
         columns = _property_columns(rows)
-        header = ([f":START_ID({start.value})", f":END_ID({end.value})"] + [f"{k}:{t}" for k, t in columns]
-                  + [":TYPE"])
-        body = [[r["start"], r["end"]]
-                + [_csv_cell(r["props"].get(k), t, f"{rel.value} {r['start']}->{r['end']}.{k}") for k, t in columns]
-                + [rel.value] for r in rows]
+        header = [f":START_ID({start.value})", f":END_ID({end.value})"] + [f"{k}:{t}" for k, t in columns] + [":TYPE"]
+        body = [
+            [r["start"], r["end"]]
+            + [_csv_cell(r["props"].get(k), t, f"{rel.value} {r['start']}->{r['end']}.{k}") for k, t in columns]
+            + [rel.value]
+            for r in rows
+        ]
         path = directory / _REL_FILES[rel]
         _write_csv(path, header, body)
         written.append(str(path))
 
     command = admin_import_command(directory)
     readme = directory / "IMPORT.txt"
-    write_export(readme, lambda f: f.write(
-        "Import into an empty (or to-be-replaced) database with the server stopped:\n\n"
-        f"{command}\n\nthen start Neo4j and apply cypher/schema.cypher (kg load applies it too).\n"))
+    write_export(
+        readme,
+        lambda f: f.write(
+            "Import into an empty (or to-be-replaced) database with the server stopped:\n\n"
+            f"{command}\n\nthen start Neo4j and apply cypher/schema.cypher (kg load applies it too).\n"
+        ),
+    )
     written.append(str(readme))
-    return ExportReport(format="neo4j-admin", path=str(directory), files=written, nodes=g.number_of_nodes(),
-                        relationships=g.number_of_edges(), import_command=command)
+    return ExportReport(
+        format="neo4j-admin",
+        path=str(directory),
+        files=written,
+        nodes=g.number_of_nodes(),
+        relationships=g.number_of_edges(),
+        import_command=command,
+    )

@@ -24,7 +24,8 @@ class ExportReport(Strict):
     import_command: str | None = None
 
 
-def write_export(path: str | os.PathLike[str], write: Callable[[IO[str]], object], *,
-                 newline: str | None = None) -> None:
+def write_export(
+    path: str | os.PathLike[str], write: Callable[[IO[str]], object], *, newline: str | None = None
+) -> None:
     """Write one export file atomically (see `kg.model.files.write_atomic`); a failure is an ExportError on -o."""
     write_atomic(path, write, error=ExportError, option="-o", newline=newline)

@@ -19,7 +19,21 @@ from kg.graph.model import (
 )
 
 __all__ = [
-    "ENTITY_LABEL_SETS", "MAX_INTRODUCERS", "PAPER_LABELS", "REL_LABELS", "Catalog", "Counts", "GraphBuilder",
-    "SharedStrings", "compact_mention", "counts", "entity_attrs", "entity_key", "labels_of", "paper_attrs", "paper_key",
-    "shared_strings", "shared_value",
+    "ENTITY_LABEL_SETS",
+    "MAX_INTRODUCERS",
+    "PAPER_LABELS",
+    "REL_LABELS",
+    "Catalog",
+    "Counts",
+    "GraphBuilder",
+    "SharedStrings",
+    "compact_mention",
+    "counts",
+    "entity_attrs",
+    "entity_key",
+    "labels_of",
+    "paper_attrs",
+    "paper_key",
+    "shared_strings",
+    "shared_value",
 ]

@@ -66,8 +66,12 @@ class GraphBuilder:
             self.observed.setdefault(eid, set()).update(surfaces)
             if ek not in g:
                 self._add_entity(eid, name, etype, source)
-            attrs: Properties = {"count": len(mentions), "confidence": confidence, "surfaces": surfaces,
-                     "rules": sorted({m[3] for m in mentions})}
+            attrs: Properties = {
+                "count": len(mentions),
+                "confidence": confidence,
+                "surfaces": surfaces,
+                "rules": sorted({m[3] for m in mentions}),
+            }
             compact_mention(attrs, self.shared)
             citations = sorted({m[4] for m in mentions if m[4]})
             if citations:
@@ -97,9 +101,19 @@ class GraphBuilder:
         c = self.by_id.get(eid)
         if c is not None:
             aliases = [a if isinstance(a, str) else a.text for a in c.aliases]
-            self.g.add_node(entity_key(eid), **entity_attrs(eid, c.name, c.type.value, source="catalog",
-                                                            aliases=aliases, description=c.description,
-                                                            vendor=c.vendor, year=c.year))
+            self.g.add_node(
+                entity_key(eid),
+                **entity_attrs(
+                    eid,
+                    c.name,
+                    c.type.value,
+                    source="catalog",
+                    aliases=aliases,
+                    description=c.description,
+                    vendor=c.vendor,
+                    year=c.year,
+                ),
+            )
         else:
             self.g.add_node(entity_key(eid), **entity_attrs(eid, name, etype, source=source))
 
@@ -129,5 +143,10 @@ class GraphBuilder:
                     if owner != citing:
                         via.setdefault((citing, owner), set()).add(self.g.nodes[entity_key(eid)]["name"])
         for (citing, cited), names in via.items():
-            self.g.add_edge(paper_key(citing), paper_key(cited), key=Rel.CITES.value,
-                            __labels__=REL_LABELS["CITES"], via=sorted(names))
+            self.g.add_edge(
+                paper_key(citing),
+                paper_key(cited),
+                key=Rel.CITES.value,
+                __labels__=REL_LABELS["CITES"],
+                via=sorted(names),
+            )

@@ -110,8 +110,17 @@ def paper_attrs(p: Paper) -> Properties:
     return attrs
 
 
-def entity_attrs(entity_id: str, name: str, etype: str, *, source: str, aliases: Iterable[str] = (),
-                 description: str | None = None, vendor: str | None = None, year: int | None = None) -> Properties:
+def entity_attrs(
+    entity_id: str,
+    name: str,
+    etype: str,
+    *,
+    source: str,
+    aliases: Iterable[str] = (),
+    description: str | None = None,
+    vendor: str | None = None,
+    year: int | None = None,
+) -> Properties:
     attrs: Properties = {
         "__labels__": ENTITY_LABEL_SETS[etype],
         "id": entity_id,
@@ -129,8 +138,8 @@ def entity_attrs(entity_id: str, name: str, etype: str, *, source: str, aliases:
 class Counts(TypedDict):
     nodes: int
     relationships: int
-    labels: dict[str, int]   # nodes per label
-    types: dict[str, int]    # relationships per type
+    labels: dict[str, int]  # nodes per label
+    types: dict[str, int]  # relationships per type
 
 
 def counts(g: nx.MultiDiGraph) -> Counts:
@@ -142,5 +151,9 @@ def counts(g: nx.MultiDiGraph) -> Counts:
     rels: dict[str, int] = {}
     for _, _, key in g.edges(keys=True):
         rels[key] = rels.get(key, 0) + 1
-    return {"nodes": g.number_of_nodes(), "relationships": g.number_of_edges(),
-            "labels": dict(sorted(labels.items())), "types": dict(sorted(rels.items()))}
+    return {
+        "nodes": g.number_of_nodes(),
+        "relationships": g.number_of_edges(),
+        "labels": dict(sorted(labels.items())),
+        "types": dict(sorted(rels.items())),
+    }

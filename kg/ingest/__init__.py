@@ -11,12 +11,24 @@ from kg.ingest.decode import split_lines
 from kg.ingest.formats import EXTENSIONS, FORMATS, PARSERS, detect_format
 from kg.ingest.inputs import InputFiles, expand_inputs
 from kg.ingest.read import (
-           ReadReport,
-           SkippedRecord,
-           iter_records,
-           merge_papers,
-           read_papers,
+    ReadReport,
+    SkippedRecord,
+    iter_records,
+    merge_papers,
+    read_papers,
 )
 
-__all__ = ["EXTENSIONS", "FORMATS", "PARSERS", "InputFiles", "ReadReport", "SkippedRecord", "detect_format",
-           "expand_inputs", "iter_records", "merge_papers", "read_papers", "split_lines"]
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "PARSERS",
+    "InputFiles",
+    "ReadReport",
+    "SkippedRecord",
+    "detect_format",
+    "expand_inputs",
+    "iter_records",
+    "merge_papers",
+    "read_papers",
+    "split_lines",
+]

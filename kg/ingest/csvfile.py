@@ -58,7 +58,7 @@ def parse_csv(lines: Iterable[str], source: str = "<csv>") -> Iterator[Record | 
     """
     source_lines = iter(_without_bom(lines))
     replay: deque[tuple[int, str]] = deque()  # lines of a bad row, read again after it is reported
-    row_lines: list[tuple[int, str]] = []      # lines the current row has consumed, with their numbers
+    row_lines: list[tuple[int, str]] = []  # lines the current row has consumed, with their numbers
     count = 0
 
     def feed() -> Iterator[str]:
@@ -97,19 +97,30 @@ def parse_csv(lines: Iterable[str], source: str = "<csv>") -> Iterator[Record | 
         except csv.Error as exc:
             first, *rest = row_lines or [(count, "")]
             unclosed = "unexpected end of data" in str(exc) or "field larger than field limit" in str(exc)
-            reason = (f"malformed CSV row: a quoted field is never closed ({exc})" if unclosed
-                      else f"malformed CSV row: {exc}")
-            yield Skip(source, first[0], reason, "fix the quoting of that row (a quote inside a quoted field is "
-                                                 "written twice: \"\")")
+            reason = (
+                f"malformed CSV row: a quoted field is never closed ({exc})"
+                if unclosed
+                else f"malformed CSV row: {exc}"
+            )
+            yield Skip(
+                source,
+                first[0],
+                reason,
+                'fix the quoting of that row (a quote inside a quoted field is written twice: "")',
+            )
             replay.extendleft(reversed(rest))
             reader = csv.reader(feed(), strict=True)
             continue
         line = row_lines[0][0] if row_lines else reader.line_num
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) > len(columns) and any(cell.strip() for cell in row[len(columns):]):
-            yield Skip(source, line, f"CSV row has {len(row)} fields, the header names {len(columns)}",
-                       "quote fields that contain commas")
+        if len(row) > len(columns) and any(cell.strip() for cell in row[len(columns) :]):
+            yield Skip(
+                source,
+                line,
+                f"CSV row has {len(row)} fields, the header names {len(columns)}",
+                "quote fields that contain commas",
+            )
             continue
         obj = {c: v for c, v in zip(columns, row) if v != ""}
         if "authors" in obj:

@@ -112,8 +112,9 @@ def _decompress(stream: io.BufferedIOBase) -> tuple[io.BufferedIOBase, bytes, _G
     return buffered, head, gunzip
 
 
-def split_lines(stream: io.BufferedIOBase, limit: int = MAX_LINE_BYTES,
-                chunk: int = READ_CHUNK) -> Iterator[bytes | None]:
+def split_lines(
+    stream: io.BufferedIOBase, limit: int = MAX_LINE_BYTES, chunk: int = READ_CHUNK
+) -> Iterator[bytes | None]:
     """The lines of a byte stream without their terminators; None for a line longer than `limit` bytes.
 
     Lines end at LF, CRLF or a lone CR (old Mac files and some exports use CR
@@ -125,7 +126,7 @@ def split_lines(stream: io.BufferedIOBase, limit: int = MAX_LINE_BYTES,
     whatever the input (one 2 GB line included).
     """
     buf = bytearray()
-    scan = 0          # buf[:scan] holds no line end
+    scan = 0  # buf[:scan] holds no line end
     skipping = False  # inside an over-long line, already reported
     eof = False
     while not eof:
@@ -145,7 +146,7 @@ def split_lines(stream: io.BufferedIOBase, limit: int = MAX_LINE_BYTES,
                 end, after = next_cr, next_cr + 1
                 if after == len(buf) and not eof:
                     break  # a CR that may be the first half of a CRLF split across reads
-                if buf[after:after + 1] == b"\n":
+                if buf[after : after + 1] == b"\n":
                     after += 1
             elif nl >= 0:
                 end, after = nl, nl + 1
@@ -194,19 +195,32 @@ class _Decoder:
             for raw in split_lines(stream):
                 number += 1
                 if raw is None:
-                    self.skips.append(Skip(self.name, number, f"line longer than {MAX_LINE_BYTES // 2**20} MiB",
-                                           "split the input into one record per line"))
+                    self.skips.append(
+                        Skip(
+                            self.name,
+                            number,
+                            f"line longer than {MAX_LINE_BYTES // 2**20} MiB",
+                            "split the input into one record per line",
+                        )
+                    )
                     yield SkippedLine("\n")
                     continue
                 try:
                     yield raw.decode("utf-8") + "\n"
                 except UnicodeDecodeError as exc:
-                    self.skips.append(Skip(self.name, number, f"invalid UTF-8 at byte {exc.start}",
-                                           "re-encode the file as UTF-8"))
+                    self.skips.append(
+                        Skip(self.name, number, f"invalid UTF-8 at byte {exc.start}", "re-encode the file as UTF-8")
+                    )
                     yield SkippedLine("\n")
         except (OSError, EOFError, zlib.error) as exc:
             self.skips.append(Skip(self.name, number + 1, f"corrupt compressed data: {exc}", "re-create the file"))
             return
         if gunzip is not None and gunzip.damage:
-            self.skips.append(Skip(self.name, number + 1, f"corrupt compressed data after line {number}: "
-                                   f"{gunzip.damage}", "re-create the file; the lines before the damage were read"))
+            self.skips.append(
+                Skip(
+                    self.name,
+                    number + 1,
+                    f"corrupt compressed data after line {number}: {gunzip.damage}",
+                    "re-create the file; the lines before the damage were read",
+                )
+            )

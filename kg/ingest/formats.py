@@ -14,9 +14,13 @@ FORMATS = ("listing", "jsonl", "arxiv", "csv")
 
 
 EXTENSIONS = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
     ".csv": "csv",
-    ".txt": "listing", ".text": "listing", ".md": "listing",
+    ".txt": "listing",
+    ".text": "listing",
+    ".md": "listing",
 }
 
 

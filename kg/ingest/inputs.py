@@ -111,8 +111,12 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> InputFiles:
             walked = InputFiles()
             _walk(Path(item), walked, set())
             if not walked.files:
-                raise InputError(item, None, "directory has no paper files",
-                                 f"point kg at a directory of {', '.join(sorted(EXTENSIONS))} files")
+                raise InputError(
+                    item,
+                    None,
+                    "directory has no paper files",
+                    f"point kg at a directory of {', '.join(sorted(EXTENSIONS))} files",
+                )
             for name in walked.files:
                 add(name)
             found.ignored.extend(walked.ignored)

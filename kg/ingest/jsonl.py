@@ -93,14 +93,18 @@ def record_from_object(obj: JSONObject, source: str, line: int) -> Record | Skip
     """Map one decoded JSON object (kg's fields or the arXiv snapshot's) to a record."""
     title = obj.get("title")
     if not isinstance(title, str) or not title.strip():
-        return Skip(source, line, "record has no title", "every record needs a non-empty \"title\"")
+        return Skip(source, line, "record has no title", 'every record needs a non-empty "title"')
     bad = _unpaired_surrogate(obj)
     if bad is not None:
-        return Skip(source, line, f"\"{bad[0]}\" holds an unpaired UTF-16 surrogate {bad[1]}",
-                    "write the character as a surrogate pair or as UTF-8")
+        return Skip(
+            source,
+            line,
+            f'"{bad[0]}" holds an unpaired UTF-16 surrogate {bad[1]}',
+            "write the character as a surrogate pair or as UTF-8",
+        )
     abstract = obj.get("abstract") or ""
     if not isinstance(abstract, str):
-        return Skip(source, line, "\"abstract\" is not a string", "give the abstract as a JSON string")
+        return Skip(source, line, '"abstract" is not a string', "give the abstract as a JSON string")
     raw_id = obj.get("id")
     raw_id = str(raw_id) if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) else None
     arxiv_id = None
@@ -112,8 +116,13 @@ def record_from_object(obj: JSONObject, source: str, line: int) -> Record | Skip
         categories = categories.split()
     year = _int(obj.get("year"))
     if year is not None and not -(2**63) <= year < 2**63:
-        return Skip(source, line, f"\"year\" {str(year)[:20]}{'…' if len(str(year)) > 20 else ''} does not fit a "
-                    "64-bit integer, the largest a graph database holds", "give the year as four digits")
+        return Skip(
+            source,
+            line,
+            f'"year" {str(year)[:20]}{"…" if len(str(year)) > 20 else ""} does not fit a '
+            "64-bit integer, the largest a graph database holds",
+            "give the year as four digits",
+        )
     url = obj.get("url") if isinstance(obj.get("url"), str) else None
     if url is None and arxiv_id:
         url = f"https://arxiv.org/abs/{arxiv_id}"

@@ -95,7 +95,7 @@ def _blocks(lines: Iterable[str], limit: int | None = None) -> Iterator[Block]:
         if number == 1:
             line = line.lstrip("\ufeff")
         if GLUED_HEADER.match(line) and not parts and problem is None:
-            line = line[len("Subscribe"):]
+            line = line[len("Subscribe") :]
         if not line.strip() or is_boilerplate(line):
             if parts or problem:
                 yield start, " ".join(parts), problem
@@ -180,10 +180,15 @@ def parse_listing(lines: Iterable[str], source: str = "<listing>") -> Iterator[R
     for title, abstract, orphan in _entries(_blocks(lines)):
         items: Iterable[Record | Skip]
         if orphan:
-            items = [Skip(source, title[0], f"a paragraph of {len(title[1]):,} characters where a title should be:"
-                                            " an abstract without its title",
-                          f"put the paper's title on the line before it (titles are at most {TITLE_MAX_CHARS}"
-                          " characters)")]
+            items = [
+                Skip(
+                    source,
+                    title[0],
+                    f"a paragraph of {len(title[1]):,} characters where a title should be:"
+                    " an abstract without its title",
+                    f"put the paper's title on the line before it (titles are at most {TITLE_MAX_CHARS} characters)",
+                )
+            ]
         else:
             items = _record(source, title, abstract)
         for item in items:
@@ -198,19 +203,26 @@ def parse_listing(lines: Iterable[str], source: str = "<listing>") -> Iterator[R
     if not paired:
         if any(isinstance(item, Record) for item in held):
             first = next(item.line for item in held if isinstance(item, Record))
-            yield Skip(source, first, "no title is followed by an abstract: not a listing page",
-                       "a listing has each title followed by its abstract; pass --format if it is another format")
+            yield Skip(
+                source,
+                first,
+                "no title is followed by an abstract: not a listing page",
+                "a listing has each title followed by its abstract; pass --format if it is another format",
+            )
         else:
             yield from held
 
 
-def _record(source: str, title: Block,
-            abstract: Block | None) -> Iterator[Record | Skip]:
+def _record(source: str, title: Block, abstract: Block | None) -> Iterator[Record | Skip]:
     for number, _, problem in (title, abstract or (0, "", None)):
         if problem == _TOO_LONG:
             size = f"{MAX_BLOCK_CHARS // 2**20} Mi" if MAX_BLOCK_CHARS >= 2**20 else str(MAX_BLOCK_CHARS)
-            yield Skip(source, number, f"paragraph longer than {size} characters",
-                       "separate titles and abstracts by blank lines")
+            yield Skip(
+                source,
+                number,
+                f"paragraph longer than {size} characters",
+                "separate titles and abstracts by blank lines",
+            )
             return
         if problem == _UNREADABLE:
             return

@@ -95,8 +95,12 @@ def iter_records(name: str, format: str | None = None) -> Iterator[Record | Skip
         yielded += len(decoder.skips)
         yield from decoder.skips
         if not yielded:  # blank lines, control characters, a header alone: a file must give papers or say why not
-            yield Skip(label, None, "no papers in the file (only blank lines, control characters or a header)",
-                       "give a file with at least one paper")
+            yield Skip(
+                label,
+                None,
+                "no papers in the file (only blank lines, control characters or a header)",
+                "give a file with at least one paper",
+            )
     finally:
         if name != "-":
             raw.close()
@@ -167,8 +171,9 @@ def read_papers(
             title = " ".join(item.title.split())
             key = match_key(title)
             if not key:
-                skip = Skip(item.source, item.line, "record has no title",
-                            "every record needs a title with letters or digits")
+                skip = Skip(
+                    item.source, item.line, "record has no title", "every record needs a title with letters or digits"
+                )
                 if not skip_bad:
                     raise InputError(skip.source, skip.line, skip.reason, _with_skip_hint(skip.fix))
                 report.records_read -= 1
@@ -182,8 +187,12 @@ def read_papers(
                     by_arxiv.setdefault(existing.arxiv_id, existing)
                 continue
             if max_papers is not None and len(report.papers) >= max_papers:
-                raise InputError(item.source, item.line, f"more than --max-papers={max_papers} papers",
-                                 "raise --max-papers or split the input")
+                raise InputError(
+                    item.source,
+                    item.line,
+                    f"more than --max-papers={max_papers} papers",
+                    "raise --max-papers or split the input",
+                )
             paper = _new_paper(item, title)
             report.papers.append(paper)
             by_key[key] = paper

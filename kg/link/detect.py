@@ -24,8 +24,10 @@ import ahocorasick
 
 from kg.link.config import DEFAULT_CONFIG
 
-PUNCTUATION = "".join(c for c in string.punctuation if c not in "+#") + "\t\n\r\x0b\x0c" \
+PUNCTUATION = (
+    "".join(c for c in string.punctuation if c not in "+#") + "\t\n\r\x0b\x0c"
     "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2018\u2019\u201c\u201d\u2022\u00b7\u2026\u00a0\u2009\u202f"
+)
 _PUNCT = str.maketrans({c: " " for c in PUNCTUATION} | {"\u2024": "."})
 _WORD_AFTER = re.compile(r" *([a-z]+)")
 INFLECTIONS = ("s", "+", "++")
@@ -61,9 +63,11 @@ _ASCII_TIMES_X = re.compile(_TIMES_X.pattern.encode())
 _ASCII_TIMES_WORD = re.compile(_TIMES_WORD.pattern.encode())
 _KEPT_POINT = b"\x80"
 """Marks a decimal point in ASCII bytes; `_ASCII_FOLD` turns it back into "."."""
-_ASCII_FOLD = bytes(
-    32 if (chr(i) in PUNCTUATION or i < 32 or i == 127) else (i + 32 if 65 <= i <= 90 else i) for i in range(128)
-) + b"." + bytes(range(129, 256))
+_ASCII_FOLD = (
+    bytes(32 if (chr(i) in PUNCTUATION or i < 32 or i == 127) else (i + 32 if 65 <= i <= 90 else i) for i in range(128))
+    + b"."
+    + bytes(range(129, 256))
+)
 
 
 def fold(text: str) -> str:
@@ -121,8 +125,15 @@ class AliasRule(NamedTuple):
     cues: tuple[str, ...] = ()
 
 
-def make_rule(entity_id: str, text: str, case: str = "auto", context: Iterable[str] = (),
-              veto_next: Iterable[str] = (), *, short_alias: int = DEFAULT_CONFIG.short_alias) -> AliasRule:
+def make_rule(
+    entity_id: str,
+    text: str,
+    case: str = "auto",
+    context: Iterable[str] = (),
+    veto_next: Iterable[str] = (),
+    *,
+    short_alias: int = DEFAULT_CONFIG.short_alias,
+) -> AliasRule:
     """The matching rule for an alias.
 
     case="exact" matches only as written; "ignore" in any case; "auto" is exact
@@ -139,8 +150,13 @@ def make_rule(entity_id: str, text: str, case: str = "auto", context: Iterable[s
         needs_upper = True
     cues = _cue_words(context)
     return AliasRule(
-        entity_id, stripped, exact, needs_upper,
-        _cue_pattern(cues), frozenset(v.lower() for v in veto_next), tuple(cues),
+        entity_id,
+        stripped,
+        exact,
+        needs_upper,
+        _cue_pattern(cues),
+        frozenset(v.lower() for v in veto_next),
+        tuple(cues),
     )
 
 
@@ -176,8 +192,12 @@ def _mentions_cue(rule: AliasRule, lowered: str) -> bool:
 
 
 _NEXT_WORD = re.compile(r" ([A-Z][a-z]+)\b")
-PRODUCT_TIERS = frozenset(("Pro Ultra Flash Nano Mini Max Plus Lite Large Small Base Chat Instruct Serve Train Tune "
-                           "Data Core Sonnet Opus Haiku Turbo Vision Code").split())
+PRODUCT_TIERS = frozenset(
+    (
+        "Pro Ultra Flash Nano Mini Max Plus Lite Large Small Base Chat Instruct Serve Train Tune "
+        "Data Core Sonnet Opus Haiku Turbo Vision Code"
+    ).split()
+)
 
 
 def reads_as_person(text: str, end: int) -> bool:
@@ -272,8 +292,16 @@ class DictionaryMatcher:
         return select_longest(candidates) if overlapping else candidates
 
     @staticmethod
-    def _accepts(rule: AliasRule, text: str, folded: str, lowered: str | None, start: int, stem_end: int,
-                 end: int, cues_found: dict[re.Pattern[str], bool] | None = None) -> bool:
+    def _accepts(
+        rule: AliasRule,
+        text: str,
+        folded: str,
+        lowered: str | None,
+        start: int,
+        stem_end: int,
+        end: int,
+        cues_found: dict[re.Pattern[str], bool] | None = None,
+    ) -> bool:
         """Whether the match of `rule` at text[start:end] stands; `cues_found` remembers context searches
         for the other matches in the same text (an ambiguous name is often mentioned several times)."""
         exact = rule.exact

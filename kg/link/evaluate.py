@@ -64,8 +64,14 @@ class Score(Strict):
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self) -> dict[str, float]:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
-                "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
 
 
 def score_key(text: str) -> str:
@@ -89,8 +95,12 @@ def read_gold(path: str | Path) -> list[GoldPaper]:
         try:
             papers.append(GoldPaper.model_validate(json.loads(line)))
         except (json.JSONDecodeError, ValidationError) as exc:
-            raise InputError(str(path), number, f"not a gold record: {str(exc).splitlines()[0]}",
-                             "each line needs title, abstract and entities") from None
+            raise InputError(
+                str(path),
+                number,
+                f"not a gold record: {str(exc).splitlines()[0]}",
+                "each line needs title, abstract and entities",
+            ) from None
     if not papers:
         raise InputError(str(path), None, "gold file has no records", "give a gold JSONL file")
     return papers
@@ -118,8 +128,9 @@ def _keys(name: str, surfaces: Iterable[str]) -> set[str]:
     return {k for k in (score_key(s) for s in [name, *surfaces]) if k}
 
 
-def match_paper(gold: Sequence[GoldEntity], pred: Sequence[Prediction],
-                typed: bool) -> tuple[list[tuple[int, int]], set[int]]:
+def match_paper(
+    gold: Sequence[GoldEntity], pred: Sequence[Prediction], typed: bool
+) -> tuple[list[tuple[int, int]], set[int]]:
     """One-to-one greedy matching; returns (gold index, pred index) pairs and preds absorbed by unsure gold."""
     pred_keys = [_keys(p["name"], p["surfaces"]) for p in pred]
     used: set[int] = set()
@@ -149,8 +160,9 @@ def evaluate(gold: Sequence[GoldPaper], predicted: Sequence[LinkedPaper]) -> Rep
         overall = Score()
         per_type = {t: Score() for t in ENTITY_TYPES}
         for g, p in zip(gold, predicted):
-            pred: list[Prediction] = [{"name": e.name, "type": e.type.value, "surfaces": e.surfaces}
-                                      for e in p.entities]
+            pred: list[Prediction] = [
+                {"name": e.name, "type": e.type.value, "surfaces": e.surfaces} for e in p.entities
+            ]
             pairs, absorbed = match_paper(g.entities, pred, typed)
             matched_gold = {gi for gi, _ in pairs}
             matched_pred = {pi for _, pi in pairs} | absorbed
@@ -163,15 +175,23 @@ def evaluate(gold: Sequence[GoldPaper], predicted: Sequence[LinkedPaper]) -> Rep
                     overall.fn += 1
                     per_type[ge.type].fn += 1
                     if typed:
-                        errors.append({"key": g.key, "kind": "miss", "name": ge.name, "type": ge.type,
-                                       "surfaces": ge.surfaces})
+                        errors.append(
+                            {"key": g.key, "kind": "miss", "name": ge.name, "type": ge.type, "surfaces": ge.surfaces}
+                        )
             for pi, pe in enumerate(pred):
                 if pi not in matched_pred:
                     overall.fp += 1
                     per_type[pe["type"]].fp += 1
                     if typed:
-                        errors.append({"key": g.key, "kind": "extra", "name": pe["name"], "type": pe["type"],
-                                       "surfaces": pe["surfaces"]})
+                        errors.append(
+                            {
+                                "key": g.key,
+                                "kind": "extra",
+                                "name": pe["name"],
+                                "type": pe["type"],
+                                "surfaces": pe["surfaces"],
+                            }
+                        )
             if not typed:
                 for gi, _pi in pairs:
                     per_type[g.entities[gi].type].tp += 1

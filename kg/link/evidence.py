@@ -10,8 +10,10 @@ from kg.link.analysis import Hit, PaperAnalysis
 from kg.model.types import EntityType, Evidence, LinkedEntity, LinkedPaper, Mention
 
 CITATION_OPENERS = (" (", " [", "(", "[")
-CITATION = re.compile(r"\s*(?:\(([^()]{0,80}?\bet al\.?,?\s*\d{4}[a-z]?(?:;[^()]{0,80})?)\)"  # (Sun et al., 2023)
-                      r"|\[(\d+(?:\s*[,\u2013-]\s*\d+)*)\])")  # [12] or [3, 4-6]
+CITATION = re.compile(
+    r"\s*(?:\(([^()]{0,80}?\bet al\.?,?\s*\d{4}[a-z]?(?:;[^()]{0,80})?)\)"  # (Sun et al., 2023)
+    r"|\[(\d+(?:\s*[,\u2013-]\s*\d+)*)\])"
+)  # [12] or [3, 4-6]
 
 Source = Literal["catalog", "discovered"]
 _HIT_ORDER = attrgetter("start", "end")
@@ -46,17 +48,35 @@ def evidence(a: PaperAnalysis) -> list[Evidence]:
             if h.confidence > confidence:
                 confidence = h.confidence
             introduced = introduced or h.introduced
-        out.append(_new_evidence(Evidence, (eid, info.name, info.type, info.source, info.parent,
-                                             round(confidence, 3), introduced, mentions)))
+        out.append(
+            _new_evidence(
+                Evidence,
+                (eid, info.name, info.type, info.source, info.parent, round(confidence, 3), introduced, mentions),
+            )
+        )
     return out
 
 
 def assemble(a: PaperAnalysis) -> LinkedPaper:
     """The linker's output for one paper."""
-    return LinkedPaper(id=a.id, title=a.title, entities=[
-        LinkedEntity(
-            id=e.id, name=e.name, type=EntityType(e.type), surfaces=e.surfaces,
-            confidence=e.confidence, introduced=e.introduced, source=cast(Source, e.source), parent=e.parent,
-            mentions=[Mention(start=s, end=t, surface=surface, rule=rule, citation=citation)
-                      for s, t, surface, rule, citation in e.mentions])
-        for e in evidence(a)])
+    return LinkedPaper(
+        id=a.id,
+        title=a.title,
+        entities=[
+            LinkedEntity(
+                id=e.id,
+                name=e.name,
+                type=EntityType(e.type),
+                surfaces=e.surfaces,
+                confidence=e.confidence,
+                introduced=e.introduced,
+                source=cast(Source, e.source),
+                parent=e.parent,
+                mentions=[
+                    Mention(start=s, end=t, surface=surface, rule=rule, citation=citation)
+                    for s, t, surface, rule, citation in e.mentions
+                ],
+            )
+            for e in evidence(a)
+        ],
+    )

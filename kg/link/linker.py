@@ -31,11 +31,13 @@ from kg.model.types import CatalogEntity, Evidence, LinkedPaper, Paper
 HYPHEN_SUFFIX = re.compile(r"-(?:[A-Z0-9][\w+]*|[a-z]{1,2}\d[\w]*)(?:-(?:[A-Z0-9][\w+]*))*(?![\w-])")
 DESCRIPTIVE_SUFFIX = re.compile(
     r"-(?:\w+(?:ed|ing|ly|ive|able|ible|ful|less)|Based|Like|Style|Free|Aware|Specific|Only|Level|Scale|Wise|"
-    r"Agnostic|Friendly|Ready|Compatible|Native|Centric|Oriented|Size|Sized)(?![\w-])")
+    r"Agnostic|Friendly|Ready|Compatible|Native|Centric|Oriented|Size|Sized)(?![\w-])"
+)
 EXTENDABLE = frozenset({"Model", "Dataset", "Method"})
 VARIANT_SUFFIX = re.compile(
     r"(?:(?:-| )(?:\d+(?:\.\d+)?[BMK]|\d+x\d+[BM])(?![\w])|-(?:[Bb]ase|[Ll]arge|[Ss]mall|[Tt]iny|[Hh]uge|XXL|XL|"
-    r"Instruct|Chat|Math|Coder|it|[SBLHG]/\d+|[SBLHGT])(?![\w]))+")
+    r"Instruct|Chat|Math|Coder|it|[SBLHG]/\d+|[SBLHGT])(?![\w]))+"
+)
 LEADING_SPACE = re.compile(r"\s*")
 TITLE_SLOT_END = re.compile(r"\s*(?::|$|(?:technical report|report|system card|model card)\s*$)", re.IGNORECASE)
 OVERRIDING_RULES = frozenset({"title", "intro", "acronym"})
@@ -48,8 +50,13 @@ class Linker:
     discovery (in `DiscoveryContext`), and the resolver's memory of surfaces.
     """
 
-    def __init__(self, entities: Sequence[CatalogEntity] | None = None, *, catalog_files: Iterable[str | Path] = (),
-                 config: LinkerConfig = DEFAULT_CONFIG):
+    def __init__(
+        self,
+        entities: Sequence[CatalogEntity] | None = None,
+        *,
+        catalog_files: Iterable[str | Path] = (),
+        config: LinkerConfig = DEFAULT_CONFIG,
+    ):
         if entities is None:
             entities = load_catalog(catalog_files)
         self.config = config
@@ -61,8 +68,10 @@ class Linker:
                 pid = e.parent if e.parent in self.by_id else name_to_id.get(match_key(e.parent))
                 if pid and pid != eid:
                     self.parents[eid] = pid
-        self._catalog_info = {eid: (e.name, e.type.value, "catalog", config.catalog_confidence, self.parents.get(eid))
-                              for eid, e in self.by_id.items()}
+        self._catalog_info = {
+            eid: (e.name, e.type.value, "catalog", config.catalog_confidence, self.parents.get(eid))
+            for eid, e in self.by_id.items()
+        }
         self._hit_info = {eid: (len(e.name), e.type.value, fold(e.name)) for eid, e in self.by_id.items()}
         rules = []
         spaced: dict[str, list[str]] = {}
@@ -116,13 +125,13 @@ class Linker:
                     if variant and DESCRIPTIVE_SUFFIX.match(variant.group(0)):
                         variant = None
             if variant:
-                vid = self._add_variant(a, eid, text[start:variant.end()], variant.group(0))
+                vid = self._add_variant(a, eid, text[start : variant.end()], variant.group(0))
                 hits.append(Hit(start, variant.end(), vid, "catalog-variant", conf))
                 continue
             hits.append(Hit(start, end, eid, "catalog", conf))
         covered = bytearray(len(text))
         for h in hits:
-            covered[h.start:h.end] = b"\x01" * (h.end - h.start)
+            covered[h.start : h.end] = b"\x01" * (h.end - h.start)
         self._apply_candidates(a, discover(text, a.title_end, covered, self.context), text)
         self._repeat_discovered(a, text)
         title_end = a.title_end
@@ -138,7 +147,8 @@ class Linker:
                 title_slot = self._title_slot_entities(a, text)
             if h.entity_id in title_slot:
                 h.introduced = h.start < title_end or named_right_before(
-                    text, context.scan(text), h.start, self.config.naming_lookback, strong=True)
+                    text, context.scan(text), h.start, self.config.naming_lookback, strong=True
+                )
         return a
 
     def _title_slot_entities(self, a: PaperAnalysis, text: str, spans: SpanIndex | None = None) -> set[str]:
@@ -148,8 +158,11 @@ class Linker:
         leading = LEADING_SPACE.match(text)
         title_start = leading.end() if leading else 0
         hits = a.hits if spans is None else spans.starting_at(title_start)
-        return {h.entity_id for h in hits
-                if h.start == title_start and TITLE_SLOT_END.match(text, h.end, a.title_end) is not None}
+        return {
+            h.entity_id
+            for h in hits
+            if h.start == title_start and TITLE_SLOT_END.match(text, h.end, a.title_end) is not None
+        }
 
     def _introducible(self, a: PaperAnalysis, hit: Hit, text: str, spans: SpanIndex) -> bool:
         """Whether a hit may mark its entity as introduced by this paper.
@@ -175,15 +188,21 @@ class Linker:
         an alias of the family ("Qwen2.5-Coder-32B-Instruct") becomes a variant entity.
         """
         name = self.by_id[base_id].name + suffix
-        known = [eid for eid in (self.resolver.by_alias.get(match_key(surface)) or
-                                 self.resolver.by_alias.get(match_key(name)) or []) if eid != base_id]
+        known = [
+            eid
+            for eid in (
+                self.resolver.by_alias.get(match_key(surface)) or self.resolver.by_alias.get(match_key(name)) or []
+            )
+            if eid != base_id
+        ]
         if known:
             self._add_catalog(a, known[0])
             return known[0]
         vid = self._slug(name)
         if vid not in a.entities:
-            a.entities[vid] = EntityInfo(name, self.by_id[base_id].type.value, "discovered",
-                                         self.config.variant_confidence, base_id)
+            a.entities[vid] = EntityInfo(
+                name, self.by_id[base_id].type.value, "discovered", self.config.variant_confidence, base_id
+            )
         return vid
 
     def _apply_candidates(self, a: PaperAnalysis, candidates: list[Candidate], text: str) -> None:
@@ -206,8 +225,13 @@ class Linker:
                 for _, start, end in c.surfaces:
                     other = overlapping(start, end)
                     if other is None:
-                        hit = Hit(start, end, eid, "fuzzy" if resolved.how == "fuzzy" else c.rule,
-                                   min(c.confidence, resolved.score / 100))
+                        hit = Hit(
+                            start,
+                            end,
+                            eid,
+                            "fuzzy" if resolved.how == "fuzzy" else c.rule,
+                            min(c.confidence, resolved.score / 100),
+                        )
                         a.hits.append(hit)
                         spans.add(hit)
                     elif other == eid and c.introduced:
@@ -243,8 +267,9 @@ class Linker:
             a.hits[:] = [h for h in a.hits if id(h) not in gone]
 
     @staticmethod
-    def _drop_contained(a: PaperAnalysis, spans: SpanIndex, surfaces: Iterable[tuple[str, int, int]],
-                        gone: set[int]) -> None:
+    def _drop_contained(
+        a: PaperAnalysis, spans: SpanIndex, surfaces: Iterable[tuple[str, int, int]], gone: set[int]
+    ) -> None:
         """A name the paper introduces wins over catalog names inside it ("Pre-gated MoE" over "MoE").
 
         The dropped hits leave `spans` now and `a.hits` when the caller is done (their ids go to `gone`):
@@ -274,14 +299,14 @@ class Linker:
         is_name_like = self.context.is_name_like
         surfaces = {}
         for h in a.hits:
-            taken[h.start:h.end] = b"\x01" * (h.end - h.start)
+            taken[h.start : h.end] = b"\x01" * (h.end - h.start)
             if h.entity_id in discovered:
-                s = text[h.start:h.end]
+                s = text[h.start : h.end]
                 if len(s) >= 2 and (is_name_like(s) or " " in s):
                     surfaces[s] = h.entity_id
         found = token_occurrences(text, surfaces) if len(surfaces) > self.config.few_surfaces else None
         for s, eid in surfaces.items():
-            for start, end in (found[s] if found is not None and s in found else find_token(text, s, plural=True)):
+            for start, end in found[s] if found is not None and s in found else find_token(text, s, plural=True):
                 if taken.find(1, start, end) < 0:
                     a.hits.append(Hit(start, end, eid, "repeat", a.entities[eid].confidence))
                     taken[start:end] = b"\x01" * (end - start)
@@ -308,8 +333,13 @@ class Linker:
 
     def propagate(self, analyses: list[PaperAnalysis]) -> None:
         """Match introduced, discovered names across the corpus and give each one type by vote."""
-        propagation.propagate(analyses, self.config.corpus_min_confidence, self.config.corpus_confidence,
-                              self.config.propagate_min_length, self.context.is_mixed_case)
+        propagation.propagate(
+            analyses,
+            self.config.corpus_min_confidence,
+            self.config.corpus_confidence,
+            self.config.propagate_min_length,
+            self.context.is_mixed_case,
+        )
 
 
 @contextmanager

@@ -10,8 +10,13 @@ from kg.link.discover import is_mixed_case
 from kg.link.spans import SpanIndex
 
 
-def propagate(analyses: list[PaperAnalysis], min_confidence: float, corpus_confidence: float,
-              min_length: int, is_mixed_case: Callable[[str], bool] = is_mixed_case) -> None:
+def propagate(
+    analyses: list[PaperAnalysis],
+    min_confidence: float,
+    corpus_confidence: float,
+    min_length: int,
+    is_mixed_case: Callable[[str], bool] = is_mixed_case,
+) -> None:
     """Match introduced, discovered names across the corpus and give each one type by vote.
 
     A discovered, top-level name that a paper introduces with at least `min_confidence` and that
@@ -34,7 +39,7 @@ def propagate(analyses: list[PaperAnalysis], min_confidence: float, corpus_confi
                 vote = votes[h.entity_id] = {}
             vote[info.type] = vote.get(info.type, 0.0) + h.confidence
             text = text or a.text
-            s = text[h.start:h.end]
+            s = text[h.start : h.end]
             if is_propagatable(s, min_length, is_mixed_case):
                 surfaces.setdefault(s, h.entity_id)
     if not surfaces:

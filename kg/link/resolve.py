@@ -26,11 +26,51 @@ from kg.model.text import match_key, spaced_key
 
 LOOKUP_CANDIDATES = 20
 """Best-scoring choices a lookup reads for one with the same numbers as the name typed."""
-VENDORS = ("nvidia", "amd", "google", "intel", "huawei", "apple", "qualcomm", "meta", "microsoft", "openai",
-           "graphcore", "cerebras", "aws", "amazon", "geforce", "tesla")
-HEADS = ("gpus", "gpu", "tpus", "npus", "npu", "chips", "chip", "accelerators", "accelerator", "cards",
-         "models", "model", "dataset", "datasets", "benchmark", "benchmarks", "corpus", "framework", "library",
-         "toolkit", "architecture", "architectures", "algorithm", "optimizer", "method")
+VENDORS = (
+    "nvidia",
+    "amd",
+    "google",
+    "intel",
+    "huawei",
+    "apple",
+    "qualcomm",
+    "meta",
+    "microsoft",
+    "openai",
+    "graphcore",
+    "cerebras",
+    "aws",
+    "amazon",
+    "geforce",
+    "tesla",
+)
+HEADS = (
+    "gpus",
+    "gpu",
+    "tpus",
+    "npus",
+    "npu",
+    "chips",
+    "chip",
+    "accelerators",
+    "accelerator",
+    "cards",
+    "models",
+    "model",
+    "dataset",
+    "datasets",
+    "benchmark",
+    "benchmarks",
+    "corpus",
+    "framework",
+    "library",
+    "toolkit",
+    "architecture",
+    "architectures",
+    "algorithm",
+    "optimizer",
+    "method",
+)
 _NUMBERS = re.compile(r"\d+")
 _HEAD_RE = re.compile(r"\s+(?:" + "|".join(HEADS) + r")$")
 _VENDOR_RE = re.compile(r"^(?:" + "|".join(VENDORS) + r")\s+")
@@ -58,7 +98,7 @@ def strip_generic(spaced: str) -> str:
 
 def one_deletions(s: str) -> set[str]:
     """Every string made by deleting one character of `s`."""
-    return {s[:i] + s[i + 1:] for i in range(len(s))}
+    return {s[:i] + s[i + 1 :] for i in range(len(s))}
 
 
 class FuzzyIndex:
@@ -110,8 +150,11 @@ class FuzzyIndex:
         """Lengths of the choices a query of length `n` may match at indel distance 2 or more."""
         lengths = self._lengths_for.get(n)
         if lengths is None:
-            lengths = self._lengths_for[n] = [m for m in self._by_length if n + m >= self.two_edit_length
-                                              and abs(n - m) <= self._slack * (n + m) + 1e-9]
+            lengths = self._lengths_for[n] = [
+                m
+                for m in self._by_length
+                if n + m >= self.two_edit_length and abs(n - m) <= self._slack * (n + m) + 1e-9
+            ]
         return lengths
 
     def best(self, query: str) -> tuple[str, float, int] | None:
@@ -141,9 +184,14 @@ class Resolver:
     `config.lookup_fuzzy_cutoff`, taking the best choice with the same numbers among the best few.
     """
 
-    def __init__(self, by_key: dict[str, list[str]], by_spaced: dict[str, list[str]], *,
-                 exact_forms: dict[str, list[tuple[str, str | None]]] | None = None,
-                 config: LinkerConfig = DEFAULT_CONFIG):
+    def __init__(
+        self,
+        by_key: dict[str, list[str]],
+        by_spaced: dict[str, list[str]],
+        *,
+        exact_forms: dict[str, list[tuple[str, str | None]]] | None = None,
+        config: LinkerConfig = DEFAULT_CONFIG,
+    ):
         self.by_alias = by_key
         self.exact_forms = exact_forms or {}
         self.spaced = by_spaced

@@ -25,8 +25,12 @@ from typing import IO, Any
 
 from kg.model.errors import KGError
 
-_KINDS = ((stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"), (stat.S_ISFIFO, "pipe (FIFO)"),
-          (stat.S_ISSOCK, "socket"))
+_KINDS = (
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISFIFO, "pipe (FIFO)"),
+    (stat.S_ISSOCK, "socket"),
+)
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,9 @@ class OutputTarget:
     kind: str = "file"
 
 
-def output_target(path: str | os.PathLike[str], *, error: type[KGError] = KGError, option: str = "-o",
-                  allow_stream: bool = True) -> OutputTarget:
+def output_target(
+    path: str | os.PathLike[str], *, error: type[KGError] = KGError, option: str = "-o", allow_stream: bool = True
+) -> OutputTarget:
     """Resolve where a write to `path` goes; raise `error` (one line naming `option`) where it cannot go.
 
     A directory is refused; a device, pipe or socket is written in place when `allow_stream`, else refused
@@ -105,9 +110,16 @@ def _writer(file: int | Path, binary: bool, newline: str | None) -> IO[Any]:
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str], *, binary: bool = False, newline: str | None = None,
-                  error: type[KGError] = KGError, option: str = "-o", noun: str = "file",
-                  allow_stream: bool = True) -> Iterator[IO[Any]]:
+def atomic_output(
+    path: str | os.PathLike[str],
+    *,
+    binary: bool = False,
+    newline: str | None = None,
+    error: type[KGError] = KGError,
+    option: str = "-o",
+    noun: str = "file",
+    allow_stream: bool = True,
+) -> Iterator[IO[Any]]:
     """Yield a file to write `path` through: a temporary file beside the real target (symlinks followed),
     renamed over it by `durable_replace` when the block ends; or the device or pipe itself, written in place.
 
@@ -135,8 +147,10 @@ def atomic_output(path: str | os.PathLike[str], *, binary: bool = False, newline
     except PermissionError:
         raise error(f"{shown}: permission denied writing in {directory}; choose another {option}") from None
     except OSError as exc:
-        raise error(f"{shown}: cannot write in {directory}: {exc.strerror or exc}; the previous {noun} is intact. "
-                    f"Choose another {option}") from None
+        raise error(
+            f"{shown}: cannot write in {directory}: {exc.strerror or exc}; the previous {noun} is intact. "
+            f"Choose another {option}"
+        ) from None
     try:
         os.fchmod(fd, file_mode(target.real))
         with _writer(fd, binary, newline) as f:
@@ -146,18 +160,26 @@ def atomic_output(path: str | os.PathLike[str], *, binary: bool = False, newline
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise error(f"{shown}: disk full while saving; the previous {noun} is intact. Free space and re-run") \
-                from None
+            raise error(
+                f"{shown}: disk full while saving; the previous {noun} is intact. Free space and re-run"
+            ) from None
         if isinstance(exc, PermissionError):
             raise error(f"{shown}: permission denied while saving; the previous {noun} is intact") from None
         if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
-            raise error(f"{shown}: cannot save the {noun}: {exc.strerror or exc}; the previous {noun} is intact") \
-                from None
+            raise error(
+                f"{shown}: cannot save the {noun}: {exc.strerror or exc}; the previous {noun} is intact"
+            ) from None
         raise
 
 
-def write_atomic(path: str | os.PathLike[str], write: Callable[[IO[str]], object], *, error: type[KGError] = KGError,
-                 option: str = "-o", newline: str | None = None) -> None:
+def write_atomic(
+    path: str | os.PathLike[str],
+    write: Callable[[IO[str]], object],
+    *,
+    error: type[KGError] = KGError,
+    option: str = "-o",
+    newline: str | None = None,
+) -> None:
     """Write text to `path` through `atomic_output`: `write(f)` fills the file."""
     with atomic_output(path, newline=newline, error=error, option=option) as f:
         write(f)

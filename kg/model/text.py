@@ -18,17 +18,38 @@ import unicodedata
 
 _WS = re.compile(r"\s+")
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00]")
-_LATEX_CMD = re.compile(r"\\(?:mathrm|mathbf|mathit|text|textbf|textit|emph|texttt|mathcal|operatorname)"
-                        r"\s*\{([^{}]*)\}")
+_LATEX_CMD = re.compile(
+    r"\\(?:mathrm|mathbf|mathit|text|textbf|textit|emph|texttt|mathcal|operatorname)"
+    r"\s*\{([^{}]*)\}"
+)
 _LATEX_SIMPLE = {r"\%": "%", r"\&": "&", r"\_": "_", r"\#": "#", r"\$": "$", "~": " ", "--": "-"}
 _LATEX_SYMBOLS = {
-    r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ", r"\epsilon": "ε",
-    r"\lambda": "λ", r"\mu": "μ", r"\pi": "π", r"\sigma": "σ", r"\tau": "τ", r"\theta": "θ",
-    r"\phi": "φ", r"\omega": "ω", r"\times": "×", r"\infty": "∞", r"\sim": "~", r"\approx": "≈",
-    r"\leq": "≤", r"\geq": "≥", r"\pm": "±", r"\cdot": "·", r"\ell": "ℓ",
+    r"\alpha": "α",
+    r"\beta": "β",
+    r"\gamma": "γ",
+    r"\delta": "δ",
+    r"\epsilon": "ε",
+    r"\lambda": "λ",
+    r"\mu": "μ",
+    r"\pi": "π",
+    r"\sigma": "σ",
+    r"\tau": "τ",
+    r"\theta": "θ",
+    r"\phi": "φ",
+    r"\omega": "ω",
+    r"\times": "×",
+    r"\infty": "∞",
+    r"\sim": "~",
+    r"\approx": "≈",
+    r"\leq": "≤",
+    r"\geq": "≥",
+    r"\pm": "±",
+    r"\cdot": "·",
+    r"\ell": "ℓ",
 }
-_LATEX_SYMBOL_RE = re.compile("|".join(re.escape(k) + r"(?![A-Za-z])"
-                                       for k in sorted(_LATEX_SYMBOLS, key=len, reverse=True)))
+_LATEX_SYMBOL_RE = re.compile(
+    "|".join(re.escape(k) + r"(?![A-Za-z])" for k in sorted(_LATEX_SYMBOLS, key=len, reverse=True))
+)
 _MATH = re.compile(r"\$([^$]{0,80})\$")
 _SUPSUB = re.compile(r"[\^_]\{([^{}]*)\}|[\^_](\w)")
 _NON_ALNUM = re.compile(r"[^0-9a-zα-ω]+")

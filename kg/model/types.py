@@ -176,4 +176,4 @@ class QueryResult(Strict):
 
     columns: list[str]
     rows: list[list[Any]]  # Any: a Cypher value (null, bool, number, string, list, map, node or relationship)
-    truncated: bool = False   # more rows existed than the row limit let through
+    truncated: bool = False  # more rows existed than the row limit let through

@@ -1,7 +1,7 @@
 """Cypher: named query files, parameters, and the local query engine (parser, translator, runner).
 
-    from kg.query import named_queries, parse_params
-    from kg.query.engine import run            # Cypher on a store's query database
+from kg.query import named_queries, parse_params
+from kg.query.engine import run            # Cypher on a store's query database
 """
 
 from kg.model.types import QueryResult
@@ -14,5 +14,12 @@ from kg.query.named import (
     parse_params,
 )
 
-__all__ = ["NamedQuery", "QueryResult", "canonical_params", "get_named_query", "named_queries", "parse_named_query",
-           "parse_params"]
+__all__ = [
+    "NamedQuery",
+    "QueryResult",
+    "canonical_params",
+    "get_named_query",
+    "named_queries",
+    "parse_named_query",
+    "parse_params",
+]

@@ -15,9 +15,10 @@ Span = tuple[int, int]
 
 # --------------------------------------------------------------------------- expressions
 
+
 @dataclass(slots=True)
 class Literal:
-    value: object            # int, float, str, bool or None
+    value: object  # int, float, str, bool or None
     span: Span = (0, 0)
 
 
@@ -69,14 +70,14 @@ class MapLit:
 
 @dataclass(slots=True)
 class Unary:
-    op: str                  # "-", "+", "NOT"
+    op: str  # "-", "+", "NOT"
     operand: Expr
     span: Span = (0, 0)
 
 
 @dataclass(slots=True)
 class Binary:
-    op: str                  # OR XOR AND = <> < > <= >= + - * / % ^ =~ STARTS_WITH ENDS_WITH CONTAINS IN
+    op: str  # OR XOR AND = <> < > <= >= + - * / % ^ =~ STARTS_WITH ENDS_WITH CONTAINS IN
     left: Expr
     right: Expr
     span: Span = (0, 0)
@@ -100,7 +101,7 @@ class HasLabels:
 
 @dataclass(slots=True)
 class Call:
-    name: str                # as written (namespace.name); compared case-insensitively
+    name: str  # as written (namespace.name); compared case-insensitively
     args: list[Expr]
     distinct: bool = False
     span: Span = (0, 0)
@@ -113,7 +114,7 @@ class CountStar:
 
 @dataclass(slots=True)
 class Case:
-    subject: Expr | None     # CASE x WHEN v ... (simple form) or None (generic form)
+    subject: Expr | None  # CASE x WHEN v ... (simple form) or None (generic form)
     whens: list[tuple[Expr, Expr]]
     default: Expr | None
     span: Span = (0, 0)
@@ -130,7 +131,7 @@ class ListComprehension:
 
 @dataclass(slots=True)
 class Quantifier:
-    kind: str                # ALL ANY NONE SINGLE
+    kind: str  # ALL ANY NONE SINGLE
     var: str
     source: Expr
     where: Expr
@@ -179,23 +180,49 @@ class PatternComprehension:
 class Subquery:
     """`EXISTS { ... }`, `COUNT { ... }` or `COLLECT { ... }` around a pattern or a MATCH query."""
 
-    kind: str                # EXISTS COUNT COLLECT
-    patterns: list[PathPattern] | None   # the short form: a pattern list with an optional WHERE
+    kind: str  # EXISTS COUNT COLLECT
+    patterns: list[PathPattern] | None  # the short form: a pattern list with an optional WHERE
     where: Expr | None
-    query: Query | None      # the long form: MATCH ... [RETURN ...]
+    query: Query | None  # the long form: MATCH ... [RETURN ...]
     span: Span = (0, 0)
 
 
-Expr = (Literal | Param | Var | Prop | Index | Slice | ListLit | MapLit | Unary | Binary | IsNull | HasLabels |
-        Call | CountStar | Case | ListComprehension | Quantifier | Reduce | MapProjection | PatternPredicate |
-        PatternComprehension | Subquery)
+Expr = (
+    Literal
+    | Param
+    | Var
+    | Prop
+    | Index
+    | Slice
+    | ListLit
+    | MapLit
+    | Unary
+    | Binary
+    | IsNull
+    | HasLabels
+    | Call
+    | CountStar
+    | Case
+    | ListComprehension
+    | Quantifier
+    | Reduce
+    | MapProjection
+    | PatternPredicate
+    | PatternComprehension
+    | Subquery
+)
 
-MapProjectionItem = (tuple[typing.Literal["property"], str] | tuple[typing.Literal["all"], None] |
-                     tuple[typing.Literal["literal"], str, Expr] | tuple[typing.Literal["variable"], str])
+MapProjectionItem = (
+    tuple[typing.Literal["property"], str]
+    | tuple[typing.Literal["all"], None]
+    | tuple[typing.Literal["literal"], str, Expr]
+    | tuple[typing.Literal["variable"], str]
+)
 """One item of a map projection (see `MapProjection`), tagged by its first element."""
 
 
 # --------------------------------------------------------------------------- label expressions
+
 
 @dataclass(slots=True)
 class LabelName:
@@ -229,6 +256,7 @@ LabelExpr = LabelName | LabelAnd | LabelOr | LabelNot | LabelAny
 
 # --------------------------------------------------------------------------- patterns
 
+
 @dataclass(slots=True)
 class NodePattern:
     var: str | None
@@ -241,9 +269,9 @@ class NodePattern:
 @dataclass(slots=True)
 class RelPattern:
     var: str | None
-    direction: str           # "out" (-->), "in" (<--) or "both" (--)
+    direction: str  # "out" (-->), "in" (<--) or "both" (--)
     types: LabelExpr | None
-    length: tuple[int | None, int | None] | None   # None: one relationship; (min, max) for *min..max
+    length: tuple[int | None, int | None] | None  # None: one relationship; (min, max) for *min..max
     properties: MapLit | Param | None
     where: Expr | None
     span: Span = (0, 0)
@@ -252,8 +280,8 @@ class RelPattern:
 @dataclass(slots=True)
 class PathPattern:
     var: str | None
-    elements: list[NodePattern | RelPattern]   # node, rel, node, rel, node ...
-    shortest: str | None = None                # None, "shortestPath" or "allShortestPaths"
+    elements: list[NodePattern | RelPattern]  # node, rel, node, rel, node ...
+    shortest: str | None = None  # None, "shortestPath" or "allShortestPaths"
     span: Span = (0, 0)
 
     @property
@@ -267,11 +295,12 @@ class PathPattern:
 
 # --------------------------------------------------------------------------- clauses
 
+
 @dataclass(slots=True)
 class ReturnItem:
     expression: Expr
     alias: str | None
-    text: str                # the expression as written: the column name when there is no alias
+    text: str  # the expression as written: the column name when there is no alias
 
 
 @dataclass(slots=True)
@@ -343,5 +372,5 @@ class SingleQuery:
 @dataclass(slots=True)
 class Query:
     parts: list[SingleQuery]
-    union_all: list[bool]    # between part i and i+1: UNION ALL (True) or UNION (False)
+    union_all: list[bool]  # between part i and i+1: UNION ALL (True) or UNION (False)
     text: str = ""

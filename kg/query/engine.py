@@ -28,8 +28,14 @@ def prepare(qdb: QueryDatabase, cypher: str, params: Params | None = None) -> Tr
     return translate(parse(cypher), qdb.schema, params or {})
 
 
-def run(qdb: QueryDatabase, cypher: str, params: Params | None = None, *, timeout: float | None = DEFAULT_TIMEOUT,
-        limit: int | None = None) -> QueryResult:
+def run(
+    qdb: QueryDatabase,
+    cypher: str,
+    params: Params | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    limit: int | None = None,
+) -> QueryResult:
     """Run a read query; at most `limit` rows (`truncated` says whether there were more)."""
     translation = prepare(qdb, cypher, params)
     conn = qdb.conn
@@ -71,8 +77,16 @@ class DamagedQueryDatabase(QueryError):
     """
 
 
-DAMAGE_SIGNS = ("storage exception", "corrupt", "out of bounds for file", "invalid hash index",
-                "cannot read checkpoint", "not a valid", "cannot load disk array", "cannot read pip page")
+DAMAGE_SIGNS = (
+    "storage exception",
+    "corrupt",
+    "out of bounds for file",
+    "invalid hash index",
+    "cannot read checkpoint",
+    "not a valid",
+    "cannot load disk array",
+    "cannot read pip page",
+)
 """Engine error texts (lower case) that mean damaged pages. LadybugDB reports them as RuntimeError like any other
 error; these phrases are from its storage layer, each seen on a query database damaged on purpose."""
 
@@ -85,14 +99,20 @@ def engine_error(exc: Exception, timeout: float | None, elapsed: float) -> Query
     if any(sign in lowered for sign in DAMAGE_SIGNS):
         return DamagedQueryDatabase(f"the engine could not read it ({first})")
     if "interrupt" in lowered or "timeout" in lowered or "timed out" in lowered:
-        return QueryError(f"the query ran longer than {timeout:g} s and was stopped (nothing was changed); "
-                          "narrow it, or raise --timeout")
+        return QueryError(
+            f"the query ran longer than {timeout:g} s and was stopped (nothing was changed); "
+            "narrow it, or raise --timeout"
+        )
     if "buffer manager" in lowered or "out of memory" in lowered or "memory" in lowered and "exceed" in lowered:
-        return QueryError(f"the query needs more than the {QUERY_BUFFER_POOL // 2**20} MiB a local query may use "
-                          "(nothing was changed); narrow it (fewer rows, LIMIT), or run it on Neo4j with --neo4j")
+        return QueryError(
+            f"the query needs more than the {QUERY_BUFFER_POOL // 2**20} MiB a local query may use "
+            "(nothing was changed); narrow it (fewer rows, LIMIT), or run it on Neo4j with --neo4j"
+        )
     if "conversion exception" in lowered or "cast failed" in lowered:
-        return QueryError(f"a value could not be converted ({first.split(':', 1)[-1].strip()}); where Neo4j would "
-                          "give null the local store stops; check the conversion functions in the query")
+        return QueryError(
+            f"a value could not be converted ({first.split(':', 1)[-1].strip()}); where Neo4j would "
+            "give null the local store stops; check the conversion functions in the query"
+        )
     if "overflow" in lowered:
         return QueryError(f"integer overflow ({first.split(':', 1)[-1].strip()})")
     if "divide by zero" in lowered or "division by zero" in lowered:

@@ -42,7 +42,7 @@ class NamedQuery(Strict):
 
 
 def parse_named_query(text: str, path: str) -> NamedQuery:
-    header: dict[str, str] = {}   # name, answers
+    header: dict[str, str] = {}  # name, answers
     params: dict[str, str] = {}
     kinds: dict[str, str] = {}
     examples: dict[str, str] = {}
@@ -55,8 +55,10 @@ def parse_named_query(text: str, path: str) -> NamedQuery:
             if field == "param":
                 pm = re.match(r"(\w+)(?:\s*\((entity|paper|type)\))?\s*-\s*(.*?)(?:\s*\(example:\s*(.*)\))?$", value)
                 if not pm:
-                    raise QueryError(f"{path}: bad param header {value!r}; "
-                                     "write '// param: NAME [(entity|paper|type)] - meaning (example: VALUE)'")
+                    raise QueryError(
+                        f"{path}: bad param header {value!r}; "
+                        "write '// param: NAME [(entity|paper|type)] - meaning (example: VALUE)'"
+                    )
                 params[pm.group(1)] = pm.group(3)
                 if pm.group(2):
                     kinds[pm.group(1)] = pm.group(2)
@@ -70,8 +72,9 @@ def parse_named_query(text: str, path: str) -> NamedQuery:
             body.append(line)
     if "name" not in header or "answers" not in header:
         raise QueryError(f"{path}: named query needs '// name:' and '// answers:' header lines")
-    return NamedQuery(cypher="\n".join(body).strip().rstrip(";"), path=path, params=params, kinds=kinds,
-                      examples=examples, **header)
+    return NamedQuery(
+        cypher="\n".join(body).strip().rstrip(";"), path=path, params=params, kinds=kinds, examples=examples, **header
+    )
 
 
 def named_queries(directory: str | Path | None = None) -> dict[str, NamedQuery]:
@@ -107,8 +110,9 @@ def parse_params(pairs: Sequence[str], json_pairs: Sequence[str] = ()) -> Params
         try:
             parsed = json.loads(value, parse_constant=_no_constant)
         except (ValueError, RecursionError) as exc:
-            raise QueryError(f"--param-json {key}: {value[:40]!r} is not JSON ({exc}); "
-                             "quote strings as JSON (\"text\") or use --param") from None
+            raise QueryError(
+                f'--param-json {key}: {value[:40]!r} is not JSON ({exc}); quote strings as JSON ("text") or use --param'
+            ) from None
         if not _finite(parsed):
             raise QueryError(f"--param-json {key}: NaN and infinite numbers cannot be bound")
         params[_param_name(key, "--param-json")] = parsed

@@ -13,8 +13,9 @@ KNOWN_GAPS = "README: Cypher on the local store"
 
 def unsupported(construct: str) -> QueryError:
     """The one message for valid Cypher the local engine does not run."""
-    return QueryError(f"the local store does not support {construct} ({KNOWN_GAPS}); "
-                      "run the query on Neo4j with --neo4j")
+    return QueryError(
+        f"the local store does not support {construct} ({KNOWN_GAPS}); run the query on Neo4j with --neo4j"
+    )
 
 
 def read_only(clause: str) -> QueryError:

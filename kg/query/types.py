@@ -22,10 +22,10 @@ Params: TypeAlias = dict[str, Value]
 
 @dataclass(frozen=True)
 class T:
-    kind: str                          # STRING INT FLOAT BOOL NULL ANY LIST MAP NODE REL PATH
-    element: T | None = None           # of a LIST
-    fields: tuple[tuple[str, T], ...] | None = None   # of a MAP with known keys
-    tables: frozenset[str] | None = None              # of a NODE or REL: the tables it may come from
+    kind: str  # STRING INT FLOAT BOOL NULL ANY LIST MAP NODE REL PATH
+    element: T | None = None  # of a LIST
+    fields: tuple[tuple[str, T], ...] | None = None  # of a MAP with known keys
+    tables: frozenset[str] | None = None  # of a NODE or REL: the tables it may come from
 
     def __str__(self) -> str:
         if self.kind == "LIST":

@@ -74,12 +74,15 @@ def write_graph(g: nx.MultiDiGraph, stream: BufferedIOBase) -> None:
         try:
             data = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise StoreError(f"{_element(obj)}: text holds an unpaired UTF-16 surrogate "
-                             f"\\u{ord(exc.object[exc.start]):04x}; the store keeps UTF-8 text only (fix the value)") \
-                from None
+            raise StoreError(
+                f"{_element(obj)}: text holds an unpaired UTF-16 surrogate "
+                f"\\u{ord(exc.object[exc.start]):04x}; the store keeps UTF-8 text only (fix the value)"
+            ) from None
         except (TypeError, ValueError) as exc:
-            raise StoreError(f"{_element(obj)}: a property cannot be stored as JSON ({exc}); "
-                             "use strings, numbers, booleans, lists and maps") from None
+            raise StoreError(
+                f"{_element(obj)}: a property cannot be stored as JSON ({exc}); "
+                "use strings, numbers, booleans, lists and maps"
+            ) from None
         stream.write(data)
         stream.write(b"\n")
 
@@ -98,12 +101,15 @@ def check_header(obj: Record, source: str) -> None:
     if obj.get("format") != FORMAT:
         raise StoreError(f"{source}: not a kg store (no kg-store header); point --store at a file made by kg build")
     if not isinstance(obj.get("version"), int) or obj["version"] > VERSION:
-        raise StoreError(f"{source}: store format version {obj.get('version')} is newer than this kg "
-                         f"supports ({VERSION}); upgrade kg")
+        raise StoreError(
+            f"{source}: store format version {obj.get('version')} is newer than this kg "
+            f"supports ({VERSION}); upgrade kg"
+        )
     catalogs = obj.get("catalogs", [])
     if not isinstance(catalogs, list) or not all(isinstance(c, str) for c in catalogs):
-        raise StoreError(f"{source}: store is corrupt at line 1 (its \"catalogs\" is not a list of paths); "
-                         f"{repair_hint(source)}")
+        raise StoreError(
+            f'{source}: store is corrupt at line 1 (its "catalogs" is not a list of paths); {repair_hint(source)}'
+        )
 
 
 def check_store(path: str | os.PathLike[str]) -> Record:
@@ -123,8 +129,9 @@ def check_store(path: str | os.PathLike[str]) -> Record:
     except (OSError, EOFError, zlib.error, ValueError) as exc:
         if isinstance(exc, OSError) and not isinstance(exc, gzip.BadGzipFile) and exc.errno is not None:
             raise StoreError(f"{path}: cannot read the store: {exc.strerror or exc}; check the path") from None
-        raise StoreError(f"{path}: store is corrupt at line 1 ({exc.__class__.__name__}); "
-                         f"{repair_hint(path)}") from None
+        raise StoreError(
+            f"{path}: store is corrupt at line 1 ({exc.__class__.__name__}); {repair_hint(path)}"
+        ) from None
     if not isinstance(obj, dict):
         raise StoreError(f"{path}: store is corrupt at line 1 (ValueError); {repair_hint(path)}")
     check_header(obj, str(path))
@@ -137,8 +144,10 @@ def repair_hint(path: str | os.PathLike[str]) -> str:
     "Rebuild it with kg build" did not work: kg build merges into the store, so it read the damaged file
     and stopped with the same error."""
     quoted = shlex.quote(str(path))
-    return f"move it aside and build it again from your inputs: mv {quoted} {quoted}.damaged && " \
-           f"kg build INPUT... --store {quoted}"
+    return (
+        f"move it aside and build it again from your inputs: mv {quoted} {quoted}.damaged && "
+        f"kg build INPUT... --store {quoted}"
+    )
 
 
 def read_graph(lines: Iterable[bytes | str], source: str) -> nx.MultiDiGraph:
@@ -192,15 +201,26 @@ def read_graph(lines: Iterable[bytes | str], source: str) -> nx.MultiDiGraph:
                 raise ValueError("unknown record")
     except StoreError:
         raise
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, StopIteration, EOFError, OSError,
-            zlib.error) as exc:  # scan_once raises StopIteration on a line that is not JSON at all
-        raise StoreError(f"{source}: store is corrupt at line {number} ({exc.__class__.__name__}); "
-                         f"{repair_hint(source)}") from None
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        RecursionError,
+        StopIteration,
+        EOFError,
+        OSError,
+        zlib.error,
+    ) as exc:  # scan_once raises StopIteration on a line that is not JSON at all
+        raise StoreError(
+            f"{source}: store is corrupt at line {number} ({exc.__class__.__name__}); {repair_hint(source)}"
+        ) from None
     if header is None:
         raise StoreError(f"{source}: store is empty; {repair_hint(source)}")
     if end is None or end.get("nodes") != g.number_of_nodes() or end.get("relationships") != g.number_of_edges():
-        raise StoreError(f"{source}: store is truncated or corrupt (end marker missing or counts differ); "
-                         f"{repair_hint(source)}")
+        raise StoreError(
+            f"{source}: store is truncated or corrupt (end marker missing or counts differ); {repair_hint(source)}"
+        )
     return g
 
 
@@ -254,7 +274,7 @@ def remove_stale_temps(path: str | os.PathLike[str]) -> int:
     for name in names:
         if not (name.startswith(mine) and name.endswith(".tmp")):
             continue
-        pid_text = name[len(mine):].split(".", 1)[0]
+        pid_text = name[len(mine) :].split(".", 1)[0]
         if not pid_text.isdigit() or _alive(int(pid_text)):
             continue
         with contextlib.suppress(OSError):
@@ -279,8 +299,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def save_graph(g: nx.MultiDiGraph, path: str | os.PathLike[str], *, compresslevel: int = 1,
-               _fault: Callable[[gzip.GzipFile], object] | None = None) -> None:
+def save_graph(
+    g: nx.MultiDiGraph,
+    path: str | os.PathLike[str],
+    *,
+    compresslevel: int = 1,
+    _fault: Callable[[gzip.GzipFile], object] | None = None,
+) -> None:
     """Write atomically (`kg.model.files.atomic_output`: a temporary file beside the store, fsync, rename, fsync the
     directory), through a symlink to the file it names.
 
@@ -288,8 +313,7 @@ def save_graph(g: nx.MultiDiGraph, path: str | os.PathLike[str], *, compressleve
     where a directory should be, a value JSON cannot hold) is a one-line
     `StoreError` saying the previous store is intact; the temporary file is removed.
     """
-    with atomic_output(path, binary=True, error=StoreError, option="--store", noun="store",
-                       allow_stream=False) as raw:
+    with atomic_output(path, binary=True, error=StoreError, option="--store", noun="store", allow_stream=False) as raw:
         try:
             with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=compresslevel, mtime=0) as z:
                 if _fault is not None:
@@ -308,8 +332,10 @@ def store_lock(path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT) -> I
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise StoreError(f"{path}: cannot create lock file {lock_path}: {exc.strerror}; "
-                         "the store is unchanged. Make its directory writable or choose another --store") from None
+        raise StoreError(
+            f"{path}: cannot create lock file {lock_path}: {exc.strerror}; "
+            "the store is unchanged. Make its directory writable or choose another --store"
+        ) from None
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -318,8 +344,10 @@ def store_lock(path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT) -> I
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise StoreError(f"{path}: another kg process holds the store lock ({lock_path}); "
-                                     "wait for it to finish and re-run") from None
+                    raise StoreError(
+                        f"{path}: another kg process holds the store lock ({lock_path}); "
+                        "wait for it to finish and re-run"
+                    ) from None
                 time.sleep(0.1)
         yield
     finally:
@@ -358,7 +386,16 @@ class LocalStore:
             if Label.PAPER.value not in d.get("__labels__", ()):
                 continue
             sources = [Source(file=s.rsplit(":", 1)[0], line=int(s.rsplit(":", 1)[1])) for s in d.get("sources", [])]
-            out.append(Paper(id=d["id"], title=d["title"], abstract=d.get("abstract", ""), sources=sources,
-                             arxiv_id=d.get("arxiv_id"), authors=d.get("authors", []), year=d.get("year"),
-                             url=d.get("url")))
+            out.append(
+                Paper(
+                    id=d["id"],
+                    title=d["title"],
+                    abstract=d.get("abstract", ""),
+                    sources=sources,
+                    arxiv_id=d.get("arxiv_id"),
+                    authors=d.get("authors", []),
+                    year=d.get("year"),
+                    url=d.get("url"),
+                )
+            )
         return out

@@ -98,8 +98,10 @@ class LoadProgress:
 
 # --------------------------------------------------------------------------- rows and batches
 
-def batches(kind: str, name: str, statement: str, rows: Iterable[Row], batch_size: int,
-            batch_bytes: int) -> Iterator[Batch]:
+
+def batches(
+    kind: str, name: str, statement: str, rows: Iterable[Row], batch_size: int, batch_bytes: int
+) -> Iterator[Batch]:
     """Consecutive rows, at most `batch_size` per batch and at most `batch_bytes` of parameters
     (a single row larger than `batch_bytes` goes alone)."""
     current: list[Row] = []
@@ -115,8 +117,9 @@ def batches(kind: str, name: str, statement: str, rows: Iterable[Row], batch_siz
         yield Batch(kind, name, statement, current, size)
 
 
-def plan_batches(g: nx.MultiDiGraph, batch_size: int = DEFAULT_BATCH_SIZE,
-                 batch_bytes: int = DEFAULT_BATCH_BYTES) -> list[Batch]:
+def plan_batches(
+    g: nx.MultiDiGraph, batch_size: int = DEFAULT_BATCH_SIZE, batch_bytes: int = DEFAULT_BATCH_BYTES
+) -> list[Batch]:
     """All writes for `g`: every node label first, then every relationship type."""
     if batch_size < 1:
         raise Neo4jError(f"batch size {batch_size} is too small; use --batch-size 1 or more")
@@ -133,11 +136,18 @@ def plan_batches(g: nx.MultiDiGraph, batch_size: int = DEFAULT_BATCH_SIZE,
 
 # --------------------------------------------------------------------------- the store
 
+
 class Neo4jStore:
     """A connection to one Neo4j database. Use as a context manager, or call `close()`."""
 
-    def __init__(self, settings: Neo4jSettings, *, driver: Driver = None, retry_seconds: float = DEFAULT_RETRY_SECONDS,
-                 connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        settings: Neo4jSettings,
+        *,
+        driver: Driver = None,
+        retry_seconds: float = DEFAULT_RETRY_SECONDS,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    ) -> None:
         self.settings = settings
         self.retry_seconds = retry_seconds
         if driver is None:
@@ -150,25 +160,35 @@ class Neo4jStore:
         from neo4j import exceptions as ne
 
         if settings.uri_has_credentials:
-            raise Neo4jError(f"{settings.uri}: the URI holds a user name or password (not shown); kg takes the user "
-                             "from --user/NEO4J_USERNAME and the password only from NEO4J_PASSWORD, so remove them "
-                             "from --uri/NEO4J_URI")
+            raise Neo4jError(
+                f"{settings.uri}: the URI holds a user name or password (not shown); kg takes the user "
+                "from --user/NEO4J_USERNAME and the password only from NEO4J_PASSWORD, so remove them "
+                "from --uri/NEO4J_URI"
+            )
         scheme = settings.uri.split("://", 1)[0].lower() if "://" in settings.uri else ""
         if scheme not in URI_SCHEMES:
-            raise Neo4jError(f"{settings.uri}: not a Bolt URI; use e.g. bolt://localhost:7687 or neo4j://host:7687 "
-                             f"(schemes {', '.join(URI_SCHEMES)}) in --uri or NEO4J_URI")
+            raise Neo4jError(
+                f"{settings.uri}: not a Bolt URI; use e.g. bolt://localhost:7687 or neo4j://host:7687 "
+                f"(schemes {', '.join(URI_SCHEMES)}) in --uri or NEO4J_URI"
+            )
         auth = settings.auth()
         if auth is None:
-            raise Neo4jError(f"{settings.where()}: no password for user {settings.user!r}; "
-                             "set NEO4J_PASSWORD (see .env.example)")
+            raise Neo4jError(
+                f"{settings.where()}: no password for user {settings.user!r}; set NEO4J_PASSWORD (see .env.example)"
+            )
         try:
-            return GraphDatabase.driver(settings.uri, auth=auth,
-                                        max_transaction_retry_time=retry_seconds,
-                                        connection_timeout=connect_timeout,
-                                        connection_acquisition_timeout=max(connect_timeout * 2, 1.0))
+            return GraphDatabase.driver(
+                settings.uri,
+                auth=auth,
+                max_transaction_retry_time=retry_seconds,
+                connection_timeout=connect_timeout,
+                connection_acquisition_timeout=max(connect_timeout * 2, 1.0),
+            )
         except (ne.ConfigurationError, ValueError) as exc:
-            raise Neo4jError(f"{settings.uri}: not a usable Neo4j URI ({first_line(str(exc))}); "
-                             "use e.g. bolt://localhost:7687 or neo4j://host:7687 (--uri or NEO4J_URI)") from None
+            raise Neo4jError(
+                f"{settings.uri}: not a usable Neo4j URI ({first_line(str(exc))}); "
+                "use e.g. bolt://localhost:7687 or neo4j://host:7687 (--uri or NEO4J_URI)"
+            ) from None
 
     def close(self) -> None:
         if self.driver is not None:
@@ -189,8 +209,9 @@ class Neo4jStore:
     def _session(self, read: bool) -> Session:
         from neo4j import READ_ACCESS, WRITE_ACCESS
 
-        session: Session = self.driver.session(database=self.settings.database,
-                                               default_access_mode=READ_ACCESS if read else WRITE_ACCESS)
+        session: Session = self.driver.session(
+            database=self.settings.database, default_access_mode=READ_ACCESS if read else WRITE_ACCESS
+        )
         return session
 
     def _write(self, statement: str, params: Params | None = None) -> dict[str, int]:
@@ -241,8 +262,9 @@ class Neo4jStore:
             report.applied.append(statement)
         return report
 
-    def write_batches(self, plan: list[Batch],
-                      progress: Callable[[LoadProgress], None] | None = None) -> dict[str, int]:
+    def write_batches(
+        self, plan: list[Batch], progress: Callable[[LoadProgress], None] | None = None
+    ) -> dict[str, int]:
         totals = {"nodes_created": 0, "relationships_created": 0, "properties_set": 0}
         rows_total = sum(len(b.rows) for b in plan)
         rows_done = 0
@@ -251,9 +273,12 @@ class Neo4jStore:
                 counters = self._write(batch.statement, {"rows": batch.rows})
             except Exception as exc:  # noqa: BLE001
                 done = f"{i} of {len(plan)} batches ({rows_done} of {rows_total} rows) were written"
-                hint = (f"{done}; kg load is idempotent, so re-run it to complete the load" if may_pass_later(exc)
-                        else f"{done}; once what the server reports is fixed, re-run kg load (it is idempotent) "
-                             "to complete the load")
+                hint = (
+                    f"{done}; kg load is idempotent, so re-run it to complete the load"
+                    if may_pass_later(exc)
+                    else f"{done}; once what the server reports is fixed, re-run kg load (it is idempotent) "
+                    "to complete the load"
+                )
                 raise translate_error(exc, self.settings, f"writing {batch.name} rows", hint=hint) from None
             for k in totals:
                 totals[k] += counters.get(k, 0)
@@ -262,9 +287,16 @@ class Neo4jStore:
                 progress(LoadProgress(batch, i + 1, len(plan), rows_done, rows_total, counters))
         return totals
 
-    def load_graph(self, g: nx.MultiDiGraph, *, batch_size: int = DEFAULT_BATCH_SIZE,
-                   batch_bytes: int = DEFAULT_BATCH_BYTES, schema: bool = True,
-                   progress: Callable[[LoadProgress], None] | None = None, store: str | None = None) -> LoadReport:
+    def load_graph(
+        self,
+        g: nx.MultiDiGraph,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_bytes: int = DEFAULT_BATCH_BYTES,
+        schema: bool = True,
+        progress: Callable[[LoadProgress], None] | None = None,
+        store: str | None = None,
+    ) -> LoadReport:
         """Push `g` into Neo4j: schema first, then nodes, then relationships, batch by batch."""
         plan = plan_batches(g, batch_size, batch_bytes)
         self.verify()
@@ -273,11 +305,20 @@ class Neo4jStore:
         totals = self.write_batches(plan, progress)
         seconds = time.perf_counter() - start
         rows = sum(len(b.rows) for b in plan)
-        return LoadReport(uri=self.settings.uri, database=self.settings.database, store=store,
-                          nodes=g.number_of_nodes(), relationships=g.number_of_edges(), rows=rows,
-                          batches=len(plan), seconds=round(seconds, 3),
-                          rows_per_second=round(rows / seconds, 1) if seconds > 0 else float(rows),
-                          schema_report=schema_report, server=self.counts(), **totals)
+        return LoadReport(
+            uri=self.settings.uri,
+            database=self.settings.database,
+            store=store,
+            nodes=g.number_of_nodes(),
+            relationships=g.number_of_edges(),
+            rows=rows,
+            batches=len(plan),
+            seconds=round(seconds, 3),
+            rows_per_second=round(rows / seconds, 1) if seconds > 0 else float(rows),
+            schema_report=schema_report,
+            server=self.counts(),
+            **totals,
+        )
 
     def counts(self) -> GraphCounts:
         """Nodes per label and relationships per type of the graph model, as the server has them."""
@@ -290,10 +331,12 @@ class Neo4jStore:
                 types[rel.value] = int(self._read(statement).rows[0][0])
         except Exception as exc:  # noqa: BLE001
             raise translate_error(exc, self.settings, "counting nodes and relationships") from None
-        return GraphCounts(nodes=labels[Label.PAPER.value] + labels[Label.ENTITY.value],
-                           relationships=sum(types.values()),
-                           labels=dict(sorted((k, v) for k, v in labels.items() if v)),
-                           types=dict(sorted((k, v) for k, v in types.items() if v)))
+        return GraphCounts(
+            nodes=labels[Label.PAPER.value] + labels[Label.ENTITY.value],
+            relationships=sum(types.values()),
+            labels=dict(sorted((k, v) for k, v in labels.items() if v)),
+            types=dict(sorted((k, v) for k, v in types.items() if v)),
+        )
 
     def query(self, cypher: str, params: Params | None = None) -> QueryResult:
         """Run a read-only query in a READ access-mode session (managed read transaction)."""
@@ -315,20 +358,32 @@ class Neo4jStore:
 
 def _counters(summary: ResultSummary) -> dict[str, int]:
     c = summary.counters
-    return {"nodes_created": c.nodes_created, "relationships_created": c.relationships_created,
-            "properties_set": c.properties_set, "labels_added": c.labels_added}
+    return {
+        "nodes_created": c.nodes_created,
+        "relationships_created": c.relationships_created,
+        "properties_set": c.properties_set,
+        "labels_added": c.labels_added,
+    }
 
 
 # --------------------------------------------------------------------------- one call per command
+
 
 def connect(settings: Neo4jSettings | None = None, **kwargs: Any) -> Neo4jStore:
     return Neo4jStore(settings or Neo4jSettings.from_env(), **kwargs)
 
 
-def load_store(store: str | os.PathLike[str] | nx.MultiDiGraph | None = None, settings: Neo4jSettings | None = None, *,
-               batch_size: int = DEFAULT_BATCH_SIZE, batch_bytes: int = DEFAULT_BATCH_BYTES, schema: bool = True,
-               progress: Callable[[LoadProgress], None] | None = None,
-               retry_seconds: float = DEFAULT_RETRY_SECONDS, freeze: bool = False) -> LoadReport:
+def load_store(
+    store: str | os.PathLike[str] | nx.MultiDiGraph | None = None,
+    settings: Neo4jSettings | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_bytes: int = DEFAULT_BATCH_BYTES,
+    schema: bool = True,
+    progress: Callable[[LoadProgress], None] | None = None,
+    retry_seconds: float = DEFAULT_RETRY_SECONDS,
+    freeze: bool = False,
+) -> LoadReport:
     """`kg load`: push the local store (a path, default $KG_STORE, or a graph) into Neo4j; `freeze` is
     `kg.store.local.load_graph`'s."""
     from kg.store import LocalStore
@@ -339,8 +394,9 @@ def load_store(store: str | os.PathLike[str] | nx.MultiDiGraph | None = None, se
         local = LocalStore.open(store, freeze=freeze)
         graph, name = local.graph, str(local.path)
     with Neo4jStore(settings or Neo4jSettings.from_env(), retry_seconds=retry_seconds) as neo:
-        return neo.load_graph(graph, batch_size=batch_size, batch_bytes=batch_bytes, schema=schema,
-                              progress=progress, store=name)
+        return neo.load_graph(
+            graph, batch_size=batch_size, batch_bytes=batch_bytes, schema=schema, progress=progress, store=name
+        )
 
 
 def server_counts(settings: Neo4jSettings | None = None) -> GraphCounts:

@@ -27,8 +27,9 @@ def server_message(exc: BaseException) -> str:
 def is_unreachable(exc: BaseException) -> bool:
     from neo4j import exceptions as ne
 
-    return isinstance(exc, (ne.ServiceUnavailable, ne.SessionExpired, ne.ConnectionAcquisitionTimeoutError,
-                            OSError)) or (isinstance(exc, ne.DriverError) and "defunct" in str(exc).lower())
+    return isinstance(
+        exc, (ne.ServiceUnavailable, ne.SessionExpired, ne.ConnectionAcquisitionTimeoutError, OSError)
+    ) or (isinstance(exc, ne.DriverError) and "defunct" in str(exc).lower())
 
 
 def may_pass_later(exc: BaseException) -> bool:
@@ -44,18 +45,26 @@ def translate_error(exc: Exception, settings: Neo4jSettings, during: str, *, hin
 
     where = settings.where()
     if isinstance(exc, ne.AuthError):
-        return Neo4jError(f"{where}: authentication failed for user {settings.user!r} while {during}; "
-                          "check NEO4J_USERNAME/--user and NEO4J_PASSWORD")
+        return Neo4jError(
+            f"{where}: authentication failed for user {settings.user!r} while {during}; "
+            "check NEO4J_USERNAME/--user and NEO4J_PASSWORD"
+        )
     if "AuthenticationRateLimit" in (getattr(exc, "code", None) or ""):
-        return Neo4jError(f"{where}: too many failed logins for user {settings.user!r}, so the server refuses it "
-                          f"for a few seconds (while {during}); check NEO4J_USERNAME/--user and NEO4J_PASSWORD, "
-                          "then retry")
+        return Neo4jError(
+            f"{where}: too many failed logins for user {settings.user!r}, so the server refuses it "
+            f"for a few seconds (while {during}); check NEO4J_USERNAME/--user and NEO4J_PASSWORD, "
+            "then retry"
+        )
     if isinstance(exc, ne.Forbidden):
-        return Neo4jError(f"{where}: user {settings.user!r} may not do this ({server_message(exc)}) while {during}; "
-                          "use a user with the needed privileges")
+        return Neo4jError(
+            f"{where}: user {settings.user!r} may not do this ({server_message(exc)}) while {during}; "
+            "use a user with the needed privileges"
+        )
     if isinstance(exc, ne.ConfigurationError):
-        return Neo4jError(f"{settings.uri}: {first_line(str(exc))}; use a URI like bolt://localhost:7687 "
-                          "or neo4j://host:7687 (--uri or NEO4J_URI)")
+        return Neo4jError(
+            f"{settings.uri}: {first_line(str(exc))}; use a URI like bolt://localhost:7687 "
+            "or neo4j://host:7687 (--uri or NEO4J_URI)"
+        )
     if is_unreachable(exc):
         fix = hint or "start Neo4j (docker compose up -d) or fix --uri/NEO4J_URI, then re-run"
         reason = first_line(str(exc)).rstrip(":") or exc.__class__.__name__
@@ -63,15 +72,20 @@ def translate_error(exc: Exception, settings: Neo4jSettings, during: str, *, hin
     if isinstance(exc, ne.ClientError):
         code = getattr(exc, "code", "") or ""
         if "DatabaseNotFound" in code:
-            return Neo4jError(f"{where}: database {settings.database!r} does not exist; "
-                              "create it or choose another with --database/NEO4J_DATABASE")
-        return QueryError(f"{where}: Neo4j rejected the query while {during}: {server_message(exc)}"
-                          + (f"; {hint}" if hint else ""))
+            return Neo4jError(
+                f"{where}: database {settings.database!r} does not exist; "
+                "create it or choose another with --database/NEO4J_DATABASE"
+            )
+        return QueryError(
+            f"{where}: Neo4j rejected the query while {during}: {server_message(exc)}" + (f"; {hint}" if hint else "")
+        )
     if isinstance(exc, ne.Neo4jError):
-        return Neo4jError(f"{where}: Neo4j failed while {during}: {server_message(exc)}"
-                          + (f"; {hint}" if hint else ""))
+        return Neo4jError(
+            f"{where}: Neo4j failed while {during}: {server_message(exc)}" + (f"; {hint}" if hint else "")
+        )
     if isinstance(exc, ne.DriverError):
-        return Neo4jError(f"{where}: driver error while {during}: {first_line(str(exc)) or exc.__class__.__name__}"
-                          + (f"; {hint}" if hint else ""))
+        return Neo4jError(
+            f"{where}: driver error while {during}: {first_line(str(exc)) or exc.__class__.__name__}"
+            + (f"; {hint}" if hint else "")
+        )
     return exc  # not a driver error: let it through unchanged
-

@@ -39,4 +39,3 @@ class LoadReport(Strict):
     rows_per_second: float
     schema_report: SchemaReport
     server: GraphCounts
-

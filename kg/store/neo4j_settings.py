@@ -36,22 +36,31 @@ class Neo4jSettings:
 
     __slots__ = ("uri", "user", "database", "_password", "uri_has_credentials")
 
-    def __init__(self, uri: str = DEFAULT_URI, user: str = DEFAULT_USER, password: str | None = None,
-                 database: str | None = None):
+    def __init__(
+        self, uri: str = DEFAULT_URI, user: str = DEFAULT_USER, password: str | None = None, database: str | None = None
+    ):
         self.uri, self.uri_has_credentials = redact_uri(uri)
         self.user = user
         self.database = database or None
         self._password = password
 
     @classmethod
-    def from_env(cls, uri: str | None = None, user: str | None = None, database: str | None = None,
-                 password: str | None = None, environ: Mapping[str, str] | None = None) -> Neo4jSettings:
+    def from_env(
+        cls,
+        uri: str | None = None,
+        user: str | None = None,
+        database: str | None = None,
+        password: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Neo4jSettings:
         """Arguments first, then NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE, then defaults."""
         env = os.environ if environ is None else environ
-        return cls(uri=uri or env.get("NEO4J_URI") or DEFAULT_URI,
-                   user=user or env.get("NEO4J_USERNAME") or DEFAULT_USER,
-                   password=password if password is not None else env.get("NEO4J_PASSWORD"),
-                   database=database or env.get("NEO4J_DATABASE") or None)
+        return cls(
+            uri=uri or env.get("NEO4J_URI") or DEFAULT_URI,
+            user=user or env.get("NEO4J_USERNAME") or DEFAULT_USER,
+            password=password if password is not None else env.get("NEO4J_PASSWORD"),
+            database=database or env.get("NEO4J_DATABASE") or None,
+        )
 
     @property
     def has_password(self) -> bool:
@@ -68,8 +77,9 @@ class Neo4jSettings:
         return f"{self.uri}" + (f" (database {self.database})" if self.database else "")
 
     def __repr__(self) -> str:
-        return (f"Neo4jSettings(uri={self.uri!r}, user={self.user!r}, database={self.database!r}, "
-                f"password={'set' if self.has_password else 'unset'})")
+        return (
+            f"Neo4jSettings(uri={self.uri!r}, user={self.user!r}, database={self.database!r}, "
+            f"password={'set' if self.has_password else 'unset'})"
+        )
 
     __str__ = __repr__
-

@@ -27,6 +27,21 @@ from kg.viz.selection import (
 )
 from kg.viz.style import EDGE_STYLES, NODE_STYLES, excerpt, tooltip_lines
 
-__all__ = ["EDGE_STYLES", "NODE_STYLES", "VizError", "VizReport", "candidates", "cap_nodes", "check_options",
-           "ego_nodes", "ego_selection", "excerpt", "filters_text", "parse_types", "render", "select", "to_pyvis",
-           "tooltip_lines"]
+__all__ = [
+    "EDGE_STYLES",
+    "NODE_STYLES",
+    "VizError",
+    "VizReport",
+    "candidates",
+    "cap_nodes",
+    "check_options",
+    "ego_nodes",
+    "ego_selection",
+    "excerpt",
+    "filters_text",
+    "parse_types",
+    "render",
+    "select",
+    "to_pyvis",
+    "tooltip_lines",
+]

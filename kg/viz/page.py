@@ -48,8 +48,9 @@ def vis_assets() -> tuple[str, str]:
     return js, css
 
 
-def page_environment(sel: Selection, node_types: dict[str, int], edge_types: dict[str, int],
-                     totals: tuple[int, int]) -> Environment:
+def page_environment(
+    sel: Selection, node_types: dict[str, int], edge_types: dict[str, int], totals: tuple[int, int]
+) -> Environment:
     """The Jinja environment pyvis renders the page with: kg's template, and as `kg` the page's own data
     (assets, legend with counts, the view's description and what was cut, shown and total counts)."""
     from jinja2 import DictLoader, Environment, select_autoescape
@@ -57,15 +58,35 @@ def page_environment(sel: Selection, node_types: dict[str, int], edge_types: dic
 
     js, css = vis_assets()
     legend_nodes = [{"kind": k, "count": node_types.get(k, 0), **NODE_STYLES[k]} for k in NODE_STYLES]
-    legend_edges = [{"rel": r, "count": edge_types.get(r, 0), **EDGE_STYLES[r],
-                     "dasharray": " ".join(map(str, EDGE_STYLES[r]["dashes"])) if EDGE_STYLES[r]["dashes"] else ""}
-                    for r in EDGE_STYLES]
-    env = Environment(loader=DictLoader({PAGE_NAME: PAGE_TEMPLATE}),
-                      autoescape=select_autoescape(default=True, default_for_string=True))
-    env.globals.update({"kg": {"vis_js": Markup(js), "vis_css": Markup(css), "legend_nodes": legend_nodes,
-                               "legend_edges": legend_edges, "view": sel.view, "cut": sel.cut,
-                               "shown": len(sel.nodes), "edges": sum(edge_types.values()),
-                               "graph_nodes": totals[0], "graph_edges": totals[1]}})
+    legend_edges = [
+        {
+            "rel": r,
+            "count": edge_types.get(r, 0),
+            **EDGE_STYLES[r],
+            "dasharray": " ".join(map(str, EDGE_STYLES[r]["dashes"])) if EDGE_STYLES[r]["dashes"] else "",
+        }
+        for r in EDGE_STYLES
+    ]
+    env = Environment(
+        loader=DictLoader({PAGE_NAME: PAGE_TEMPLATE}),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+    env.globals.update(
+        {
+            "kg": {
+                "vis_js": Markup(js),
+                "vis_css": Markup(css),
+                "legend_nodes": legend_nodes,
+                "legend_edges": legend_edges,
+                "view": sel.view,
+                "cut": sel.cut,
+                "shown": len(sel.nodes),
+                "edges": sum(edge_types.values()),
+                "graph_nodes": totals[0],
+                "graph_edges": totals[1],
+            }
+        }
+    )
     return env
 
 

@@ -22,10 +22,19 @@ from kg.viz.style import EDGE_STYLES, NODE_STYLES, VIS_OPTIONS, edge_tooltip, no
 SMALL_VIEW = 100  # nodes: below this, longer springs, so labels do not sit on each other
 
 
-def to_pyvis(graph: nx.MultiDiGraph, *, entity: str | None = None, paper: str | None = None,
-             hops: int = DEFAULT_HOPS, types: Iterable[str] | None = None, min_mentions: int = 0,
-             max_nodes: int = DEFAULT_MAX_NODES, selection: Selection | None = None, heading: str = "kg graph",
-             totals: tuple[int, int] | None = None) -> Any:
+def to_pyvis(
+    graph: nx.MultiDiGraph,
+    *,
+    entity: str | None = None,
+    paper: str | None = None,
+    hops: int = DEFAULT_HOPS,
+    types: Iterable[str] | None = None,
+    min_mentions: int = 0,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    selection: Selection | None = None,
+    heading: str = "kg graph",
+    totals: tuple[int, int] | None = None,
+) -> Any:
     """A pyvis `Network` of a view of the graph (see `select`), styled and set up for kg's offline page.
 
     `net.write_html(path)` / `net.generate_html()` produce the self-contained
@@ -35,8 +44,9 @@ def to_pyvis(graph: nx.MultiDiGraph, *, entity: str | None = None, paper: str | 
     from pyvis.edge import Edge
     from pyvis.network import Network
 
-    sel = selection or select(graph, entity=entity, paper=paper, hops=hops, types=types,
-                              min_mentions=min_mentions, max_nodes=max_nodes)
+    sel = selection or select(
+        graph, entity=entity, paper=paper, hops=hops, types=types, min_mentions=min_mentions, max_nodes=max_nodes
+    )
     keep = set(sel.nodes)
     view = graph.subgraph(keep)
     degree = {n: len(neighbours(view, n)) for n in keep}
@@ -49,14 +59,19 @@ def to_pyvis(graph: nx.MultiDiGraph, *, entity: str | None = None, paper: str | 
         node_types[kind] = node_types.get(kind, 0) + 1
         # vis sizes nodes (and their labels) by `value`: the square root of the degree keeps hubs from swamping
         options: dict[str, Any] = {
-            "title": "\n".join(tooltip_lines(graph, n)), "value": round(math.sqrt(degree[n]), 3),
-            "degree": degree[n], "kind": kind,
-            "color": {"background": style["color"], "border": "#333333" if n == sel.focus else style["color"],
-                      "highlight": {"background": style["color"], "border": "#000000"},
-                      "hover": {"background": style["color"], "border": "#000000"}}}
+            "title": "\n".join(tooltip_lines(graph, n)),
+            "value": round(math.sqrt(degree[n]), 3),
+            "degree": degree[n],
+            "kind": kind,
+            "color": {
+                "background": style["color"],
+                "border": "#333333" if n == sel.focus else style["color"],
+                "highlight": {"background": style["color"], "border": "#000000"},
+                "hover": {"background": style["color"], "border": "#000000"},
+            },
+        }
         if kind == PAPER:  # titles are long: keep their labels small, whatever the degree
-            options["scaling"] = {"label": {"enabled": True, "min": 9, "max": 15, "maxVisible": 30,
-                                            "drawThreshold": 5}}
+            options["scaling"] = {"label": {"enabled": True, "min": 9, "max": 15, "maxVisible": 30, "drawThreshold": 5}}
         if n == sel.focus:
             options["borderWidth"] = 4
         net.add_node(n, label=node_label(d, n), shape=style["shape"], **options)
@@ -65,9 +80,13 @@ def to_pyvis(graph: nx.MultiDiGraph, *, entity: str | None = None, paper: str | 
         if u not in keep or v not in keep:
             continue
         style = EDGE_STYLES.get(key, EDGE_STYLES[Rel.MENTIONS.value])
-        options = {"title": edge_tooltip(graph, u, v, key, data), "color": {"color": style["color"],
-                   "highlight": "#000000", "hover": "#444444"}, "width": style["width"], "dashes": style["dashes"],
-                   "rel": key}
+        options = {
+            "title": edge_tooltip(graph, u, v, key, data),
+            "color": {"color": style["color"], "highlight": "#000000", "hover": "#444444"},
+            "width": style["width"],
+            "dashes": style["dashes"],
+            "rel": key,
+        }
         if key == Rel.INTRODUCES.value:  # drawn beside the MENTIONS edge between the same two nodes
             options["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": 0.25}
         net.edges.append(Edge(u, v, True, **options).options)  # add_edge checks membership in a list: O(n) each
@@ -77,35 +96,65 @@ def to_pyvis(graph: nx.MultiDiGraph, *, entity: str | None = None, paper: str | 
         net.options["physics"]["forceAtlas2Based"].update(springLength=120, avoidOverlap=0.6)
     net.kg_selection = sel
     net.kg_counts = {"nodes": node_types, "edges": edge_types}
-    net.templateEnv = page_environment(sel, node_types, edge_types,
-                                       totals or (graph.number_of_nodes(), graph.number_of_edges()))
+    net.templateEnv = page_environment(
+        sel, node_types, edge_types, totals or (graph.number_of_nodes(), graph.number_of_edges())
+    )
     net.path = PAGE_NAME
     return net
 
 
-def render(graph: nx.MultiDiGraph, output: str | os.PathLike[str] = "graph.html", *, entity: str | None = None,
-           paper: str | None = None, hops: int = DEFAULT_HOPS, types: Iterable[str] | None = None,
-           min_mentions: int = 0, max_nodes: int = DEFAULT_MAX_NODES, open_browser: bool = False,
-           heading: str = "kg graph", selection: Selection | None = None,
-           totals: tuple[int, int] | None = None) -> VizReport:
+def render(
+    graph: nx.MultiDiGraph,
+    output: str | os.PathLike[str] = "graph.html",
+    *,
+    entity: str | None = None,
+    paper: str | None = None,
+    hops: int = DEFAULT_HOPS,
+    types: Iterable[str] | None = None,
+    min_mentions: int = 0,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    open_browser: bool = False,
+    heading: str = "kg graph",
+    selection: Selection | None = None,
+    totals: tuple[int, int] | None = None,
+) -> VizReport:
     """Write the view as one self-contained HTML page at `output`; open it in a browser if asked."""
     out = Path(output)
     if out.is_dir():
         raise VizError(f"cannot write {out}: it is a directory (give a file name, e.g. -o {out / 'graph.html'})")
     if not out.parent.exists():
-        raise VizError(f"cannot write {out}: directory {out.parent} does not exist "
-                       "(create it or choose another -o path)")
-    net = to_pyvis(graph, entity=entity, paper=paper, hops=hops, types=types, min_mentions=min_mentions,
-                   max_nodes=max_nodes, heading=heading, selection=selection, totals=totals)
+        raise VizError(
+            f"cannot write {out}: directory {out.parent} does not exist (create it or choose another -o path)"
+        )
+    net = to_pyvis(
+        graph,
+        entity=entity,
+        paper=paper,
+        hops=hops,
+        types=types,
+        min_mentions=min_mentions,
+        max_nodes=max_nodes,
+        heading=heading,
+        selection=selection,
+        totals=totals,
+    )
     html = net.generate_html()
     data = html.encode("utf-8")
     write_atomic(out, lambda f: f.write(html), error=VizError, option="-o")
     sel = net.kg_selection
-    report = VizReport(output=str(out), nodes=len(sel.nodes), edges=sum(net.kg_counts["edges"].values()),
-                       node_types=net.kg_counts["nodes"], edge_types=net.kg_counts["edges"],
-                       graph_nodes=totals[0] if totals else graph.number_of_nodes(),
-                       graph_edges=totals[1] if totals else graph.number_of_edges(),
-                       focus=sel.focus, view=sel.view, cut=sel.cut, bytes=len(data))
+    report = VizReport(
+        output=str(out),
+        nodes=len(sel.nodes),
+        edges=sum(net.kg_counts["edges"].values()),
+        node_types=net.kg_counts["nodes"],
+        edge_types=net.kg_counts["edges"],
+        graph_nodes=totals[0] if totals else graph.number_of_nodes(),
+        graph_edges=totals[1] if totals else graph.number_of_edges(),
+        focus=sel.focus,
+        view=sel.view,
+        cut=sel.cut,
+        bytes=len(data),
+    )
     if open_browser:
         webbrowser.open(out.resolve().as_uri())
     return report

@@ -28,5 +28,6 @@ class VizReport(Strict):
     def summary(self) -> str:
         kinds = ", ".join(f"{n} {t}" for t, n in self.node_types.items() if n)
         rels = ", ".join(f"{n} {t}" for t, n in self.edge_types.items() if n)
-        return (f"wrote {self.output}: {self.view}, {self.nodes} nodes ({kinds}), {self.edges} relationships"
-                + (f" ({rels})" if rels else ""))
+        return f"wrote {self.output}: {self.view}, {self.nodes} nodes ({kinds}), {self.edges} relationships" + (
+            f" ({rels})" if rels else ""
+        )

@@ -38,7 +38,6 @@ class Selection:
     hops: dict[str, int] = field(default_factory=dict)
 
 
-
 def node_kind(data: Properties) -> str:
     """A node's kind: "Paper", or the entity type."""
     if PAPER in data.get("__labels__", ()):
@@ -59,8 +58,10 @@ def parse_types(types: Iterable[str] | None) -> set[str] | None:
             if not name:
                 continue
             if name.lower() == PAPER.lower():
-                raise VizError(f"--type {name}: papers are always shown; --type takes entity types "
-                               f"(one of {', '.join(ENTITY_TYPES)})")
+                raise VizError(
+                    f"--type {name}: papers are always shown; --type takes entity types "
+                    f"(one of {', '.join(ENTITY_TYPES)})"
+                )
             if name.lower() not in canon:
                 raise VizError(f"unknown entity type {name!r} (use one of {', '.join(ENTITY_TYPES)})")
             chosen.add(canon[name.lower()])
@@ -93,9 +94,13 @@ def candidates(g: nx.MultiDiGraph, types: set[str] | None = None, min_mentions: 
     `min_mentions` papers mention them. Without filters every paper passes;
     with filters, only the papers linked to an entity that passes.
     """
-    entities = {n for n, d in g.nodes(data=True)
-                if node_kind(d) != PAPER and (types is None or d.get("type") in types)
-                and (min_mentions <= 0 or mentions(g, n) >= min_mentions)}
+    entities = {
+        n
+        for n, d in g.nodes(data=True)
+        if node_kind(d) != PAPER
+        and (types is None or d.get("type") in types)
+        and (min_mentions <= 0 or mentions(g, n) >= min_mentions)
+    }
     papers = {n for n, d in g.nodes(data=True) if node_kind(d) == PAPER}
     if types is not None or min_mentions > 0:
         papers = {p for p in papers if any(e in entities for e in g.successors(p))}
@@ -126,8 +131,9 @@ def cap_nodes(g: nx.MultiDiGraph, nodes: set[str], max_nodes: int) -> tuple[list
     """
     sub = g.subgraph(nodes)
     degree = {n: len(neighbours(sub, n)) for n in nodes}
-    entities = sorted((n for n in nodes if node_kind(g.nodes[n]) != PAPER),
-                      key=lambda n: (-degree[n], g.nodes[n].get("name", ""), n))
+    entities = sorted(
+        (n for n in nodes if node_kind(g.nodes[n]) != PAPER), key=lambda n: (-degree[n], g.nodes[n].get("name", ""), n)
+    )
     kept: dict[str, None] = {}
     n_entities = 0
     for e in entities:
@@ -153,9 +159,16 @@ def _describe(g: nx.MultiDiGraph, node: str) -> str:
     return f"{d.get('type', 'entity')} {d.get('name', node)!r}"
 
 
-def select(g: nx.MultiDiGraph, *, entity: str | None = None, paper: str | None = None, hops: int = DEFAULT_HOPS,
-           types: Iterable[str] | None = None, min_mentions: int = 0,
-           max_nodes: int = DEFAULT_MAX_NODES) -> Selection:
+def select(
+    g: nx.MultiDiGraph,
+    *,
+    entity: str | None = None,
+    paper: str | None = None,
+    hops: int = DEFAULT_HOPS,
+    types: Iterable[str] | None = None,
+    min_mentions: int = 0,
+    max_nodes: int = DEFAULT_MAX_NODES,
+) -> Selection:
     """Which nodes a view shows: the whole graph (capped), or the ego view around an entity or a paper."""
     check_options(entity, paper, hops, max_nodes, min_mentions)
     wanted = parse_types(types)
@@ -176,10 +189,12 @@ def select(g: nx.MultiDiGraph, *, entity: str | None = None, paper: str | None =
         order = sorted(allowed, key=lambda n: (node_kind(g.nodes[n]) == PAPER, -degree(g, n), n))
         return Selection(order, f"whole graph{filters}", None, len(allowed))
     kept, n_entities, n_papers = cap_nodes(g, allowed, max_nodes)
-    cut = (f"the graph{filters} has {len(allowed)} nodes; showing the {n_entities} most connected "
-           f"entit{'y' if n_entities == 1 else 'ies'} and their {n_papers} paper{'s' if n_papers != 1 else ''} "
-           f"({len(kept)} nodes), {len(allowed) - len(kept)} left out "
-           f"(raise --max-nodes, or narrow with --type, --min-mentions, --entity or --paper)")
+    cut = (
+        f"the graph{filters} has {len(allowed)} nodes; showing the {n_entities} most connected "
+        f"entit{'y' if n_entities == 1 else 'ies'} and their {n_papers} paper{'s' if n_papers != 1 else ''} "
+        f"({len(kept)} nodes), {len(allowed) - len(kept)} left out "
+        f"(raise --max-nodes, or narrow with --type, --min-mentions, --entity or --paper)"
+    )
     return Selection(kept, f"most connected part of the graph{filters}", None, len(allowed), cut)
 
 
@@ -194,16 +209,19 @@ def check_options(entity: str | None, paper: str | None, hops: int, max_nodes: i
         raise VizError(f"--min-mentions must be 0 or more, not {min_mentions}")
 
 
-def ego_selection(g: nx.MultiDiGraph, focus: str, kept: list[str], dist: dict[str, int], total: int, hops: int,
-                  filters: str) -> Selection:
+def ego_selection(
+    g: nx.MultiDiGraph, focus: str, kept: list[str], dist: dict[str, int], total: int, hops: int, filters: str
+) -> Selection:
     """The view around `focus`: the `kept` nodes of the `total` within `hops`, and a note of what was cut."""
     view = f"{_describe(g, focus)} and its neighbourhood within {hops} hop{'s' if hops != 1 else ''}"
     cut = None
     if total > len(kept):
-        cut = (f"the view within {hops} hop{'s' if hops != 1 else ''} of {_describe(g, focus)} has "
-               f"{total} nodes; showing the {len(kept)} nearest (most connected first), "
-               f"{total - len(kept)} left out (raise --max-nodes, lower --hops or narrow with "
-               f"--type/--min-mentions)")
+        cut = (
+            f"the view within {hops} hop{'s' if hops != 1 else ''} of {_describe(g, focus)} has "
+            f"{total} nodes; showing the {len(kept)} nearest (most connected first), "
+            f"{total - len(kept)} left out (raise --max-nodes, lower --hops or narrow with "
+            f"--type/--min-mentions)"
+        )
     return Selection(kept, view + filters, focus, total, cut, {n: dist[n] for n in kept})
 
 

@@ -10,11 +10,11 @@ import networkx as nx
 from kg.model.types import Properties, Rel
 from kg.viz.selection import PAPER, mentions, node_kind
 
-ABSTRACT_EXCERPT = 280     # characters of an abstract in a paper's tooltip
-PAPER_LABEL = 36           # characters of a title drawn beside a paper
+ABSTRACT_EXCERPT = 280  # characters of an abstract in a paper's tooltip
+PAPER_LABEL = 36  # characters of a title drawn beside a paper
 DESCRIPTION_EXCERPT = 200  # characters of an entity's description in its tooltip
-MAX_ALIASES = 12           # aliases listed in an entity's tooltip
-MAX_SOURCES = 3            # input records listed in a paper's tooltip
+MAX_ALIASES = 12  # aliases listed in an entity's tooltip
+MAX_SOURCES = 3  # input records listed in a paper's tooltip
 
 # Node style per type: (colour, vis-network shape, legend glyph).
 NODE_STYLES: dict[str, dict[str, str]] = {
@@ -31,8 +31,12 @@ EDGE_STYLES: dict[str, dict[str, Any]] = {
     Rel.MENTIONS.value: {"color": "#b4b9c2", "width": 1, "dashes": False, "meaning": "paper mentions entity"},
     Rel.INTRODUCES.value: {"color": "#e377c2", "width": 2.5, "dashes": False, "meaning": "paper introduces entity"},
     Rel.CITES.value: {"color": "#17becf", "width": 2, "dashes": [8, 5], "meaning": "paper builds on paper"},
-    Rel.VARIANT_OF.value: {"color": "#8c564b", "width": 1.5, "dashes": [2, 4],
-                           "meaning": "entity is a variant of entity"},
+    Rel.VARIANT_OF.value: {
+        "color": "#8c564b",
+        "width": 1.5,
+        "dashes": [2, 4],
+        "meaning": "entity is a variant of entity",
+    },
 }
 
 # vis-network options: forceAtlas2Based stabilises a few hundred nodes in a few hundred
@@ -43,8 +47,14 @@ VIS_OPTIONS: dict[str, Any] = {
     "physics": {
         "enabled": True,
         "solver": "forceAtlas2Based",
-        "forceAtlas2Based": {"gravitationalConstant": -45, "centralGravity": 0.015, "springLength": 55,
-                             "springConstant": 0.08, "damping": 0.55, "avoidOverlap": 0.3},
+        "forceAtlas2Based": {
+            "gravitationalConstant": -45,
+            "centralGravity": 0.015,
+            "springLength": 55,
+            "springConstant": 0.08,
+            "damping": 0.55,
+            "avoidOverlap": 0.3,
+        },
         "maxVelocity": 60,
         "minVelocity": 1.5,
         "timestep": 0.45,
@@ -54,8 +64,11 @@ VIS_OPTIONS: dict[str, Any] = {
     "nodes": {
         "borderWidth": 1,
         "font": {"size": 13, "face": "sans-serif", "color": "#222222", "strokeWidth": 3, "strokeColor": "#ffffff"},
-        "scaling": {"min": 7, "max": 40,
-                    "label": {"enabled": True, "min": 14, "max": 40, "maxVisible": 30, "drawThreshold": 5}},
+        "scaling": {
+            "min": 7,
+            "max": 40,
+            "label": {"enabled": True, "min": 14, "max": 40, "maxVisible": 30, "drawThreshold": 5},
+        },
     },
     "edges": {
         "smooth": False,
@@ -63,9 +76,16 @@ VIS_OPTIONS: dict[str, Any] = {
         "selectionWidth": 2,
         "hoverWidth": 1.5,
     },
-    "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": True, "keyboard": False,
-                    "multiselect": False, "navigationButtons": False},
+    "interaction": {
+        "hover": True,
+        "tooltipDelay": 150,
+        "hideEdgesOnDrag": True,
+        "keyboard": False,
+        "multiselect": False,
+        "navigationButtons": False,
+    },
 }
+
 
 def squash(text: str) -> str:
     """Text on one line: runs of whitespace (newlines too) as one space."""
@@ -110,8 +130,10 @@ def tooltip_lines(g: nx.MultiDiGraph, node: str) -> list[str]:
             lines.append("sources: " + ", ".join(sources[:MAX_SOURCES]) + more)
         return lines
     n = mentions(g, node)
-    lines = [squash(d.get("name", "")),
-             f"{d.get('type', 'Entity')} \u00b7 mentioned by {n} paper{'s' if n != 1 else ''}"]
+    lines = [
+        squash(d.get("name", "")),
+        f"{d.get('type', 'Entity')} \u00b7 mentioned by {n} paper{'s' if n != 1 else ''}",
+    ]
     aliases = [squash(a) for a in d.get("aliases", [])]
     if aliases:
         more = f" (+{len(aliases) - MAX_ALIASES} more)" if len(aliases) > MAX_ALIASES else ""

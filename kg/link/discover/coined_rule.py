@@ -10,13 +10,16 @@ from kg.link.discover.inference import infer_type
 from kg.link.discover.names import is_capitalised_word
 from kg.link.discover.vocabulary import STOP_NAMES
 
-NOT_COINED = re.compile(r"[A-Z]{2,}[a-z]+(?:ing|ed|tion|ly|ity)|[A-Z0-9]{1,2}2[A-Z0-9]{1,2}|[A-Z]{2,}s|\d+[A-Za-z]{1,2}")
+NOT_COINED = re.compile(
+    r"[A-Z]{2,}[a-z]+(?:ing|ed|tion|ly|ity)|[A-Z0-9]{1,2}2[A-Z0-9]{1,2}|[A-Z]{2,}s|\d+[A-Za-z]{1,2}"
+)
 TOKEN_AT = re.compile(r"[\w.+-]+")
 COUNT_PREFIX = re.compile(r"\d+[x\u00d7]")
 
 
-def coined_names(text: str, title_end: int, covered: bytes | bytearray | None = None,
-                 context: DiscoveryContext | None = None) -> list[Candidate]:
+def coined_names(
+    text: str, title_end: int, covered: bytes | bytearray | None = None, context: DiscoveryContext | None = None
+) -> list[Candidate]:
     """CamelCase coinages ("CityGaussian", "GaLore", "PackMamba") and letter-digit-letter names ("long2short")."""
     context = context or DiscoveryContext()
     is_mixed_case, coined_max = context.is_mixed_case, context.config.coined_max_confidence
@@ -30,7 +33,7 @@ def coined_names(text: str, title_end: int, covered: bytes | bytearray | None = 
         count = COUNT_PREFIX.match(name) if name[:1].isdigit() else None
         if count:
             start += count.end()
-            name = name[count.end():]
+            name = name[count.end() :]
             if covered is not None and covered[start]:
                 continue
         if not name or name in names or name[0] in "-+" or not is_mixed_case(name) or NOT_COINED.fullmatch(name):
@@ -38,8 +41,16 @@ def coined_names(text: str, title_end: int, covered: bytes | bytearray | None = 
         names.add(name)
         end = start + len(name)
         t_, conf = infer_type(text, name, start, end, context)
-        out.append(Candidate(name, t_, min(conf, coined_max), context.is_introduced(text, start, title_end), "coined",
-                             ((name, start, end),)))
+        out.append(
+            Candidate(
+                name,
+                t_,
+                min(conf, coined_max),
+                context.is_introduced(text, start, title_end),
+                "coined",
+                ((name, start, end),),
+            )
+        )
     return out
 
 

@@ -25,7 +25,8 @@ class DiscoveryContext:
         self.config = config
         self.is_name_like = lru_cache(maxsize=config.token_cache_size)(names.is_name_like)
         self.is_mixed_case = lru_cache(maxsize=config.token_cache_size)(
-            partial(names.is_mixed_case, name_like=self.is_name_like))
+            partial(names.is_mixed_case, name_like=self.is_name_like)
+        )
         self._text: str | None = None
         self._scan: Scan | None = None
         self._introduced: dict[tuple[int, int], bool] = {}
@@ -49,5 +50,6 @@ class DiscoveryContext:
         found = self._introduced.get(key)
         if found is None:
             found = self._introduced[key] = introduction.is_introduced(
-                text, sc, start, title_end, self.config.introduction_window, self.config.naming_lookback)
+                text, sc, start, title_end, self.config.introduction_window, self.config.naming_lookback
+            )
         return found

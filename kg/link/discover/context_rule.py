@@ -42,7 +42,7 @@ def words_before(text: str, end: int, n: int) -> list[tuple[int, str]]:
     pos = end
     for _ in range(n):
         space = text.rfind(" ", 0, pos)
-        word = text[space + 1:pos]
+        word = text[space + 1 : pos]
         if not is_name_token(word):
             break
         out.append((space + 1, word))
@@ -74,7 +74,7 @@ def _size_token(text: str, i: int) -> tuple[int, str, str] | None:
 
 def _may_end_dataset_name(text: str, end: int, is_name_like: Callable[[str], bool]) -> bool:
     """The word ending at `end` may end a `_dataset_name`: capitalised or name-like (it keeps no other)."""
-    word = text[text.rfind(" ", 0, end) + 1:end]
+    word = text[text.rfind(" ", 0, end) + 1 : end]
     return word[:1].isupper() or is_name_like(word)
 
 
@@ -83,12 +83,16 @@ def _may_end_model_number(char: str) -> bool:
     return char.isdigit() or "A" <= char <= "Z"
 
 
-def context_names(text: str, title_end: int, covered: bytes | bytearray | None = None,
-                  context: DiscoveryContext | None = None) -> list[Candidate]:
+def context_names(
+    text: str, title_end: int, covered: bytes | bytearray | None = None, context: DiscoveryContext | None = None
+) -> list[Candidate]:
     """Typed context patterns, each tried only where its keyword occurs (no full-text regex scans)."""
     context = context or DiscoveryContext()
     is_name_like, is_introduced = context.is_name_like, context.is_introduced
-    dataset_confidence, pattern_confidence = context.config.dataset_context_confidence, context.config.pattern_confidence
+    dataset_confidence, pattern_confidence = (
+        context.config.dataset_context_confidence,
+        context.config.pattern_confidence,
+    )
     out: list[Candidate] = []
     triggers = context.scan(text).triggers
     for ks, _ in triggers["dataset"]:
@@ -103,10 +107,18 @@ def context_names(text: str, title_end: int, covered: bytes | bytearray | None =
         start = ks - 1 - len(name)
         if covered is not None and covered[start]:
             continue
-        before = text[max(0, start - 4):start]
+        before = text[max(0, start - 4) : start]
         if any(is_name_like(w) for w in name.split()) or (" " not in name and before in ("the ", "The ")):
-            out.append(Candidate(name, DATASET, dataset_confidence, is_introduced(text, start, title_end), "dataset-context",
-                                 ((name, start, start + len(name)),)))
+            out.append(
+                Candidate(
+                    name,
+                    DATASET,
+                    dataset_confidence,
+                    is_introduced(text, start, title_end),
+                    "dataset-context",
+                    ((name, start, start + len(name)),),
+                )
+            )
     for ks, _ in triggers["list"]:
         lists = []
         after = LIST_AFTER_HEAD.match(text, ks)
@@ -117,7 +129,7 @@ def context_names(text: str, title_end: int, covered: bytes | bytearray | None =
             lead = max(text.rfind(w, segment_start, ks) for w in LIST_LEAD)
             if lead >= 0:
                 items_start = text.index(" ", lead + 1) + 1
-                lists.append((items_start, text[items_start:ks - 1]))
+                lists.append((items_start, text[items_start : ks - 1]))
         for offset, items in lists:
             parts = LIST_SPLIT.split(items)
             if len(parts) < 2 and offset != (after.start(1) if after else -1):
@@ -131,8 +143,16 @@ def context_names(text: str, title_end: int, covered: bytes | bytearray | None =
                     if not is_name_like(name) or is_short_acronym(name):
                         continue
                     start = at + item.start()
-                    out.append(Candidate(name, DATASET, pattern_confidence, False, "dataset-list",
-                                         ((name, start, start + len(name)),)))
+                    out.append(
+                        Candidate(
+                            name,
+                            DATASET,
+                            pattern_confidence,
+                            False,
+                            "dataset-list",
+                            ((name, start, start + len(name)),),
+                        )
+                    )
     for ks, _ in triggers["hardware"]:
         if ks < 2 or text[ks - 1] != " " or not _may_end_model_number(text[ks - 2]):
             continue
@@ -142,9 +162,17 @@ def context_names(text: str, title_end: int, covered: bytes | bytearray | None =
         start, name = words[-1]
         if len(words) == 2 and CAPITALISED.fullmatch(words[0][1]) and words[0][1].lower() not in STOP_NAMES:
             start, name = words[0][0], f"{words[0][1]} {name}"
-        if (covered is not None and covered[start]) or not any(c.isalpha() for c in name) or MEMORY_SIZE.fullmatch(name):
+        if (
+            (covered is not None and covered[start])
+            or not any(c.isalpha() for c in name)
+            or MEMORY_SIZE.fullmatch(name)
+        ):
             continue
-        out.append(Candidate(name, HARDWARE, pattern_confidence, False, "hardware-context", ((name, start, start + len(name)),)))
+        out.append(
+            Candidate(
+                name, HARDWARE, pattern_confidence, False, "hardware-context", ((name, start, start + len(name)),)
+            )
+        )
     seen = set()
     for size_letter in _SIZE_LETTERS:
         for m in size_letter.finditer(text):
@@ -155,6 +183,14 @@ def context_names(text: str, title_end: int, covered: bytes | bytearray | None =
                     start, token, base = found
                     seen.add(start)
                     if base.lower() not in GENERIC and base.lower() not in STOP_NAMES:
-                        out.append(Candidate(token, MODEL, pattern_confidence, is_introduced(text, start, title_end), "model-size",
-                                             ((token, start, start + len(token)),)))
+                        out.append(
+                            Candidate(
+                                token,
+                                MODEL,
+                                pattern_confidence,
+                                is_introduced(text, start, title_end),
+                                "model-size",
+                                ((token, start, start + len(token)),),
+                            )
+                        )
     return out

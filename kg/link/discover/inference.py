@@ -19,8 +19,26 @@ from kg.link.discover.vocabulary import _HEAD_INDEX, DATASET, FRAMEWORK, METHOD,
 if TYPE_CHECKING:
     from kg.link.discover.context import DiscoveryContext
 
-PREPOSITIONS = ("for", "with", "via", "to", "in", "on", "of", "into", "that", "which", "using", "from", "by", "towards",
-                "toward", "through", "at", "and")
+PREPOSITIONS = (
+    "for",
+    "with",
+    "via",
+    "to",
+    "in",
+    "on",
+    "of",
+    "into",
+    "that",
+    "which",
+    "using",
+    "from",
+    "by",
+    "towards",
+    "toward",
+    "through",
+    "at",
+    "and",
+)
 PREPOSITION = re.compile(r"\s" + _alternation(PREPOSITIONS) + r"\s", re.IGNORECASE)
 
 
@@ -47,11 +65,46 @@ def head_type(phrase: str) -> str | None:
 
 APPOSITIVE = re.compile(
     r"\s*(?:\([^()]{0,80}\)\s*)?(?:,|:|\u2014|-{1,2}|is|which is|as)?\s*(?:a|an|the|our)\s+((?:[\w-]+,?\s+){0,7}[\w-]+)",
-    re.IGNORECASE)
-CHUNK_BREAKS = ("for", "with", "via", "to", "in", "on", "of", "into", "that", "which", "using", "from", "by", "towards",
-                "through", "at", "comprising", "containing", "including", "consisting", "trained", "designed", "built",
-                "based", "where", "whose", "achieves", "achieving", "outperforms", "enables", "enabling", "allows",
-                "can", "is", "are", "was")
+    re.IGNORECASE,
+)
+CHUNK_BREAKS = (
+    "for",
+    "with",
+    "via",
+    "to",
+    "in",
+    "on",
+    "of",
+    "into",
+    "that",
+    "which",
+    "using",
+    "from",
+    "by",
+    "towards",
+    "through",
+    "at",
+    "comprising",
+    "containing",
+    "including",
+    "consisting",
+    "trained",
+    "designed",
+    "built",
+    "based",
+    "where",
+    "whose",
+    "achieves",
+    "achieving",
+    "outperforms",
+    "enables",
+    "enabling",
+    "allows",
+    "can",
+    "is",
+    "are",
+    "was",
+)
 CHUNK_END = re.compile(r"[,;.:()]|\s" + _alternation(CHUNK_BREAKS) + r"\s", re.IGNORECASE)
 _CHUNK_END_LOWERED = re.compile(CHUNK_END.pattern)
 CONNECTOR_WORDS = (",", ":", "named", "called", "dubbed", "termed", "coined", "namely", "as", "i.e.", "which we call")
@@ -79,7 +132,7 @@ def connectors_start(window: str) -> int | None:
     while rest.endswith(CONNECTOR_WORDS):
         for word in CONNECTOR_WORDS:
             if rest.endswith(word):
-                rest = rest[:-len(word)].rstrip()
+                rest = rest[: -len(word)].rstrip()
                 break
         cut = len(rest)
     return cut
@@ -121,7 +174,7 @@ def _may_open_appositive(text: str, pos: int) -> bool:
         pos += 1
     if pos < n and text[pos] not in _OPENER_FIRSTS and text[pos].isascii():
         return False
-    head = text[pos:pos + 5]
+    head = text[pos : pos + 5]
     return not head.isascii() or head.lower().startswith(_APPOSITIVE_OPENERS)
 
 
@@ -135,7 +188,7 @@ def _may_end_in_connector(text: str, pos: int) -> bool:
         pos -= 1
     if pos < 0 or (text[pos] not in _CONNECTOR_LASTS and text[pos].isascii()):
         return False
-    tail = text[max(0, pos - 12):pos + 1]
+    tail = text[max(0, pos - 12) : pos + 1]
     return not tail.isascii() or tail.lower().endswith(CONNECTOR_WORDS)
 
 
@@ -153,7 +206,7 @@ def preceding_type(text: str, start: int, context: DiscoveryContext) -> str | No
     """Type from the noun that names the kind just before a name: "a benchmark named X", "a model, dubbed X"."""
     if not _may_end_in_connector(text, start):
         return None
-    window = text[max(context.sentence_start(text, start), start - 100):start]
+    window = text[max(context.sentence_start(text, start), start - 100) : start]
     cut = connectors_start(window)
     if cut is None:
         return None
@@ -178,8 +231,9 @@ def following_type(text: str, end: int) -> str | None:
     return word_type(m.group(1)) if m and m.group(1).lower() != "framework" else None
 
 
-def infer_type(text: str, name: str, start: int, end: int, context: DiscoveryContext,
-               hint: str = "") -> tuple[str, float]:
+def infer_type(
+    text: str, name: str, start: int, end: int, context: DiscoveryContext, hint: str = ""
+) -> tuple[str, float]:
     """A type for a discovered name and how sure we are: from the noun that introduces it, an appositive,
     a hint phrase (the rest of a title, an acronym's long form) and finally the name itself."""
     config = context.config

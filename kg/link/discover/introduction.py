@@ -26,7 +26,7 @@ def named_right_before(text: str, sc: Scan, start: int, lookback: int, strong: b
     Naming words ending up to `lookback` characters before are looked at (`LinkerConfig.naming_lookback`)."""
     ends = sc.strong_naming_ends if strong else sc.naming_ends
     for i in range(bisect_left(ends, start - lookback), bisect_right(ends, start)):  # ends in [start - lookback, start]
-        if text[ends[i]:start].strip().lower() in NAMING_FILLERS:
+        if text[ends[i] : start].strip().lower() in NAMING_FILLERS:
             return True
     return False
 
@@ -49,10 +49,12 @@ def is_introduced(text: str, sc: Scan, start: int, title_end: int, window: int, 
     return start - s < window and i < len(sc.verb_starts) and sc.verb_min_end[i] <= start
 
 
-GENERIC_TITLE_WORDS = frozenset("""
+GENERIC_TITLE_WORDS = frozenset(
+    """
 scaling laws law models model networks network learning training transformers transformer language vision
 large small deep neural data efficient inverse
-""".split())
+""".split()
+)
 
 
 def is_title_name(prefix: str, is_name_like: Callable[[str], bool]) -> bool:
@@ -65,8 +67,11 @@ def is_title_name(prefix: str, is_name_like: Callable[[str], bool]) -> bool:
     if len(words) == 1:
         if is_name_like(prefix):
             return True
-        return (is_capitalised_word(prefix) and not prefix.lower().endswith("ing")
-                and _SIMPLE_NAME.fullmatch(prefix) is not None)
+        return (
+            is_capitalised_word(prefix)
+            and not prefix.lower().endswith("ing")
+            and _SIMPLE_NAME.fullmatch(prefix) is not None
+        )
     if _TITLE_PUNCT.search(prefix) or not all(w[:1].isupper() or w[:1].isdigit() for w in words):
         return False
     if any(is_name_like(w) for w in words):

@@ -15,15 +15,19 @@ from kg.link.discover.vocabulary import METHOD, NAME_TOKEN, STOP_NAMES
 
 NAMING_VERBS = ("propose", "introduce", "present", "develop", "release", "call", "term", "dub", "name")
 _NAME_SEQ = r"(" + NAME_TOKEN + r"(?: " + NAME_TOKEN + r"){0,4})"
-AFTER_VERB = re.compile(r"s?\s+(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,5}?(?:called|named|dubbed|termed)\s+)?" + _NAME_SEQ,
-                        re.IGNORECASE)
+AFTER_VERB = re.compile(
+    r"s?\s+(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,5}?(?:called|named|dubbed|termed)\s+)?" + _NAME_SEQ, re.IGNORECASE
+)
 # `AFTER_VERB` without its "a model called" part, for texts with none of those participles, where
 # the part cannot match and the regex need not try it at every verb.
 _AFTER_VERB_PLAIN = re.compile(r"s?\s+" + _NAME_SEQ, re.IGNORECASE)
 _PARTICIPLES = ("called", "named", "dubbed", "termed")
 AFTER_NAMING = re.compile(r"\s+" + _NAME_SEQ)
-AFTER_OUR = re.compile(r"\s+(?:proposed |new |novel )?(?:method|approach|model|framework|system|dataset|benchmark|"
-                       r"algorithm|technique)?,?\s+" + _NAME_SEQ, re.IGNORECASE)
+AFTER_OUR = re.compile(
+    r"\s+(?:proposed |new |novel )?(?:method|approach|model|framework|system|dataset|benchmark|"
+    r"algorithm|technique)?,?\s+" + _NAME_SEQ,
+    re.IGNORECASE,
+)
 
 
 def leading_name(phrase: str, context: DiscoveryContext) -> str | None:
@@ -88,6 +92,14 @@ def introduced_names(text: str, title_end: int, context: DiscoveryContext | None
         end = start + len(name)
         t, conf = infer_type(text, name, start, end, context)
         introduced = presents or _after_verb_in_sentence(text, sc, start, window)
-        out.append(Candidate(name, t, conf if len(name.split()) == 1 or t != METHOD else named_phrase, introduced, "intro",
-                             ((name, start, end),)))
+        out.append(
+            Candidate(
+                name,
+                t,
+                conf if len(name.split()) == 1 or t != METHOD else named_phrase,
+                introduced,
+                "intro",
+                ((name, start, end),),
+            )
+        )
     return out

@@ -12,8 +12,9 @@ from kg.link.discover.title_rule import title_names
 from kg.link.discover.urls import in_url, may_hold_url
 
 
-def discover(text: str, title_end: int, covered: bytes | bytearray | None = None,
-             context: DiscoveryContext | None = None) -> list[Candidate]:
+def discover(
+    text: str, title_end: int, covered: bytes | bytearray | None = None, context: DiscoveryContext | None = None
+) -> list[Candidate]:
     """All discovery rules over one paper's text (title, newline, abstract); nothing inside URLs.
 
     `covered` marks characters already linked to the catalog: the context and
@@ -21,9 +22,13 @@ def discover(text: str, title_end: int, covered: bytes | bytearray | None = None
     share (the linker's own; one with the default config when not given).
     """
     context = context or DiscoveryContext()
-    candidates = (title_names(text, title_end, context) + acronym_names(text, title_end, context)
-                  + introduced_names(text, title_end, context) + context_names(text, title_end, covered, context)
-                  + coined_names(text, title_end, covered, context))
+    candidates = (
+        title_names(text, title_end, context)
+        + acronym_names(text, title_end, context)
+        + introduced_names(text, title_end, context)
+        + context_names(text, title_end, covered, context)
+        + coined_names(text, title_end, covered, context)
+    )
     if not may_hold_url(text):
         return candidates
     return [c for c in candidates if not in_url(text, c.surfaces[0][1])]

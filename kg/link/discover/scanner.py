@@ -64,12 +64,21 @@ def _coined_starts(text: str) -> tuple[int, ...]:
     """Starts of the tokens (runs of letters, digits, "-" and "+") holding one of the `_COINED_CLASSES`."""
     if text.isascii():
         classes = text.encode("ascii").translate(_CLASS_TABLE)
-        return tuple(sorted({classes.rfind(b" ", 0, m.start()) + 1
-                             for pattern in _COINED_CLASSES for m in pattern.finditer(classes)}))
+        return tuple(
+            sorted(
+                {
+                    classes.rfind(b" ", 0, m.start()) + 1
+                    for pattern in _COINED_CLASSES
+                    for m in pattern.finditer(classes)
+                }
+            )
+        )
     # Non-ASCII letters count by case; the token bounds come from the text itself.
     ascii_text = _NON_ASCII.sub(lambda m: _ascii_class(m.group()), text)
     classes = ascii_text.encode("ascii").translate(_CLASS_TABLE)
-    return tuple(sorted({_token_start(text, m.start()) for pattern in _COINED_CLASSES for m in pattern.finditer(classes)}))
+    return tuple(
+        sorted({_token_start(text, m.start()) for pattern in _COINED_CLASSES for m in pattern.finditer(classes)})
+    )
 
 
 def _sentence_starts(text: str) -> list[int]:
@@ -94,10 +103,10 @@ class Scan(NamedTuple):
     verbs: tuple[tuple[int, int], ...]
     coined_starts: tuple[int, ...]
     sentences: list[int]
-    naming_ends: tuple[int, ...] = ()          # sorted
-    strong_naming_ends: tuple[int, ...] = ()   # sorted
-    verb_starts: tuple[int, ...] = ()          # the verbs' starts, sorted
-    verb_min_end: tuple[int, ...] = ()         # verb_min_end[i]: the earliest end among verbs from verb_starts[i] on
+    naming_ends: tuple[int, ...] = ()  # sorted
+    strong_naming_ends: tuple[int, ...] = ()  # sorted
+    verb_starts: tuple[int, ...] = ()  # the verbs' starts, sorted
+    verb_min_end: tuple[int, ...] = ()  # verb_min_end[i]: the earliest end among verbs from verb_starts[i] on
 
 
 def scan(text: str) -> Scan:
@@ -112,5 +121,14 @@ def scan(text: str) -> Scan:
     min_end: list[int] = []
     for _, ve in reversed(by_start):
         min_end.append(min(ve, min_end[-1]) if min_end else ve)
-    return Scan(lowered, triggers, verbs, _coined_starts(text), _sentence_starts(text), tuple(sorted(strong + weak)),
-                tuple(sorted(strong)), tuple(vs for vs, _ in by_start), tuple(reversed(min_end)))
+    return Scan(
+        lowered,
+        triggers,
+        verbs,
+        _coined_starts(text),
+        _sentence_starts(text),
+        tuple(sorted(strong + weak)),
+        tuple(sorted(strong)),
+        tuple(vs for vs, _ in by_start),
+        tuple(reversed(min_end)),
+    )

@@ -27,12 +27,25 @@ def title_names(text: str, title_end: int, context: DiscoveryContext | None = No
     end = start + len(prefix)
     t = None
     for later_start, later_end in find_token(text, prefix, title_end):
-        t = preceding_type(text, later_start, context) or appositive_type(text, later_end) or following_type(text, later_end)
+        t = (
+            preceding_type(text, later_start, context)
+            or appositive_type(text, later_end)
+            or following_type(text, later_end)
+        )
         if t:
             break
     config = context.config
     conf = config.typed_by_context_confidence
     if t is None:
-        t, conf = infer_type(text, prefix, start, end, context, hint=text[end + 1:title_end])
+        t, conf = infer_type(text, prefix, start, end, context, hint=text[end + 1 : title_end])
     single = len(prefix.split()) == 1 or any(is_name_like(w) for w in prefix.split())
-    return [Candidate(prefix, t, max(conf, config.title_name_min_confidence) if single else config.title_phrase_confidence, True, "title", ((prefix, start, end),))]
+    return [
+        Candidate(
+            prefix,
+            t,
+            max(conf, config.title_name_min_confidence) if single else config.title_phrase_confidence,
+            True,
+            "title",
+            ((prefix, start, end),),
+        )
+    ]

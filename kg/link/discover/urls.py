@@ -20,7 +20,7 @@ def in_url(text: str, pos: int) -> bool:
     if end < 0:
         end = len(text)
     newline = text.find("\n", pos, end)
-    token = text[start:end if newline < 0 else newline]
+    token = text[start : end if newline < 0 else newline]
     if "." not in token and "/" not in token and "@" not in token:
         return False
     at = token.find("@")

@@ -11,7 +11,8 @@ import ahocorasick
 
 METHOD, MODEL, DATASET, HARDWARE, FRAMEWORK = "Method", "Model", "Dataset", "Hardware", "Framework"
 
-GENERIC = frozenset("""
+GENERIC = frozenset(
+    """
 ai ml nlp cv rl llm llms ptq qat nas mt ir ssm ssms convnet convnets miou auroc matmul matmuls alltoall
 allreduce allgather gemm gemms spmm ocr rag ssl moe kv lm lms mllm mllms vlm vlms lvlm lvlms slm slms gpu gpus cpu cpus npu npus
 asr tts wer cer bleu fid is psnr ssim lpips rouge map iou auc f1 em sota api apis sdk io gb tb
@@ -21,15 +22,19 @@ ar nar moes sft icl kd pt ft pef peft hpc ddp ddl dl dnn flops flop tflops mfu
 usa uk eu us id ids url it ie eg et al fig tab sec app
 neurips nips icml iclr cvpr eccv iccv acl emnlp naacl aaai ijcai kdd sigir coling interspeech icassp wacv bmvc
 cider meteor spice clipscore bertscore mauve pcie nvme fp4 fp8 fp16 bf16 fp32 tf32 int4 int8 pypi github
-""".split())
+""".split()
+)
 
-ORGANISATIONS = frozenset("""
+ORGANISATIONS = frozenset(
+    """
 openai deepmind google meta microsoft nvidia amd intel huawei apple qualcomm amazon aws alibaba baidu tencent
 bytedance anthropic huggingface hugging deepseek mistralai inclusionai github arxiv ibm salesforce nvlabs
 stanford berkeley mit cmu tsinghua pku ucla
-""".split())
+""".split()
+)
 
-STOP_NAMES = frozenset("""
+STOP_NAMES = frozenset(
+    """
 a an the this that these those our we it its their they in on of for to with via by from and or but as at
 survey position review tutorial overview erratum note correction introduction keynote abstract summary
 part chapter appendix towards toward beyond rethinking revisiting understanding
@@ -37,36 +42,178 @@ through using via given while when where since because although however moreover
 each every both all any some many most several such other new novel large small existing standard
 english chinese multilingual public private real synthetic training test validation evaluation downstream
 mixture 3d 2d 1d rgb ocr
-""".split())
+""".split()
+)
 
 LF_STOPWORDS = frozenset("of and the for with in on to via a an by from at as".split())
 
 HEAD_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (DATASET, ("dataset", "datasets", "benchmark", "benchmarks", "corpus", "corpora", "suite", "testbed",
-               "leaderboard", "bench", "collection", "challenge", "arena", "data set")),
-    (HARDWARE, ("chip", "chips", "accelerator", "accelerators", "processor", "gpu", "gpus", "npu", "npus",
-                "supercomputer", "robot", "humanoid")),
-    (FRAMEWORK, ("library", "toolkit", "toolbox", "system", "systems", "engine", "platform", "infrastructure",
-                 "compiler", "simulator", "package", "software", "codebase", "runtime", "server", "serving",
-                 "implementation", "implementations",
-                 "kernel", "kernels", "sdk", "api")),
-    (MODEL, ("model", "models", "llm", "llms", "lm", "network", "networks", "architecture", "transformer",
-             "transformers", "backbone", "encoder", "decoder", "agent", "family", "series", "generator",
-             "detector", "classifier", "vlm", "mllm", "net", "machine", "autoencoder", "tokenizer", "assistant",
-             "chatbot", "foundation")),
-    (METHOD, ("method", "methods", "approach", "technique", "algorithm", "strategy", "framework", "paradigm",
-              "recipe", "scheme", "procedure", "objective", "loss", "optimizer", "optimiser", "mechanism",
-              "module", "block", "attention", "routing", "training", "pre-training", "pretraining", "learning",
-              "tuning", "fine-tuning", "pruning", "quantization", "sampling", "decoding", "search", "distillation",
-              "alignment", "adaptation", "averaging", "regularization", "initialization", "schedule",
-              "parametrization", "parameterization", "policy", "optimization", "estimation", "guidance",
-              "augmentation", "masking", "merging", "compression", "measurement", "summarization", "metric",
-              "pipeline", "protocol", "prompting", "decomposer", "binding", "planning", "reasoning")),
+    (
+        DATASET,
+        (
+            "dataset",
+            "datasets",
+            "benchmark",
+            "benchmarks",
+            "corpus",
+            "corpora",
+            "suite",
+            "testbed",
+            "leaderboard",
+            "bench",
+            "collection",
+            "challenge",
+            "arena",
+            "data set",
+        ),
+    ),
+    (
+        HARDWARE,
+        (
+            "chip",
+            "chips",
+            "accelerator",
+            "accelerators",
+            "processor",
+            "gpu",
+            "gpus",
+            "npu",
+            "npus",
+            "supercomputer",
+            "robot",
+            "humanoid",
+        ),
+    ),
+    (
+        FRAMEWORK,
+        (
+            "library",
+            "toolkit",
+            "toolbox",
+            "system",
+            "systems",
+            "engine",
+            "platform",
+            "infrastructure",
+            "compiler",
+            "simulator",
+            "package",
+            "software",
+            "codebase",
+            "runtime",
+            "server",
+            "serving",
+            "implementation",
+            "implementations",
+            "kernel",
+            "kernels",
+            "sdk",
+            "api",
+        ),
+    ),
+    (
+        MODEL,
+        (
+            "model",
+            "models",
+            "llm",
+            "llms",
+            "lm",
+            "network",
+            "networks",
+            "architecture",
+            "transformer",
+            "transformers",
+            "backbone",
+            "encoder",
+            "decoder",
+            "agent",
+            "family",
+            "series",
+            "generator",
+            "detector",
+            "classifier",
+            "vlm",
+            "mllm",
+            "net",
+            "machine",
+            "autoencoder",
+            "tokenizer",
+            "assistant",
+            "chatbot",
+            "foundation",
+        ),
+    ),
+    (
+        METHOD,
+        (
+            "method",
+            "methods",
+            "approach",
+            "technique",
+            "algorithm",
+            "strategy",
+            "framework",
+            "paradigm",
+            "recipe",
+            "scheme",
+            "procedure",
+            "objective",
+            "loss",
+            "optimizer",
+            "optimiser",
+            "mechanism",
+            "module",
+            "block",
+            "attention",
+            "routing",
+            "training",
+            "pre-training",
+            "pretraining",
+            "learning",
+            "tuning",
+            "fine-tuning",
+            "pruning",
+            "quantization",
+            "sampling",
+            "decoding",
+            "search",
+            "distillation",
+            "alignment",
+            "adaptation",
+            "averaging",
+            "regularization",
+            "initialization",
+            "schedule",
+            "parametrization",
+            "parameterization",
+            "policy",
+            "optimization",
+            "estimation",
+            "guidance",
+            "augmentation",
+            "masking",
+            "merging",
+            "compression",
+            "measurement",
+            "summarization",
+            "metric",
+            "pipeline",
+            "protocol",
+            "prompting",
+            "decomposer",
+            "binding",
+            "planning",
+            "reasoning",
+        ),
+    ),
 )
 _HEAD_INDEX = {w: t for t, words in HEAD_TYPES for w in words}
 SYSTEM_CUES = re.compile(
     r"\b(?:distributed|cluster|clusters|gpus?|serving|infrastructure|open-source|codebase|system|kernels?|"
-    r"parallelism|asynchronous|orchestrat\w+)\b", re.IGNORECASE)
+    r"parallelism|asynchronous|orchestrat\w+)\b",
+    re.IGNORECASE,
+)
 
 # A name token: word characters and "+", a "." only before a digit, single hyphens between.
 # Written as runs of a character class ("[\w+μ]*"), which `re` matches far faster than the
@@ -75,18 +222,51 @@ _NAME_RUN = r"[\w+μ]*(?:\.(?=\d)[\w+μ]*)*"
 NAME_TOKEN = r"[A-Za-z0-9μ]" + _NAME_RUN + r"(?:-(?:[\w+μ]|\.(?=\d))" + _NAME_RUN + r")*"
 LIST_AFTER_HEAD = re.compile(
     r"\b(?:datasets|benchmarks|corpora|tasks|suites)\s*(?:\(|,)?\s*(?:including|such as|like|e\.g\.,?|namely|:)\s+"
-    r"((?:" + NAME_TOKEN + r")(?:,? (?:and |or )?(?:" + NAME_TOKEN + r")){0,8})")
+    r"((?:" + NAME_TOKEN + r")(?:,? (?:and |or )?(?:" + NAME_TOKEN + r")){0,8})"
+)
 MODEL_SIZE = re.compile(
-    r"(?<![\w-])([A-Za-z][\w.]*(?:-[A-Za-z][\w.]*)*)-(\d+(?:\.\d+)?[BM])(?:-(?:Instruct|Chat|Base|it))?(?![\w-])")
+    r"(?<![\w-])([A-Za-z][\w.]*(?:-[A-Za-z][\w.]*)*)-(\d+(?:\.\d+)?[BM])(?:-(?:Instruct|Chat|Base|it))?(?![\w-])"
+)
 MEMORY_SIZE = re.compile(r"\d+\s?(?:[KMGT]i?B?|GB|G)")
 TITLE_PREFIX = re.compile(r"^\s*([^:]{1,60}?)\s*:\s+\S")
 
 
-INTRO_VERBS = ("propose", "proposes", "introduce", "introduces", "present", "presents", "develop", "develops",
-               "design", "designs", "release", "releases", "build", "builds", "construct", "constructs",
-               "contribute", "curate", "curates", "create", "creates", "collect", "train", "trained", "pretrain",
-               "open-source", "term", "dub", "call", "name", "show the capabilities of")
-SUBJECT_BEFORE = re.compile(r"(?:\bwe|\bthis (?:paper|work|report)|\bthe paper|\bour work|\bhere)\s+(?:[\w-]+,?\s+){0,3}$")
+INTRO_VERBS = (
+    "propose",
+    "proposes",
+    "introduce",
+    "introduces",
+    "present",
+    "presents",
+    "develop",
+    "develops",
+    "design",
+    "designs",
+    "release",
+    "releases",
+    "build",
+    "builds",
+    "construct",
+    "constructs",
+    "contribute",
+    "curate",
+    "curates",
+    "create",
+    "creates",
+    "collect",
+    "train",
+    "trained",
+    "pretrain",
+    "open-source",
+    "term",
+    "dub",
+    "call",
+    "name",
+    "show the capabilities of",
+)
+SUBJECT_BEFORE = re.compile(
+    r"(?:\bwe|\bthis (?:paper|work|report)|\bthe paper|\bour work|\bhere)\s+(?:[\w-]+,?\s+){0,3}$"
+)
 TRIGGERS = {
     "dataset": ("dataset", "datasets", "benchmark", "benchmarks", "corpus", "suite", "test set", "data set"),
     "list": ("datasets", "benchmarks", "corpora", "tasks", "suites"),
@@ -144,11 +324,24 @@ _SENTENCE_BREAKS = tuple((brk[0], re.compile(re.escape(brk))) for brk in SENTENC
 # Character classes for coinages: letters "a"/"A", digits "0", "-" and "+" kept (with the letters
 # and digits, the characters of a token), all else a space.
 _CLASS_TABLE = bytes(
-    (ord("a") if 97 <= i <= 122 else ord("A") if 65 <= i <= 90 else ord("0") if 48 <= i <= 57 else
-     i if chr(i) in "-+" else 32) for i in range(256))
+    (
+        ord("a")
+        if 97 <= i <= 122
+        else ord("A")
+        if 65 <= i <= 90
+        else ord("0")
+        if 48 <= i <= 57
+        else i
+        if chr(i) in "-+"
+        else 32
+    )
+    for i in range(256)
+)
 # Where a token turns coined: "aA", "AAa", or a digit between letters ("a0a", "A0A", ...), each
 # match running on to the end of its token. Two patterns, each starting with one literal byte,
 # because `re` searches for a literal far faster than for a character set.
-_COINED_CLASSES = (re.compile(rb"A(?:(?<=aA)|(?<=AA)(?=a)|0[aA]|(?<=a0A))[aA0+-]*"),
-                   re.compile(rb"0(?<=a0)(?=a)[aA0+-]*"))
+_COINED_CLASSES = (
+    re.compile(rb"A(?:(?<=aA)|(?<=AA)(?=a)|0[aA]|(?<=a0A))[aA0+-]*"),
+    re.compile(rb"0(?<=a0)(?=a)[aA0+-]*"),
+)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")

@@ -42,5 +42,6 @@ FunctionTable = dict[str, tuple[tuple[int, ...], Handler]]
 def need(tr: Translating, e: ast.Call, arg: Tx, *kinds: str, what: str = "") -> None:
     """Refuse an argument whose type is known and none of `kinds`, naming the function and the argument."""
     if arg.type.kind not in (*kinds, "ANY"):
-        raise QueryError(f"{e.name}() needs {what or ' or '.join(k.lower() for k in kinds)}, got a {arg.type}: "
-                         f"{tr.snippet(e.span)}")
+        raise QueryError(
+            f"{e.name}() needs {what or ' or '.join(k.lower() for k in kinds)}, got a {arg.type}: {tr.snippet(e.span)}"
+        )

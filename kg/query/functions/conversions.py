@@ -20,8 +20,9 @@ def _to_string(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
         return Tx(f"CAST({a.text} AS STRING)", STRING)
     if kind == "BOOL":
         return Tx(f"(CASE WHEN {a.text} THEN 'true' WHEN NOT {a.text} THEN 'false' END)", STRING)
-    raise unsupported(f"toString() of a {a.type} value (Neo4j's text for floats and others differs from the "
-                      "local store's)")
+    raise unsupported(
+        f"toString() of a {a.type} value (Neo4j's text for floats and others differs from the local store's)"
+    )
 
 
 INTEGER_TEXT = "^[+-]?[0-9]+$"
@@ -55,8 +56,11 @@ def _to_integer(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
         return Tx(_truncate(a.text), INT)
     if kind == "STRING":
         as_float = _parsed(tr, a.text, FLOAT_TEXT, "DOUBLE")
-        return Tx(f"(CASE WHEN {a.text} =~ '{INTEGER_TEXT}' THEN {_parsed(tr, a.text, INTEGER_TEXT, 'INT64')} "
-                  f"ELSE {_truncate(as_float)} END)", INT)
+        return Tx(
+            f"(CASE WHEN {a.text} =~ '{INTEGER_TEXT}' THEN {_parsed(tr, a.text, INTEGER_TEXT, 'INT64')} "
+            f"ELSE {_truncate(as_float)} END)",
+            INT,
+        )
     if kind == "BOOL":
         return Tx(f"(CASE WHEN {a.text} THEN 1 WHEN NOT {a.text} THEN 0 END)", INT)
     raise unsupported(f"toInteger() of a {a.type} value")

@@ -24,8 +24,13 @@ if TYPE_CHECKING:  # for the checker only: the translator imports this package, 
 
 AGGREGATES = {"count", "sum", "avg", "min", "max", "collect"}
 
-FUNCTIONS: FunctionTable = {**STRING_FUNCTIONS, **CONVERSION_FUNCTIONS, **NUMBER_FUNCTIONS, **LIST_FUNCTIONS,
-                            **GRAPH_FUNCTIONS}
+FUNCTIONS: FunctionTable = {
+    **STRING_FUNCTIONS,
+    **CONVERSION_FUNCTIONS,
+    **NUMBER_FUNCTIONS,
+    **LIST_FUNCTIONS,
+    **GRAPH_FUNCTIONS,
+}
 
 
 def call(tr: Translating, e: ast.Call, scope: Scope) -> Tx:
@@ -42,8 +47,7 @@ def call(tr: Translating, e: ast.Call, scope: Scope) -> Tx:
     arity, fn = handler
     if len(e.args) not in arity:
         expected = " or ".join(str(a) for a in arity)
-        raise QueryError(f"{e.name}() takes {expected} argument{'s' if arity != (1,) else ''}, "
-                         f"got {len(e.args)}")
+        raise QueryError(f"{e.name}() takes {expected} argument{'s' if arity != (1,) else ''}, got {len(e.args)}")
     args = [tr.expr(a, scope) for a in e.args]
     if name not in ("coalesce",) and any(a.type.kind == "NULL" for a in args):
         return Tx("NULL", NULL)  # Neo4j: every function below gives null for a null argument

@@ -24,11 +24,12 @@ def _labels(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     tables = tr.tables_of(a.type)
     if not tables:
         return Tx("CAST(NULL AS STRING[])", list_of(STRING))
-    cases = " ".join(f"WHEN {tr.string(t)} THEN [{', '.join(tr.string(label) for label in tr.schema.nodes[t].labels)}]"
-                     for t in sorted(tables))
+    cases = " ".join(
+        f"WHEN {tr.string(t)} THEN [{', '.join(tr.string(label) for label in tr.schema.nodes[t].labels)}]"
+        for t in sorted(tables)
+    )
     # label() of a null (OPTIONAL MATCH) node is its table's name in the engine, not null
-    return Tx(f"(CASE WHEN {a.text} IS NULL THEN NULL ELSE (CASE label({a.text}) {cases} END) END)",
-              list_of(STRING))
+    return Tx(f"(CASE WHEN {a.text} IS NULL THEN NULL ELSE (CASE label({a.text}) {cases} END) END)", list_of(STRING))
 
 
 def _type(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
@@ -54,6 +55,7 @@ def _nodes_rels(engine: str) -> Handler:
             raise QueryError(f"{e.name}() needs a path: {tr.snippet(e.span)}")
         element = node_type(tr.all_nodes) if engine == "nodes" else rel_type(tr.all_rels)
         return Tx(f"{engine}({a.text})", list_of(element))
+
     return handler
 
 

@@ -58,6 +58,7 @@ def _head_last(first: bool) -> Handler:
             raise unsupported(f"{e.name}() of a list of {element} values")
         position = "1, 1" if first else "-1, -1"
         return Tx(f"list_min(list_slice({a.text}, {position}))", element)
+
     return handler
 
 

@@ -14,6 +14,7 @@ def _float_math(engine: str) -> Handler:
         for a in args:
             need(tr, e, a, "INT", "FLOAT", what="a number")
         return Tx(f"{engine}({', '.join(f'CAST({a.text} AS DOUBLE)' for a in args)})", FLOAT)
+
     return handler
 
 

@@ -14,6 +14,7 @@ def _simple(engine: str, result: T, *kinds: str) -> Handler:
         for a in args:
             need(tr, e, a, *kinds)
         return Tx(f"{engine}({', '.join(a.text for a in args)})", result)
+
     return handler
 
 
@@ -24,8 +25,13 @@ def _replace(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
     for a in args:
         need(tr, e, a, "STRING")
     search = e.args[1]
-    value = search.value if isinstance(search, ast.Literal) else tr.user_params.get(search.name) \
-        if isinstance(search, ast.Param) else None
+    value = (
+        search.value
+        if isinstance(search, ast.Literal)
+        else tr.user_params.get(search.name)
+        if isinstance(search, ast.Param)
+        else None
+    )
     if value == "":
         raise unsupported("replace() with an empty search text")
     return Tx(f"replace({args[0].text}, {args[1].text}, {args[2].text})", STRING)
@@ -48,6 +54,7 @@ def _left_right(engine: str) -> Handler:
         need(tr, e, args[0], "STRING")
         need(tr, e, args[1], "INT", what="an integer length")
         return Tx(f"{engine}({args[0].text}, {args[1].text})", STRING)
+
     return handler
 
 
@@ -70,17 +77,21 @@ def _split(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
 
 
 # Java's Character.isWhitespace, which Neo4j's trim uses: not the no-break spaces U+00A0, U+2007, U+202F.
-WHITESPACE = ("[\\t\\n\\x{0b}\\f\\r\\x{1c}-\\x{1f} \\x{1680}\\x{2000}-\\x{2006}\\x{2008}-\\x{200a}"
-              "\\x{2028}\\x{2029}\\x{205f}\\x{3000}]")
+WHITESPACE = (
+    "[\\t\\n\\x{0b}\\f\\r\\x{1c}-\\x{1f} \\x{1680}\\x{2000}-\\x{2006}\\x{2008}-\\x{200a}"
+    "\\x{2028}\\x{2029}\\x{205f}\\x{3000}]"
+)
 
 
 def _trim(pattern: str) -> Handler:
     """trim/ltrim/rtrim by regexp_replace: the engine's trim and ltrim return damaged text when a long string
     trims to a short one (ladybug 0.22, measured); the pattern removes what Neo4j's trim removes."""
+
     def handler(tr: Translating, args: list[Tx], e: ast.Call) -> Tx:
         need(tr, e, args[0], "STRING")
         regex = string_literal(pattern.format(ws=WHITESPACE))
         return Tx(f"regexp_replace({args[0].text}, {regex}, '', 'g')", STRING)
+
     return handler
 
 

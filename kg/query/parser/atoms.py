@@ -17,6 +17,7 @@ class AtomParser(PatternParser):
     """The highest-precedence expressions: everything an operator applies to."""
 
     if TYPE_CHECKING:  # the query rule, in `statements` (subqueries hold whole queries)
+
         def query(self, nested: bool = False) -> ast.Query: ...
 
     def atom(self) -> ast.Expr:
@@ -72,15 +73,22 @@ class AtomParser(PatternParser):
             for _ in range(4):
                 self.advance()
             return ast.CountStar(self.span_from(start))
-        if word in QUANTIFIERS and nxt.text == "(" and self.peek(2).kind in (Tok.NAME, Tok.QUOTED) \
-                and self.peek(3).is_keyword("IN"):
+        if (
+            word in QUANTIFIERS
+            and nxt.text == "("
+            and self.peek(2).kind in (Tok.NAME, Tok.QUOTED)
+            and self.peek(3).is_keyword("IN")
+        ):
             return self.quantifier(word)
         if word == "REDUCE" and nxt.text == "(":
             return self.reduce()
         if word in ("SHORTESTPATH", "ALLSHORTESTPATHS") and nxt.text == "(":
             raise unsupported(f"{token.text}() as an expression (use it in MATCH: MATCH p = {token.text}(...))")
-        if word in ("NORMALIZE", "TRIM") and nxt.text == "(" and self.peek(2).is_keyword(
-                "BOTH", "LEADING", "TRAILING", "NFC", "NFD", "NFKC", "NFKD"):
+        if (
+            word in ("NORMALIZE", "TRIM")
+            and nxt.text == "("
+            and self.peek(2).is_keyword("BOTH", "LEADING", "TRAILING", "NFC", "NFD", "NFKC", "NFKD")
+        ):
             raise unsupported(f"{token.text}() with a mode")
         if word in CLAUSE_WORDS and not (nxt.kind is Tok.SYMBOL and nxt.text in (".", "(", "{")):
             raise self.error("an expression")
@@ -99,8 +107,14 @@ class AtomParser(PatternParser):
         return expr
 
     def after_name(self, var: ast.Var) -> ast.Expr:
-        if self.at("{") and self.peek().kind is Tok.SYMBOL and self.peek().text in (".", "}") \
-                or self.at("{") and self.peek().kind in (Tok.NAME, Tok.QUOTED) and self.peek(2).text in (",", "}", ":"):
+        if (
+            self.at("{")
+            and self.peek().kind is Tok.SYMBOL
+            and self.peek().text in (".", "}")
+            or self.at("{")
+            and self.peek().kind in (Tok.NAME, Tok.QUOTED)
+            and self.peek(2).text in (",", "}", ":")
+        ):
             return self.map_projection(var)
         return var
 
@@ -236,8 +250,11 @@ class AtomParser(PatternParser):
     def subquery(self, kind: str) -> ast.Subquery:
         start = self.advance().start
         self.expect("{")
-        if self.at_keyword("MATCH", "OPTIONAL", "WITH", "UNWIND", "RETURN", "CALL", "USE") or \
-                self.tok.kind is Tok.NAME and self.tok.text.upper() in WRITE_CLAUSES:
+        if (
+            self.at_keyword("MATCH", "OPTIONAL", "WITH", "UNWIND", "RETURN", "CALL", "USE")
+            or self.tok.kind is Tok.NAME
+            and self.tok.text.upper() in WRITE_CLAUSES
+        ):
             query = self.query(nested=True)
             self.expect("}")
             return ast.Subquery(kind, None, None, query, self.span_from(start))

@@ -59,8 +59,9 @@ class ExpressionParser(AtomParser):
             terms.append(self.predicate_expression())
         result: ast.Expr = ast.Binary(ops[0], terms[0], terms[1], self.span_from(start))
         for i in range(1, len(ops)):  # a < b < c  is  a < b AND b < c
-            result = ast.Binary("AND", result, ast.Binary(ops[i], terms[i], terms[i + 1], self.span_from(start)),
-                                self.span_from(start))
+            result = ast.Binary(
+                "AND", result, ast.Binary(ops[i], terms[i], terms[i + 1], self.span_from(start)), self.span_from(start)
+            )
         return result
 
     def predicate_expression(self) -> ast.Expr:
@@ -79,14 +80,16 @@ class ExpressionParser(AtomParser):
                 left = ast.Binary("CONTAINS", left, self.additive(), self.span_from(start))
             elif self.accept_keyword("IN"):
                 left = ast.Binary("IN", left, self.additive(), self.span_from(start))
-            elif self.at_keyword("IS") and (self.peek().is_keyword("NULL") or self.peek().is_keyword("NOT")
-                                            and self.peek(2).is_keyword("NULL")):
+            elif self.at_keyword("IS") and (
+                self.peek().is_keyword("NULL") or self.peek().is_keyword("NOT") and self.peek(2).is_keyword("NULL")
+            ):
                 self.advance()
                 negated = bool(self.accept_keyword("NOT"))
                 self.expect_keyword("NULL")
                 left = ast.IsNull(left, negated, self.span_from(start))
-            elif self.at_keyword("IS") and (self.peek().is_keyword("TYPED", "NORMALIZED", "NOT")
-                                            or self.peek().kind is Tok.NAME):
+            elif self.at_keyword("IS") and (
+                self.peek().is_keyword("TYPED", "NORMALIZED", "NOT") or self.peek().kind is Tok.NAME
+            ):
                 raise unsupported(f"IS {self.peek().text.upper()} predicates")
             elif self.at("::"):
                 raise unsupported("type predicates (::)")
@@ -121,8 +124,12 @@ class ExpressionParser(AtomParser):
         if self.at("-", "+"):
             op = self.advance().text
             operand = self.postfix()
-            if op == "-" and isinstance(operand, ast.Literal) and type(operand.value) in (int, float) \
-                    and operand.span[0] == start + 1:
+            if (
+                op == "-"
+                and isinstance(operand, ast.Literal)
+                and type(operand.value) in (int, float)
+                and operand.span[0] == start + 1
+            ):
                 return ast.Literal(-operand.value, self.span_from(start))  # type: ignore[operator]
             return ast.Unary(op, operand, self.span_from(start))
         return self.postfix()

@@ -14,6 +14,7 @@ class PatternParser(TokenStream):
     """Patterns, as in MATCH, in pattern predicates and in subqueries."""
 
     if TYPE_CHECKING:  # the expression rules above this layer (`atoms`, `expressions`)
+
         def expression(self) -> ast.Expr: ...
 
         def map_literal(self) -> ast.MapLit: ...
@@ -24,8 +25,11 @@ class PatternParser(TokenStream):
         if self.tok.kind in (Tok.NAME, Tok.QUOTED) and self.peek().kind is Tok.SYMBOL and self.peek().text == "=":
             var = self.advance().text
             self.advance()
-        if self.tok.kind is Tok.NAME and self.tok.text.lower() in ("shortestpath", "allshortestpaths") \
-                and self.peek().text == "(":
+        if (
+            self.tok.kind is Tok.NAME
+            and self.tok.text.lower() in ("shortestpath", "allshortestpaths")
+            and self.peek().text == "("
+        ):
             kind = "shortestPath" if self.advance().text.lower() == "shortestpath" else "allShortestPaths"
             self.expect("(")
             path = self.pattern_element()
@@ -59,8 +63,11 @@ class PatternParser(TokenStream):
     def node_pattern(self) -> ast.NodePattern:
         start = self.expect("(").start
         var = None
-        if self.tok.kind is Tok.QUOTED or self.tok.kind is Tok.NAME and not (
-                self.at_keyword("WHERE") and self.peek().text not in (")", ":", "{")):
+        if (
+            self.tok.kind is Tok.QUOTED
+            or self.tok.kind is Tok.NAME
+            and not (self.at_keyword("WHERE") and self.peek().text not in (")", ":", "{"))
+        ):
             var = self.advance().text
         labels = None
         if self.at(":") or self.at_keyword("IS") and self.peek().kind in (Tok.NAME, Tok.QUOTED):
@@ -142,9 +149,12 @@ class PatternParser(TokenStream):
             self.advance()
             expr = ast.LabelAnd(expr, self.label_or(relationship))
         if self.colon_at is not None and self.symbol_at is not None:
-            raise syntax_error(self.text, max(self.colon_at, self.symbol_at),
-                               "mixing the label symbols |, &, ! and % with : between labels is not allowed "
-                               "(Neo4j refuses it too); write :A&B for both labels")
+            raise syntax_error(
+                self.text,
+                max(self.colon_at, self.symbol_at),
+                "mixing the label symbols |, &, ! and % with : between labels is not allowed "
+                "(Neo4j refuses it too); write :A&B for both labels",
+            )
         return expr
 
     def label_or(self, relationship: bool) -> ast.LabelExpr:

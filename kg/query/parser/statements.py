@@ -47,12 +47,21 @@ class Parser(ExpressionParser):
                 break
         if not clauses:
             raise self.error("a clause (MATCH, WITH, UNWIND, RETURN ...)")
-        if len(clauses) == 1 and isinstance(clauses[0], ast.ProcedureCall) and self.tok.kind is Tok.END or \
-                self.at(";") and len(clauses) == 1 and isinstance(clauses[0], ast.ProcedureCall):
+        if (
+            len(clauses) == 1
+            and isinstance(clauses[0], ast.ProcedureCall)
+            and self.tok.kind is Tok.END
+            or self.at(";")
+            and len(clauses) == 1
+            and isinstance(clauses[0], ast.ProcedureCall)
+        ):
             return ast.SingleQuery(clauses, self.span_from(start))  # a standalone CALL returns what it yields
         if not nested and not isinstance(clauses[-1], ast.Return):
-            raise syntax_error(self.text, self.tok.start, "a query must end with RETURN "
-                               "(queries are read-only, so one that returns nothing does nothing)")
+            raise syntax_error(
+                self.text,
+                self.tok.start,
+                "a query must end with RETURN (queries are read-only, so one that returns nothing does nothing)",
+            )
         return ast.SingleQuery(clauses, self.span_from(start))
 
     def clause(self) -> ast.Clause | None:
@@ -156,7 +165,7 @@ class Parser(ExpressionParser):
         while True:
             begin = self.tok.start
             expression = self.expression()
-            text = self.text[begin:self.tokens[self.pos - 1].end]
+            text = self.text[begin : self.tokens[self.pos - 1].end]
             alias = self.name("a name after AS") if self.accept_keyword("AS") else None
             items.append(ast.ReturnItem(expression, alias, text))
             if not self.accept(","):

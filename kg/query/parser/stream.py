@@ -13,10 +13,46 @@ from kg.cypher.lexer import Tok, Token, syntax_error, tokenize
 from kg.model.errors import QueryError
 from kg.query import ast
 
-WRITE_CLAUSES = ("CREATE", "MERGE", "DELETE", "DETACH", "SET", "REMOVE", "FOREACH", "DROP", "ALTER", "GRANT",
-                 "DENY", "REVOKE", "START", "STOP", "TERMINATE", "ENABLE", "RENAME", "INSERT")
-CLAUSE_WORDS = ("MATCH", "OPTIONAL", "WITH", "RETURN", "UNWIND", "UNION", "CALL", "USE", "LOAD", "SHOW",
-                "EXPLAIN", "PROFILE", "ORDER", "SKIP", "OFFSET", "LIMIT", "WHERE", "FINISH") + WRITE_CLAUSES
+WRITE_CLAUSES = (
+    "CREATE",
+    "MERGE",
+    "DELETE",
+    "DETACH",
+    "SET",
+    "REMOVE",
+    "FOREACH",
+    "DROP",
+    "ALTER",
+    "GRANT",
+    "DENY",
+    "REVOKE",
+    "START",
+    "STOP",
+    "TERMINATE",
+    "ENABLE",
+    "RENAME",
+    "INSERT",
+)
+CLAUSE_WORDS = (
+    "MATCH",
+    "OPTIONAL",
+    "WITH",
+    "RETURN",
+    "UNWIND",
+    "UNION",
+    "CALL",
+    "USE",
+    "LOAD",
+    "SHOW",
+    "EXPLAIN",
+    "PROFILE",
+    "ORDER",
+    "SKIP",
+    "OFFSET",
+    "LIMIT",
+    "WHERE",
+    "FINISH",
+) + WRITE_CLAUSES
 QUANTIFIERS = ("ALL", "ANY", "NONE", "SINGLE")
 
 Parsed = TypeVar("Parsed")
@@ -29,9 +65,9 @@ class TokenStream:
         self.text = text
         self.tokens = tokenize(text)
         self.pos = 0
-        self.label_symbols = 0               # | & ! % seen in node label expressions
-        self.symbol_at: int | None = None    # where the first was
-        self.colon_at: int | None = None     # where the first :A:B colon was
+        self.label_symbols = 0  # | & ! % seen in node label expressions
+        self.symbol_at: int | None = None  # where the first was
+        self.colon_at: int | None = None  # where the first :A:B colon was
 
     # ------------------------------------------------------------------ token helpers
 
@@ -72,7 +108,7 @@ class TokenStream:
 
     def error(self, expected: str, token: Token | None = None) -> QueryError:
         token = token or self.tok
-        found = "the end of the query" if token.kind is Tok.END else repr(self.text[token.start:token.end])
+        found = "the end of the query" if token.kind is Tok.END else repr(self.text[token.start : token.end])
         return syntax_error(self.text, token.start, f"expected {expected}, found {found}")
 
     def expect(self, symbol: str) -> Token:

@@ -53,8 +53,11 @@ class OperatorExpressions(ValueExpressions):
                 return Tx(f"({left.text} =~ {right.text})", BOOL)
             word = op.replace("_", " ")
             if op == "CONTAINS":  # every string contains '' (the engine says no)
-                return Tx(f"(CASE WHEN {right.text} = '' THEN {left.text} IS NOT NULL "
-                          f"ELSE {left.text} CONTAINS {right.text} END)", BOOL)
+                return Tx(
+                    f"(CASE WHEN {right.text} = '' THEN {left.text} IS NOT NULL "
+                    f"ELSE {left.text} CONTAINS {right.text} END)",
+                    BOOL,
+                )
             return Tx(f"({left.text} {word} {right.text})", BOOL)
         return self.arithmetic(op, left, right, e)
 
@@ -94,19 +97,24 @@ class OperatorExpressions(ValueExpressions):
         if element.kind not in ("NULL", "ANY") and types.comparable(item.type, element) is False:
             # Neo4j: nothing of another type is IN the list (null if the list holds a null)
             lam = self.fresh("x")
-            has_null = "false" if literal_items is not None and None not in literal_items else \
-                f"any({lam} IN {self.lambda_input(collection.text)} WHERE {lam} IS NULL)"
+            has_null = (
+                "false"
+                if literal_items is not None and None not in literal_items
+                else f"any({lam} IN {self.lambda_input(collection.text)} WHERE {lam} IS NULL)"
+            )
             return Tx(f"(CASE WHEN {item.text} IS NULL THEN NULL WHEN {has_null} THEN NULL ELSE false END)", BOOL)
         if element.kind in ("NODE", "REL", "LIST", "MAP", "PATH"):
             raise unsupported(f"IN over a list of {element} values")
         if literal_items is not None and None not in literal_items:
             return Tx(f"({item.text} IN {collection.text})", BOOL)
         lam = self.fresh("x")
-        return Tx(f"(CASE WHEN {collection.text} IS NULL THEN NULL WHEN size({collection.text}) = 0 THEN false "
-                  f"WHEN {item.text} IS NULL THEN NULL WHEN list_contains({collection.text}, {item.text}) THEN true "
-                  f"WHEN any({lam} IN {self.lambda_input(collection.text)} WHERE {lam} IS NULL) THEN NULL "
-                  "ELSE false END)",
-                  BOOL)
+        return Tx(
+            f"(CASE WHEN {collection.text} IS NULL THEN NULL WHEN size({collection.text}) = 0 THEN false "
+            f"WHEN {item.text} IS NULL THEN NULL WHEN list_contains({collection.text}, {item.text}) THEN true "
+            f"WHEN any({lam} IN {self.lambda_input(collection.text)} WHERE {lam} IS NULL) THEN NULL "
+            "ELSE false END)",
+            BOOL,
+        )
 
     def literal_list(self, e: ast.Expr) -> list[Value] | None:
         """The values of a list literal of constants, or of a list parameter; None otherwise."""
@@ -118,15 +126,25 @@ class OperatorExpressions(ValueExpressions):
 
     def check_regex(self, e: ast.Expr) -> None:
         """Refuse patterns whose meaning differs between Java's regex (Neo4j) and RE2 (the engine)."""
-        pattern = e.value if isinstance(e, ast.Literal) else self.user_params.get(e.name) if isinstance(e, ast.Param) \
+        pattern = (
+            e.value
+            if isinstance(e, ast.Literal)
+            else self.user_params.get(e.name)
+            if isinstance(e, ast.Param)
             else None
+        )
         if not isinstance(pattern, str):
             raise unsupported("a regular expression that is not a literal or a parameter")
-        java_only = re.search(r"\(\?<?[=!]|\(\?>|\\[1-9]|\\k<|[*+?}]\+|\(\?[a-zA-Z]*[^a-zA-Z:)ims-]|&&\[|\\p\{Is|"
-                              r"\\[GZRXhHvV]|\(\?[^:)]*[uxdU]", pattern)
+        java_only = re.search(
+            r"\(\?<?[=!]|\(\?>|\\[1-9]|\\k<|[*+?}]\+|\(\?[a-zA-Z]*[^a-zA-Z:)ims-]|&&\[|\\p\{Is|"
+            r"\\[GZRXhHvV]|\(\?[^:)]*[uxdU]",
+            pattern,
+        )
         if java_only:
-            raise unsupported(f"the regular expression construct {java_only.group()!r} (Neo4j uses Java's regex "
-                              "syntax, the local store RE2)")
+            raise unsupported(
+                f"the regular expression construct {java_only.group()!r} (Neo4j uses Java's regex "
+                "syntax, the local store RE2)"
+            )
 
     def arithmetic(self, op: str, left: Tx, right: Tx, e: ast.Binary) -> Tx:
         lk, rk = left.type.kind, right.type.kind
@@ -135,15 +153,20 @@ class OperatorExpressions(ValueExpressions):
         if op == "+":
             null = f"{left.text} IS NULL OR {right.text} IS NULL"
             if lk == "LIST" and rk == "LIST":
-                return Tx(f"(CASE WHEN {null} THEN NULL ELSE list_concat({left.text}, {right.text}) END)",
-                          list_of(types.unify([left.type.element or ANY, right.type.element or ANY])))
+                return Tx(
+                    f"(CASE WHEN {null} THEN NULL ELSE list_concat({left.text}, {right.text}) END)",
+                    list_of(types.unify([left.type.element or ANY, right.type.element or ANY])),
+                )
             if lk == "LIST":
                 return Tx(f"(CASE WHEN {null} THEN NULL ELSE list_append({left.text}, {right.text}) END)", left.type)
             if rk == "LIST":
                 return Tx(f"(CASE WHEN {null} THEN NULL ELSE list_prepend({right.text}, {left.text}) END)", right.type)
             if lk == "STRING" or rk == "STRING":  # the engine joins a null as '' (Neo4j: null)
-                return Tx(f"(CASE WHEN {left.text} IS NULL OR {right.text} IS NULL THEN NULL "
-                          f"ELSE {self.as_text(left, e)} + {self.as_text(right, e)} END)", STRING)
+                return Tx(
+                    f"(CASE WHEN {left.text} IS NULL OR {right.text} IS NULL THEN NULL "
+                    f"ELSE {self.as_text(left, e)} + {self.as_text(right, e)} END)",
+                    STRING,
+                )
         if lk in ("INT", "FLOAT", "ANY") and rk in ("INT", "FLOAT", "ANY"):
             if op == "^":
                 return Tx(f"(CAST({left.text} AS DOUBLE) ^ {right.text})", FLOAT)
@@ -160,8 +183,10 @@ class OperatorExpressions(ValueExpressions):
             return tx.text
         if kind == "INT":
             return f"CAST({tx.text} AS STRING)"
-        raise unsupported(f"joining a {tx.type} value to a string ({self.snippet(e.span)}); Neo4j's text for it "
-                          "differs from the local store's")
+        raise unsupported(
+            f"joining a {tx.type} value to a string ({self.snippet(e.span)}); Neo4j's text for it "
+            "differs from the local store's"
+        )
 
     def x_IsNull(self, e: ast.IsNull, scope: Scope) -> Tx:
         operand = self.expr(e.operand, scope)
@@ -199,8 +224,10 @@ class OperatorExpressions(ValueExpressions):
         all_values = values + ([default] if default else [])
         value_types = [v.type for v in all_values]
         if types.mixes_numbers(value_types):
-            raise unsupported(f"a CASE that gives integers in some branches and floats in others "
-                              f"({self.snippet(e.span)}); write the integers as floats")
+            raise unsupported(
+                f"a CASE that gives integers in some branches and floats in others "
+                f"({self.snippet(e.span)}); write the integers as floats"
+            )
         result = types.unify(value_types)
         for condition, value in zip(conditions, values):
             # coalesce: a boolean CASE inside a WHEN condition is read wrongly by the engine (ladybug 0.22,
@@ -211,5 +238,6 @@ class OperatorExpressions(ValueExpressions):
 
 
 def scalar_list(t: T) -> bool:
-    return t.kind == "LIST" and (t.element is None or t.element.kind in ("STRING", "INT", "FLOAT", "BOOL", "ANY",
-                                                                          "NULL"))
+    return t.kind == "LIST" and (
+        t.element is None or t.element.kind in ("STRING", "INT", "FLOAT", "BOOL", "ANY", "NULL")
+    )

@@ -13,20 +13,20 @@ from kg.query.translate.lists import ListExpressions
 from kg.query.translate.state import Binding, Scope
 from kg.query.tx import Tx, node_type, rel_type
 
-MAX_HOPS = 30   # the engine's variable-length limit; Neo4j's `*` has none (README: known gaps)
+MAX_HOPS = 30  # the engine's variable-length limit; Neo4j's `*` has none (README: known gaps)
 
 
 class PlannedElement(TypedDict, total=False):
     """One node or relationship of a planned pattern. Nodes have `tables` and `bound`; relationships (kind
     "rel", or "varrel" for variable-length) have `types` and `rel`."""
 
-    kind: str                  # node rel varrel
-    engine: str                # its engine variable
-    var: str | None            # its Cypher variable
-    tables: frozenset[str]     # node tables it may come from
-    bound: bool                # a node bound before this pattern
-    types: frozenset[str]      # relationship tables it may come from
-    rel: ast.RelPattern        # a relationship's pattern, as parsed
+    kind: str  # node rel varrel
+    engine: str  # its engine variable
+    var: str | None  # its Cypher variable
+    tables: frozenset[str]  # node tables it may come from
+    bound: bool  # a node bound before this pattern
+    types: frozenset[str]  # relationship tables it may come from
+    rel: ast.RelPattern  # a relationship's pattern, as parsed
 
 
 Plan = list[PlannedElement]
@@ -47,7 +47,7 @@ class PatternPlan:
         self.scope = scope
         self.conditions: list[str] = []
         self.texts: list[str] = []
-        self.rels: list[tuple[str, str, frozenset[str]]] = []   # (kind, engine name, types)
+        self.rels: list[tuple[str, str, frozenset[str]]] = []  # (kind, engine name, types)
         self.satisfiable = True
         declared: dict[str, Binding] = {}
         plans = [self.plan(p, declared) for p in patterns]
@@ -99,8 +99,13 @@ class PatternPlan:
             engine = tr.fresh("v")
             if n.var is not None:
                 declared[n.var] = Binding("node", engine, tables)
-        plan: PlannedElement = {"kind": "node", "engine": engine, "tables": tables, "bound": bound is not None,
-                                "var": n.var}
+        plan: PlannedElement = {
+            "kind": "node",
+            "engine": engine,
+            "tables": tables,
+            "bound": bound is not None,
+            "var": n.var,
+        }
         self.property_conditions(n.properties, Tx(engine, node_type(tables)), n)
         if n.where is not None:
             self.pending_where.append((n.where, n))
@@ -138,14 +143,14 @@ class PatternPlan:
                 tr.inline -= 1
             self.conditions = conditions_before
             failing = tr.lambda_call("list_filter", f"rels({engine})", lam, f"NOT ({' AND '.join(inner)})")
-            self.conditions.append(f"(size({failing}) = 0)"
-                                   if inner else "true")
+            self.conditions.append(f"(size({failing}) = 0)" if inner else "true")
         if r.where is not None:
             self.pending_where.append((r.where, r))
         return plan
 
-    def property_conditions(self, props: ast.MapLit | ast.Param | None, subject: Tx,
-                            element: ast.NodePattern | ast.RelPattern) -> None:
+    def property_conditions(
+        self, props: ast.MapLit | ast.Param | None, subject: Tx, element: ast.NodePattern | ast.RelPattern
+    ) -> None:
         if props is None:
             return
         if isinstance(props, ast.Param):
@@ -181,7 +186,10 @@ class PatternPlan:
                     new_left = frozenset(a for _, a, _ in pairs)
                     new_right = frozenset(b for _, _, b in pairs)
                     updates: tuple[tuple[PlannedElement, tuple[Literal["types", "tables"], frozenset[str]]], ...] = (
-                        (rel, ("types", new_types)), (left, ("tables", new_left)), (right, ("tables", new_right)))
+                        (rel, ("types", new_types)),
+                        (left, ("tables", new_left)),
+                        (right, ("tables", new_right)),
+                    )
                     for element, new in updates:
                         key, value = new
                         if value != element[key]:
@@ -217,7 +225,7 @@ class PatternPlan:
             types_ = element["types"] if self.satisfiable else {"CITES"}
             body = f"{element['engine']}:{'|'.join(sorted(types_))}"
             if element["kind"] == "varrel":
-                low, high = (r.length or (1, 1))
+                low, high = r.length or (1, 1)
                 low = 1 if low is None else low
                 high = MAX_HOPS if high is None else high
                 if high > MAX_HOPS:
@@ -259,8 +267,9 @@ class PatternPlan:
                     x, y = tr.fresh("x"), tr.fresh("x")
                     ids_a = tr.lambda_call("list_transform", f"rels({a})", x, f"id({x})")
                     ids_b = tr.lambda_call("list_transform", f"rels({b})", y, f"id({y})")
-                    self.conditions.append(f"(size(list_distinct(list_concat({ids_a}, {ids_b}))) = "
-                                           f"size(rels({a})) + size(rels({b})))")
+                    self.conditions.append(
+                        f"(size(list_distinct(list_concat({ids_a}, {ids_b}))) = size(rels({a})) + size(rels({b})))"
+                    )
                 else:
                     var, single = (a, b) if ka == "varrel" else (b, a)
                     x = tr.fresh("x")

@@ -17,7 +17,7 @@ from kg.query.tx import Tx, string_literal
 @dataclass
 class Column:
     name: str
-    strip_null_keys: tuple[str, ...] = ()   # keys of a `.*` map projection whose nulls Neo4j would not show
+    strip_null_keys: tuple[str, ...] = ()  # keys of a `.*` map projection whose nulls Neo4j would not show
 
 
 class ProjectionTranslator(SubqueryTranslator):
@@ -102,11 +102,18 @@ class ProjectionTranslator(SubqueryTranslator):
             text += " ORDER BY " + ", ".join(keys)
         for word, expression in (("SKIP", p.skip), ("LIMIT", p.limit)):
             if expression is not None:
-                if isinstance(expression, ast.Param) and expression.name in self.user_params and (
+                if (
+                    isinstance(expression, ast.Param)
+                    and expression.name in self.user_params
+                    and (
                         not isinstance(self.user_params[expression.name], int)
-                        or isinstance(self.user_params[expression.name], bool)):
-                    raise QueryError(f"{word} ${expression.name} needs an integer; pass it with --param-json "
-                                     f"{expression.name}=N (--param binds text)")
+                        or isinstance(self.user_params[expression.name], bool)
+                    )
+                ):
+                    raise QueryError(
+                        f"{word} ${expression.name} needs an integer; pass it with --param-json "
+                        f"{expression.name}=N (--param binds text)"
+                    )
                 tx = self.expr(expression, Scope())
                 if tx.type.kind not in ("INT", "ANY"):
                     raise QueryError(f"{word} needs a non-negative integer, got {self.snippet(expression.span)}")

@@ -19,7 +19,7 @@ RESERVED_PREFIX = "__kg"
 class Binding:
     """A variable in scope: what it is, its engine name, and (nodes/relationships) its possible tables."""
 
-    kind: str                 # node rel varrel path value
+    kind: str  # node rel varrel path value
     engine: str
     tables: frozenset[str] = frozenset()
     type: T = ANY
@@ -66,7 +66,7 @@ class TranslatorState:
         return "$" + name
 
     def snippet(self, span: ast.Span) -> str:
-        text = self.source[span[0]:span[1]]
+        text = self.source[span[0] : span[1]]
         return text if len(text) <= 60 else text[:57] + "..."
 
     @staticmethod

@@ -39,8 +39,10 @@ class Translator(ProjectionTranslator):
         for i, part in enumerate(q.parts):
             text, cols = self.single_query(part, Scope())
             if columns is not None and [c.name for c in cols] != [c.name for c in columns]:
-                raise QueryError("all queries in a UNION must return the same column names "
-                                 f"({', '.join(c.name for c in columns)} vs {', '.join(c.name for c in cols)})")
+                raise QueryError(
+                    "all queries in a UNION must return the same column names "
+                    f"({', '.join(c.name for c in columns)} vs {', '.join(c.name for c in cols)})"
+                )
             columns = columns or cols
             texts.append(text)
             if i < len(q.union_all):

@@ -52,8 +52,10 @@ class ValueExpressions(TranslatorState):
 
     def x_Param(self, e: ast.Param, scope: Scope) -> Tx:
         if e.name not in self.user_params:
-            raise QueryError(f"the query needs parameter ${e.name}; pass --param {e.name}=VALUE "
-                             "(or --param-json for numbers and lists)")
+            raise QueryError(
+                f"the query needs parameter ${e.name}; pass --param {e.name}=VALUE "
+                "(or --param-json for numbers and lists)"
+            )
         value = self.user_params[e.name]
         return self.value(value)
 
@@ -69,11 +71,14 @@ class ValueExpressions(TranslatorState):
                 return Tx("[]", list_of(ANY))
             element_types = [types.of_value(v) for v in value]
             if types.mixes_numbers(element_types):
-                raise QueryError("a list parameter mixes integers and floats; the local store keeps one type per "
-                                 "list (make them all floats)")
+                raise QueryError(
+                    "a list parameter mixes integers and floats; the local store keeps one type per "
+                    "list (make them all floats)"
+                )
             if t.element is not None and t.element.kind == "ANY":
-                raise QueryError("a list parameter mixes values of different types; the local store keeps one "
-                                 "type per list")
+                raise QueryError(
+                    "a list parameter mixes values of different types; the local store keeps one type per list"
+                )
         if isinstance(value, dict):
             for k in value:
                 if not isinstance(k, str) or not k:
@@ -132,8 +137,11 @@ class ValueExpressions(TranslatorState):
     def x_Index(self, e: ast.Index, scope: Scope) -> Tx:
         subject = self.expr(e.subject, scope)
         index = self.expr(e.index, scope)
-        if subject.type.kind in ("NODE", "REL", "MAP") and isinstance(e.index, ast.Literal) \
-                and isinstance(e.index.value, str):
+        if (
+            subject.type.kind in ("NODE", "REL", "MAP")
+            and isinstance(e.index, ast.Literal)
+            and isinstance(e.index.value, str)
+        ):
             return self.property(subject, e.index.value, e)
         if subject.type.kind == "NULL" or index.type.kind == "NULL":
             return Tx("NULL", NULL)
@@ -184,8 +192,9 @@ class ValueExpressions(TranslatorState):
         items = [self.expr(i, scope) for i in e.items]
         item_types = [i.type for i in items]
         if types.mixes_numbers(item_types):
-            raise unsupported(f"a list mixing integers and floats ({self.snippet(e.span)}); write the integers "
-                              "as floats")
+            raise unsupported(
+                f"a list mixing integers and floats ({self.snippet(e.span)}); write the integers as floats"
+            )
         element = types.unify(item_types) if items else ANY
         if element.kind == "ANY" and any(t.known for t in item_types) and items:
             raise unsupported(f"a list mixing values of different types ({self.snippet(e.span)})")

@@ -119,10 +119,13 @@ class _ParquetTable:
             except StoreError as exc:
                 return exc
             if found is not None and found != kind and not (kind == "DOUBLE" and found == "INT64"):
-                return StoreError(f"{where}: property {name!r} is {found}, the graph model has {kind}; "
-                                  "rebuild the store with kg build")
-        return StoreError(f"{self.what}s: property {name!r} holds a value that is not {kind}; "
-                          "rebuild the store with kg build")
+                return StoreError(
+                    f"{where}: property {name!r} is {found}, the graph model has {kind}; "
+                    "rebuild the store with kg build"
+                )
+        return StoreError(
+            f"{self.what}s: property {name!r} holds a value that is not {kind}; rebuild the store with kg build"
+        )
 
     def close(self) -> bool:
         """Finish the file; False if it has no rows (and so no file)."""
@@ -132,8 +135,16 @@ class _ParquetTable:
         return self.rows > 0
 
 
-def build(g: nx.MultiDiGraph, target: str | os.PathLike[str], *, store_stat: tuple[int, int], store_sha256: str,
-          progress: Callable[[str], None] | None = None, consume: bool = False, frozen: bool = False) -> Stamp:
+def build(
+    g: nx.MultiDiGraph,
+    target: str | os.PathLike[str],
+    *,
+    store_stat: tuple[int, int],
+    store_sha256: str,
+    progress: Callable[[str], None] | None = None,
+    consume: bool = False,
+    frozen: bool = False,
+) -> Stamp:
     """Write the query database of graph `g` to `target` atomically; returns its stamp.
 
     `store_stat` is the store file's (size, mtime_ns) and `store_sha256` its
@@ -166,8 +177,12 @@ def build(g: nx.MultiDiGraph, target: str | os.PathLike[str], *, store_stat: tup
         nodes, relationships = g.number_of_nodes(), g.number_of_edges()
         used_tables = {table for table, _, pair in files if pair is None}
         labels = sorted({label for t in used_tables for label in schema.nodes[t].labels})
-        schema = Schema(schema.nodes, schema.rels, tuple(labels),
-                        tuple(sorted({table for table, _, pair in files if pair is not None})))
+        schema = Schema(
+            schema.nodes,
+            schema.rels,
+            tuple(labels),
+            tuple(sorted({table for table, _, pair in files if pair is not None})),
+        )
         if consume:
             release(g, frozen=frozen)
         step("loading the query database")
@@ -181,8 +196,17 @@ def build(g: nx.MultiDiGraph, target: str | os.PathLike[str], *, store_stat: tup
                 conn.execute(f"COPY {table} FROM '{_quote_path(path)}'{options}")
                 step(f"copied {table}{' ' + '-'.join(pair) if pair else ''}")
             conn.execute(f"CREATE NODE TABLE {META_TABLE}(key STRING PRIMARY KEY, value STRING)")
-            stamp = Stamp(FORMAT_VERSION, embedded.ENGINE, embedded.engine_version(), store_stat[0], store_stat[1],
-                          store_sha256, nodes, relationships, round(time.perf_counter() - started, 3))
+            stamp = Stamp(
+                FORMAT_VERSION,
+                embedded.ENGINE,
+                embedded.engine_version(),
+                store_stat[0],
+                store_stat[1],
+                store_sha256,
+                nodes,
+                relationships,
+                round(time.perf_counter() - started, 3),
+            )
             for key, value in (("stamp", stamp.to_json()), ("schema", schema.to_json())):
                 conn.execute(f"CREATE (:{META_TABLE} {{key: $key, value: $value}})", {"key": key, "value": value})
         finally:
@@ -190,19 +214,23 @@ def build(g: nx.MultiDiGraph, target: str | os.PathLike[str], *, store_stat: tup
             db.close()
         for leftover in (Path(str(db_file) + ".wal"), Path(str(db_file) + ".lock")):
             if leftover.exists():
-                raise StoreError(f"{target}: the engine left {leftover.name} after closing; not replacing the "
-                                 "query database")
+                raise StoreError(
+                    f"{target}: the engine left {leftover.name} after closing; not replacing the query database"
+                )
         write_checksum(db_file, target)  # first: a crash before the rename leaves a mismatch, which rebuilds
         durable_replace(db_file, target)
         return stamp
     except OSError as exc:
-        raise StoreError(f"{target}: cannot write the query database: {exc.strerror or exc}; "
-                         "the previous one (if any) is intact") from None
+        raise StoreError(
+            f"{target}: cannot write the query database: {exc.strerror or exc}; the previous one (if any) is intact"
+        ) from None
     except RuntimeError as exc:  # the engine's own errors
         text = str(exc)
         if "No space left on device" in text:
-            raise StoreError(f"{target}: disk full while writing the query database; the previous one (if any) "
-                             "is intact. Free space and re-run") from None
+            raise StoreError(
+                f"{target}: disk full while writing the query database; the previous one (if any) "
+                "is intact. Free space and re-run"
+            ) from None
         first = text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
         raise StoreError(f"{target}: the engine could not build the query database ({first})") from None
     finally:
@@ -231,16 +259,19 @@ def _quote_path(path: Path) -> str:
     return text
 
 
-def _write_parquet(g: nx.MultiDiGraph, schema: Schema, work: Path, pa: ModuleType, step: Callable[[str], None]
-                   ) -> tuple[list[ParquetFile], dict[str, set[str]], dict[str, set[str]]]:
+def _write_parquet(
+    g: nx.MultiDiGraph, schema: Schema, work: Path, pa: ModuleType, step: Callable[[str], None]
+) -> tuple[list[ParquetFile], dict[str, set[str]], dict[str, set[str]]]:
     """One Parquet file per node table and per (relationship, from, to) pair.
 
     Returns the files [(table, path, pair)] and the property names found outside the schema, per node
     table and per relationship type (then the caller extends the schema and writes again).
     """
     step("writing nodes")
-    node_files = {t.name: _ParquetTable(pa, work / f"node-{t.name}.parquet", list(t.properties.items()), "node")
-                  for t in schema.nodes.values()}
+    node_files = {
+        t.name: _ParquetTable(pa, work / f"node-{t.name}.parquet", list(t.properties.items()), "node")
+        for t in schema.nodes.values()
+    }
     where_table: dict[str, tuple[str, str]] = {}
     names = {t.name: list(t.properties) for t in schema.nodes.values()}
     known = {t: frozenset(n) | {"__labels__"} for t, n in names.items()}
@@ -275,11 +306,15 @@ def _write_parquet(g: nx.MultiDiGraph, schema: Schema, work: Path, pa: ModuleTyp
         rel_file = rel_files.get(pair)
         if rel_file is None:
             if k not in schema.rels:
-                raise StoreError(f"relationship {u} -[{k}]-> {v}: type {k!r} is not in the graph model; "
-                                 "rebuild the store with kg build")
+                raise StoreError(
+                    f"relationship {u} -[{k}]-> {v}: type {k!r} is not in the graph model; "
+                    "rebuild the store with kg build"
+                )
             if (a, b) not in schema.rels[k].pairs:
-                raise StoreError(f"relationship {u} -[{k}]-> {v}: a {k} cannot join {a} to {b} in the graph model; "
-                                 "rebuild the store with kg build")
+                raise StoreError(
+                    f"relationship {u} -[{k}]-> {v}: a {k} cannot join {a} to {b} in the graph model; "
+                    "rebuild the store with kg build"
+                )
             columns = [("from", "STRING"), ("to", "STRING"), *schema.rels[k].properties.items()]
             rel_file = rel_files[pair] = _ParquetTable(pa, work / f"rel-{k}-{a}-{b}.parquet", columns, "relationship")
         if not rel_known[k].issuperset(data):
@@ -291,12 +326,23 @@ def _write_parquet(g: nx.MultiDiGraph, schema: Schema, work: Path, pa: ModuleTyp
     return files, extra_nodes, extra_rels
 
 
-def build_for_store(g: nx.MultiDiGraph, store: str | os.PathLike[str],
-                    progress: Callable[[str], None] | None = None, consume: bool = False,
-                    frozen: bool = False) -> Stamp:
+def build_for_store(
+    g: nx.MultiDiGraph,
+    store: str | os.PathLike[str],
+    progress: Callable[[str], None] | None = None,
+    consume: bool = False,
+    frozen: bool = False,
+) -> Stamp:
     """Build the query database of the store file `store`, whose graph `g` is (already loaded or just saved);
     with `consume`, `g` is emptied on the way (see `build`; `frozen` as there)."""
     store = Path(store)
     st = store.stat()
-    return build(g, query_db_path(store), store_stat=(st.st_size, st.st_mtime_ns), store_sha256=file_sha256(store),
-                 progress=progress, consume=consume, frozen=frozen)
+    return build(
+        g,
+        query_db_path(store),
+        store_stat=(st.st_size, st.st_mtime_ns),
+        store_sha256=file_sha256(store),
+        progress=progress,
+        consume=consume,
+        frozen=frozen,
+    )

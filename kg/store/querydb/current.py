@@ -23,8 +23,9 @@ QUERY_BUFFER_POOL = 512 * 1024 * 1024
 class QueryDatabase:
     """An open, read-only query database: `conn` runs Cypher, `schema` says what is in it."""
 
-    def __init__(self, path: Path, db: embedded.Database, conn: embedded.Connection, schema: Schema,
-                 stamp: Stamp) -> None:
+    def __init__(
+        self, path: Path, db: embedded.Database, conn: embedded.Connection, schema: Schema, stamp: Stamp
+    ) -> None:
         self.path = path
         self.db = db
         self.conn = conn
@@ -91,8 +92,13 @@ def why_stale(store: str | os.PathLike[str]) -> str | None:
     return why
 
 
-def open_current(store: str | os.PathLike[str], *, notify: Callable[[str], None] | None = None,
-                 progress: Callable[[str], None] | None = None, freeze: bool = False) -> QueryDatabase:
+def open_current(
+    store: str | os.PathLike[str],
+    *,
+    notify: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None,
+    freeze: bool = False,
+) -> QueryDatabase:
     """The store's query database, opened read-only; built first if it is missing or stale.
 
     `notify` gets one line saying why a rebuild happens. The rebuild holds the
@@ -112,12 +118,18 @@ def open_current(store: str | os.PathLike[str], *, notify: Callable[[str], None]
         qdb, why = _current(path, store)  # again under the lock: another process may have rebuilt it
         if qdb is not None:
             return qdb
-        _build_from_store(store, f"building the query database {path.name} ({why}); it is rebuilt only when the "
-                                 "store changes", notify, progress, freeze)
+        _build_from_store(
+            store,
+            f"building the query database {path.name} ({why}); it is rebuilt only when the store changes",
+            notify,
+            progress,
+            freeze,
+        )
     qdb, _ = _current(path, store)
     if qdb is None:
-        raise StoreError(f"{path}: the query database does not match the store even after a rebuild; "
-                         f"delete {path} and re-run")
+        raise StoreError(
+            f"{path}: the query database does not match the store even after a rebuild; delete {path} and re-run"
+        )
     return qdb
 
 
@@ -128,8 +140,14 @@ def _lock(store: Path, path: Path) -> AbstractContextManager[None]:
     return store_lock(store if path.parent == store.resolve().parent else path)
 
 
-def rebuild(store: str | os.PathLike[str], why: str, *, notify: Callable[[str], None] | None = None,
-            progress: Callable[[str], None] | None = None, freeze: bool = False) -> None:
+def rebuild(
+    store: str | os.PathLike[str],
+    why: str,
+    *,
+    notify: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None,
+    freeze: bool = False,
+) -> None:
     """Build the store's query database again though its stamp matches (it was found damaged: `why`);
     `freeze` as for `open_current`."""
     store = Path(store)
@@ -138,8 +156,9 @@ def rebuild(store: str | os.PathLike[str], why: str, *, notify: Callable[[str], 
         _build_from_store(store, f"rebuilding the query database {path.name} ({why})", notify, progress, freeze)
 
 
-def _build_from_store(store: Path, notice: str, notify: Callable[[str], None] | None,
-                      progress: Callable[[str], None] | None, freeze: bool) -> None:
+def _build_from_store(
+    store: Path, notice: str, notify: Callable[[str], None] | None, progress: Callable[[str], None] | None, freeze: bool
+) -> None:
     """Under the lock: load the store (a damaged one is reported before any notice), say why, build."""
     from kg.store.local import load_graph
 

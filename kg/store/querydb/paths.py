@@ -29,8 +29,10 @@ def query_db_path(store: str | os.PathLike[str]) -> Path:
             continue
         if os.access(cache, os.W_OK):
             return cache / f"{store.name}-{digest}{SUFFIX}"
-    raise StoreError(f"{store}: its directory is read-only and no cache directory is writable; "
-                     "set KG_CACHE_DIR to a writable directory")
+    raise StoreError(
+        f"{store}: its directory is read-only and no cache directory is writable; "
+        "set KG_CACHE_DIR to a writable directory"
+    )
 
 
 def _cache_dirs() -> list[Path]:

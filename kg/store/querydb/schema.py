@@ -25,13 +25,34 @@ _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _PY_TYPES = {bool: "BOOL", int: "INT64", float: "DOUBLE", str: "STRING"}
 
 # The graph model's properties and their types (kg/graph/model.py); they exist even in an empty store.
-PAPER_PROPERTIES = {"id": "STRING", "title": "STRING", "abstract": "STRING", "sources": "STRING[]",
-                    "year": "INT64", "url": "STRING", "arxiv_id": "STRING", "authors": "STRING[]"}
-ENTITY_PROPERTIES = {"id": "STRING", "name": "STRING", "type": "STRING", "aliases": "STRING[]",
-                     "description": "STRING", "vendor": "STRING", "year": "INT64", "source": "STRING"}
+PAPER_PROPERTIES = {
+    "id": "STRING",
+    "title": "STRING",
+    "abstract": "STRING",
+    "sources": "STRING[]",
+    "year": "INT64",
+    "url": "STRING",
+    "arxiv_id": "STRING",
+    "authors": "STRING[]",
+}
+ENTITY_PROPERTIES = {
+    "id": "STRING",
+    "name": "STRING",
+    "type": "STRING",
+    "aliases": "STRING[]",
+    "description": "STRING",
+    "vendor": "STRING",
+    "year": "INT64",
+    "source": "STRING",
+}
 REL_PROPERTIES = {
-    Rel.MENTIONS.value: {"count": "INT64", "confidence": "DOUBLE", "surfaces": "STRING[]", "rules": "STRING[]",
-                         "citations": "STRING[]"},
+    Rel.MENTIONS.value: {
+        "count": "INT64",
+        "confidence": "DOUBLE",
+        "surfaces": "STRING[]",
+        "rules": "STRING[]",
+        "citations": "STRING[]",
+    },
     Rel.INTRODUCES.value: {},
     Rel.CITES.value: {"via": "STRING[]"},
     Rel.VARIANT_OF.value: {},
@@ -67,13 +88,18 @@ class Schema:
 
     nodes: dict[str, Table]
     rels: dict[str, RelTable]
-    labels_in_use: tuple[str, ...] = ()   # labels some node carries (what db.labels() lists)
-    types_in_use: tuple[str, ...] = ()    # relationship types some relationship has
+    labels_in_use: tuple[str, ...] = ()  # labels some node carries (what db.labels() lists)
+    types_in_use: tuple[str, ...] = ()  # relationship types some relationship has
 
     def to_json(self) -> str:
-        return json.dumps({"nodes": [[t.name, list(t.labels), t.properties] for t in self.nodes.values()],
-                           "rels": [[r.name, [list(p) for p in r.pairs], r.properties] for r in self.rels.values()],
-                           "labels_in_use": list(self.labels_in_use), "types_in_use": list(self.types_in_use)})
+        return json.dumps(
+            {
+                "nodes": [[t.name, list(t.labels), t.properties] for t in self.nodes.values()],
+                "rels": [[r.name, [list(p) for p in r.pairs], r.properties] for r in self.rels.values()],
+                "labels_in_use": list(self.labels_in_use),
+                "types_in_use": list(self.types_in_use),
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Schema:
@@ -100,13 +126,17 @@ def value_type(value: Any, where: str, name: str) -> str | None:
         if not element_types:
             return None
         if len(element_types) > 1 or any(t.endswith("[]") for t in element_types):
-            raise StoreError(f"{where}: property {name!r} is a list of mixed or nested values; the query database "
-                             "holds lists of one scalar type (fix the input, or query with --neo4j)")
+            raise StoreError(
+                f"{where}: property {name!r} is a list of mixed or nested values; the query database "
+                "holds lists of one scalar type (fix the input, or query with --neo4j)"
+            )
         return element_types.pop() + "[]"
     kind = _PY_TYPES.get(type(value))
     if kind is None:
-        raise StoreError(f"{where}: property {name!r} is a {type(value).__name__}; a graph property is a string, "
-                         "number, boolean or a list of them (fix the input and rebuild)")
+        raise StoreError(
+            f"{where}: property {name!r} is a {type(value).__name__}; a graph property is a string, "
+            "number, boolean or a list of them (fix the input and rebuild)"
+        )
     if kind == "INT64":
         check_int(value, f"{where}: property {name!r}")
     return kind
@@ -118,8 +148,10 @@ def _merge_type(props: dict[str, str], name: str, kind: str | None, where: str) 
         if known is None:
             props[name] = "STRING[]"  # only empty lists seen so far
         elif not known.endswith("[]"):
-            raise StoreError(f"{where}: property {name!r} holds a list here and {known} elsewhere; the query "
-                             "database needs one type per property (fix the input, or query with --neo4j)")
+            raise StoreError(
+                f"{where}: property {name!r} holds a list here and {known} elsewhere; the query "
+                "database needs one type per property (fix the input, or query with --neo4j)"
+            )
         return
     if known is None or known == kind:
         props[name] = kind
@@ -127,20 +159,30 @@ def _merge_type(props: dict[str, str], name: str, kind: str | None, where: str) 
     if known == "STRING[]" and kind.endswith("[]"):
         props[name] = kind  # the empty lists seen first fit any list type
         return
-    raise StoreError(f"{where}: property {name!r} holds {kind} here and {known} elsewhere; the query database "
-                     "needs one type per property (fix the input, or query with --neo4j)")
+    raise StoreError(
+        f"{where}: property {name!r} holds {kind} here and {known} elsewhere; the query database "
+        "needs one type per property (fix the input, or query with --neo4j)"
+    )
 
 
 def _check_name(name: str, where: str) -> None:
     if not _IDENTIFIER.fullmatch(name):
-        raise StoreError(f"{where}: property name {name!r} is not a plain name (letters, digits, _); "
-                         "the query database cannot hold it (rename it in the input)")
+        raise StoreError(
+            f"{where}: property name {name!r} is not a plain name (letters, digits, _); "
+            "the query database cannot hold it (rename it in the input)"
+        )
 
 
 def model_schema() -> Schema:
     """The graph model's tables and properties (what kg build writes)."""
-    nodes = {t: Table(t, (t,) if t == Label.PAPER.value else (Label.ENTITY.value, t),
-                      dict(PAPER_PROPERTIES if t == Label.PAPER.value else ENTITY_PROPERTIES)) for t in NODE_TABLES}
+    nodes = {
+        t: Table(
+            t,
+            (t,) if t == Label.PAPER.value else (Label.ENTITY.value, t),
+            dict(PAPER_PROPERTIES if t == Label.PAPER.value else ENTITY_PROPERTIES),
+        )
+        for t in NODE_TABLES
+    }
     rels = {r: RelTable(r, REL_PAIRS[r], dict(REL_PROPERTIES[r])) for r in REL_PAIRS}
     return Schema(nodes, rels)
 
@@ -163,14 +205,17 @@ def schema_of(g: nx.MultiDiGraph) -> Schema:
                 _check_name(name, where)
             kind = value_type(value, where, name)
             if name in model_nodes[table] and kind is not None and kind != props[name]:
-                raise StoreError(f"{where}: property {name!r} is {kind}, the graph model has {props[name]}; "
-                                 "rebuild the store with kg build")
+                raise StoreError(
+                    f"{where}: property {name!r} is {kind}, the graph model has {props[name]}; "
+                    "rebuild the store with kg build"
+                )
             _merge_type(props, name, kind, where)
     rel_props = {r: dict(p) for r, p in REL_PROPERTIES.items()}
     for u, v, k, data in g.edges(keys=True, data=True):
         if k not in rel_props:
-            raise StoreError(f"relationship {u} -[{k}]-> {v}: type {k!r} is not in the graph model; "
-                             "rebuild the store with kg build")
+            raise StoreError(
+                f"relationship {u} -[{k}]-> {v}: type {k!r} is not in the graph model; rebuild the store with kg build"
+            )
         props = rel_props[k]
         for name, value in data.items():
             if name == "__labels__" or value is None:
@@ -182,8 +227,9 @@ def schema_of(g: nx.MultiDiGraph) -> Schema:
             if name not in props:
                 _check_name(name, where)
             _merge_type(props, name, value_type(value, where, name), where)
-    nodes = {t: Table(t, (t,) if t == Label.PAPER.value else (Label.ENTITY.value, t), node_props[t])
-             for t in NODE_TABLES}
+    nodes = {
+        t: Table(t, (t,) if t == Label.PAPER.value else (Label.ENTITY.value, t), node_props[t]) for t in NODE_TABLES
+    }
     rels = {r: RelTable(r, REL_PAIRS[r], rel_props[r]) for r in REL_PAIRS}
     return Schema(nodes, rels)
 

@@ -24,7 +24,6 @@ FORMAT_VERSION = 2
 META_TABLE = "KgMeta"
 
 
-
 @dataclass(frozen=True)
 class Stamp:
     """What a query database was built from, and by what."""
@@ -67,8 +66,9 @@ def write_checksum(db_file: Path, target: Path) -> None:
     """Record `db_file`'s size, mtime and hash for `target`, the path it is about to be renamed to."""
     st = db_file.stat()
     record = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": file_sha256(db_file)}
-    write_atomic(checksum_path(target), lambda f: f.write(json.dumps(record) + "\n"), error=StoreError,
-                 option="--store")
+    write_atomic(
+        checksum_path(target), lambda f: f.write(json.dumps(record) + "\n"), error=StoreError, option="--store"
+    )
 
 
 def changed_since_built(path: Path) -> str | None:
