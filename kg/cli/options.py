@@ -1,0 +1,99 @@
+"""Options several commands share: input files and formats, --catalog, --store, the Neo4j connection, and how a
+command opens the local store."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from kg.cli.output import echo
+
+FORMAT_CHOICE = click.Choice(["listing", "jsonl", "arxiv", "csv"])
+
+
+def input_options(func):
+    func = click.option(
+        "--strict", is_flag=True, help="Exit 1 after the work if anything was skipped or not read (for scripts and CI)."
+    )(func)
+    func = click.option("--skip-bad", is_flag=True, help="Skip bad records and files (reported) instead of stopping.")(
+        func
+    )
+    func = click.option(
+        "--format",
+        "fmt",
+        type=FORMAT_CHOICE,
+        default=None,
+        help="Input format; detected from extension and content when omitted.",
+    )(func)
+    func = click.argument("inputs", nargs=-1, required=True)(func)
+    return func
+
+
+def catalog_option(func):
+    return click.option(
+        "--catalog",
+        "catalogs",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="Extra catalog YAML (same schema as kg/catalog/*.yaml); overrides built-in entries.",
+    )(func)
+
+
+def store_option(func):
+    return click.option(
+        "--store",
+        "store",
+        type=click.Path(readable=False),
+        envvar="KG_STORE",
+        default=None,
+        help="Store file (default: $KG_STORE or ./kg-store.jsonl.gz).",
+    )(func)
+
+
+def neo4j_options(func):
+    """--uri/--user/--database; the password only from NEO4J_PASSWORD (or a hidden prompt on a terminal)."""
+    func = click.option(
+        "--database",
+        default=None,
+        metavar="DB",
+        help="Neo4j database (default: $NEO4J_DATABASE, else the server's default).",
+    )(func)
+    func = click.option("--user", default=None, metavar="USER", help="Neo4j user (default: $NEO4J_USERNAME or neo4j).")(
+        func
+    )
+    func = click.option(
+        "--uri",
+        default=None,
+        metavar="URI",
+        help="Neo4j Bolt URI (default: $NEO4J_URI or bolt://localhost:7687). "
+        "The password is read from $NEO4J_PASSWORD, never from an option.",
+    )(func)
+    return func
+
+
+def neo4j_settings(uri, user, database):
+    """Settings from options and environment; prompts (hidden) for a missing password on a terminal."""
+    from kg.store.neo4j_settings import Neo4jSettings
+
+    settings = Neo4jSettings.from_env(uri=uri, user=user, database=database)
+    if settings.uri_has_credentials:
+        return settings  # refused when connecting, with one line; no point asking for a password first
+    if not settings.has_password and sys.stdin.isatty() and sys.stderr.isatty():
+        password = click.prompt(f"Neo4j password for {settings.user}", hide_input=True, err=True)
+        settings = settings.with_password(password)
+    return settings
+
+
+def store_options() -> dict:
+    """How a command opens the local store: what it says (on stderr) when the store's query database must be
+    rebuilt before it answers, and `freeze` (a CLI process holds one graph; see `kg.store.local.load_graph`)."""
+
+    def notify(message: str) -> None:
+        echo(f"kg: {message}", err=True)
+
+    def progress(step: str) -> None:
+        if sys.stderr.isatty():
+            echo(f"kg:   {step}", err=True)
+
+    return {"notify": notify, "progress": progress, "freeze": True}
