@@ -6,7 +6,7 @@ from kg.graph.model import (
     PAPER_LABELS,
     REL_LABELS,
     Counts,
-    SharedStrings,
+    SharedValues,
     compact_mention,
     counts,
     entity_attrs,
@@ -14,8 +14,6 @@ from kg.graph.model import (
     labels_of,
     paper_attrs,
     paper_key,
-    shared_strings,
-    shared_value,
 )
 
 __all__ = [
@@ -26,7 +24,7 @@ __all__ = [
     "Catalog",
     "Counts",
     "GraphBuilder",
-    "SharedStrings",
+    "SharedValues",
     "compact_mention",
     "counts",
     "entity_attrs",
@@ -34,6 +32,4 @@ __all__ = [
     "labels_of",
     "paper_attrs",
     "paper_key",
-    "shared_strings",
-    "shared_value",
 ]

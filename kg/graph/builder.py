@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from kg.graph.model import (
     REL_LABELS,
-    SharedStrings,
+    SharedValues,
     compact_mention,
     entity_attrs,
     entity_key,
@@ -49,7 +49,7 @@ class GraphBuilder:
         self.introducers: dict[str, list[str]] = {}
         self.variant_parent: dict[str, str] = {}
         self.uses: list[tuple[str, tuple[str, ...]]] = []
-        self.shared: SharedStrings = {}
+        self.shared = SharedValues()
 
     def add_paper(self, p: Paper) -> None:
         self.g.add_node(paper_key(p.id), **paper_attrs(p))

@@ -20,7 +20,8 @@ query results and exports turn into lists.
 from __future__ import annotations
 
 import sys
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
 from kg.model.types import ENTITY_TYPES, Label, Paper, Properties, Rel
@@ -43,42 +44,49 @@ ENTITY_LABEL_SETS = {t: frozenset({Label.ENTITY.value, t}) for t in ENTITY_TYPES
 REL_LABELS = {r.value: frozenset({r.value}) for r in Rel}
 
 
-_SHARED_VALUES: dict[Hashable, Hashable] = {}
+MAX_SHARED_VALUES = 4096
+"""Distinct confidence values one graph shares (they are rounded, so a few hundred in practice); past this,
+new values are kept as they come, so a graph of odd values cannot grow the table without bound."""
 
 
-def shared_value(value: Hashable) -> Hashable:
-    """One object per distinct small value (confidences repeat across millions of relationships)."""
-    return _SHARED_VALUES.setdefault(value, value) if len(_SHARED_VALUES) < 4096 else value
+@dataclass
+class SharedValues:
+    """Per graph: one object per distinct mention confidence and per distinct surface or rule list.
 
-
-SharedStrings = dict[tuple[str, ...], tuple[str, ...]]
-"""Per graph: each distinct sequence of strings to its one tuple of interned strings (`shared_strings`)."""
-
-
-def shared_strings(strings: Iterable[str], shared: SharedStrings) -> tuple[str, ...]:
-    """One immutable tuple of interned strings per distinct sequence in `shared` (a dict kept per graph).
-
-    Mentions repeat a few thousand surface and rule lists millions of times; a
-    big graph holds each once. Tuples, so no edge can change another's list.
+    Mentions are most of a big graph and repeat a few hundred confidences and a
+    few thousand surface and rule lists millions of times; a graph holds each
+    once. Kept per graph (by `GraphBuilder` and the store reader), not per process.
     """
-    key = tuple(strings)
-    found = shared.get(key)
-    if found is None:
-        found = shared[key] = tuple(sys.intern(s) for s in key)
-    return found
+
+    strings: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    numbers: dict[float, float] = field(default_factory=dict)
+
+    def value(self, number: float) -> float:
+        """The graph's one object equal to `number`."""
+        if len(self.numbers) >= MAX_SHARED_VALUES:
+            return self.numbers.get(number, number)
+        return self.numbers.setdefault(number, number)
+
+    def strings_of(self, strings: Iterable[str]) -> tuple[str, ...]:
+        """The graph's one tuple of interned strings equal to `strings`; tuples, so no edge can change another's."""
+        key = tuple(strings)
+        found = self.strings.get(key)
+        if found is None:
+            found = self.strings[key] = tuple(sys.intern(s) for s in key)
+        return found
 
 
-def compact_mention(props: Properties, shared: SharedStrings) -> None:
-    """Mentions are most of a big graph: share their confidence values and their surface and rule lists.
+def compact_mention(props: Properties, shared: SharedValues) -> None:
+    """Share a mention's confidence and its surface and rule lists with the rest of the graph (`SharedValues`).
 
     Used where mentions are made (`GraphBuilder`) and where they are read back (`kg.store.local`).
     """
     if "confidence" in props:
-        props["confidence"] = shared_value(props["confidence"])
+        props["confidence"] = shared.value(props["confidence"])
     for key in ("surfaces", "rules"):
         value = props.get(key)
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            props[key] = shared_strings(value, shared)
+            props[key] = shared.strings_of(value)
 
 
 def labels_of(labels: Iterable[str]) -> frozenset[str]:

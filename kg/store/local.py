@@ -27,7 +27,7 @@ from io import BufferedIOBase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from kg.graph import REL_LABELS, SharedStrings, compact_mention, labels_of
+from kg.graph import REL_LABELS, SharedValues, compact_mention, labels_of
 from kg.model.errors import StoreError
 from kg.model.files import atomic_output, temp_prefix
 from kg.model.types import STORE_FORMAT, Label, Paper, Properties, Source
@@ -163,7 +163,7 @@ def read_graph(lines: Iterable[bytes | str], source: str) -> nx.MultiDiGraph:
     scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
     intern = sys.intern  # node keys and property names: one string object each, not one per line
     node_labels: dict[tuple[str, ...], frozenset[str]] = {}
-    shared: SharedStrings = {}
+    shared = SharedValues()
     try:
         while True:
             number += 1
