@@ -21,7 +21,7 @@ READ_CHUNK = 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-def _open_binary(name: str) -> io.BufferedIOBase:
+def open_binary(name: str) -> io.BufferedIOBase:
     if name == "-":
         return cast(io.BufferedIOBase, sys.stdin.buffer)  # typed BinaryIO; a BufferedReader (BytesIO in click tests)
     try:
@@ -85,15 +85,15 @@ class _Gunzip(io.RawIOBase):
             self.damage = str(exc)
 
 
-class _CorruptGzip(Exception):
+class CorruptGzip(Exception):
     """The gzip header or first block cannot be read (reported as a skip of the file)."""
 
 
-def _decompress(stream: io.BufferedIOBase) -> tuple[io.BufferedIOBase, bytes, _Gunzip | None]:
+def decompress(stream: io.BufferedIOBase) -> tuple[io.BufferedIOBase, bytes, _Gunzip | None]:
     """Return a stream positioned at the start, the first bytes of its (decompressed) content, and the
     gzip decoder when the file is gzip (its `damage` is read once the stream has ended).
 
-    Raises `_CorruptGzip` when a gzip file is damaged at its start, so the
+    Raises `CorruptGzip` when a gzip file is damaged at its start, so the
     caller can report it like any other bad file (skipped and counted with
     --skip-bad; it used to stop the run even then).
     """
@@ -106,9 +106,9 @@ def _decompress(stream: io.BufferedIOBase) -> tuple[io.BufferedIOBase, bytes, _G
     try:
         head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES]
     except (OSError, EOFError, zlib.error) as exc:
-        raise _CorruptGzip(str(exc)) from None
+        raise CorruptGzip(str(exc)) from None
     if gunzip is not None and gunzip.damage and not head:
-        raise _CorruptGzip(gunzip.damage)
+        raise CorruptGzip(gunzip.damage)
     return buffered, head, gunzip
 
 
@@ -177,7 +177,7 @@ def split_lines(
 
 
 @dataclass
-class _Decoder:
+class Decoder:
     """Decodes a byte stream line by line, noting invalid UTF-8 and over-long lines as skips.
 
     Every line reaches the parser ending in a single "\\n" whatever its

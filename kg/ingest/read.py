@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from kg.ingest.decode import _CorruptGzip, _Decoder, _decompress, _open_binary
+from kg.ingest.decode import CorruptGzip, Decoder, decompress, open_binary
 from kg.ingest.formats import FORMATS, PARSERS, detect_format
 from kg.ingest.inputs import expand_inputs
 from kg.ingest.records import Record, Skip
@@ -63,14 +63,14 @@ def iter_records(name: str, format: str | None = None) -> Iterator[Record | Skip
     if format is not None and format not in PARSERS:
         raise InputError(label, None, f"unknown format {format!r}", f"use one of {', '.join(FORMATS)}")
     try:
-        raw = _open_binary(name)
+        raw = open_binary(name)
     except InputError as exc:  # unreadable: a bad file like any other (stops the run, or skipped with --skip-bad)
         yield Skip(label, None, exc.problem, exc.fix)
         return
     try:
         try:
-            stream, head, gunzip = _decompress(raw)
-        except _CorruptGzip as exc:
+            stream, head, gunzip = decompress(raw)
+        except CorruptGzip as exc:
             yield Skip(label, None, f"corrupt gzip data: {exc}", "re-create the file")
             return
         if not head.removeprefix(b"\xef\xbb\xbf").strip():
@@ -83,7 +83,7 @@ def iter_records(name: str, format: str | None = None) -> Iterator[Record | Skip
         if fmt is None:
             yield Skip(label, None, "unknown format", "pass --format listing|jsonl|arxiv|csv")
             return
-        decoder = _Decoder(label)
+        decoder = Decoder(label)
         yielded = 0
         for item in PARSERS[fmt](decoder.lines(stream, gunzip), label):
             if decoder.skips:

@@ -54,7 +54,7 @@ def coined_names(
     return out
 
 
-def _dataset_name(phrase: str, context: DiscoveryContext) -> str | None:
+def dataset_name(phrase: str, context: DiscoveryContext) -> str | None:
     """The name at the end of a phrase before "dataset": keep trailing name-like/capitalised tokens."""
     is_name_like = context.is_name_like
     words = phrase.split()

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from kg.link.discover.candidate import Candidate
-from kg.link.discover.coined_rule import _dataset_name
+from kg.link.discover.coined_rule import dataset_name
 from kg.link.discover.context import DiscoveryContext
 from kg.link.discover.names import is_short_acronym
 from kg.link.discover.vocabulary import (
@@ -73,7 +73,7 @@ def _size_token(text: str, i: int) -> tuple[int, str, str] | None:
 
 
 def _may_end_dataset_name(text: str, end: int, is_name_like: Callable[[str], bool]) -> bool:
-    """The word ending at `end` may end a `_dataset_name`: capitalised or name-like (it keeps no other)."""
+    """The word ending at `end` may end a `dataset_name`: capitalised or name-like (it keeps no other)."""
     word = text[text.rfind(" ", 0, end) + 1 : end]
     return word[:1].isupper() or is_name_like(word)
 
@@ -101,7 +101,7 @@ def context_names(
         words = words_before(text, ks - 1, 3)
         if not words:
             continue
-        name = _dataset_name(" ".join(w for _, w in words), context)
+        name = dataset_name(" ".join(w for _, w in words), context)
         if not name or is_short_acronym(name):
             continue
         start = ks - 1 - len(name)

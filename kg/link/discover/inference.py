@@ -7,14 +7,14 @@ import re
 from typing import TYPE_CHECKING
 
 from kg.link.discover.names import (
-    _DATASET_NAME,
-    _DATASET_NAME_LAST,
-    _MODEL_NAME,
-    _MODEL_NAME_LAST,
-    _WORDS,
-    _last_char_in,
+    DATASET_NAME,
+    DATASET_NAME_LAST,
+    MODEL_NAME,
+    MODEL_NAME_LAST,
+    WORDS,
+    last_char_in,
 )
-from kg.link.discover.vocabulary import _HEAD_INDEX, DATASET, FRAMEWORK, METHOD, MODEL, SYSTEM_CUES, _alternation
+from kg.link.discover.vocabulary import DATASET, FRAMEWORK, HEAD_INDEX, METHOD, MODEL, SYSTEM_CUES, alternation
 
 if TYPE_CHECKING:
     from kg.link.discover.context import DiscoveryContext
@@ -39,11 +39,11 @@ PREPOSITIONS = (
     "at",
     "and",
 )
-PREPOSITION = re.compile(r"\s" + _alternation(PREPOSITIONS) + r"\s", re.IGNORECASE)
+PREPOSITION = re.compile(r"\s" + alternation(PREPOSITIONS) + r"\s", re.IGNORECASE)
 
 
 # Head words and their plurals ("suites"), a head word's own entry first ("models" is not "model" + s).
-_WORD_TYPES = {**{w + "s": t for w, t in _HEAD_INDEX.items()}, **_HEAD_INDEX}
+_WORD_TYPES = {**{w + "s": t for w, t in HEAD_INDEX.items()}, **HEAD_INDEX}
 
 
 def word_type(word: str) -> str | None:
@@ -57,7 +57,7 @@ def head_type(phrase: str) -> str | None:
     Efficient LLM Training" -> the head is "Framework".
     """
     head_phrase = PREPOSITION.split(" " + phrase + " ", maxsplit=1)[0]
-    words = _WORDS.findall(head_phrase)
+    words = WORDS.findall(head_phrase)
     if not words:
         return None
     return word_type(words[-1]) or word_type(words[-1].split("-")[-1])
@@ -105,7 +105,7 @@ CHUNK_BREAKS = (
     "are",
     "was",
 )
-CHUNK_END = re.compile(r"[,;.:()]|\s" + _alternation(CHUNK_BREAKS) + r"\s", re.IGNORECASE)
+CHUNK_END = re.compile(r"[,;.:()]|\s" + alternation(CHUNK_BREAKS) + r"\s", re.IGNORECASE)
 _CHUNK_END_LOWERED = re.compile(CHUNK_END.pattern)
 CONNECTOR_WORDS = (",", ":", "named", "called", "dubbed", "termed", "coined", "namely", "as", "i.e.", "which we call")
 CONNECTORS = re.compile(r"(?:\s*(?:" + "|".join(map(re.escape, CONNECTOR_WORDS)) + r"))+\s*$", re.IGNORECASE)
@@ -155,7 +155,7 @@ def chunk_head_type(words: str) -> str | None:
     chunk = _case_blind_chunks(" " + words + " ", maxsplit=1)[0]
     found = None
     last = ""
-    for w in _WORDS.findall(chunk):
+    for w in WORDS.findall(chunk):
         t = word_type(w)
         if t:
             found, last = t, w.lower()
@@ -213,7 +213,7 @@ def preceding_type(text: str, start: int, context: DiscoveryContext) -> str | No
     before = window[:cut]
     chunks = [c for c in _case_blind_chunks(" " + before) if c.strip()]
     for chunk in reversed(chunks[-2:]):
-        words = _WORDS.findall(chunk)
+        words = WORDS.findall(chunk)
         if words and word_type(words[-1]):
             t = word_type(words[-1])
             if t == METHOD and words[-1].lower() == "framework" and SYSTEM_CUES.search(chunk):
@@ -245,8 +245,8 @@ def infer_type(
         return FRAMEWORK, config.typed_by_framework_hint_confidence
     if t:
         return t, config.typed_by_hint_confidence
-    if _last_char_in(name, _MODEL_NAME_LAST) and _MODEL_NAME.search(name):
+    if last_char_in(name, MODEL_NAME_LAST) and MODEL_NAME.search(name):
         return MODEL, config.typed_by_name_confidence
-    if _last_char_in(name, _DATASET_NAME_LAST) and _DATASET_NAME.search(name):
+    if last_char_in(name, DATASET_NAME_LAST) and DATASET_NAME.search(name):
         return DATASET, config.typed_by_name_confidence
     return METHOD, config.untyped_confidence

@@ -12,19 +12,19 @@ _LOWER_COINED = re.compile(r"[a-z]{1,3}[A-Z]{2,}[\w]*|[a-z]{1,2}[A-Z]\d[\w]*|[a-
 _UNIT = re.compile(r"\d+(?:\.\d+)?\s?(?:[KMGT]B|[KMGT]iB|GHz|MHz|W|K|M|B|k|x|X|D|d|nm|ms)")
 _PLUS_SPLIT = re.compile(r"[-+]")
 _LF_SPLIT = re.compile(r"[\s\-]+")
-_WORDS = re.compile(r"[A-Za-z][A-Za-z-]*")
-_MODEL_NAME = re.compile(r"(?:GPT|LM|BERT|Net|ViT|Former|former|Diffusion|VL|LLaMA|Llama|Mamba|\d+[BM])$")
-_DATASET_NAME = re.compile(r"(?:Bench|QA|Eval|Set|-\d+[Kk])$")
+WORDS = re.compile(r"[A-Za-z][A-Za-z-]*")
+MODEL_NAME = re.compile(r"(?:GPT|LM|BERT|Net|ViT|Former|former|Diffusion|VL|LLaMA|Llama|Mamba|\d+[BM])$")
+DATASET_NAME = re.compile(r"(?:Bench|QA|Eval|Set|-\d+[Kk])$")
 # The characters those two end with, for a quick test before the search, which tries every position.
-_MODEL_NAME_LAST = frozenset("TMtrnLAaB")
-_DATASET_NAME_LAST = frozenset("hAltKk")
+MODEL_NAME_LAST = frozenset("TMtrnLAaB")
+DATASET_NAME_LAST = frozenset("hAltKk")
 
 _SIMPLE_NAME = re.compile(r"[A-Z][\w.+-]+")
 _TITLE_PUNCT = re.compile(r"[,;'\u2019!?()]")
 _TOKEN_CHAR = re.compile(r"[\w-]")
 
 
-def _last_char_in(name: str, chars: frozenset[str]) -> bool:
+def last_char_in(name: str, chars: frozenset[str]) -> bool:
     """The last character of `name`, before a final newline (where "$" also matches), is one of `chars`."""
     return (name[-2:-1] if name.endswith("\n") else name[-1:]) in chars
 

@@ -208,7 +208,7 @@ HEAD_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
 )
-_HEAD_INDEX = {w: t for t, words in HEAD_TYPES for w in words}
+HEAD_INDEX = {w: t for t, words in HEAD_TYPES for w in words}
 SYSTEM_CUES = re.compile(
     r"\b(?:distributed|cluster|clusters|gpus?|serving|infrastructure|open-source|codebase|system|kernels?|"
     r"parallelism|asynchronous|orchestrat\w+)\b",
@@ -280,7 +280,7 @@ TRIGGERS = {
 _Trie: TypeAlias = dict[str, "_Trie"]
 
 
-def _alternation(words: Iterable[str]) -> str:
+def alternation(words: Iterable[str]) -> str:
     """A regex matching any of `words`, shaped as a trie so that `re` tries one branch per letter."""
     tree: _Trie = {}
     for word in words:
