@@ -767,7 +767,7 @@ SERVER_JVM = ("-XX:TieredStopAtLevel=4", "-XX:-UseSerialGC", "-XX:+UseG1GC")
 def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: dict | None) -> dict:
     """A real Neo4j 5 (tests/neo4j_server.py, started here on 127.0.0.1) against the local store of `papers`:
 
-    - `kg load` (kg.store.neo4j.load_store: schema, then batched UNWIND writes of 1,000 rows per transaction)
+    - `kg load` (kg.store.neo4j.load_store: schema, then batched UNWIND writes of up to 10,000 rows per transaction)
       into an empty database, then again into the loaded one (MERGE: nothing changes);
     - every named query and the lookups on Neo4j, warm, in-process, median of `runs`, beside the same
       call on the local store in the same process, with the rows compared;

@@ -1,7 +1,7 @@
 // kg graph model in Neo4j 5: uniqueness constraints and indexes.
 // Applied by `kg load` before any data, one statement at a time; each is
 // idempotent (IF NOT EXISTS). A statement the server rejects is reported.
-// Labels are those of kg.graph.Label; nodes are merged on id.
+// Labels are those of kg.model.types.Label; nodes are merged on id.
 //
 // The graph model (the same on the local store and in Neo4j; see kg/graph/model.py):
 //   (:Paper {id, title, abstract, sources, year, url, arxiv_id, authors})

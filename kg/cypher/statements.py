@@ -1,7 +1,7 @@
 """The Cypher kg sends to Neo4j: the load statements and the counts, built once from the graph model's enums.
 
-Labels and relationship types in a statement come only from `kg.graph.Label`
-and `kg.graph.Rel`, never from data; the data travels in `$rows`. The exports
+Labels and relationship types in a statement come only from `kg.model.types.Label`
+and `kg.model.types.Rel`, never from data; the data travels in `$rows`. The exports
 (`kg.export`) write the same statements into their scripts.
 """
 

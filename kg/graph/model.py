@@ -1,4 +1,6 @@
-"""The graph model, one for every backend, and its construction from linked papers.
+"""The graph model, one for every backend: node keys, labels, properties, and the values big graphs share.
+
+`kg.graph.builder` builds it from linked papers.
 
 Nodes
   (:Paper {id, title, abstract, sources, year, url, arxiv_id, authors})

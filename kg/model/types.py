@@ -1,4 +1,5 @@
-"""Pydantic models for everything that crosses a module boundary."""
+"""The types every layer shares: entity types, node labels and relationship types, and the pydantic models
+(and the `Evidence` tuple) that cross module boundaries."""
 
 from __future__ import annotations
 
@@ -75,8 +76,9 @@ class Paper(Strict):
 class Alias(Strict):
     """One spelling of a catalog entity with its matching rule.
 
-    case: "exact" matches only as written, "ignore" in any case, "auto" picks
-    exact for short (<= 4 characters) aliases and ignore otherwise.
+    case: "exact" matches only as written, "ignore" in any case, "auto" is exact
+    for short aliases (`LinkerConfig.short_alias`) and otherwise any case, with
+    a capital required for a plain word (see `kg.link.detect.make_rule`).
     context: cue words; when given, the alias matches only if one of them
     occurs in the same paper (for ambiguous names such as Ray or Adam).
     veto_next: words that, directly after the alias, mean it is not this entity

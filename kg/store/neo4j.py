@@ -13,7 +13,7 @@ with the entity's type label (`:Entity:Hardware` ...) added. Relationships are m
 end id, type), so loading twice changes nothing and loading a grown store adds
 only what is new. Every statement is parameterised (`UNWIND $rows AS row
 MERGE ...`); labels and relationship types in a statement come only from
-`kg.graph.Label` / `kg.graph.Rel`, never from data.
+`kg.model.types.Label` / `kg.model.types.Rel`, never from data.
 
 Writes go in managed write transactions (`execute_write`), so the driver
 retries transient failures and lost connections for up to `retry_seconds`.

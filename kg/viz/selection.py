@@ -5,7 +5,7 @@ by entity type and mention count; `ego_nodes` walks out from one node;
 `cap_nodes` keeps the most connected entities with their papers; `select`
 combines them into a `Selection` (the node keys to draw, in order, and a note
 of what was cut). `ego_selection` and `filters_text` are shared with
-`kg.api`, which reads a neighbourhood from the query database instead.
+`kg.api`, which draws a neighbourhood `kg.neighbourhood` reads from a database instead.
 """
 
 from __future__ import annotations

@@ -35,8 +35,9 @@ def is_introduced(text: str, sc: Scan, start: int, title_end: int, window: int, 
     """The paper presents the thing at `start`: it is in the title, named, "our X", or after "we propose".
 
     `sc` is the scan of `text`; a verb counts fewer than `window` characters into the sentence
-    (`LinkerConfig.introduction_window`), a naming word up to `lookback` before. The linker asks through `DiscoveryContext.is_introduced`, which remembers the
-    answers for the paper being linked: the rules ask for a candidate and the linker again for each of its hits.
+    (`LinkerConfig.introduction_window`), a naming word up to `lookback` before. The linker asks through
+    `DiscoveryContext.is_introduced`, which remembers the answers for the paper being linked: the rules ask
+    for a candidate and the linker again for each of its hits.
     """
     if start < title_end:
         return True
