@@ -8,12 +8,20 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import click
 
 from kg import report_text
 from kg.model.errors import KGError
 from kg.model.text import terminal_safe
+
+if TYPE_CHECKING:
+    from kg.model.types import QueryResult
+
+P = ParamSpec("P")  # the parameters of the function `reports_errors` wraps
+R = TypeVar("R")  # and what it returns
 
 
 def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
@@ -44,12 +52,12 @@ def fail_if_strict(strict: bool, skipped: int, ignored: int) -> None:
         raise click.ClickException(f"--strict: {skipped} skipped, {ignored} not read (see above)")
 
 
-def reports_errors(func):
+def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Map every failure to one line and a documented exit code: 1 for data and runtime errors (2 for usage
     errors is click's), 130 for Ctrl-C. No traceback reaches a user unless KG_DEBUG=1 asks for it."""
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except KGError as exc:
@@ -88,7 +96,8 @@ def reports_errors(func):
     return wrapper
 
 
-def print_result(result, as_json: bool, as_csv: bool) -> None:
+def print_result(result: QueryResult, as_json: bool, as_csv: bool) -> None:
+    """A query result as JSON Lines (one object per row), CSV with a header, or a table."""
     if as_json:
         if result.rows:
             click.echo(
