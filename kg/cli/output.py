@@ -40,6 +40,13 @@ def _debug() -> bool:
     return os.environ.get("KG_DEBUG", "") not in ("", "0")
 
 
+def _failure(message: str) -> click.ClickException:
+    """The one-line error for `message`, after the traceback of the exception being handled if KG_DEBUG asks."""
+    if _debug():
+        traceback.print_exc()
+    return click.ClickException(terminal_safe(message))
+
+
 def _silence_stdout() -> None:
     """Point stdout at /dev/null, so the interpreter's last flush cannot fail a second time."""
     with contextlib.suppress(OSError, ValueError):
@@ -61,9 +68,7 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except KGError as exc:
-            if _debug():
-                traceback.print_exc()
-            raise click.ClickException(terminal_safe(str(exc))) from None
+            raise _failure(str(exc)) from None
         except BrokenPipeError:
             _silence_stdout()
             sys.stderr.close()
@@ -74,23 +79,16 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except OSError as exc:  # the output could not be written (/dev/full, a dead terminal), or a file vanished
-            if _debug():
-                traceback.print_exc()
-            _silence_stdout()
             where = f" ({exc.filename})" if exc.filename else ""
-            raise click.ClickException(
-                terminal_safe(
-                    f"{exc.strerror or exc}{where}; nothing more was written (KG_DEBUG=1 shows the traceback)"
-                )
-            ) from None
+            failure = _failure(
+                f"{exc.strerror or exc}{where}; nothing more was written (KG_DEBUG=1 shows the traceback)"
+            )
+            _silence_stdout()
+            raise failure from None
         except Exception as exc:  # noqa: BLE001 - a bug: one line, and how to get the details
-            if _debug():
-                traceback.print_exc()
-            raise click.ClickException(
-                terminal_safe(
-                    f"internal error ({type(exc).__name__}: {exc}); re-run with KG_DEBUG=1 for the traceback and "
-                    "please report it"
-                )
+            raise _failure(
+                f"internal error ({type(exc).__name__}: {exc}); re-run with KG_DEBUG=1 for the traceback and "
+                "please report it"
             ) from None
 
     return wrapper
