@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from kg.model.errors import QueryError
 from kg.store.local import default_store_path
@@ -27,18 +27,33 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from kg.ingest import ReadReport
+    from kg.link import Linker
+    from kg.link.evaluate import Report
+    from kg.lookup import EntityIndex, LookupResult
     from kg.model.types import LinkedPaper, QueryResult
+    from kg.query.types import Params
+    from kg.report_text import JsonReport
     from kg.store.neo4j_settings import Neo4jSettings
+    from kg.store.querydb.current import QueryDatabase
+    from kg.viz import VizReport
 
 
-def make_linker(catalog: Iterable[str | Path] = ()):
+class StoreOptions(TypedDict, total=False):
+    """How `open_store` and the `kg` command calls open the local store: `Store`'s keyword arguments."""
+
+    notify: Callable[[str], None] | None
+    progress: Callable[[str], None] | None
+    freeze: bool
+
+
+def make_linker(catalog: Iterable[str | Path] = ()) -> Linker:
     from kg.link import Linker
 
     return Linker(catalog_files=list(catalog))
 
 
 def link_inputs(
-    inputs: Iterable[str | os.PathLike],
+    inputs: Iterable[str | os.PathLike[str]],
     *,
     format: str | None = None,
     skip_bad: bool = False,
@@ -53,7 +68,7 @@ def link_inputs(
     return report, linker.link_many(report.papers, propagate=propagate)
 
 
-def evaluate_gold(gold: str | Path, *, catalog: Iterable[str | Path] = ()) -> dict:
+def evaluate_gold(gold: str | Path, *, catalog: Iterable[str | Path] = ()) -> Report:
     """Score the linker on a gold JSONL file: the library call behind `kg eval`."""
     from kg.link.evaluate import evaluate_file
 
@@ -70,19 +85,19 @@ class Store:
 
     def __init__(
         self,
-        path: str | os.PathLike | None = None,
+        path: str | os.PathLike[str] | None = None,
         *,
         notify: Callable[[str], None] | None = None,
         progress: Callable[[str], None] | None = None,
         freeze: bool = False,
-    ):
+    ) -> None:
         self.path = default_store_path(path)
         self.notify = notify
         self.progress = progress
         self.freeze = freeze
-        self._qdb = None
+        self._qdb: QueryDatabase | None = None
         self._graph: nx.MultiDiGraph | None = None
-        self._index = None
+        self._index: EntityIndex | None = None
 
     @property
     def graph(self) -> nx.MultiDiGraph:
@@ -94,7 +109,7 @@ class Store:
         return self._graph
 
     @property
-    def querydb(self):
+    def querydb(self) -> QueryDatabase:
         from kg.store.querydb.current import open_current
 
         if self._qdb is None:
@@ -109,11 +124,11 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def query(
-        self, cypher: str, params: dict | None = None, *, timeout: float | None = None, limit: int | None = None
+        self, cypher: str, params: Params | None = None, *, timeout: float | None = None, limit: int | None = None
     ) -> QueryResult:
         """Run a read-only Cypher query (Neo4j 5's dialect) on the store."""
         from kg.query.engine import DEFAULT_TIMEOUT, DamagedQueryDatabase, run
@@ -137,12 +152,12 @@ class Store:
         self.close()
         rebuild(self.path, why, notify=self.notify, progress=self.progress, freeze=self.freeze)
 
-    def run(self, cypher: str, params: dict) -> QueryResult:
+    def run(self, cypher: str, params: Params) -> QueryResult:
         """`kg.lookup.Run`: what lookups and stats read the graph with."""
         return self.query(cypher, params)
 
     def named_query(
-        self, name: str, params: dict | None = None, *, timeout: float | None = None, limit: int | None = None
+        self, name: str, params: Params | None = None, *, timeout: float | None = None, limit: int | None = None
     ) -> QueryResult:
         """Run a named query; entity and paper parameters are resolved like `lookup` first."""
         from kg.query import canonical_params, get_named_query
@@ -152,40 +167,41 @@ class Store:
             q.cypher, canonical_params(self.run, q, params or {}, self.entity_index()), timeout=timeout, limit=limit
         )
 
-    def entity_index(self):
+    def entity_index(self) -> EntityIndex:
         from kg.lookup import EntityIndex
 
         if self._index is None:
             self._index = EntityIndex.read(self.run)
         return self._index
 
-    def lookup(self, name: str, *, limit: int = 10):
+    def lookup(self, name: str, *, limit: int = 10) -> LookupResult:
         from kg.lookup import lookup
 
         return lookup(self.run, name, limit=limit, index=self.entity_index())
 
-    def stats(self, top: int = 5) -> dict:
+    def stats(self, top: int = 5) -> JsonReport:
         from kg.stats import stats
 
         return stats(self.run, top=top)
 
     def view(
         self,
-        output: str | os.PathLike = "graph.html",
+        output: str | os.PathLike[str] = "graph.html",
         *,
         entity: str | None = None,
         paper: str | None = None,
         hops: int = 1,
-        types=None,
+        types: Iterable[str] | None = None,
         min_mentions: int = 0,
         max_nodes: int = 500,
         open_browser: bool = False,
-    ):
+    ) -> VizReport:
         """`kg viz`: the page around an entity or a paper, read from the query database (only those nodes),
         or the whole graph (capped), read from the store. Returns a `kg.viz.VizReport`."""
         from kg import viz
 
-        if not (entity or paper):
+        target = entity or paper
+        if not target:
             return viz.render(
                 self.graph,
                 output,
@@ -204,7 +220,7 @@ class Store:
         if entity:
             focus = entity_key(self.entity_index().resolve(entity)[0])
         else:
-            focus = paper_key(find_paper(self.run, paper))
+            focus = paper_key(find_paper(self.run, target))  # no entity: the target is the paper
         nb = neighbourhood(self.run, focus, hops, types=wanted, min_mentions=min_mentions, max_nodes=max_nodes)
         selection = viz.ego_selection(
             nb.graph, nb.focus, nb.order, nb.dist, nb.total, hops, viz.filters_text(wanted, min_mentions)
@@ -214,32 +230,32 @@ class Store:
             nb.graph, output, selection=selection, totals=(stamp.nodes, stamp.relationships), open_browser=open_browser
         )
 
-    def to_pyvis(self, **kwargs):
+    def to_pyvis(self, **kwargs: Any) -> Any:  # `kg.viz.to_pyvis`'s options; a pyvis Network (pyvis has no types)
         from kg.viz import to_pyvis
 
         return to_pyvis(self.graph, **kwargs)
 
 
-def open_store(path: str | os.PathLike | None = None, **kwargs) -> Store:
+def open_store(path: str | os.PathLike[str] | None = None, **store_options: Unpack[StoreOptions]) -> Store:
     """The local store at `path` (default: $KG_STORE or kg-store.jsonl.gz); see `Store`."""
     path = default_store_path(path)
     if not Path(path).exists():
         from kg.model.errors import StoreError
 
         raise StoreError(f"{path}: no store here; build one with kg build INPUT... --store {path}")
-    return Store(path, **kwargs)
+    return Store(path, **store_options)
 
 
 def run_query(
     cypher: str | None,
-    params: dict | None = None,
+    params: Params | None = None,
     *,
     name: str | None = None,
-    store: str | os.PathLike | None = None,
+    store: str | os.PathLike[str] | None = None,
     neo4j: Neo4jSettings | None = None,
     timeout: float | None = None,
     limit: int | None = None,
-    **store_options,
+    **store_options: Unpack[StoreOptions],
 ) -> QueryResult:
     """`kg query`: run CYPHER, or the named query `name`, on the local store (`store_options` as for `Store`),
     or on the Neo4j server `neo4j` when given; at most `limit` rows (the result says if there were more)."""
@@ -254,11 +270,11 @@ def run_query(
 def lookup_entity(
     name: str,
     *,
-    store: str | os.PathLike | None = None,
+    store: str | os.PathLike[str] | None = None,
     neo4j: Neo4jSettings | None = None,
     limit: int = 10,
-    **store_options,
-):
+    **store_options: Unpack[StoreOptions],
+) -> LookupResult:
     """`kg lookup`: the entity called `name` and what the graph knows about it, from the local store or, when
     `neo4j` is given, from that server. A `kg.model.errors.NotFoundError` (with suggestions) if there is none."""
     if neo4j is not None:
@@ -268,8 +284,12 @@ def lookup_entity(
 
 
 def graph_stats(
-    *, store: str | os.PathLike | None = None, neo4j: Neo4jSettings | None = None, top: int = 5, **store_options
-) -> dict:
+    *,
+    store: str | os.PathLike[str] | None = None,
+    neo4j: Neo4jSettings | None = None,
+    top: int = 5,
+    **store_options: Unpack[StoreOptions],
+) -> JsonReport:
     """`kg stats`: counts per label and relationship type and the top entities per type, from the local store
     or, when `neo4j` is given, from that server."""
     if neo4j is not None:
@@ -279,18 +299,18 @@ def graph_stats(
 
 
 def view_store(
-    store: str | os.PathLike | None,
-    output: str | os.PathLike = "graph.html",
+    store: str | os.PathLike[str] | None,
+    output: str | os.PathLike[str] = "graph.html",
     *,
     entity: str | None = None,
     paper: str | None = None,
     hops: int = 1,
-    types=None,
+    types: Iterable[str] | None = None,
     min_mentions: int = 0,
     max_nodes: int = 500,
     open_browser: bool = False,
-    **store_options,
-):
+    **store_options: Unpack[StoreOptions],
+) -> VizReport:
     """`kg viz`: the page of the local store's graph (see `Store.view`); returns a `kg.viz.VizReport`."""
     with open_store(store, **store_options) as local:
         return local.view(
@@ -307,7 +327,7 @@ def view_store(
 
 def query_neo4j(
     cypher: str | None,
-    params: dict | None,
+    params: Params | None,
     settings: Neo4jSettings,
     *,
     name: str | None = None,
@@ -332,7 +352,7 @@ def query_neo4j(
     return result
 
 
-def lookup_neo4j(name: str, settings: Neo4jSettings, *, limit: int = 10):
+def lookup_neo4j(name: str, settings: Neo4jSettings, *, limit: int = 10) -> LookupResult:
     """`kg lookup --neo4j`: the same lookup, with the same Cypher, on a Neo4j server."""
     from kg.lookup import lookup
     from kg.store.neo4j import Neo4jStore
@@ -341,7 +361,7 @@ def lookup_neo4j(name: str, settings: Neo4jSettings, *, limit: int = 10):
         return lookup(server.run, name, limit=limit)
 
 
-def stats_neo4j(settings: Neo4jSettings, *, top: int = 5) -> dict:
+def stats_neo4j(settings: Neo4jSettings, *, top: int = 5) -> JsonReport:
     """`kg stats --neo4j`: the same counts, with the same Cypher, on a Neo4j server."""
     from kg.stats import stats
     from kg.store.neo4j import Neo4jStore

@@ -16,7 +16,7 @@ from kg.cli.store_commands import export_cmd, load_cmd, lookup_cmd, query_cmd, s
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kg")
-def cli():
+def cli() -> None:
     """kg: ML paper listings -> a knowledge graph of methods, models, datasets, hardware and frameworks."""
     silence_driver_logs()
 

@@ -16,7 +16,7 @@ from kg.cli.output import echo, echo_lines, fail_if_strict, reports_errors
 @input_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @reports_errors
-def read_cmd(inputs, fmt, skip_bad, strict, as_json):
+def read_cmd(inputs: tuple[str, ...], fmt: str | None, skip_bad: bool, strict: bool, as_json: bool) -> None:
     """Read INPUTS (files, directories, globs, '-' for stdin; gzip ok) and report what was read."""
     from kg.ingest import read_papers
 
@@ -37,7 +37,14 @@ def read_cmd(inputs, fmt, skip_bad, strict, as_json):
 @catalog_option
 @click.option("--no-propagate", is_flag=True, help="Do not match names introduced by one paper in the others.")
 @reports_errors
-def link_cmd(inputs, fmt, skip_bad, strict, catalogs, no_propagate):
+def link_cmd(
+    inputs: tuple[str, ...],
+    fmt: str | None,
+    skip_bad: bool,
+    strict: bool,
+    catalogs: tuple[str, ...],
+    no_propagate: bool,
+) -> None:
     """Link INPUTS to entities: one JSON object per paper on stdout (JSON Lines)."""
     from kg.api import link_inputs
 
@@ -60,7 +67,7 @@ def link_cmd(inputs, fmt, skip_bad, strict, catalogs, no_propagate):
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.option("--show-errors", is_flag=True, help="List misses and extras per paper.")
 @reports_errors
-def eval_cmd(gold, catalogs, as_json, show_errors):
+def eval_cmd(gold: str, catalogs: tuple[str, ...], as_json: bool, show_errors: bool) -> None:
     """Score the linker on GOLD.jsonl (precision, recall, F1; type-agnostic and typed)."""
     from kg.api import evaluate_gold
 
@@ -86,7 +93,18 @@ def eval_cmd(gold, catalogs, as_json, show_errors):
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @reports_errors
-def build_cmd(inputs, fmt, skip_bad, strict, store, catalogs, workers, max_papers, forget_catalogs, as_json):
+def build_cmd(
+    inputs: tuple[str, ...],
+    fmt: str | None,
+    skip_bad: bool,
+    strict: bool,
+    store: str | None,
+    catalogs: tuple[str, ...],
+    workers: int,
+    max_papers: int | None,
+    forget_catalogs: bool,
+    as_json: bool,
+) -> None:
     """Read INPUTS, link them and merge the graph into the store (idempotent)."""
     from kg.pipeline import build
 

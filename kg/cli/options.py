@@ -4,15 +4,23 @@ command opens the local store."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from kg.cli.output import echo
 
+if TYPE_CHECKING:
+    from kg.api import StoreOptions
+    from kg.store.neo4j_settings import Neo4jSettings
+
+Callback = TypeVar("Callback", bound=Callable[..., Any])  # a command's callback, whatever its parameters
+
 FORMAT_CHOICE = click.Choice(["listing", "jsonl", "arxiv", "csv"])
 
 
-def input_options(func):
+def input_options(func: Callback) -> Callback:
     func = click.option(
         "--strict", is_flag=True, help="Exit 1 after the work if anything was skipped or not read (for scripts and CI)."
     )(func)
@@ -30,7 +38,7 @@ def input_options(func):
     return func
 
 
-def catalog_option(func):
+def catalog_option(func: Callback) -> Callback:
     return click.option(
         "--catalog",
         "catalogs",
@@ -40,7 +48,7 @@ def catalog_option(func):
     )(func)
 
 
-def store_option(func):
+def store_option(func: Callback) -> Callback:
     return click.option(
         "--store",
         "store",
@@ -51,7 +59,7 @@ def store_option(func):
     )(func)
 
 
-def neo4j_options(func):
+def neo4j_options(func: Callback) -> Callback:
     """--uri/--user/--database; the password only from NEO4J_PASSWORD (or a hidden prompt on a terminal)."""
     func = click.option(
         "--database",
@@ -72,7 +80,7 @@ def neo4j_options(func):
     return func
 
 
-def neo4j_settings(uri, user, database):
+def neo4j_settings(uri: str | None, user: str | None, database: str | None) -> Neo4jSettings:
     """Settings from options and environment; prompts (hidden) for a missing password on a terminal."""
     from kg.store.neo4j_settings import Neo4jSettings
 
@@ -85,7 +93,7 @@ def neo4j_settings(uri, user, database):
     return settings
 
 
-def store_options() -> dict:
+def store_options() -> StoreOptions:
     """How a command opens the local store: what it says (on stderr) when the store's query database must be
     rebuilt before it answers, and `freeze` (a CLI process holds one graph; see `kg.store.local.load_graph`)."""
 

@@ -8,12 +8,20 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import click
 
 from kg import report_text
 from kg.model.errors import KGError
 from kg.model.text import terminal_safe
+
+if TYPE_CHECKING:
+    from kg.model.types import QueryResult
+
+P = ParamSpec("P")  # the parameters of the function `reports_errors` wraps
+R = TypeVar("R")  # and what it returns
 
 
 def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
@@ -32,6 +40,13 @@ def _debug() -> bool:
     return os.environ.get("KG_DEBUG", "") not in ("", "0")
 
 
+def _failure(message: str) -> click.ClickException:
+    """The one-line error for `message`, after the traceback of the exception being handled if KG_DEBUG asks."""
+    if _debug():
+        traceback.print_exc()
+    return click.ClickException(terminal_safe(message))
+
+
 def _silence_stdout() -> None:
     """Point stdout at /dev/null, so the interpreter's last flush cannot fail a second time."""
     with contextlib.suppress(OSError, ValueError):
@@ -44,18 +59,16 @@ def fail_if_strict(strict: bool, skipped: int, ignored: int) -> None:
         raise click.ClickException(f"--strict: {skipped} skipped, {ignored} not read (see above)")
 
 
-def reports_errors(func):
+def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Map every failure to one line and a documented exit code: 1 for data and runtime errors (2 for usage
     errors is click's), 130 for Ctrl-C. No traceback reaches a user unless KG_DEBUG=1 asks for it."""
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except KGError as exc:
-            if _debug():
-                traceback.print_exc()
-            raise click.ClickException(terminal_safe(str(exc))) from None
+            raise _failure(str(exc)) from None
         except BrokenPipeError:
             _silence_stdout()
             sys.stderr.close()
@@ -66,29 +79,23 @@ def reports_errors(func):
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except OSError as exc:  # the output could not be written (/dev/full, a dead terminal), or a file vanished
-            if _debug():
-                traceback.print_exc()
-            _silence_stdout()
             where = f" ({exc.filename})" if exc.filename else ""
-            raise click.ClickException(
-                terminal_safe(
-                    f"{exc.strerror or exc}{where}; nothing more was written (KG_DEBUG=1 shows the traceback)"
-                )
-            ) from None
+            failure = _failure(
+                f"{exc.strerror or exc}{where}; nothing more was written (KG_DEBUG=1 shows the traceback)"
+            )
+            _silence_stdout()
+            raise failure from None
         except Exception as exc:  # noqa: BLE001 - a bug: one line, and how to get the details
-            if _debug():
-                traceback.print_exc()
-            raise click.ClickException(
-                terminal_safe(
-                    f"internal error ({type(exc).__name__}: {exc}); re-run with KG_DEBUG=1 for the traceback and "
-                    "please report it"
-                )
+            raise _failure(
+                f"internal error ({type(exc).__name__}: {exc}); re-run with KG_DEBUG=1 for the traceback and "
+                "please report it"
             ) from None
 
     return wrapper
 
 
-def print_result(result, as_json: bool, as_csv: bool) -> None:
+def print_result(result: QueryResult, as_json: bool, as_csv: bool) -> None:
+    """A query result as JSON Lines (one object per row), CSV with a header, or a table."""
     if as_json:
         if result.rows:
             click.echo(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -23,7 +24,16 @@ from kg.model.text import terminal_safe
 @click.option("--neo4j", "use_neo4j", is_flag=True, help="Look up in Neo4j instead of the local store; see --uri.")
 @neo4j_options
 @reports_errors
-def lookup_cmd(name, store, as_json, limit, use_neo4j, uri, user, database):
+def lookup_cmd(
+    name: str,
+    store: str | None,
+    as_json: bool,
+    limit: int,
+    use_neo4j: bool,
+    uri: str | None,
+    user: str | None,
+    database: str | None,
+) -> None:
     """Find an entity by NAME (case- and spelling-tolerant) and show what the graph knows about it."""
     from kg.api import lookup_entity
     from kg.model.errors import NotFoundError
@@ -88,21 +98,21 @@ def lookup_cmd(name, store, as_json, limit, use_neo4j, uri, user, database):
 @neo4j_options
 @reports_errors
 def query_cmd(
-    cypher,
-    named,
-    list_queries,
-    params,
-    json_params,
-    as_json,
-    as_csv,
-    timeout,
-    limit,
-    store,
-    use_neo4j,
-    uri,
-    user,
-    database,
-):
+    cypher: str | None,
+    named: str | None,
+    list_queries: bool,
+    params: tuple[str, ...],
+    json_params: tuple[str, ...],
+    as_json: bool,
+    as_csv: bool,
+    timeout: float,
+    limit: int,
+    store: str | None,
+    use_neo4j: bool,
+    uri: str | None,
+    user: str | None,
+    database: str | None,
+) -> None:
     """Run CYPHER (or --name NAMED) on the store, or on Neo4j with --neo4j; --list shows the named queries."""
     from kg.query import named_queries, parse_params
 
@@ -150,16 +160,24 @@ def query_cmd(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @reports_errors
-def load_cmd(store, uri, user, database, batch_size, batch_bytes, as_json):
+def load_cmd(
+    store: str | None,
+    uri: str | None,
+    user: str | None,
+    database: str | None,
+    batch_size: int,
+    batch_bytes: int,
+    as_json: bool,
+) -> None:
     """Push the local store into Neo4j: schema, then nodes and relationships in batches (idempotent)."""
     from tqdm import tqdm
 
-    from kg.store.neo4j import load_store
+    from kg.store.neo4j import LoadProgress, load_store
 
     settings = neo4j_settings(uri, user, database)
-    bar = None
+    bar: Any = None  # a tqdm bar from the first batch on (tqdm ships no type hints)
 
-    def progress(p):
+    def progress(p: LoadProgress) -> None:
         nonlocal bar
         if bar is None:
             bar = tqdm(total=p.rows_total, unit="row", desc="loading", disable=not sys.stderr.isatty(), leave=False)
@@ -193,7 +211,7 @@ def load_cmd(store, uri, user, database, batch_size, batch_bytes, as_json):
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @reports_errors
-def export_cmd(fmt, output, store, as_json):
+def export_cmd(fmt: str, output: str, store: str | None, as_json: bool) -> None:
     """Export the local store as GraphML, neo4j-admin import CSVs, a Cypher script or JSON Lines."""
     from kg.export import export_store
 
@@ -211,7 +229,15 @@ def export_cmd(fmt, output, store, as_json):
 @click.option("--neo4j", "use_neo4j", is_flag=True, help="Count in Neo4j instead of the local store; see --uri.")
 @neo4j_options
 @reports_errors
-def stats_cmd(store, as_json, top, use_neo4j, uri, user, database):
+def stats_cmd(
+    store: str | None,
+    as_json: bool,
+    top: int,
+    use_neo4j: bool,
+    uri: str | None,
+    user: str | None,
+    database: str | None,
+) -> None:
     """Counts per label and relationship type, and the top entities per type."""
     from kg.api import graph_stats
 
@@ -264,7 +290,17 @@ def stats_cmd(store, as_json, top, use_neo4j, uri, user, database):
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
 @reports_errors
-def viz_cmd(store, output, entity, paper, hops, types, min_mentions, max_nodes, open_browser):
+def viz_cmd(
+    store: str | None,
+    output: str,
+    entity: str | None,
+    paper: str | None,
+    hops: int,
+    types: tuple[str, ...],
+    min_mentions: int,
+    max_nodes: int,
+    open_browser: bool,
+) -> None:
     """Write an interactive graph page (whole graph, or the view around --entity/--paper)."""
     for option, value in (("--entity", entity), ("--paper", paper)):
         if value is not None and not value.strip():
