@@ -419,7 +419,8 @@ if pid == 0:
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - t
 with open(sys.argv[1], "w") as f:
-    json.dump({"wall_s": wall, "peak_rss_mb": round(usage.ru_maxrss / 1024), "rc": os.waitstatus_to_exitcode(status)}, f)
+    rc = os.waitstatus_to_exitcode(status)
+    json.dump({"wall_s": wall, "peak_rss_mb": round(usage.ru_maxrss / 1024), "rc": rc}, f)
 """
 
 
@@ -663,7 +664,8 @@ if mode == "build":
     out["build_s"] = round(time.perf_counter() - t, 2)
     out["parquet_s"] = round(next((s for m, s in steps if m == "loading the query database"), 0.0), 2)
     target = Path(target)
-    out["size_mb"] = round(sum(f.stat().st_size for f in ([target] if target.is_file() else target.rglob("*"))) / 1e6, 1)
+    files = [target] if target.is_file() else target.rglob("*")
+    out["size_mb"] = round(sum(f.stat().st_size for f in files) / 1e6, 1)
     out["build_peak_rss_mb"] = peak_rss_mib()
 else:
     params, runs = json.loads(sys.argv[5]), int(sys.argv[6])
@@ -707,8 +709,12 @@ else:
             entry["translation"] = prepare(qdb, q.cypher, resolved).text
         entry["params"] = resolved
         queries[qname] = entry
-    for label, names in (("lookup (exact)", params["lookup_exact"][:1]), ("lookup (misspelt)", params["lookup_misspelt"][:1]),
-                         ("lookup (most mentioned)", [params["lookup_top"]])):
+    lookups = (
+        ("lookup (exact)", params["lookup_exact"][:1]),
+        ("lookup (misspelt)", params["lookup_misspelt"][:1]),
+        ("lookup (most mentioned)", [params["lookup_top"]]),
+    )
+    for label, names in lookups:
         entry = timed(lambda: lookup(cypher, names[0], index=index).model_dump(mode="json"))
         entry["params"] = names[0]
         queries[label] = entry
@@ -1010,7 +1016,8 @@ def markdown(result: dict) -> str:
         lines.append(
             f"| growth {small['papers']:,} -> {big['papers']:,} papers ({x:g}x) | "
             f"time {big['wall_s'] / small['wall_s']:.1f}x, peak RSS {big['peak_rss_mb'] / small['peak_rss_mb']:.1f}x, "
-            f"store {big['store_mb'] / small['store_mb']:.1f}x, load {big['load_s'] / max(small['load_s'], 0.01):.1f}x | "
+            f"store {big['store_mb'] / small['store_mb']:.1f}x, "
+            f"load {big['load_s'] / max(small['load_s'], 0.01):.1f}x | "
             "linear growth would be " + f"{x:g}x |"
         )
     lk = result.get("lookup")
@@ -1091,9 +1098,10 @@ def markdown(result: dict) -> str:
                 notes.insert(0, f"{rows:,} rows")
             elif q.startswith("lookup"):
                 notes.insert(0, repr(next((e["queries"][q].get("params") for e in engines if q in e["queries"]), "")))
+            runs = next((e["queries"][q]["runs_ms"] for e in engines if "runs_ms" in e["queries"].get(q, {})), [])
             lines.append(
                 f"| in-process `{q}` ({engines[0]['papers']:,} papers), median of "
-                f"{len(next((e['queries'][q]['runs_ms'] for e in engines if 'runs_ms' in e['queries'].get(q, {})), []))}"
+                f"{len(runs)}"
                 f" | {' vs '.join(cells)} | {'; '.join(notes)} |"
             )
     load = result.get("load") or {}

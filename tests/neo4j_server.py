@@ -7,7 +7,7 @@ Maven Central, cached in ~/.m2) and then started with plain `java -jar`, so no M
 
     from neo4j_server import Neo4jServer, Neo4jUnavailable
     with Neo4jServer.start(tmp_path / "neo4j") as server:      # workdir = the Neo4j home (data in workdir/data)
-        driver = server.driver()                               # or neo4j.GraphDatabase.driver(server.uri, auth=server.auth)
+        driver = server.driver()  # or neo4j.GraphDatabase.driver(server.uri, auth=server.auth)
         ...
         server.wipe()                                          # empty database: no nodes, constraints or indexes
 

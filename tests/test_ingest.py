@@ -183,7 +183,8 @@ BAD_CASES = [
     (
         "bin.dat",
         b"\x7fELF\x00\x01\x02",
-        "{path}: binary file, not text (give a text file: listing, JSONL, arXiv JSONL or CSV, or pass --skip-bad to skip it)",
+        "{path}: binary file, not text (give a text file: listing, JSONL, arXiv JSONL or CSV, "
+        "or pass --skip-bad to skip it)",
     ),
     (
         "bad.jsonl",
@@ -193,7 +194,8 @@ BAD_CASES = [
     (
         "bad2.jsonl",
         b'{"title": "ok"}\n{broken\n',
-        "{path}:2: malformed JSON: Expecting property name enclosed in double quotes at column 2 (fix or remove the line, or pass --skip-bad to skip it)",
+        "{path}:2: malformed JSON: Expecting property name enclosed in double quotes at column 2 "
+        "(fix or remove the line, or pass --skip-bad to skip it)",
     ),
     (
         "notitle.jsonl",

@@ -109,7 +109,8 @@ def test_inline_citation_kept_as_evidence(small):
 
 def test_schwartz_hearst_both_orders():
     found = find_abbreviations(
-        "we propose Web Rephrase Augmented Pre-training (WRAP) that, and WRAP (Web Rephrase Augmented Pre-training) again"
+        "we propose Web Rephrase Augmented Pre-training (WRAP) that, "
+        "and WRAP (Web Rephrase Augmented Pre-training) again"
     )
     assert [(a.short, a.long) for a in found] == [("WRAP", "Web Rephrase Augmented Pre-training")] * 2
     assert (
@@ -125,8 +126,10 @@ def test_schwartz_hearst_both_orders():
     "title,abstract,name,etype",
     [
         (
-            "LlamaRL: A Distributed Asynchronous Reinforcement Learning Framework for Efficient Large-scale LLM Training",
-            "We present LlamaRL, a fully distributed, asynchronous reinforcement learning framework on thousands of GPUs.",
+            "LlamaRL: A Distributed Asynchronous Reinforcement Learning Framework for Efficient Large-scale "
+            "LLM Training",
+            "We present LlamaRL, a fully distributed, asynchronous reinforcement learning framework "
+            "on thousands of GPUs.",
             "LlamaRL",
             "Framework",
         ),

@@ -64,7 +64,8 @@ def head_type(phrase: str) -> str | None:
 
 
 APPOSITIVE = re.compile(
-    r"\s*(?:\([^()]{0,80}\)\s*)?(?:,|:|\u2014|-{1,2}|is|which is|as)?\s*(?:a|an|the|our)\s+((?:[\w-]+,?\s+){0,7}[\w-]+)",
+    r"\s*(?:\([^()]{0,80}\)\s*)?(?:,|:|\u2014|-{1,2}|is|which is|as)?"
+    r"\s*(?:a|an|the|our)\s+((?:[\w-]+,?\s+){0,7}[\w-]+)",
     re.IGNORECASE,
 )
 CHUNK_BREAKS = (

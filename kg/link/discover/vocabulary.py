@@ -9,12 +9,21 @@ from typing import TypeAlias
 
 import ahocorasick
 
-METHOD, MODEL, DATASET, HARDWARE, FRAMEWORK = "Method", "Model", "Dataset", "Hardware", "Framework"
+from kg.model.types import EntityType
+
+METHOD, MODEL, DATASET, HARDWARE, FRAMEWORK = (
+    EntityType.METHOD.value,
+    EntityType.MODEL.value,
+    EntityType.DATASET.value,
+    EntityType.HARDWARE.value,
+    EntityType.FRAMEWORK.value,
+)
 
 GENERIC = frozenset(
     """
 ai ml nlp cv rl llm llms ptq qat nas mt ir ssm ssms convnet convnets miou auroc matmul matmuls alltoall
-allreduce allgather gemm gemms spmm ocr rag ssl moe kv lm lms mllm mllms vlm vlms lvlm lvlms slm slms gpu gpus cpu cpus npu npus
+allreduce allgather gemm gemms spmm ocr rag ssl moe kv lm lms mllm mllms vlm vlms lvlm lvlms slm slms
+gpu gpus cpu cpus npu npus
 asr tts wer cer bleu fid is psnr ssim lpips rouge map iou auc f1 em sota api apis sdk io gb tb
 cnn cnns rnn rnns gan gans mlp mlps nn nns dnn dnns snn snns gnn gnns vae vaes ae
 qa vqa iid ood kl mse rmse mae nll ppl pdf ode odes pde pdes sde sdes
