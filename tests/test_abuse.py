@@ -117,6 +117,19 @@ def test_truncated_gzip_keeps_every_intact_record(tmp_path, fraction):
     )
 
 
+@pytest.mark.parametrize("name", ["p.csv.gz", "p.jsonl.gz", "p.txt.gz"])
+def test_gzip_cut_after_its_first_byte_is_reported_as_damaged(tmp_path, name):
+    """One byte of gzip's two-byte magic is a cut gzip, not a text file holding a control character (the CSV
+    reader took it for a header without a title column, and the record the file held went unreported)."""
+    f = tmp_path / name
+    f.write_bytes(gzip.compress(b"title,abstract\nLoRA,text\n")[:1])
+    report = read_papers([f], skip_bad=True)
+    assert report.records_read == 0
+    assert [(s.line, s.reason) for s in report.skipped] == [
+        (None, "corrupt gzip data: the gzip header is cut short after 1 byte")
+    ]
+
+
 def test_gzip_members_and_zero_padding_are_read(tmp_path):
     f = tmp_path / "m.jsonl.gz"
     f.write_bytes(gzip.compress(jsonl(3).encode()) + gzip.compress(jsonl(2, 3).encode()) + b"\0" * 64)

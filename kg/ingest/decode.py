@@ -99,6 +99,8 @@ def decompress(stream: io.BufferedIOBase) -> tuple[io.BufferedIOBase, bytes, _Gu
     """
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
     magic = buffered.peek(2)[:2]
+    if magic == GZIP_MAGIC[:1]:  # one byte, the first of gzip's two: a gzip file cut after its first byte
+        raise CorruptGzip("the gzip header is cut short after 1 byte")
     gunzip = None
     if magic == GZIP_MAGIC:
         gunzip = _Gunzip(buffered)
