@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from kg.report_text import JsonReport
     from kg.store.neo4j_settings import Neo4jSettings
     from kg.store.querydb.current import QueryDatabase
-    from kg.viz import VizReport
+    from kg.viz import ViewOptions, VizReport
 
 
 class StoreOptions(TypedDict, total=False):
@@ -187,53 +187,41 @@ class Store:
     def view(
         self,
         output: str | os.PathLike[str] = "graph.html",
+        view: ViewOptions | None = None,
         *,
-        entity: str | None = None,
-        paper: str | None = None,
-        hops: int = 1,
-        types: Iterable[str] | None = None,
-        min_mentions: int = 0,
-        max_nodes: int = 500,
         open_browser: bool = False,
     ) -> VizReport:
         """`kg viz`: the page around an entity or a paper, read from the query database (only those nodes),
         or the whole graph (capped), read from the store. Returns a `kg.viz.VizReport`."""
         from kg import viz
 
-        target = entity or paper
+        view = view or viz.ViewOptions()
+        target = view.entity or view.paper
         if not target:
-            return viz.render(
-                self.graph,
-                output,
-                hops=hops,
-                types=types,
-                min_mentions=min_mentions,
-                max_nodes=max_nodes,
-                open_browser=open_browser,
-            )
+            return viz.render(self.graph, output, view, open_browser=open_browser)
         from kg.graph import entity_key, paper_key
         from kg.lookup import find_paper
         from kg.neighbourhood import neighbourhood
 
-        viz.check_options(entity, paper, hops, max_nodes, min_mentions)
-        wanted = viz.parse_types(types)
-        if entity:
-            focus = entity_key(self.entity_index().resolve(entity)[0])
+        if view.entity:
+            focus = entity_key(self.entity_index().resolve(view.entity)[0])
         else:
             focus = paper_key(find_paper(self.run, target))  # no entity: the target is the paper
-        nb = neighbourhood(self.run, focus, hops, types=wanted, min_mentions=min_mentions, max_nodes=max_nodes)
-        selection = viz.ego_selection(
-            nb.graph, nb.focus, nb.order, nb.dist, nb.total, hops, viz.filters_text(wanted, min_mentions)
+        wanted = set(view.wanted) if view.wanted is not None else None
+        nb = neighbourhood(
+            self.run, focus, view.hops, types=wanted, min_mentions=view.min_mentions, max_nodes=view.max_nodes
         )
+        selection = viz.ego_selection(nb.graph, nb.focus, nb.order, nb.dist, nb.total, view.hops, view.filters)
         stamp = self.querydb.stamp
         return viz.render(
             nb.graph, output, selection=selection, totals=(stamp.nodes, stamp.relationships), open_browser=open_browser
         )
 
-    def to_pyvis(self, **kwargs: Any) -> Any:  # `kg.viz.to_pyvis`'s options; a pyvis Network (pyvis has no types)
-        from kg.viz import to_pyvis
+    def to_pyvis(self, view: ViewOptions | None = None) -> Any:  # a pyvis Network (pyvis has no type hints)
+        """The view of the whole graph (`kg.viz.to_pyvis`) as a pyvis Network, for notebooks."""
+        from kg.viz import DEFAULT_VIEW, to_pyvis
 
-        return to_pyvis(self.graph, **kwargs)
+        return to_pyvis(self.graph, view or DEFAULT_VIEW)
 
 
 def open_store(path: str | os.PathLike[str] | None = None, **store_options: Unpack[StoreOptions]) -> Store:
@@ -301,28 +289,14 @@ def graph_stats(
 def view_store(
     store: str | os.PathLike[str] | None,
     output: str | os.PathLike[str] = "graph.html",
+    view: ViewOptions | None = None,
     *,
-    entity: str | None = None,
-    paper: str | None = None,
-    hops: int = 1,
-    types: Iterable[str] | None = None,
-    min_mentions: int = 0,
-    max_nodes: int = 500,
     open_browser: bool = False,
     **store_options: Unpack[StoreOptions],
 ) -> VizReport:
     """`kg viz`: the page of the local store's graph (see `Store.view`); returns a `kg.viz.VizReport`."""
     with open_store(store, **store_options) as local:
-        return local.view(
-            output,
-            entity=entity,
-            paper=paper,
-            hops=hops,
-            types=types,
-            min_mentions=min_mentions,
-            max_nodes=max_nodes,
-            open_browser=open_browser,
-        )
+        return local.view(output, view, open_browser=open_browser)
 
 
 def query_neo4j(

@@ -550,12 +550,13 @@ def test_viz_around_a_node_reads_only_its_neighbourhood_and_draws_the_same_page(
 ):
     """kg viz --entity/--paper from the query database: the same page as from the whole graph in memory."""
     from kg import viz
+    from kg.viz import ViewOptions
 
-    whole = viz.render(graph, tmp_path / "whole.html", **view)
+    whole = viz.render(graph, tmp_path / "whole.html", ViewOptions(**view))
     import kg.store.local as local
 
     monkeypatch.setattr(local, "load_graph", lambda *a, **k: pytest.fail("the whole graph was loaded"))
-    part = store.view(tmp_path / "part.html", **view)
+    part = store.view(tmp_path / "part.html", ViewOptions(**view))
     assert part.model_dump(exclude={"output"}) == whole.model_dump(exclude={"output"})
     assert (tmp_path / "part.html").read_bytes() == (tmp_path / "whole.html").read_bytes()
 

@@ -419,7 +419,7 @@ def _page_data(html: str) -> tuple[list[dict], list[dict]]:
 def test_every_viewer_field_is_escaped_and_kept_verbatim(tmp_path, view):
     from markupsafe import escape
 
-    from kg.viz import render
+    from kg.viz import ViewOptions, render
 
     g, m = _viz_graph()
     out = tmp_path / "g.html"
@@ -428,7 +428,7 @@ def test_every_viewer_field_is_escaped_and_kept_verbatim(tmp_path, view):
         "entity": {"entity": m["name"], "hops": 2},
         "cut": {"entity": m["name"], "hops": 2, "max_nodes": 2},
     }[view]
-    report = render(g, out, heading=m["heading"], **kwargs)
+    report = render(g, out, ViewOptions(**kwargs), heading=m["heading"])
     html = out.read_text(encoding="utf-8")
     for field, marker in m.items():
         assert marker not in html, f"{field} reaches the page unescaped"

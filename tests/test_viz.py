@@ -20,6 +20,7 @@ from kg.store import LocalStore
 from kg.viz import (
     EDGE_STYLES,
     NODE_STYLES,
+    ViewOptions,
     VizError,
     VizReport,
     candidates,
@@ -132,7 +133,7 @@ def test_whole_graph_when_it_fits(small):
 
 def test_cap_keeps_most_connected_entities_with_all_their_papers(small):
     for cap in range(1, small.number_of_nodes()):
-        sel = select(small, max_nodes=cap)
+        sel = select(small, ViewOptions(max_nodes=cap))
         kept = set(sel.nodes)
         assert 1 <= len(kept) <= cap and len(sel.nodes) == len(kept)
         assert sel.cut and f"{small.number_of_nodes()} nodes" in sel.cut and "--max-nodes" in sel.cut
@@ -141,7 +142,7 @@ def test_cap_keeps_most_connected_entities_with_all_their_papers(small):
             assert entity_key("transformer") in kept
             for e in entities:  # an entity comes with every paper it links to
                 assert {p for p in small.predecessors(e) if p.startswith("paper:")} <= kept
-    sel = select(small, max_nodes=6)
+    sel = select(small, ViewOptions(max_nodes=6))
     assert set(sel.nodes) == {entity_key("transformer")} | {paper_key(f"p{i}") for i in range(1, 6)}
     assert "1 most connected entity and their 5 papers" in sel.cut and "7 left out" in sel.cut
 
@@ -158,21 +159,21 @@ def test_type_and_mention_filters(small):
         {entity_key(e) for e in ("transformer", "lora", "imagenet")} | {paper_key(f"p{i}") for i in range(1, 6)}
     )
     assert candidates(small) == set(small.nodes)
-    sel = select(small, types=["hardware"])
+    sel = select(small, ViewOptions(types=["hardware"]))
     assert "types Hardware" in sel.view
     with pytest.raises(VizError, match="nothing to show.*--min-mentions"):
-        select(small, min_mentions=50)
+        select(small, ViewOptions(min_mentions=50))
 
 
 def test_ego_view_around_an_entity(small):
     assert set(ego_nodes(small, entity_key("lora"), 1)) == {entity_key("lora"), paper_key("p1"), paper_key("p2")}
-    sel = select(small, entity="LoRA", hops=2)
+    sel = select(small, ViewOptions(entity="LoRA", hops=2))
     assert sel.focus == entity_key("lora") and sel.nodes[0] == entity_key("lora")
     assert set(sel.nodes) == {entity_key("lora"), paper_key("p1"), paper_key("p2"), entity_key("transformer")}
     assert sel.hops[entity_key("transformer")] == 2 and "within 2 hops" in sel.view
-    assert set(select(small, entity="lora", hops=0).nodes) == {entity_key("lora")}
+    assert set(select(small, ViewOptions(entity="lora", hops=0)).nodes) == {entity_key("lora")}
     # the type filter stops the walk at other types (the focus itself always shows)
-    assert set(select(small, entity="lora", hops=3, types=["Method"]).nodes) == {
+    assert set(select(small, ViewOptions(entity="lora", hops=3, types=["Method"])).nodes) == {
         entity_key("lora"),
         paper_key("p1"),
         paper_key("p2"),
@@ -180,15 +181,15 @@ def test_ego_view_around_an_entity(small):
 
 
 def test_ego_entity_resolved_like_lookup_with_did_you_mean(small):
-    assert select(small, entity="low rank adaptation").focus == entity_key("lora")
-    assert select(small, entity="a100 gpus").focus == entity_key("a100")
+    assert select(small, ViewOptions(entity="low rank adaptation")).focus == entity_key("lora")
+    assert select(small, ViewOptions(entity="a100 gpus")).focus == entity_key("a100")
     with pytest.raises(NotFoundError) as exc:
-        select(small, entity="Imagenett-XXL")
+        select(small, ViewOptions(entity="Imagenett-XXL"))
     assert "did you mean" in str(exc.value) and "ImageNet" in exc.value.suggestions
 
 
 def test_ego_view_cap_keeps_the_nearest(small):
-    sel = select(small, entity="Transformer", hops=3, max_nodes=4)
+    sel = select(small, ViewOptions(entity="Transformer", hops=3, max_nodes=4))
     assert sel.nodes[0] == entity_key("transformer") and len(sel.nodes) == 4
     assert all(sel.hops[n] <= 1 for n in sel.nodes)
     assert sel.cut and "showing the 4 nearest" in sel.cut
@@ -203,7 +204,7 @@ def test_paper_resolution(small):
         graph_paper_node(small, "on ImageNet")
     with pytest.raises(NotFoundError, match="did you mean: A PyTorch Study"):
         graph_paper_node(small, "pytorch studdy of transformrs")
-    sel = select(small, paper="Vision Transformers on ImageNet")
+    sel = select(small, ViewOptions(paper="Vision Transformers on ImageNet"))
     assert set(sel.nodes) == {paper_key("p4"), entity_key("transformer"), entity_key("imagenet"), entity_key("vit")}
 
 
@@ -218,7 +219,7 @@ def test_paper_resolution(small):
 )
 def test_bad_options_are_one_line_errors(small, kwargs, match):
     with pytest.raises(VizError, match=match):
-        select(small, **kwargs)
+        select(small, ViewOptions(**kwargs))
 
 
 def test_empty_graph_says_how_to_build_one():
@@ -266,7 +267,7 @@ def test_to_pyvis_styles_sizes_and_counts(small):
 
 def test_store_to_pyvis_delegates(small, tmp_path):
     LocalStore(small, tmp_path / "s.jsonl.gz").save()
-    net = open_store(tmp_path / "s.jsonl.gz").to_pyvis(entity="LoRA")
+    net = open_store(tmp_path / "s.jsonl.gz").to_pyvis(ViewOptions(entity="LoRA"))
     assert net.num_nodes() == 3 and net.kg_selection.focus == entity_key("lora")
 
 
@@ -291,7 +292,7 @@ def test_render_writes_a_self_contained_escaped_page(small, tmp_path):
 
 def test_render_ego_view_of_the_xss_paper_escapes_the_heading(small, tmp_path):
     out = tmp_path / "ego.html"
-    report = render(small, out, paper=XSS)
+    report = render(small, out, ViewOptions(paper=XSS))
     html = out.read_text(encoding="utf-8")
     _html_checks(html)
     assert "paper &#39;&lt;img src=x onerror=alert(1)&gt;&#39; and its neighbourhood" in html
@@ -300,7 +301,7 @@ def test_render_ego_view_of_the_xss_paper_escapes_the_heading(small, tmp_path):
 
 def test_pyvis_write_html_gives_the_same_offline_page(small, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    net = to_pyvis(small, max_nodes=6)
+    net = to_pyvis(small, ViewOptions(max_nodes=6))
     net.write_html("net.html")
     html = (tmp_path / "net.html").read_text(encoding="utf-8")
     _html_checks(html)
@@ -324,7 +325,7 @@ def test_unwritable_output_is_a_one_line_error(small, tmp_path, monkeypatch, tar
 def test_render_errors_before_writing(small, tmp_path):
     out = tmp_path / "graph.html"
     with pytest.raises(VizError):
-        render(small, out, types=["GPU"])
+        render(small, out, ViewOptions(types=["GPU"]))
     assert not out.exists()
 
 
@@ -541,7 +542,7 @@ def test_browser_whole_sample_graph(browser, seeds_graph, tmp_path):
 @pytest.mark.browser
 def test_browser_ego_view(browser, seeds_graph, tmp_path):
     out = tmp_path / "lora.html"
-    report = render(seeds_graph, out, entity="lora", hops=2)
+    report = render(seeds_graph, out, ViewOptions(entity="lora", hops=2))
     page = browser(out)
     facts = page.wait_stable()
     _assert_clean(page, facts, report.nodes, report.edges)
@@ -562,7 +563,7 @@ def test_browser_ego_view(browser, seeds_graph, tmp_path):
 @pytest.mark.browser
 def test_browser_xss_title_shows_as_text_and_runs_no_script(browser, xss_graph, tmp_path):
     out = tmp_path / "xss.html"
-    report = render(xss_graph, out, paper=XSS, hops=2)
+    report = render(xss_graph, out, ViewOptions(paper=XSS, hops=2))
     page = browser(out)
     facts = page.wait_stable()
     _assert_clean(page, facts, report.nodes, report.edges)
@@ -590,7 +591,7 @@ def test_browser_xss_title_shows_as_text_and_runs_no_script(browser, xss_graph, 
 def test_browser_unfiltered_sample_graph_settles(browser, seeds_graph, tmp_path):
     """All 1,592 nodes (what users said took minutes): stabilises within the iteration budget, then freezes."""
     out = tmp_path / "all.html"
-    report = render(seeds_graph, out, max_nodes=5000)
+    report = render(seeds_graph, out, ViewOptions(max_nodes=5000))
     assert report.cut is None and report.nodes == seeds_graph.number_of_nodes()
     page = browser(out)
     facts = page.wait_stable(timeout_ms=240_000)

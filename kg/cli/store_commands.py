@@ -306,19 +306,12 @@ def viz_cmd(
         if value is not None and not value.strip():
             raise click.UsageError(f"{option} needs a name; leave it out to draw the whole graph")
     from kg.api import view_store
+    from kg.viz import ViewOptions
 
-    report = view_store(
-        store,
-        output,
-        entity=entity,
-        paper=paper,
-        hops=hops,
-        types=types,
-        min_mentions=min_mentions,
-        max_nodes=max_nodes,
-        open_browser=open_browser,
-        **store_options(),
+    view = ViewOptions(
+        entity=entity, paper=paper, hops=hops, types=types, min_mentions=min_mentions, max_nodes=max_nodes
     )
+    report = view_store(store, output, view, open_browser=open_browser, **store_options())
     echo(report.summary())
     if report.cut:
         echo(f"note: {report.cut}", err=True)

@@ -6,7 +6,6 @@ import copy
 import math
 import os
 import webbrowser
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from kg.model.files import write_atomic
 from kg.model.types import Rel
 from kg.viz.page import PAGE_NAME, page_environment
 from kg.viz.report import VizError, VizReport
-from kg.viz.selection import DEFAULT_HOPS, DEFAULT_MAX_NODES, PAPER, Selection, neighbours, node_kind, select
+from kg.viz.selection import DEFAULT_VIEW, PAPER, Selection, ViewOptions, neighbours, node_kind, select
 from kg.viz.style import EDGE_STYLES, NODE_STYLES, VIS_OPTIONS, edge_tooltip, node_label, tooltip_lines
 
 SMALL_VIEW = 100  # nodes: below this, longer springs, so labels do not sit on each other
@@ -24,18 +23,14 @@ SMALL_VIEW = 100  # nodes: below this, longer springs, so labels do not sit on e
 
 def to_pyvis(
     graph: nx.MultiDiGraph,
+    view: ViewOptions = DEFAULT_VIEW,
     *,
-    entity: str | None = None,
-    paper: str | None = None,
-    hops: int = DEFAULT_HOPS,
-    types: Iterable[str] | None = None,
-    min_mentions: int = 0,
-    max_nodes: int = DEFAULT_MAX_NODES,
     selection: Selection | None = None,
     heading: str = "kg graph",
     totals: tuple[int, int] | None = None,
 ) -> Any:
-    """A pyvis `Network` of a view of the graph (see `select`), styled and set up for kg's offline page.
+    """A pyvis `Network` of a view of the graph (`select(graph, view)`, unless `selection` is given), styled and
+    set up for kg's offline page.
 
     `net.write_html(path)` / `net.generate_html()` produce the self-contained
     page; `net.kg_selection` is the `Selection` drawn and `net.kg_counts` the
@@ -44,9 +39,7 @@ def to_pyvis(
     from pyvis.edge import Edge
     from pyvis.network import Network
 
-    sel = selection or select(
-        graph, entity=entity, paper=paper, hops=hops, types=types, min_mentions=min_mentions, max_nodes=max_nodes
-    )
+    sel = selection or select(graph, view)
     keep = set(sel.nodes)
     view = graph.subgraph(keep)
     degree = {n: len(neighbours(view, n)) for n in keep}
@@ -106,13 +99,8 @@ def to_pyvis(
 def render(
     graph: nx.MultiDiGraph,
     output: str | os.PathLike[str] = "graph.html",
+    view: ViewOptions = DEFAULT_VIEW,
     *,
-    entity: str | None = None,
-    paper: str | None = None,
-    hops: int = DEFAULT_HOPS,
-    types: Iterable[str] | None = None,
-    min_mentions: int = 0,
-    max_nodes: int = DEFAULT_MAX_NODES,
     open_browser: bool = False,
     heading: str = "kg graph",
     selection: Selection | None = None,
@@ -126,18 +114,7 @@ def render(
         raise VizError(
             f"cannot write {out}: directory {out.parent} does not exist (create it or choose another -o path)"
         )
-    net = to_pyvis(
-        graph,
-        entity=entity,
-        paper=paper,
-        hops=hops,
-        types=types,
-        min_mentions=min_mentions,
-        max_nodes=max_nodes,
-        heading=heading,
-        selection=selection,
-        totals=totals,
-    )
+    net = to_pyvis(graph, view, heading=heading, selection=selection, totals=totals)
     html = net.generate_html()
     data = html.encode("utf-8")
     write_atomic(out, lambda f: f.write(html), error=VizError, option="-o")

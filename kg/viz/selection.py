@@ -1,6 +1,6 @@
 """Which nodes a view shows, as pure functions on the NetworkX graph.
 
-`parse_types` and `check_options` read the user's options; `candidates` filters
+`ViewOptions` holds and checks what the user asked to see; `candidates` filters
 by entity type and mention count; `ego_nodes` walks out from one node;
 `cap_nodes` keeps the most connected entities with their papers; `select`
 combines them into a `Selection` (the node keys to draw, in order, and a note
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -36,6 +37,42 @@ class Selection:
     candidates: int = 0
     cut: str | None = None
     hops: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """What a view shows, checked when made (a `VizError` names the option at fault).
+
+    The ego view around `entity` or `paper` (at most one) within `hops`, else
+    the whole graph; only entities of `types` (any case, comma lists allowed;
+    none for every type) that at least `min_mentions` papers mention; at most
+    `max_nodes` nodes. `wanted` is `types` as canonical type names (None: all).
+    """
+
+    entity: str | None = None
+    paper: str | None = None
+    hops: int = DEFAULT_HOPS
+    types: Iterable[str] | None = None
+    min_mentions: int = 0
+    max_nodes: int = DEFAULT_MAX_NODES
+    wanted: frozenset[str] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.entity and self.paper:
+            raise VizError("give --entity or --paper, not both")
+        if self.hops < 0:
+            raise VizError(f"--hops must be 0 or more, not {self.hops}")
+        if self.max_nodes < 1:
+            raise VizError(f"--max-nodes must be at least 1, not {self.max_nodes}")
+        if self.min_mentions < 0:
+            raise VizError(f"--min-mentions must be 0 or more, not {self.min_mentions}")
+        wanted = parse_types(self.types)
+        object.__setattr__(self, "wanted", None if wanted is None else frozenset(wanted))
+
+    @property
+    def filters(self) -> str:
+        """The filters, as a view's title says them (empty without filters)."""
+        return filters_text(self.wanted, self.min_mentions)
 
 
 def node_kind(data: Properties) -> str:
@@ -87,7 +124,7 @@ def neighbours(g: nx.MultiDiGraph, node: str) -> set[str]:
     return set(g.successors(node)) | set(g.predecessors(node))
 
 
-def candidates(g: nx.MultiDiGraph, types: set[str] | None = None, min_mentions: int = 0) -> set[str]:
+def candidates(g: nx.MultiDiGraph, types: AbstractSet[str] | None = None, min_mentions: int = 0) -> set[str]:
     """Nodes that pass the type and mention filters.
 
     Entities pass when their type is in `types` (all when None) and at least
@@ -159,29 +196,26 @@ def _describe(g: nx.MultiDiGraph, node: str) -> str:
     return f"{d.get('type', 'entity')} {d.get('name', node)!r}"
 
 
-def select(
-    g: nx.MultiDiGraph,
-    *,
-    entity: str | None = None,
-    paper: str | None = None,
-    hops: int = DEFAULT_HOPS,
-    types: Iterable[str] | None = None,
-    min_mentions: int = 0,
-    max_nodes: int = DEFAULT_MAX_NODES,
-) -> Selection:
+DEFAULT_VIEW = ViewOptions()
+"""The whole graph, every type, capped at `DEFAULT_MAX_NODES`."""
+
+
+def select(g: nx.MultiDiGraph, view: ViewOptions = DEFAULT_VIEW) -> Selection:
     """Which nodes a view shows: the whole graph (capped), or the ego view around an entity or a paper."""
-    check_options(entity, paper, hops, max_nodes, min_mentions)
-    wanted = parse_types(types)
     if g.number_of_nodes() == 0:
         raise VizError("the graph is empty (build it first: kg build INPUT... --store STORE)")
-    allowed = candidates(g, wanted, min_mentions)
-    filters = filters_text(wanted, min_mentions)
+    allowed = candidates(g, view.wanted, view.min_mentions)
+    filters = view.filters
+    max_nodes = view.max_nodes
 
-    focus = graph_entity_node(g, entity) if entity else graph_paper_node(g, paper) if paper else None
+    if view.entity:
+        focus: str | None = graph_entity_node(g, view.entity)
+    else:
+        focus = graph_paper_node(g, view.paper) if view.paper else None
     if focus is not None:
-        dist = ego_nodes(g, focus, hops, allowed | {focus})
+        dist = ego_nodes(g, focus, view.hops, allowed | {focus})
         order = sorted(dist, key=lambda n: (dist[n], -degree(g, n), n))
-        return ego_selection(g, focus, order[:max_nodes], dist, len(order), hops, filters)
+        return ego_selection(g, focus, order[:max_nodes], dist, len(order), view.hops, filters)
 
     if not allowed:
         raise VizError(f"nothing to show: no node passes{filters} (lower --min-mentions or choose other --type)")
@@ -196,17 +230,6 @@ def select(
         f"(raise --max-nodes, or narrow with --type, --min-mentions, --entity or --paper)"
     )
     return Selection(kept, f"most connected part of the graph{filters}", None, len(allowed), cut)
-
-
-def check_options(entity: str | None, paper: str | None, hops: int, max_nodes: int, min_mentions: int) -> None:
-    if entity and paper:
-        raise VizError("give --entity or --paper, not both")
-    if hops < 0:
-        raise VizError(f"--hops must be 0 or more, not {hops}")
-    if max_nodes < 1:
-        raise VizError(f"--max-nodes must be at least 1, not {max_nodes}")
-    if min_mentions < 0:
-        raise VizError(f"--min-mentions must be 0 or more, not {min_mentions}")
 
 
 def ego_selection(
@@ -225,7 +248,7 @@ def ego_selection(
     return Selection(kept, view + filters, focus, total, cut, {n: dist[n] for n in kept})
 
 
-def filters_text(types: set[str] | None, min_mentions: int) -> str:
+def filters_text(types: Iterable[str] | None, min_mentions: int) -> str:
     parts = []
     if types:
         parts.append("types " + ", ".join(t for t in ENTITY_TYPES if t in types))
