@@ -11,15 +11,13 @@ The Python API mirrors the CLI:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from kg.model.errors import KGError
 from kg.model.version import __version__ as __version__
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
+    from kg.api import link_papers as link_papers
     from kg.api import open_store as open_store
     from kg.ingest import read_papers as read_papers
     from kg.model.types import EntityType as EntityType
@@ -34,9 +32,10 @@ _LAZY = {
     "Paper": "kg.model.types",
     "build": "kg.pipeline",
     "open_store": "kg.api",
+    "link_papers": "kg.api",
 }
 """Names imported on first use, so `import kg` (and every kg command) starts fast. `build` is
-`kg.pipeline.build` (read, link and save into the store); `open_store` is `kg.api.open_store`."""
+`kg.pipeline.build` (read, link and save into the store); `open_store` and `link_papers` are `kg.api`'s."""
 
 
 def __getattr__(name: str) -> Any:
@@ -48,16 +47,6 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     raise AttributeError(f"module 'kg' has no attribute {name!r}")
-
-
-def link_papers(
-    papers: Iterable[Paper], catalog: Iterable[str | Path] = (), propagate: bool = True
-) -> list[LinkedPaper]:
-    """Link papers to entities: see `kg.link.Linker.link_many`."""
-    from kg.api import make_linker
-
-    linked: list[LinkedPaper] = make_linker(catalog).link_many(papers, propagate=propagate)
-    return linked
 
 
 __all__ = ["KGError", "EntityType", "LinkedPaper", "Paper", "build", "link_papers", "open_store", "read_papers"]

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from kg.link import Linker
     from kg.link.evaluate import Report
     from kg.lookup import EntityIndex, LookupResult
-    from kg.model.types import LinkedPaper, QueryResult
+    from kg.model.types import LinkedPaper, Paper, QueryResult
     from kg.query.types import Params
     from kg.report_text import JsonReport
     from kg.store.neo4j_settings import Neo4jSettings
@@ -66,6 +66,13 @@ def link_inputs(
     report = read_papers(inputs, format=format, skip_bad=skip_bad)
     linker = make_linker(catalog)
     return report, linker.link_many(report.papers, propagate=propagate)
+
+
+def link_papers(
+    papers: Iterable[Paper], catalog: Iterable[str | Path] = (), propagate: bool = True
+) -> list[LinkedPaper]:
+    """Link papers to entities (`kg.link.Linker.link_many`), with the built-in catalog and any `catalog` files."""
+    return make_linker(catalog).link_many(papers, propagate=propagate)
 
 
 def evaluate_gold(gold: str | Path, *, catalog: Iterable[str | Path] = ()) -> Report:
