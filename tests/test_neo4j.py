@@ -27,7 +27,14 @@ from kg.api import open_store
 from kg.cli import cli
 from kg.cypher.rows import row_bytes
 from kg.cypher.scripts import schema_statements
-from kg.cypher.statements import NODE_STATEMENTS, REL_STATEMENTS, ROW_KEYS, load_statements
+from kg.cypher.statements import (
+    AWAIT_INDEXES,
+    AWAIT_INDEXES_SECONDS,
+    NODE_STATEMENTS,
+    REL_STATEMENTS,
+    ROW_KEYS,
+    load_statements,
+)
 from kg.graph import entity_attrs
 from kg.model.errors import KGError, Neo4jError, QueryError, StoreError
 from kg.model.types import Label, Rel
@@ -332,6 +339,15 @@ def test_rejected_schema_statement_is_reported_not_hidden():
     assert len(report.applied) == len(schema_statements()) - 1
 
 
+def test_schema_waits_for_its_indexes_before_any_row_is_written():
+    """Until an index is online Neo4j accepts a value it cannot index (the index fails later, unseen); kg
+    waits for the indexes after the schema, so such a value is refused, and reported, at write time."""
+    driver = FakeDriver()
+    fake_store(driver).apply_schema()
+    writes = [(q, p) for mode, q, p in driver.runs if mode == "write"]
+    assert writes == [(s, {}) for s in schema_statements()] + [(AWAIT_INDEXES, {"seconds": AWAIT_INDEXES_SECONDS})]
+
+
 # --------------------------------------------------------------------------- queries are read-only
 
 
@@ -581,6 +597,7 @@ def _statements_kg_sends(sample_store) -> list[dict]:
     from kg.export import cypher_script_statements
 
     out = [{"id": f"schema:{i}", "query": s, "parameters": {}} for i, s in enumerate(schema_statements())]
+    out.append({"id": "schema:await-indexes", "query": AWAIT_INDEXES, "parameters": {"seconds": 300}})
     for name, statement in load_statements().items():
         params = {"rows": []} if "$rows" in statement else {}
         out.append({"id": name, "query": statement, "parameters": params})

@@ -61,3 +61,12 @@ def load_statements() -> dict[str, str]:
     out.update({f"count:{k.value}": v for k, v in COUNT_LABEL_STATEMENTS.items()})
     out.update({f"count:{k.value}": v for k, v in COUNT_REL_STATEMENTS.items()})
     return out
+
+
+AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
+"""Run after the schema: until its indexes are online, Neo4j does not refuse a value it cannot index (a title
+over its key limit) but lets the index fail later, in the background; online, it refuses the write, and
+`kg load` reports it. The same wait keeps a later query from running without the index."""
+AWAIT_INDEXES_SECONDS = 300
+"""Indexes on an empty or small database come online in well under a second; populating them over a big
+existing graph can take minutes. Past this, the load goes on and the wait is reported as a schema issue."""

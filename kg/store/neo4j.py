@@ -44,6 +44,8 @@ from kg.cypher.codec import plain_value
 from kg.cypher.rows import Row, graph_rows, row_bytes
 from kg.cypher.scripts import schema_statements
 from kg.cypher.statements import (
+    AWAIT_INDEXES,
+    AWAIT_INDEXES_SECONDS,
     COUNT_LABEL_STATEMENTS,
     COUNT_REL_STATEMENTS,
     NODE_STATEMENTS,
@@ -260,7 +262,21 @@ class Neo4jStore:
             except Exception as exc:  # noqa: BLE001
                 raise translate_error(exc, self.settings, "applying the schema") from None
             report.applied.append(statement)
+        if report.applied:
+            self._await_indexes(report)
         return report
+
+    def _await_indexes(self, report: SchemaReport) -> None:
+        """Wait for the schema's indexes to come online (`kg.cypher.statements.AWAIT_INDEXES`); a wait the
+        server ends with an error is reported in `report.rejected`, not hidden."""
+        from neo4j import exceptions as ne
+
+        try:
+            self._write(AWAIT_INDEXES, {"seconds": AWAIT_INDEXES_SECONDS})
+        except (ne.AuthError, ne.ServiceUnavailable, ne.SessionExpired) as exc:
+            raise translate_error(exc, self.settings, "waiting for the schema's indexes") from None
+        except ne.Neo4jError as exc:
+            report.rejected.append(SchemaIssue(statement=AWAIT_INDEXES, error=server_message(exc)))
 
     def write_batches(
         self, plan: list[Batch], progress: Callable[[LoadProgress], None] | None = None
