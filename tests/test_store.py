@@ -298,18 +298,20 @@ def test_interrupted_save_leaves_old_store_loadable(sample_store, tmp_path):
     [
         (b"not gzip at all", "store is corrupt at line 1"),
         (
-            gzip.compress(b'{"format": "kg-store", "version": 99}\n'),
+            gzip.compress(b'{"format": "kg-store", "version": 99}\n', mtime=0),
             "store format version 99 is newer than this kg supports (1); upgrade kg",
         ),
         (
             gzip.compress(
-                b'{"format": "kg-store", "version": 1}\n{"n": "paper:x", "labels": ["Paper"], "props": {}}\n'
+                b'{"format": "kg-store", "version": 1}\n{"n": "paper:x", "labels": ["Paper"], "props": {}}\n', mtime=0
             ),
             "store is truncated or corrupt (end marker missing or counts differ); move it aside and build it again",
         ),
-        (gzip.compress(b'{"something": "else"}\n'), "not a kg store"),
-        (gzip.compress(b'{"format": "kg-store", "version": 1}\n{broken\n'), "store is corrupt at line 2"),
+        (gzip.compress(b'{"something": "else"}\n', mtime=0), "not a kg store"),
+        (gzip.compress(b'{"format": "kg-store", "version": 1}\n{broken\n', mtime=0), "store is corrupt at line 2"),
     ],
+    # Readable ids that do not change with the clock: xdist's workers must collect the same test names.
+    ids=["not-gzip", "newer-version", "truncated", "not-a-store", "corrupt-line"],
 )
 def test_corrupt_store_message(tmp_path, content, message):
     path = tmp_path / "bad.jsonl.gz"
