@@ -130,6 +130,25 @@ def test_gzip_cut_after_its_first_byte_is_reported_as_damaged(tmp_path, name):
     ]
 
 
+def test_csv_gzip_cut_inside_its_header_reports_the_damage_too(tmp_path):
+    """The CSV reader stops at a header without a title column; the damage that cut the header, and the records
+    behind it, are still reported (they went unmentioned: the rest of the stream was never read)."""
+    body = "title,abstract\n" + "".join(f"Paper {i},Abstract {i}\n" for i in range(3))
+    packed = gzip.compress(body.encode(), mtime=0)
+    f = tmp_path / "p.csv.gz"
+    for cut in range(12, len(packed)):  # the first cut that leaves part of the header and no title column
+        f.write_bytes(packed[:cut])
+        report = read_papers([f], skip_bad=True)
+        if report.skipped and "no 'title' column" in report.skipped[0].reason:
+            break
+    else:
+        pytest.fail("no cut leaves a header without its title column")
+    assert report.records_read == 0
+    header, damage = report.skipped
+    assert (header.line, damage.line) == (1, 2)
+    assert damage.reason.startswith("corrupt compressed data after line 1: ")
+
+
 def test_gzip_members_and_zero_padding_are_read(tmp_path):
     f = tmp_path / "m.jsonl.gz"
     f.write_bytes(gzip.compress(jsonl(3).encode()) + gzip.compress(jsonl(2, 3).encode()) + b"\0" * 64)

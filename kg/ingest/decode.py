@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
@@ -190,8 +190,11 @@ class Decoder:
 
     name: str
     skips: list[Skip] = field(default_factory=list)
+    lines_read: int = 0
+    ended: bool = False
 
-    def lines(self, stream: io.BufferedIOBase, gunzip: _Gunzip | None = None) -> Iterator[str]:
+    def lines(self, stream: io.BufferedIOBase, gunzip: _Gunzip | None = None) -> Generator[str, None, None]:
+        """The stream's lines, decoded; once it has ended or been closed, `lines_read` says how many it gave."""
         number = 0
         try:
             for raw in split_lines(stream):
@@ -215,14 +218,42 @@ class Decoder:
                     )
                     yield SkippedLine("\n")
         except (OSError, EOFError, zlib.error) as exc:
+            self.ended = True
             self.skips.append(Skip(self.name, number + 1, f"corrupt compressed data: {exc}", "re-create the file"))
             return
+        finally:
+            self.lines_read = number
+        self.ended = True
         if gunzip is not None and gunzip.damage:
+            self._report_damage(number, gunzip.damage)
+
+    def drain(self, stream: io.BufferedIOBase, gunzip: _Gunzip) -> None:
+        """Read what a parser left unread of a gzip stream, so damage after where it stopped is still reported.
+
+        A parser may stop before the end (a CSV whose header names no title
+        column): the records after it are not read, and without this a cut
+        gzip file would not say they were lost to damage.
+        """
+        if self.ended:
+            return
+        self.ended = True
+        try:
+            while stream.read(READ_CHUNK):
+                pass
+        except (OSError, EOFError, zlib.error) as exc:
             self.skips.append(
-                Skip(
-                    self.name,
-                    number + 1,
-                    f"corrupt compressed data after line {number}: {gunzip.damage}",
-                    "re-create the file; the lines before the damage were read",
-                )
+                Skip(self.name, self.lines_read + 1, f"corrupt compressed data: {exc}", "re-create the file")
             )
+            return
+        if gunzip.damage:
+            self._report_damage(self.lines_read, gunzip.damage)
+
+    def _report_damage(self, number: int, damage: str) -> None:
+        self.skips.append(
+            Skip(
+                self.name,
+                number + 1,
+                f"corrupt compressed data after line {number}: {damage}",
+                "re-create the file; the lines before the damage were read",
+            )
+        )

@@ -85,13 +85,17 @@ def iter_records(name: str, format: str | None = None) -> Iterator[Record | Skip
             return
         decoder = Decoder(label)
         yielded = 0
-        for item in PARSERS[fmt](decoder.lines(stream, gunzip), label):
+        lines = decoder.lines(stream, gunzip)
+        for item in PARSERS[fmt](lines, label):
             if decoder.skips:
                 yielded += len(decoder.skips)
                 yield from decoder.skips
                 decoder.skips.clear()
             yielded += 1
             yield item
+        if gunzip is not None:  # a parser that stopped early (a CSV without a title column) left the rest unread
+            lines.close()
+            decoder.drain(stream, gunzip)
         yielded += len(decoder.skips)
         yield from decoder.skips
         if not yielded:  # blank lines, control characters, a header alone: a file must give papers or say why not
