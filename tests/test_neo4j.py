@@ -39,7 +39,8 @@ from kg.graph import entity_attrs
 from kg.model.errors import KGError, Neo4jError, QueryError, StoreError
 from kg.model.types import Label, Rel
 from kg.query import named_queries
-from kg.store.neo4j import Neo4jStore, load_store, plan_batches
+from kg.store.neo4j import Neo4jStore, load_store
+from kg.store.neo4j_batches import plan_batches
 from kg.store.neo4j_errors import translate_error
 from kg.store.neo4j_reports import LoadReport
 from kg.store.neo4j_settings import Neo4jSettings

@@ -172,7 +172,8 @@ def load_cmd(
     """Push the local store into Neo4j: schema, then nodes and relationships in batches (idempotent)."""
     from tqdm import tqdm
 
-    from kg.store.neo4j import LoadProgress, load_store
+    from kg.store.neo4j import load_store
+    from kg.store.neo4j_batches import LoadProgress
 
     settings = neo4j_settings(uri, user, database)
     bar: Any = None  # a tqdm bar from the first batch on (tqdm ships no type hints)

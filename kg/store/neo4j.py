@@ -20,10 +20,11 @@ retries transient failures and lost connections for up to `retry_seconds`.
 Queries go in READ access-mode sessions (`execute_read`), and kg refuses write
 clauses before sending them.
 
-Beside this module: `neo4j_settings` (where to connect; the password kept out of
-every message), `neo4j_errors` (driver exceptions as one-line errors),
-`neo4j_reports` (what a load reports). The driver logs retries and server
-notifications on the `neo4j` logger; kg sets no handler for it (the CLI silences it).
+Beside this module: `neo4j_batches` (the load's rows cut into write batches),
+`neo4j_settings` (where to connect; the password kept out of every message),
+`neo4j_errors` (driver exceptions as one-line errors), `neo4j_reports` (what a
+load reports). The driver logs retries and server notifications on the `neo4j`
+logger; kg sets no handler for it (the CLI silences it).
 
 Values Neo4j cannot hold are refused before anything is sent: an integer
 outside the 64-bit range is a `StoreError` naming the node or relationship.
@@ -33,26 +34,23 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import networkx as nx
 
 from kg.cypher.clauses import query_parameters, refuse_writes
 from kg.cypher.codec import plain_value
-from kg.cypher.rows import Row, graph_rows, row_bytes
 from kg.cypher.scripts import schema_statements
 from kg.cypher.statements import (
     AWAIT_INDEXES,
     AWAIT_INDEXES_SECONDS,
     COUNT_LABEL_STATEMENTS,
     COUNT_REL_STATEMENTS,
-    NODE_STATEMENTS,
-    REL_STATEMENTS,
 )
 from kg.model.errors import Neo4jError, QueryError
 from kg.model.types import Label, QueryResult
+from kg.store.neo4j_batches import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE, Batch, LoadProgress, plan_batches
 from kg.store.neo4j_errors import first_line, is_unreachable, may_pass_later, server_message, translate_error
 from kg.store.neo4j_reports import GraphCounts, LoadReport, SchemaIssue, SchemaReport
 from kg.store.neo4j_settings import URI_SCHEMES, Neo4jSettings
@@ -60,10 +58,6 @@ from kg.store.neo4j_settings import URI_SCHEMES, Neo4jSettings
 if TYPE_CHECKING:
     from neo4j import ManagedTransaction, ResultSummary, Session
 
-# Rows per write transaction. 10,000 (Neo4j's advice for UNWIND batches: 10k-50k) against 1,000 took kg load
-# from 18k to 22k relationships/s at 100k papers (bench/run.py); --batch-bytes still bounds a batch's size.
-DEFAULT_BATCH_SIZE = 10_000
-DEFAULT_BATCH_BYTES = 4 * 1024 * 1024
 DEFAULT_RETRY_SECONDS = 30.0
 DEFAULT_CONNECT_TIMEOUT = 15.0
 
@@ -73,67 +67,6 @@ Params: TypeAlias = dict[str, Any]
 Driver: TypeAlias = Any
 """A `neo4j.Driver`, or None once `close()` ran. Any, because the methods use it as open without a check: typing
 it `neo4j.Driver | None` would need one at each use, a behaviour change."""
-
-
-@dataclass
-class Batch:
-    """One write: a statement and its rows. `kind` is "node" or "relationship"; `name` the label or type."""
-
-    kind: str
-    name: str
-    statement: str
-    rows: list[Row]
-    bytes: int
-
-
-@dataclass
-class LoadProgress:
-    """Passed to the `progress` callback after every committed batch."""
-
-    batch: Batch
-    batches_done: int
-    batches_total: int
-    rows_done: int
-    rows_total: int
-    counters: dict[str, int] = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------- rows and batches
-
-
-def batches(
-    kind: str, name: str, statement: str, rows: Iterable[Row], batch_size: int, batch_bytes: int
-) -> Iterator[Batch]:
-    """Consecutive rows, at most `batch_size` per batch and at most `batch_bytes` of parameters
-    (a single row larger than `batch_bytes` goes alone)."""
-    current: list[Row] = []
-    size = 0
-    for row in rows:
-        n = row_bytes(row)
-        if current and (len(current) >= batch_size or size + n > batch_bytes):
-            yield Batch(kind, name, statement, current, size)
-            current, size = [], 0
-        current.append(row)
-        size += n
-    if current:
-        yield Batch(kind, name, statement, current, size)
-
-
-def plan_batches(
-    g: nx.MultiDiGraph, batch_size: int = DEFAULT_BATCH_SIZE, batch_bytes: int = DEFAULT_BATCH_BYTES
-) -> list[Batch]:
-    """All writes for `g`: every node label first, then every relationship type."""
-    if batch_size < 1:
-        raise Neo4jError(f"batch size {batch_size} is too small; use --batch-size 1 or more")
-    if batch_bytes < 1:
-        raise Neo4jError(f"batch bytes {batch_bytes} is too small; use --batch-bytes 1 or more")
-    nodes, rels = graph_rows(g)
-    plan: list[Batch] = []
-    for label, statement in NODE_STATEMENTS.items():
-        plan += batches("node", label.value, statement, nodes[label.value], batch_size, batch_bytes)
-    for rel, statement in REL_STATEMENTS.items():
-        plan += batches("relationship", rel.value, statement, rels[rel.value], batch_size, batch_bytes)
-    return plan
 
 
 # --------------------------------------------------------------------------- the store
