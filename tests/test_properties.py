@@ -36,7 +36,8 @@ from kg.ingest.records import Record, Skip
 from kg.model.errors import InputError, StoreError
 from kg.model.text import match_key
 from kg.store import LocalStore
-from kg.store.local import load_graph, read_graph, write_graph
+from kg.store.local import load_graph
+from kg.store.store_file import read_graph, write_graph
 
 ROOT = Path(__file__).parent.parent
 SEEDS = ROOT / "data" / "seeds"

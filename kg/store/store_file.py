@@ -1,0 +1,183 @@
+"""The store file's format, apart from any file: `write_graph(g, stream)` and `read_graph(lines, source)`.
+
+Version 1 is gzip-compressed JSON Lines:
+  line 1   {"format": "kg-store", "version": 1, "kg": "<kg version>"}
+  nodes    {"n": "<node key>", "labels": [...], "props": {...}}
+  edges    {"r": ["<from key>", "<to key>", "<TYPE>"], "props": {...}}
+  last     {"end": true, "nodes": N, "relationships": M}
+The last line makes a truncated file detectable. `kg.store.local` opens, saves
+and locks the file.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import zlib
+from collections.abc import Callable, Iterable
+from io import BufferedIOBase
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from kg.graph import REL_LABELS, SharedValues, compact_mention, labels_of
+from kg.model.errors import StoreError
+from kg.model.types import STORE_FORMAT, Properties
+
+if TYPE_CHECKING:
+    import os
+
+    import networkx as nx
+
+FORMAT = STORE_FORMAT
+VERSION = 1
+Record: TypeAlias = dict[str, Any]
+"""One line of a store file, a JSON object. Any, because its values are whatever JSON holds."""
+
+
+def _jsonable(props: Properties) -> Properties:
+    return {k: (sorted(v) if isinstance(v, (set, frozenset)) else v) for k, v in props.items() if k != "__labels__"}
+
+
+def _element(obj: Record) -> str:
+    if "n" in obj:
+        return f"node {obj['n']!r}"
+    if "r" in obj:
+        return f"relationship {obj['r']!r}"
+    return "store header"
+
+
+def write_graph(g: nx.MultiDiGraph, stream: BufferedIOBase) -> None:
+    """Write `g` in the store format to a binary stream (gzip is applied by the caller)."""
+    from kg.model.version import __version__
+
+    def line(obj: Record) -> None:
+        # A value JSON cannot hold (a set inside a property, an object, an int of 4300+ digits) or a string
+        # with a lone surrogate (no UTF-8 form; possible in a graph made through the Python API) used to
+        # escape as a raw TypeError/UnicodeEncodeError. It is a StoreError naming the node or relationship;
+        # the save is abandoned, so the previous store stays as it was. Surrogates are refused rather than
+        # escaped: JSON would read "\\ud800\\udc00" back as one other character, a silent change.
+        try:
+            data = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise StoreError(
+                f"{_element(obj)}: text holds an unpaired UTF-16 surrogate "
+                f"\\u{ord(exc.object[exc.start]):04x}; the store keeps UTF-8 text only (fix the value)"
+            ) from None
+        except (TypeError, ValueError) as exc:
+            raise StoreError(
+                f"{_element(obj)}: a property cannot be stored as JSON ({exc}); "
+                "use strings, numbers, booleans, lists and maps"
+            ) from None
+        stream.write(data)
+        stream.write(b"\n")
+
+    header: Record = {"format": FORMAT, "version": VERSION, "kg": __version__}
+    if g.graph.get("catalogs"):
+        header["catalogs"] = list(g.graph["catalogs"])
+    line(header)
+    for key, data in g.nodes(data=True):
+        line({"n": key, "labels": sorted(data.get("__labels__", ())), "props": _jsonable(data)})
+    for u, v, k, data in g.edges(keys=True, data=True):
+        line({"r": [u, v, k], "props": _jsonable(data)})
+    line({"end": True, "nodes": g.number_of_nodes(), "relationships": g.number_of_edges()})
+
+
+def check_header(obj: Record, source: str) -> None:
+    if obj.get("format") != FORMAT:
+        raise StoreError(f"{source}: not a kg store (no kg-store header); point --store at a file made by kg build")
+    if not isinstance(obj.get("version"), int) or obj["version"] > VERSION:
+        raise StoreError(
+            f"{source}: store format version {obj.get('version')} is newer than this kg "
+            f"supports ({VERSION}); upgrade kg"
+        )
+    catalogs = obj.get("catalogs", [])
+    if not isinstance(catalogs, list) or not all(isinstance(c, str) for c in catalogs):
+        raise StoreError(
+            f'{source}: store is corrupt at line 1 (its "catalogs" is not a list of paths); {repair_hint(source)}'
+        )
+
+
+def repair_hint(path: str | os.PathLike[str]) -> str:
+    """The exact commands that repair a damaged store: keep it aside (for a bug report), build it again.
+
+    "Rebuild it with kg build" did not work: kg build merges into the store, so it read the damaged file
+    and stopped with the same error."""
+    quoted = shlex.quote(str(path))
+    return (
+        f"move it aside and build it again from your inputs: mv {quoted} {quoted}.damaged && "
+        f"kg build INPUT... --store {quoted}"
+    )
+
+
+def read_graph(lines: Iterable[bytes | str], source: str) -> nx.MultiDiGraph:
+    """Parse the store format from an iterable of byte lines."""
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    number = 0
+    header: Record | None = None
+    end: Record | None = None
+    stream = iter(lines)
+    # CPython's decoder has scan_once (str, index) -> (value, end); typeshed does not declare it.
+    scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+    intern = sys.intern  # node keys and property names: one string object each, not one per line
+    node_labels: dict[tuple[str, ...], frozenset[str]] = {}
+    shared = SharedValues()
+    try:
+        while True:
+            number += 1
+            raw = next(stream, None)
+            if raw is None:
+                break
+            obj, _ = scan_once(raw.decode("utf-8") if isinstance(raw, bytes) else raw, 0)
+            if not isinstance(obj, dict):
+                raise ValueError("line is not a JSON object")
+            if number == 1:
+                header = obj
+                check_header(obj, source)
+                if obj.get("catalogs"):
+                    g.graph["catalogs"] = list(obj["catalogs"])
+                continue
+            if "n" in obj:
+                props = {intern(k): v for k, v in obj["props"].items()}
+                key = tuple(obj["labels"])
+                labels = node_labels.get(key)
+                if labels is None:
+                    labels = node_labels[key] = labels_of(key)
+                props["__labels__"] = labels
+                g.add_node(intern(obj["n"]), **props)
+            elif "r" in obj:
+                u, v, k = obj["r"]
+                u, v = intern(u), intern(v)
+                props = {intern(name): value for name, value in obj["props"].items()}
+                props["__labels__"] = REL_LABELS.get(k) or labels_of((k,))
+                if k == "MENTIONS":
+                    compact_mention(props, shared)
+                g.add_edge(u, v, key=k, **props)
+            elif obj.get("end"):
+                end = obj
+            else:
+                raise ValueError("unknown record")
+    except StoreError:
+        raise
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        RecursionError,
+        StopIteration,
+        EOFError,
+        OSError,
+        zlib.error,
+    ) as exc:  # scan_once raises StopIteration on a line that is not JSON at all
+        raise StoreError(
+            f"{source}: store is corrupt at line {number} ({exc.__class__.__name__}); {repair_hint(source)}"
+        ) from None
+    if header is None:
+        raise StoreError(f"{source}: store is empty; {repair_hint(source)}")
+    if end is None or end.get("nodes") != g.number_of_nodes() or end.get("relationships") != g.number_of_edges():
+        raise StoreError(
+            f"{source}: store is truncated or corrupt (end marker missing or counts differ); {repair_hint(source)}"
+        )
+    return g
