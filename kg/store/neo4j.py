@@ -178,38 +178,34 @@ class Neo4jStore:
             raise translate_error(exc, self.settings, "connecting", hint=hint) from None
 
     def apply_schema(self, statements: list[str] | None = None) -> SchemaReport:
-        """Run the schema statements one by one; a statement the server rejects is reported, not hidden.
+        """Run the schema statements one by one, then wait for their indexes to come online
+        (`kg.cypher.statements.AWAIT_INDEXES`); a statement or a wait the server rejects is reported, not hidden.
 
         Unreachable servers and bad credentials stop the run (`Neo4jError`)."""
-        from neo4j import exceptions as ne
-
         report = SchemaReport()
         for statement in schema_statements() if statements is None else statements:
-            try:
-                self._write(statement)
-            except (ne.AuthError, ne.ServiceUnavailable, ne.SessionExpired) as exc:
-                raise translate_error(exc, self.settings, "applying the schema") from None
-            except ne.Neo4jError as exc:
-                report.rejected.append(SchemaIssue(statement=statement, error=server_message(exc)))
-                continue
-            except Exception as exc:  # noqa: BLE001
-                raise translate_error(exc, self.settings, "applying the schema") from None
-            report.applied.append(statement)
+            if self._schema_write(report, statement, "applying the schema"):
+                report.applied.append(statement)
         if report.applied:
-            self._await_indexes(report)
+            self._schema_write(
+                report, AWAIT_INDEXES, "waiting for the schema's indexes", {"seconds": AWAIT_INDEXES_SECONDS}
+            )
         return report
 
-    def _await_indexes(self, report: SchemaReport) -> None:
-        """Wait for the schema's indexes to come online (`kg.cypher.statements.AWAIT_INDEXES`); a wait the
-        server ends with an error is reported in `report.rejected`, not hidden."""
+    def _schema_write(self, report: SchemaReport, statement: str, doing: str, params: Params | None = None) -> bool:
+        """Run one schema statement: True when the server took it; one it rejects goes into `report.rejected`."""
         from neo4j import exceptions as ne
 
         try:
-            self._write(AWAIT_INDEXES, {"seconds": AWAIT_INDEXES_SECONDS})
+            self._write(statement, params)
         except (ne.AuthError, ne.ServiceUnavailable, ne.SessionExpired) as exc:
-            raise translate_error(exc, self.settings, "waiting for the schema's indexes") from None
+            raise translate_error(exc, self.settings, doing) from None
         except ne.Neo4jError as exc:
-            report.rejected.append(SchemaIssue(statement=AWAIT_INDEXES, error=server_message(exc)))
+            report.rejected.append(SchemaIssue(statement=statement, error=server_message(exc)))
+            return False
+        except Exception as exc:  # noqa: BLE001
+            raise translate_error(exc, self.settings, doing) from None
+        return True
 
     def write_batches(
         self, plan: list[Batch], progress: Callable[[LoadProgress], None] | None = None
