@@ -214,9 +214,8 @@ class Store:
             focus = entity_key(self.entity_index().resolve(view.entity)[0])
         else:
             focus = paper_key(find_paper(self.run, target))  # no entity: the target is the paper
-        wanted = set(view.wanted) if view.wanted is not None else None
         nb = neighbourhood(
-            self.run, focus, view.hops, types=wanted, min_mentions=view.min_mentions, max_nodes=view.max_nodes
+            self.run, focus, view.hops, types=view.wanted, min_mentions=view.min_mentions, max_nodes=view.max_nodes
         )
         selection = viz.ego_selection(nb.graph, nb.focus, nb.order, nb.dist, nb.total, view.hops, view.filters)
         stamp = self.querydb.stamp

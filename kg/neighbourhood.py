@@ -11,6 +11,7 @@ orders by), plus the order and distances the viewer's own selection would give.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import networkx as nx
@@ -57,7 +58,13 @@ def _split(keys: Iterable[str]) -> tuple[list[str], list[str]]:
 
 
 def neighbourhood(
-    run: Run, focus: str, hops: int, *, types: set[str] | None = None, min_mentions: int = 0, max_nodes: int = 500
+    run: Run,
+    focus: str,
+    hops: int,
+    *,
+    types: AbstractSet[str] | None = None,
+    min_mentions: int = 0,
+    max_nodes: int = 500,
 ) -> Neighbourhood:
     """The nodes within `hops` of `focus` (a node key), through nodes that pass the type and mention filters
     (as `kg.viz.candidates` defines them), the `max_nodes` nearest of them, and the relationships among those."""

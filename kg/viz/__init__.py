@@ -22,7 +22,6 @@ from kg.viz.selection import (
     cap_nodes,
     ego_nodes,
     ego_selection,
-    filters_text,
     parse_types,
     select,
 )
@@ -40,7 +39,6 @@ __all__ = [
     "ego_nodes",
     "ego_selection",
     "excerpt",
-    "filters_text",
     "parse_types",
     "render",
     "select",

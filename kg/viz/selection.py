@@ -4,8 +4,8 @@
 by entity type and mention count; `ego_nodes` walks out from one node;
 `cap_nodes` keeps the most connected entities with their papers; `select`
 combines them into a `Selection` (the node keys to draw, in order, and a note
-of what was cut). `ego_selection` and `filters_text` are shared with
-`kg.api`, which draws a neighbourhood `kg.neighbourhood` reads from a database instead.
+of what was cut). `ego_selection` is shared with `kg.api`, which draws a
+neighbourhood `kg.neighbourhood` reads from a database instead.
 """
 
 from __future__ import annotations
