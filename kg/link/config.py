@@ -88,6 +88,9 @@ class LinkerConfig:
     pattern_confidence: float = 0.7
     """A name from a list after "datasets such as", before "GPUs", or with a size ("X-7B"): right pattern,
     but lists and sizes also hold generic words."""
+    list_confidence: float = 0.8
+    """A name typed by the list it sits in ("COCO, LVIS, ODinW and RefCOCO"): two or more known items agree
+    on the type, which is strong evidence, but the item's own extent is read from capitals and commas."""
     few_surfaces: int = 16
     """Up to this many discovered names, each is searched for in the text on its own (one `str.find` pass per
     name, fastest for an ordinary abstract); above it, one pass over the text's tokens finds them all

@@ -21,26 +21,40 @@ from kg.link import propagation
 from kg.link.analysis import EntityInfo, Hit, PaperAnalysis
 from kg.link.config import DEFAULT_CONFIG, LinkerConfig
 from kg.link.detect import DictionaryMatcher, fold, make_rule
-from kg.link.discover import Candidate, DiscoveryContext, discover, find_token, named_right_before, token_occurrences
+from kg.link.discover import (
+    GENERIC,
+    ORGANISATIONS,
+    STOP_NAMES,
+    Candidate,
+    DiscoveryContext,
+    discover,
+    find_token,
+    named_right_before,
+    token_occurrences,
+)
+from kg.link.discover.urls import in_url, may_hold_url
 from kg.link.evidence import assemble, evidence
+from kg.link.lists import coordinated_lists, list_type
 from kg.link.resolve import Resolver
 from kg.link.spans import SpanIndex
+from kg.link.variants import VARIANT_SUFFIX, derived_prefix, size_before, variant_suffix
 from kg.model.text import match_key, slug, spaced_key
 from kg.model.types import CatalogEntity, Evidence, LinkedPaper, Paper
 
-HYPHEN_SUFFIX = re.compile(r"-(?:[A-Z0-9][\w+]*|[a-z]{1,2}\d[\w]*)(?:-(?:[A-Z0-9][\w+]*))*(?![\w-])")
-DESCRIPTIVE_SUFFIX = re.compile(
-    r"-(?:\w+(?:ed|ing|ly|ive|able|ible|ful|less)|Based|Like|Style|Free|Aware|Specific|Only|Level|Scale|Wise|"
-    r"Agnostic|Friendly|Ready|Compatible|Native|Centric|Oriented|Size|Sized)(?![\w-])"
-)
 EXTENDABLE = frozenset({"Model", "Dataset", "Method"})
-VARIANT_SUFFIX = re.compile(
-    r"(?:(?:-| )(?:\d+(?:\.\d+)?[BMK]|\d+x\d+[BM])(?![\w])|-(?:[Bb]ase|[Ll]arge|[Ss]mall|[Tt]iny|[Hh]uge|XXL|XL|"
-    r"Instruct|Chat|Math|Coder|it|[SBLHG]/\d+|[SBLHGT])(?![\w]))+"
-)
 LEADING_SPACE = re.compile(r"\s*")
 TITLE_SLOT_END = re.compile(r"\s*(?::|$|(?:technical report|report|system card|model card)\s*$)", re.IGNORECASE)
 OVERRIDING_RULES = frozenset({"title", "intro", "acronym"})
+NAMED_BENCHMARK = re.compile(r" (?:benchmark|test set|eval set|evaluation set)(?![\w-])")
+"""A model's or method's name before "benchmark" names a dataset ("the Vicuna benchmark"), not the model."""
+LIST_STOP_WORDS = STOP_NAMES | GENERIC | ORGANISATIONS
+"""Words that alone are no list item's name ("the", "GPUs", "NVIDIA")."""
+COMMON_PREFIXES = frozenset(
+    "non pre post anti multi semi self cross sub co re de un in inter intra over under hyper super meta mini "
+    "micro macro auto bi tri uni dual ultra extra pseudo quasi proto out up down top low high full half "
+    "long short fast slow small large big tiny".split()
+)
+"""English prefixes, which modify a name ("Non-Transformer", "Multi-LoRA") rather than derive a new one."""
 
 
 class Linker:
@@ -104,35 +118,56 @@ class Linker:
         entities = a.entities
         hit_info = self._hit_info
         catalog_confidence, context_confidence = self.config.catalog_confidence, self.config.context_confidence
+        extended_to = 0  # the end of the last hit a variant or derived name stretched past its alias
         for m in self.matcher.find(text, folded, text.lower()):
             start, end, rule = m
+            if start < extended_to:
+                continue
             eid = rule.entity_id
             conf = context_confidence if rule.context is not None else catalog_confidence
             self._add_catalog(a, eid)
             name_len, etype, folded_name = hit_info[eid]
+            if etype in EXTENDABLE:
+                derived = self._derived_hit(a, eid, etype, text, start, end, conf)
+                if derived is not None:
+                    hits.append(derived)
+                    extended_to = derived.end
+                    continue
             if end - start > name_len and etype == "Model" and folded.startswith(folded_name, start):
                 tail = VARIANT_SUFFIX.fullmatch(text, start + name_len, end)
                 if tail:
-                    vid = self._add_variant(a, eid, text[start:end], tail.group(0))
-                    hits.append(Hit(start, end, vid, "catalog-variant", conf))
+                    more = variant_suffix(text, end, etype)
+                    stop = more.end() if more else end
+                    vid = self._add_variant(a, eid, text[start:stop], text[start + name_len : stop])
+                    hits.append(Hit(start, stop, vid, "catalog-variant", conf))
+                    extended_to = stop
                     continue
-            variant = None
-            if etype in EXTENDABLE:
-                if etype == "Model" and text.startswith(("-", " "), end):
-                    variant = VARIANT_SUFFIX.match(text, end)
-                if variant is None and text.startswith("-", end):
-                    variant = HYPHEN_SUFFIX.match(text, end)
-                    if variant and DESCRIPTIVE_SUFFIX.match(variant.group(0)):
-                        variant = None
+            variant = variant_suffix(text, end, etype) if etype in EXTENDABLE else None
             if variant:
                 vid = self._add_variant(a, eid, text[start : variant.end()], variant.group(0))
                 hits.append(Hit(start, variant.end(), vid, "catalog-variant", conf))
+                extended_to = variant.end()
+                continue
+            sized = self._sized_before(eid, text, start, end) if etype == "Model" else None
+            if sized:
+                self._add_catalog(a, sized[1])
+                hits.append(Hit(sized[0], end, sized[1], "catalog-variant", conf))
+                continue
+            named = NAMED_BENCHMARK.match(text, end) if etype in ("Model", "Method") else None
+            if named:
+                bid = self._slug(text[start : named.end()])
+                if bid not in entities:
+                    entities[bid] = EntityInfo(
+                        self.by_id[eid].name + named.group(0), "Dataset", "discovered", self.config.variant_confidence
+                    )
+                hits.append(Hit(start, named.end(), bid, "catalog-benchmark", conf))
                 continue
             hits.append(Hit(start, end, eid, "catalog", conf))
         covered = bytearray(len(text))
         for h in hits:
             covered[h.start : h.end] = b"\x01" * (h.end - h.start)
         self._apply_candidates(a, discover(text, a.title_end, covered, self.context), text)
+        self._type_by_lists(a, text)
         self._repeat_discovered(a, text)
         title_end = a.title_end
         title_slot = None
@@ -181,13 +216,47 @@ class Linker:
         if eid not in a.entities:
             a.entities[eid] = EntityInfo(*self._catalog_info[eid])
 
+    def _sized_before(self, eid: str, text: str, start: int, end: int) -> tuple[int, str] | None:
+        """A size written before a model name that the catalog lists with that size ("70B Llama-2" is
+        "Llama 2 70B"): its start and the sized entity. Unlisted sizes ("the 8B Transformer") stay the family."""
+        size = size_before(text, start)
+        if size is None or text.startswith("-", end):
+            return None
+        listed = self.resolver.by_alias.get(match_key(self.by_id[eid].name + " " + size))
+        return (start - len(size) - 1, listed[0]) if listed else None
+
+    def _derived_hit(
+        self, a: PaperAnalysis, eid: str, etype: str, text: str, start: int, end: int, conf: float
+    ) -> Hit | None:
+        """A name derived from a catalog name by a glued prefix ("SWE-Llama", "w2v-BERT", "Audio-MAE"), if any.
+
+        The whole word is the name: a model, dataset or method of the family's type, which the catalog
+        resolves when it lists it, and a discovered entity with no parent otherwise (a derived model is
+        not a version of its family)."""
+        p = derived_prefix(text, start)
+        if p is None or text[p : start - 1].lower() in COMMON_PREFIXES or (may_hold_url(text) and in_url(text, p)):
+            return None
+        suffix = variant_suffix(text, end, etype)
+        stop = suffix.end() if suffix else end
+        surface = text[p:stop]
+        known = self.resolver.by_alias.get(match_key(surface))
+        if known:
+            self._add_catalog(a, known[0])
+            return Hit(p, stop, known[0], "catalog", conf)
+        did = self._slug(surface)
+        if did not in a.entities:
+            a.entities[did] = EntityInfo(surface, etype, "discovered", self.config.variant_confidence, None)
+        return Hit(p, stop, did, "catalog-derived", conf)
+
     def _add_variant(self, a: PaperAnalysis, base_id: str, surface: str, suffix: str) -> str:
         """A named variant of a catalog entity ("Llama-2 7B", "COCO-POS"), with the entity as its parent.
 
         A variant the catalog lists as an entity of its own is that entity; one it lists only as
         an alias of the family ("Qwen2.5-Coder-32B-Instruct") becomes a variant entity.
         """
-        name = self.by_id[base_id].name + suffix
+        family = self.by_id[base_id].name
+        written = surface[: len(surface) - len(suffix)]
+        name = family + suffix if spaced_key(written) == spaced_key(family) else surface
         known = [
             eid
             for eid in (
@@ -210,6 +279,7 @@ class Linker:
         overlapping = spans.first
         cached_slug = self._slug
         min_confidence, overriding_min_confidence = self.config.min_confidence, self.config.overriding_min_confidence
+        typed_min_confidence = self.config.typed_by_hint_confidence
         gone: set[int] = set()  # ids of hits dropped by `_drop_contained`, taken out of `a.hits` at the end
 
         for c in candidates:
@@ -247,6 +317,8 @@ class Linker:
                 eid = cached_slug(name[:-1])
             if c.rule in OVERRIDING_RULES and c.confidence >= overriding_min_confidence:
                 self._drop_contained(a, spans, c.surfaces, gone)
+            if c.confidence >= typed_min_confidence:
+                self._drop_derived(a, spans, c.surfaces, gone)
             if any(overlapping(s, e) not in (None, eid) for _, s, e in c.surfaces[:1]):
                 continue
             info = a.entities.get(eid)
@@ -289,6 +361,65 @@ class Linker:
         held = spans.per_entity
         for eid in [e for e, info in a.entities.items() if not held.get(e) and info.source == "catalog"]:
             del a.entities[eid]
+
+    @staticmethod
+    def _drop_derived(
+        a: PaperAnalysis, spans: SpanIndex, surfaces: Iterable[tuple[str, int, int]], gone: set[int]
+    ) -> None:
+        """A name discovery reads from the text and types from its context ("X-CLIP, a method that ...")
+        wins over the same word read as a derived catalog name, which is typed only by its family."""
+        claimed = {
+            h.entity_id
+            for _, start, end in surfaces
+            for _, h in spans.inside(start, end)
+            if h.rule == "catalog-derived"
+        }
+        if not claimed:
+            return
+        for seq, h in [(seq, h) for seq, h in spans.items.items() if h.entity_id in claimed]:
+            gone.add(id(h))
+            spans.remove(seq)
+        for eid in claimed:
+            del a.entities[eid]
+
+    def _type_by_lists(self, a: PaperAnalysis, text: str) -> None:
+        """Items of a coordinated list take the type its known items share (see `kg.link.lists`): a
+        discovered name typed by less than its context is retyped, an unlinked item becomes an entity."""
+        if len(a.hits) < 2:
+            return
+        spans: list[Hit] = []
+        for h in sorted(a.hits, key=lambda h: (h.start, -h.end)):
+            if not spans or h.start >= spans[-1].end:
+                spans.append(h)
+        runs = coordinated_lists(text, [(h.start, h.end) for h in spans], LIST_STOP_WORDS)
+        if not runs:
+            return
+        entities, sure = a.entities, self.config.typed_by_context_confidence
+        list_confidence = self.config.list_confidence
+        for run in runs:
+            known: list[str | None] = []
+            for item in run:
+                info = entities[spans[item.index].entity_id] if item.index >= 0 else None
+                known.append(info.type if info is not None and info.confidence >= sure else None)
+            kind = list_type(known)
+            if kind is None:
+                continue
+            for item in run:
+                if item.index >= 0:
+                    info = entities[spans[item.index].entity_id]
+                    if info.source == "discovered" and info.confidence < sure:
+                        info.type, info.confidence = kind, list_confidence
+                    continue
+                surface = text[item.start : item.end]
+                resolved = self.resolver.resolve_mention(surface)
+                if resolved is not None:
+                    eid = resolved.entity_id
+                    self._add_catalog(a, eid)
+                else:
+                    eid = self._slug(surface)
+                    if eid not in entities:
+                        entities[eid] = EntityInfo(surface, kind, "discovered", list_confidence)
+                a.hits.append(Hit(item.start, item.end, eid, "list", list_confidence))
 
     def _repeat_discovered(self, a: PaperAnalysis, text: str) -> None:
         """Later occurrences of a discovered name in the same paper are mentions too."""

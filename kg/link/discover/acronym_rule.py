@@ -6,9 +6,16 @@ from __future__ import annotations
 from kg.link.abbreviation import find_abbreviations
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.context import DiscoveryContext
-from kg.link.discover.inference import infer_type
-from kg.link.discover.names import is_proper_long_form
-from kg.link.discover.vocabulary import GENERIC
+from kg.link.discover.inference import infer_type, preceding_type
+from kg.link.discover.names import PLURAL_ACRONYM, is_proper_long_form
+from kg.link.discover.vocabulary import GENERIC, GENERIC_CLASSES
+
+
+def is_class_acronym(short: str) -> bool:
+    """An acronym for a class of things, not one thing: a plural ("SoCs", "OCSes") or a model class with a
+    modifier ("Med-VLMs", "s-MLLM")."""
+    last = short.rsplit("-", 1)[-1]
+    return PLURAL_ACRONYM.fullmatch(last) is not None or last.lower().rstrip("s") in GENERIC_CLASSES
 
 
 def acronym_names(text: str, title_end: int, context: DiscoveryContext | None = None) -> list[Candidate]:
@@ -21,11 +28,17 @@ def acronym_names(text: str, title_end: int, context: DiscoveryContext | None = 
         if short.lower() in GENERIC or short.lower().rstrip("s") in GENERIC:
             continue
         introduced = context.is_introduced(text, min(a.short_start, a.long_start), title_end)
+        if not introduced and is_class_acronym(short):
+            continue
         proper = is_proper_long_form(long)
         mixed = context.is_mixed_case(short)
         if not ((introduced and (proper or mixed)) or mixed):
             continue
-        t, conf = infer_type(text, short, a.short_start, a.short_start + len(short), context, hint=long)
+        named_as = preceding_type(text, a.long_start, context, singular=True) if a.long_start < a.short_start else None
+        if named_as:  # "an infrastructure, named Multi-modal ... Parallelism (MR-SP)"
+            t, conf = named_as, config.typed_by_context_confidence
+        else:
+            t, conf = infer_type(text, short, a.short_start, a.short_start + len(short), context, hint=long)
         surfaces = ((short, a.short_start, a.short_start + len(short)), (long, a.long_start, a.long_start + len(long)))
         conf = min(config.acronym_max_confidence, conf + (config.proper_long_form_bonus if proper else 0.0))
         out.append(Candidate(short, t, conf, introduced, "acronym", surfaces))

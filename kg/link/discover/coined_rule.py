@@ -6,15 +6,18 @@ import re
 
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.context import DiscoveryContext
-from kg.link.discover.inference import infer_type
+from kg.link.discover.inference import chunk_head_type, infer_type
 from kg.link.discover.names import is_capitalised_word
 from kg.link.discover.vocabulary import STOP_NAMES
+from kg.link.variants import DESCRIPTIVE_SUFFIX
 
 NOT_COINED = re.compile(
     r"[A-Z]{2,}[a-z]+(?:ing|ed|tion|ly|ity)|[A-Z0-9]{1,2}2[A-Z0-9]{1,2}|[A-Z]{2,}s|\d+[A-Za-z]{1,2}"
 )
 TOKEN_AT = re.compile(r"[\w.+-]+")
 COUNT_PREFIX = re.compile(r"\d+[x\u00d7]")
+ORGANISATION_AFTER = re.compile(r"\s[A-Z][a-z]+(?:\u2019s?|'s?)(?=\s)")
+"""A possessive after one more capitalised word: "LimX Dynamics' robot" names a company, not a product."""
 
 
 def coined_names(
@@ -28,8 +31,13 @@ def coined_names(
     for start in context.scan(text).coined_starts:
         if covered is not None and covered[start]:
             continue
+        if start and (text[start - 1].isdigit() or text[start - 1] == "." and text[start - 2 : start - 1].isdigit()):
+            continue  # the tail of a number and its unit ("51.2mAP")
         m = TOKEN_AT.match(text, start)
         name = m.group(0).rstrip(".-+_") if m else ""
+        descriptive = DESCRIPTIVE_SUFFIX.search(name)
+        if descriptive:
+            name = name[: descriptive.start()]  # "FastConformer-based" names FastConformer
         count = COUNT_PREFIX.match(name) if name[:1].isdigit() else None
         if count:
             start += count.end()
@@ -40,7 +48,15 @@ def coined_names(
             continue
         names.add(name)
         end = start + len(name)
-        t_, conf = infer_type(text, name, start, end, context)
+        if ORGANISATION_AFTER.match(text, end):
+            continue  # "LimX Dynamics' robot": a company's name
+        if descriptive:
+            t_ = chunk_head_type(text[start + len(descriptive.group(0)) + len(name) : start + 160])
+            conf = context.config.typed_by_context_confidence if t_ else 0.0
+            if not t_:
+                t_, conf = infer_type(text, name, start, end, context)
+        else:
+            t_, conf = infer_type(text, name, start, end, context)
         out.append(
             Candidate(
                 name,

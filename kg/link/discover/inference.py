@@ -203,8 +203,11 @@ def appositive_type(text: str, end: int) -> str | None:
     return chunk_head_type(m.group(1))
 
 
-def preceding_type(text: str, start: int, context: DiscoveryContext) -> str | None:
-    """Type from the noun that names the kind just before a name: "a benchmark named X", "a model, dubbed X"."""
+def preceding_type(text: str, start: int, context: DiscoveryContext, singular: bool = False) -> str | None:
+    """Type from the noun that names the kind just before a name: "a benchmark named X", "a model, dubbed X".
+
+    With `singular`, a plural noun is passed over: in "an adaption of LLMs, called X" it is the complement,
+    and the name is of one thing."""
     if not _may_end_in_connector(text, start):
         return None
     window = text[max(context.sentence_start(text, start), start - 100) : start]
@@ -215,6 +218,8 @@ def preceding_type(text: str, start: int, context: DiscoveryContext) -> str | No
     chunks = [c for c in _case_blind_chunks(" " + before) if c.strip()]
     for chunk in reversed(chunks[-2:]):
         words = WORDS.findall(chunk)
+        if singular and words and words[-1].lower().endswith("s") and words[-1].lower()[:-1] in HEAD_INDEX:
+            continue
         if words and word_type(words[-1]):
             t = word_type(words[-1])
             if t == METHOD and words[-1].lower() == "framework" and SYSTEM_CUES.search(chunk):
@@ -232,15 +237,46 @@ def following_type(text: str, end: int) -> str | None:
     return word_type(m.group(1)) if m and m.group(1).lower() != "framework" else None
 
 
+BENCHMARK_NAME = re.compile(r"(?:Bench|Arena|-?Eval)$")
+"""Name endings that make a benchmark whatever the words around say ("UniBench", "AlpacaEval")."""
+BENCHMARK_NAME_LAST = frozenset("hal")
+EVALUATED_ON = re.compile(
+    r"(?:\d\s?%|\d\s?points?|accuracy|scores?|results?|performance|gains?|improvements?|evaluated|evaluations?|"
+    r"experiments?|tested|trained|fine-?tuned|pre-?trained|SOTA|state-of-the-art|mAP|bbAP|mIoU|AP|FID|top-1)"
+    r"(?:\s+\w+)?\s+on\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+"""What precedes a dataset: a score or an evaluation "on" it ("5.8% on NonMNIST", "bbAP on CoCo")."""
+
+
+def sized_elsewhere(text: str, name: str) -> bool:
+    """The text also writes the name with a parameter count ("LongVILA-R1-7B"): a model."""
+    at = text.find(name)
+    while at >= 0:
+        if SIZE_AFTER.match(text, at + len(name)):
+            return True
+        at = text.find(name, at + 1)
+    return False
+
+
+SIZE_AFTER = re.compile(r"[- ]\d+(?:\.\d+)?[BM](?![\w])")
+
+
 def infer_type(
     text: str, name: str, start: int, end: int, context: DiscoveryContext, hint: str = ""
 ) -> tuple[str, float]:
     """A type for a discovered name and how sure we are: from the noun that introduces it, an appositive,
     a hint phrase (the rest of a title, an acronym's long form) and finally the name itself."""
     config = context.config
+    if last_char_in(name, BENCHMARK_NAME_LAST) and BENCHMARK_NAME.search(name):
+        return DATASET, config.typed_by_context_confidence
     t = preceding_type(text, start, context) or appositive_type(text, end) or following_type(text, end)
     if t:
         return t, config.typed_by_context_confidence
+    if sized_elsewhere(text, name):
+        return MODEL, config.typed_by_hint_confidence
+    if EVALUATED_ON.search(text, max(0, start - 60), start):
+        return DATASET, config.typed_by_hint_confidence
     t = head_type(hint) if hint else None
     if t == METHOD and "framework" in hint.lower() and SYSTEM_CUES.search(hint):
         return FRAMEWORK, config.typed_by_framework_hint_confidence

@@ -11,6 +11,10 @@ from kg.link.discover.vocabulary import GENERIC, LF_STOPWORDS, ORGANISATIONS, ST
 _LOWER_COINED = re.compile(r"[a-z]{1,3}[A-Z]{2,}[\w]*|[a-z]{1,2}[A-Z]\d[\w]*|[a-z]{2,}\d[a-z]{2,}")
 _UNIT = re.compile(r"\d+(?:\.\d+)?\s?(?:[KMGT]B|[KMGT]iB|GHz|MHz|W|K|M|B|k|x|X|D|d|nm|ms)")
 _PLUS_SPLIT = re.compile(r"[-+]")
+PLURAL_ACRONYM = re.compile(r"(?:[A-Z][a-z]?)*[A-Z]e?s")
+"""The plural of an acronym ("SoCs", "PhDs", "OCSes", "GPUs"): a class of things, where a name is singular."""
+METRIC = re.compile(r"(?:bb|box|mask|m)?AP(?:\d\d|[SMLbm])?|m?IoU|CO2e?|[GT]?FLOPs|TOPS")
+"""Metric and unit names written like coinages ("mAP", "bbAP", "mIoU", "CO2e"): the guideline leaves metrics out."""
 _LF_SPLIT = re.compile(r"[\s\-]+")
 WORDS = re.compile(r"[A-Za-z][A-Za-z-]*")
 MODEL_NAME = re.compile(r"(?:GPT|LM|BERT|Net|ViT|Former|former|Diffusion|VL|LLaMA|Llama|Mamba|\d+[BM])$")
@@ -115,7 +119,7 @@ def is_name_like(token: str) -> bool:
         return False
     if low.endswith("s") and (low[:-1] in GENERIC or low[:-1] in ORGANISATIONS):
         return False
-    if _UNIT.fullmatch(core):
+    if _UNIT.fullmatch(core) or PLURAL_ACRONYM.fullmatch(core) or METRIC.fullmatch(core):
         return False
     if "-" not in core and "+" not in core:
         return _coined_part(core)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.context import DiscoveryContext
-from kg.link.discover.inference import appositive_type, following_type, infer_type, preceding_type
+from kg.link.discover.inference import appositive_type, following_type, head_type, infer_type, preceding_type
 from kg.link.discover.introduction import is_title_name
 from kg.link.discover.names import find_token
-from kg.link.discover.vocabulary import TITLE_PREFIX
+from kg.link.discover.vocabulary import DATASET, FRAMEWORK, METHOD, TITLE_PREFIX
+
+TITLE_KINDS = {FRAMEWORK: FRAMEWORK, DATASET: DATASET}
+"""Title heads that say more than the abstract's "method" or "framework": a system or a benchmark."""
 
 
 def title_names(text: str, title_end: int, context: DiscoveryContext | None = None) -> list[Candidate]:
@@ -36,6 +39,8 @@ def title_names(text: str, title_end: int, context: DiscoveryContext | None = No
             break
     config = context.config
     conf = config.typed_by_context_confidence
+    if t == METHOD:  # "a framework" in the abstract; the title may say what kind ("A ... Inference Engine")
+        t = TITLE_KINDS.get(head_type(text[end + 1 : title_end]) or "", t)
     if t is None:
         t, conf = infer_type(text, prefix, start, end, context, hint=text[end + 1 : title_end])
     single = len(prefix.split()) == 1 or any(is_name_like(w) for w in prefix.split())

@@ -34,6 +34,9 @@ cider meteor spice clipscore bertscore mauve pcie nvme fp4 fp8 fp16 bf16 fp32 tf
 """.split()
 )
 
+GENERIC_CLASSES = frozenset("llm lm mllm vlm lvlm slm cnn rnn gan mlp nn dnn snn gnn vae ssm lmm".split())
+"""Acronyms of model classes: with a modifier they are still a class ("Med-VLMs", "s-MLLM"), not a name."""
+
 ORGANISATIONS = frozenset(
     """
 openai deepmind google meta microsoft nvidia amd intel huawei apple qualcomm amazon aws alibaba baidu tencent
@@ -220,7 +223,7 @@ HEAD_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
 HEAD_INDEX = {w: t for t, words in HEAD_TYPES for w in words}
 SYSTEM_CUES = re.compile(
     r"\b(?:distributed|cluster|clusters|gpus?|serving|infrastructure|open-source|codebase|system|kernels?|"
-    r"parallelism|asynchronous|orchestrat\w+)\b",
+    r"parallelism|asynchronous|orchestrat\w+|inference|execution|code|software|library|deployment|runtime)\b",
     re.IGNORECASE,
 )
 

@@ -1,0 +1,130 @@
+"""Coordinated lists of names: "on COCO, LVIS, ODinW and RefCOCO", "the four SoCs: Asus Tinker Edge R,
+Raspberry Pi 4, Google Coral Dev Board, Nvidia Jetson Nano".
+
+The items of a list are things of one kind, so the items whose type the linker knows (catalog entities)
+type the ones it does not: a name only discovery found takes the list's type, and a capitalised item
+between known ones that no rule found becomes an entity of that type. This is the coordination cue of
+named-entity recognition (a conjunct shares its conjuncts' class), as used for instance by Collins and
+Singer, "Unsupervised Models for Named Entity Classification" (EMNLP 1999), in spelling and context rules.
+Pure functions over the text and spans; `kg.link.linker` applies them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+SEPARATOR = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)")
+"""What joins two items of a list: a comma, "and", "or", or a comma and one of them."""
+ITEM = re.compile(r"[A-Z][\w.+-]*(?: (?:[A-Z0-9][\w.+-]*|v\d[\w.]*))*")
+"""An unlinked item: capitalised words, with digits and versions ("Asus Tinker Edge R", "Raspberry Pi 4")."""
+MAX_ITEM_WORDS = 5
+"""Longer capitalised runs are headings or sentences in title case, not product names."""
+MIN_KNOWN = 2
+"""Known items needed before a list may type the others: one could be a coincidence of order."""
+MIN_SHARE = 2 / 3
+"""Share of the known items that must agree on the type."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """An item of a coordinated list: a linked span (`index` into the spans given) or a new name (index -1)."""
+
+    start: int
+    end: int
+    index: int
+
+
+def _unlinked_item(text: str, start: int, end: int, stop_words: frozenset[str]) -> tuple[int, int] | None:
+    """The capitalised name filling text[start:end] exactly, if it is one."""
+    m = ITEM.fullmatch(text, start, end)
+    if not m:
+        return None
+    words = m.group(0).split()
+    if len(words) > MAX_ITEM_WORDS or all(w.lower() in stop_words for w in words):
+        return None
+    return start, end
+
+
+def coordinated_lists(
+    text: str, spans: Sequence[tuple[int, int]], stop_words: frozenset[str] = frozenset()
+) -> list[list[ListItem]]:
+    """Runs of `spans` (sorted by start, not overlapping) joined by list separators, with the unlinked
+    capitalised items between and just before them; runs of fewer than three items are left out."""
+    runs: list[list[ListItem]] = []
+    run: list[ListItem] = []
+    for i, (start, end) in enumerate(spans):
+        if run:
+            prev = run[-1]
+            gap = text[prev.end : start]
+            if SEPARATOR.fullmatch(gap):
+                run.append(ListItem(start, end, i))
+                continue
+            filled = _fill_gap(text, prev.end, start, stop_words)
+            if filled is not None:
+                run.extend(filled)
+                run.append(ListItem(start, end, i))
+                continue
+            if len(run) >= 3:
+                runs.append(run)
+        run = [*_leading_items(text, start, stop_words), ListItem(start, end, i)]
+    if len(run) >= 3:
+        runs.append(run)
+    return runs
+
+
+def _fill_gap(text: str, start: int, end: int, stop_words: frozenset[str]) -> list[ListItem] | None:
+    """Unlinked items between two linked ones (", Asus Tinker Edge R, "), or None when the gap is not a list's."""
+    gap = text[start:end]
+    if len(gap) > 120:
+        return None
+    pieces = SEPARATOR.split(gap)
+    if len(pieces) < 3 or pieces[0] or pieces[-1]:
+        return None
+    items = []
+    pos = start
+    for m in SEPARATOR.finditer(gap):
+        piece_end = start + m.start()
+        if piece_end > pos:
+            found = _unlinked_item(text, pos, piece_end, stop_words)
+            if found is None:
+                return None
+            items.append(ListItem(found[0], found[1], -1))
+        pos = start + m.end()
+    return items
+
+
+_ITEM_TEXT = r"[A-Z][\w.+-]*(?: (?:[A-Z0-9][\w.+-]*|v\d[\w.]*))*"
+_SEPARATOR_TEXT = r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"
+LEADING = re.compile(
+    r"(?:[:(]|\bsuch as|\bincluding|\blike|\be\.g\.,?)\s*((?:" + _ITEM_TEXT + _SEPARATOR_TEXT + r")+)$"
+)
+"""Unlinked items before a list's first linked one, after an opener: ": Asus Tinker Edge R, ", "such as A, "."""
+
+
+def _leading_items(text: str, start: int, stop_words: frozenset[str]) -> list[ListItem]:
+    """Unlinked items before a list's first linked one, back to an opener ("such as", ":")."""
+    window_start = max(0, start - 160)
+    m = LEADING.search(text, window_start, start)
+    if not m:
+        return []
+    items = []
+    pos = m.start(1)
+    for sep in SEPARATOR.finditer(text, m.start(1), start):
+        found = _unlinked_item(text, pos, sep.start(), stop_words)
+        if found is None:
+            return []
+        items.append(ListItem(found[0], found[1], -1))
+        pos = sep.end()
+    return items
+
+
+def list_type(types: Sequence[str | None]) -> str | None:
+    """The type most known items of a list share, when enough of them agree (`MIN_KNOWN`, `MIN_SHARE`)."""
+    known = [t for t in types if t is not None]
+    if len(known) < MIN_KNOWN:
+        return None
+    best, count = Counter(known).most_common(1)[0]
+    return best if count >= MIN_KNOWN and count / len(known) >= MIN_SHARE else None
