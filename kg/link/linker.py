@@ -37,7 +37,7 @@ from kg.link.evidence import assemble, evidence
 from kg.link.lists import coordinated_lists, list_type
 from kg.link.resolve import Resolver
 from kg.link.spans import SpanIndex
-from kg.link.variants import VARIANT_SUFFIX, derived_prefix, size_before, variant_suffix
+from kg.link.variants import VARIANT_SUFFIX, compound_start, derived_prefix, size_before, variant_suffix
 from kg.model.text import match_key, slug, spaced_key
 from kg.model.types import CatalogEntity, Evidence, LinkedPaper, Paper
 
@@ -45,6 +45,11 @@ EXTENDABLE = frozenset({"Model", "Dataset", "Method"})
 LEADING_SPACE = re.compile(r"\s*")
 TITLE_SLOT_END = re.compile(r"\s*(?::|$|(?:technical report|report|system card|model card)\s*$)", re.IGNORECASE)
 OVERRIDING_RULES = frozenset({"title", "intro", "acronym"})
+VENDOR_TYPES = frozenset({"Hardware", "Framework"})
+"""Products whose maker is often written as part of the name ("Google Coral Dev Board")."""
+ARCHITECTURE_WORDS = frozenset({"transformer", "transformers"})
+"""Catalog names that are also the head of other architectures' names: "a lightweight Querying Transformer"
+names its own architecture."""
 NAMED_BENCHMARK = re.compile(r" (?:benchmark|test set|eval set|evaluation set)(?![\w-])")
 """A model's or method's name before "benchmark" names a dataset ("the Vicuna benchmark"), not the model."""
 LIST_STOP_WORDS = STOP_NAMES | GENERIC | ORGANISATIONS
@@ -153,6 +158,21 @@ class Linker:
                 self._add_catalog(a, sized[1])
                 hits.append(Hit(sized[0], end, sized[1], "catalog-variant", conf))
                 continue
+            if etype in VENDOR_TYPES and start > 1 and text[start - 1] == " ":
+                vendor = self._vendor_before(eid, text, start)
+                if vendor is not None:
+                    hits.append(Hit(vendor, end, eid, "catalog", conf))
+                    continue
+            if etype == "Model" and folded_name in ARCHITECTURE_WORDS and start > a.title_end:
+                compound = compound_start(text, start)
+                if compound is not None:
+                    cid = self._slug(text[compound:end])
+                    if cid not in entities:
+                        entities[cid] = EntityInfo(
+                            text[compound:end], "Model", "discovered", self.config.variant_confidence
+                        )
+                    hits.append(Hit(compound, end, cid, "catalog-derived", conf))
+                    continue
             named = NAMED_BENCHMARK.match(text, end) if etype in ("Model", "Method") else None
             if named:
                 bid = self._slug(text[start : named.end()])
@@ -224,6 +244,18 @@ class Linker:
             return None
         listed = self.resolver.by_alias.get(match_key(self.by_id[eid].name + " " + size))
         return (start - len(size) - 1, listed[0]) if listed else None
+
+    def _vendor_before(self, eid: str, text: str, start: int) -> int | None:
+        """Where the maker's name written before a product starts ("Google Coral Dev Board", "NVIDIA A100"),
+        so the mention holds the product's full name; None when the word before is not its maker."""
+        word_start = text.rfind(" ", 0, start - 1) + 1
+        word = text[word_start : start - 1]
+        vendor = self.by_id[eid].vendor
+        if not word[:1].isupper() or not (
+            word.lower() in ORGANISATIONS or (vendor is not None and word.lower() == vendor.lower())
+        ):
+            return None
+        return word_start
 
     def _derived_hit(
         self, a: PaperAnalysis, eid: str, etype: str, text: str, start: int, end: int, conf: float

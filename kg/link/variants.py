@@ -31,7 +31,7 @@ DATASET_SUFFIX = re.compile(r"(?:" + VERSION + r"|[- ](?:19|20)\d\d(?![\w.]))+")
 HYPHEN_SUFFIX = re.compile(r"-(?:[A-Z0-9][\w+]*|[a-z]{1,2}\d[\w]*)(?:-(?:[A-Z0-9][\w+]*))*(?![\w-])")
 """A capitalised or coded part glued on with a hyphen ("COCO-POS", "LLaVA-Med", "Muon-M")."""
 DESCRIPTIVE_SUFFIX = re.compile(
-    r"-(?:\w+(?:ed|ing|ly|ive|able|ible|ful|less)|Based|Like|Style|Free|Aware|Specific|Only|Level|Scale|Wise|"
+    r"-(?:[A-Za-z]\w{2,}(?:ed|ing|ly|ive|able|ible|ful|less)|Based|Like|Style|Free|Aware|Specific|Only|Level|Scale|Wise|"
     r"Agnostic|Friendly|Ready|Compatible|Native|Centric|Oriented|Size|Sized)(?![\w-])"
 )
 """A hyphenated describing word, which makes an adjective of the name, not a new name ("LoRA-based")."""
@@ -73,3 +73,21 @@ def derived_prefix(text: str, start: int) -> int | None:
         return None
     m = DERIVED_PREFIX.search(text, max(0, start - 24), start)
     return m.start() if m else None
+
+
+COMPOUND_BEFORE = re.compile(r"(?<=[a-z,;] )((?:[A-Z][a-z]+(?:-[A-Z][a-z]+)* )+)$")
+"""Capitalised words before a name, in running text, after a lower-case word or a comma: "a lightweight
+Querying Transformer", "termed the Energy-Based Transformer"."""
+COMPOUND_STOP = frozenset("the a an our this that we it in on of for and or with by to as".split())
+
+
+def compound_start(text: str, start: int) -> int | None:
+    """Where capitalised words glued before an architecture's name start ("Querying " of "Querying
+    Transformer"), else None; the words must not begin a sentence nor be function words."""
+    m = COMPOUND_BEFORE.search(text, max(0, start - 60), start)
+    if not m:
+        return None
+    words = m.group(1).split()
+    if any(w.lower() in COMPOUND_STOP for w in words):
+        return None
+    return m.start(1)

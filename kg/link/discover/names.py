@@ -13,7 +13,9 @@ _UNIT = re.compile(r"\d+(?:\.\d+)?\s?(?:[KMGT]B|[KMGT]iB|GHz|MHz|W|K|M|B|k|x|X|D
 _PLUS_SPLIT = re.compile(r"[-+]")
 PLURAL_ACRONYM = re.compile(r"(?:[A-Z][a-z]?)*[A-Z]e?s")
 """The plural of an acronym ("SoCs", "PhDs", "OCSes", "GPUs"): a class of things, where a name is singular."""
-METRIC = re.compile(r"(?:bb|box|mask|m)?AP(?:\d\d|[SMLbm])?|m?IoU|CO2e?|[GT]?FLOPs|TOPS")
+METRIC = re.compile(
+    r"(?:bb|box|mask|m)?AP(?:\d\d|[SMLbm])?|m?IoU|CO2e?|[GT]?FLOPs|TOPS|(?:sp|sacre)?BLEU|chrF\+*|BERTScore"
+)
 """Metric and unit names written like coinages ("mAP", "bbAP", "mIoU", "CO2e"): the guideline leaves metrics out."""
 _LF_SPLIT = re.compile(r"[\s\-]+")
 WORDS = re.compile(r"[A-Za-z][A-Za-z-]*")
@@ -123,7 +125,15 @@ def is_name_like(token: str) -> bool:
         return False
     if "-" not in core and "+" not in core:
         return _coined_part(core)
-    return any(_coined_part(p) for p in _PLUS_SPLIT.split(core) if p)
+    coined = [p for p in _PLUS_SPLIT.split(core) if p and _coined_part(p)]
+    return any(not _generic_part(p) for p in coined)
+
+
+def _generic_part(part: str) -> bool:
+    """A generic word or a plural acronym inside a hyphenated token: "pre-LLMs" and "multiple-GPUs" are not
+    names for their "LLMs" and "GPUs"."""
+    low = part.lower()
+    return low in GENERIC or low.rstrip("s") in GENERIC or PLURAL_ACRONYM.fullmatch(part) is not None
 
 
 def is_mixed_case(token: str, name_like: Callable[[str], bool] = is_name_like) -> bool:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.context import DiscoveryContext
-from kg.link.discover.inference import appositive_type, following_type, head_type, infer_type, preceding_type
+from kg.link.discover.inference import (
+    BENCHMARK_NAME,
+    appositive_type,
+    following_type,
+    head_type,
+    infer_type,
+    preceding_type,
+)
 from kg.link.discover.introduction import is_title_name
 from kg.link.discover.names import find_token
 from kg.link.discover.vocabulary import DATASET, FRAMEWORK, METHOD, TITLE_PREFIX
@@ -39,7 +46,9 @@ def title_names(text: str, title_end: int, context: DiscoveryContext | None = No
             break
     config = context.config
     conf = config.typed_by_context_confidence
-    if t == METHOD:  # "a framework" in the abstract; the title may say what kind ("A ... Inference Engine")
+    if BENCHMARK_NAME.search(prefix):
+        t = DATASET
+    elif t == METHOD:  # "a framework" in the abstract; the title may say what kind ("A ... Inference Engine")
         t = TITLE_KINDS.get(head_type(text[end + 1 : title_end]) or "", t)
     if t is None:
         t, conf = infer_type(text, prefix, start, end, context, hint=text[end + 1 : title_end])
