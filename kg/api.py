@@ -16,7 +16,7 @@ has changed since, so they never load the whole graph.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from kg.ingest import ReadReport
     from kg.link import Linker
-    from kg.link.evaluate import Report
+    from kg.link.evaluate import Fold, Report
     from kg.lookup import EntityIndex, LookupResult
     from kg.model.types import LinkedPaper, Paper, QueryResult
     from kg.query.types import Params
@@ -76,10 +76,33 @@ def link_papers(
 
 
 def evaluate_gold(gold: str | Path, *, catalog: Iterable[str | Path] = ()) -> Report:
-    """Score the linker on a gold JSONL file: the library call behind `kg eval`."""
+    """Score the linker on a gold JSONL file."""
+    return evaluate_gold_sets([gold], catalog=catalog)[0]
+
+
+def evaluate_gold_sets(golds: Iterable[str | Path], *, catalog: Iterable[str | Path] = ()) -> list[Report]:
+    """Score the linker on each gold JSONL file, one linker for all: the library call behind `kg evaluate`."""
     from kg.link.evaluate import evaluate_file
 
-    return evaluate_file(gold, make_linker(catalog))
+    linker = make_linker(catalog)
+    return [{"gold": str(gold), **evaluate_file(gold, linker)} for gold in golds]
+
+
+def cross_validate_gold(golds: Sequence[str | Path], *, catalog: Iterable[str | Path] = ()) -> list[Fold]:
+    """Hold each gold set out in turn (`kg evaluate --cross-validate`; see `kg.link.evaluate.cross_validate`)."""
+    from dataclasses import replace
+
+    from kg.link import Linker
+    from kg.link.config import DEFAULT_CONFIG
+    from kg.link.evaluate import cross_validate
+
+    catalog_files = list(catalog)
+
+    def linker_with(threshold: float | None) -> Linker:
+        config = DEFAULT_CONFIG if threshold is None else replace(DEFAULT_CONFIG, min_confidence=threshold)
+        return Linker(catalog_files=catalog_files, config=config)
+
+    return cross_validate(golds, linker_with)
 
 
 class Store:

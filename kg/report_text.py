@@ -7,7 +7,7 @@ the reports themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from kg.model.text import terminal_safe
@@ -15,6 +15,7 @@ from kg.model.text import terminal_safe
 if TYPE_CHECKING:
     from kg.export import ExportReport
     from kg.ingest import ReadReport
+    from kg.link.evaluate import Fold
     from kg.lookup import LookupResult
     from kg.model.types import QueryResult
     from kg.pipeline import BuildReport
@@ -51,7 +52,7 @@ def read_lines(report: ReadReport, summary: JsonReport) -> list[str]:
 def eval_lines(result: JsonReport, show_errors: bool) -> list[str]:
     """`kg eval`: precision, recall and F1, type-agnostic and typed, overall and per type; then the errors."""
     lines = [
-        f"{result['papers']} papers",
+        f"{result['gold']}: {result['papers']} papers" if "gold" in result else f"{result['papers']} papers",
         f"{'':14}{'P':>7}{'R':>7}{'F1':>7}   {'P':>7}{'R':>7}{'F1':>7}",
         f"{'':14}{'type-agnostic':>21}   {'typed':>21}",
     ]
@@ -64,10 +65,31 @@ def eval_lines(result: JsonReport, show_errors: bool) -> list[str]:
             f"{label:14}{a['precision']:7.3f}{a['recall']:7.3f}{a['f1']:7.3f}   "
             f"{t['precision']:7.3f}{t['recall']:7.3f}{t['f1']:7.3f}"
         )
+    origins = result.get("typed_by_origin")
+    if origins:
+        lines.append(f"{'typed, by origin':21}{'P':>7}{'R':>7}{'F1':>7}")
+        for origin, label in (("catalog", "names in the catalog"), ("unknown", "unknown names")):
+            o = origins[origin]
+            lines.append(f"  {label:19}{o['precision']:7.3f}{o['recall']:7.3f}{o['f1']:7.3f}")
     if show_errors:
         lines += [
             f"{e['key']}\t{e['kind']}\t{e['type']}\t{e['name']}\t{' | '.join(e['surfaces'])}" for e in result["errors"]
         ]
+    return lines
+
+
+def fold_lines(folds: Sequence[Fold]) -> list[str]:
+    """`kg evaluate --cross-validate`: per held-out set, the threshold fitted on the others and typed F1."""
+    width = max(len(f["held_out"]) for f in folds)
+    lines = [
+        "cross-validation: the discovery threshold fitted on the other sets; typed F1",
+        f"{'held out':{width}}  threshold  trained  held-out  shipped",
+    ]
+    for f in folds:
+        lines.append(
+            f"{f['held_out']:{width}}  {f['threshold']:9.2f}  {f['trained_f1']:7.3f}  {f['held_out_f1']:8.3f}"
+            f"  {f['shipped_f1']:7.3f}"
+        )
     return lines
 
 

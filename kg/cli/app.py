@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from kg.cli.input_commands import build_cmd, eval_cmd, link_cmd, read_cmd
+from kg.cli.input_commands import build_cmd, eval_cmd, evaluate_cmd, link_cmd, read_cmd
 from kg.cli.store_commands import export_cmd, load_cmd, lookup_cmd, query_cmd, stats_cmd, viz_cmd
 
 
@@ -34,6 +34,7 @@ def silence_driver_logs() -> None:
 for command in (
     read_cmd,
     link_cmd,
+    evaluate_cmd,
     eval_cmd,
     build_cmd,
     lookup_cmd,

@@ -175,11 +175,7 @@ class Linker:
                     continue
             named = NAMED_BENCHMARK.match(text, end) if etype in ("Model", "Method") else None
             if named:
-                bid = self._slug(text[start : named.end()])
-                if bid not in entities:
-                    entities[bid] = EntityInfo(
-                        self.by_id[eid].name + named.group(0), "Dataset", "discovered", self.config.variant_confidence
-                    )
+                bid = self._add_benchmark(a, eid, text[start : named.end()], named.group(0))
                 hits.append(Hit(start, named.end(), bid, "catalog-benchmark", conf))
                 continue
             hits.append(Hit(start, end, eid, "catalog", conf))
@@ -257,6 +253,27 @@ class Linker:
             return None
         return word_start
 
+    def _add_benchmark(self, a: PaperAnalysis, eid: str, surface: str, head: str) -> str:
+        """The dataset a model's or method's name makes with "benchmark" after it ("the Vicuna benchmark")."""
+        bid = self._slug(surface)
+        if bid not in a.entities:
+            a.entities[bid] = EntityInfo(
+                self.by_id[eid].name + head, "Dataset", "discovered", self.config.variant_confidence
+            )
+        return bid
+
+    def _named_benchmark(
+        self, a: PaperAnalysis, eid: str, text: str, surface: tuple[str, int, int]
+    ) -> tuple[str, tuple[tuple[str, int, int]]] | None:
+        """A dataset candidate that resolved to a model or method: the benchmark named after it, when
+        "benchmark" follows the name, and its mention ("the Vicuna benchmark")."""
+        _, start, end = surface
+        named = NAMED_BENCHMARK.match(text, end)
+        if named is None:
+            return None
+        bid = self._add_benchmark(a, eid, text[start : named.end()], named.group(0))
+        return bid, ((text[start : named.end()], start, named.end()),)
+
     def _derived_hit(
         self, a: PaperAnalysis, eid: str, etype: str, text: str, start: int, end: int, conf: float
     ) -> Hit | None:
@@ -323,8 +340,13 @@ class Linker:
                     break
             if resolved is not None:
                 eid = resolved.entity_id
+                found = c.surfaces
+                if c.type == "Dataset" and self.by_id[eid].type.value in ("Model", "Method"):
+                    benchmark = self._named_benchmark(a, eid, text, found[0])
+                    if benchmark is not None:
+                        eid, found = benchmark
                 self._add_catalog(a, eid)
-                for _, start, end in c.surfaces:
+                for _, start, end in found:
                     other = overlapping(start, end)
                     if other is None:
                         hit = Hit(

@@ -22,8 +22,8 @@ VERSION = (
     r"|[- ][a-z]\d+\.\d+(?![\w])"  # " b1.58"
 )
 VARIANT_SUFFIX = re.compile(
-    r"(?:(?:-| )(?:" + _SIZE + r")(?![\w])|-(?:[Bb]ase|[Ll]arge|[Ss]mall|[Tt]iny|[Hh]uge|XXL|XL|"
-    r"Instruct|Chat|Math|Coder|it|(?:XXL|XL|[SBLHG])/\d+|[SBLHGT])(?![\w])|" + VERSION + ")+"
+    r"(?:(?:-| )(?:" + _SIZE + r")(?![\w])|-(?:(?:XXL|XL|[SBLHG])/\d+|[Bb]ase|[Ll]arge|[Ss]mall|[Tt]iny|[Hh]uge|"
+    r"XXL|XL|Instruct|Chat|Math|Coder|it|[SBLHGT])(?![\w])|" + VERSION + ")+"
 )
 """Sizes, sizes of a family and releases after a model name ("-7B", "-Chat-7B", "-XL/2", "-v1.5 7B")."""
 DATASET_SUFFIX = re.compile(r"(?:" + VERSION + r"|[- ](?:19|20)\d\d(?![\w.]))+")

@@ -3,21 +3,12 @@ that the paper says it introduces."""
 
 from __future__ import annotations
 
-import re
-
 from kg.link.abbreviation import find_abbreviations
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.context import DiscoveryContext
 from kg.link.discover.inference import infer_type, preceding_type
 from kg.link.discover.names import PLURAL_ACRONYM, is_proper_long_form
 from kg.link.discover.vocabulary import GENERIC, GENERIC_CLASSES
-
-FIELD_OR_TASK = re.compile(
-    r"(?:Intelligence|Computing|Processing|Vision|Science|Analytics|Robotics|Engineering|Recognition|"
-    r"Understanding|Question Answering|Retrieval|Translation|Estimation|Detection|Segmentation|Classification)$",
-    re.IGNORECASE,
-)
-"""Long forms that name a field or a task, which the guideline leaves out, unless the paper introduces it."""
 
 
 def is_class_acronym(short: str) -> bool:
@@ -37,8 +28,8 @@ def acronym_names(text: str, title_end: int, context: DiscoveryContext | None = 
         if short.lower() in GENERIC or short.lower().rstrip("s") in GENERIC:
             continue
         introduced = context.is_introduced(text, min(a.short_start, a.long_start), title_end)
-        if not introduced and (is_class_acronym(short) or " " in short or FIELD_OR_TASK.search(long)):
-            continue  # "system-on-chips (SoCs)", "key-value cache (KV cache)", "Edge ... Artificial Intelligence"
+        if not introduced and (is_class_acronym(short) or " " in short):
+            continue  # "system-on-chips (SoCs)", "key-value cache (KV cache)"
         proper = is_proper_long_form(long)
         mixed = context.is_mixed_case(short)
         if not ((introduced and (proper or mixed)) or mixed):

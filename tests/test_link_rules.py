@@ -1,0 +1,138 @@
+"""The linker's general rules, each on sentences written for it (not gold papers): versions and sizes around
+catalog names, derived names, coordinated lists, names that are not entities, and typing from context."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.link import Linker
+from kg.link.lists import coordinated_lists, list_type
+from kg.link.variants import compound_start, derived_prefix, size_before, variant_suffix
+
+
+@pytest.fixture(scope="module")
+def linker():
+    return Linker()
+
+
+def entities(linker: Linker, abstract: str, title: str = "A study") -> dict[str, str]:
+    """name -> type of what the linker finds in one paper."""
+    return {e.name: e.type.value for e in linker.link_text(title, abstract).entities}
+
+
+def surfaces(linker: Linker, abstract: str, title: str = "A study") -> set[str]:
+    return {s for e in linker.link_text(title, abstract).entities for s in e.surfaces}
+
+
+@pytest.mark.parametrize(
+    ("abstract", "name", "entity_type"),
+    [
+        # releases, sizes and year editions after a catalog name
+        ("We compare with InternVL-Chat-V1.5 on charts.", "InternVL-Chat-V1.5", "Model"),
+        ("It beats Vicuna-7B-v1.5 in one minute.", "Vicuna-7B-v1.5", "Model"),
+        ("Results on AlpacaEval 2.0 improve.", "AlpacaEval 2.0", "Dataset"),
+        ("We report box AP on COCO 2017 for all runs.", "COCO 2017", "Dataset"),
+        ("We deploy the 70B Llama-2 model on a phone.", "Llama 2 70B", "Model"),
+        # a name derived from a catalog name with a glued prefix
+        ("Our fine-tuned SWE-Llama resolves issues.", "SWE-Llama", "Model"),
+        ("Inspired by Audio-MAE in audio, we pre-train.", "Audio-MAE", "Model"),
+        ("Models like LLaVA-Med fail on shifted images.", "LLaVA-Med", "Model"),
+        # a model's name before "benchmark" names a dataset
+        ("It reaches 99% of ChatGPT on the Vicuna benchmark.", "Vicuna benchmark", "Dataset"),
+        # coordination: the list's known items type the others
+        ("We evaluate on COCO, LVIS, ODinW, and RefCOCO.", "ODinW", "Dataset"),
+        (
+            "We time the four boards: Asus Tinker Edge R, Raspberry Pi 4, Nvidia Jetson Nano.",
+            "Asus Tinker Edge R",
+            "Hardware",
+        ),
+        # capitalised words before Transformer in running text name an architecture
+        (
+            "BLIP-2 bridges the gap with a lightweight Querying Transformer, trained in two stages.",
+            "Querying Transformer",
+            "Model",
+        ),
+        # a score "on X" types X a dataset; a name also written with a size is a model
+        ("We gain 4.6% on MedMNIST and 5.8% on NonMNIST overall.", "NonMNIST", "Dataset"),
+        ("LongVILA-R1 scales RL. LongVILA-R1-7B achieves strong results.", "LongVILA-R1", "Model"),
+        # an appositive saying "inference framework" is software
+        (
+            "Alongside the method, we implement TinyChat, an efficient inference framework for edge GPUs.",
+            "TinyChat",
+            "Framework",
+        ),
+    ],
+)
+def test_general_rules_find_and_type(linker, abstract, name, entity_type):
+    found = entities(linker, abstract)
+    assert found.get(name) == entity_type, found
+
+
+@pytest.mark.parametrize(
+    ("abstract", "not_an_entity"),
+    [
+        ("It reaches 51.2mAP bbAP on COCO and 52.7mIoU on ADE20K.", "2mAP"),
+        ("It reaches 51.2mAP bbAP on COCO and 52.7mIoU on ADE20K.", "bbAP"),
+        ("We compare the mobile system-on-chips (SoCs) from major vendors.", "SoCs"),
+        ("Optical circuit switches (OCSes) reconfigure the interconnect.", "OCSes"),
+        ("Current Medical Vision-Language Models (Med-VLMs) are fragile.", "Med-VLMs"),
+        ("It produces 20x less CO2e than a typical data centre.", "CO2e"),
+        ("It was deployed on LimX Dynamics' wheeled robot.", "LimX"),
+        ("Systems waste the key-value cache (KV cache) memory.", "KV cache"),
+        ("Models struggle to train with multiple-GPUs at once.", "multiple-GPUs"),
+        ("We train 124M and 210M Llama-type models.", "LLaMA 210M"),
+        ("The 8B Mamba-2-Hybrid exceeds the 8B Transformer on all tasks.", "Transformer 8B"),
+    ],
+)
+def test_what_is_not_a_name(linker, abstract, not_an_entity):
+    assert not_an_entity not in entities(linker, abstract)
+
+
+def test_maker_joins_the_product_mention(linker):
+    found = surfaces(linker, "We run on a single NVIDIA A100 GPU and a Google Coral Dev Board.")
+    assert {"NVIDIA A100", "Google Coral Dev Board"} <= found
+
+
+def test_a_discovered_name_typed_by_context_wins_over_a_derived_one(linker):
+    found = entities(linker, "We present SWE-Llama, a benchmark for agents. SWE-Llama has 2k tasks.")
+    assert found.get("SWE-Llama") == "Dataset"
+
+
+@pytest.mark.parametrize(
+    ("text", "end", "entity_type", "suffix"),
+    [
+        ("OWSM v3.1 and", 4, "Model", " v3.1"),
+        ("Whisper large-v3 and", 7, "Model", " large-v3"),
+        ("BitNet b1.58, a", 6, "Model", " b1.58"),
+        ("DiT-XL/2 model", 3, "Model", "-XL/2"),
+        ("Llama 2 2.5x faster", 7, "Model", None),
+        ("GPT-4 3.1 points", 5, "Model", None),
+        ("YouTube-VOS 2018 and", 11, "Dataset", " 2018"),
+        ("LoRA-based adapters", 4, "Method", None),
+        ("COCO-POS tags", 4, "Dataset", "-POS"),
+    ],
+)
+def test_variant_suffix(text, end, entity_type, suffix):
+    m = variant_suffix(text, end, entity_type)
+    assert (m.group(0) if m else None) == suffix
+
+
+def test_size_prefix_and_derived_prefix():
+    assert size_before("the 70B Llama-2", 8) == "70B"
+    assert size_before("the v2.70B Llama", 11) is None
+    assert derived_prefix("our SWE-Llama", 8) == 4
+    assert derived_prefix("the Llama", 4) is None
+    assert compound_start("a lightweight Querying Transformer", 23) == 14
+    assert compound_start("Querying Transformer", 9) is None  # a sentence start
+
+
+def test_coordinated_lists_and_their_type():
+    text = "on COCO, LVIS, ODinW, and RefCOCO."
+    spans = [(text.index(w), text.index(w) + len(w)) for w in ("COCO", "LVIS", "RefCOCO")]
+    (run,) = coordinated_lists(text, spans)
+    assert [text[i.start : i.end] for i in run] == ["COCO", "LVIS", "ODinW", "RefCOCO"]
+    assert [i.index for i in run] == [0, 1, -1, 2]
+    assert coordinated_lists("COCO and LVIS", [(0, 4), (9, 13)]) == []  # two items: too few
+    assert list_type(["Dataset", "Dataset", None]) == "Dataset"
+    assert list_type(["Dataset", "Model", None]) is None
+    assert list_type(["Dataset", None, None]) is None
