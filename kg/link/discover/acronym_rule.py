@@ -10,6 +10,11 @@ from kg.link.discover.inference import infer_type, preceding_type
 from kg.link.discover.names import PLURAL_ACRONYM, is_proper_long_form
 from kg.link.discover.vocabulary import GENERIC, GENERIC_CLASSES
 
+MIN_COINED_ACRONYM = 4
+"""An acronym of four or more letters that the paper introduces names what it made, whatever its long form's
+case ("a beam search-based adversarial attack (BEAST)"); shorter ones are too often abbreviations of
+ordinary phrases ("a deep neural network (DNN)")."""
+
 
 def is_class_acronym(short: str) -> bool:
     """An acronym for a class of things, not one thing: a plural ("SoCs", "OCSes") or a model class with a
@@ -32,7 +37,8 @@ def acronym_names(text: str, title_end: int, context: DiscoveryContext | None = 
             continue  # "system-on-chips (SoCs)", "key-value cache (KV cache)"
         proper = is_proper_long_form(long)
         mixed = context.is_mixed_case(short)
-        if not ((introduced and (proper or mixed)) or mixed):
+        coined = len(short) >= MIN_COINED_ACRONYM and short.isalpha() and not PLURAL_ACRONYM.fullmatch(short)
+        if not ((introduced and (proper or mixed or coined)) or mixed):
             continue
         named_as = preceding_type(text, a.long_start, context, singular=True) if a.long_start < a.short_start else None
         if named_as:  # "an infrastructure, named Multi-modal ... Parallelism (MR-SP)"

@@ -30,6 +30,14 @@ AFTER_OUR = re.compile(
 )
 
 
+ARTICLE_NAME = re.compile(
+    r"s?\s+(?:a|an)\s+(?:(?:novel|new|simple|lightweight|dedicated|effective|efficient)\s+)?"
+    r"((?:[A-Z][\w]*(?:-[A-Za-z][\w]*)*\s+){2,5})(?=[a-z])"
+)
+"""A named thing after an article: "we introduce a Random Projection Squashing step", "we propose a novel
+Frame Sequential Text Decomposer module": two or more capitalised words, then the lower-case kind."""
+
+
 def leading_name(phrase: str, context: DiscoveryContext) -> str | None:
     """The name at the start of a phrase: a coined token, or a run of Capitalised words."""
     is_name_like = context.is_name_like
@@ -74,7 +82,10 @@ def introduced_names(text: str, title_end: int, context: DiscoveryContext | None
     window, named_phrase = context.config.introduction_window, context.config.named_phrase_confidence
     participles = any(sc.lowered.startswith(_PARTICIPLES, ks) for ks, _ in sc.triggers["naming"])
     after_verb = AFTER_VERB if participles else _AFTER_VERB_PLAIN
-    matches = [(after_verb.match(text, ve), True) for vs, ve in sc.verbs if sc.lowered.startswith(NAMING_VERBS, vs)]
+    matches = []
+    for vs, ve in sc.verbs:
+        if sc.lowered.startswith(NAMING_VERBS, vs):
+            matches.append((ARTICLE_NAME.match(text, ve) or after_verb.match(text, ve), True))
     for ks, ke in sc.triggers["naming"]:
         pattern = AFTER_OUR if sc.lowered.startswith("our", ks) else AFTER_NAMING
         matches.append((pattern.match(text, ke), not sc.lowered.startswith("namely", ks)))
