@@ -55,6 +55,17 @@ def surfaces(linker: Linker, abstract: str, title: str = "A study") -> set[str]:
         # a score "on X" types X a dataset; a name also written with a size is a model
         ("We gain 4.6% on MedMNIST and 5.8% on NonMNIST overall.", "NonMNIST", "Dataset"),
         ("LongVILA-R1 scales RL. LongVILA-R1-7B achieves strong results.", "LongVILA-R1", "Model"),
+        # what the paper introduces and names
+        (
+            "Here we introduce a fast, beam search-based adversarial attack (BEAST) for language models.",
+            "BEAST",
+            "Method",
+        ),
+        (
+            "To bound the cost, we introduce a Random Projection Squashing step after each layer.",
+            "Random Projection Squashing",
+            "Method",
+        ),
         # an appositive saying "inference framework" is software
         (
             "Alongside the method, we implement TinyChat, an efficient inference framework for edge GPUs.",
@@ -80,6 +91,8 @@ def test_general_rules_find_and_type(linker, abstract, name, entity_type):
         ("It was deployed on LimX Dynamics' wheeled robot.", "LimX"),
         ("Systems waste the key-value cache (KV cache) memory.", "KV cache"),
         ("Models struggle to train with multiple-GPUs at once.", "multiple-GPUs"),
+        ("We present a study of pre-trained visual representations (PVRs) for robots.", "PVRs"),
+        ("We present a Bayesian approach to pruning.", "Bayesian"),
         ("We train 124M and 210M Llama-type models.", "LLaMA 210M"),
         ("The 8B Mamba-2-Hybrid exceeds the 8B Transformer on all tasks.", "Transformer 8B"),
     ],
