@@ -45,6 +45,8 @@ EXTENDABLE = frozenset({"Model", "Dataset", "Method"})
 LEADING_SPACE = re.compile(r"\s*")
 TITLE_SLOT_END = re.compile(r"\s*(?::|$|(?:technical report|report|system card|model card)\s*$)", re.IGNORECASE)
 OVERRIDING_RULES = frozenset({"title", "intro", "acronym"})
+METRIC_AFTER = re.compile(r"[- ]?(?:Score|score|Scores)\b")
+"""A name that a metric is named after ("CLIP-Score", "BERTScore"): the guideline leaves metrics out."""
 VENDOR_TYPES = frozenset({"Hardware", "Framework"})
 """Products whose maker is often written as part of the name ("Google Coral Dev Board")."""
 ARCHITECTURE_WORDS = frozenset({"transformer", "transformers"})
@@ -124,10 +126,11 @@ class Linker:
         hit_info = self._hit_info
         catalog_confidence, context_confidence = self.config.catalog_confidence, self.config.context_confidence
         extended_to = 0  # the end of the last hit a variant or derived name stretched past its alias
+        urls = may_hold_url(text)
         for m in self.matcher.find(text, folded, text.lower()):
             start, end, rule = m
-            if start < extended_to:
-                continue
+            if start < extended_to or (urls and in_url(text, start)) or METRIC_AFTER.match(text, end):
+                continue  # inside a name already taken, a link ("github.com/microsoft/Swin-Transformer"), a metric
             eid = rule.entity_id
             conf = context_confidence if rule.context is not None else catalog_confidence
             self._add_catalog(a, eid)
@@ -283,7 +286,7 @@ class Linker:
         resolves when it lists it, and a discovered entity with no parent otherwise (a derived model is
         not a version of its family)."""
         p = derived_prefix(text, start)
-        if p is None or text[p : start - 1].lower() in COMMON_PREFIXES or (may_hold_url(text) and in_url(text, p)):
+        if p is None or text[p : start - 1].lower() in COMMON_PREFIXES:
             return None
         suffix = variant_suffix(text, end, etype)
         stop = suffix.end() if suffix else end

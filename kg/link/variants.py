@@ -22,11 +22,13 @@ VERSION = (
     r"|[- ][a-z]\d+\.\d+(?![\w])"  # " b1.58"
 )
 VARIANT_SUFFIX = re.compile(
-    r"(?:(?:-| )(?:" + _SIZE + r")(?![\w])|-(?:(?:XXL|XL|[SBLHG])/\d+|[Bb]ase|[Ll]arge|[Ss]mall|[Tt]iny|[Hh]uge|"
-    r"XXL|XL|Instruct|Chat|Math|Coder|it|[SBLHGT])(?![\w])|" + VERSION + ")+"
+    r"(?:(?:-| )(?:" + _SIZE + r")(?![\w])|[- ](?:XXL|XL|[SBLHG])/\d+(?![\w])|"
+    r"-(?:[Bb]ase|[Ll]arge|[Ss]mall|[Tt]iny|[Hh]uge|XXL|XL|Instruct|Chat|Math|Coder|it|[SBLHGT])(?![\w])|"
+    + VERSION
+    + ")+"
 )
 """Sizes, sizes of a family and releases after a model name ("-7B", "-Chat-7B", "-XL/2", "-v1.5 7B")."""
-DATASET_SUFFIX = re.compile(r"(?:" + VERSION + r"|[- ](?:19|20)\d\d(?![\w.]))+")
+DATASET_SUFFIX = re.compile(r"(?:" + VERSION + r"|[- ]?(?:19|20)\d\d(?![\w.]))+")
 """Releases and year editions after a dataset name ("AlpacaEval 2.0", "COCO 2017", "YouTube-VOS 2018")."""
 HYPHEN_SUFFIX = re.compile(r"-(?:[A-Z0-9][\w+]*|[a-z]{1,2}\d[\w]*)(?:-(?:[A-Z0-9][\w+]*))*(?![\w-])")
 """A capitalised or coded part glued on with a hyphen ("COCO-POS", "LLaVA-Med", "Muon-M")."""
@@ -48,7 +50,7 @@ def variant_suffix(text: str, end: int, entity_type: str) -> re.Match[str] | Non
             m = VARIANT_SUFFIX.match(text, end)
             if m:
                 return m
-    elif entity_type == "Dataset" and text.startswith(("-", " "), end):
+    elif entity_type == "Dataset":
         m = DATASET_SUFFIX.match(text, end)
         if m:
             return m

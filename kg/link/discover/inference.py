@@ -200,7 +200,9 @@ def appositive_type(text: str, end: int) -> str | None:
     m = APPOSITIVE.match(text, end, end + 160)
     if not m:
         return None
-    return chunk_head_type(m.group(1))
+    words = m.group(1)
+    # "an artist-authored, annotated, reconfigurable 3D dataset": commas between adjectives end no chunk
+    return chunk_head_type(words) or (chunk_head_type(words.replace(",", "")) if "," in words else None)
 
 
 def preceding_type(text: str, start: int, context: DiscoveryContext, singular: bool = False) -> str | None:
@@ -259,7 +261,8 @@ def sized_elsewhere(text: str, name: str) -> bool:
     return False
 
 
-SIZE_AFTER = re.compile(r"[- ]\d+(?:\.\d+)?[BM](?![\w])")
+SIZE_AFTER = re.compile(r"[- ]\d+(?:\.\d+)?B(?![\w])")
+"""A parameter count in billions after a name ("-7B"); millions ("Square-10M") count samples as often."""
 
 
 def infer_type(

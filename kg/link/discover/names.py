@@ -125,15 +125,19 @@ def is_name_like(token: str) -> bool:
         return False
     if "-" not in core and "+" not in core:
         return _coined_part(core)
-    coined = [p for p in _PLUS_SPLIT.split(core) if p and _coined_part(p)]
-    return any(not _generic_part(p) for p in coined)
+    parts = [p for p in _PLUS_SPLIT.split(core) if p]
+    return not _generic_class(parts) and any(_coined_part(p) for p in parts)
 
 
-def _generic_part(part: str) -> bool:
-    """A generic word or a plural acronym inside a hyphenated token: "pre-LLMs" and "multiple-GPUs" are not
-    names for their "LLMs" and "GPUs"."""
-    low = part.lower()
-    return low in GENERIC or low.rstrip("s") in GENERIC or PLURAL_ACRONYM.fullmatch(part) is not None
+def _generic_class(parts: list[str]) -> bool:
+    """A hyphenated token that names a class of things: ending in the plural of a generic word or acronym
+    ("pre-LLMs", "multiple-GPUs", "Med-VLMs"), or a lower-case modifier on a generic class ("s-MLLM").
+    "MNN-LLM" and "LLM-Eval" may be names."""
+    last = parts[-1]
+    low = last.lower()
+    if low.endswith("s") and (low[:-1] in GENERIC or PLURAL_ACRONYM.fullmatch(last) is not None):
+        return True
+    return len(parts) == 2 and parts[0].islower() and low in GENERIC
 
 
 def is_mixed_case(token: str, name_like: Callable[[str], bool] = is_name_like) -> bool:
