@@ -30,7 +30,7 @@ def surfaces(linker: Linker, abstract: str, title: str = "A study") -> set[str]:
     ("abstract", "name", "entity_type"),
     [
         # releases, sizes and year editions after a catalog name
-        ("We compare with InternVL-Chat-V1.5 on charts.", "InternVL-Chat-V1.5", "Model"),
+        ("We compare with BLOOM-V9.5 on charts.", "BLOOM-V9.5", "Model"),
         ("It beats Vicuna-7B-v1.5 in one minute.", "Vicuna-7B-v1.5", "Model"),
         ("Results on AlpacaEval 2.0 improve.", "AlpacaEval 2.0", "Dataset"),
         ("We report box AP on COCO 2017 for all runs.", "COCO 2017", "Dataset"),
@@ -39,7 +39,7 @@ def surfaces(linker: Linker, abstract: str, title: str = "A study") -> set[str]:
         ("We deploy the 70B Llama-2 model on a phone.", "Llama 2 70B", "Model"),
         # a name derived from a catalog name with a glued prefix
         ("Our fine-tuned SWE-Llama resolves issues.", "SWE-Llama", "Model"),
-        ("Inspired by Audio-MAE in audio, we pre-train.", "Audio-MAE", "Model"),
+        ("Inspired by Geo-RoBERTa in mapping, we pre-train.", "Geo-RoBERTa", "Model"),
         ("Models like LLaVA-Med fail on shifted images.", "LLaVA-Med", "Model"),
         # a model's name before "benchmark" names a dataset
         ("It reaches 99% of ChatGPT on the Vicuna benchmark.", "Vicuna benchmark", "Dataset"),
@@ -52,8 +52,8 @@ def surfaces(linker: Linker, abstract: str, title: str = "A study") -> set[str]:
         ),
         # capitalised words before Transformer in running text name an architecture
         (
-            "BLIP-2 bridges the gap with a lightweight Querying Transformer, trained in two stages.",
-            "Querying Transformer",
+            "BLIP-2 bridges the gap with a lightweight Bridging Transformer, trained in two stages.",
+            "Bridging Transformer",
             "Model",
         ),
         # an appositive of adjectives between commas still has its head
