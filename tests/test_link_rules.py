@@ -76,6 +76,15 @@ def surfaces(linker: Linker, abstract: str, title: str = "A study") -> set[str]:
             "Random Projection Squashing",
             "Method",
         ),
+        # an acronym with a proper long form names a thing, even one the paper only uses
+        ("The detector trains a Unified Feature Optimization (UFO) model in 8 days.", "UFO", "Method"),
+        # an acronym whose long form disagrees with the catalog's entity of that acronym is a new name
+        ("Such methods, like Grounded Action Transformation (GAT), use real-world data.", "GAT", "Method"),
+        # naming shapes and heads
+        ("On the GenomicBenchmarks, the model surpasses prior work.", "GenomicBenchmarks", "Dataset"),
+        ("We build a large instruction-tuning dataset, Square-10M, from open images.", "Square-10M", "Dataset"),
+        ("We propose ThinkPRM, a long chain-of-thought verifier fine-tuned on few labels.", "ThinkPRM", "Model"),
+        ("It beats the baselines on MATH-500 and AIME '24 under sampling.", "AIME 2024", "Dataset"),
         # an appositive saying "inference framework" is software
         (
             "Alongside the method, we implement TinyChat, an efficient inference framework for edge GPUs.",
@@ -103,6 +112,9 @@ def test_general_rules_find_and_type(linker, abstract, name, entity_type):
         ("Models struggle to train with multiple-GPUs at once.", "multiple-GPUs"),
         ("We present a study of pre-trained visual representations (PVRs) for robots.", "PVRs"),
         ("We present a Bayesian approach to pruning.", "Bayesian"),
+        ("ASR systems support Modern Standard Arabic (MSA) but not dialects.", "MSA"),
+        ("Each block has a Feed-Forward Network (FFN) after attention.", "FFN"),
+        ("Caches keep a Least Recently Used (LRU) list of blocks.", "Linear Recurrent Unit"),
         ("Code: https://github.com/microsoft/Swin-Transformer and https://github.com/Azure/MS-AMP.", "MS-AMP"),
         (
             "Code: https://github.com/microsoft/Swin-Transformer and https://github.com/Azure/MS-AMP.",
@@ -165,3 +177,15 @@ def test_coordinated_lists_and_their_type():
     assert list_type(["Dataset", "Dataset", None]) == "Dataset"
     assert list_type(["Dataset", "Model", None]) is None
     assert list_type(["Dataset", None, None]) is None
+
+
+def test_a_title_phrase_the_abstract_never_repeats_is_a_topic(linker):
+    assert score_key("Predictable Scale") not in entities(
+        linker, "We study how hyperparameters scale with model size.", title="Predictable Scale: Part I"
+    )
+    assert (
+        entities(
+            linker, "We propose Scale Efficient Training, which prunes samples.", title="Scale Efficient Training: Data"
+        ).get(score_key("Scale Efficient Training"))
+        == "Method"
+    )

@@ -33,6 +33,7 @@ from kg.link.discover import (
     token_occurrences,
 )
 from kg.link.discover.urls import in_url, may_hold_url
+from kg.link.discover.vocabulary import LF_STOPWORDS
 from kg.link.evidence import assemble, evidence
 from kg.link.lists import coordinated_lists, list_type
 from kg.link.resolve import Resolver
@@ -172,7 +173,7 @@ class Linker:
                     cid = self._slug(text[compound:end])
                     if cid not in entities:
                         entities[cid] = EntityInfo(
-                            text[compound:end], "Model", "discovered", self.config.variant_confidence
+                            text[compound:end], "Model", "discovered", self.config.variant_confidence, eid
                         )
                     hits.append(Hit(compound, end, cid, "catalog-derived", conf))
                     continue
@@ -231,6 +232,13 @@ class Linker:
             return True
         return hit.entity_id in self._title_slot_entities(a, text, spans)
 
+    def _long_form_agrees(self, eid: str, c: Candidate) -> bool:
+        """An acronym the text defines names the catalog entity its short form resolves to only if the long
+        form shares a content word with one of the entity's long names (or the entity has none to compare)."""
+        words = content_stems(c.surfaces[-1][0])
+        longs = [a.text for a in aliases_of(self.by_id[eid]) if " " in a.text or "-" in a.text]
+        return not longs or not words or any(words & content_stems(long) for long in longs)
+
     def _add_catalog(self, a: PaperAnalysis, eid: str) -> None:
         if eid not in a.entities:
             a.entities[eid] = EntityInfo(*self._catalog_info[eid])
@@ -283,8 +291,8 @@ class Linker:
         """A name derived from a catalog name by a glued prefix ("SWE-Llama", "w2v-BERT", "Audio-MAE"), if any.
 
         The whole word is the name: a model, dataset or method of the family's type, which the catalog
-        resolves when it lists it, and a discovered entity with no parent otherwise (a derived model is
-        not a version of its family)."""
+        resolves when it lists it, and otherwise a discovered entity that is a variant of the family, so
+        the graph still leads from "Sparse-MoE" to Mixture-of-Experts."""
         p = derived_prefix(text, start)
         if p is None or text[p : start - 1].lower() in COMMON_PREFIXES:
             return None
@@ -297,7 +305,7 @@ class Linker:
             return Hit(p, stop, known[0], "catalog", conf)
         did = self._slug(surface)
         if did not in a.entities:
-            a.entities[did] = EntityInfo(surface, etype, "discovered", self.config.variant_confidence, None)
+            a.entities[did] = EntityInfo(surface, etype, "discovered", self.config.variant_confidence, eid)
         return Hit(p, stop, did, "catalog-derived", conf)
 
     def _add_variant(self, a: PaperAnalysis, base_id: str, surface: str, suffix: str) -> str:
@@ -341,6 +349,8 @@ class Linker:
                 if r is not None:
                     resolved = r
                     break
+            if resolved is not None and c.rule == "acronym" and not self._long_form_agrees(resolved.entity_id, c):
+                resolved = None  # "Least Recently Used (LRU)" is not the catalog's LRU, a Linear Recurrent Unit
             if resolved is not None:
                 eid = resolved.entity_id
                 found = c.surfaces
@@ -541,6 +551,12 @@ def paused_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def content_stems(phrase: str) -> set[str]:
+    """The first five letters of each word of three or more letters: enough to tell "Least Recently Used" from
+    "Linear Recurrent Unit" while "low-rank adapters" still meets "Low-Rank Adaptation"."""
+    return {w[:5] for w in re.findall(r"[a-z]{3,}", phrase.lower()) if w not in LF_STOPWORDS}
 
 
 def resolve_mention(surface: str, linker: Linker | None = None) -> str | None:

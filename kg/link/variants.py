@@ -4,8 +4,8 @@ A catalog hit is often the start of a more specific name: a size ("Llama-2 7B", 
 ("InternVL-Chat-V1.5", "OWSM v3.1", "AlpacaEval 2.0", "Whisper large-v3"), a year edition ("COCO 2017",
 "YouTube-VOS 2018") or a model derived from the family ("SWE-Llama", "Audio-MAE", "LLaVA-Med"). The
 guideline keeps such names distinct from their family when the text is specific, so the linker makes each
-its own node, `VARIANT_OF` the family (derived names, which are not versions, have no parent). These are
-pure functions over the text; the linker decides what to do with the spans.
+its own node, `VARIANT_OF` the family. These are pure functions over the text; the linker decides what to
+do with the spans.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ VARIANT_SUFFIX = re.compile(
     + ")+"
 )
 """Sizes, sizes of a family and releases after a model name ("-7B", "-Chat-7B", "-XL/2", "-v1.5 7B")."""
-DATASET_SUFFIX = re.compile(r"(?:" + VERSION + r"|[- ]?(?:19|20)\d\d(?![\w.]))+")
-"""Releases and year editions after a dataset name ("AlpacaEval 2.0", "COCO 2017", "YouTube-VOS 2018")."""
+DATASET_SUFFIX = re.compile(r"(?:" + VERSION + r"|[- ]?(?:19|20)\d\d(?![\w.])| '\d\d(?![\w.]))+")
+"""Releases and year editions after a dataset name ("AlpacaEval 2.0", "COCO 2017", "YouTube-VOS 2018", "AIME '24")."""
 HYPHEN_SUFFIX = re.compile(r"-(?:[A-Z0-9][\w+]*|[a-z]{1,2}\d[\w]*)(?:-(?:[A-Z0-9][\w+]*))*(?![\w-])")
 """A capitalised or coded part glued on with a hyphen ("COCO-POS", "LLaVA-Med", "Muon-M")."""
 DESCRIPTIVE_SUFFIX = re.compile(

@@ -3,6 +3,8 @@ that the paper says it introduces."""
 
 from __future__ import annotations
 
+import re
+
 from kg.link.abbreviation import find_abbreviations
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.context import DiscoveryContext
@@ -10,6 +12,16 @@ from kg.link.discover.inference import infer_type, preceding_type
 from kg.link.discover.names import PLURAL_ACRONYM, is_proper_long_form
 from kg.link.discover.vocabulary import GENERIC, GENERIC_CLASSES
 
+FIELD_OR_TASK = re.compile(
+    r"(?:Intelligence|Computing|Processing|Vision|Science|Analytics|Robotics|Engineering|Recognition|Understanding|"
+    r"Answering|Retrieval|Translation|Estimation|Detection|Segmentation|Classification|Generation|Reasoning|"
+    r"Learning|Modell?ing|Prediction|Synthesis|Tracking|Captioning|Summarization|Inference|"
+    r"Pre-?training|Networks?|Representations?|Models?|Arabic|English|Chinese)$",
+    re.IGNORECASE,
+)
+"""Long forms that name a field, a task, a class of models or a language ("Named Entity Recognition", "Federated
+Learning", "Feed-Forward Network", "Modern Standard Arabic"), which the guideline leaves out: written as a
+proper name, they still name no one thing unless the paper introduces them."""
 MIN_COINED_ACRONYM = 4
 """An acronym of four or more letters that the paper introduces names what it made, whatever its long form's
 case ("a beam search-based adversarial attack (BEAST)"); shorter ones are too often abbreviations of
@@ -38,7 +50,8 @@ def acronym_names(text: str, title_end: int, context: DiscoveryContext | None = 
         proper = is_proper_long_form(long)
         mixed = context.is_mixed_case(short)
         coined = len(short) >= MIN_COINED_ACRONYM and short.isalpha() and not PLURAL_ACRONYM.fullmatch(short)
-        if not ((introduced and (proper or mixed or coined)) or mixed):
+        named = proper and len(short) >= 3 and not FIELD_OR_TASK.search(long)  # "Unified Feature Optimization (UFO)"
+        if not ((introduced and (proper or mixed or coined)) or mixed or named):
             continue
         named_as = preceding_type(text, a.long_start, context, singular=True) if a.long_start < a.short_start else None
         if named_as:  # "an infrastructure, named Multi-modal ... Parallelism (MR-SP)"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.coined_rule import dataset_name
 from kg.link.discover.context import DiscoveryContext
+from kg.link.discover.inference import appositive_type, preceding_type
 from kg.link.discover.names import is_short_acronym
 from kg.link.discover.vocabulary import (
     DATASET,
@@ -183,10 +184,11 @@ def context_names(
                     start, token, base = found
                     seen.add(start)
                     if base.lower() not in GENERIC and base.lower() not in STOP_NAMES:
+                        named_as = preceding_type(text, start, context) or appositive_type(text, start + len(token))
                         out.append(
                             Candidate(
                                 token,
-                                MODEL,
+                                DATASET if named_as == DATASET else MODEL,
                                 pattern_confidence,
                                 is_introduced(text, start, title_end),
                                 "model-size",

@@ -239,9 +239,9 @@ def following_type(text: str, end: int) -> str | None:
     return word_type(m.group(1)) if m and m.group(1).lower() != "framework" else None
 
 
-BENCHMARK_NAME = re.compile(r"(?:Bench|Arena|-?Eval)$")
+BENCHMARK_NAME = re.compile(r"(?:Bench(?:mark)?s?|Arena|-?Eval)$")
 """Name endings that make a benchmark whatever the words around say ("UniBench", "AlpacaEval")."""
-BENCHMARK_NAME_LAST = frozenset("hal")
+BENCHMARK_NAME_LAST = frozenset("hals")
 EVALUATED_ON = re.compile(
     r"(?:\d\s?%|\d\s?points?|accuracy|scores?|results?|performance|gains?|improvements?|evaluated|evaluations?|"
     r"experiments?|tested|trained|fine-?tuned|pre-?trained|SOTA|state-of-the-art|mAP|bbAP|mIoU|AP|FID|top-1)"

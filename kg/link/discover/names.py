@@ -19,10 +19,12 @@ METRIC = re.compile(
 """Metric and unit names written like coinages ("mAP", "bbAP", "mIoU", "CO2e"): the guideline leaves metrics out."""
 _LF_SPLIT = re.compile(r"[\s\-]+")
 WORDS = re.compile(r"[A-Za-z][A-Za-z-]*")
-MODEL_NAME = re.compile(r"(?:GPT|LM|BERT|Net|ViT|Former|former|Diffusion|VL|LLaMA|Llama|Mamba|\d+[BM])$")
+MODEL_NAME = re.compile(
+    r"(?:GPT|LM|BERT|Net|ViT|Former|former|Diffusion|VL|LLaMA|Llama|Mamba|RNN|LSTM|GAN|VAE|\d+[BM])$"
+)
 DATASET_NAME = re.compile(r"(?:Bench|QA|Eval|Set|-\d+[Kk])$")
 # The characters those two end with, for a quick test before the search, which tries every position.
-MODEL_NAME_LAST = frozenset("TMtrnLAaB")
+MODEL_NAME_LAST = frozenset("TMtrnLAaBNE")
 DATASET_NAME_LAST = frozenset("hAltKk")
 
 _SIMPLE_NAME = re.compile(r"[A-Z][\w.+-]+")

@@ -35,8 +35,11 @@ def title_names(text: str, title_end: int, context: DiscoveryContext | None = No
         return []
     start = m.start(1)
     end = start + len(prefix)
+    later = list(find_token(text, prefix, title_end))
+    if not later and len(prefix.split()) > 1 and not any(is_name_like(w) for w in prefix.split()):
+        return []  # "Predictable Scale: Part I": a phrase of plain words the abstract never uses again is a topic
     t = None
-    for later_start, later_end in find_token(text, prefix, title_end):
+    for later_start, later_end in later:
         t = (
             preceding_type(text, later_start, context)
             or appositive_type(text, later_end)

@@ -154,6 +154,10 @@ HEAD_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "assistant",
             "chatbot",
             "foundation",
+            "verifier",
+            "retriever",
+            "reranker",
+            "critic",
         ),
     ),
     (
