@@ -80,6 +80,12 @@ def surfaces(linker: Linker, abstract: str, title: str = "A study") -> set[str]:
         ("The detector trains a Unified Feature Optimization (UFO) model in 8 days.", "UFO", "Method"),
         # an acronym whose long form disagrees with the catalog's entity of that acronym is a new name
         ("Such methods, like Grounded Action Transformation (GAT), use real-world data.", "GAT", "Method"),
+        # an acronym's long form says what it is, unless the words right after the acronym say more
+        (
+            "We introduce the All-atom Diffusion Transformer (ADiT), a unified latent diffusion framework.",
+            "ADiT",
+            "Model",
+        ),
         # naming shapes and heads
         ("On the GenomicBenchmarks, the model surpasses prior work.", "GenomicBenchmarks", "Dataset"),
         ("We build a large instruction-tuning dataset, Square-10M, from open images.", "Square-10M", "Dataset"),
@@ -113,6 +119,7 @@ def test_general_rules_find_and_type(linker, abstract, name, entity_type):
         ("We present a study of pre-trained visual representations (PVRs) for robots.", "PVRs"),
         ("We present a Bayesian approach to pruning.", "Bayesian"),
         ("ASR systems support Modern Standard Arabic (MSA) but not dialects.", "MSA"),
+        ("We present a bag of tricks for few-shot class-incremental learning (FSCIL), a hard task.", "FSCIL"),
         ("Each block has a Feed-Forward Network (FFN) after attention.", "FFN"),
         ("Caches keep a Least Recently Used (LRU) list of blocks.", "Linear Recurrent Unit"),
         ("Code: https://github.com/microsoft/Swin-Transformer and https://github.com/Azure/MS-AMP.", "MS-AMP"),

@@ -35,7 +35,7 @@ from kg.link.discover import (
 from kg.link.discover.urls import in_url, may_hold_url
 from kg.link.discover.vocabulary import LF_STOPWORDS
 from kg.link.evidence import assemble, evidence
-from kg.link.lists import coordinated_lists, list_type
+from kg.link.lists import MIN_KNOWN_TO_RETYPE, coordinated_lists, list_type
 from kg.link.resolve import Resolver
 from kg.link.spans import SpanIndex
 from kg.link.variants import VARIANT_SUFFIX, compound_start, derived_prefix, size_before, variant_suffix
@@ -468,7 +468,7 @@ class Linker:
             for item in run:
                 info = entities[spans[item.index].entity_id] if item.index >= 0 else None
                 known.append(info.type if info is not None and info.confidence >= sure else None)
-            kind = list_type(known)
+            kind = list_type(known, MIN_KNOWN_TO_RETYPE)
             if kind is None:
                 continue
             for item in run:
@@ -476,6 +476,10 @@ class Linker:
                     info = entities[spans[item.index].entity_id]
                     if info.source == "discovered" and info.confidence < sure:
                         info.type, info.confidence = kind, list_confidence
+            if list_type(known) is None:
+                continue  # enough to retype what discovery found, not to make entities of bare words
+            for item in run:
+                if item.index >= 0:
                     continue
                 surface = text[item.start : item.end]
                 resolved = self.resolver.resolve_mention(surface)

@@ -23,7 +23,10 @@ ITEM = re.compile(r"[A-Z][\w.+-]*(?: (?:[A-Z0-9][\w.+-]*|v\d[\w.]*))*")
 MAX_ITEM_WORDS = 5
 """Longer capitalised runs are headings or sentences in title case, not product names."""
 MIN_KNOWN = 2
-"""Known items needed before a list may type the others: one could be a coincidence of order."""
+"""Known items needed before a list may add an unlinked item as an entity: one could be a coincidence."""
+MIN_KNOWN_TO_RETYPE = 1
+"""Known items needed to retype a name discovery found but could not type ("UnifiedQA and CrossFit"): the
+name is already a name, only its kind is open, and a conjunct shares its conjunct's kind."""
 MIN_SHARE = 2 / 3
 """Share of the known items that must agree on the type."""
 
@@ -52,7 +55,7 @@ def coordinated_lists(
     text: str, spans: Sequence[tuple[int, int]], stop_words: frozenset[str] = frozenset()
 ) -> list[list[ListItem]]:
     """Runs of `spans` (sorted by start, not overlapping) joined by list separators, with the unlinked
-    capitalised items between and just before them; runs of fewer than three items are left out."""
+    capitalised items between and just before them; single items are left out."""
     runs: list[list[ListItem]] = []
     run: list[ListItem] = []
     for i, (start, end) in enumerate(spans):
@@ -67,10 +70,10 @@ def coordinated_lists(
                 run.extend(filled)
                 run.append(ListItem(start, end, i))
                 continue
-            if len(run) >= 3:
+            if len(run) >= 2:
                 runs.append(run)
         run = [*_leading_items(text, start, stop_words), ListItem(start, end, i)]
-    if len(run) >= 3:
+    if len(run) >= 2:
         runs.append(run)
     return runs
 
@@ -121,10 +124,10 @@ def _leading_items(text: str, start: int, stop_words: frozenset[str]) -> list[Li
     return items
 
 
-def list_type(types: Sequence[str | None]) -> str | None:
-    """The type most known items of a list share, when enough of them agree (`MIN_KNOWN`, `MIN_SHARE`)."""
+def list_type(types: Sequence[str | None], min_known: int = MIN_KNOWN) -> str | None:
+    """The type most known items of a list share, when enough of them agree (`min_known`, `MIN_SHARE`)."""
     known = [t for t in types if t is not None]
-    if len(known) < MIN_KNOWN:
+    if len(known) < min_known:
         return None
     best, count = Counter(known).most_common(1)[0]
-    return best if count >= MIN_KNOWN and count / len(known) >= MIN_SHARE else None
+    return best if count >= min_known and count / len(known) >= MIN_SHARE else None

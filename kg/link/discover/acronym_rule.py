@@ -8,20 +8,20 @@ import re
 from kg.link.abbreviation import find_abbreviations
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.context import DiscoveryContext
-from kg.link.discover.inference import infer_type, preceding_type
+from kg.link.discover.inference import following_type, head_type, infer_type, preceding_type
 from kg.link.discover.names import PLURAL_ACRONYM, is_proper_long_form
 from kg.link.discover.vocabulary import GENERIC, GENERIC_CLASSES
 
 FIELD_OR_TASK = re.compile(
     r"(?:Intelligence|Computing|Processing|Vision|Science|Analytics|Robotics|Engineering|Recognition|Understanding|"
     r"Answering|Retrieval|Translation|Estimation|Detection|Segmentation|Classification|Generation|Reasoning|"
-    r"Learning|Modell?ing|Prediction|Synthesis|Tracking|Captioning|Summarization|Inference|"
-    r"Pre-?training|Networks?|Representations?|Models?|Arabic|English|Chinese)$",
+    r"Learning|Modell?ing|Prediction|Synthesis|Tracking|Captioning|Summarization|Inference|Pre-?training)$",
     re.IGNORECASE,
 )
-"""Long forms that name a field, a task, a class of models or a language ("Named Entity Recognition", "Federated
-Learning", "Feed-Forward Network", "Modern Standard Arabic"), which the guideline leaves out: written as a
-proper name, they still name no one thing unless the paper introduces them."""
+CLASS_OR_LANGUAGE = re.compile(r"(?:Networks?|Representations?|Models?|Arabic|English|Chinese)$", re.IGNORECASE)
+"""Long forms that name a field or a task ("Named Entity Recognition", "Federated Learning"), which the guideline
+leaves out; `CLASS_OR_LANGUAGE`, a class of models or a language ("Feed-Forward Network", "Modern Standard
+Arabic"), which names one thing only when the paper introduces it."""
 MIN_COINED_ACRONYM = 4
 """An acronym of four or more letters that the paper introduces names what it made, whatever its long form's
 case ("a beam search-based adversarial attack (BEAST)"); shorter ones are too often abbreviations of
@@ -49,15 +49,25 @@ def acronym_names(text: str, title_end: int, context: DiscoveryContext | None = 
             continue  # "system-on-chips (SoCs)", "key-value cache (KV cache)"
         proper = is_proper_long_form(long)
         mixed = context.is_mixed_case(short)
-        coined = len(short) >= MIN_COINED_ACRONYM and short.isalpha() and not PLURAL_ACRONYM.fullmatch(short)
-        named = proper and len(short) >= 3 and not FIELD_OR_TASK.search(long)  # "Unified Feature Optimization (UFO)"
+        coined = (
+            len(short) >= MIN_COINED_ACRONYM
+            and short.isalpha()
+            and not PLURAL_ACRONYM.fullmatch(short)
+            and not FIELD_OR_TASK.search(long)
+        )
+        named = (
+            proper and len(short) >= 3 and not FIELD_OR_TASK.search(long) and not CLASS_OR_LANGUAGE.search(long)
+        )  # "Unified Feature Optimization (UFO)"
         if not ((introduced and (proper or mixed or coined)) or mixed or named):
             continue
         named_as = preceding_type(text, a.long_start, context, singular=True) if a.long_start < a.short_start else None
-        if named_as:  # "an infrastructure, named Multi-modal ... Parallelism (MR-SP)"
-            t, conf = named_as, config.typed_by_context_confidence
+        after = a.short_start + len(short)
+        after += text.startswith(")", after)  # "a Unified Feature Optimization (UFO) model": read past ")"
+        head = named_as or following_type(text, after) or (head_type(long) if proper else None)
+        if head:  # "named X (X)", "X (X) model", or the name's own head: "All-atom Diffusion Transformer (ADiT)"
+            t, conf = head, config.typed_by_context_confidence
         else:
-            t, conf = infer_type(text, short, a.short_start, a.short_start + len(short), context, hint=long)
+            t, conf = infer_type(text, short, a.short_start, after, context, hint=long)
         surfaces = ((short, a.short_start, a.short_start + len(short)), (long, a.long_start, a.long_start + len(long)))
         conf = min(config.acronym_max_confidence, conf + (config.proper_long_form_bonus if proper else 0.0))
         out.append(Candidate(short, t, conf, introduced, "acronym", surfaces))
