@@ -7,7 +7,7 @@ import pytest
 
 from kg.link import Linker
 from kg.link.evaluate import score_key
-from kg.link.lists import coordinated_lists, list_type
+from kg.link.lists import MIN_KNOWN_TO_RETYPE, ListItem, coordinated_lists, list_type
 from kg.link.variants import compound_start, derived_prefix, size_before, variant_suffix
 
 
@@ -77,7 +77,7 @@ def surfaces(linker: Linker, abstract: str, title: str = "A study") -> set[str]:
             "Method",
         ),
         # an acronym with a proper long form names a thing, even one the paper only uses
-        ("The detector trains a Unified Feature Optimization (UFO) model in 8 days.", "UFO", "Method"),
+        ("The detector trains a Unified Feature Optimization (UFO) model in 8 days.", "UFO", "Model"),
         # an acronym whose long form disagrees with the catalog's entity of that acronym is a new name
         ("Such methods, like Grounded Action Transformation (GAT), use real-world data.", "GAT", "Method"),
         # an acronym's long form says what it is, unless the words right after the acronym say more
@@ -180,10 +180,12 @@ def test_coordinated_lists_and_their_type():
     (run,) = coordinated_lists(text, spans)
     assert [text[i.start : i.end] for i in run] == ["COCO", "LVIS", "ODinW", "RefCOCO"]
     assert [i.index for i in run] == [0, 1, -1, 2]
-    assert coordinated_lists("COCO and LVIS", [(0, 4), (9, 13)]) == []  # two items: too few
+    assert coordinated_lists("COCO and LVIS", [(0, 4), (9, 13)]) == [[ListItem(0, 4, 0), ListItem(9, 13, 1)]]
+    assert coordinated_lists("COCO, then LVIS", [(0, 4), (11, 15)]) == []  # not joined as a list
     assert list_type(["Dataset", "Dataset", None]) == "Dataset"
     assert list_type(["Dataset", "Model", None]) is None
     assert list_type(["Dataset", None, None]) is None
+    assert list_type(["Dataset", None], MIN_KNOWN_TO_RETYPE) == "Dataset"
 
 
 def test_a_title_phrase_the_abstract_never_repeats_is_a_topic(linker):
