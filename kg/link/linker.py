@@ -22,9 +22,6 @@ from kg.link.analysis import EntityInfo, Hit, PaperAnalysis
 from kg.link.config import DEFAULT_CONFIG, LinkerConfig
 from kg.link.detect import DictionaryMatcher, fold, make_rule
 from kg.link.discover import (
-    GENERIC,
-    ORGANISATIONS,
-    STOP_NAMES,
     Candidate,
     DiscoveryContext,
     discover,
@@ -33,36 +30,19 @@ from kg.link.discover import (
     token_occurrences,
 )
 from kg.link.discover.urls import in_url, may_hold_url
-from kg.link.discover.vocabulary import LF_STOPWORDS
 from kg.link.evidence import assemble, evidence
-from kg.link.lists import MIN_KNOWN_TO_RETYPE, coordinated_lists, list_type
-from kg.link.resolve import Resolver
+from kg.link.extension import NameExtender
+from kg.link.lists import type_by_lists
+from kg.link.resolve import Resolver, long_form_agrees
 from kg.link.spans import SpanIndex
-from kg.link.variants import VARIANT_SUFFIX, compound_start, derived_prefix, size_before, variant_suffix
 from kg.model.text import match_key, slug, spaced_key
 from kg.model.types import CatalogEntity, Evidence, LinkedPaper, Paper
 
-EXTENDABLE = frozenset({"Model", "Dataset", "Method"})
 LEADING_SPACE = re.compile(r"\s*")
 TITLE_SLOT_END = re.compile(r"\s*(?::|$|(?:technical report|report|system card|model card)\s*$)", re.IGNORECASE)
 OVERRIDING_RULES = frozenset({"title", "intro", "acronym"})
 METRIC_AFTER = re.compile(r"[- ]?(?:Score|score|Scores)\b")
 """A name that a metric is named after ("CLIP-Score", "BERTScore"): the guideline leaves metrics out."""
-VENDOR_TYPES = frozenset({"Hardware", "Framework"})
-"""Products whose maker is often written as part of the name ("Google Coral Dev Board")."""
-ARCHITECTURE_WORDS = frozenset({"transformer", "transformers"})
-"""Catalog names that are also the head of other architectures' names: "a lightweight Querying Transformer"
-names its own architecture."""
-NAMED_BENCHMARK = re.compile(r" (?:benchmark|test set|eval set|evaluation set)(?![\w-])")
-"""A model's or method's name before "benchmark" names a dataset ("the Vicuna benchmark"), not the model."""
-LIST_STOP_WORDS = STOP_NAMES | GENERIC | ORGANISATIONS
-"""Words that alone are no list item's name ("the", "GPUs", "NVIDIA")."""
-COMMON_PREFIXES = frozenset(
-    "non pre post anti multi semi self cross sub co re de un in inter intra over under hyper super meta mini "
-    "micro macro auto bi tri uni dual ultra extra pseudo quasi proto out up down top low high full half "
-    "long short fast slow small large big tiny".split()
-)
-"""English prefixes, which modify a name ("Non-Transformer", "Multi-LoRA") rather than derive a new one."""
 
 
 class Linker:
@@ -108,6 +88,9 @@ class Linker:
         self.resolver = Resolver(self.by_alias, spaced, exact_forms=exact_forms, config=config)
         self._slug = lru_cache(maxsize=config.slug_cache_size)(slug)
         """`slug` of discovered names, remembered for this linker's corpus."""
+        self.extender = NameExtender(
+            self.by_id, self.by_alias, self._hit_info, self._add_catalog, self._slug, config.variant_confidence
+        )
         self.context = DiscoveryContext(config)
 
     # -- one paper -----------------------------------------------------------------
@@ -124,7 +107,7 @@ class Linker:
         folded = fold(text)
         hits = a.hits
         entities = a.entities
-        hit_info = self._hit_info
+        extend = self.extender.extend
         catalog_confidence, context_confidence = self.config.catalog_confidence, self.config.context_confidence
         extended_to = 0  # the end of the last hit a variant or derived name stretched past its alias
         urls = may_hold_url(text)
@@ -135,59 +118,15 @@ class Linker:
             eid = rule.entity_id
             conf = context_confidence if rule.context is not None else catalog_confidence
             self._add_catalog(a, eid)
-            name_len, etype, folded_name = hit_info[eid]
-            if etype in EXTENDABLE:
-                derived = self._derived_hit(a, eid, etype, text, start, end, conf)
-                if derived is not None:
-                    hits.append(derived)
-                    extended_to = derived.end
-                    continue
-            if end - start > name_len and etype == "Model" and folded.startswith(folded_name, start):
-                tail = VARIANT_SUFFIX.fullmatch(text, start + name_len, end)
-                if tail:
-                    more = variant_suffix(text, end, etype)
-                    stop = more.end() if more else end
-                    vid = self._add_variant(a, eid, text[start:stop], text[start + name_len : stop])
-                    hits.append(Hit(start, stop, vid, "catalog-variant", conf))
-                    extended_to = stop
-                    continue
-            variant = variant_suffix(text, end, etype) if etype in EXTENDABLE else None
-            if variant:
-                vid = self._add_variant(a, eid, text[start : variant.end()], variant.group(0))
-                hits.append(Hit(start, variant.end(), vid, "catalog-variant", conf))
-                extended_to = variant.end()
-                continue
-            sized = self._sized_before(eid, text, start, end) if etype == "Model" else None
-            if sized:
-                self._add_catalog(a, sized[1])
-                hits.append(Hit(sized[0], end, sized[1], "catalog-variant", conf))
-                continue
-            if etype in VENDOR_TYPES and start > 1 and text[start - 1] == " ":
-                vendor = self._vendor_before(eid, text, start)
-                if vendor is not None:
-                    hits.append(Hit(vendor, end, eid, "catalog", conf))
-                    continue
-            if etype == "Model" and folded_name in ARCHITECTURE_WORDS and start > a.title_end:
-                compound = compound_start(text, start)
-                if compound is not None:
-                    cid = self._slug(text[compound:end])
-                    if cid not in entities:
-                        entities[cid] = EntityInfo(
-                            text[compound:end], "Model", "discovered", self.config.variant_confidence, eid
-                        )
-                    hits.append(Hit(compound, end, cid, "catalog-derived", conf))
-                    continue
-            named = NAMED_BENCHMARK.match(text, end) if etype in ("Model", "Method") else None
-            if named:
-                bid = self._add_benchmark(a, eid, text[start : named.end()], named.group(0))
-                hits.append(Hit(start, named.end(), bid, "catalog-benchmark", conf))
-                continue
-            hits.append(Hit(start, end, eid, "catalog", conf))
+            hit = extend(a, text, folded, start, end, eid, conf)
+            hits.append(hit)
+            if hit.end > end:
+                extended_to = hit.end
         covered = bytearray(len(text))
         for h in hits:
             covered[h.start : h.end] = b"\x01" * (h.end - h.start)
         self._apply_candidates(a, discover(text, a.title_end, covered, self.context), text)
-        self._type_by_lists(a, text)
+        type_by_lists(a, text, self.resolver.resolve_mention, self._add_catalog, self._slug, self.config)
         self._repeat_discovered(a, text)
         title_end = a.title_end
         title_slot = None
@@ -232,107 +171,9 @@ class Linker:
             return True
         return hit.entity_id in self._title_slot_entities(a, text, spans)
 
-    def _long_form_agrees(self, eid: str, c: Candidate) -> bool:
-        """An acronym the text defines names the catalog entity its short form resolves to only if the long
-        form shares a content word with one of the entity's long names (or the entity has none to compare)."""
-        words = content_stems(c.surfaces[-1][0])
-        longs = [a.text for a in aliases_of(self.by_id[eid]) if " " in a.text or "-" in a.text]
-        return not longs or not words or any(words & content_stems(long) for long in longs)
-
     def _add_catalog(self, a: PaperAnalysis, eid: str) -> None:
         if eid not in a.entities:
             a.entities[eid] = EntityInfo(*self._catalog_info[eid])
-
-    def _sized_before(self, eid: str, text: str, start: int, end: int) -> tuple[int, str] | None:
-        """A size written before a model name that the catalog lists with that size ("70B Llama-2" is
-        "Llama 2 70B"): its start and the sized entity. Unlisted sizes ("the 8B Transformer") stay the family."""
-        size = size_before(text, start)
-        if size is None or text.startswith("-", end):
-            return None
-        listed = self.resolver.by_alias.get(match_key(self.by_id[eid].name + " " + size))
-        return (start - len(size) - 1, listed[0]) if listed else None
-
-    def _vendor_before(self, eid: str, text: str, start: int) -> int | None:
-        """Where the maker's name written before a product starts ("Google Coral Dev Board", "NVIDIA A100"),
-        so the mention holds the product's full name; None when the word before is not its maker."""
-        word_start = text.rfind(" ", 0, start - 1) + 1
-        word = text[word_start : start - 1]
-        vendor = self.by_id[eid].vendor
-        if not word[:1].isupper() or not (
-            word.lower() in ORGANISATIONS or (vendor is not None and word.lower() == vendor.lower())
-        ):
-            return None
-        return word_start
-
-    def _add_benchmark(self, a: PaperAnalysis, eid: str, surface: str, head: str) -> str:
-        """The dataset a model's or method's name makes with "benchmark" after it ("the Vicuna benchmark")."""
-        bid = self._slug(surface)
-        if bid not in a.entities:
-            a.entities[bid] = EntityInfo(
-                self.by_id[eid].name + head, "Dataset", "discovered", self.config.variant_confidence
-            )
-        return bid
-
-    def _named_benchmark(
-        self, a: PaperAnalysis, eid: str, text: str, surface: tuple[str, int, int]
-    ) -> tuple[str, tuple[tuple[str, int, int]]] | None:
-        """A dataset candidate that resolved to a model or method: the benchmark named after it, when
-        "benchmark" follows the name, and its mention ("the Vicuna benchmark")."""
-        _, start, end = surface
-        named = NAMED_BENCHMARK.match(text, end)
-        if named is None:
-            return None
-        bid = self._add_benchmark(a, eid, text[start : named.end()], named.group(0))
-        return bid, ((text[start : named.end()], start, named.end()),)
-
-    def _derived_hit(
-        self, a: PaperAnalysis, eid: str, etype: str, text: str, start: int, end: int, conf: float
-    ) -> Hit | None:
-        """A name derived from a catalog name by a glued prefix ("SWE-Llama", "w2v-BERT", "Audio-MAE"), if any.
-
-        The whole word is the name: a model, dataset or method of the family's type, which the catalog
-        resolves when it lists it, and otherwise a discovered entity that is a variant of the family, so
-        the graph still leads from "Sparse-MoE" to Mixture-of-Experts."""
-        p = derived_prefix(text, start)
-        if p is None or text[p : start - 1].lower() in COMMON_PREFIXES:
-            return None
-        suffix = variant_suffix(text, end, etype)
-        stop = suffix.end() if suffix else end
-        surface = text[p:stop]
-        known = self.resolver.by_alias.get(match_key(surface))
-        if known:
-            self._add_catalog(a, known[0])
-            return Hit(p, stop, known[0], "catalog", conf)
-        did = self._slug(surface)
-        if did not in a.entities:
-            a.entities[did] = EntityInfo(surface, etype, "discovered", self.config.variant_confidence, eid)
-        return Hit(p, stop, did, "catalog-derived", conf)
-
-    def _add_variant(self, a: PaperAnalysis, base_id: str, surface: str, suffix: str) -> str:
-        """A named variant of a catalog entity ("Llama-2 7B", "COCO-POS"), with the entity as its parent.
-
-        A variant the catalog lists as an entity of its own is that entity; one it lists only as
-        an alias of the family ("Qwen2.5-Coder-32B-Instruct") becomes a variant entity.
-        """
-        family = self.by_id[base_id].name
-        written = surface[: len(surface) - len(suffix)]
-        name = family + suffix if spaced_key(written) == spaced_key(family) else surface
-        known = [
-            eid
-            for eid in (
-                self.resolver.by_alias.get(match_key(surface)) or self.resolver.by_alias.get(match_key(name)) or []
-            )
-            if eid != base_id
-        ]
-        if known:
-            self._add_catalog(a, known[0])
-            return known[0]
-        vid = self._slug(name)
-        if vid not in a.entities:
-            a.entities[vid] = EntityInfo(
-                name, self.by_id[base_id].type.value, "discovered", self.config.variant_confidence, base_id
-            )
-        return vid
 
     def _apply_candidates(self, a: PaperAnalysis, candidates: list[Candidate], text: str) -> None:
         spans = SpanIndex(a.hits)
@@ -349,13 +190,17 @@ class Linker:
                 if r is not None:
                     resolved = r
                     break
-            if resolved is not None and c.rule == "acronym" and not self._long_form_agrees(resolved.entity_id, c):
+            if (
+                resolved is not None
+                and c.rule == "acronym"
+                and not long_form_agrees(self.by_id[resolved.entity_id], c.surfaces[-1][0])
+            ):
                 resolved = None  # "Least Recently Used (LRU)" is not the catalog's LRU, a Linear Recurrent Unit
             if resolved is not None:
                 eid = resolved.entity_id
                 found = c.surfaces
                 if c.type == "Dataset" and self.by_id[eid].type.value in ("Model", "Method"):
-                    benchmark = self._named_benchmark(a, eid, text, found[0])
+                    benchmark = self.extender.benchmark_for(a, eid, text, found[0])
                     if benchmark is not None:
                         eid, found = benchmark
                 self._add_catalog(a, eid)
@@ -449,49 +294,6 @@ class Linker:
         for eid in claimed:
             del a.entities[eid]
 
-    def _type_by_lists(self, a: PaperAnalysis, text: str) -> None:
-        """Items of a coordinated list take the type its known items share (see `kg.link.lists`): a
-        discovered name typed by less than its context is retyped, an unlinked item becomes an entity."""
-        if len(a.hits) < 2:
-            return
-        spans: list[Hit] = []
-        for h in sorted(a.hits, key=lambda h: (h.start, -h.end)):
-            if not spans or h.start >= spans[-1].end:
-                spans.append(h)
-        runs = coordinated_lists(text, [(h.start, h.end) for h in spans], LIST_STOP_WORDS)
-        if not runs:
-            return
-        entities, sure = a.entities, self.config.typed_by_context_confidence
-        list_confidence = self.config.list_confidence
-        for run in runs:
-            known: list[str | None] = []
-            for item in run:
-                info = entities[spans[item.index].entity_id] if item.index >= 0 else None
-                known.append(info.type if info is not None and info.confidence >= sure else None)
-            kind = list_type(known, MIN_KNOWN_TO_RETYPE)
-            if kind is None:
-                continue
-            for item in run:
-                if item.index >= 0:
-                    info = entities[spans[item.index].entity_id]
-                    if info.source == "discovered" and info.confidence < sure:
-                        info.type, info.confidence = kind, list_confidence
-            if list_type(known) is None:
-                continue  # enough to retype what discovery found, not to make entities of bare words
-            for item in run:
-                if item.index >= 0:
-                    continue
-                surface = text[item.start : item.end]
-                resolved = self.resolver.resolve_mention(surface)
-                if resolved is not None:
-                    eid = resolved.entity_id
-                    self._add_catalog(a, eid)
-                else:
-                    eid = self._slug(surface)
-                    if eid not in entities:
-                        entities[eid] = EntityInfo(surface, kind, "discovered", list_confidence)
-                a.hits.append(Hit(item.start, item.end, eid, "list", list_confidence))
-
     def _repeat_discovered(self, a: PaperAnalysis, text: str) -> None:
         """Later occurrences of a discovered name in the same paper are mentions too."""
         discovered = {eid for eid, info in a.entities.items() if info.source == "discovered"}
@@ -555,12 +357,6 @@ def paused_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def content_stems(phrase: str) -> set[str]:
-    """The first five letters of each word of three or more letters: enough to tell "Least Recently Used" from
-    "Linear Recurrent Unit" while "low-rank adapters" still meets "Low-Rank Adaptation"."""
-    return {w[:5] for w in re.findall(r"[a-z]{3,}", phrase.lower()) if w not in LF_STOPWORDS}
 
 
 def resolve_mention(surface: str, linker: Linker | None = None) -> str | None:

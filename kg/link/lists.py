@@ -6,15 +6,24 @@ type the ones it does not: a name only discovery found takes the list's type, an
 between known ones that no rule found becomes an entity of that type. This is the coordination cue of
 named-entity recognition (a conjunct shares its conjuncts' class), as used for instance by Collins and
 Singer, "Unsupervised Models for Named Entity Classification" (EMNLP 1999), in spelling and context rules.
-Pure functions over the text and spans; `kg.link.linker` applies them.
+`coordinated_lists` and `list_type` are pure functions over the text and spans; `type_by_lists` applies them
+to one paper's analysis.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kg.link.analysis import EntityInfo, Hit, PaperAnalysis
+from kg.link.discover.vocabulary import GENERIC, ORGANISATIONS, STOP_NAMES
+
+if TYPE_CHECKING:
+    from kg.link.config import LinkerConfig
+    from kg.link.resolve import Resolution
 
 SEPARATOR = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)")
 """What joins two items of a list: a comma, "and", "or", or a comma and one of them."""
@@ -131,3 +140,58 @@ def list_type(types: Sequence[str | None], min_known: int = MIN_KNOWN) -> str | 
         return None
     best, count = Counter(known).most_common(1)[0]
     return best if count >= min_known and count / len(known) >= MIN_SHARE else None
+
+
+LIST_STOP_WORDS = STOP_NAMES | GENERIC | ORGANISATIONS
+"""Words that alone are no list item's name ("the", "GPUs", "NVIDIA")."""
+
+
+def type_by_lists(
+    a: PaperAnalysis,
+    text: str,
+    resolve: Callable[[str], Resolution | None],
+    add_catalog: Callable[[PaperAnalysis, str], None],
+    slug: Callable[[str], str],
+    config: LinkerConfig,
+) -> None:
+    """Items of a coordinated list take the type its known items share (see `kg.link.lists`): a
+    discovered name typed by less than its context is retyped, an unlinked item becomes an entity."""
+    if len(a.hits) < 2:
+        return
+    spans: list[Hit] = []
+    for h in sorted(a.hits, key=lambda h: (h.start, -h.end)):
+        if not spans or h.start >= spans[-1].end:
+            spans.append(h)
+    runs = coordinated_lists(text, [(h.start, h.end) for h in spans], LIST_STOP_WORDS)
+    if not runs:
+        return
+    entities, sure = a.entities, config.typed_by_context_confidence
+    list_confidence = config.list_confidence
+    for run in runs:
+        known: list[str | None] = []
+        for item in run:
+            info = entities[spans[item.index].entity_id] if item.index >= 0 else None
+            known.append(info.type if info is not None and info.confidence >= sure else None)
+        kind = list_type(known, MIN_KNOWN_TO_RETYPE)
+        if kind is None:
+            continue
+        for item in run:
+            if item.index >= 0:
+                info = entities[spans[item.index].entity_id]
+                if info.source == "discovered" and info.confidence < sure:
+                    info.type, info.confidence = kind, list_confidence
+        if list_type(known) is None:
+            continue  # enough to retype what discovery found, not to make entities of bare words
+        for item in run:
+            if item.index >= 0:
+                continue
+            surface = text[item.start : item.end]
+            resolved = resolve(surface)
+            if resolved is not None:
+                eid = resolved.entity_id
+                add_catalog(a, eid)
+            else:
+                eid = slug(surface)
+                if eid not in entities:
+                    entities[eid] = EntityInfo(surface, kind, "discovered", list_confidence)
+            a.hits.append(Hit(item.start, item.end, eid, "list", list_confidence))

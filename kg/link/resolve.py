@@ -20,9 +20,11 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
+from kg.catalog import aliases_of
 from kg.link.config import DEFAULT_CONFIG, LinkerConfig
 from kg.link.detect import written_form
 from kg.model.text import match_key, spaced_key
+from kg.model.types import CatalogEntity
 
 LOOKUP_CANDIDATES = 20
 """Best-scoring choices a lookup reads for one with the same numbers as the name typed."""
@@ -276,3 +278,21 @@ class Resolver:
         stripped = strip_generic(spaced_key(name))
         found = process.extract(stripped, list(self.spaced), scorer=fuzz.WRatio, limit=limit)
         return [eid for choice, _, _ in found for eid in self.spaced[choice]]
+
+
+_STEM_STOPWORDS = frozenset("and the for with via from into".split())
+
+
+def content_stems(phrase: str) -> set[str]:
+    """The first five letters of each word of three or more letters: enough to tell "Least Recently Used" from
+    "Linear Recurrent Unit" while "low-rank adapters" still meets "Low-Rank Adaptation"."""
+    return {w[:5] for w in re.findall(r"[a-z]{3,}", phrase.lower()) if w not in _STEM_STOPWORDS}
+
+
+def long_form_agrees(entity: CatalogEntity, long: str) -> bool:
+    """An acronym the text defines names the catalog entity its short form resolves to only if the long
+    form shares a content word with one of the entity's long names (or the entity has none to compare):
+    "Least Recently Used (LRU)" is not the Linear Recurrent Unit."""
+    words = content_stems(long)
+    longs = [a.text for a in aliases_of(entity) if " " in a.text or "-" in a.text]
+    return not longs or not words or any(words & content_stems(name) for name in longs)
