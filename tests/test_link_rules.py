@@ -179,7 +179,7 @@ def test_coordinated_lists_and_their_type():
     spans = [(text.index(w), text.index(w) + len(w)) for w in ("COCO", "LVIS", "RefCOCO")]
     (run,) = coordinated_lists(text, spans)
     assert [text[i.start : i.end] for i in run] == ["COCO", "LVIS", "ODinW", "RefCOCO"]
-    assert [i.index for i in run] == [0, 1, -1, 2]
+    assert [i.linked for i in run] == [0, 1, -1, 2]
     assert coordinated_lists("COCO and LVIS", [(0, 4), (9, 13)]) == [[ListItem(0, 4, 0), ListItem(9, 13, 1)]]
     assert coordinated_lists("COCO, then LVIS", [(0, 4), (11, 15)]) == []  # not joined as a list
     assert list_type(["Dataset", "Dataset", None]) == "Dataset"

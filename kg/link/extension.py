@@ -26,6 +26,9 @@ ARCHITECTURE_WORDS = frozenset({"transformer", "transformers"})
 names its own architecture."""
 NAMED_BENCHMARK = re.compile(r" (?:benchmark|test set|eval set|evaluation set)(?![\w-])")
 """A model's or method's name before "benchmark" names a dataset ("the Vicuna benchmark"), not the model."""
+_BENCHMARK_STARTS = (" benchmark", " test set", " eval set", " evaluation set")
+_SPACED_STARTS = (" tiny-v", " base-v", " small-v", " medium-v", " large-v", *_BENCHMARK_STARTS)
+"""Words after a space that may start a suffix or a benchmark's name (see `kg.link.variants`)."""
 COMMON_PREFIXES = frozenset(
     "non pre post anti multi semi self cross sub co re de un in inter intra over under hyper super meta mini "
     "micro macro auto bi tri uni dual ultra extra pseudo quasi proto out up down top low high full half "
@@ -88,11 +91,42 @@ class NameExtender:
                         text[compound:end], "Model", "discovered", self.variant_confidence, eid
                     )
                 return Hit(compound, end, cid, "catalog-derived", conf)
-        named = NAMED_BENCHMARK.match(text, end) if etype in ("Model", "Method") else None
+        named = (
+            NAMED_BENCHMARK.match(text, end)
+            if etype in ("Model", "Method") and text.startswith(_BENCHMARK_STARTS, end)
+            else None
+        )
         if named:
             bid = self._add_benchmark(a, eid, text[start : named.end()], named.group(0))
             return Hit(start, named.end(), bid, "catalog-benchmark", conf)
         return Hit(start, end, eid, "catalog", conf)
+
+    def may_extend(self, text: str, start: int, end: int, eid: str) -> bool:
+        """A cheap test of the characters around a hit before `extend`: most hits have a plain word on each
+        side, which no prefix, suffix, maker or benchmark rule can take."""
+        name_len, etype, folded_name = self.hit_info[eid]
+        if end - start > name_len:
+            return True  # an alias longer than the name may hold a size ("Qwen2.5-Coder-32B")
+        after = text[end : end + 3]
+        first = after[:1]
+        if first in ("-", "'") or first.isdigit():
+            return True
+        if first == " " and len(after) == 3:
+            second, third = after[1], after[2]
+            if second.isdigit() or second == "'" or (third.isdigit() and (second.islower() or second in "vV")):
+                return True  # " 7B", " '24", " v3.1", " b1.58"
+            if second in "XSBLHG" and third in "L/":
+                return True  # " XL/2", " L/14"
+            if text.startswith(_SPACED_STARTS, end):
+                return True  # " large-v3", " benchmark"
+        before = text[start - 1] if start else ""
+        if before == "-":
+            return True
+        if before != " " or start < 2:
+            return False
+        return etype in VENDOR_TYPES or (
+            etype == "Model" and (text[start - 2] in "BMK" or folded_name in ARCHITECTURE_WORDS)
+        )
 
     def _sized_before(self, eid: str, text: str, start: int, end: int) -> tuple[int, str] | None:
         """A size written before a model name that the catalog lists with that size ("70B Llama-2" is

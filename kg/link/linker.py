@@ -41,6 +41,9 @@ from kg.model.types import CatalogEntity, Evidence, LinkedPaper, Paper
 LEADING_SPACE = re.compile(r"\s*")
 TITLE_SLOT_END = re.compile(r"\s*(?::|$|(?:technical report|report|system card|model card)\s*$)", re.IGNORECASE)
 OVERRIDING_RULES = frozenset({"title", "intro", "acronym"})
+_LINK_BEFORE = frozenset("/.-_@=")
+_LINK_AFTER = frozenset("/._")
+"""Characters next to a name inside a link ("github.com/microsoft/Swin-Transformer"): only then is `in_url` asked."""
 METRIC_AFTER = re.compile(r"[- ]?(?:Score|score|Scores)\b")
 """A name that a metric is named after ("CLIP-Score", "BERTScore"): the guideline leaves metrics out."""
 
@@ -111,13 +114,25 @@ class Linker:
         catalog_confidence, context_confidence = self.config.catalog_confidence, self.config.context_confidence
         extended_to = 0  # the end of the last hit a variant or derived name stretched past its alias
         urls = may_hold_url(text)
+        may_extend = self.extender.may_extend
         for m in self.matcher.find(text, folded, text.lower()):
             start, end, rule = m
-            if start < extended_to or (urls and in_url(text, start)) or METRIC_AFTER.match(text, end):
+            if (
+                start < extended_to
+                or (
+                    urls
+                    and (text[start - 1 : start] in _LINK_BEFORE or text[end : end + 1] in _LINK_AFTER)
+                    and in_url(text, start)
+                )
+                or (text[end : end + 1] in "-Ss " and METRIC_AFTER.match(text, end))
+            ):
                 continue  # inside a name already taken, a link ("github.com/microsoft/Swin-Transformer"), a metric
             eid = rule.entity_id
             conf = context_confidence if rule.context is not None else catalog_confidence
             self._add_catalog(a, eid)
+            if not may_extend(text, start, end, eid):
+                hits.append(Hit(start, end, eid, "catalog", conf))  # the common case: plain words around it
+                continue
             hit = extend(a, text, folded, start, end, eid, conf)
             hits.append(hit)
             if hit.end > end:

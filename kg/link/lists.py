@@ -15,8 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from kg.link.analysis import EntityInfo, Hit, PaperAnalysis
 from kg.link.discover.vocabulary import GENERIC, ORGANISATIONS, STOP_NAMES
@@ -29,6 +28,10 @@ SEPARATOR = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)")
 """What joins two items of a list: a comma, "and", "or", or a comma and one of them."""
 ITEM = re.compile(r"[A-Z][\w.+-]*(?: (?:[A-Z0-9][\w.+-]*|v\d[\w.]*))*")
 """An unlinked item: capitalised words, with digits and versions ("Asus Tinker Edge R", "Raspberry Pi 4")."""
+MAX_SEPARATOR = len(", and ")
+"""The longest separator: a longer gap between two linked names holds something else."""
+MAX_GAP = 120
+"""The longest run of unlinked items between two linked ones read as part of one list."""
 MAX_ITEM_WORDS = 5
 """Longer capitalised runs are headings or sentences in title case, not product names."""
 MIN_KNOWN = 2
@@ -40,13 +43,14 @@ MIN_SHARE = 2 / 3
 """Share of the known items that must agree on the type."""
 
 
-@dataclass(frozen=True, slots=True)
-class ListItem:
-    """An item of a coordinated list: a linked span (`index` into the spans given) or a new name (index -1)."""
+class ListItem(NamedTuple):
+    """An item of a coordinated list: a linked span (`linked`, its index in the spans given) or a new name (-1).
+
+    A typed tuple, not a dataclass: one is made for every linked name of every abstract."""
 
     start: int
     end: int
-    index: int
+    linked: int
 
 
 def _unlinked_item(text: str, start: int, end: int, stop_words: frozenset[str]) -> tuple[int, int] | None:
@@ -67,21 +71,29 @@ def coordinated_lists(
     capitalised items between and just before them; single items are left out."""
     runs: list[list[ListItem]] = []
     run: list[ListItem] = []
+    prev_end = -1
     for i, (start, end) in enumerate(spans):
         if run:
-            prev = run[-1]
-            gap = text[prev.end : start]
-            if SEPARATOR.fullmatch(gap):
+            gap = start - prev_end
+            if gap <= MAX_SEPARATOR and SEPARATOR.fullmatch(text, prev_end, start):
                 run.append(ListItem(start, end, i))
+                prev_end = end
                 continue
-            filled = _fill_gap(text, prev.end, start, stop_words)
+            filled = (
+                _fill_gap(text, prev_end, start, stop_words)
+                if gap <= MAX_GAP and text.startswith(_SEPARATOR_STARTS, prev_end)
+                else None
+            )
             if filled is not None:
                 run.extend(filled)
                 run.append(ListItem(start, end, i))
+                prev_end = end
                 continue
             if len(run) >= 2:
                 runs.append(run)
-        run = [*_leading_items(text, start, stop_words), ListItem(start, end, i)]
+        leading = _leading_items(text, start, stop_words) if text.endswith(_SEPARATOR_ENDS, start - 5, start) else []
+        run = [*leading, ListItem(start, end, i)]
+        prev_end = end
     if len(run) >= 2:
         runs.append(run)
     return runs
@@ -89,9 +101,9 @@ def coordinated_lists(
 
 def _fill_gap(text: str, start: int, end: int, stop_words: frozenset[str]) -> list[ListItem] | None:
     """Unlinked items between two linked ones (", Asus Tinker Edge R, "), or None when the gap is not a list's."""
+    if not SEPARATOR.match(text, start, end):
+        return None  # prose between two names, not ", A, B, " (the cheap test first: most gaps are prose)
     gap = text[start:end]
-    if len(gap) > 120:
-        return None
     pieces = SEPARATOR.split(gap)
     if len(pieces) < 3 or pieces[0] or pieces[-1]:
         return None
@@ -110,16 +122,23 @@ def _fill_gap(text: str, start: int, end: int, stop_words: frozenset[str]) -> li
 
 _ITEM_TEXT = r"[A-Z][\w.+-]*(?: (?:[A-Z0-9][\w.+-]*|v\d[\w.]*))*"
 _SEPARATOR_TEXT = r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"
-LEADING = re.compile(
-    r"(?:[:(]|\bsuch as|\bincluding|\blike|\be\.g\.,?)\s*((?:" + _ITEM_TEXT + _SEPARATOR_TEXT + r")+)$"
-)
-"""Unlinked items before a list's first linked one, after an opener: ": Asus Tinker Edge R, ", "such as A, "."""
+_SEPARATOR_ENDS = (", ", ",", " and ", " or ")
+"""How the text before a list's first linked item ends if unlinked items come before it (a cheap first test)."""
+_SEPARATOR_STARTS = (",", " and ", " or ")
+"""How a gap between two linked items starts if it holds unlinked items of their list (a cheap first test)."""
+OPENERS = (":", "(", "such as ", "including ", "like ", "e.g. ", "e.g., ")
+"""What opens a list whose first items are not linked: ": Asus Tinker Edge R, ", "such as A, "."""
+LEADING = re.compile(r"\s*((?:" + _ITEM_TEXT + _SEPARATOR_TEXT + r")+)")
+"""The unlinked items between an opener and a list's first linked item."""
 
 
 def _leading_items(text: str, start: int, stop_words: frozenset[str]) -> list[ListItem]:
     """Unlinked items before a list's first linked one, back to an opener ("such as", ":")."""
-    window_start = max(0, start - 160)
-    m = LEADING.search(text, window_start, start)
+    window = max(0, start - 160)
+    opened = max(text.rfind(opener, window, start) + len(opener) if opener in text else -1 for opener in OPENERS)
+    if opened < window:
+        return []
+    m = LEADING.fullmatch(text, opened, start)  # one attempt from the opener, not a search over the window
     if not m:
         return []
     items = []
@@ -170,20 +189,20 @@ def type_by_lists(
     for run in runs:
         known: list[str | None] = []
         for item in run:
-            info = entities[spans[item.index].entity_id] if item.index >= 0 else None
+            info = entities[spans[item.linked].entity_id] if item.linked >= 0 else None
             known.append(info.type if info is not None and info.confidence >= sure else None)
         kind = list_type(known, MIN_KNOWN_TO_RETYPE)
         if kind is None:
             continue
         for item in run:
-            if item.index >= 0:
-                info = entities[spans[item.index].entity_id]
+            if item.linked >= 0:
+                info = entities[spans[item.linked].entity_id]
                 if info.source == "discovered" and info.confidence < sure:
                     info.type, info.confidence = kind, list_confidence
         if list_type(known) is None:
             continue  # enough to retype what discovery found, not to make entities of bare words
         for item in run:
-            if item.index >= 0:
+            if item.linked >= 0:
                 continue
             surface = text[item.start : item.end]
             resolved = resolve(surface)

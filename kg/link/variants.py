@@ -43,8 +43,15 @@ DERIVED_PREFIX = re.compile(r"(?<![\w-])(?:[A-Z][A-Za-z0-9]*|[a-z]+\d[a-z0-9]*)-
 """A capitalised or coded word glued before a name with a hyphen ("SWE-Llama", "w2v-BERT", "Audio-MAE")."""
 
 
+_AFTER_SPACE = frozenset("vVXSBLHGbtsml'")
+"""What a suffix may start with after a space, besides a digit ("v3.1", "XL/2", "large-v3", "b1.58", "'24")."""
+
+
 def variant_suffix(text: str, end: int, entity_type: str) -> re.Match[str] | None:
     """The size/release/edition suffix right after a catalog name of `entity_type` ending at `end`, if any."""
+    after = text[end : end + 2]
+    if not after or (after[0] == " " and not (after[1:].isdigit() or after[1:] in _AFTER_SPACE)):
+        return None  # " and", " model": most names are followed by a plain word, which no suffix starts with
     if entity_type == "Model":
         if text.startswith(("-", " "), end):
             m = VARIANT_SUFFIX.match(text, end)
@@ -63,7 +70,7 @@ def variant_suffix(text: str, end: int, entity_type: str) -> re.Match[str] | Non
 
 def size_before(text: str, start: int) -> str | None:
     """The size written right before a model name starting at `start` ("70B " in "the 70B Llama-2"), else None."""
-    if start < 2 or text[start - 1] != " ":
+    if start < 3 or text[start - 1] != " " or text[start - 2] not in "BMK":
         return None
     m = SIZE_BEFORE.search(text, max(0, start - 12), start)
     return m.group(0).strip() if m else None

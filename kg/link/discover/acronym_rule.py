@@ -3,8 +3,6 @@ that the paper says it introduces."""
 
 from __future__ import annotations
 
-import re
-
 from kg.link.abbreviation import find_abbreviations
 from kg.link.discover.candidate import Candidate
 from kg.link.discover.context import DiscoveryContext
@@ -12,13 +10,13 @@ from kg.link.discover.inference import following_type, head_type, infer_type, pr
 from kg.link.discover.names import PLURAL_ACRONYM, is_proper_long_form
 from kg.link.discover.vocabulary import GENERIC, GENERIC_CLASSES
 
-FIELD_OR_TASK = re.compile(
-    r"(?:Intelligence|Computing|Processing|Vision|Science|Analytics|Robotics|Engineering|Recognition|Understanding|"
-    r"Answering|Retrieval|Translation|Estimation|Detection|Segmentation|Classification|Generation|Reasoning|"
-    r"Learning|Modell?ing|Prediction|Synthesis|Tracking|Captioning|Summarization|Inference|Pre-?training)$",
-    re.IGNORECASE,
+FIELD_OR_TASK = tuple(
+    """intelligence computing processing vision science analytics robotics engineering recognition understanding
+    answering retrieval translation estimation detection segmentation classification generation reasoning
+    learning modeling modelling prediction synthesis tracking captioning summarization inference pre-training
+    pretraining""".split()
 )
-CLASS_OR_LANGUAGE = re.compile(r"(?:Networks?|Representations?|Models?|Arabic|English|Chinese)$", re.IGNORECASE)
+CLASS_OR_LANGUAGE = tuple("network networks representation representations model models arabic english chinese".split())
 """Long forms that name a field or a task ("Named Entity Recognition", "Federated Learning"), which the guideline
 leaves out; `CLASS_OR_LANGUAGE`, a class of models or a language ("Feed-Forward Network", "Modern Standard
 Arabic"), which names one thing only when the paper introduces it."""
@@ -53,10 +51,13 @@ def acronym_names(text: str, title_end: int, context: DiscoveryContext | None = 
             len(short) >= MIN_COINED_ACRONYM
             and short.isalpha()
             and not PLURAL_ACRONYM.fullmatch(short)
-            and not FIELD_OR_TASK.search(long)
+            and not long.lower().endswith(FIELD_OR_TASK)
         )
         named = (
-            proper and len(short) >= 3 and not FIELD_OR_TASK.search(long) and not CLASS_OR_LANGUAGE.search(long)
+            proper
+            and len(short) >= 3
+            and not long.lower().endswith(FIELD_OR_TASK)
+            and not long.lower().endswith(CLASS_OR_LANGUAGE)
         )  # "Unified Feature Optimization (UFO)"
         if not ((introduced and (proper or mixed or coined)) or mixed or named):
             continue

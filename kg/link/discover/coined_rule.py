@@ -35,7 +35,7 @@ def coined_names(
             continue  # the tail of a number and its unit ("51.2mAP")
         m = TOKEN_AT.match(text, start)
         name = m.group(0).rstrip(".-+_") if m else ""
-        descriptive = DESCRIPTIVE_SUFFIX.search(name)
+        descriptive = DESCRIPTIVE_SUFFIX.search(name) if "-" in name else None
         if descriptive:
             name = name[: descriptive.start()]  # "FastConformer-based" names FastConformer
         count = COUNT_PREFIX.match(name) if name[:1].isdigit() else None

@@ -278,7 +278,9 @@ def infer_type(
         return t, config.typed_by_context_confidence
     if sized_elsewhere(text, name):
         return MODEL, config.typed_by_hint_confidence
-    if EVALUATED_ON.search(text, max(0, start - 60), start):
+    if text.endswith(("on ", "on the "), max(0, start - 7), start) and EVALUATED_ON.search(
+        text, max(0, start - 60), start
+    ):
         return DATASET, config.typed_by_hint_confidence
     t = head_type(hint) if hint else None
     if t == METHOD and "framework" in hint.lower() and SYSTEM_CUES.search(hint):
