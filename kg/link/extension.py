@@ -124,9 +124,11 @@ class NameExtender:
             return True
         if before != " " or start < 2:
             return False
-        return etype in VENDOR_TYPES or (
-            etype == "Model" and (text[start - 2] in "BMK" or folded_name in ARCHITECTURE_WORDS)
-        )
+        if etype == "Model" and text[start - 2] in "BMK":
+            return True  # "70B Llama-2"
+        if etype in VENDOR_TYPES or (etype == "Model" and folded_name in ARCHITECTURE_WORDS):
+            return text[text.rfind(" ", 0, start - 1) + 1].isupper()  # "NVIDIA A100", "Querying Transformer"
+        return False
 
     def _sized_before(self, eid: str, text: str, start: int, end: int) -> tuple[int, str] | None:
         """A size written before a model name that the catalog lists with that size ("70B Llama-2" is

@@ -33,7 +33,7 @@ from kg.link.discover.urls import in_url, may_hold_url
 from kg.link.evidence import assemble, evidence
 from kg.link.extension import NameExtender
 from kg.link.lists import type_by_lists
-from kg.link.resolve import Resolver, long_form_agrees
+from kg.link.resolve import Resolver, long_form_agrees, long_name_stems
 from kg.link.spans import SpanIndex
 from kg.model.text import match_key, slug, spaced_key
 from kg.model.types import CatalogEntity, Evidence, LinkedPaper, Paper
@@ -95,6 +95,7 @@ class Linker:
             self.by_id, self.by_alias, self._hit_info, self._add_catalog, self._slug, config.variant_confidence
         )
         self.context = DiscoveryContext(config)
+        self._long_name_stems: dict[str, list[set[str]]] = {}
 
     # -- one paper -----------------------------------------------------------------
 
@@ -186,6 +187,14 @@ class Linker:
             return True
         return hit.entity_id in self._title_slot_entities(a, text, spans)
 
+    def _long_names(self, eid: str) -> list[set[str]]:
+        """The content stems of each long name of a catalog entity (see `kg.link.resolve.long_form_agrees`),
+        remembered: an acronym of a known entity comes up again and again."""
+        found = self._long_name_stems.get(eid)
+        if found is None:
+            found = self._long_name_stems[eid] = long_name_stems(self.by_id[eid])
+        return found
+
     def _add_catalog(self, a: PaperAnalysis, eid: str) -> None:
         if eid not in a.entities:
             a.entities[eid] = EntityInfo(*self._catalog_info[eid])
@@ -196,6 +205,7 @@ class Linker:
         cached_slug = self._slug
         min_confidence, overriding_min_confidence = self.config.min_confidence, self.config.overriding_min_confidence
         typed_min_confidence = self.config.typed_by_hint_confidence
+        derived = any(h.rule == "catalog-derived" for h in a.hits)
         gone: set[int] = set()  # ids of hits dropped by `_drop_contained`, taken out of `a.hits` at the end
 
         for c in candidates:
@@ -208,7 +218,7 @@ class Linker:
             if (
                 resolved is not None
                 and c.rule == "acronym"
-                and not long_form_agrees(self.by_id[resolved.entity_id], c.surfaces[-1][0])
+                and not long_form_agrees(self._long_names(resolved.entity_id), c.surfaces[-1][0])
             ):
                 resolved = None  # "Least Recently Used (LRU)" is not the catalog's LRU, a Linear Recurrent Unit
             if resolved is not None:
@@ -244,7 +254,7 @@ class Linker:
                 eid = cached_slug(name[:-1])
             if c.rule in OVERRIDING_RULES and c.confidence >= overriding_min_confidence:
                 self._drop_contained(a, spans, c.surfaces, gone)
-            if c.confidence >= typed_min_confidence:
+            if derived and c.confidence >= typed_min_confidence:
                 self._drop_derived(a, spans, c.surfaces, gone)
             if any(overlapping(s, e) not in (None, eid) for _, s, e in c.surfaces[:1]):
                 continue

@@ -13,7 +13,6 @@ to one paper's analysis.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -135,8 +134,12 @@ LEADING = re.compile(r"\s*((?:" + _ITEM_TEXT + _SEPARATOR_TEXT + r")+)")
 def _leading_items(text: str, start: int, stop_words: frozenset[str]) -> list[ListItem]:
     """Unlinked items before a list's first linked one, back to an opener ("such as", ":")."""
     window = max(0, start - 160)
-    opened = max(text.rfind(opener, window, start) + len(opener) if opener in text else -1 for opener in OPENERS)
-    if opened < window:
+    opened = -1
+    for opener in OPENERS:
+        at = text.rfind(opener, window, start)
+        if at >= 0:
+            opened = max(opened, at + len(opener))
+    if opened < 0:
         return []
     m = LEADING.fullmatch(text, opened, start)  # one attempt from the opener, not a search over the window
     if not m:
@@ -154,11 +157,15 @@ def _leading_items(text: str, start: int, stop_words: frozenset[str]) -> list[Li
 
 def list_type(types: Sequence[str | None], min_known: int = MIN_KNOWN) -> str | None:
     """The type most known items of a list share, when enough of them agree (`min_known`, `MIN_SHARE`)."""
-    known = [t for t in types if t is not None]
-    if len(known) < min_known:
+    counts: dict[str, int] = {}
+    for t in types:
+        if t is not None:
+            counts[t] = counts.get(t, 0) + 1
+    total = sum(counts.values())
+    if total < min_known:
         return None
-    best, count = Counter(known).most_common(1)[0]
-    return best if count >= min_known and count / len(known) >= MIN_SHARE else None
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] >= min_known and counts[best] / total >= MIN_SHARE else None
 
 
 LIST_STOP_WORDS = STOP_NAMES | GENERIC | ORGANISATIONS
@@ -175,10 +182,11 @@ def type_by_lists(
 ) -> None:
     """Items of a coordinated list take the type its known items share (see `kg.link.lists`): a
     discovered name typed by less than its context is retyped, an unlinked item becomes an entity."""
-    if len(a.hits) < 2:
-        return
+    hits = a.hits
+    if len(hits) < 2 or not any(text.startswith(_SEPARATOR_STARTS, h.end) for h in hits):
+        return  # no name is followed by ",", "and" or "or": no list holds one (the cheap test first)
     spans: list[Hit] = []
-    for h in sorted(a.hits, key=lambda h: (h.start, -h.end)):
+    for h in sorted(hits, key=lambda h: (h.start, -h.end)):
         if not spans or h.start >= spans[-1].end:
             spans.append(h)
     runs = coordinated_lists(text, [(h.start, h.end) for h in spans], LIST_STOP_WORDS)

@@ -289,10 +289,14 @@ def content_stems(phrase: str) -> set[str]:
     return {w[:5] for w in re.findall(r"[a-z]{3,}", phrase.lower()) if w not in _STEM_STOPWORDS}
 
 
-def long_form_agrees(entity: CatalogEntity, long: str) -> bool:
+def long_name_stems(entity: CatalogEntity) -> list[set[str]]:
+    """`content_stems` of each of an entity's names that is more than one word."""
+    return [content_stems(a.text) for a in aliases_of(entity) if " " in a.text or "-" in a.text]
+
+
+def long_form_agrees(long_names: list[set[str]], long: str) -> bool:
     """An acronym the text defines names the catalog entity its short form resolves to only if the long
-    form shares a content word with one of the entity's long names (or the entity has none to compare):
-    "Least Recently Used (LRU)" is not the Linear Recurrent Unit."""
+    form shares a content word with one of the entity's long names (`long_name_stems`), or the entity has
+    none to compare: "Least Recently Used (LRU)" is not the Linear Recurrent Unit."""
     words = content_stems(long)
-    longs = [a.text for a in aliases_of(entity) if " " in a.text or "-" in a.text]
-    return not longs or not words or any(words & content_stems(name) for name in longs)
+    return not long_names or not words or any(words & stems for stems in long_names)
