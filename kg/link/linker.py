@@ -46,6 +46,7 @@ _LINK_AFTER = frozenset("/._")
 """Characters next to a name inside a link ("github.com/microsoft/Swin-Transformer"): only then is `in_url` asked."""
 METRIC_AFTER = re.compile(r"[- ]?(?:Score|score|Scores)\b")
 """A name that a metric is named after ("CLIP-Score", "BERTScore"): the guideline leaves metrics out."""
+_METRIC_STARTS = ("-S", "-s", " S", " s", "S", "s")
 
 
 class Linker:
@@ -116,6 +117,7 @@ class Linker:
         extended_to = 0  # the end of the last hit a variant or derived name stretched past its alias
         urls = may_hold_url(text)
         may_extend = self.extender.may_extend
+        catalog_info = self._catalog_info
         for m in self.matcher.find(text, folded, text.lower()):
             start, end, rule = m
             if (
@@ -125,12 +127,13 @@ class Linker:
                     and (text[start - 1 : start] in _LINK_BEFORE or text[end : end + 1] in _LINK_AFTER)
                     and in_url(text, start)
                 )
-                or (text[end : end + 1] in "-Ss " and METRIC_AFTER.match(text, end))
+                or (text.startswith(_METRIC_STARTS, end) and METRIC_AFTER.match(text, end))
             ):
                 continue  # inside a name already taken, a link ("github.com/microsoft/Swin-Transformer"), a metric
             eid = rule.entity_id
             conf = context_confidence if rule.context is not None else catalog_confidence
-            self._add_catalog(a, eid)
+            if eid not in entities:
+                entities[eid] = EntityInfo(*catalog_info[eid])
             if not may_extend(text, start, end, eid):
                 hits.append(Hit(start, end, eid, "catalog", conf))  # the common case: plain words around it
                 continue

@@ -128,10 +128,12 @@ class FuzzyIndex:
         self._deleted: dict[str, list[int]] = {}
         self._by_length: dict[int, tuple[list[str], list[int]]] = {}
         self._lengths_for: dict[int, list[int]] = {}
+        deleted = self._deleted
         for i, choice in enumerate(self.choices):
             self._position.setdefault(choice, i)
-            for shorter in one_deletions(choice):
-                self._deleted.setdefault(shorter, []).append(i)
+            if 2 * len(choice) - 1 < self.two_edit_length:  # a longer choice meets every query by scoring
+                for shorter in one_deletions(choice):
+                    deleted.setdefault(shorter, []).append(i)
             same_length = self._by_length.setdefault(len(choice), ([], []))
             same_length[0].append(choice)
             same_length[1].append(i)
