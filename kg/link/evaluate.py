@@ -248,8 +248,8 @@ def evaluate_file(path: str | Path, linker: Linker | None = None) -> Report:
 
 
 THRESHOLD_GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
-"""The discovery thresholds cross-validation tries: from the shipped floor (`LinkerConfig.min_confidence`,
-just under an untyped name's confidence) to where only context-typed names are kept."""
+"""The discovery thresholds cross-validation tries: from one that keeps names with no type evidence (0.55) to
+where only context-typed names are kept."""
 
 
 class Fold(TypedDict):
