@@ -1265,7 +1265,7 @@ def with_order_limit_then_match(g, params):
 
 def arithmetic_and_conversion(g, params):
     """MATCH (e:Entity) WITH e.type AS type, count(*) AS n
-    RETURN type, n, n * 100 / 1104 AS pct_int, toFloat(n) / 1104 AS share, n % 7 AS mod7,
+    RETURN type, n, n * 100 / 1120 AS pct_int, toFloat(n) / 1120 AS share, n % 7 AS mod7,
            toString(n) + ' entities' AS label, toInteger('42') + n AS shifted ORDER BY type
     Integer / integer is integer division (truncating); toFloat makes share a float; % is the remainder."""
     groups = _group((d for _, d in _nodes(g, ENTITY)), lambda d: (_p(d, "type"),))
@@ -1276,8 +1276,8 @@ def arithmetic_and_conversion(g, params):
             [
                 key[0],
                 n,
-                _div(n * 100, 1104),
-                _div(_to_float(n), 1104),
+                _div(n * 100, 1120),
+                _div(_to_float(n), 1120),
                 _mod(n, 7),
                 _to_string(n) + " entities",
                 _to_integer("42") + n,

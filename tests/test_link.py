@@ -492,17 +492,17 @@ def test_linker_config_is_frozen_and_threaded_to_the_rules():
     assert "FooBarNet" in names(default.link_text(title, abstract))
     strict = Linker(read_catalog_file(DATA / "catalog_small.yaml"), config=replace(config, min_confidence=0.99))
     assert "FooBarNet" not in names(strict.link_text(title, abstract))
-    lower = replace(config, typed_by_context_confidence=0.6)
+    tuned = replace(config, typed_by_context_confidence=0.9)
     (c,) = [c for c in discover("T\n" + abstract, 1) if c.name == "FooBarNet" and c.rule == "intro"]
     assert c.confidence == config.typed_by_context_confidence
     from kg.link.discover import DiscoveryContext
 
     (c,) = [
         c
-        for c in discover("T\n" + abstract, 1, context=DiscoveryContext(lower))
+        for c in discover("T\n" + abstract, 1, context=DiscoveryContext(tuned))
         if c.name == "FooBarNet" and c.rule == "intro"
     ]
-    assert c.confidence == 0.6
+    assert c.confidence == 0.9
 
 
 def test_linking_and_lookup_share_one_resolver_with_two_cutoffs():

@@ -193,9 +193,9 @@ def test_expression_helpers_follow_neo4j():
 
 # --------------------------------------------------------------------------- values from kg stats / lookup / README
 
-# `kg stats` on the sample: 1635 nodes, 2454 relationships.
-LABEL_COUNTS = {"Paper": 531, "Method": 356, "Model": 409, "Dataset": 238, "Framework": 66, "Hardware": 35}
-TYPE_COUNTS = {"CITES": 18, "INTRODUCES": 413, "MENTIONS": 1735, "VARIANT_OF": 288}
+# `kg stats` on the sample: 1651 nodes, 2485 relationships.
+LABEL_COUNTS = {"Paper": 531, "Method": 371, "Model": 408, "Dataset": 239, "Framework": 67, "Hardware": 35}
+TYPE_COUNTS = {"CITES": 18, "INTRODUCES": 428, "MENTIONS": 1751, "VARIANT_OF": 288}
 # `kg lookup A100`: its aliases (stored sorted; this is code-point order, ' ' < '-' < digits < capitals).
 A100_ALIASES = [
     "A100 40GB",
@@ -233,32 +233,32 @@ H800 = {
 def test_counts_per_label_and_type(results):
     assert rows_of(results, "count_star_per_label") == [
         [["Paper"], 531],
-        [["Entity", "Model"], 409],
-        [["Entity", "Method"], 356],
-        [["Entity", "Dataset"], 238],
-        [["Entity", "Framework"], 66],
+        [["Entity", "Model"], 408],
+        [["Entity", "Method"], 371],
+        [["Entity", "Dataset"], 239],
+        [["Entity", "Framework"], 67],
         [["Entity", "Hardware"], 35],
     ]
-    assert sum(n for _, n in rows_of(results, "count_star_per_label")) == 1635
+    assert sum(n for _, n in rows_of(results, "count_star_per_label")) == 1651
     assert rows_of(results, "relationship_types") == [[t, n] for t, n in sorted(TYPE_COUNTS.items())]
-    assert sum(TYPE_COUNTS.values()) == 2454
+    assert sum(TYPE_COUNTS.values()) == 2485
     assert rows_of(results, "multi_label_pattern") == [[35]]
-    assert rows_of(results, "label_predicate_in_where") == [["Framework", 66], ["Hardware", 35]]
-    assert rows_of(results, "simple_case") == [["hw", 35], ["other", 1104 - 35 - 66], ["sw", 66]]
+    assert rows_of(results, "label_predicate_in_where") == [["Framework", 67], ["Hardware", 35]]
+    assert rows_of(results, "simple_case") == [["hw", 35], ["other", 1120 - 35 - 67], ["sw", 67]]
     assert rows_of(results, "distinct_types") == [["Dataset"], ["Framework"], ["Hardware"], ["Method"], ["Model"]]
-    assert sum(n for _, n in rows_of(results, "coalesce_vendor")) == 66
+    assert sum(n for _, n in rows_of(results, "coalesce_vendor")) == 67
     # every paper of the listing files lacks year and arXiv id; the projection groups them into one row
     assert rows_of(results, "null_handling") == [[True, True, 531]]
 
 
 def test_arithmetic_worked_by_hand(results):
-    # n * 100 / 1104 truncates (23800 / 1104 = 21.56 -> 21); n % 7 by hand; toInteger('42') + n.
+    # n * 100 / 1120 truncates (23900 / 1120 = 21.34 -> 21); n % 7 by hand; toInteger('42') + n.
     expected = [
-        ["Dataset", 238, 21, 238 / 1104, 0, "238 entities", 280],
-        ["Framework", 66, 5, 66 / 1104, 3, "66 entities", 108],
-        ["Hardware", 35, 3, 35 / 1104, 0, "35 entities", 77],
-        ["Method", 356, 32, 356 / 1104, 6, "356 entities", 398],
-        ["Model", 409, 37, 409 / 1104, 3, "409 entities", 451],
+        ["Dataset", 239, 21, 239 / 1120, 1, "239 entities", 281],
+        ["Framework", 67, 5, 67 / 1120, 4, "67 entities", 109],
+        ["Hardware", 35, 3, 35 / 1120, 0, "35 entities", 77],
+        ["Method", 371, 33, 371 / 1120, 0, "371 entities", 413],
+        ["Model", 408, 36, 408 / 1120, 2, "408 entities", 450],
     ]
     rows = rows_of(results, "arithmetic_and_conversion")
     assert same(results, "arithmetic_and_conversion", expected)

@@ -343,7 +343,7 @@ def test_build_cli_and_workers(tmp_path, sample_store):
 
 def test_python_api_mirrors_cli(sample_store):
     store = kg.open_store(sample_store)
-    assert isinstance(store.graph, nx.MultiDiGraph) and store.graph.number_of_nodes() == 1635
+    assert isinstance(store.graph, nx.MultiDiGraph) and store.graph.number_of_nodes() == 1651
     assert store.lookup("deepspeed").name == "DeepSpeed"
     assert store.query("MATCH (e:Hardware) WHERE e.name = $n RETURN e.type", {"n": "A100"}).rows == [["Hardware"]]
 

@@ -80,9 +80,10 @@ class LinkerConfig:
     """The least a coined or one-word name before a title's colon gets: titles name what the paper makes."""
     acronym_max_confidence: float = 0.95
     """A discovered acronym never reaches 1 (nor above a catalog match, `catalog_confidence`)."""
-    introduced_acronym_min_confidence: float = 0.65
-    """An acronym the paper coins for what it introduces ("a beam search-based adversarial attack (BEAST)") is a
-    name even when nothing around it says its type: kept (above `min_confidence`), as a Method unless typed."""
+    introduced_name_min_confidence: float = 0.65
+    """A coined name or acronym the paper gives what it introduces ("we propose TopKLD", "a beam search-based
+    adversarial attack (BEAST)") is a name even when nothing around it says its type: kept (above
+    `min_confidence`), as a Method unless typed."""
     proper_long_form_bonus: float = 0.1
     """Added to an acronym whose long form is written as a proper name ("Web Rephrase Augmented Pre-training")."""
     named_phrase_confidence: float = 0.7

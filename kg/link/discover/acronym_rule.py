@@ -72,6 +72,6 @@ def acronym_names(text: str, title_end: int, context: DiscoveryContext | None = 
         surfaces = ((short, a.short_start, a.short_start + len(short)), (long, a.long_start, a.long_start + len(long)))
         conf = min(config.acronym_max_confidence, conf + (config.proper_long_form_bonus if proper else 0.0))
         if introduced and (coined or mixed):
-            conf = max(conf, config.introduced_acronym_min_confidence)
+            conf = max(conf, config.introduced_name_min_confidence)
         out.append(Candidate(short, t, conf, introduced, "acronym", surfaces))
     return out

@@ -20,12 +20,12 @@ METRIC = re.compile(
 _LF_SPLIT = re.compile(r"[\s\-]+")
 WORDS = re.compile(r"[A-Za-z][A-Za-z-]*")
 MODEL_NAME = re.compile(
-    r"(?:GPT|LM|BERT|Net|ViT|Former|former|Diffusion|VL|LLaMA|Llama|Mamba|RNN|LSTM|GAN|VAE|\d+[BM])$"
+    r"(?:GPT|LM|BERT|Net|ViT|Former|former|Diffusion|VL|LLaMA|Llama|Mamba|RNN|LSTM|GAN|VAE|\d+B|-\d+M)$"
 )
-DATASET_NAME = re.compile(r"(?:Bench|QA|Eval|Set|-\d+[Kk])$")
+DATASET_NAME = re.compile(r"(?:Bench|QA|Eval|Set|-\d+[Kk]|[A-Za-z]\d+M)$")
 # The characters those two end with, for a quick test before the search, which tries every position.
 MODEL_NAME_LAST = frozenset("TMtrnLAaBNE")
-DATASET_NAME_LAST = frozenset("hAltKk")
+DATASET_NAME_LAST = frozenset("hAltKkM")
 
 _SIMPLE_NAME = re.compile(r"[A-Z][\w.+-]+")
 _TITLE_PUNCT = re.compile(r"[,;'\u2019!?()]")

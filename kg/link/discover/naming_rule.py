@@ -103,6 +103,8 @@ def introduced_names(text: str, title_end: int, context: DiscoveryContext | None
         end = start + len(name)
         t, conf = infer_type(text, name, start, end, context)
         introduced = presents or _after_verb_in_sentence(text, sc, start, window)
+        if introduced and is_name_like(name):  # "we propose TopKLD": a coined name for what the paper made
+            conf = max(conf, context.config.introduced_name_min_confidence)
         out.append(
             Candidate(
                 name,
