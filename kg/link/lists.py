@@ -125,7 +125,7 @@ _SEPARATOR_ENDS = (", ", ",", " and ", " or ")
 """How the text before a list's first linked item ends if unlinked items come before it (a cheap first test)."""
 _SEPARATOR_STARTS = (",", " and ", " or ")
 """How a gap between two linked items starts if it holds unlinked items of their list (a cheap first test)."""
-OPENERS = (":", "(", "such as ", "including ", "like ", "e.g. ", "e.g., ", "namely ", "upon ", "on ", "with ")
+OPENERS = (":", "(", "such as ", "including ", "like ", "e.g. ", "e.g., ", "namely ", "upon ")
 """What opens a list whose first items are not linked: ": Asus Tinker Edge R, ", "such as A, "."""
 LEADING = re.compile(r"\s*((?:" + _ITEM_TEXT + _SEPARATOR_TEXT + r")+)")
 """The unlinked items between an opener and a list's first linked item."""
