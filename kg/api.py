@@ -75,11 +75,6 @@ def link_papers(
     return make_linker(catalog).link_many(papers, propagate=propagate)
 
 
-def evaluate_gold(gold: str | Path, *, catalog: Iterable[str | Path] = ()) -> Report:
-    """Score the linker on a gold JSONL file."""
-    return evaluate_gold_sets([gold], catalog=catalog)[0]
-
-
 def evaluate_gold_sets(golds: Iterable[str | Path], *, catalog: Iterable[str | Path] = ()) -> list[Report]:
     """Score the linker on each gold JSONL file, one linker for all: the library call behind `kg evaluate`."""
     from kg.link.evaluate import evaluate_file
@@ -98,11 +93,10 @@ def cross_validate_gold(golds: Sequence[str | Path], *, catalog: Iterable[str | 
 
     catalog_files = list(catalog)
 
-    def linker_with(threshold: float | None) -> Linker:
-        config = DEFAULT_CONFIG if threshold is None else replace(DEFAULT_CONFIG, min_confidence=threshold)
-        return Linker(catalog_files=catalog_files, config=config)
+    def linker_with(threshold: float) -> Linker:
+        return Linker(catalog_files=catalog_files, config=replace(DEFAULT_CONFIG, min_confidence=threshold))
 
-    return cross_validate(golds, linker_with)
+    return cross_validate(golds, linker_with, DEFAULT_CONFIG.min_confidence)
 
 
 class Store:

@@ -24,9 +24,9 @@ VENDOR_TYPES = frozenset({"Hardware", "Framework"})
 ARCHITECTURE_WORDS = frozenset({"transformer", "transformers"})
 """Catalog names that are also the head of other architectures' names: "a lightweight Querying Transformer"
 names its own architecture."""
-NAMED_BENCHMARK = re.compile(r" (?:benchmark|test set|eval set|evaluation set)(?![\w-])")
-"""A model's or method's name before "benchmark" names a dataset ("the Vicuna benchmark"), not the model."""
 _BENCHMARK_STARTS = (" benchmark", " test set", " eval set", " evaluation set")
+NAMED_BENCHMARK = re.compile("(?:" + "|".join(_BENCHMARK_STARTS) + r")(?![\w-])")
+"""A model's or method's name before "benchmark" names a dataset ("the Vicuna benchmark"), not the model."""
 _SPACED_STARTS = (" tiny-v", " base-v", " small-v", " medium-v", " large-v", *_BENCHMARK_STARTS)
 """Words after a space that may start a suffix or a benchmark's name (see `kg.link.variants`)."""
 COMMON_PREFIXES = frozenset(
@@ -85,11 +85,7 @@ class NameExtender:
         if etype == "Model" and folded_name in ARCHITECTURE_WORDS and start > a.title_end:
             compound = compound_start(text, start)
             if compound is not None:
-                cid = self.slug(text[compound:end])
-                if cid not in a.entities:
-                    a.entities[cid] = EntityInfo(
-                        text[compound:end], "Model", "discovered", self.variant_confidence, eid
-                    )
+                cid = self._add_discovered(a, text[compound:end], text[compound:end], "Model", eid)
                 return Hit(compound, end, cid, "catalog-derived", conf)
         named = (
             NAMED_BENCHMARK.match(text, end)
@@ -153,10 +149,7 @@ class NameExtender:
 
     def _add_benchmark(self, a: PaperAnalysis, eid: str, surface: str, head: str) -> str:
         """The dataset a model's or method's name makes with "benchmark" after it ("the Vicuna benchmark")."""
-        bid = self.slug(surface)
-        if bid not in a.entities:
-            a.entities[bid] = EntityInfo(self.by_id[eid].name + head, "Dataset", "discovered", self.variant_confidence)
-        return bid
+        return self._add_discovered(a, surface, self.by_id[eid].name + head, "Dataset", None)
 
     def benchmark_for(
         self, a: PaperAnalysis, eid: str, text: str, surface: tuple[str, int, int]
@@ -188,10 +181,7 @@ class NameExtender:
         if known:
             self._add_catalog(a, known[0])
             return Hit(p, stop, known[0], "catalog", conf)
-        did = self.slug(surface)
-        if did not in a.entities:
-            a.entities[did] = EntityInfo(surface, etype, "discovered", self.variant_confidence, eid)
-        return Hit(p, stop, did, "catalog-derived", conf)
+        return Hit(p, stop, self._add_discovered(a, surface, surface, etype, eid), "catalog-derived", conf)
 
     def _add_variant(self, a: PaperAnalysis, base_id: str, surface: str, suffix: str) -> str:
         """A named variant of a catalog entity ("Llama-2 7B", "COCO-POS"), with the entity as its parent.
@@ -210,9 +200,12 @@ class NameExtender:
         if known:
             self._add_catalog(a, known[0])
             return known[0]
-        vid = self.slug(name)
-        if vid not in a.entities:
-            a.entities[vid] = EntityInfo(
-                name, self.by_id[base_id].type.value, "discovered", self.variant_confidence, base_id
-            )
-        return vid
+        return self._add_discovered(a, name, name, self.by_id[base_id].type.value, base_id)
+
+    def _add_discovered(self, a: PaperAnalysis, key: str, name: str, etype: str, parent: str | None) -> str:
+        """The id of the entity a grown name makes (`slug` of `key`), added to the paper's entities with
+        `parent` as its family unless the paper has it already."""
+        eid = self.slug(key)
+        if eid not in a.entities:
+            a.entities[eid] = EntityInfo(name, etype, "discovered", self.variant_confidence, parent)
+        return eid

@@ -23,9 +23,11 @@ if TYPE_CHECKING:
     from kg.link.config import LinkerConfig
     from kg.link.resolve import Resolution
 
-SEPARATOR = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)")
+_SEPARATOR_TEXT = r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"
+SEPARATOR = re.compile(_SEPARATOR_TEXT)
 """What joins two items of a list: a comma, "and", "or", or a comma and one of them."""
-ITEM = re.compile(r"[A-Z][\w.+-]*(?: (?:[A-Z0-9][\w.+-]*|v\d[\w.]*))*")
+_ITEM_TEXT = r"[A-Z][\w.+-]*(?: (?:[A-Z0-9][\w.+-]*|v\d[\w.]*))*"
+ITEM = re.compile(_ITEM_TEXT)
 """An unlinked item: capitalised words, with digits and versions ("Asus Tinker Edge R", "Raspberry Pi 4")."""
 MAX_SEPARATOR = len(", and ")
 """The longest separator: a longer gap between two linked names holds something else."""
@@ -119,8 +121,6 @@ def _fill_gap(text: str, start: int, end: int, stop_words: frozenset[str]) -> li
     return items
 
 
-_ITEM_TEXT = r"[A-Z][\w.+-]*(?: (?:[A-Z0-9][\w.+-]*|v\d[\w.]*))*"
-_SEPARATOR_TEXT = r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"
 _SEPARATOR_ENDS = (", ", ",", " and ", " or ")
 """How the text before a list's first linked item ends if unlinked items come before it (a cheap first test)."""
 _SEPARATOR_STARTS = (",", " and ", " or ")

@@ -47,17 +47,18 @@ def acronym_names(text: str, title_end: int, context: DiscoveryContext | None = 
             continue  # "system-on-chips (SoCs)", "key-value cache (KV cache)"
         proper = is_proper_long_form(long)
         mixed = context.is_mixed_case(short)
+        long_lower = long.lower()
         coined = (
             len(short) >= MIN_COINED_ACRONYM
             and short.isalpha()
             and not PLURAL_ACRONYM.fullmatch(short)
-            and not long.lower().endswith(FIELD_OR_TASK)
+            and not long_lower.endswith(FIELD_OR_TASK)
         )
         named = (
             proper
             and len(short) >= 3
-            and not long.lower().endswith(FIELD_OR_TASK)
-            and not long.lower().endswith(CLASS_OR_LANGUAGE)
+            and not long_lower.endswith(FIELD_OR_TASK)
+            and not long_lower.endswith(CLASS_OR_LANGUAGE)
         )  # "Unified Feature Optimization (UFO)"
         if not ((introduced and (proper or mixed or coined)) or mixed or named):
             continue

@@ -50,11 +50,10 @@ def coined_names(
         end = start + len(name)
         if ORGANISATION_AFTER.match(text, end):
             continue  # "LimX Dynamics' robot": a company's name
-        if descriptive:
-            t_ = chunk_head_type(text[start + len(descriptive.group(0)) + len(name) : start + 160])
-            conf = context.config.typed_by_context_confidence if t_ else 0.0
-            if not t_:
-                t_, conf = infer_type(text, name, start, end, context)
+        # "FastConformer-based attention encoder-decoder architecture": typed by the noun after "-based"
+        t_ = chunk_head_type(text[end + len(descriptive.group(0)) : start + 160]) if descriptive else None
+        if t_:
+            conf = context.config.typed_by_context_confidence
         else:
             t_, conf = infer_type(text, name, start, end, context)
         out.append(

@@ -251,6 +251,10 @@ EVALUATED_ON = re.compile(
 """What precedes a dataset: a score or an evaluation "on" it ("5.8% on NonMNIST", "bbAP on CoCo")."""
 
 
+SIZE_AFTER = re.compile(r"[- ]\d+(?:\.\d+)?B(?![\w])")
+"""A parameter count in billions after a name ("-7B"); millions ("Square-10M") count samples as often."""
+
+
 def sized_elsewhere(text: str, name: str) -> bool:
     """The text also writes the name with a parameter count ("LongVILA-R1-7B"): a model."""
     at = text.find(name)
@@ -259,10 +263,6 @@ def sized_elsewhere(text: str, name: str) -> bool:
             return True
         at = text.find(name, at + 1)
     return False
-
-
-SIZE_AFTER = re.compile(r"[- ]\d+(?:\.\d+)?B(?![\w])")
-"""A parameter count in billions after a name ("-7B"); millions ("Square-10M") count samples as often."""
 
 
 def infer_type(

@@ -16,7 +16,7 @@ from kg.link.discover.introduction import is_title_name
 from kg.link.discover.names import find_token
 from kg.link.discover.vocabulary import DATASET, FRAMEWORK, METHOD, TITLE_PREFIX
 
-TITLE_KINDS = {FRAMEWORK: FRAMEWORK, DATASET: DATASET}
+TITLE_KINDS = frozenset({FRAMEWORK, DATASET})
 """Title heads that say more than the abstract's "method" or "framework": a system or a benchmark."""
 
 
@@ -52,7 +52,9 @@ def title_names(text: str, title_end: int, context: DiscoveryContext | None = No
     if BENCHMARK_NAME.search(prefix):
         t = DATASET
     elif t == METHOD:  # "a framework" in the abstract; the title may say what kind ("A ... Inference Engine")
-        t = TITLE_KINDS.get(head_type(text[end + 1 : title_end]) or "", t)
+        title_head = head_type(text[end + 1 : title_end])
+        if title_head in TITLE_KINDS:
+            t = title_head
     if t is None:
         t, conf = infer_type(text, prefix, start, end, context, hint=text[end + 1 : title_end])
     single = len(prefix.split()) == 1 or any(is_name_like(w) for w in prefix.split())
