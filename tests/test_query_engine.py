@@ -463,6 +463,25 @@ def test_the_database_is_opened_read_only(own_store):
         assert s.query("MATCH (p:Paper {id: 'x'}) RETURN count(*) AS n").rows == [[0]]
 
 
+def test_many_stores_open_at_once_in_one_process(own_store):
+    """The engine reserved 8 TiB of address space per open database by default, so a process
+    (a notebook comparing stores, a test worker) failed at its 16th open one."""
+    stores = [open_store(own_store) for _ in range(40)]
+    try:
+        assert {s.query("MATCH (p:Paper) RETURN count(*) AS n").rows[0][0] for s in stores} == {531}
+    finally:
+        for s in stores:
+            s.close()
+
+
+@pytest.mark.parametrize(
+    "size, reservation",
+    [(0, 1 << 30), (1 << 28, 1 << 30), ((1 << 28) + 1, 1 << 31), (3 << 30, 1 << 34), (1 << 40, 1 << 42)],
+)
+def test_the_reservation_is_a_power_of_two_of_four_times_the_size(size, reservation):
+    assert embedded.reservation_for(size) == reservation
+
+
 def test_a_read_only_store_directory_puts_the_database_in_the_cache(tmp_path, sample_store, monkeypatch):
     ro = tmp_path / "ro"
     ro.mkdir()

@@ -186,7 +186,7 @@ def build(
         if consume:
             release(g, frozen=frozen)
         step("loading the query database")
-        db = lb.Database(str(db_file), buffer_pool_size=BUILD_BUFFER_POOL)
+        db = lb.Database(str(db_file), buffer_pool_size=BUILD_BUFFER_POOL, max_db_size=embedded.BUILD_RESERVATION)
         conn = lb.Connection(db)
         try:
             for statement in create_statements(schema):

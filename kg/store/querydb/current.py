@@ -49,7 +49,12 @@ def open_database(path: Path) -> QueryDatabase:
     """Open read-only and read the stamp; a StoreError if it is not a query database this kg can read."""
     lb = embedded.engine()
     try:
-        db = lb.Database(str(path), read_only=True, buffer_pool_size=QUERY_BUFFER_POOL)
+        db = lb.Database(
+            str(path),
+            read_only=True,
+            buffer_pool_size=QUERY_BUFFER_POOL,
+            max_db_size=embedded.reservation_for(path.stat().st_size),
+        )
         conn = lb.Connection(db)
         rows = conn.execute(f"MATCH (m:{META_TABLE}) RETURN m.key, m.value").get_all()
     except Exception as exc:  # a damaged file, another engine version's format: the engine raises RuntimeError

@@ -34,3 +34,21 @@ def engine() -> ModuleType:
 def engine_version() -> str:
     """The engine's version, as each database's stamp records it."""
     return str(getattr(engine(), "__version__", "unknown"))
+
+
+# The engine reserves address space for the largest database it may grow to (its `max_db_size`), by
+# default 8 TiB per open database; x86-64 gives a process 128 TiB, so the 16th open database failed
+# ("Mmap for size 8796093022208 failed"). A read-only database never grows: a reservation of a few
+# times its size is enough, and thousands can be open at once.
+MIN_RESERVATION = 1 << 30
+"""The smallest reservation (1 GiB): a query's temporary memory does not come out of it."""
+
+BUILD_RESERVATION = 1 << 40
+"""The reservation while building (1 TiB): all of arXiv makes a ~5 GB database, 1,000,000 papers 1.9 GB."""
+
+
+def reservation_for(size_bytes: int) -> int:
+    """The engine's `max_db_size` for a read-only database of `size_bytes`: a power of two (the engine's rule)
+    of at least four times its size and at least `MIN_RESERVATION`."""
+    need = max(4 * size_bytes, MIN_RESERVATION)
+    return 1 << (need - 1).bit_length()
