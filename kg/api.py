@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from kg.model.errors import QueryError
-from kg.store.local import default_store_path
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -115,6 +114,8 @@ class Store:
         progress: Callable[[str], None] | None = None,
         freeze: bool = False,
     ) -> None:
+        from kg.store.local import default_store_path
+
         self.path = default_store_path(path)
         self.notify = notify
         self.progress = progress
@@ -249,6 +250,8 @@ class Store:
 
 def open_store(path: str | os.PathLike[str] | None = None, **store_options: Unpack[StoreOptions]) -> Store:
     """The local store at `path` (default: $KG_STORE or kg-store.jsonl.gz); see `Store`."""
+    from kg.store.local import default_store_path
+
     path = default_store_path(path)
     if not Path(path).exists():
         from kg.model.errors import StoreError

@@ -14,7 +14,8 @@ from pydantic import Field
 from kg.graph import GraphBuilder, counts
 from kg.ingest import merge_papers, read_papers
 from kg.link.analysis import PaperAnalysis
-from kg.link.linker import Linker, paused_gc
+from kg.link.linker import Linker
+from kg.model.collector import paused_gc
 from kg.model.errors import KGError, StoreError
 from kg.model.files import output_target
 from kg.model.types import ENTITY_TYPES, Strict

@@ -222,6 +222,25 @@ def neo4j_db(neo4j_server) -> Neo4jTarget:
     return neo4j_server
 
 
+def pytest_configure(config):
+    """Caches (the compiled catalog, a read-only store's query database) go to a directory of this test
+    process, never the user's ~/.cache; a test that needs its own sets KG_CACHE_DIR itself."""
+    import tempfile
+
+    config._kg_cache_dir = tempfile.mkdtemp(prefix="kg-test-cache-")
+    config._kg_cache_before = os.environ.get("KG_CACHE_DIR")
+    os.environ["KG_CACHE_DIR"] = config._kg_cache_dir
+
+
+def pytest_unconfigure(config):
+    before = getattr(config, "_kg_cache_before", None)
+    if before is None:
+        os.environ.pop("KG_CACHE_DIR", None)
+    else:
+        os.environ["KG_CACHE_DIR"] = before
+    shutil.rmtree(getattr(config, "_kg_cache_dir", ""), ignore_errors=True)
+
+
 def pytest_collection_modifyitems(items):
     """Every test that needs Neo4j (the server or the launcher, directly or through a fixture) is marked neo4j;
     every test that opens headless Chromium (test_viz.py's `browser` fixture) is marked browser. So

@@ -9,18 +9,16 @@ one entity, and papers that use it can be linked to the paper that made it.
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from kg.catalog import aliases_of, build_index, load_catalog
 from kg.link import propagation
 from kg.link.analysis import EntityInfo, Hit, PaperAnalysis
+from kg.link.compiled import compile_catalog, load_compiled
 from kg.link.config import DEFAULT_CONFIG, LinkerConfig
-from kg.link.detect import DictionaryMatcher, fold, make_rule
+from kg.link.detect import fold
 from kg.link.discover import (
     Candidate,
     DiscoveryContext,
@@ -33,9 +31,10 @@ from kg.link.discover.urls import in_url, may_hold_url
 from kg.link.evidence import assemble, evidence
 from kg.link.extension import NameExtender
 from kg.link.lists import type_by_lists
-from kg.link.resolve import Resolver, long_form_agrees, long_name_stems
+from kg.link.resolve import long_form_agrees, long_name_stems
 from kg.link.spans import SpanIndex
-from kg.model.text import match_key, slug, spaced_key
+from kg.model.collector import paused_gc
+from kg.model.text import slug
 from kg.model.types import CatalogEntity, Evidence, LinkedPaper, Paper
 
 LEADING_SPACE = re.compile(r"\s*")
@@ -63,33 +62,11 @@ class Linker:
         catalog_files: Iterable[str | Path] = (),
         config: LinkerConfig = DEFAULT_CONFIG,
     ):
-        if entities is None:
-            entities = load_catalog(catalog_files)
+        compiled = load_compiled(list(catalog_files), config) if entities is None else compile_catalog(entities, config)
         self.config = config
-        self.by_id, self.by_alias = build_index(entities)
-        self.parents: dict[str, str] = {}
-        name_to_id = {match_key(e.name): eid for eid, e in self.by_id.items()}
-        for eid, e in self.by_id.items():
-            if e.parent:
-                pid = e.parent if e.parent in self.by_id else name_to_id.get(match_key(e.parent))
-                if pid and pid != eid:
-                    self.parents[eid] = pid
-        self._catalog_info = {
-            eid: (e.name, e.type.value, "catalog", config.catalog_confidence, self.parents.get(eid))
-            for eid, e in self.by_id.items()
-        }
-        self._hit_info = {eid: (len(e.name), e.type.value, fold(e.name)) for eid, e in self.by_id.items()}
-        rules = []
-        spaced: dict[str, list[str]] = {}
-        exact_forms: dict[str, list[tuple[str, str | None]]] = {}
-        for eid, e in self.by_id.items():
-            for a in aliases_of(e):
-                rule = make_rule(eid, a.text, a.case, a.context, a.veto_next, short_alias=config.short_alias)
-                rules.append(rule)
-                spaced.setdefault(spaced_key(a.text), []).append(eid)
-                exact_forms.setdefault(match_key(a.text), []).append((eid, rule.exact))
-        self.matcher = DictionaryMatcher(rules)
-        self.resolver = Resolver(self.by_alias, spaced, exact_forms=exact_forms, config=config)
+        self.by_id, self.by_alias, self.parents = compiled.by_id, compiled.by_alias, compiled.parents
+        self._catalog_info, self._hit_info = compiled.catalog_info, compiled.hit_info
+        self.matcher, self.resolver = compiled.matcher, compiled.resolver
         self._slug = lru_cache(maxsize=config.slug_cache_size)(slug)
         """`slug` of discovered names, remembered for this linker's corpus."""
         self.extender = NameExtender(
@@ -372,19 +349,6 @@ class Linker:
             self.config.propagate_min_length,
             self.context.is_mixed_case,
         )
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector for a batch: linking allocates many small acyclic objects,
-    and full collections over a large live heap would otherwise dominate the run time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def resolve_mention(surface: str, linker: Linker | None = None) -> str | None:

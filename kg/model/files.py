@@ -183,3 +183,18 @@ def write_atomic(
     """Write text to `path` through `atomic_output`: `write(f)` fills the file."""
     with atomic_output(path, newline=newline, error=error, option=option) as f:
         write(f)
+
+
+def cache_dirs() -> list[Path]:
+    """Where kg may keep caches (a read-only store's query database, the compiled catalog), in order of
+    preference: $KG_CACHE_DIR, $XDG_CACHE_HOME/kg or ~/.cache/kg, then a per-user directory in the temp dir."""
+    out = []
+    if os.environ.get("KG_CACHE_DIR"):
+        out.append(Path(os.environ["KG_CACHE_DIR"]))
+    base = os.environ.get("XDG_CACHE_HOME")
+    with contextlib.suppress(RuntimeError, KeyError):
+        base = base or str(Path.home() / ".cache")
+    if base:
+        out.append(Path(base) / "kg")
+    out.append(Path(tempfile.gettempdir()) / f"kg-cache-{os.getuid()}")
+    return out

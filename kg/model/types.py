@@ -49,7 +49,7 @@ class Rel(str, Enum):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # each schema is built on first use: imports stay cheap
 
 
 class Source(Strict):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 from kg.model.errors import StoreError
+from kg.model.files import cache_dirs
 
 SUFFIX = ".querydb"
 
@@ -22,7 +21,7 @@ def query_db_path(store: str | os.PathLike[str]) -> Path:
     if beside.exists() or os.access(store.parent, os.W_OK):
         return beside
     digest = hashlib.sha256(str(store).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    for cache in _cache_dirs():
+    for cache in cache_dirs():
         try:
             cache.mkdir(parents=True, exist_ok=True)
         except OSError:
@@ -33,17 +32,3 @@ def query_db_path(store: str | os.PathLike[str]) -> Path:
         f"{store}: its directory is read-only and no cache directory is writable; "
         "set KG_CACHE_DIR to a writable directory"
     )
-
-
-def _cache_dirs() -> list[Path]:
-    """Where a read-only store's query database may go, in order of preference."""
-    out = []
-    if os.environ.get("KG_CACHE_DIR"):
-        out.append(Path(os.environ["KG_CACHE_DIR"]))
-    base = os.environ.get("XDG_CACHE_HOME")
-    with contextlib.suppress(RuntimeError, KeyError):
-        base = base or str(Path.home() / ".cache")
-    if base:
-        out.append(Path(base) / "kg")
-    out.append(Path(tempfile.gettempdir()) / f"kg-cache-{os.getuid()}")
-    return out
