@@ -704,7 +704,7 @@ else:
         ("lookup (most mentioned)", [params["lookup_top"]]),
     )
     for label, names in lookups:
-        entry = timed(lambda: lookup(cypher, names[0], index=index).model_dump(mode="json"))
+        entry = timed(lambda: lookup(cypher, names[0], index=index).to_dict())
         entry["params"] = names[0]
         queries[label] = entry
     out["queries"] = queries
@@ -850,8 +850,8 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
                 calls.append(
                     (
                         f"kg {label}",
-                        (lambda v=value: lookup(neo.run, v).model_dump(mode="json")),
-                        (lambda v=value: lookup(local.run, v, index=index).model_dump(mode="json")),
+                        (lambda v=value: lookup(neo.run, v).to_dict()),
+                        (lambda v=value: lookup(local.run, v, index=index).to_dict()),
                     )
                 )
             for label, on_neo4j, on_local in calls:

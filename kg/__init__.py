@@ -20,14 +20,14 @@ if TYPE_CHECKING:
     from kg.api import link_papers as link_papers
     from kg.api import open_store as open_store
     from kg.ingest import read_papers as read_papers
-    from kg.model.types import EntityType as EntityType
+    from kg.model.schema import EntityType as EntityType
     from kg.model.types import LinkedPaper as LinkedPaper
     from kg.model.types import Paper as Paper
     from kg.pipeline import build as build
 
 _LAZY = {
     "read_papers": "kg.ingest",
-    "EntityType": "kg.model.types",
+    "EntityType": "kg.model.schema",
     "LinkedPaper": "kg.model.types",
     "Paper": "kg.model.types",
     "build": "kg.pipeline",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
     from kg.link import Linker
     from kg.link.evaluate import Fold, Report
     from kg.lookup import EntityIndex, LookupResult
-    from kg.model.types import LinkedPaper, Paper, QueryResult
+    from kg.model.results import QueryResult
+    from kg.model.types import LinkedPaper, Paper
     from kg.query.types import Params
     from kg.report_text import JsonReport
     from kg.store.neo4j_settings import Neo4jSettings
@@ -84,7 +86,6 @@ def evaluate_gold_sets(golds: Iterable[str | Path], *, catalog: Iterable[str | P
 
 def cross_validate_gold(golds: Sequence[str | Path], *, catalog: Iterable[str | Path] = ()) -> list[Fold]:
     """Hold each gold set out in turn (`kg evaluate --cross-validate`; see `kg.link.evaluate.cross_validate`)."""
-    from dataclasses import replace
 
     from kg.link import Linker
     from kg.link.config import DEFAULT_CONFIG
@@ -348,7 +349,7 @@ def query_neo4j(
         else:
             result = server.query(cypher or "", params)
     if limit is not None and len(result.rows) > limit:
-        result = result.model_copy(update={"rows": result.rows[:limit], "truncated": True})
+        result = replace(result, rows=result.rows[:limit], truncated=True)
     return result
 
 

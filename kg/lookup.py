@@ -20,17 +20,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
-
-from pydantic import Field
-from rapidfuzz import fuzz, process, utils
 
 from kg.graph import entity_key, paper_key
 from kg.link.resolve import Resolver
 from kg.model.errors import NotFoundError
+from kg.model.results import QueryResult
+from kg.model.schema import Label, Rel
 from kg.model.text import match_key, spaced_key
-from kg.model.types import Label, QueryResult, Rel, Strict
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -43,21 +41,27 @@ PAPER_CANDIDATES = 20_000  # titles read to resolve a paper by part of its title
 Run = Callable[[str, dict[str, Any]], QueryResult]
 
 
-class PaperRef(Strict):
+@dataclass
+class PaperRef:
     id: str
     title: str
-    surfaces: list[str] = Field(default_factory=list)
+    surfaces: list[str] = field(default_factory=list)
     count: int = 0
 
 
-class EntityRef(Strict):
+@dataclass
+class EntityRef:
     id: str
     name: str
     type: str
     papers: int = 0
 
 
-class LookupResult(Strict):
+@dataclass
+class LookupResult:
+    """What `kg lookup` shows: how the name matched, and what the graph knows about the entity. A dataclass:
+    built from values the graph already holds, so the read commands need no pydantic."""
+
     query: str
     matched_by: str
     score: float
@@ -66,15 +70,27 @@ class LookupResult(Strict):
     type: str
     source: str
     aliases: list[str]
-    description: str | None = None
-    vendor: str | None = None
-    year: int | None = None
     introduced_by: list[PaperRef]
     mention_count: int
     mentioned_by: list[PaperRef]
     variant_of: list[EntityRef]
     variants: list[EntityRef]
     co_mentioned: list[EntityRef]
+    description: str | None = None
+    vendor: str | None = None
+    year: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, fields in the order `kg lookup --json` prints them."""
+        out = asdict(self)
+        return {name: out[name] for name in JSON_ORDER}
+
+
+JSON_ORDER = (
+    "query matched_by score id name type source aliases description vendor year introduced_by mention_count "
+    "mentioned_by variant_of variants co_mentioned"
+).split()
+"""`kg lookup --json`'s keys in order (as the result printed them when it was a pydantic model)."""
 
 
 # --------------------------------------------------------------------------- the entity index
@@ -281,6 +297,8 @@ def match_paper(text: str, papers: list[tuple[str, str, str | None, str]]) -> st
             f"{len(partial)} papers match {text!r}: {shown} (give more of the title or the paper id)",
             [titles[k] for k in partial[:5]],
         )
+    from rapidfuzz import fuzz, process, utils  # only for a paper no title matches
+
     hits = process.extract(text, titles, scorer=fuzz.partial_ratio, processor=utils.default_process, limit=3)
     suggestions = [t for t, score, _ in hits if score >= 60]
     hint = f"; did you mean: {'; '.join(suggestions)}?" if suggestions else " (give a paper id or part of its title)"

@@ -18,7 +18,7 @@ import networkx as nx
 
 from kg.graph import ENTITY_LABEL_SETS, PAPER_LABELS, REL_LABELS, entity_key, paper_key
 from kg.lookup import Run
-from kg.model.types import Label
+from kg.model.schema import Label
 
 ALLOWED_ENTITIES = (
     "MATCH (e:Entity) WHERE ($types IS NULL OR e.type IN $types) "

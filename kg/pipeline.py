@@ -18,7 +18,8 @@ from kg.link.linker import Linker
 from kg.model.collector import paused_gc
 from kg.model.errors import KGError, StoreError
 from kg.model.files import output_target
-from kg.model.types import ENTITY_TYPES, Strict
+from kg.model.schema import ENTITY_TYPES
+from kg.model.types import Strict
 from kg.store.local import LocalStore, check_store, default_store_path, load_graph, remove_stale_temps, store_lock
 from kg.store.querydb.build import build_for_store
 from kg.store.querydb.paths import query_db_path

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from kg.ingest import ReadReport
     from kg.link.evaluate import Fold
     from kg.lookup import LookupResult
-    from kg.model.types import QueryResult
+    from kg.model.results import QueryResult
     from kg.pipeline import BuildReport
     from kg.query import NamedQuery
     from kg.store.neo4j_reports import LoadReport

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kg.lookup import Run
-from kg.model.types import ENTITY_TYPES
+from kg.model.schema import ENTITY_TYPES
 
 LABELS = "MATCH (n) RETURN labels(n) AS labels, count(*) AS n"
 TYPES = "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS n"

@@ -348,7 +348,7 @@ def test_admin_import_lookup_of_an_entity_without_aliases(imported_sample, graph
     local = CliRunner().invoke(cli, ["lookup", name, "--json", "--store", str(sample_store)])
     assert local.exit_code == 0, local.output
     with Neo4jStore(imported_sample.settings()) as neo:
-        assert lookup(neo.run, name).model_dump(mode="json") == json.loads(local.stdout)
+        assert lookup(neo.run, name).to_dict() == json.loads(local.stdout)
 
 
 def test_kg_load_after_admin_import_creates_nothing(imported_sample, graph, sample_store):

@@ -37,7 +37,7 @@ from kg.cypher.statements import (
 )
 from kg.graph import entity_attrs
 from kg.model.errors import KGError, Neo4jError, QueryError, StoreError
-from kg.model.types import Label, Rel
+from kg.model.schema import Label, Rel
 from kg.query import named_queries
 from kg.store.neo4j import Neo4jStore, load_store
 from kg.store.neo4j_batches import plan_batches
@@ -846,7 +846,7 @@ def test_lookup_on_neo4j_matches_kg_lookup(neo4j_sample, sample_store, name):
     assert local.exit_code == 0, local.output
     with Neo4jStore(neo4j_sample.settings()) as neo:
         remote = lookup(neo.run, name)
-    assert remote.model_dump(mode="json") == json.loads(local.stdout)
+    assert remote.to_dict() == json.loads(local.stdout)
 
 
 _ERRORS = {

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from kg.api import open_store
 from kg.graph import entity_attrs, entity_key, paper_key
 from kg.model.errors import CatalogError, QueryError
-from kg.model.types import Rel
+from kg.model.schema import Rel
 from kg.query import parse_params
 from kg.query.tx import string_literal
 from kg.store import LocalStore

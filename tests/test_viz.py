@@ -15,7 +15,7 @@ from kg.api import open_store
 from kg.graph import entity_attrs, entity_key, paper_key
 from kg.lookup import graph_paper_node
 from kg.model.errors import KGError, NotFoundError
-from kg.model.types import Rel
+from kg.model.schema import Rel
 from kg.store import LocalStore
 from kg.viz import (
     EDGE_STYLES,

@@ -18,7 +18,7 @@ from kg.model.errors import KGError
 from kg.model.text import terminal_safe
 
 if TYPE_CHECKING:
-    from kg.model.types import QueryResult
+    from kg.model.results import QueryResult
 
 P = ParamSpec("P")  # the parameters of the function `reports_errors` wraps
 R = TypeVar("R")  # and what it returns

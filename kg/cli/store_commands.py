@@ -50,7 +50,7 @@ def lookup_cmd(
             echo(f"kg: {exc}", err=True)
         sys.exit(1)
     if as_json:
-        click.echo(r.model_dump_json(indent=2))
+        click.echo(json.dumps(r.to_dict(), indent=2, ensure_ascii=False))
         return
     echo_lines(report_text.lookup_lines(r))
 

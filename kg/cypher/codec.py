@@ -13,7 +13,7 @@ import math
 from typing import Any
 
 from kg.model.errors import StoreError
-from kg.model.types import ENTITY_TYPES, Label, Properties
+from kg.model.schema import ENTITY_TYPES, Label, Properties
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from kg.cypher.codec import check_int, node_table, properties
 from kg.cypher.statements import _KEY_PREFIX, NODE_STATEMENTS, REL_ENDPOINTS
 from kg.model.errors import StoreError
-from kg.model.types import Label, Properties, Rel
+from kg.model.schema import Label, Properties, Rel
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -7,7 +7,7 @@ and `kg.model.types.Rel`, never from data; the data travels in `$rows`. The expo
 
 from __future__ import annotations
 
-from kg.model.types import ENTITY_TYPES, Label, Rel
+from kg.model.schema import ENTITY_TYPES, Label, Rel
 
 ENTITY_TYPE_LABELS = tuple(Label(t) for t in ENTITY_TYPES)  # the type labels, in EntityType order
 

@@ -14,7 +14,7 @@ import networkx as nx
 from kg.cypher.rows import graph_rows
 from kg.cypher.statements import ENTITY_TYPE_LABELS, REL_ENDPOINTS
 from kg.export.report import ExportError, ExportReport, write_export
-from kg.model.types import Label, Properties, Rel
+from kg.model.schema import Label, Properties, Rel
 
 ARRAY_DELIMITER = "\x1f"  # U+001F (unit separator): never in kg's text, unlike ';'
 ARRAY_DELIMITER_OPTION = "U+001F"  # ARRAY_DELIMITER as neo4j-admin's --array-delimiter option spells it

@@ -14,7 +14,8 @@ from kg.graph.model import (
     paper_attrs,
     paper_key,
 )
-from kg.model.types import CatalogEntity, Evidence, Paper, Properties, Rel
+from kg.model.schema import Properties, Rel
+from kg.model.types import CatalogEntity, Evidence, Paper
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -26,10 +26,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
-from kg.model.types import ENTITY_TYPES, Label, Paper, Properties, Rel
+from kg.model.schema import ENTITY_TYPES, Label, Properties, Rel
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from kg.model.types import Paper
 
 
 def paper_key(paper_id: str) -> str:

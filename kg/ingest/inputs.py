@@ -15,7 +15,7 @@ from pathlib import Path
 from kg.ingest.decode import GZIP_MAGIC
 from kg.ingest.formats import EXTENSIONS
 from kg.model.errors import InputError
-from kg.model.types import STORE_FORMAT
+from kg.model.schema import STORE_FORMAT
 
 
 @dataclass

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypedDict
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kg.model.errors import InputError
+from kg.model.schema import ENTITY_TYPES
 from kg.model.text import match_key
-from kg.model.types import ENTITY_TYPES, LinkedPaper, Strict
+from kg.model.types import LinkedPaper, Strict
 
 if TYPE_CHECKING:
     from kg.link.linker import Linker

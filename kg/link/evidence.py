@@ -7,7 +7,8 @@ from operator import attrgetter
 from typing import Literal, cast
 
 from kg.link.analysis import Hit, PaperAnalysis
-from kg.model.types import EntityType, Evidence, LinkedEntity, LinkedPaper, Mention
+from kg.model.schema import EntityType
+from kg.model.types import Evidence, LinkedEntity, LinkedPaper, Mention
 
 CITATION_OPENERS = (" (", " [", "(", "[")
 CITATION = re.compile(

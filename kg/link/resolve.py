@@ -16,15 +16,14 @@ import math
 import re
 from collections.abc import Sequence
 from functools import cached_property
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from rapidfuzz import fuzz, process
-
-from kg.catalog import aliases_of
 from kg.link.config import DEFAULT_CONFIG, LinkerConfig
 from kg.link.detect import written_form
 from kg.model.text import match_key, spaced_key
-from kg.model.types import CatalogEntity
+
+if TYPE_CHECKING:
+    from kg.model.types import CatalogEntity
 
 LOOKUP_CANDIDATES = 20
 """Best-scoring choices a lookup reads for one with the same numbers as the name typed."""
@@ -163,6 +162,8 @@ class FuzzyIndex:
 
     def best(self, query: str) -> tuple[str, float, int] | None:
         """(choice, score, position) of the best match, or None."""
+        from rapidfuzz import fuzz, process  # imported on first fuzzy use: an exact lookup never needs it
+
         best = None
         for i in sorted(self._near(query)):
             score = fuzz.ratio(query, self.choices[i], score_cutoff=self.cutoff)
@@ -268,6 +269,8 @@ class Resolver:
         stripped = strip_generic(spaced)
         if stripped != spaced and stripped.replace(" ", "") in self.by_alias:
             return self.by_alias[stripped.replace(" ", "")], "normalised", 100.0
+        from rapidfuzz import fuzz, process
+
         choices = list(self.spaced)
         hits = process.extract(stripped, choices, scorer=fuzz.ratio, limit=LOOKUP_CANDIDATES) if choices else []
         for choice, score, _ in hits:
@@ -277,6 +280,8 @@ class Resolver:
 
     def similar(self, name: str, limit: int) -> list[str]:
         """Entity ids of the `limit` spaced keys most like `name` by `fuzz.WRatio`, best first (for suggestions)."""
+        from rapidfuzz import fuzz, process
+
         stripped = strip_generic(spaced_key(name))
         found = process.extract(stripped, list(self.spaced), scorer=fuzz.WRatio, limit=limit)
         return [eid for choice, _, _ in found for eid in self.spaced[choice]]
@@ -293,6 +298,8 @@ def content_stems(phrase: str) -> set[str]:
 
 def long_name_stems(entity: CatalogEntity) -> list[set[str]]:
     """`content_stems` of each of an entity's names that is more than one word."""
+    from kg.catalog import aliases_of  # here: lookups use the resolver without the catalog module
+
     return [content_stems(a.text) for a in aliases_of(entity) if " " in a.text or "-" in a.text]
 
 

@@ -1,51 +1,14 @@
-"""The types every layer shares: entity types, node labels and relationship types, and the pydantic models
-(and the `Evidence` tuple) that cross module boundaries."""
+"""The pydantic models (and the `Evidence` tuple) that cross module boundaries: papers as read, catalog
+entities as written, and papers as linked. The graph's names (entity types, labels, relationship types) are
+in `kg.model.schema`, a query's rows in `kg.model.results`."""
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any, Literal, NamedTuple, TypeAlias
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-
-class EntityType(str, Enum):
-    """The five entity types; also the only node labels besides Paper and Entity."""
-
-    METHOD = "Method"
-    MODEL = "Model"
-    DATASET = "Dataset"
-    HARDWARE = "Hardware"
-    FRAMEWORK = "Framework"
-
-
-ENTITY_TYPES = tuple(t.value for t in EntityType)
-
-Properties: TypeAlias = dict[str, Any]
-"""A node's or relationship's properties by name. Any, because the values are whatever the input, the
-catalog or a query put there (str, int, float, bool, lists of them; tuples and frozensets in the store)."""
-
-STORE_FORMAT = "kg-store"
-"""The `format` of a store file's header line: how the store reader and a directory walk know a kg store."""
-
-
-class Label(str, Enum):
-    """Node labels and relationship types: the only names kg ever puts into a Cypher statement."""
-
-    PAPER = "Paper"
-    ENTITY = "Entity"
-    METHOD = "Method"
-    MODEL = "Model"
-    DATASET = "Dataset"
-    HARDWARE = "Hardware"
-    FRAMEWORK = "Framework"
-
-
-class Rel(str, Enum):
-    MENTIONS = "MENTIONS"
-    INTRODUCES = "INTRODUCES"
-    CITES = "CITES"
-    VARIANT_OF = "VARIANT_OF"
+from kg.model.schema import EntityType
 
 
 class Strict(BaseModel):
@@ -171,11 +134,3 @@ class LinkedPaper(Strict):
     id: str
     title: str
     entities: list[LinkedEntity]
-
-
-class QueryResult(Strict):
-    """Rows of a Cypher query, on any backend: columns in order, one list of values per row."""
-
-    columns: list[str]
-    rows: list[list[Any]]  # Any: a Cypher value (null, bool, number, string, list, map, node or relationship)
-    truncated: bool = False  # more rows existed than the row limit let through

@@ -11,7 +11,7 @@
 - `engine`: `run`, which parses, translates, executes and shapes the rows.
 """
 
-from kg.model.types import QueryResult
+from kg.model.results import QueryResult
 from kg.query.named import (
     NamedQuery,
     canonical_params,

@@ -12,7 +12,7 @@ import decimal
 import time
 
 from kg.model.errors import QueryError
-from kg.model.types import QueryResult
+from kg.model.results import QueryResult
 from kg.query.parser import parse
 from kg.query.translate import Translation, translate
 from kg.query.types import Params, Value

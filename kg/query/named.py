@@ -17,28 +17,30 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from pydantic import Field
-
 from kg.cypher.scripts import cypher_dir
 from kg.model.errors import QueryError
-from kg.model.types import Strict
 from kg.query.types import Params, Value
 
 if TYPE_CHECKING:  # kg.lookup is imported where it runs: it loads rapidfuzz
     from kg.lookup import EntityIndex, Run
 
 
-class NamedQuery(Strict):
+@dataclass(frozen=True)
+class NamedQuery:
+    """A query of cypher/queries/: its name, what it answers, its parameters (name -> meaning), their kinds
+    (entity, paper, type) and examples, the Cypher text and the file it came from."""
+
     name: str
     answers: str
-    params: dict[str, str] = Field(default_factory=dict)
-    kinds: dict[str, str] = Field(default_factory=dict)
-    examples: dict[str, str] = Field(default_factory=dict)
     cypher: str
     path: str
+    params: dict[str, str] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    examples: dict[str, str] = field(default_factory=dict)
 
 
 def parse_named_query(text: str, path: str) -> NamedQuery:
@@ -165,7 +167,7 @@ def canonical_params(run: Run, query: NamedQuery, params: Params, index: EntityI
 def entity_type(value: str) -> str:
     """An entity type as its label, whatever its case (`hardware` -> `Hardware`); unknown types are an error
     naming the five (a misspelt type used to give no rows without a word)."""
-    from kg.model.types import EntityType
+    from kg.model.schema import EntityType
 
     for t in EntityType:
         if t.value.lower() == value.strip().lower():

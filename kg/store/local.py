@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING
 
 from kg.model.errors import StoreError
 from kg.model.files import atomic_output, temp_prefix
-from kg.model.types import Label, Paper, Source
+from kg.model.schema import Label
 from kg.store.store_file import Record, check_header, read_graph, repair_hint, write_graph
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from kg.model.types import Paper
 
 DEFAULT_STORE = "kg-store.jsonl.gz"
 LOCK_TIMEOUT = 60.0
@@ -221,6 +223,8 @@ class LocalStore:
 
     def papers(self) -> list[Paper]:
         """The papers in the store, as read (for merging more input into it)."""
+        from kg.model.types import Paper, Source  # here: opening a store for queries needs no pydantic
+
         out = []
         for _, d in self.graph.nodes(data=True):
             if Label.PAPER.value not in d.get("__labels__", ()):

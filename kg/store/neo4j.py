@@ -49,7 +49,8 @@ from kg.cypher.statements import (
     COUNT_REL_STATEMENTS,
 )
 from kg.model.errors import Neo4jError, QueryError
-from kg.model.types import Label, QueryResult
+from kg.model.results import QueryResult
+from kg.model.schema import Label
 from kg.store.neo4j_batches import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE, Batch, LoadProgress, plan_batches
 from kg.store.neo4j_errors import first_line, is_unreachable, may_pass_later, server_message, translate_error
 from kg.store.neo4j_reports import GraphCounts, LoadReport, SchemaIssue, SchemaReport

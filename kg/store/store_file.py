@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from kg.graph import REL_LABELS, SharedValues, compact_mention, labels_of
 from kg.model.errors import StoreError
-from kg.model.types import STORE_FORMAT, Properties
+from kg.model.schema import STORE_FORMAT, Properties
 
 if TYPE_CHECKING:
     import os

@@ -12,7 +12,7 @@ from typing import Any
 import networkx as nx
 
 from kg.model.files import write_atomic
-from kg.model.types import Rel
+from kg.model.schema import Rel
 from kg.viz.page import PAGE_NAME, page_environment
 from kg.viz.report import VizError, VizReport
 from kg.viz.selection import DEFAULT_VIEW, PAPER, Selection, ViewOptions, neighbours, node_kind, select

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from kg.lookup import graph_entity_node, graph_paper_node
-from kg.model.types import ENTITY_TYPES, Label, Properties, Rel
+from kg.model.schema import ENTITY_TYPES, Label, Properties, Rel
 from kg.viz.report import VizError
 
 DEFAULT_MAX_NODES = 500  # a few hundred nodes stabilise in seconds in a browser and stay readable

@@ -7,7 +7,7 @@ from typing import Any
 
 import networkx as nx
 
-from kg.model.types import Properties, Rel
+from kg.model.schema import Properties, Rel
 from kg.viz.selection import PAPER, mentions, node_kind
 
 ABSTRACT_EXCERPT = 280  # characters of an abstract in a paper's tooltip

@@ -9,7 +9,7 @@ from typing import TypeAlias
 
 import ahocorasick
 
-from kg.model.types import EntityType
+from kg.model.schema import EntityType
 
 METHOD, MODEL, DATASET, HARDWARE, FRAMEWORK = (
     EntityType.METHOD.value,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kg.cypher.codec import check_int, clean_value, node_table
 from kg.model.errors import StoreError
-from kg.model.types import ENTITY_TYPES, Label, Rel
+from kg.model.schema import ENTITY_TYPES, Label, Rel
 
 if TYPE_CHECKING:
     import networkx as nx
