@@ -4,6 +4,12 @@
     python bench/run.py --quick             # a smoke run in seconds (used by the tests)
     python bench/run.py --only build,query --build-sizes 100000,1000000
 
+`startup` times the "fast start" targets as fresh `kg` processes (--startup-runs each, median and tail):
+`kg --help`, `kg lookup` and `kg stats` on the sample store (data/seeds, built in the work directory), and
+`kg link` of one abstract with the linker's cache warm and cold. `e2e` times whole `kg link FILE > out` and
+`kg build FILE` calls on --e2e-size abstracts (1 process and --workers 2) and divides their abstracts/s by the
+floor's and the peers' on the same corpus in the same run. Every kg call gets the bench's own $KG_CACHE_DIR.
+
 `query` times every named query, `kg lookup` and the start-up floor as whole `kg` calls (a fresh process
 each, as a user runs them) on the --query-sizes stores, and compares the query database's engine, LadybugDB,
 with Kuzu 0.11.3 (`pip install kuzu==0.11.3`; skipped with a note when it is not installed) at --engine-size.
@@ -221,31 +227,39 @@ def linker_stages(records, repeat: int) -> dict:
     return {name: round(us[name], 1) for name in order}
 
 
+def megabytes(records: list[tuple[str, str]]) -> float:
+    """The text a linker reads, in MB: each title and abstract with the newline between them."""
+    return sum(len(t) + len(a) + 1 for t, a in records) / 1e6
+
+
+def rate_row(name: str, timing, count: int, size_mb: float, note: str = "") -> dict:
+    """A throughput row from `timed`'s (fastest, runs) over `count` abstracts of `size_mb` MB; `timing` None is
+    a peer that is not installed (no figures, a note saying so)."""
+    if timing is None:
+        return {"name": name, "abstracts_per_s": None, "mb_per_s": None, "note": "not installed"}
+    seconds, runs = timing
+    return {
+        "name": name,
+        "abstracts": count,
+        "seconds": round(seconds, 3),
+        "runs_s": runs,
+        "abstracts_per_s": round(count / seconds),
+        "mb_per_s": round(size_mb / seconds, 2),
+        "note": note,
+    }
+
+
 def linking_rows(n: int, peer_n: int, repeat: int = REPEAT) -> tuple[list[dict], dict]:
     """The linking comparison, and the one-process linker's cost per stage (`linker_stages`)."""
     records = scaled_corpus(n)
     peers = records[:peer_n]
     aliases = alias_list()
-    mb = sum(len(t) + len(a) + 1 for t, a in records) / 1e6
-    peer_mb = sum(len(t) + len(a) + 1 for t, a in peers) / 1e6
-    rows = []
+    mb = megabytes(records)
+    peer_mb = megabytes(peers)
+    rows: list[dict] = []
 
-    def row(name, timing, count, megabytes, note=""):
-        if timing is None:
-            rows.append({"name": name, "abstracts_per_s": None, "mb_per_s": None, "note": "not installed"})
-            return
-        seconds, runs = timing
-        rows.append(
-            {
-                "name": name,
-                "abstracts": count,
-                "seconds": round(seconds, 3),
-                "runs_s": runs,
-                "abstracts_per_s": round(count / seconds),
-                "mb_per_s": round(megabytes / seconds, 2),
-                "note": note,
-            }
-        )
+    def row(name, timing, count, size, note=""):
+        rows.append(rate_row(name, timing, count, size, note))
 
     row("kg linker (1 process)", bench_kg(records, repeat, 1), n, mb, "detection, discovery, resolution, evidence")
     sample = sample_records()
@@ -253,7 +267,7 @@ def linking_rows(n: int, peer_n: int, repeat: int = REPEAT) -> tuple[list[dict],
         "kg linker, sample records as they are (1 process)",
         bench_kg(sample, repeat, 1),
         len(sample),
-        sum(len(t) + len(a) + 1 for t, a in sample) / 1e6,
+        megabytes(sample),
         "same, on the real abstracts: every name new to a cold linker (the scaled corpus repeats the sample's)",
     )
     row("kg linker (--workers 2)", bench_kg(records, repeat, 2), n, mb, "same, 2 processes")
@@ -330,14 +344,22 @@ def _run_json(script: str, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def remove_store(store: Path) -> None:
+    """A store and its query database gone, so the next `kg build` into it starts from nothing."""
+    for old in (store, Path(f"{store}.querydb")):
+        if old.is_dir():
+            shutil.rmtree(old)
+        else:
+            old.unlink(missing_ok=True)
+
+
 def build_row(n: int, workdir: Path, workers: int) -> dict:
     """`kg build` of `n` papers in a fresh process (its query database included), then the whole graph loaded
     from the store in another one (as `kg viz` without --entity does)."""
     source = workdir / f"corpus-{n}.jsonl"
     write_jsonl(scaled_corpus(n), source)
     store = workdir / f"store-{n}.jsonl.gz"
-    for old in (store, Path(f"{store}.querydb")):  # kg build would merge into a store kept by --workdir
-        old.unlink(missing_ok=True)
+    remove_store(store)  # kg build would merge into a store kept by --workdir
     row = _run_json(BUILD_SCRIPT, str(source), str(store), str(workers))
     row.update(_run_json(LOAD_SCRIPT, str(store)))
     row["store_mb"] = round(store.stat().st_size / 1e6, 1)
@@ -419,14 +441,16 @@ def kg_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "kg.cli"]
 
 
-def kg_env(workdir: Path, bytecode: bool = True) -> dict:
+def kg_env(workdir: Path, bytecode: bool = True, cache: Path | None = None) -> dict:
     """The environment of a `kg` call: no $KG_STORE; with `bytecode`, compiled modules cached (in the work
     directory, so the source tree is not written) as in an ordinary install, even where the environment sets
     PYTHONDONTWRITEBYTECODE (as this project's sandbox does); without, as that environment runs it: nothing
-    written, so kg's own modules (an editable install) are compiled at each start."""
+    written, so kg's own modules (an editable install) are compiled at each start. $KG_CACHE_DIR is always
+    the bench's own (`cache`, else `bench_cache(workdir)`), so no call reads or writes the user's cache."""
     env = {
         k: v for k, v in os.environ.items() if k not in ("KG_STORE", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
     }
+    env["KG_CACHE_DIR"] = str(cache or bench_cache(workdir))
     if bytecode:
         env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
     else:
@@ -434,23 +458,37 @@ def kg_env(workdir: Path, bytecode: bool = True) -> dict:
     return env
 
 
-def kg_call(args: list[str], workdir: Path, bytecode: bool = True) -> dict:
-    """One whole `kg ARGS` call in a fresh process: wall seconds, its own peak RSS, exit code and output."""
-    env = kg_env(workdir, bytecode)
+def bench_cache(workdir: Path) -> Path:
+    """The bench's $KG_CACHE_DIR (kg's user cache: a read-only store's query database, soon the linker's
+    compiled catalog), in its work directory: the user's own cache is never read or written."""
+    return workdir / "kg-cache"
+
+
+def kg_call(
+    args: list[str], workdir: Path, bytecode: bool = True, cache: Path | None = None, stdout: Path | None = None
+) -> dict:
+    """One whole `kg ARGS` call in a fresh process: wall seconds, its own peak RSS, exit code and output.
+
+    `cache`: its $KG_CACHE_DIR (default `bench_cache`). `stdout`: a file its standard output goes to (so
+    writing it is part of the call's cost, as in a user's `kg link ... > out.jsonl`) instead of the result.
+    """
+    env = kg_env(workdir, bytecode, cache)
     report = workdir / "kg-call.json"
-    out = subprocess.run(
-        [sys.executable, "-c", RUN_SCRIPT, str(report), *kg_command(), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=900,
-        check=False,
-    )
+    with open(stdout, "w") if stdout else contextlib.nullcontext(subprocess.PIPE) as sink:
+        out = subprocess.run(
+            [sys.executable, "-c", RUN_SCRIPT, str(report), *kg_command(), *args],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=900,
+            check=False,
+        )
     if out.returncode != 0 or not report.exists():
         raise RuntimeError(f"kg {' '.join(args)}: the runner failed: {out.stderr[-1000:]}")
     result = json.loads(report.read_text())
     report.unlink()
-    result.update(stdout=out.stdout, stderr=out.stderr)
+    result.update(stdout=out.stdout or "", stderr=out.stderr)
     return result
 
 
@@ -921,6 +959,258 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
     return out
 
 
+# -- start-up and end to end: whole kg commands ------------------------------------------------
+
+STARTUP_RUNS = 15
+"""Fresh-process runs of each start-up command by default."""
+
+E2E_RUNS = 3
+"""Runs of each end-to-end command by default; the fastest is reported, as for the linking contenders."""
+
+STARTUP_TARGETS = {"kg link": 0.35, "kg --help": 0.25, "kg lookup": 0.25, "kg stats": 0.25}
+"""The "fast start" targets: median wall seconds of a fresh `kg` process, by command."""
+
+
+def sample_store(workdir: Path) -> tuple[Path, int]:
+    """The sample store, data/seeds built afresh by `kg build` (untimed) in the work directory, and its papers."""
+    store = workdir / "sample-store.jsonl.gz"
+    remove_store(store)
+    r = kg_call(["build", str(SEEDS), "--store", str(store), "--json"], workdir)
+    if r["rc"] != 0:
+        raise RuntimeError(f"kg build {SEEDS}: {r['stderr'][-1000:]}")
+    return store, json.loads(r["stdout"])["papers"]
+
+
+def startup_rows(workdir: Path, runs: int) -> dict:
+    """The start-up targets, each command a whole `kg` call in a fresh process, `runs` times, taking turns:
+    `kg --help`, `kg lookup` (the most mentioned entity) and `kg stats` on the sample store, and `kg link` of a
+    one-abstract file with the linker's cache warm (its $KG_CACHE_DIR filled by an untimed run first) and cold
+    (a new empty $KG_CACHE_DIR each run). Bytecode is cached for every row: an untimed round first (the cold
+    row has none of its own: the warm row's has compiled the same modules)."""
+    store, papers = sample_store(workdir)
+    s = ["--store", str(store)]
+    [hub] = kg_rows(
+        "MATCH (p:Paper)-[:MENTIONS]->(e:Entity) RETURN e.name AS name, count(p) AS n ORDER BY n DESC, name LIMIT 1",
+        store,
+        workdir,
+    )
+    one = workdir / "one-abstract.jsonl"
+    write_jsonl(sample_records()[:1], one)
+    warm, cold = workdir / "cache-warm", workdir / "cache-cold"
+    shutil.rmtree(warm, ignore_errors=True)
+    items: dict[str, dict] = {
+        "kg --help": {"args": ["--help"], "target": "kg --help", "note": "Python start-up and the CLI's imports"},
+        "kg lookup": {
+            "args": ["lookup", hub["name"], *s],
+            "target": "kg lookup",
+            "note": f"{hub['name']!r}, the sample's most mentioned entity ({hub['n']} papers)",
+        },
+        "kg stats": {"args": ["stats", *s], "target": "kg stats", "note": "counts and top entities"},
+        "kg link, one abstract, warm cache": {
+            "args": ["link", str(one)],
+            "target": "kg link",
+            "cache": warm,
+            "note": "its $KG_CACHE_DIR kept from an untimed run before",
+        },
+        "kg link, one abstract, cold cache": {
+            "args": ["link", str(one)],
+            "target": "kg link",
+            "fresh_cache": True,
+            "note": "a new empty $KG_CACHE_DIR each run",
+        },
+    }
+
+    def call(item: dict, i: int) -> dict:
+        """One run of an item; a `fresh_cache` item gets a new empty cache directory, removed after. With
+        `cache_files`: the files kg left in the item's cache directory (none until kg keeps a cache)."""
+        cache = cold / f"run-{i}" if item.get("fresh_cache") else item.get("cache")
+        if item.get("fresh_cache"):
+            shutil.rmtree(cache, ignore_errors=True)
+            cache.mkdir(parents=True)
+        try:
+            r = kg_call(item["args"], workdir, cache=cache)
+            if cache is not None:
+                r["cache_files"] = sum(f.is_file() for f in cache.rglob("*")) if cache.exists() else 0
+            return r
+        finally:
+            if item.get("fresh_cache"):
+                shutil.rmtree(cache, ignore_errors=True)
+
+    for item in items.values():  # untimed: bytecode cached, the warm cache filled, the store in the page cache
+        if not item.get("fresh_cache"):
+            call(item, -1)
+    calls: dict[str, list[dict]] = {name: [] for name in items}
+    for i in range(runs):
+        for name, item in items.items():
+            calls[name].append(call(item, i))
+    out = {}
+    for name, item in items.items():
+        row = summarise(calls[name])
+        row["target_s"] = STARTUP_TARGETS[item["target"]]
+        row["met"] = row["median_s"] < row["target_s"]
+        row["note"] = item["note"]
+        if "cache_files" in calls[name][0]:
+            row["cache_files"] = max(c["cache_files"] for c in calls[name])
+        failed = [c for c in calls[name] if c["rc"] != 0]
+        if failed:
+            row["error"] = failed[0]["stderr"].strip()[-500:]
+            row["failed"] = len(failed)
+        out[name] = row
+    return {"runs": runs, "store_papers": papers, "commands": out}
+
+
+def link_has_workers(workdir: Path) -> bool:
+    """Whether this kg's `kg link` takes --workers (being added): its --help lists it."""
+    r = kg_call(["link", "--help"], workdir)
+    return r["rc"] == 0 and "--workers" in r["stdout"]
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    """a / b to 4 significant digits; None when either is missing."""
+    return float(f"{a / b:.4g}") if a and b else None
+
+
+E2E_PEERS = {
+    "floor": "pyahocorasick raw scan (floor)",
+    "flashtext": "flashtext KeywordProcessor",
+    "spacy": "spaCy PhraseMatcher(LOWER)",
+}
+"""The peers of the end-to-end rows, by key in each row's `ratios`."""
+
+
+def e2e_rows(n: int, peer_n: int, workdir: Path, runs: int, repeat: int) -> dict:
+    """Whole `kg link FILE > out.jsonl` and `kg build FILE --store NEW` calls on the scaled corpus of `n`, start-up
+    included, with 1 process and --workers 2 (kg link: only if it has the option), each the fastest of `runs`
+    (the commands taking turns), as abstracts/s; the same corpus scanned in this process by the raw
+    pyahocorasick floor (all `n`) and flashtext and spaCy (the first `peer_n`), fastest of `repeat`; and each kg
+    row's abstracts/s over each peer's (`ratios`) and --workers 2 over 1 process per command (`scaling`).
+
+    An untimed `kg build` of one abstract first (it links too): bytecode and the linker's cache in place, as at
+    a user's second run."""
+    records = scaled_corpus(n)
+    source = workdir / f"corpus-{n}.jsonl"
+    write_jsonl(records, source)
+    size = megabytes(records)
+    one = workdir / "e2e-one-abstract.jsonl"
+    write_jsonl(records[:1], one)
+    warmup = workdir / "e2e-warmup.jsonl.gz"
+    remove_store(warmup)
+    kg_call(["build", str(one), "--store", str(warmup)], workdir)
+    remove_store(warmup)
+    link_workers = link_has_workers(workdir)
+    linked = workdir / "e2e-linked.jsonl"
+    store = workdir / f"e2e-store-{n}.jsonl.gz"
+    items: dict[str, dict] = {}
+    for workers in (1, 2):
+        label = "1 process" if workers == 1 else f"--workers {workers}"
+        items[f"kg link ({label})"] = {
+            "command": "kg link",
+            "workers": workers,
+            "args": ["link", str(source), *(["--workers", str(workers)] if workers > 1 else [])],
+            "supported": workers == 1 or link_workers,
+            "note": f"JSON Lines written to a file ({linked.name})",
+        }
+    for workers in (1, 2):
+        label = "1 process" if workers == 1 else f"--workers {workers}"
+        items[f"kg build ({label})"] = {
+            "command": "kg build",
+            "workers": workers,
+            "args": ["build", str(source), "--store", str(store), "--workers", str(workers), "--json"],
+            "supported": True,
+            "note": "into a new store, its query database included",
+        }
+    calls: dict[str, list[dict]] = {name: [] for name in items}
+    for _ in range(runs):
+        for name, item in items.items():
+            if not item["supported"]:
+                continue
+            remove_store(store)
+            is_link = item["command"] == "kg link"
+            calls[name].append(kg_call(item["args"], workdir, stdout=linked if is_link else None))
+            if is_link:
+                with linked.open("rb") as f:
+                    calls[name][-1]["papers"] = sum(1 for _ in f)
+                calls[name][-1]["output_mb"] = round(linked.stat().st_size / 1e6, 1)
+            elif calls[name][-1]["rc"] == 0:
+                calls[name][-1]["papers"] = json.loads(calls[name][-1]["stdout"])["papers"]
+    remove_store(store)
+    linked.unlink(missing_ok=True)
+    commands = [e2e_command_row(name, item, calls[name], n, size) for name, item in items.items()]
+
+    aliases = alias_list()
+    peers_records = records[:peer_n]
+    peer_size = megabytes(peers_records)
+    peers = {
+        "floor": rate_row(
+            E2E_PEERS["floor"], bench_floor(records, aliases, repeat), n, size, f"{len(aliases)} aliases, scan only"
+        ),
+        "flashtext": rate_row(
+            E2E_PEERS["flashtext"],
+            bench_flashtext(peers_records, aliases, repeat),
+            len(peers_records),
+            peer_size,
+            "same aliases",
+        ),
+        "spacy": rate_row(
+            E2E_PEERS["spacy"],
+            bench_spacy(peers_records, aliases, repeat),
+            len(peers_records),
+            peer_size,
+            "same aliases, spacy.blank('en'), nlp.pipe",
+        ),
+    }
+    for key, row in peers.items():
+        row["peer"] = key
+        row["note"] = (
+            f"{row['note']}; in this process, no start-up, reading or output"
+            if row["abstracts_per_s"]
+            else "not installed: no ratio"
+        )
+    for row in commands:
+        row["ratios"] = {key: ratio(row["abstracts_per_s"], p["abstracts_per_s"]) for key, p in peers.items()}
+    per = {(r["command"], r["workers"]): r["abstracts_per_s"] for r in commands}
+    scaling = {c: ratio(per[(c, 2)], per[(c, 1)]) for c in ("kg link", "kg build")}
+    return {
+        "abstracts": n,
+        "peer_abstracts": len(peers_records),
+        "mb": round(size, 2),
+        "runs": runs,
+        "link_workers": link_workers,
+        "commands": commands,
+        "peers": list(peers.values()),
+        "scaling": scaling,
+    }
+
+
+def e2e_command_row(name: str, item: dict, calls: list[dict], n: int, size_mb: float) -> dict:
+    """One end-to-end command's row: the fastest of its runs as abstracts/s and MB/s of input, or why not."""
+    row = {"name": name, "command": item["command"], "workers": item["workers"], "abstracts": n}
+    if not item["supported"]:
+        row.update(abstracts_per_s=None, mb_per_s=None, note="not supported yet: kg link --help lists no --workers")
+        return row
+    failed = [c for c in calls if c["rc"] != 0]
+    if failed:
+        row.update(abstracts_per_s=None, mb_per_s=None, note=item["note"], failed=len(failed))
+        row["error"] = failed[0]["stderr"].strip()[-500:]
+        return row
+    walls = [c["wall_s"] for c in calls]
+    seconds = min(walls)
+    row.update(
+        seconds=round(seconds, 3),
+        runs_s=[round(w, 3) for w in walls],
+        abstracts_per_s=round(n / seconds),
+        mb_per_s=round(size_mb / seconds, 2),
+        peak_rss_mb=max(c["peak_rss_mb"] for c in calls),
+        papers=calls[0]["papers"],
+        note=f"{item['note']}; whole command, start-up included; peak RSS of the main process",
+    )
+    if "output_mb" in calls[0]:
+        row["output_mb"] = calls[0]["output_mb"]
+    if row["papers"] != n:
+        row["note"] += f"; {row['papers']:,} papers out of {n:,} abstracts"
+    return row
+
+
 # -- report -------------------------------------------------------------------------------
 
 
@@ -957,6 +1247,65 @@ def source() -> dict:
     return {"commit": commit, "changed": changed}
 
 
+def startup_lines(startup: dict | None) -> list[str]:
+    """The start-up rows of the table: median, tail and peak RSS of each command, against its target."""
+    if not startup:
+        return []
+    n = startup["runs"]
+    tail = "p99" if n >= 100 else f"max of {n}"
+    lines = []
+    for name, c in startup["commands"].items():
+        parts = [f"target: median under {c['target_s']} s, {'met' if c['met'] else 'MISSED'}", c["note"]]
+        if name in ("kg lookup", "kg stats"):
+            parts.append(f"sample store ({startup['store_papers']:,} papers)")
+        if "cache_files" in c:
+            parts.append(f"kg left {c['cache_files']} file{'' if c['cache_files'] == 1 else 's'} in its cache")
+        if c.get("error"):
+            parts.append(f"FAILED {c['failed']}/{n}: {c['error'].splitlines()[-1][:200]}")
+        lines.append(
+            f"| start-up: {name}, fresh process | median {c['median_s']:.3f} s, p99 {c['p99_s']:.3f} s ({tail}), "
+            f"peak RSS {c['peak_rss_mb']:,} MiB | {'; '.join(parts)} |"
+        )
+    return lines
+
+
+def e2e_lines(e2e: dict | None) -> list[str]:
+    """The end-to-end rows of the table: each kg command with its ratios to the peers, the peers, the scaling."""
+    if not e2e:
+        return []
+    labels = {"floor": "floor", "flashtext": "flashtext", "spacy": "spaCy"}
+    lines = []
+    for r in e2e["commands"]:
+        head = f"| end to end: {r['name']}, {r['abstracts']:,} abstracts |"
+        if r["abstracts_per_s"] is None:
+            why = r["note"] + (f"; FAILED {r['failed']}/{e2e['runs']}: {r['error'][-200:]}" if r.get("error") else "")
+            lines.append(f"{head} not measured | {why} |")
+            continue
+        ratios = ", ".join(
+            f"kg/{labels[k]} = {v:.3g}x" if v is not None else f"kg/{labels[k]}: no figure"
+            for k, v in r["ratios"].items()
+        )
+        lines.append(
+            f"{head} {r['abstracts_per_s']:,} abstracts/s, {r['mb_per_s']} MB/s | {r['seconds']:.2f} s "
+            f"(fastest of {len(r['runs_s'])}), peak RSS {r['peak_rss_mb']:,} MiB; {r['note']}; {ratios} |"
+        )
+    for r in e2e["peers"]:
+        head = f"| end to end peer: {r['name']} |"
+        if r["abstracts_per_s"] is None:
+            lines.append(f'{head} not installed | pip install -e ".[bench]"; its ratios are left out |')
+            continue
+        lines.append(
+            f"{head} {r['abstracts_per_s']:,} abstracts/s, {r['mb_per_s']} MB/s | {r['note']}, "
+            f"{r['abstracts']:,} abstracts of the same corpus |"
+        )
+    scaling = ", ".join(f"{c} {v:.2f}x" if v is not None else f"{c}: no figure" for c, v in e2e["scaling"].items())
+    lines.append(
+        f"| end to end: --workers 2 over 1 process | {scaling} | abstracts/s of each command over its own "
+        "(2x at best) |"
+    )
+    return lines
+
+
 def markdown(result: dict) -> str:
     lines = ["| measurement | value | note |", "|---|---|---|"]
     link = result["linking"]
@@ -980,6 +1329,8 @@ def markdown(result: dict) -> str:
             f"| linking: kg linker stages, us per abstract | {parts} | 1 process, scaled corpus, each stage "
             f"timed alone (fastest run); sum {total:.0f} us |"
         )
+    lines += startup_lines(result.get("startup"))
+    lines += e2e_lines(result.get("e2e"))
     for b in result.get("build", []):
         lines.append(
             f"| kg build {b['papers']:,} papers (--workers {b['workers']}) | {b['wall_s']} s, peak RSS "
@@ -1136,6 +1487,25 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+SECTIONS = ("linking", "startup", "e2e", "build", "query", "lookup", "load")
+"""Every section, in the order they run; all of them by default."""
+
+
+@contextlib.contextmanager
+def own_cache(workdir: Path):
+    """$KG_CACHE_DIR set to the bench's (`bench_cache`) for the run, for what runs in this process and the
+    scripts it starts (kg calls set it themselves): the user's cache is never read or written."""
+    before = os.environ.get("KG_CACHE_DIR")
+    os.environ["KG_CACHE_DIR"] = str(bench_cache(workdir))
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("KG_CACHE_DIR", None)
+        else:
+            os.environ["KG_CACHE_DIR"] = before
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a seconds-long smoke run")
@@ -1165,6 +1535,15 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--load-runs", type=int, default=ENGINE_RUNS, help="in-process runs per query on Neo4j")
     parser.add_argument(
+        "--startup-runs", type=int, default=STARTUP_RUNS, help="fresh-process runs per start-up command"
+    )
+    parser.add_argument(
+        "--e2e-size", type=int, default=50_000, help="abstracts for the end-to-end kg link / kg build comparison"
+    )
+    parser.add_argument(
+        "--e2e-runs", type=int, default=E2E_RUNS, help="runs per end-to-end command; the fastest is reported"
+    )
+    parser.add_argument(
         "--workdir",
         default=None,
         help="keep corpora and stores here and reuse them in later runs (default: a temporary "
@@ -1173,18 +1552,22 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
     parser.add_argument(
         "--only",
-        default="linking,build,query,lookup,load",
-        help="comma-separated sections to run (linking, build, query, lookup, load); query "
-        "includes the engine comparison",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections to run ({', '.join(SECTIONS)}); query includes the engine comparison",
     )
     args = parser.parse_args(argv)
     if args.quick:
         args.corpus, args.peer_corpus, args.build_sizes, args.lookup_size, args.repeat = 600, 200, "300", 300, 1
         args.query_sizes, args.query_runs, args.engine_size, args.engine_runs = "300", 1, 300, 1
         args.load_size, args.load_runs = 300, 1
+        args.startup_runs, args.e2e_size, args.e2e_runs = 2, 300, 1
     sizes = [int(s) for s in args.build_sizes.split(",") if s]
     query_sizes = [int(s) for s in args.query_sizes.split(",") if s]
     only = set(args.only.split(","))
+    if only - set(SECTIONS):
+        parser.error(
+            f"--only: no section {', '.join(sorted(only - set(SECTIONS)))}; the sections: {', '.join(SECTIONS)}"
+        )
     result = {
         "machine": machine(),
         "source": source(),
@@ -1195,14 +1578,25 @@ def main(argv=None) -> int:
         "load_average": {"start": [round(x, 2) for x in os.getloadavg()]},
     }
     picked: dict[int, dict] = {}  # parameters chosen by the query section, reused by the engine and load sections
-    if "linking" in only:
-        result["linking"], result["linking_stages"] = linking_rows(args.corpus, args.peer_corpus, max(1, args.repeat))
     if args.workdir:
         Path(args.workdir).mkdir(parents=True, exist_ok=True)
     with (
-        contextlib.nullcontext(args.workdir) if args.workdir else tempfile.TemporaryDirectory(prefix="kg-bench-")
-    ) as tmp:
+        (
+            contextlib.nullcontext(args.workdir) if args.workdir else tempfile.TemporaryDirectory(prefix="kg-bench-")
+        ) as tmp,
+        own_cache(Path(tmp)),
+    ):
         work = Path(tmp)
+        if "linking" in only:
+            result["linking"], result["linking_stages"] = linking_rows(
+                args.corpus, args.peer_corpus, max(1, args.repeat)
+            )
+        if "startup" in only:
+            print(f"bench: start-up, {args.startup_runs} fresh processes per command", file=sys.stderr)
+            result["startup"] = startup_rows(work, max(1, args.startup_runs))
+        if "e2e" in only:
+            print(f"bench: kg link / kg build end to end on {args.e2e_size:,} abstracts", file=sys.stderr)
+            result["e2e"] = e2e_rows(args.e2e_size, args.peer_corpus, work, max(1, args.e2e_runs), max(1, args.repeat))
 
         def store_of(n: int) -> Path:
             """The bench's store of `n` papers, built (and its build row recorded) if this run has none yet."""

@@ -13,14 +13,16 @@ from kg.query import named_queries
 ROOT = Path(__file__).parent.parent
 
 
-def quick_bench(tmp_path, sections: str) -> tuple[dict, subprocess.CompletedProcess]:
-    """`bench/run.py --quick --only SECTIONS` (a script: a real process) and the JSON it writes."""
+def quick_bench(tmp_path, sections: str, env: dict | None = None) -> tuple[dict, subprocess.CompletedProcess]:
+    """`bench/run.py --quick --only SECTIONS` (a script: a real process, in `env` if given) and the JSON it
+    writes."""
     out = tmp_path / "bench.json"
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--only", sections, "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=600,
+        env=env,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(out.read_text()), result
@@ -85,6 +87,89 @@ def test_bench_quick_run_writes_table_and_json(tmp_path):
     assert data["load"] == {}  # not run here: test_bench_quick_run_on_a_real_neo4j
     assert data["table"].startswith("| measurement | value | note |")
     assert "| linking: kg linker (1 process) |" in result.stdout
+
+
+@pytest.mark.slow
+def test_bench_quick_startup_and_e2e(tmp_path):
+    """The start-up and end-to-end sections: every command measured, the ratios and the scaling what their rows
+    give, kg link --workers measured exactly when kg link has it, and the user's $KG_CACHE_DIR left alone."""
+    user_cache = tmp_path / "user-cache"
+    data, result = quick_bench(tmp_path, "startup,e2e", env={**os.environ, "KG_CACHE_DIR": str(user_cache)})
+    # Nothing in the user's cache: the bench gives every kg call a cache directory of its own. (Today kg writes
+    # no cache here, so this guards the linker's coming catalog cache; `cache_files` below reports it.)
+    assert not user_cache.exists()
+    table = data["table"]
+    assert table.startswith("| measurement | value | note |")
+    assert data["linking"] == [] and data["build"] == []  # only the sections asked for
+
+    startup = data["startup"]
+    assert startup["runs"] == 2 and startup["store_papers"] > 0
+    targets = {
+        "kg --help": 0.25,
+        "kg lookup": 0.25,
+        "kg stats": 0.25,
+        "kg link, one abstract, warm cache": 0.35,
+        "kg link, one abstract, cold cache": 0.35,
+    }
+    assert set(startup["commands"]) == set(targets)
+    for name, c in startup["commands"].items():
+        assert c["max_s"] >= c["p99_s"] >= c["median_s"] >= c["min_s"] > 0, name
+        assert len(c["runs_s"]) == startup["runs"] and c["median_s"] in c["runs_s"], name
+        assert c["min_s"] == min(c["runs_s"]) and c["max_s"] == max(c["runs_s"]), name
+        assert c["exit_codes"] == [0] and "error" not in c and c["peak_rss_mb"] > 0, name
+        assert c["target_s"] == targets[name] and c["met"] == (c["median_s"] < c["target_s"]), name
+        assert ("cache_files" in c) == name.startswith("kg link"), name
+        assert f"| start-up: {name}, fresh process | median {c['median_s']:.3f} s, p99 {c['p99_s']:.3f} s" in table
+
+    e2e = data["e2e"]
+    n = e2e["abstracts"]
+    assert (n, e2e["peer_abstracts"], e2e["runs"]) == (300, 200, 1) and e2e["mb"] > 0
+    link_help = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "link", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert e2e["link_workers"] == ("--workers" in link_help)
+    peers = {p["peer"]: p for p in e2e["peers"]}
+    assert list(peers) == ["floor", "flashtext", "spacy"]
+    assert peers["floor"]["abstracts_per_s"] > 0 and peers["floor"]["abstracts"] == n  # a kg dependency
+    for key, p in peers.items():
+        if p["abstracts_per_s"] is None:
+            assert "not installed" in p["note"], key
+        else:
+            assert p["abstracts_per_s"] > 0 and p["abstracts"] == (n if key == "floor" else 200), key
+            assert f"| end to end peer: {p['name']} | {p['abstracts_per_s']:,} abstracts/s" in table
+    rows = {r["name"]: r for r in e2e["commands"]}
+    assert list(rows) == [
+        "kg link (1 process)",
+        "kg link (--workers 2)",
+        "kg build (1 process)",
+        "kg build (--workers 2)",
+    ]
+    for name, r in rows.items():
+        if name == "kg link (--workers 2)" and not e2e["link_workers"]:
+            assert r["abstracts_per_s"] is None and r["note"].startswith("not supported yet"), r
+            assert set(r["ratios"].values()) == {None}
+            assert f"| end to end: {name}, {n} abstracts | not measured | not supported yet" in table
+            continue
+        assert "error" not in r, (name, r.get("error"))
+        assert r["papers"] == n, name  # every abstract linked (a line out) or stored
+        assert len(r["runs_s"]) == e2e["runs"] and r["seconds"] == min(r["runs_s"]) > 0, name
+        assert r["abstracts_per_s"] > 0 and abs(r["abstracts_per_s"] - n / r["seconds"]) <= 1, name
+        assert r["peak_rss_mb"] > 0, name
+        for key, p in peers.items():
+            if p["abstracts_per_s"] is None:
+                assert r["ratios"][key] is None, (name, key)
+            else:
+                assert r["ratios"][key] == pytest.approx(r["abstracts_per_s"] / p["abstracts_per_s"], rel=1e-3)
+        assert f"| end to end: {name}, {n} abstracts | {r['abstracts_per_s']:,} abstracts/s" in table
+    assert rows["kg link (1 process)"]["output_mb"] > 0  # the JSON Lines went to a file
+    for command in ("kg link", "kg build"):
+        one, two = rows[f"{command} (1 process)"], rows[f"{command} (--workers 2)"]
+        if two["abstracts_per_s"] is None:
+            assert e2e["scaling"][command] is None and command == "kg link"
+        else:
+            assert e2e["scaling"][command] == pytest.approx(two["abstracts_per_s"] / one["abstracts_per_s"], rel=1e-3)
+    assert "| end to end: --workers 2 over 1 process |" in table
+    assert "| start-up: kg --help, fresh process |" in result.stdout
 
 
 @pytest.mark.slow
