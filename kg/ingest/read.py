@@ -114,8 +114,9 @@ def _with_skip_hint(fix: str) -> str:
     return f"{fix}, or pass --skip-bad to skip it" if fix else "pass --skip-bad to skip it"
 
 
-def _new_paper(record: Record, title: str) -> Paper:
-    pid = record.arxiv_id or f"t-{stable_hash(match_key(title))}"
+def _new_paper(record: Record, title: str, key: str) -> Paper:
+    """A paper from its first record; `key` is `match_key(title)`."""
+    pid = record.arxiv_id or f"t-{stable_hash(key)}"
     return Paper(
         id=pid,
         title=title,
@@ -197,7 +198,7 @@ def read_papers(
                     f"more than --max-papers={max_papers} papers",
                     "raise --max-papers or split the input",
                 )
-            paper = _new_paper(item, title)
+            paper = _new_paper(item, title, key)
             report.papers.append(paper)
             by_key[key] = paper
             if paper.arxiv_id:
