@@ -28,12 +28,15 @@ from kg.store.querydb.build import build_for_store
 from kg.store.querydb.paths import query_db_path
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from kg.link.analysis import EntityInfo, Hit
 
     Findings = tuple[list[Hit], dict[str, EntityInfo]]
     """What a worker sends back for one paper: a `PaperAnalysis`'s hits and entities."""
 
 CHUNK = 256
+"""Papers per task of `analyse_all`'s process pool."""
 
 T = TypeVar("T")
 
@@ -193,7 +196,9 @@ def analyse_all(
     workers: int = 1,
     progress: bool = False,
 ) -> list[PaperAnalysis]:
-    """Analyses of (id, title, abstract) records, in order, in this process or in `workers` processes."""
+    """Analyses of (id, title, abstract) records, in order, in this process or in `workers` processes that send
+    every analysis back (bench/run.py's linker rows). `kg build` and `kg link` use `kg.link.corpus` instead,
+    whose workers also match names across the corpus and finish their papers."""
     from tqdm import tqdm
 
     bar = tqdm(total=len(papers), unit="paper", desc="linking", disable=not progress, leave=False)
@@ -310,7 +315,7 @@ def _link_into_graph(
     max_papers: int | None,
     progress: bool,
     freeze: bool,
-) -> tuple[int, int, int, int, Any]:
+) -> tuple[int, int, int, int, nx.MultiDiGraph]:
     """The store's papers and the new ones, merged and linked into a graph: (papers before, papers, added,
     merged, the graph)."""
     existing = LocalStore(load_graph(path, freeze=freeze), path).papers() if Path(path).exists() else []
