@@ -1,19 +1,24 @@
-"""`kg build`: read -> link -> graph -> save, merging into an existing store."""
+"""`kg build`: read -> link -> graph -> save, merging into an existing store; and `kg link`'s JSON Lines
+(`link_jsonl`)."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import Field
 
 from kg.graph import GraphBuilder, counts
-from kg.ingest import merge_papers, read_papers
+from kg.ingest import ReadReport, merge_papers, read_papers
 from kg.link.analysis import PaperAnalysis
+from kg.link.corpus import FINISHING, LINKING, LinkWorkers, Record, link_corpus
+from kg.link.evidence import evidence, json_line
 from kg.link.linker import Linker
 from kg.model.collector import paused_gc
 from kg.model.errors import KGError, StoreError
@@ -25,12 +30,17 @@ from kg.store.querydb.build import build_for_store
 from kg.store.querydb.paths import query_db_path
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from kg.link.analysis import EntityInfo, Hit
 
     Findings = tuple[list[Hit], dict[str, EntityInfo]]
     """What a worker sends back for one paper: a `PaperAnalysis`'s hits and entities."""
 
 CHUNK = 256
+"""Papers per task of `analyse_all`'s process pool."""
+
+T = TypeVar("T")
 
 
 class BuildReport(Strict):
@@ -80,6 +90,107 @@ def _analyse_chunk(chunk: Sequence[tuple[str, str, str]]) -> list[Findings]:
     return out
 
 
+class ProgressBar:
+    """A tqdm bar on stderr for a corpus going through the linker (`kg.link.corpus.Progress`): "linking", then
+    the step after it under its own label, each with its count, rate and time left."""
+
+    def __init__(self, total: int, after: str) -> None:
+        from tqdm import tqdm
+
+        self.labels = {LINKING: "linking", FINISHING: after}
+        self.step = LINKING
+        self.bar = tqdm(total=total, unit="paper", desc=self.labels[LINKING], leave=False)
+
+    def __call__(self, step: str, papers: int) -> None:
+        if step != self.step:
+            self.step = step
+            self.bar.set_description(self.labels[step], refresh=False)
+            self.bar.reset(total=self.bar.total)
+        self.bar.update(papers)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _linked(
+    records: Sequence[Record],
+    linker: Linker | None,
+    pool: LinkWorkers | None,
+    finish: Callable[[PaperAnalysis], T],
+    propagate: bool,
+    bar: ProgressBar | None,
+) -> Iterator[list[T]]:
+    """`finish` of each record's analysis, in order, a list per chunk: in the workers of `pool`, or with `linker`."""
+    if pool is not None:
+        return pool.link(records, finish, propagate=propagate, progress=bar)
+    assert linker is not None, "no workers: the caller's linker links"
+    return link_corpus(records, linker, finish, propagate=propagate, progress=bar)
+
+
+class BytesOut(Protocol):
+    def write(self, data: bytes, /) -> Any: ...
+
+
+@dataclass
+class LinkSummary:
+    """What `link_jsonl` read (`read.papers` emptied: the papers went to the output) and wrote."""
+
+    read: ReadReport
+    papers: int
+    entity_links: int
+
+
+def link_jsonl(
+    inputs: Iterable[str | os.PathLike[str]],
+    out: BytesOut,
+    *,
+    format: str | None = None,
+    skip_bad: bool = False,
+    catalog: Iterable[str | os.PathLike[str]] = (),
+    propagate: bool = True,
+    workers: int = 1,
+    progress: bool = False,
+) -> LinkSummary:
+    """`kg link`: read and link papers, and write each to `out` as one line of JSON (UTF-8 bytes), in order.
+
+    Each line is byte for byte `LinkedPaper.model_dump_json(exclude_none=True)` of what
+    `kg.api.link_inputs` returns for the paper, written from the linker's evidence tuples without the pydantic
+    models (`kg.link.evidence.json_line`); in worker processes too with `workers` > 1, with the same bytes.
+    The workers start first, so they build their linkers while this process reads. `progress`: a bar on
+    stderr.
+    """
+    if workers < 1:
+        raise KGError(f"--workers must be at least 1 (got {workers})")
+    catalog_files = [str(c) for c in catalog]
+    with worker_pool(workers, catalog_files) as pool, paused_gc():
+        report = read_papers(inputs, format=format, skip_bad=skip_bad)
+        records = [(p.id, p.title, p.abstract) for p in report.papers]
+        report.papers = []
+        linker = Linker(catalog_files=catalog_files) if pool is None else None
+        bar = ProgressBar(len(records), "writing") if progress else None
+        entity_links = 0
+        try:
+            for part in _linked(records, linker, pool, json_line, propagate, bar):
+                out.write(b"".join([line for line, _ in part]))
+                entity_links += sum([count for _, count in part])
+        finally:
+            if bar is not None:
+                bar.close()
+    return LinkSummary(report, len(records), entity_links)
+
+
+@contextmanager
+def worker_pool(
+    workers: int, catalog_files: Sequence[str], linker: Linker | None = None
+) -> Iterator[LinkWorkers | None]:
+    """`LinkWorkers` for `workers` > 1 (closed on leaving; ended at once after a failure), else None."""
+    if workers <= 1:
+        yield None
+        return
+    with LinkWorkers(workers, catalog_files, linker=linker) as pool:
+        yield pool
+
+
 def analyse_all(
     papers: Sequence[tuple[str, str, str]],
     linker: Linker,
@@ -87,7 +198,9 @@ def analyse_all(
     workers: int = 1,
     progress: bool = False,
 ) -> list[PaperAnalysis]:
-    """Analyses of (id, title, abstract) records, in order, in this process or in `workers` processes."""
+    """Analyses of (id, title, abstract) records, in order, in this process or in `workers` processes that send
+    every analysis back (bench/run.py's linker rows). `kg build` and `kg link` use `kg.link.corpus` instead,
+    whose workers also match names across the corpus and finish their papers."""
     from tqdm import tqdm
 
     bar = tqdm(total=len(papers), unit="paper", desc="linking", disable=not progress, leave=False)
@@ -148,30 +261,11 @@ def build(
         catalog_files = catalogs_for(path, given, recorded, forget_catalogs)
         linker = Linker(catalog_files=catalog_files)
         stale = remove_stale_temps(path)  # left by killed saves; safe now: no other build can be saving
-        existing = LocalStore(load_graph(path, freeze=freeze), path).papers() if Path(path).exists() else []
-        papers_before = len(existing)
-        papers, added, merged = merge_papers(existing, report.papers)
-        del existing
-        report.papers = []
-        if max_papers is not None and len(papers) > max_papers:
-            raise KGError(f"{path}: the store would hold {len(papers)} papers, more than --max-papers={max_papers}")
-        papers.sort(key=lambda p: p.id)
-        paper_count = len(papers)
-        with paused_gc():
-            builder = GraphBuilder(linker)
-            for p in papers:
-                builder.add_paper(p)
-            records = [(p.id, p.title, p.abstract) for p in papers]
-            del papers  # the graph holds the texts now; the Paper models would double a big corpus in memory
-            analyses = analyse_all(records, linker, catalog_files, workers, progress)
-            del records
-            linker.propagate(analyses)
-            analyses.reverse()  # popped in paper order: each analysis is freed once its evidence is in the graph
-            while analyses:
-                a = analyses.pop()
-                builder.add_evidence(a.id, linker.evidence(a))
-            del analyses
-            graph = builder.finish()
+        # Started now: where processes fork, the workers take a copy of this linker instead of building theirs.
+        with worker_pool(workers, catalog_files, linker) as pool:
+            papers_before, paper_count, added, merged, graph = _link_into_graph(
+                path, report, linker, pool, max_papers, progress, freeze
+            )
         if catalog_files:  # recorded as absolute paths: a later build may run from another directory
             graph.graph["catalogs"] = [os.path.abspath(c) for c in catalog_files]
         LocalStore(graph, path).save()
@@ -182,7 +276,6 @@ def build(
             qdb_started = time.perf_counter()
             stale += remove_stale_temps(query_db_path(path))
             try:
-                del builder
                 build_for_store(graph, path, consume=True, frozen=freeze)  # the graph is not needed after this
             except StoreError as exc:  # the store is saved; the query database is rebuilt when first needed
                 qdb_error = str(exc)
@@ -214,6 +307,47 @@ def build(
         catalogs=catalog_files,
         catalogs_kept=bool(catalog_files) and not given,
     )
+
+
+def _link_into_graph(
+    path: str | os.PathLike[str],
+    report: ReadReport,
+    linker: Linker,
+    pool: LinkWorkers | None,
+    max_papers: int | None,
+    progress: bool,
+    freeze: bool,
+) -> tuple[int, int, int, int, nx.MultiDiGraph]:
+    """The store's papers and the new ones, merged and linked into a graph: (papers before, papers, added,
+    merged, the graph)."""
+    existing = LocalStore(load_graph(path, freeze=freeze), path).papers() if Path(path).exists() else []
+    papers_before = len(existing)
+    papers, added, merged = merge_papers(existing, report.papers)
+    del existing
+    report.papers = []
+    if max_papers is not None and len(papers) > max_papers:
+        raise KGError(f"{path}: the store would hold {len(papers)} papers, more than --max-papers={max_papers}")
+    papers.sort(key=lambda p: p.id)
+    paper_count = len(papers)
+    with paused_gc():
+        builder = GraphBuilder(linker)
+        for p in papers:
+            builder.add_paper(p)
+        records = [(p.id, p.title, p.abstract) for p in papers]
+        del papers  # the graph holds the texts now; the Paper models would double a big corpus in memory
+        bar = ProgressBar(len(records), "graph") if progress else None
+        try:
+            position = 0
+            for part in _linked(records, linker, pool, evidence, True, bar):
+                for found in part:
+                    builder.add_evidence(records[position][0], found)
+                    position += 1
+        finally:
+            if bar is not None:
+                bar.close()
+        del records
+        graph = builder.finish()
+    return papers_before, paper_count, added, merged, graph
 
 
 def catalogs_for(store: str | os.PathLike[str], given: list[str], recorded: list[str], forget: bool) -> list[str]:

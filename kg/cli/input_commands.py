@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 
 import click
 
 from kg import report_text
-from kg.cli.options import catalog_option, input_options, store_option
-from kg.cli.output import echo, echo_lines, fail_if_strict, reports_errors
+from kg.cli.options import catalog_option, input_options, quiet_option, show_progress, store_option, workers_option
+from kg.cli.output import binary_stdout, echo, echo_lines, fail_if_strict, reports_errors
 
 
 @click.command("read")
@@ -37,6 +36,8 @@ def read_cmd(inputs: tuple[str, ...], fmt: str | None, skip_bad: bool, strict: b
 @input_options
 @catalog_option
 @click.option("--no-propagate", is_flag=True, help="Do not match names introduced by one paper in the others.")
+@workers_option
+@quiet_option
 @reports_errors
 def link_cmd(
     inputs: tuple[str, ...],
@@ -45,17 +46,28 @@ def link_cmd(
     strict: bool,
     catalogs: tuple[str, ...],
     no_propagate: bool,
+    workers: int,
+    quiet: bool,
 ) -> None:
     """Link INPUTS to entities: one JSON object per paper on stdout (JSON Lines)."""
-    from kg.api import link_inputs
+    from kg.pipeline import link_jsonl
 
-    report, linked = link_inputs(inputs, format=fmt, skip_bad=skip_bad, catalog=catalogs, propagate=not no_propagate)
-    out = sys.stdout
-    for paper in linked:
-        out.write(paper.model_dump_json(exclude_none=True) + "\n")
+    out = binary_stdout()
+    r = link_jsonl(
+        inputs,
+        out,
+        format=fmt,
+        skip_bad=skip_bad,
+        catalog=catalogs,
+        propagate=not no_propagate,
+        workers=workers,
+        progress=show_progress(quiet),
+    )
+    out.flush()  # a full disk or a closed pipe is reported now, not after the summary
+    report = r.read
     echo(
-        f"kg link: {report.records_read} records, {len(linked)} papers, "
-        f"{sum(len(p.entities) for p in linked)} entity links, {len(report.skipped)} skipped"
+        f"kg link: {report.records_read} records, {r.papers} papers, "
+        f"{r.entity_links} entity links, {len(report.skipped)} skipped"
         + (f", {len(report.ignored)} not read" if report.ignored else ""),
         err=True,
     )
@@ -104,7 +116,7 @@ eval_cmd.name, eval_cmd.hidden = "eval", True
 @input_options
 @store_option
 @catalog_option
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Linking processes.")
+@workers_option
 @click.option("--max-papers", type=click.IntRange(min=1), default=None, help="Refuse to hold more papers than this.")
 @click.option(
     "--forget-catalogs",
@@ -112,6 +124,7 @@ eval_cmd.name, eval_cmd.hidden = "eval", True
     help="Link with the --catalog files given (none: built-in only), not those the store was built with.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@quiet_option
 @reports_errors
 def build_cmd(
     inputs: tuple[str, ...],
@@ -124,6 +137,7 @@ def build_cmd(
     max_papers: int | None,
     forget_catalogs: bool,
     as_json: bool,
+    quiet: bool,
 ) -> None:
     """Read INPUTS, link them and merge the graph into the store (idempotent)."""
     from kg.pipeline import build
@@ -136,7 +150,7 @@ def build_cmd(
         format=fmt,
         skip_bad=skip_bad,
         max_papers=max_papers,
-        progress=sys.stderr.isatty(),
+        progress=show_progress(quiet),
         forget_catalogs=forget_catalogs,
         freeze=True,
     )

@@ -48,6 +48,30 @@ def catalog_option(func: Callback) -> Callback:
     )(func)
 
 
+def workers_option(func: Callback) -> Callback:
+    return click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        help="Linking processes (the output is the same whatever the number).",
+    )(func)
+
+
+def quiet_option(func: Callback) -> Callback:
+    return click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        help="No progress bar (it is shown only when stderr is a terminal); the summary is still printed.",
+    )(func)
+
+
+def show_progress(quiet: bool) -> bool:
+    """Whether a command draws a progress bar: on stderr when it is a terminal, unless --quiet."""
+    return not quiet and sys.stderr.isatty()
+
+
 def store_option(func: Callback) -> Callback:
     return click.option(
         "--store",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import json
 import os
 import sys
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ParamSpec, TextIO, TypeVar
 
 import click
 
@@ -27,6 +28,30 @@ R = TypeVar("R")  # and what it returns
 def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
     """click.echo for text kg composes from data: control characters shown as escapes, never obeyed."""
     click.echo(terminal_safe(message), err=err, nl=nl)
+
+
+def binary_stdout() -> BinaryIO | io.RawIOBase:
+    """stdout for bytes (what is already in its text layer written first), for output written as UTF-8 bytes."""
+    sys.stdout.flush()
+    buffer: BinaryIO | None = getattr(sys.stdout, "buffer", None)
+    return buffer if buffer is not None else _TextAsBytes(sys.stdout)
+
+
+class _TextAsBytes(io.RawIOBase):
+    """A text stream without a byte buffer (one a caller put in place of stdout), written bytes as UTF-8."""
+
+    def __init__(self, text: TextIO) -> None:
+        self.text = text
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.text.write(bytes(data).decode("utf-8"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.text.flush()
 
 
 def echo_lines(lines: list[str]) -> None:

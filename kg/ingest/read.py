@@ -13,7 +13,7 @@ from kg.ingest.formats import FORMATS, PARSERS, detect_format
 from kg.ingest.inputs import expand_inputs
 from kg.ingest.records import Record, Skip
 from kg.model.errors import InputError
-from kg.model.text import match_key, stable_hash
+from kg.model.text import collapse_whitespace, match_key, stable_hash
 from kg.model.types import Paper, Source, Strict
 
 
@@ -114,12 +114,13 @@ def _with_skip_hint(fix: str) -> str:
     return f"{fix}, or pass --skip-bad to skip it" if fix else "pass --skip-bad to skip it"
 
 
-def _new_paper(record: Record, title: str) -> Paper:
-    pid = record.arxiv_id or f"t-{stable_hash(match_key(title))}"
+def _new_paper(record: Record, title: str, key: str) -> Paper:
+    """A paper from its first record; `key` is `match_key(title)`."""
+    pid = record.arxiv_id or f"t-{stable_hash(key)}"
     return Paper(
         id=pid,
         title=title,
-        abstract=" ".join(record.abstract.split()),
+        abstract=collapse_whitespace(record.abstract),
         sources=[Source(file=record.source, line=record.line)],
         arxiv_id=record.arxiv_id,
         authors=record.authors,
@@ -132,7 +133,7 @@ def _new_paper(record: Record, title: str) -> Paper:
 def _fill_missing(paper: Paper, other: Record | Paper) -> None:
     """Take the abstract, arXiv id, year and url from another reading of the same paper where `paper` lacks them."""
     if not paper.abstract and other.abstract.strip():
-        paper.abstract = " ".join(other.abstract.split())
+        paper.abstract = collapse_whitespace(other.abstract)
     for attr in ("arxiv_id", "year", "url"):
         if getattr(paper, attr) is None and getattr(other, attr) is not None:
             setattr(paper, attr, getattr(other, attr))
@@ -172,7 +173,7 @@ def read_papers(
                 report.skipped.append(SkippedRecord(source=item.source, line=item.line, reason=item.reason))
                 continue
             report.records_read += 1
-            title = " ".join(item.title.split())
+            title = collapse_whitespace(item.title)
             key = match_key(title)
             if not key:
                 skip = Skip(
@@ -197,7 +198,7 @@ def read_papers(
                     f"more than --max-papers={max_papers} papers",
                     "raise --max-papers or split the input",
                 )
-            paper = _new_paper(item, title)
+            paper = _new_paper(item, title, key)
             report.papers.append(paper)
             by_key[key] = paper
             if paper.arxiv_id:

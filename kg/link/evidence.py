@@ -1,10 +1,13 @@
-"""A paper's analysis as output: `evidence` (plain tuples, what `kg build` stores) and `assemble` (a `LinkedPaper`)."""
+"""A paper's analysis as output: `evidence` (plain tuples, what `kg build` stores), `assemble` (a `LinkedPaper`)
+and `json_line` (the `LinkedPaper`'s JSON, what `kg link` writes, without making the models)."""
 
 from __future__ import annotations
 
 import re
 from operator import attrgetter
-from typing import Literal, cast
+from typing import Any, Literal, cast
+
+import orjson
 
 from kg.link.analysis import Hit, PaperAnalysis
 from kg.model.schema import EntityType
@@ -81,3 +84,41 @@ def assemble(a: PaperAnalysis) -> LinkedPaper:
             for e in evidence(a)
         ],
     )
+
+
+def linked_paper_json(paper_id: str, title: str, found: list[Evidence], option: int = 0) -> bytes:
+    """The JSON of `LinkedPaper(id=paper_id, title=title, entities=...)` with `model_dump_json(exclude_none=True)`,
+    byte for byte, written from the evidence tuples with orjson: what `kg link` prints for a paper, without a
+    pydantic model per entity and mention (they cost more than the rest of the output).
+
+    The same fields in the same order as the models (`kg.model.types.LinkedEntity`, `Mention`), `parent` and
+    `citation` left out when None; tests/test_cli_link.py checks the bytes against the models'. `option`:
+    orjson's (`orjson.OPT_APPEND_NEWLINE` for a line).
+    """
+    entities: list[dict[str, Any]] = []
+    for eid, name, etype, source, parent, confidence, introduced, mentions in found:
+        entity = {
+            "id": eid,
+            "name": name,
+            "type": etype,
+            "surfaces": list(dict.fromkeys([m[2] for m in mentions])),
+            "confidence": float(confidence),  # a float field: the models write 1 as 1.0
+            "introduced": introduced,
+            "source": source,
+        }
+        if parent is not None:
+            entity["parent"] = parent
+        entity["mentions"] = [
+            {"start": start, "end": end, "surface": surface, "rule": rule}
+            if citation is None
+            else {"start": start, "end": end, "surface": surface, "rule": rule, "citation": citation}
+            for start, end, surface, rule, citation in mentions
+        ]
+        entities.append(entity)
+    return orjson.dumps({"id": paper_id, "title": title, "entities": entities}, option=option)
+
+
+def json_line(a: PaperAnalysis) -> tuple[bytes, int]:
+    """One paper's line of `kg link` output (its JSON and a newline) and the number of entities on it."""
+    found = evidence(a)
+    return linked_paper_json(a.id, a.title, found, orjson.OPT_APPEND_NEWLINE), len(found)

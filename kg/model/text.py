@@ -55,6 +55,28 @@ _SUPSUB = re.compile(r"[\^_]\{([^{}]*)\}|[\^_](\w)")
 _NON_ALNUM = re.compile(r"[^0-9a-zα-ω]+")
 
 
+_ASCII_WHITESPACE_BUT_SPACE = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+
+
+def collapse_whitespace(text: str) -> str:
+    """`" ".join(text.split())`: every run of whitespace one space, none at either end.
+
+    Most abstracts are so already, and telling that is three times faster than splitting 1.5 kB into words
+    and joining them again (the reader's largest cost). Every whitespace character but the space is
+    non-printable (Unicode's Cc and Z* categories), so a printable text without two spaces in a row or a space
+    at either end is unchanged by the split and join; pure ASCII is checked faster still, for the few
+    whitespace bytes ASCII has.
+    """
+    if "  " not in text and text[:1] != " " and text[-1:] != " ":
+        if text.isascii():
+            raw = text.encode("ascii")
+            if len(raw.translate(None, _ASCII_WHITESPACE_BUT_SPACE)) == len(raw):
+                return text
+        elif text.isprintable():
+            return text
+    return " ".join(text.split())
+
+
 def clean(text: str) -> str:
     """Display form: NFKC, zero-width and control characters removed, whitespace collapsed."""
     text = unicodedata.normalize("NFKC", text)
