@@ -115,20 +115,25 @@ def timed(fn, repeat: int, setup=None) -> tuple[float, list[float]]:
 
 
 def bench_kg(records, repeat: int, workers: int = 1, models: bool = False):
-    """analyse -> propagate -> evidence, as `kg build` runs it; with `models`, pydantic output as `kg link` gives."""
-    from kg.link.linker import paused_gc
-    from kg.pipeline import analyse_all
+    """analyse -> propagate -> evidence through `kg.link.corpus`, as `kg build` runs it (workers forked from
+    the cold linker and started inside the timed run); with `models`, each paper a `LinkedPaper` model, as
+    the Python API (`kg.api.link_inputs`) returns it."""
+    from kg.link.corpus import LinkWorkers, link_corpus
+    from kg.link.evidence import assemble, evidence
+    from kg.model.collector import paused_gc
 
     papers = [(str(i), t, a) for i, (t, a) in enumerate(records)]
 
     def run(linker):
+        finish = assemble if models else evidence
         with paused_gc():
-            analyses = analyse_all(papers, linker, [], workers=workers)
-            linker.propagate(analyses)
-            if models:
-                [linker.assemble(a) for a in analyses]
-            else:
-                [linker.evidence(a) for a in analyses]
+            if workers <= 1:
+                for _ in link_corpus(papers, linker, finish):
+                    pass
+                return
+            with LinkWorkers(workers, [], linker=linker) as pool:
+                for _ in pool.link(papers, finish):
+                    pass
 
     return timed(run, repeat, setup=cold_linker)
 
@@ -186,7 +191,7 @@ def linker_stages(records, repeat: int) -> dict:
     from kg.link.detect import fold
     from kg.link.discover import discover
     from kg.link.discover.context import DiscoveryContext
-    from kg.link.linker import paused_gc
+    from kg.model.collector import paused_gc
 
     find = cold_linker().matcher.find
     papers = [(str(i), t, a) for i, (t, a) in enumerate(records)]

@@ -1,25 +1,20 @@
-"""`kg build`: read -> link -> graph -> save, merging into an existing store; and `kg link`'s JSON Lines
-(`link_jsonl`)."""
+"""`kg build`: read -> link -> graph -> save, merging into an existing store."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
 from kg.graph import GraphBuilder, counts
 from kg.ingest import ReadReport, merge_papers, read_papers
-from kg.link.analysis import PaperAnalysis
-from kg.link.corpus import FINISHING, LINKING, LinkWorkers, Record, link_corpus
-from kg.link.evidence import evidence, json_line
+from kg.link.evidence import evidence
 from kg.link.linker import Linker
+from kg.link_files import ProgressBar, linked, worker_pool
 from kg.model.collector import paused_gc
 from kg.model.errors import KGError, StoreError
 from kg.model.files import output_target
@@ -32,15 +27,7 @@ from kg.store.querydb.paths import query_db_path
 if TYPE_CHECKING:
     import networkx as nx
 
-    from kg.link.analysis import EntityInfo, Hit
-
-    Findings = tuple[list[Hit], dict[str, EntityInfo]]
-    """What a worker sends back for one paper: a `PaperAnalysis`'s hits and entities."""
-
-CHUNK = 256
-"""Papers per task of `analyse_all`'s process pool."""
-
-T = TypeVar("T")
+    from kg.link.corpus import LinkWorkers
 
 
 class BuildReport(Strict):
@@ -69,161 +56,6 @@ class BuildReport(Strict):
     query_db_error: str = ""  # the store was saved, but its query database could not be written (why)
     catalogs: list[str] = Field(default_factory=list)  # extra catalog files linked with (absolute paths)
     catalogs_kept: bool = False  # they were recorded in the store and used again (no --catalog given)
-
-
-_worker_linker: Linker | None = None  # a worker process's own linker, made by `_init_worker`
-
-
-def _init_worker(catalog_files: list[str]) -> None:
-    global _worker_linker
-    _worker_linker = Linker(catalog_files=catalog_files)
-
-
-def _analyse_chunk(chunk: Sequence[tuple[str, str, str]]) -> list[Findings]:
-    """In a worker: only what was found travels back, not the texts the parent already holds."""
-    linker = _worker_linker
-    assert linker is not None, "every worker starts with _init_worker"
-    out = []
-    for pid, title, abstract in chunk:
-        a = linker.analyse(pid, title, abstract)
-        out.append((a.hits, a.entities))
-    return out
-
-
-class ProgressBar:
-    """A tqdm bar on stderr for a corpus going through the linker (`kg.link.corpus.Progress`): "linking", then
-    the step after it under its own label, each with its count, rate and time left."""
-
-    def __init__(self, total: int, after: str) -> None:
-        from tqdm import tqdm
-
-        self.labels = {LINKING: "linking", FINISHING: after}
-        self.step = LINKING
-        self.bar = tqdm(total=total, unit="paper", desc=self.labels[LINKING], leave=False)
-
-    def __call__(self, step: str, papers: int) -> None:
-        if step != self.step:
-            self.step = step
-            self.bar.set_description(self.labels[step], refresh=False)
-            self.bar.reset(total=self.bar.total)
-        self.bar.update(papers)
-
-    def close(self) -> None:
-        self.bar.close()
-
-
-def _linked(
-    records: Sequence[Record],
-    linker: Linker | None,
-    pool: LinkWorkers | None,
-    finish: Callable[[PaperAnalysis], T],
-    propagate: bool,
-    bar: ProgressBar | None,
-) -> Iterator[list[T]]:
-    """`finish` of each record's analysis, in order, a list per chunk: in the workers of `pool`, or with `linker`."""
-    if pool is not None:
-        return pool.link(records, finish, propagate=propagate, progress=bar)
-    assert linker is not None, "no workers: the caller's linker links"
-    return link_corpus(records, linker, finish, propagate=propagate, progress=bar)
-
-
-class BytesOut(Protocol):
-    def write(self, data: bytes, /) -> Any: ...
-
-
-@dataclass
-class LinkSummary:
-    """What `link_jsonl` read (`read.papers` emptied: the papers went to the output) and wrote."""
-
-    read: ReadReport
-    papers: int
-    entity_links: int
-
-
-def link_jsonl(
-    inputs: Iterable[str | os.PathLike[str]],
-    out: BytesOut,
-    *,
-    format: str | None = None,
-    skip_bad: bool = False,
-    catalog: Iterable[str | os.PathLike[str]] = (),
-    propagate: bool = True,
-    workers: int = 1,
-    progress: bool = False,
-) -> LinkSummary:
-    """`kg link`: read and link papers, and write each to `out` as one line of JSON (UTF-8 bytes), in order.
-
-    Each line is byte for byte `LinkedPaper.model_dump_json(exclude_none=True)` of what
-    `kg.api.link_inputs` returns for the paper, written from the linker's evidence tuples without the pydantic
-    models (`kg.link.evidence.json_line`); in worker processes too with `workers` > 1, with the same bytes.
-    The workers start first, so they build their linkers while this process reads. `progress`: a bar on
-    stderr.
-    """
-    if workers < 1:
-        raise KGError(f"--workers must be at least 1 (got {workers})")
-    catalog_files = [str(c) for c in catalog]
-    with worker_pool(workers, catalog_files) as pool, paused_gc():
-        report = read_papers(inputs, format=format, skip_bad=skip_bad)
-        records = [(p.id, p.title, p.abstract) for p in report.papers]
-        report.papers = []
-        linker = Linker(catalog_files=catalog_files) if pool is None else None
-        bar = ProgressBar(len(records), "writing") if progress else None
-        entity_links = 0
-        try:
-            for part in _linked(records, linker, pool, json_line, propagate, bar):
-                out.write(b"".join([line for line, _ in part]))
-                entity_links += sum([count for _, count in part])
-        finally:
-            if bar is not None:
-                bar.close()
-    return LinkSummary(report, len(records), entity_links)
-
-
-@contextmanager
-def worker_pool(
-    workers: int, catalog_files: Sequence[str], linker: Linker | None = None
-) -> Iterator[LinkWorkers | None]:
-    """`LinkWorkers` for `workers` > 1 (closed on leaving; ended at once after a failure), else None."""
-    if workers <= 1:
-        yield None
-        return
-    with LinkWorkers(workers, catalog_files, linker=linker) as pool:
-        yield pool
-
-
-def analyse_all(
-    papers: Sequence[tuple[str, str, str]],
-    linker: Linker,
-    catalog_files: Sequence[str],
-    workers: int = 1,
-    progress: bool = False,
-) -> list[PaperAnalysis]:
-    """Analyses of (id, title, abstract) records, in order, in this process or in `workers` processes that send
-    every analysis back (bench/run.py's linker rows). `kg build` and `kg link` use `kg.link.corpus` instead,
-    whose workers also match names across the corpus and finish their papers."""
-    from tqdm import tqdm
-
-    bar = tqdm(total=len(papers), unit="paper", desc="linking", disable=not progress, leave=False)
-    out = []
-    try:
-        if workers <= 1 or len(papers) < 2 * CHUNK:
-            for pid, title, abstract in papers:
-                out.append(linker.analyse(pid, title, abstract))
-                bar.update(1)
-            return out
-        chunks = (papers[i : i + CHUNK] for i in range(0, len(papers), CHUNK))
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_init_worker, initargs=(list(catalog_files),)
-        ) as pool:
-            position = 0
-            for result in pool.map(_analyse_chunk, chunks):
-                for hits, entities in result:
-                    out.append(PaperAnalysis(*papers[position], hits, entities))
-                    position += 1
-                bar.update(len(result))
-        return out
-    finally:
-        bar.close()
 
 
 def build(
@@ -338,7 +170,7 @@ def _link_into_graph(
         bar = ProgressBar(len(records), "graph") if progress else None
         try:
             position = 0
-            for part in _linked(records, linker, pool, evidence, True, bar):
+            for part in linked(records, linker, pool, evidence, True, bar):
                 for found in part:
                     builder.add_evidence(records[position][0], found)
                     position += 1

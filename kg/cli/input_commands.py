@@ -50,7 +50,7 @@ def link_cmd(
     quiet: bool,
 ) -> None:
     """Link INPUTS to entities: one JSON object per paper on stdout (JSON Lines)."""
-    from kg.pipeline import link_jsonl
+    from kg.link_files import link_jsonl
 
     out = binary_stdout()
     r = link_jsonl(
