@@ -198,6 +198,12 @@ BAD_CASES = [
         "(fix or remove the line, or pass --skip-bad to skip it)",
     ),
     (
+        "cut.jsonl",
+        b'{"title": "ok"}\n{"title": "x"\n',
+        "{path}:2: malformed JSON: Expecting ',' delimiter at column 14 "
+        "(fix or remove the line, or pass --skip-bad to skip it)",
+    ),
+    (
         "notitle.jsonl",
         b'{"title": "ok"}\n{"abstract": "no title"}\n',
         '{path}:2: record has no title (every record needs a non-empty "title", or pass --skip-bad to skip it)',

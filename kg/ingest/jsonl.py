@@ -186,7 +186,7 @@ def parse_jsonl(lines: Iterable[str], source: str = "<jsonl>") -> Iterator[Recor
             yield record_from_object(fast, source, number, surrogates_checked=True)
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line.rstrip("\r\n"))  # a line cut short is reported at its last column, not the next
         except json.JSONDecodeError as exc:
             msg = exc.msg.removesuffix(" at")  # "Invalid control character at" + " at column N"
             yield Skip(source, number, f"malformed JSON: {msg} at column {exc.colno}", "fix or remove the line")
