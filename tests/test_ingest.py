@@ -243,7 +243,7 @@ def test_bad_input_skipped_and_counted(tmp_path, name, content, message):
     report = json.loads(result.output)
     assert report["skipped"] == 1
     assert report["distinct_papers"] == 1 + (
-        1 if name in ("bad.jsonl", "bad2.jsonl", "notitle.jsonl", "year.jsonl") else 0
+        1 if name in ("bad.jsonl", "bad2.jsonl", "cut.jsonl", "notitle.jsonl", "year.jsonl") else 0
     )
     reason = message.format(path=path).split(": ", 1)[1].split(" (")[0]
     assert report["skipped_records"][0]["reason"] == reason
