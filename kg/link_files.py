@@ -109,6 +109,9 @@ def link_jsonl(
         finally:
             if bar is not None:
                 bar.close()
+            # Freed now, while the collector is still paused (the linker holds no reference cycle): else the
+            # first collection after the pause walks its ~140,000 objects for nothing (~25 ms).
+            linker = None
     return LinkSummary(report, len(records), entity_links)
 
 

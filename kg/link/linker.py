@@ -10,13 +10,13 @@ one entity, and papers that use it can be linked to the paper that made it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 from kg.link import propagation
 from kg.link.analysis import EntityInfo, Hit, PaperAnalysis
-from kg.link.compiled import compile_catalog, load_compiled
+from kg.link.compiled import CatalogInfo, compile_catalog, load_compiled
 from kg.link.config import DEFAULT_CONFIG, LinkerConfig
 from kg.link.detect import fold
 from kg.link.discover import (
@@ -48,6 +48,18 @@ METRIC_AFTER = re.compile(r"[- ]?(?:Score|score|Scores)\b")
 _METRIC_STARTS = ("-S", "-s", " S", " s", "S", "s")
 
 
+def catalog_adder(catalog_info: dict[str, CatalogInfo]) -> Callable[[PaperAnalysis, str], None]:
+    """A function that adds a catalog entity to a paper's analysis. A closure over the table, not a method:
+    the `NameExtender` a `Linker` holds keeps it, and a bound method would make the linker a reference cycle,
+    which only the cyclic collector frees (60 ms over the ~140,000 objects of its tables)."""
+
+    def add(a: PaperAnalysis, eid: str) -> None:
+        if eid not in a.entities:
+            a.entities[eid] = EntityInfo(*catalog_info[eid])
+
+    return add
+
+
 class Linker:
     """Links papers to catalog and discovered entities, with the thresholds of `config` (see `LinkerConfig`).
 
@@ -67,6 +79,7 @@ class Linker:
         self.by_id, self.by_alias, self.parents = compiled.by_id, compiled.by_alias, compiled.parents
         self._catalog_info, self._hit_info = compiled.catalog_info, compiled.hit_info
         self.matcher, self.resolver = compiled.matcher, compiled.resolver
+        self._add_catalog = catalog_adder(self._catalog_info)
         self._slug = lru_cache(maxsize=config.slug_cache_size)(slug)
         """`slug` of discovered names, remembered for this linker's corpus."""
         self.extender = NameExtender(
@@ -174,10 +187,6 @@ class Linker:
         if found is None:
             found = self._long_name_stems[eid] = long_name_stems(self.by_id[eid])
         return found
-
-    def _add_catalog(self, a: PaperAnalysis, eid: str) -> None:
-        if eid not in a.entities:
-            a.entities[eid] = EntityInfo(*self._catalog_info[eid])
 
     def _apply_candidates(self, a: PaperAnalysis, candidates: list[Candidate], text: str) -> None:
         spans = SpanIndex(a.hits)
