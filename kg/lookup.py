@@ -60,7 +60,8 @@ class EntityRef:
 @dataclass
 class LookupResult:
     """What `kg lookup` shows: how the name matched, and what the graph knows about the entity. A dataclass:
-    built from values the graph already holds, so the read commands need no pydantic."""
+    built from values the graph already holds, so the read commands need no pydantic. The fields are in the
+    order `kg lookup --json` prints them."""
 
     query: str
     matched_by: str
@@ -70,27 +71,19 @@ class LookupResult:
     type: str
     source: str
     aliases: list[str]
+    description: str | None
+    vendor: str | None
+    year: int | None
     introduced_by: list[PaperRef]
     mention_count: int
     mentioned_by: list[PaperRef]
     variant_of: list[EntityRef]
     variants: list[EntityRef]
     co_mentioned: list[EntityRef]
-    description: str | None = None
-    vendor: str | None = None
-    year: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready values, fields in the order `kg lookup --json` prints them."""
-        out = asdict(self)
-        return {name: out[name] for name in JSON_ORDER}
-
-
-JSON_ORDER = (
-    "query matched_by score id name type source aliases description vendor year introduced_by mention_count "
-    "mentioned_by variant_of variants co_mentioned"
-).split()
-"""`kg lookup --json`'s keys in order (as the result printed them when it was a pydantic model)."""
+        """The result as JSON-ready values (`kg lookup --json`)."""
+        return asdict(self)
 
 
 # --------------------------------------------------------------------------- the entity index

@@ -101,12 +101,9 @@ def compile_catalog(entities: Iterable[CatalogEntity], config: LinkerConfig) -> 
     return CompiledCatalog(by_id, by_alias, parents, catalog_info, hit_info, DictionaryMatcher(rules), resolver)
 
 
-def load_compiled(catalog_files: Sequence[str | Path], config: LinkerConfig, *, cache: bool = True) -> CompiledCatalog:
+def load_compiled(catalog_files: Sequence[str | Path], config: LinkerConfig) -> CompiledCatalog:
     """The compiled built-in catalog plus `catalog_files`, from the cache when an entry for exactly these
     inputs is there, else built (a `kg.model.errors.CatalogError` for a bad file) and cached."""
-    if not cache:
-        with paused_gc():
-            return compile_catalog(load_catalog(catalog_files), config)
     key = cache_key(catalog_files, config)  # reads the files: a missing one is reported by load_catalog below
     directory = _cache_directory()
     path = directory / f"{key}.pickle" if directory is not None and key is not None else None
