@@ -18,6 +18,7 @@ from kg.model.errors import KGError, NotFoundError
 from kg.model.schema import Rel
 from kg.store import LocalStore
 from kg.viz import (
+    DEFAULT_VIEW,
     EDGE_STYLES,
     NODE_STYLES,
     ViewOptions,
@@ -380,6 +381,8 @@ class Page:
 
     def wait_stable(self, timeout_ms: int = 120_000) -> dict:
         self.page.wait_for_function("() => window.kgViz && window.kgViz.stabilized === true", timeout=timeout_ms)
+        # the last layout step is drawn on the next animation frame: wait for two before reading the canvas
+        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         return self.page.evaluate("""() => {
             const v = window.kgViz, net = v.network;
             const canvas = document.querySelector('#mynetwork canvas');
@@ -605,3 +608,256 @@ def test_browser_unfiltered_sample_graph_settles(browser, seeds_graph, tmp_path)
             "iterations": facts["iterations"],
         },
     )
+
+
+# ---------------------------------------------------------------- the viewer: search, toggles, focus, details
+
+
+def test_highlight_marks_whole_word_surfaces_longest_first():
+    from kg.viz.details import highlight
+
+    runs = highlight(
+        "LoRA-style lora on A100 GPUs, not A1000.", {"LoRA": "e:lora", "A100 GPUs": "e:a100", "A100": "e:x"}
+    )
+    assert "".join(r[0] for r in runs) == "LoRA-style lora on A100 GPUs, not A1000."
+    assert [r for r in runs if r[1]] == [["LoRA", "e:lora"], ["lora", "e:lora"], ["A100 GPUs", "e:a100"]]
+    assert highlight("", {"x": "y"}) == [] and highlight("plain", {}) == [["plain", None]]
+
+
+def test_page_details_name_only_drawn_nodes(small):
+    from kg.viz.details import page_details
+
+    drawn = [n for n in small if n != entity_key("imagenet")]
+    d = page_details(small, drawn)
+    assert set(d) == set(drawn)
+    p4 = d[paper_key("p4")]
+    assert p4["mentions"] == [entity_key("transformer"), entity_key("vit")]  # ImageNet is not drawn
+    assert all(run[1] != entity_key("imagenet") for run in p4["abstract"])
+    lora = d[entity_key("lora")]
+    assert lora["introduced_by"] == [paper_key("p2")] and lora["papers"] == [paper_key("p1"), paper_key("p2")]
+    assert lora["co_mentioned"] == [[entity_key("transformer"), 2]] and lora["mention_count"] == 2
+    assert d[entity_key("vit")]["family"] == [entity_key("transformer")]
+    assert d[paper_key("p1")]["cites"] == [paper_key("p2")] and d[paper_key("p2")]["cited_by"] == [paper_key("p1")]
+    assert d[paper_key("p1")]["name"] == XSS  # kept verbatim: the page sets it as text
+
+
+def test_details_json_cannot_close_the_script(small, tmp_path):
+    small.nodes[paper_key("p3")]["abstract"] = "A100 </script><script>alert(3)</script> <!-- x"
+    out = tmp_path / "g.html"
+    render(small, out)
+    html = out.read_text(encoding="utf-8")
+    _html_checks(html)
+    assert "alert(3)" in html and "<script>alert(3)" not in html and "<!--" not in html.split("kgDetails")[1]
+
+
+@pytest.fixture(scope="module")
+def viewer_graph(tmp_path_factory):
+    path = tmp_path_factory.mktemp("viz") / "viewer.jsonl.gz"
+    kg.build([DATA / "viz_viewer.jsonl"], store=path)
+    return open_store(path).graph
+
+
+def _viewer_page(browser, graph, tmp_path, view: ViewOptions = DEFAULT_VIEW) -> tuple[Page, VizReport]:
+    out = tmp_path / "viewer.html"
+    report = render(graph, out, view)
+    page = browser(out)
+    facts = page.wait_stable()
+    _assert_clean(page, facts, report.nodes, report.edges)
+    page.page.wait_for_function("() => window.kgViz.viewerReady === true")
+    return page, report
+
+
+def _state(page: Page) -> dict:
+    return page.page.evaluate("""() => {
+        const v = window.kgViz, net = v.network;
+        const panel = document.getElementById('kg-details');
+        return {
+            focused: v.focused, selected: net.getSelectedNodes(), faded: [...v.faded].sort(),
+            opacity: Object.fromEntries(v.nodes.get().map(n => [n.id, n.opacity === undefined ? 1 : n.opacity])),
+            drawn: [...net.body.nodeIndices].sort(), drawn_edges: net.body.edgeIndices.length,
+            hidden: v.nodes.get().filter(n => n.hidden).map(n => n.id).sort(),
+            panel_node: panel.getAttribute('data-node'), panel: panel.innerText,
+            panel_title: (panel.querySelector('h2') || {}).textContent || null,
+            panel_kind: (panel.querySelector('.kg-kind') || {}).textContent || null,
+            hits: [...document.querySelectorAll('#kg-hits .kg-hit[data-node]')].map(h => h.getAttribute('data-node')),
+            legend: document.getElementById('kg-legend').innerText,
+        };
+    }""")
+
+
+def _click_node(page: Page, node_id: str, *, double: bool = False) -> None:
+    x, y = page.page.evaluate(
+        """(id) => {
+        const net = window.kgViz.network;
+        const p = net.canvasToDOM(net.getPositions([id])[id]);
+        const r = document.getElementById('mynetwork').getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+    }""",
+        node_id,
+    )
+    if double:
+        page.page.mouse.dblclick(x, y)
+    else:
+        page.page.mouse.click(x, y)
+
+
+def _near(g: nx.MultiDiGraph, node: str) -> set[str]:
+    return {node} | set(g.successors(node)) | set(g.predecessors(node))
+
+
+def _no_trouble(page: Page) -> None:
+    assert page.console_errors == [], page.console_errors
+    assert page.blocked == [], f"the page tried the network: {page.blocked}"
+    assert page.dialogs == [] and page.page.evaluate("() => window.__kgAlerts.length") == 0
+
+
+@pytest.mark.browser
+def test_browser_search_type_ahead_accents_case_and_aliases(browser, viewer_graph, tmp_path):
+    page, _ = _viewer_page(browser, viewer_graph, tmp_path)
+    search = page.page.locator("#kg-search")
+    paper = paper_key("2402.00001")
+    search.click()
+    page.page.keyboard.type("zurich")  # the title says Zürich
+    assert _state(page)["hits"] == [paper]
+    assert page.page.locator("#kg-hits").is_visible()
+    page.page.keyboard.press("Enter")
+    s = _state(page)
+    assert s["focused"] == paper and s["selected"] == [paper] and s["panel_node"] == paper
+    assert s["panel_title"] == "Réglage fin à Zürich: LoRA for LLaMA"
+    assert not page.page.locator("#kg-hits").is_visible()
+    # centred: the node sits in the middle of the canvas
+    centre = page.page.evaluate(
+        """(id) => {
+        const net = window.kgViz.network, p = net.canvasToDOM(net.getPositions([id])[id]);
+        const c = document.querySelector('#mynetwork canvas');
+        return [p.x - c.clientWidth / 2, p.y - c.clientHeight / 2];
+    }""",
+        paper,
+    )
+    assert abs(centre[0]) < 5 and abs(centre[1]) < 5, centre
+    # an alias, in another case; the first hit is chosen with a click
+    lora = viewer_graph.nodes[entity_key("lora")]
+    alias = next(a for a in lora["aliases"] if a.lower() != "lora")
+    search.fill("")
+    search.click()
+    page.page.keyboard.type(alias.upper())
+    assert _state(page)["hits"][0] == entity_key("lora")
+    page.page.locator("#kg-hits .kg-hit").first.click()
+    s = _state(page)
+    assert s["focused"] == entity_key("lora") and s["panel_title"] == "LoRA"
+    search.fill("")
+    search.click()
+    page.page.keyboard.type("ÉLLÀMA")  # no such name, accents or not
+    assert _state(page)["hits"] == [] and page.page.locator("#kg-hits").inner_text() == "no match"
+    search.fill("")
+    search.click()
+    page.page.keyboard.type("llAma")
+    assert _state(page)["hits"][0] == entity_key("llama")
+    assert set(_state(page)["hits"][1:]) == {paper, paper_key("2402.00003")}  # titles naming LLaMA come after
+    _no_trouble(page)
+
+
+@pytest.mark.browser
+def test_browser_type_toggles_hide_nodes_and_update_counts(browser, viewer_graph, tmp_path):
+    page, report = _viewer_page(browser, viewer_graph, tmp_path)
+    g = viewer_graph
+    hardware = {n for n, d in g.nodes(data=True) if d.get("type") == "Hardware"}
+    assert report.node_types["Hardware"] == len(hardware) == 4
+    before = _state(page)
+    assert len(before["drawn"]) == report.nodes and before["hidden"] == []
+    page.page.locator('#kg-legend input[value="Hardware"]').uncheck()
+    s = _state(page)
+    assert set(s["hidden"]) == hardware and len(s["drawn"]) == report.nodes - len(hardware)
+    assert not set(s["drawn"]) & hardware
+    touching = sum(1 for u, v in g.edges() if u in hardware or v in hardware)
+    assert s["drawn_edges"] == report.edges - touching
+    mentions_left = sum(1 for u, v, k in g.edges(keys=True) if k == "MENTIONS" and v not in hardware)
+    assert "Hardware (0)" in s["legend"] and f"MENTIONS ({mentions_left})" in s["legend"]
+    assert f"Model ({report.node_types['Model']})" in s["legend"]
+    page.page.locator('#kg-legend input[value="VARIANT_OF"]').uncheck()
+    page.page.locator('#kg-legend input[value="Hardware"]').check()
+    s = _state(page)
+    assert s["hidden"] == [] and s["drawn_edges"] == report.edges - report.edge_types["VARIANT_OF"]
+    assert "VARIANT_OF (0)" in s["legend"] and "Hardware (4)" in s["legend"]
+    page.page.locator('#kg-legend input[value="VARIANT_OF"]').check()
+    # the mention slider: entities named by fewer papers go, papers stay
+    page.page.locator("#kg-min-mentions").fill("2")
+    s = _state(page)
+    kept = {n for n in g if n.startswith("paper:")} | {
+        n
+        for n in g
+        if n.startswith("entity:") and sum(1 for _, _, k in g.in_edges(n, keys=True) if k == "MENTIONS") >= 2
+    }
+    assert set(s["drawn"]) == kept and len(kept) == 6  # 3 papers; LLaMA, A100, PyTorch
+    assert page.page.locator("#kg-min-mentions-value").inner_text() == "2"
+    _no_trouble(page)
+
+
+@pytest.mark.browser
+def test_browser_click_focuses_fades_and_fills_the_panel(browser, viewer_graph, tmp_path):
+    page, report = _viewer_page(browser, viewer_graph, tmp_path)
+    g = viewer_graph
+    llama = entity_key("llama")
+    _click_node(page, llama)
+    s = _state(page)
+    assert s["focused"] == llama and s["selected"] == [llama]
+    assert set(s["faded"]) == set(g) - _near(g, llama) and len(s["faded"]) == report.nodes - 3
+    assert all((s["opacity"][n] < 1) == (n in s["faded"]) for n in g)
+    panel = s["panel"]
+    assert s["panel_title"] == "LLaMA" and s["panel_kind"] == "Model" and "Mentioned by: 2 papers" in panel
+    assert "Réglage fin à Zürich: LoRA for LLaMA" in panel and "Quantised LLaMA on H100" in panel
+    assert "Mentioned with:" in panel and "PyTorch ×1" in panel
+    assert "Year: 2023" in panel
+    # a panel item moves the focus: the paper, then a mention highlighted in its abstract
+    page.page.locator("#kg-details button.kg-link", has_text="Réglage fin").click()
+    paper = paper_key("2402.00001")
+    s = _state(page)
+    assert s["focused"] == paper and set(s["faded"]) == set(g) - _near(g, paper)
+    assert "Authors: Zoë Müller, Ana Pérez" in s["panel"] and "Year: 2024" in s["panel"]
+    assert page.page.locator("#kg-details a.kg-source").get_attribute("href") == "https://arxiv.org/abs/2402.00001"
+    marked = page.page.locator("#kg-details .kg-abstract .kg-mention").all_inner_texts()
+    assert marked == ["LLaMA", "LoRA", "A100"]
+    assert page.page.locator("#kg-details .kg-abstract").inner_text() == g.nodes[paper]["abstract"]
+    page.page.locator("#kg-details .kg-abstract .kg-mention", has_text="A100").click()
+    s = _state(page)
+    assert s["focused"] == entity_key("a100") and s["panel_title"] == "A100"
+    assert set(s["faded"]) == set(g) - _near(g, entity_key("a100"))
+    # Esc: back to the whole view
+    page.page.keyboard.press("Escape")
+    s = _state(page)
+    assert s["focused"] is None and s["faded"] == [] and s["selected"] == [] and s["panel_title"] is None
+    assert all(o == 1 for o in s["opacity"].values())
+    # only the neighbourhood: double-click, then the reset button
+    _click_node(page, entity_key("pytorch"), double=True)
+    s = _state(page)
+    assert set(s["drawn"]) == _near(g, entity_key("pytorch")) and s["focused"] == entity_key("pytorch")
+    page.page.locator("#kg-details button[data-hops='2']").click()
+    two = set().union(*(_near(g, n) for n in _near(g, entity_key("pytorch"))))
+    assert set(_state(page)["drawn"]) == two
+    page.page.locator("#kg-reset").click()
+    s = _state(page)
+    assert len(s["drawn"]) == report.nodes and s["focused"] is None and s["faded"] == []
+    _no_trouble(page)
+
+
+@pytest.mark.browser
+def test_browser_hostile_titles_stay_inert_in_search_and_panel(browser, xss_graph, tmp_path):
+    page, _ = _viewer_page(browser, xss_graph, tmp_path)
+    evil = graph_paper_node(xss_graph, XSS)
+    page.page.locator("#kg-search").click()
+    page.page.keyboard.type("<img")
+    assert _state(page)["hits"] == [evil]
+    assert page.page.locator("#kg-hits .kg-hit-name").inner_text() == XSS
+    page.page.keyboard.press("Enter")
+    s = _state(page)
+    assert s["focused"] == evil and s["panel_title"] == XSS
+    abstract = page.page.locator("#kg-details .kg-abstract").inner_text()
+    assert "<script>alert(2)</script>" in abstract and "</div><b>bold</b>" in abstract
+    bold = next(n for n in xss_graph if xss_graph.nodes[n].get("title", "").startswith("Scaling <b>"))
+    _click_node(page, bold)
+    assert _state(page)["panel_title"] == xss_graph.nodes[bold]["title"]
+    counts = page.page.evaluate("""() => ['#kg-details', '#kg-hits', '#kg-legend'].map(
+        s => document.querySelector(s).querySelectorAll('img, script, b, iframe').length)""")
+    assert counts == [0, 0, 0]
+    assert page.page.evaluate("() => document.querySelectorAll('img').length") == 0
+    _no_trouble(page)

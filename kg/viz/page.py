@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kg.viz.report import VizError
 from kg.viz.selection import Selection
@@ -48,15 +48,32 @@ def vis_assets() -> tuple[str, str]:
     return js, css
 
 
+@lru_cache(maxsize=1)
+def viewer_assets() -> tuple[str, str]:
+    """kg's own viewer JS and CSS (search, toggles, focus, details panel: package data next to this module)."""
+    here = Path(__file__).parent
+    js = (here / "viewer.js").read_text(encoding="utf-8").replace("</", "<\\/")
+    css = (here / "viewer.css").read_text(encoding="utf-8").replace("</", "<\\/")
+    return js, css
+
+
 def page_environment(
-    sel: Selection, node_types: dict[str, int], edge_types: dict[str, int], totals: tuple[int, int]
+    sel: Selection,
+    node_types: dict[str, int],
+    edge_types: dict[str, int],
+    totals: tuple[int, int],
+    details: dict[str, dict[str, Any]] | None = None,
 ) -> Environment:
     """The Jinja environment pyvis renders the page with: kg's template, and as `kg` the page's own data
-    (assets, legend with counts, the view's description and what was cut, shown and total counts)."""
+    (assets, legend with counts, the view's description and what was cut, shown and total counts, and the
+    details panel's data per node)."""
     from jinja2 import DictLoader, Environment, select_autoescape
     from markupsafe import Markup
 
     js, css = vis_assets()
+    viewer_js, viewer_css = viewer_assets()
+    details = details or {}
+    max_mentions = max((d.get("mention_count", 0) for d in details.values() if d["kind"] != "Paper"), default=0)
     legend_nodes = [{"kind": k, "count": node_types.get(k, 0), **NODE_STYLES[k]} for k in NODE_STYLES]
     legend_edges = [
         {
@@ -76,6 +93,10 @@ def page_environment(
             "kg": {
                 "vis_js": Markup(js),
                 "vis_css": Markup(css),
+                "viewer_js": Markup(viewer_js),
+                "viewer_css": Markup(viewer_css),
+                "details": details,
+                "max_mentions": max_mentions,
                 "legend_nodes": legend_nodes,
                 "legend_edges": legend_edges,
                 "view": sel.view,
@@ -113,30 +134,38 @@ PAGE_TEMPLATE = r"""<!DOCTYPE html>
   #kg-legend .kg-count { color: #777; }
   #kg-legend .kg-empty { opacity: 0.45; }
   #kg-legend svg { vertical-align: middle; margin-right: 4px; }
-  #kg-progress { position: absolute; top: 10px; right: 12px; font-size: 12px; color: #555; background: rgba(255,255,255,0.9); padding: 3px 8px; border-radius: 4px; z-index: 5; }
+  #kg-progress { position: absolute; bottom: 10px; left: 12px; font-size: 12px; color: #555; background: rgba(255,255,255,0.9); padding: 3px 8px; border-radius: 4px; z-index: 5; }
   div.vis-tooltip { max-width: 420px; white-space: normal; font-family: sans-serif; font-size: 12px; line-height: 1.35; padding: 6px 8px; }
   .kg-tip-head { font-weight: bold; font-size: 13px; margin-bottom: 2px; }
   .kg-tip-meta { color: #555; margin-bottom: 3px; }
   .kg-tip-line { margin-top: 2px; }
 </style>
+<style>{{ kg.viewer_css }}</style>
 <script>{{ kg.vis_js }}</script>
 </head>
 <body>
 <div id="kg-header">
   <h1>{{ heading }}</h1>
   <div class="kg-view" id="kg-view">{{ kg.view }}: {{ kg.shown }} of {{ kg.graph_nodes }} nodes, {{ kg.edges }} of {{ kg.graph_edges }} relationships{% if kg.cut %} <span class="kg-cut" id="kg-cut">{{ kg.cut[:1]|upper }}{{ kg.cut[1:] }}.</span>{% endif %}</div>
+  <div id="kg-tools">
+    <input id="kg-search" type="search" placeholder="Search names and aliases&hellip;" aria-label="Search nodes" autocomplete="off" spellcheck="false">
+    <button id="kg-reset" type="button" disabled>Reset view (Esc)</button>
+    <div id="kg-hits" role="listbox"></div>
+  </div>
 </div>
 <div id="kg-main">
   <div id="mynetwork"></div>
   <div id="kg-legend" role="region" aria-label="Legend">
     <h2>Nodes</h2>
-    {% for item in kg.legend_nodes %}<div class="kg-legend-node{% if not item.count %} kg-empty{% endif %}" data-kind="{{ item.kind }}"><span class="kg-glyph" style="color: {{ item.color }}">{{ item.glyph }}</span> {{ item.kind }} <span class="kg-count">({{ item.count }})</span></div>
+    {% for item in kg.legend_nodes %}<div class="kg-legend-node{% if not item.count %} kg-empty{% endif %}" data-kind="{{ item.kind }}"><label><input type="checkbox" data-toggle="kind" value="{{ item.kind }}" checked><span class="kg-glyph" style="color: {{ item.color }}">{{ item.glyph }}</span> {{ item.kind }} <span class="kg-count">({{ item.count }})</span></label></div>
     {% endfor %}
     <h2 style="margin-top: 6px">Relationships</h2>
-    {% for item in kg.legend_edges %}<div class="kg-legend-edge{% if not item.count %} kg-empty{% endif %}" data-rel="{{ item.rel }}" title="{{ item.meaning }}"><svg width="34" height="10"><line x1="1" y1="5" x2="33" y2="5" stroke="{{ item.color }}" stroke-width="{{ item.width }}"{% if item.dasharray %} stroke-dasharray="{{ item.dasharray }}"{% endif %}/></svg>{{ item.rel }} <span class="kg-count">({{ item.count }})</span></div>
+    {% for item in kg.legend_edges %}<div class="kg-legend-edge{% if not item.count %} kg-empty{% endif %}" data-rel="{{ item.rel }}" title="{{ item.meaning }}"><label><input type="checkbox" data-toggle="rel" value="{{ item.rel }}" checked><svg width="34" height="10"><line x1="1" y1="5" x2="33" y2="5" stroke="{{ item.color }}" stroke-width="{{ item.width }}"{% if item.dasharray %} stroke-dasharray="{{ item.dasharray }}"{% endif %}/></svg>{{ item.rel }} <span class="kg-count">({{ item.count }})</span></label></div>
     {% endfor %}
-    <div class="kg-count" style="margin-top: 4px">size: degree &middot; hover for details</div>
+    {% if kg.max_mentions > 1 %}<div class="kg-slider" style="margin-top: 6px"><label>min. mentions <input id="kg-min-mentions" type="range" min="0" max="{{ kg.max_mentions }}" value="0" step="1"> <span id="kg-min-mentions-value">0</span></label></div>{% endif %}
+    <div class="kg-count" style="margin-top: 4px">size: degree &middot; click to focus, double-click for its neighbours</div>
   </div>
+  <div id="kg-details" role="region" aria-label="Details"></div>
   <div id="kg-progress">laying out&hellip;</div>
 </div>
 <script>
@@ -192,6 +221,8 @@ PAGE_TEMPLATE = r"""<!DOCTYPE html>
   window.kgViz.nodeCount = nodes.length;
   window.kgViz.edgeCount = edges.length;
 })();
+window.kgDetails = {{ kg.details|tojson }};
+{{ kg.viewer_js }}
 </script>
 </body>
 </html>

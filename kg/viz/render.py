@@ -13,6 +13,7 @@ import networkx as nx
 
 from kg.model.files import write_atomic
 from kg.model.schema import Rel
+from kg.viz.details import page_details
 from kg.viz.page import PAGE_NAME, page_environment
 from kg.viz.report import VizError, VizReport
 from kg.viz.selection import DEFAULT_VIEW, PAPER, Selection, ViewOptions, neighbours, node_kind, select
@@ -90,7 +91,11 @@ def to_pyvis(
     net.kg_selection = sel
     net.kg_counts = {"nodes": node_types, "edges": edge_types}
     net.templateEnv = page_environment(
-        sel, node_types, edge_types, totals or (graph.number_of_nodes(), graph.number_of_edges())
+        sel,
+        node_types,
+        edge_types,
+        totals or (graph.number_of_nodes(), graph.number_of_edges()),
+        page_details(graph, sel.nodes),
     )
     net.path = PAGE_NAME
     return net

@@ -1,0 +1,301 @@
+// kg viz: search, type toggles, focus on click and the details panel.
+// Inlined into the page after the network is built. Every string from the
+// data is put into the page with textContent (never innerHTML).
+(function () {
+  "use strict";
+  var kv = window.kgViz, network = kv.network, nodes = kv.nodes, edges = kv.edges;
+  var details = window.kgDetails || {};
+  var FADED = 0.15, MAX_HITS = 12;
+  var hiddenKinds = {}, hiddenRels = {}, minMentions = 0, focused = null, only = null;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+  // Accent- and case-insensitive form for search: NFD, combining marks dropped, lower case.
+  function fold(s) {
+    return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  // ------------------------------------------------------------ visibility: type toggles, mention slider, hops
+  function nodeVisible(n) {
+    if (only && !only[n.id]) { return false; }
+    if (hiddenKinds[n.kind]) { return false; }
+    var d = details[n.id];
+    if (minMentions > 0 && n.kind !== "Paper" && (!d || d.mention_count < minMentions)) { return false; }
+    return true;
+  }
+  function applyVisibility() {
+    var shown = {}, nodeCounts = {}, edgeCounts = {};
+    var nodeUpdates = nodes.get().map(function (n) {
+      var vis = nodeVisible(n);
+      if (vis) { shown[n.id] = true; nodeCounts[n.kind] = (nodeCounts[n.kind] || 0) + 1; }
+      return {id: n.id, hidden: !vis};
+    });
+    nodes.update(nodeUpdates);
+    var edgeUpdates = edges.get().map(function (e) {
+      var vis = !hiddenRels[e.rel] && shown[e.from] === true && shown[e.to] === true;
+      if (vis) { edgeCounts[e.rel] = (edgeCounts[e.rel] || 0) + 1; }
+      return {id: e.id, hidden: !vis};
+    });
+    edges.update(edgeUpdates);
+    document.querySelectorAll("#kg-legend .kg-legend-node").forEach(function (row) {
+      row.querySelector(".kg-count").textContent = "(" + (nodeCounts[row.getAttribute("data-kind")] || 0) + ")";
+    });
+    document.querySelectorAll("#kg-legend .kg-legend-edge").forEach(function (row) {
+      row.querySelector(".kg-count").textContent = "(" + (edgeCounts[row.getAttribute("data-rel")] || 0) + ")";
+    });
+    kv.visible = Object.keys(shown);
+    if (focused !== null && !shown[focused]) { reset(); } else if (focused !== null) { fade(focused); }
+  }
+  document.querySelectorAll("#kg-legend input[data-toggle]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var table = box.getAttribute("data-toggle") === "kind" ? hiddenKinds : hiddenRels;
+      table[box.value] = !box.checked;
+      applyVisibility();
+    });
+  });
+  var slider = document.getElementById("kg-min-mentions");
+  var sliderValue = document.getElementById("kg-min-mentions-value");
+  if (slider) {
+    slider.addEventListener("input", function () {
+      minMentions = parseInt(slider.value, 10) || 0;
+      sliderValue.textContent = String(minMentions);
+      applyVisibility();
+    });
+  }
+
+  // ------------------------------------------------------------ focus: highlight a node and its neighbours
+  function fade(id) {
+    var near = {};
+    near[id] = true;
+    network.getConnectedNodes(id).forEach(function (n) { near[n] = true; });
+    nodes.update(nodes.get().map(function (n) { return {id: n.id, opacity: near[n.id] ? 1 : FADED}; }));
+    edges.update(edges.get().map(function (e) {
+      var on = e.from === id || e.to === id;
+      return {id: e.id, color: {color: e.color.color, highlight: e.color.highlight, hover: e.color.hover, opacity: on ? 1 : FADED}};
+    }));
+    kv.faded = nodes.get().filter(function (n) { return !near[n.id]; }).map(function (n) { return n.id; });
+  }
+  function unfade() {
+    nodes.update(nodes.get().map(function (n) { return {id: n.id, opacity: 1}; }));
+    edges.update(edges.get().map(function (e) {
+      return {id: e.id, color: {color: e.color.color, highlight: e.color.highlight, hover: e.color.hover, opacity: 1}};
+    }));
+    kv.faded = [];
+  }
+  function focusOn(id, centre) {
+    if (!nodes.get(id)) { return; }
+    if (nodes.get(id).hidden) {  // chosen from the panel or the search while filtered out: show it again
+      hiddenKinds[nodes.get(id).kind] = false;
+      var box = document.querySelector('#kg-legend input[data-toggle="kind"][value="' + CSS.escape(nodes.get(id).kind) + '"]');
+      if (box) { box.checked = true; }
+      if (only && !only[id]) { only = null; }
+      minMentions = 0;
+      if (slider) { slider.value = "0"; sliderValue.textContent = "0"; }
+      applyVisibility();
+    }
+    focused = id;
+    network.selectNodes([id]);
+    fade(id);
+    if (centre) { network.focus(id, {scale: Math.max(network.getScale(), 1.0), animation: false}); }
+    showDetails(id);
+    kv.focused = id;
+    document.getElementById("kg-reset").disabled = false;
+  }
+  function reset() {
+    focused = null;
+    kv.focused = null;
+    if (only) { only = null; applyVisibility(); }
+    network.unselectAll();
+    unfade();
+    clearDetails();
+    document.getElementById("kg-reset").disabled = true;
+  }
+  function showOnly(id, hops) {
+    var within = {};
+    within[id] = true;
+    var frontier = [id];
+    for (var h = 0; h < hops; h++) {
+      var next = [];
+      frontier.forEach(function (n) {
+        network.getConnectedNodes(n).forEach(function (m) { if (!within[m]) { within[m] = true; next.push(m); } });
+      });
+      frontier = next;
+    }
+    only = within;
+    applyVisibility();
+    focusOn(id, false);
+    network.fit({nodes: Object.keys(within).filter(function (n) { return !nodes.get(n).hidden; }), animation: false});
+  }
+  kv.focusOn = function (id) { focusOn(id, true); };
+  kv.reset = reset;
+  kv.showOnly = showOnly;
+
+  network.on("click", function (p) {
+    if (p.nodes.length) { focusOn(p.nodes[0], false); } else if (p.edges.length === 0) { reset(); }
+  });
+  network.on("doubleClick", function (p) { if (p.nodes.length) { showOnly(p.nodes[0], 1); } });
+  document.getElementById("kg-reset").addEventListener("click", reset);
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape") { hideHits(); reset(); }
+  });
+
+  // ------------------------------------------------------------ details panel
+  var panel = document.getElementById("kg-details");
+  function nameOf(id) { return details[id] ? details[id].name : id; }
+  function link(id, text) {
+    var b = el("button", "kg-link", text === undefined ? nameOf(id) : text);
+    b.type = "button";
+    b.setAttribute("data-node", id);
+    b.addEventListener("click", function () { focusOn(id, true); });
+    return b;
+  }
+  function row(label, value) {
+    var r = el("div", "kg-row");
+    r.appendChild(el("span", "kg-label", label + ": "));
+    if (typeof value === "string") { r.appendChild(el("span", "kg-value", value)); } else { r.appendChild(value); }
+    return r;
+  }
+  function links(ids, extra) {
+    var box = el("span", "kg-links");
+    ids.forEach(function (id, i) {
+      if (i) { box.appendChild(document.createTextNode(", ")); }
+      box.appendChild(link(id));
+      if (extra) { box.appendChild(document.createTextNode(extra(i))); }
+    });
+    return box;
+  }
+  function clearDetails() {
+    while (panel.firstChild) { panel.removeChild(panel.firstChild); }
+    panel.appendChild(el("div", "kg-hint", "Click a node, or search, to see its details. Esc resets."));
+    panel.setAttribute("data-node", "");
+  }
+  function showDetails(id) {
+    var d = details[id];
+    while (panel.firstChild) { panel.removeChild(panel.firstChild); }
+    panel.setAttribute("data-node", id);
+    if (!d) { panel.appendChild(el("div", "kg-hint", id)); return; }
+    panel.appendChild(el("div", "kg-kind", d.kind));
+    panel.appendChild(el("h2", "kg-name", d.name));
+    if (d.kind === "Paper") {
+      if (d.authors.length) { panel.appendChild(row("Authors", d.authors.join(", "))); }
+      if (d.year) { panel.appendChild(row("Year", d.year)); }
+      if (d.arxiv_id) { panel.appendChild(row("arXiv", d.arxiv_id)); }
+      if (d.url) {
+        var a = el("a", "kg-source", d.url);
+        a.href = d.url;  // http(s) only: checked when the page was written
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        panel.appendChild(row("Source", a));
+      }
+      if (d.sources.length) { panel.appendChild(row("Read from", d.sources.join(", "))); }
+      if (d.abstract.length) {
+        var abs = el("div", "kg-abstract");
+        d.abstract.forEach(function (run) {
+          if (run[1] && details[run[1]]) {
+            var m = link(run[1], run[0]);
+            m.className = "kg-link kg-mention";
+            abs.appendChild(m);
+          } else { abs.appendChild(document.createTextNode(run[0])); }
+        });
+        panel.appendChild(abs);
+      }
+      if (d.mentions.length) { panel.appendChild(row("Mentions", links(d.mentions))); }
+      if (d.cites.length) { panel.appendChild(row("Builds on", links(d.cites))); }
+      if (d.cited_by.length) { panel.appendChild(row("Built on by", links(d.cited_by))); }
+    } else {
+      if (d.aliases.length) { panel.appendChild(row("Aliases", d.aliases.join(", "))); }
+      if (d.description) { panel.appendChild(el("div", "kg-description", d.description)); }
+      if (d.vendor) { panel.appendChild(row("Vendor", d.vendor)); }
+      if (d.year) { panel.appendChild(row("Year", d.year)); }
+      panel.appendChild(row("Mentioned by", d.mention_count + (d.mention_count === 1 ? " paper" : " papers")));
+      if (d.introduced_by.length) { panel.appendChild(row("Introduced by", links(d.introduced_by))); }
+      if (d.papers.length) { panel.appendChild(row("Papers (in view)", links(d.papers))); }
+      if (d.co_mentioned.length) {
+        var co = d.co_mentioned;
+        panel.appendChild(row("Mentioned with", links(co.map(function (c) { return c[0]; }),
+          function (i) { return " \u00d7" + co[i][1]; })));
+      }
+      if (d.family.length) { panel.appendChild(row("Family", links(d.family))); }
+    }
+    var tools = el("div", "kg-tools");
+    [[1, "Only 1 hop"], [2, "Only 2 hops"]].forEach(function (h) {
+      var b = el("button", "kg-hops", h[1]);
+      b.type = "button";
+      b.setAttribute("data-hops", String(h[0]));
+      b.addEventListener("click", function () { showOnly(id, h[0]); });
+      tools.appendChild(b);
+    });
+    panel.appendChild(tools);
+  }
+  clearDetails();
+
+  // ------------------------------------------------------------ search with type-ahead
+  var index = nodes.get().map(function (n) {
+    var d = details[n.id] || {name: String(n.label || n.id), aliases: []};
+    var names = [d.name].concat(d.aliases || []);
+    return {id: n.id, name: d.name, kind: n.kind, degree: n.degree || 0, keys: names.map(fold)};
+  });
+  var input = document.getElementById("kg-search");
+  var hits = document.getElementById("kg-hits");
+  var current = [], active = -1;
+  function hideHits() { hits.style.display = "none"; current = []; active = -1; }
+  function find(q) {
+    q = fold(q).trim();
+    if (!q) { return []; }
+    var found = [];
+    index.forEach(function (item) {
+      var best = -1;
+      item.keys.forEach(function (k, i) {
+        var at = k.indexOf(q);
+        if (at < 0) { return; }
+        var score = (k === q ? 0 : at === 0 ? 1 : 2) + (i === 0 ? 0 : 0.5);
+        if (best < 0 || score < best) { best = score; }
+      });
+      if (best >= 0) { found.push({item: item, score: best}); }
+    });
+    found.sort(function (a, b) {
+      return a.score - b.score || b.item.degree - a.item.degree || (a.item.name < b.item.name ? -1 : 1);
+    });
+    return found.slice(0, MAX_HITS).map(function (f) { return f.item; });
+  }
+  function mark(i) {
+    active = i;
+    Array.prototype.forEach.call(hits.children, function (c, j) { c.classList.toggle("kg-active", j === i); });
+  }
+  function choose(item) {
+    input.value = item.name;
+    hideHits();
+    focusOn(item.id, true);
+  }
+  input.addEventListener("input", function () {
+    current = find(input.value);
+    while (hits.firstChild) { hits.removeChild(hits.firstChild); }
+    current.forEach(function (item, i) {
+      var h = el("div", "kg-hit");
+      h.setAttribute("data-node", item.id);
+      h.appendChild(el("span", "kg-hit-name", item.name));
+      h.appendChild(el("span", "kg-hit-kind", " " + item.kind));
+      h.addEventListener("mousedown", function (ev) { ev.preventDefault(); choose(item); });
+      hits.appendChild(h);
+      if (i === 0) { mark(0); }
+    });
+    if (!current.length && input.value.trim()) { hits.appendChild(el("div", "kg-hit kg-none", "no match")); }
+    hits.style.display = input.value.trim() ? "block" : "none";
+  });
+  input.addEventListener("keydown", function (ev) {
+    if (ev.key === "ArrowDown" && current.length) { mark(Math.min(active + 1, current.length - 1)); ev.preventDefault(); }
+    else if (ev.key === "ArrowUp" && current.length) { mark(Math.max(active - 1, 0)); ev.preventDefault(); }
+    else if (ev.key === "Enter" && current.length) { choose(current[Math.max(active, 0)]); ev.preventDefault(); }
+    else if (ev.key === "Escape") { hideHits(); input.blur(); }
+  });
+  input.addEventListener("blur", function () { setTimeout(hideHits, 0); });
+
+  kv.visible = nodes.getIds();
+  kv.faded = [];
+  kv.focused = null;
+  kv.viewerReady = true;
+})();
