@@ -471,6 +471,20 @@ def test_every_viewer_field_is_escaped_and_kept_verbatim(tmp_path, view):
     for field in shown:
         assert m[field] in tips, f"{field} is missing from the tooltips"
     assert any(n["label"] == m["name"] for n in nodes)
+    # ...and the details panel's data too, JSON that gives back every value exactly
+    details = json.loads(re.search(r"window.kgDetails = (.*?);\n", html).group(1))
+    evil = details[entity_key("evil")]
+    assert (evil["name"], evil["aliases"], evil["description"], evil["vendor"], evil["year"]) == (
+        m["name"],
+        [m["alias"]],
+        m["description"],
+        m["vendor"],
+        m["entity_year"],
+    )
+    if paper_key("p1") in drawn:
+        p1 = details[paper_key("p1")]
+        assert (p1["arxiv_id"], p1["year"], p1["sources"][0]) == (m["arxiv_id"], m["paper_year"], m["sources"])
+        assert p1["url"] == "https://arxiv.org/abs/" + m["arxiv_id"]  # a link the panel makes, never javascript:
     if view == "whole":
         assert len(nodes) == g.number_of_nodes() and any(e["rel"] == m["rel"] for e in edges)
 

@@ -639,6 +639,13 @@ def test_page_details_name_only_drawn_nodes(small):
     assert d[entity_key("vit")]["family"] == [entity_key("transformer")]
     assert d[paper_key("p1")]["cites"] == [paper_key("p2")] and d[paper_key("p2")]["cited_by"] == [paper_key("p1")]
     assert d[paper_key("p1")]["name"] == XSS  # kept verbatim: the page sets it as text
+    small.nodes[paper_key("p2")]["url"] = "javascript:alert(1)"
+    small.nodes[paper_key("p3")].update(url="JAVASCRIPT:alert(1)", arxiv_id="2106.09685")
+    small.nodes[paper_key("p4")]["url"] = "https://example.org/p4"
+    d = page_details(small, small.nodes)
+    assert d[paper_key("p2")]["url"] == ""  # a link only to http(s)
+    assert d[paper_key("p3")]["url"] == "https://arxiv.org/abs/2106.09685"
+    assert d[paper_key("p4")]["url"] == "https://example.org/p4"
 
 
 def test_details_json_cannot_close_the_script(small, tmp_path):
