@@ -813,7 +813,7 @@ def test_browser_click_focuses_fades_and_fills_the_panel(browser, viewer_graph, 
     panel = s["panel"]
     assert s["panel_title"] == "LLaMA" and s["panel_kind"] == "Model" and "Mentioned by: 2 papers" in panel
     assert "Réglage fin à Zürich: LoRA for LLaMA" in panel and "Quantised LLaMA on H100" in panel
-    assert "Mentioned with:" in panel and "PyTorch ×1" in panel
+    assert "Mentioned with (in view):" in panel and "PyTorch ×1" in panel
     assert "Year: 2023" in panel
     # a panel item moves the focus: the paper, then a mention highlighted in its abstract
     page.page.locator("#kg-details button.kg-link", has_text="Réglage fin").click()
@@ -867,4 +867,30 @@ def test_browser_hostile_titles_stay_inert_in_search_and_panel(browser, xss_grap
         s => document.querySelector(s).querySelectorAll('img, script, b, iframe').length)""")
     assert counts == [0, 0, 0]
     assert page.page.evaluate("() => document.querySelectorAll('img').length") == 0
+    _no_trouble(page)
+
+
+@pytest.mark.browser
+def test_browser_sample_graph_search_focus_and_filter(browser, seeds_graph, tmp_path):
+    """The 500-node view of the sample corpus: search an entity, read its panel, untick papers."""
+    page, report = _viewer_page(browser, seeds_graph, tmp_path)
+    deepspeed = entity_key("deepspeed")
+    drawn = set(page.page.evaluate("() => window.kgViz.nodes.getIds()"))
+    assert deepspeed in drawn
+    page.page.locator("#kg-search").click()
+    page.page.keyboard.type("microsoft deepspeed")  # an alias
+    assert _state(page)["hits"][0] == deepspeed
+    page.page.keyboard.press("Enter")
+    s = _state(page)
+    n = sum(1 for _, _, k in seeds_graph.in_edges(deepspeed, keys=True) if k == "MENTIONS")
+    assert s["focused"] == deepspeed and s["panel_title"] == "DeepSpeed" and f"Mentioned by: {n} papers" in s["panel"]
+    near = _near(seeds_graph, deepspeed) & drawn
+    assert set(s["faded"]) == drawn - near and len(s["faded"]) > 400
+    papers = {x for x in drawn if x.startswith("paper:")}
+    page.page.locator('#kg-legend input[value="Paper"]').uncheck()
+    s = _state(page)
+    assert (
+        len(s["drawn"]) == report.nodes - len(papers) and "Paper (0)" in s["legend"] and "MENTIONS (0)" in s["legend"]
+    )
+    assert s["focused"] == deepspeed  # still shown, still focused
     _no_trouble(page)

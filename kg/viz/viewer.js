@@ -159,12 +159,16 @@
     if (typeof value === "string") { r.appendChild(el("span", "kg-value", value)); } else { r.appendChild(value); }
     return r;
   }
+  // Entities as a comma list; papers (long titles) one a line.
   function links(ids, extra) {
     var box = el("span", "kg-links");
     ids.forEach(function (id, i) {
-      if (i) { box.appendChild(document.createTextNode(", ")); }
-      box.appendChild(link(id));
-      if (extra) { box.appendChild(document.createTextNode(extra(i))); }
+      var paper = details[id] && details[id].kind === "Paper";
+      var item = paper ? el("div", "kg-item") : box;
+      if (i && !paper) { box.appendChild(document.createTextNode(", ")); }
+      item.appendChild(link(id));
+      if (extra) { item.appendChild(document.createTextNode(extra(i))); }
+      if (paper) { box.appendChild(item); }
     });
     return box;
   }
@@ -172,11 +176,13 @@
     while (panel.firstChild) { panel.removeChild(panel.firstChild); }
     panel.appendChild(el("div", "kg-hint", "Click a node, or search, to see its details. Esc resets."));
     panel.setAttribute("data-node", "");
+    panel.classList.add("kg-idle");
   }
   function showDetails(id) {
     var d = details[id];
     while (panel.firstChild) { panel.removeChild(panel.firstChild); }
     panel.setAttribute("data-node", id);
+    panel.classList.remove("kg-idle");
     if (!d) { panel.appendChild(el("div", "kg-hint", id)); return; }
     panel.appendChild(el("div", "kg-kind", d.kind));
     panel.appendChild(el("h2", "kg-name", d.name));
@@ -216,7 +222,7 @@
       if (d.papers.length) { panel.appendChild(row("Papers (in view)", links(d.papers))); }
       if (d.co_mentioned.length) {
         var co = d.co_mentioned;
-        panel.appendChild(row("Mentioned with", links(co.map(function (c) { return c[0]; }),
+        panel.appendChild(row("Mentioned with (in view)", links(co.map(function (c) { return c[0]; }),
           function (i) { return " \u00d7" + co[i][1]; })));
       }
       if (d.family.length) { panel.appendChild(row("Family", links(d.family))); }
