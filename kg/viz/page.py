@@ -6,10 +6,11 @@ once and is then switched off (see `settle` in the template).
 
 Escaping: titles and abstracts are untrusted. Node and edge data reach the page
 only as JSON inside a script (`tojson`: `<`, `>`, `&` and `'` become `\\u00XX`
-escapes); tooltips are built in the page as DOM elements whose text is set with
-`textContent` (never `innerHTML`); every other string (heading, legend, the
-message about what was cut) goes through Jinja's HTML autoescaping. Labels are
-drawn on the canvas as text.
+escapes), and so does the details panel's data (`window.kgDetails`). Tooltips,
+search suggestions and the details panel are built in the page as DOM elements
+whose text is set with `textContent` (never `innerHTML`). Every other string
+(heading, legend, the message about what was cut) goes through Jinja's HTML
+autoescaping. Labels are drawn on the canvas as text.
 """
 
 from __future__ import annotations
