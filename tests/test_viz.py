@@ -761,6 +761,11 @@ def test_browser_search_type_ahead_accents_case_and_aliases(browser, viewer_grap
     page.page.keyboard.type("llAma")
     assert _state(page)["hits"][0] == entity_key("llama")
     assert set(_state(page)["hits"][1:]) == {paper, paper_key("2402.00003")}  # titles naming LLaMA come after
+    page.page.keyboard.press("ArrowDown")
+    second = _state(page)["hits"][1]
+    assert page.page.locator("#kg-hits .kg-hit[aria-selected=true]").get_attribute("data-node") == second
+    page.page.keyboard.press("Enter")
+    assert _state(page)["focused"] == second
     _no_trouble(page)
 
 

@@ -270,7 +270,10 @@
   }
   function mark(i) {
     active = i;
-    Array.prototype.forEach.call(hits.children, function (c, j) { c.classList.toggle("kg-active", j === i); });
+    Array.prototype.forEach.call(hits.children, function (c, j) {
+      c.classList.toggle("kg-active", j === i);
+      c.setAttribute("aria-selected", j === i ? "true" : "false");
+    });
   }
   function choose(item) {
     input.value = item.name;
@@ -283,6 +286,7 @@
     current.forEach(function (item, i) {
       var h = el("div", "kg-hit");
       h.setAttribute("data-node", item.id);
+      h.setAttribute("role", "option");
       h.appendChild(el("span", "kg-hit-name", item.name));
       h.appendChild(el("span", "kg-hit-kind", " " + item.kind));
       h.addEventListener("mousedown", function (ev) { ev.preventDefault(); choose(item); });
