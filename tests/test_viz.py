@@ -279,6 +279,7 @@ def _html_checks(html: str) -> None:
     assert "cdnjs" not in html and "jsdelivr" not in html and "unpkg" not in html
     assert "vis-network" in html and "vis.Network" in html and html.count("</script>") == 2
     assert 'id="kg-legend"' in html and "stabilizationIterationsDone" in html
+    assert 'id="kg-search"' in html and 'id="kg-details"' in html and "window.kgDetails = {" in html
 
 
 def test_render_writes_a_self_contained_escaped_page(small, tmp_path):
@@ -636,6 +637,8 @@ def test_page_details_name_only_drawn_nodes(small):
     lora = d[entity_key("lora")]
     assert lora["introduced_by"] == [paper_key("p2")] and lora["papers"] == [paper_key("p1"), paper_key("p2")]
     assert lora["co_mentioned"] == [[entity_key("transformer"), 2]] and lora["mention_count"] == 2
+    transformer = d[entity_key("transformer")]
+    assert len(transformer["papers"]) == 5 and transformer["papers_more"] == 0 and lora["papers_more"] == 0
     assert d[entity_key("vit")]["family"] == [entity_key("transformer")]
     assert d[paper_key("p1")]["cites"] == [paper_key("p2")] and d[paper_key("p2")]["cited_by"] == [paper_key("p1")]
     assert d[paper_key("p1")]["name"] == XSS  # kept verbatim: the page sets it as text
@@ -891,6 +894,9 @@ def test_browser_sample_graph_search_focus_and_filter(browser, seeds_graph, tmp_
     assert s["focused"] == deepspeed and s["panel_title"] == "DeepSpeed" and f"Mentioned by: {n} papers" in s["panel"]
     near = _near(seeds_graph, deepspeed) & drawn
     assert set(s["faded"]) == drawn - near and len(s["faded"]) > 400
+    listed = page.page.locator("#kg-details .kg-row", has_text="Papers (in view)").inner_text()
+    in_view = {p for p in seeds_graph.predecessors(deepspeed) if p in drawn and p.startswith("paper:")}
+    assert all(seeds_graph.nodes[p]["title"].split()[0] in listed for p in in_view) and len(in_view) <= 12
     papers = {x for x in drawn if x.startswith("paper:")}
     page.page.locator('#kg-legend input[value="Paper"]').uncheck()
     s = _state(page)
@@ -899,3 +905,15 @@ def test_browser_sample_graph_search_focus_and_filter(browser, seeds_graph, tmp_
     )
     assert s["focused"] == deepspeed  # still shown, still focused
     _no_trouble(page)
+
+
+def test_page_details_cap_the_papers_listed_and_say_how_many_more(seeds_graph):
+    from kg.viz.details import MAX_PAPERS, page_details
+
+    top = max(
+        (n for n in seeds_graph if n.startswith("entity:")),
+        key=lambda n: sum(1 for _, _, k in seeds_graph.in_edges(n, keys=True) if k == "MENTIONS"),
+    )
+    d = page_details(seeds_graph, seeds_graph.nodes)[top]
+    assert d["mention_count"] > MAX_PAPERS and len(d["papers"]) == MAX_PAPERS
+    assert d["papers_more"] == d["mention_count"] - MAX_PAPERS

@@ -102,6 +102,7 @@ def entity_details(g: nx.MultiDiGraph, node: str, drawn: set[str]) -> dict[str, 
             u for u, _, k in g.in_edges(node, keys=True) if k == Rel.INTRODUCES.value and u in drawn
         ),
         "papers": sorted(papers)[:MAX_PAPERS],
+        "papers_more": max(0, len(papers) - MAX_PAPERS),
         "co_mentioned": [[e, n] for e, n in sorted(co.items(), key=lambda x: (-x[1], x[0]))[:MAX_CO_MENTIONED]],
         "family": sorted(
             {v for _, v, k in g.out_edges(node, keys=True) if k == Rel.VARIANT_OF.value and v in drawn}

@@ -219,7 +219,11 @@
       if (d.year) { panel.appendChild(row("Year", d.year)); }
       panel.appendChild(row("Mentioned by", d.mention_count + (d.mention_count === 1 ? " paper" : " papers")));
       if (d.introduced_by.length) { panel.appendChild(row("Introduced by", links(d.introduced_by))); }
-      if (d.papers.length) { panel.appendChild(row("Papers (in view)", links(d.papers))); }
+      if (d.papers.length) {
+        var listed = links(d.papers);
+        if (d.papers_more) { listed.appendChild(el("div", "kg-item", "and " + d.papers_more + " more")); }
+        panel.appendChild(row("Papers (in view)", listed));
+      }
       if (d.co_mentioned.length) {
         var co = d.co_mentioned;
         panel.appendChild(row("Mentioned with (in view)", links(co.map(function (c) { return c[0]; }),
