@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from kg.ingest import ReadReport
     from kg.link import Linker
     from kg.link.evaluate import Fold, Report
-    from kg.lookup import EntityIndex, LookupResult
+    from kg.lookup import EntityIndex, LookupResult, Run
     from kg.model.results import QueryResult
     from kg.model.types import LinkedPaper, Paper
     from kg.query.types import Params
@@ -154,18 +154,25 @@ class Store:
         self.close()
 
     def query(
-        self, cypher: str, params: Params | None = None, *, timeout: float | None = None, limit: int | None = None
+        self,
+        cypher: str,
+        params: Params | None = None,
+        *,
+        timeout: float | None = None,
+        limit: int | None = None,
+        nodes: bool = False,
     ) -> QueryResult:
-        """Run a read-only Cypher query (Neo4j 5's dialect) on the store."""
+        """Run a read-only Cypher query (Neo4j 5's dialect) on the store; with `nodes`, the result also lists
+        the nodes its rows hold (`QueryResult.nodes`)."""
         from kg.query.engine import DEFAULT_TIMEOUT, DamagedQueryDatabase, run
 
         timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         try:
-            return run(self.querydb, cypher, params, timeout=timeout, limit=limit)
+            return run(self.querydb, cypher, params, timeout=timeout, limit=limit, nodes=nodes)
         except DamagedQueryDatabase as exc:  # a damaged cache of the store: rebuild it, then try once more
             self._rebuild_querydb(f"it is damaged: {exc}")
         try:
-            return run(self.querydb, cypher, params, timeout=timeout, limit=limit)
+            return run(self.querydb, cypher, params, timeout=timeout, limit=limit, nodes=nodes)
         except DamagedQueryDatabase as exc:
             raise QueryError(
                 f"the query database failed even when just rebuilt from the store ({exc}): an engine "
@@ -217,29 +224,23 @@ class Store:
         *,
         open_browser: bool = False,
     ) -> VizReport:
-        """`kg viz`: the page around an entity or a paper, read from the query database (only those nodes),
-        or the whole graph (capped), read from the store. Returns a `kg.viz.VizReport`."""
+        """`kg viz`: the page around an entity or a paper, or of the nodes a query returns, read from the query
+        database (only those nodes), or the whole graph (capped), read from the store. Returns a
+        `kg.viz.VizReport`."""
         from kg import viz
 
         view = view or viz.ViewOptions()
-        target = view.entity or view.paper
-        if not target:
+        if not (view.entity or view.paper or view.query):
             return viz.render(self.graph, output, view, open_browser=open_browser)
-        from kg.graph import entity_key, paper_key
-        from kg.lookup import find_paper
-        from kg.neighbourhood import neighbourhood
-
-        if view.entity:
-            focus = entity_key(self.entity_index().resolve(view.entity)[0])
-        else:
-            focus = paper_key(find_paper(self.run, target))  # no entity: the target is the paper
-        nb = neighbourhood(
-            self.run, focus, view.hops, types=view.wanted, min_mentions=view.min_mentions, max_nodes=view.max_nodes
-        )
-        selection = viz.ego_selection(nb.graph, nb.focus, nb.order, nb.dist, nb.total, view.hops, view.filters)
         stamp = self.querydb.stamp
-        return viz.render(
-            nb.graph, output, selection=selection, totals=(stamp.nodes, stamp.relationships), open_browser=open_browser
+        return draw_view(
+            self.run,
+            lambda cypher, params, limit: self.query(cypher, params, limit=limit, nodes=True),
+            self.entity_index,
+            output,
+            view,
+            totals=(stamp.nodes, stamp.relationships),
+            open_browser=open_browser,
         )
 
     def to_pyvis(self, view: ViewOptions | None = None) -> Any:  # a pyvis Network (pyvis has no type hints)
@@ -324,6 +325,91 @@ def view_store(
     """`kg viz`: the page of the local store's graph (see `Store.view`); returns a `kg.viz.VizReport`."""
     with open_store(store, **store_options) as local:
         return local.view(output, view, open_browser=open_browser)
+
+
+def view_neo4j(
+    settings: Neo4jSettings,
+    output: str | os.PathLike[str] = "graph.html",
+    view: ViewOptions | None = None,
+    *,
+    open_browser: bool = False,
+) -> VizReport:
+    """`kg viz --neo4j`: the page around an entity or a paper, or of the nodes a query returns, read from a
+    Neo4j server with the same Cypher as on the local store (the whole graph is drawn from a local store)."""
+    from kg import viz
+    from kg.lookup import EntityIndex
+    from kg.neighbourhood import graph_totals
+    from kg.store.neo4j import Neo4jStore
+
+    view = view or viz.ViewOptions()
+    if not (view.entity or view.paper or view.query):
+        raise viz.VizError(
+            "with --neo4j, give --entity, --paper or --query (the whole graph is drawn from a local store)"
+        )
+    with Neo4jStore(settings) as server:
+        server.verify()
+
+        def query(cypher: str, params: Params, limit: int) -> QueryResult:
+            result = server.query(cypher, params, nodes=True)
+            if len(result.rows) > limit:
+                result = replace(result, rows=result.rows[:limit], truncated=True)
+            return result
+
+        return draw_view(
+            server.run,
+            query,
+            lambda: EntityIndex.read(server.run),
+            output,
+            view,
+            totals=graph_totals(server.run),
+            open_browser=open_browser,
+        )
+
+
+QUERY_VIEW_ROWS = 100_000  # rows a --query view reads at most: far more nodes than a page can draw
+
+
+def draw_view(
+    run: Run,
+    query: Callable[[str, Params, int], QueryResult],
+    entity_index: Callable[[], EntityIndex],
+    output: str | os.PathLike[str],
+    view: ViewOptions,
+    *,
+    totals: tuple[int, int],
+    open_browser: bool,
+) -> VizReport:
+    """The page of a view read from a database through `run`: around `view.entity` (resolved with
+    `entity_index()`) or `view.paper`, or the nodes `query(view.query, view.params, QUERY_VIEW_ROWS)` returns."""
+    from kg import viz
+    from kg.graph import entity_key, paper_key
+    from kg.lookup import find_paper
+    from kg.neighbourhood import neighbourhood, query_view
+
+    if view.query:
+        result = query(view.query, dict(view.params), QUERY_VIEW_ROWS)
+        if not result.rows:
+            raise viz.VizError(
+                "the query returned no rows: nothing to draw (try it with kg query, and check its names and labels)"
+            )
+        if not result.nodes:
+            raise viz.VizError(
+                f"the query returned {len(result.rows)} row{'s' if len(result.rows) != 1 else ''} but no "
+                "Paper or Entity node to draw: return nodes or paths, e.g. "
+                "MATCH (p:Paper)-[:MENTIONS]->(e:Entity {name: 'DeepSpeed'}) RETURN p, e"
+            )
+        qv = query_view(run, result.nodes, view.max_nodes)
+        selection = viz.query_selection(qv.order, qv.total, view.query, QUERY_VIEW_ROWS if result.truncated else None)
+        return viz.render(qv.graph, output, selection=selection, totals=totals, open_browser=open_browser)
+    if view.entity:
+        focus = entity_key(entity_index().resolve(view.entity)[0])
+    else:
+        focus = paper_key(find_paper(run, view.paper or ""))
+    nb = neighbourhood(
+        run, focus, view.hops, types=view.wanted, min_mentions=view.min_mentions, max_nodes=view.max_nodes
+    )
+    selection = viz.ego_selection(nb.graph, nb.focus, nb.order, nb.dist, nb.total, view.hops, view.filters)
+    return viz.render(nb.graph, output, selection=selection, totals=totals, open_browser=open_browser)
 
 
 def query_neo4j(

@@ -1,8 +1,9 @@
-"""The neighbourhood of one node, read through a `kg.lookup.Run` into a small graph.
+"""Small views of a big graph, read through a `kg.lookup.Run`: one node's neighbourhood, or a query's nodes.
 
-`kg viz --entity` and `--paper` draw the nodes within a few hops of one node;
-this reads just those (and the relationships among them) from the query
-database or Neo4j, so the viewer never loads the whole graph. The result is a
+`kg viz --entity` and `--paper` draw the nodes within a few hops of one node
+(`neighbourhood`); `kg viz --query` draws the nodes a query returns
+(`query_view`). Either reads just those nodes (and the relationships among
+them) from the query database or Neo4j, so the viewer never loads the whole graph. The result is a
 NetworkX graph like the store's, whose nodes also carry `__degree__` and
 `__mentions__` (their counts in the whole graph, which the viewer shows and
 orders by), plus the order and distances the viewer's own selection would give.
@@ -18,6 +19,7 @@ import networkx as nx
 
 from kg.graph import ENTITY_LABEL_SETS, PAPER_LABELS, REL_LABELS, entity_key, paper_key
 from kg.lookup import Run
+from kg.model.results import NodeRef
 from kg.model.schema import Label
 
 ALLOWED_ENTITIES = (
@@ -96,7 +98,31 @@ def neighbourhood(
         degree[focus] = _degrees(run, [focus]).get(focus, 0)
     order = sorted(dist, key=lambda k: (dist[k], -degree[k], k))
     kept = order[:max_nodes]
-    return Neighbourhood(_subgraph(run, kept), focus, kept, {k: dist[k] for k in kept}, len(order))
+    return Neighbourhood(subgraph(run, kept), focus, kept, {k: dist[k] for k in kept}, len(order))
+
+
+@dataclass
+class QueryView:
+    graph: nx.MultiDiGraph
+    order: list[str]  # the nodes drawn: the first `max_nodes` the query returned, in its order
+    total: int  # nodes the query returned, drawn or not
+
+
+def query_view(run: Run, nodes: Iterable[NodeRef], max_nodes: int = 500) -> QueryView:
+    """The first `max_nodes` of the nodes a query returned (`QueryResult.nodes`), with their whole-graph degrees
+    and mention counts, and every relationship among them (as Neo4j Browser connects a result's nodes)."""
+    keys = list(dict.fromkeys(_key(n.label == Label.PAPER.value, n.id) for n in nodes))
+    kept = keys[:max_nodes]
+    return QueryView(subgraph(run, kept), kept, len(keys))
+
+
+NODE_COUNT = "MATCH (n) RETURN count(n) AS n"
+RELATIONSHIP_COUNT = "MATCH ()-[r]->() RETURN count(r) AS n"
+
+
+def graph_totals(run: Run) -> tuple[int, int]:
+    """The whole graph's node and relationship counts (a view says how much of it it shows)."""
+    return int(run(NODE_COUNT, {}).rows[0][0]), int(run(RELATIONSHIP_COUNT, {}).rows[0][0])
 
 
 LINKED = "MATCH (p:Paper)-[]-(e:Entity) WHERE p.id IN $papers AND e.id IN $entities RETURN DISTINCT p.id AS id"
@@ -121,7 +147,8 @@ def _degrees(run: Run, keys: list[str]) -> dict[str, int]:
     return out
 
 
-def _subgraph(run: Run, keys: list[str]) -> nx.MultiDiGraph:
+def subgraph(run: Run, keys: list[str]) -> nx.MultiDiGraph:
+    """The nodes `keys` (node keys), with `__degree__` and `__mentions__`, and the relationships among them."""
     g = nx.MultiDiGraph()
     papers, entities = _split(keys)
     for label, ids, is_paper in ((Label.PAPER.value, papers, True), (Label.ENTITY.value, entities, False)):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import free_port, kg_cli
 from cypher_fuzz import pattern_query, rich_query
 from oracle import canonical
 
@@ -90,3 +91,73 @@ def test_random_queries_on_neo4j(both, generator, seed):
             differences.append((cypher, remote.rows[:5], here.rows[:5]))
     assert compared >= 150
     assert differences == []
+
+
+# ---------------------------------------------------------------- kg viz --neo4j: the same views, from the server
+
+VIEW_QUERIES = [
+    "MATCH (p:Paper)-[:MENTIONS]->(e:Entity {name: 'DeepSpeed'}) RETURN p, e ORDER BY p.id",
+    "MATCH path = (:Entity {name: 'LLaMA'})-[:VARIANT_OF*1..2]-(b) RETURN path ORDER BY b.id",
+    "MATCH (e:Hardware) RETURN collect(e) AS chips",
+    "MATCH (p:Paper)-[:INTRODUCES]->(e) RETURN {paper: p, entity: e} AS pair ORDER BY p.id, e.id LIMIT 30",
+    "MATCH ()-[r:VARIANT_OF]->() RETURN r LIMIT 5",
+]
+
+
+@pytest.mark.parametrize("cypher", VIEW_QUERIES, ids=[q[:50] for q in VIEW_QUERIES])
+def test_query_nodes_on_neo4j(both, cypher):
+    """`nodes=True` finds the same nodes in the same order in the driver's values as in the engine's (in any
+    order for collect(), whose order neither promises)."""
+    server, local = both
+    remote = server.query(cypher, {}, nodes=True).nodes
+    here = local.query(cypher, {}, nodes=True).nodes
+    if "collect(" in cypher:
+        remote, here = sorted(remote, key=repr), sorted(here, key=repr)
+    assert remote == here
+    assert remote or "[r:" in cypher
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--entity", "deepspeed", "--hops", "2"],
+        ["--paper", "Mixture-of-Experts Training"],
+        ["--entity", "A100", "--type", "framework", "--min-mentions", "2"],
+        ["--query", VIEW_QUERIES[0]],
+        [
+            "--query",
+            "MATCH (e:Entity {name: $n})<-[:MENTIONS]-(p) RETURN e, p ORDER BY p.id",
+            "--param",
+            "n=LoRA",
+            "--max-nodes",
+            "9",
+        ],
+    ],
+    ids=["entity", "paper", "filters", "query", "query-params-cap"],
+)
+def test_viz_from_neo4j_is_the_local_page(both, neo4j_server, sample_store, tmp_path, args):
+    """`kg viz --neo4j` reads the view from the server with the same Cypher: the same page, byte for byte
+    (a capped query view orders its rows, or which nodes come first is the server's choice)."""
+    local, remote = tmp_path / "local.html", tmp_path / "remote.html"
+    here = kg_cli("viz", "--store", sample_store, "-o", local, *args)
+    there = kg_cli("viz", "--neo4j", "-o", remote, *args, env=neo4j_server.env())
+    assert here.exit_code == 0 and there.exit_code == 0, (here.output, there.output)
+    assert there.stdout.replace(str(remote), "") == here.stdout.replace(str(local), "")
+    assert remote.read_bytes() == local.read_bytes()
+
+
+def test_viz_from_neo4j_refuses_writes_and_reports_an_unreachable_server(both, neo4j_server, tmp_path):
+    out = tmp_path / "g.html"
+    r = kg_cli("viz", "--neo4j", "-o", out, "--query", "MATCH (p:Paper) SET p.x = 1 RETURN p", env=neo4j_server.env())
+    assert r.exit_code == 1 and r.stderr.strip().splitlines()[-1].startswith("Error: queries are read-only: SET")
+    r = kg_cli(
+        "viz",
+        "--neo4j",
+        "-o",
+        out,
+        "--entity",
+        "LoRA",
+        env=neo4j_server.env(NEO4J_URI=f"bolt://127.0.0.1:{free_port()}"),
+    )
+    assert r.exit_code == 1 and "Traceback" not in r.output and "127.0.0.1" in r.stderr
+    assert not out.exists()

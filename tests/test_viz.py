@@ -212,7 +212,7 @@ def test_paper_resolution(small):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"entity": "lora", "paper": "p1"}, "give --entity or --paper, not both"),
+        ({"entity": "lora", "paper": "p1"}, "give one of --entity, --paper or --query, not more"),
         ({"hops": -1}, "--hops must be 0 or more"),
         ({"max_nodes": 0}, "--max-nodes must be at least 1"),
         ({"min_mentions": -2}, "--min-mentions must be 0 or more"),

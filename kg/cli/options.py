@@ -1,5 +1,5 @@
-"""Options several commands share: input files and formats, --catalog, --store, the Neo4j connection, and how a
-command opens the local store."""
+"""Options several commands share: input files and formats, --catalog, --store, query parameters, the Neo4j
+connection, and how a command opens the local store."""
 
 from __future__ import annotations
 
@@ -81,6 +81,37 @@ def store_option(func: Callback) -> Callback:
         default=None,
         help="Store file (default: $KG_STORE or ./kg-store.jsonl.gz).",
     )(func)
+
+
+def param_options(func: Callback) -> Callback:
+    """--param K=V and --param-json K=JSON, the query parameters (`query_params` reads them)."""
+    func = click.option(
+        "--param-json",
+        "json_params",
+        multiple=True,
+        metavar="K=JSON",
+        help="Query parameter given as JSON: a number, boolean, list, map or null (repeatable).",
+    )(func)
+    func = click.option(
+        "--param",
+        "params",
+        multiple=True,
+        metavar="K=V",
+        help="Query parameter, bound as the string V exactly as typed (repeatable).",
+    )(func)
+    return func
+
+
+def query_params(params: tuple[str, ...], json_params: tuple[str, ...]) -> dict[str, Any]:
+    """The --param and --param-json values; a malformed one is a usage error (exit 2), as click's own are."""
+    from kg.model.errors import QueryError
+    from kg.model.text import terminal_safe
+    from kg.query import parse_params
+
+    try:
+        return parse_params(list(params), list(json_params))
+    except QueryError as exc:
+        raise click.UsageError(terminal_safe(str(exc))) from None
 
 
 def neo4j_options(func: Callback) -> Callback:

@@ -8,12 +8,18 @@ import sys
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from kg import report_text
-from kg.cli.options import neo4j_options, neo4j_settings, store_option, store_options
+from kg.cli.options import (
+    neo4j_options,
+    neo4j_settings,
+    param_options,
+    query_params,
+    store_option,
+    store_options,
+)
 from kg.cli.output import echo, echo_lines, print_result, reports_errors
-from kg.model.errors import QueryError
-from kg.model.text import terminal_safe
 
 
 @click.command("lookup")
@@ -59,20 +65,7 @@ def lookup_cmd(
 @click.argument("cypher", required=False)
 @click.option("--name", "named", default=None, help="Run a named query from cypher/queries/.")
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries and their parameters.")
-@click.option(
-    "--param",
-    "params",
-    multiple=True,
-    metavar="K=V",
-    help="Query parameter, bound as the string V exactly as typed (repeatable).",
-)
-@click.option(
-    "--param-json",
-    "json_params",
-    multiple=True,
-    metavar="K=JSON",
-    help="Query parameter given as JSON: a number, boolean, list, map or null (repeatable).",
-)
+@param_options
 @click.option("--json", "as_json", is_flag=True, help="Rows as JSON objects.")
 @click.option("--csv", "as_csv", is_flag=True, help="Rows as CSV.")
 @click.option(
@@ -114,7 +107,7 @@ def query_cmd(
     database: str | None,
 ) -> None:
     """Run CYPHER (or --name NAMED) on the store, or on Neo4j with --neo4j; --list shows the named queries."""
-    from kg.query import named_queries, parse_params
+    from kg.query import named_queries
 
     if list_queries:
         echo_lines(report_text.named_query_lines(named_queries().values()))
@@ -125,10 +118,7 @@ def query_cmd(
         raise click.UsageError("--uri, --user and --database need --neo4j")
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
-    try:
-        values = parse_params(list(params), list(json_params))
-    except QueryError as exc:  # a malformed option value: a usage error (exit 2), as click's own are
-        raise click.UsageError(terminal_safe(str(exc))) from None
+    values = query_params(params, json_params)
     from kg.api import run_query
 
     row_limit = limit or None
@@ -289,7 +279,23 @@ def stats_cmd(
     show_default=True,
     help="Cap: keep the most connected entities and their papers.",
 )
+@click.option(
+    "--query",
+    "cypher",
+    default=None,
+    metavar="CYPHER",
+    help="Draw the nodes this read-only Cypher query returns (nodes, paths, lists of them) and the "
+    "relationships among them, in the query's order.",
+)
+@param_options
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
+@click.option(
+    "--neo4j",
+    "use_neo4j",
+    is_flag=True,
+    help="Read the --entity, --paper or --query view from Neo4j instead of the local store; see --uri.",
+)
+@neo4j_options
 @reports_errors
 def viz_cmd(
     store: str | None,
@@ -300,19 +306,42 @@ def viz_cmd(
     types: tuple[str, ...],
     min_mentions: int,
     max_nodes: int,
+    cypher: str | None,
+    params: tuple[str, ...],
+    json_params: tuple[str, ...],
     open_browser: bool,
+    use_neo4j: bool,
+    uri: str | None,
+    user: str | None,
+    database: str | None,
 ) -> None:
-    """Write an interactive graph page (whole graph, or the view around --entity/--paper)."""
+    """Write an interactive graph page: the whole graph, the view around --entity/--paper, or a --query's nodes."""
     for option, value in (("--entity", entity), ("--paper", paper)):
         if value is not None and not value.strip():
             raise click.UsageError(f"{option} needs a name; leave it out to draw the whole graph")
-    from kg.api import view_store
+    if (params or json_params) and not cypher:
+        raise click.UsageError("--param and --param-json need --query")
+    if cypher and click.get_current_context().get_parameter_source("hops") is not ParameterSource.DEFAULT:
+        raise click.UsageError("--hops applies to --entity and --paper; --query draws the nodes the query returns")
+    if not use_neo4j and (uri or user or database):
+        raise click.UsageError("--uri, --user and --database need --neo4j")
+    from kg.api import view_neo4j, view_store
     from kg.viz import ViewOptions
 
     view = ViewOptions(
-        entity=entity, paper=paper, hops=hops, types=types, min_mentions=min_mentions, max_nodes=max_nodes
+        entity=entity,
+        paper=paper,
+        query=cypher,
+        params=query_params(params, json_params),
+        hops=hops,
+        types=types,
+        min_mentions=min_mentions,
+        max_nodes=max_nodes,
     )
-    report = view_store(store, output, view, open_browser=open_browser, **store_options())
+    if use_neo4j:
+        report = view_neo4j(neo4j_settings(uri, user, database), output, view, open_browser=open_browser)
+    else:
+        report = view_store(store, output, view, open_browser=open_browser, **store_options())
     echo(report.summary())
     if report.cut:
         echo(f"note: {report.cut}", err=True)

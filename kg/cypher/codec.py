@@ -4,7 +4,8 @@ The NetworkX store keeps Python values: tuples for shared mention lists,
 `__labels__` frozensets, no key for an absent property. A database row takes
 lists, no labels and no nulls (Neo4j stores no null property), and no
 non-finite float (kg's store never makes one; the Python API could). Values a Neo4j driver returns
-come back as plain Python (`plain_value`), as the local store returns them.
+come back as plain Python (`plain_value`), as the local store returns them; `driver_nodes` picks out
+the nodes among them, for `kg viz --query`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 from typing import Any
 
 from kg.model.errors import StoreError
+from kg.model.results import NodeRef
 from kg.model.schema import ENTITY_TYPES, Label, Properties
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -73,6 +75,27 @@ def node_labels(data: Properties) -> list[str]:
     """A node's labels in the graph model's order: Paper, or Entity then its type."""
     have = set(data.get("__labels__", ()))
     return [lbl.value for lbl in Label if lbl.value in have]
+
+
+def driver_nodes(value: Any, found: dict[NodeRef, None]) -> None:
+    """Add the Paper and Entity nodes in a driver value (a node, a path's nodes, inside lists and maps) to
+    `found`, in order; the local engine's twin is `kg.query.engine`'s. Relationships add nothing."""
+    from neo4j.graph import Node
+    from neo4j.graph import Path as GraphPath
+
+    if isinstance(value, Node):
+        label = next((x.value for x in (Label.PAPER, Label.ENTITY) if x.value in value.labels), None)
+        if label is not None and value.get("id") is not None:
+            found.setdefault(NodeRef(label, str(value["id"])), None)
+    elif isinstance(value, GraphPath):
+        for n in value.nodes:
+            driver_nodes(n, found)
+    elif isinstance(value, dict):
+        for v in value.values():
+            driver_nodes(v, found)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            driver_nodes(v, found)
 
 
 def plain_value(value: Any) -> Any:

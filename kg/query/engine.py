@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import decimal
 import time
+from collections.abc import Mapping
 
 from kg.model.errors import QueryError
-from kg.model.results import QueryResult
+from kg.model.results import NodeRef, QueryResult
+from kg.model.schema import Label
 from kg.query.parser import parse
 from kg.query.translate import Translation, translate
 from kg.query.types import Params, Value
 from kg.store.querydb.current import QUERY_BUFFER_POOL, QueryDatabase
+from kg.store.querydb.schema import Table
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_LIMIT = 100_000
@@ -35,8 +38,10 @@ def run(
     *,
     timeout: float | None = DEFAULT_TIMEOUT,
     limit: int | None = None,
+    nodes: bool = False,
 ) -> QueryResult:
-    """Run a read query; at most `limit` rows (`truncated` says whether there were more)."""
+    """Run a read query; at most `limit` rows (`truncated` says whether there were more). With `nodes`, the
+    result also lists the Paper and Entity nodes its rows hold (`QueryResult.nodes`), for `kg viz --query`."""
     translation = prepare(qdb, cypher, params)
     conn = qdb.conn
     if timeout is not None:
@@ -48,12 +53,16 @@ def run(
         result = conn.execute(translation.text, translation.params)
         id_columns = [("INTERNAL_ID" in str(t)) for t in result.get_column_data_types()]
         rows: list[list[Value]] = []
+        found: dict[NodeRef, None] | None = {} if nodes else None
         truncated = False
         while result.has_next():
             if limit is not None and len(rows) >= limit:
                 truncated = True
                 break
             raw = result.get_next()
+            if found is not None:
+                for v in raw:
+                    _collect_nodes(v, qdb.schema.nodes, found)
             rows.append([_plain(v, ids) for v, ids in zip(raw, id_columns)])
         result.close()
     except RuntimeError as exc:
@@ -66,7 +75,35 @@ def run(
             for row in rows:
                 if isinstance(row[i], dict):
                     row[i] = {k: v for k, v in row[i].items() if not (k in drop and v is None)}
-    return QueryResult(columns=[c.name for c in translation.columns], rows=rows, truncated=truncated)
+    return QueryResult(
+        columns=[c.name for c in translation.columns],
+        rows=rows,
+        truncated=truncated,
+        nodes=None if found is None else list(found),
+    )
+
+
+def _collect_nodes(value: Value, tables: Mapping[str, Table], found: dict[NodeRef, None]) -> None:
+    """Add the nodes in an engine value (a node, a path's nodes, inside lists and maps) to `found`, in order.
+
+    A relationship adds nothing: its ends are internal ids, and a view draws the
+    relationships among the nodes it shows anyway."""
+    if isinstance(value, dict):
+        if "_NODES" in value and "_RELS" in value:
+            for n in value["_NODES"]:
+                _collect_nodes(n, tables, found)
+            return
+        if "_ID" in value and "_LABEL" in value and "_SRC" not in value:
+            table = tables.get(str(value["_LABEL"]))
+            if table is not None and value.get("id") is not None:
+                label = Label.PAPER.value if Label.PAPER.value in table.labels else Label.ENTITY.value
+                found.setdefault(NodeRef(label, str(value["id"])), None)
+            return
+        for v in value.values():
+            _collect_nodes(v, tables, found)
+    elif isinstance(value, list):
+        for v in value:
+            _collect_nodes(v, tables, found)
 
 
 class DamagedQueryDatabase(QueryError):

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import networkx as nx
 
 from kg.cypher.clauses import query_parameters, refuse_writes
-from kg.cypher.codec import plain_value
+from kg.cypher.codec import driver_nodes, plain_value
 from kg.cypher.scripts import schema_statements
 from kg.cypher.statements import (
     AWAIT_INDEXES,
@@ -49,7 +49,7 @@ from kg.cypher.statements import (
     COUNT_REL_STATEMENTS,
 )
 from kg.model.errors import Neo4jError, QueryError
-from kg.model.results import QueryResult
+from kg.model.results import NodeRef, QueryResult
 from kg.model.schema import Label
 from kg.store.neo4j_batches import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE, Batch, LoadProgress, plan_batches
 from kg.store.neo4j_errors import first_line, is_unreachable, may_pass_later, server_message, translate_error
@@ -158,12 +158,18 @@ class Neo4jStore:
         with self._session(read=False) as session:
             return session.execute_write(work)
 
-    def _read(self, statement: str, params: Params | None = None) -> QueryResult:
+    def _read(self, statement: str, params: Params | None = None, nodes: bool = False) -> QueryResult:
         def work(tx: ManagedTransaction) -> QueryResult:
             result = tx.run(statement, params or {})
             columns = list(result.keys())
-            rows = [[plain_value(v) for v in record.values()] for record in result]
-            return QueryResult(columns=columns, rows=rows)
+            found: dict[NodeRef, None] | None = {} if nodes else None
+            rows = []
+            for record in result:
+                values = record.values()
+                if found is not None:
+                    driver_nodes(values, found)
+                rows.append([plain_value(v) for v in values])
+            return QueryResult(columns=columns, rows=rows, nodes=None if found is None else list(found))
 
         with self._session(read=True) as session:
             return session.execute_read(work)
@@ -284,8 +290,9 @@ class Neo4jStore:
             types=dict(sorted((k, v) for k, v in types.items() if v)),
         )
 
-    def query(self, cypher: str, params: Params | None = None) -> QueryResult:
-        """Run a read-only query in a READ access-mode session (managed read transaction)."""
+    def query(self, cypher: str, params: Params | None = None, *, nodes: bool = False) -> QueryResult:
+        """Run a read-only query in a READ access-mode session (managed read transaction); with `nodes`, the
+        result also lists the nodes its rows hold (`QueryResult.nodes`)."""
         params = dict(params or {})
         refuse_writes(cypher, "use kg load to change the graph in Neo4j")
         needed = query_parameters(cypher)
@@ -293,7 +300,7 @@ class Neo4jStore:
             if name not in params:
                 raise QueryError(f"query needs parameter ${name}; pass --param {name}=VALUE")
         try:
-            return self._read(cypher.strip().rstrip(";"), {k: params[k] for k in needed})
+            return self._read(cypher.strip().rstrip(";"), {k: params[k] for k in needed}, nodes)
         except Exception as exc:  # noqa: BLE001
             raise translate_error(exc, self.settings, "running the query") from None
 

@@ -4,7 +4,8 @@
     report = render(store.graph, "graph.html", ViewOptions(entity="LoRA", hops=2))
 
 - `selection`: which nodes a view shows: `ViewOptions` (what the user asked for, checked), and pure
-  functions `candidates`, `ego_nodes`, `cap_nodes`, `select(graph, view)` -> `Selection`.
+  functions `candidates`, `ego_nodes`, `cap_nodes`, `select(graph, view)` -> `Selection`; `ego_selection` and
+  `query_selection` for views read from a database (`kg.neighbourhood`).
 - `style`: how they are drawn (colour and shape per node type, colour and dash per relationship
   type, vis-network's physics, labels and plain-text tooltips).
 - `details`: what the page's details panel and search box know about each drawn node (`page_details`).
@@ -25,6 +26,7 @@ from kg.viz.selection import (
     ego_nodes,
     ego_selection,
     parse_types,
+    query_selection,
     select,
 )
 from kg.viz.style import EDGE_STYLES, NODE_STYLES, excerpt, tooltip_lines
@@ -42,6 +44,7 @@ __all__ = [
     "ego_selection",
     "excerpt",
     "parse_types",
+    "query_selection",
     "render",
     "select",
     "to_pyvis",

@@ -11,7 +11,7 @@ neighbourhood `kg.neighbourhood` reads from a database instead.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
@@ -43,14 +43,18 @@ class Selection:
 class ViewOptions:
     """What a view shows, checked when made (a `VizError` names the option at fault).
 
-    The ego view around `entity` or `paper` (at most one) within `hops`, else
+    The ego view around `entity` or `paper` within `hops`, or the nodes the
+    Cypher `query` returns (run with `params`; at most one of the three), else
     the whole graph; only entities of `types` (any case, comma lists allowed;
-    none for every type) that at least `min_mentions` papers mention; at most
-    `max_nodes` nodes. `wanted` is `types` as canonical type names (None: all).
+    none for every type) that at least `min_mentions` papers mention (not with
+    a query: it says what to draw); at most `max_nodes` nodes. `wanted` is
+    `types` as canonical type names (None: all).
     """
 
     entity: str | None = None
     paper: str | None = None
+    query: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
     hops: int = DEFAULT_HOPS
     types: Iterable[str] | None = None
     min_mentions: int = 0
@@ -58,8 +62,15 @@ class ViewOptions:
     wanted: frozenset[str] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        if self.entity and self.paper:
-            raise VizError("give --entity or --paper, not both")
+        if sum(1 for x in (self.entity, self.paper, self.query) if x) > 1:
+            raise VizError("give one of --entity, --paper or --query, not more")
+        if self.query is not None and not self.query.strip():
+            raise VizError("--query needs a Cypher query that returns nodes or paths")
+        if self.query and (self.types or self.min_mentions):
+            raise VizError(
+                "--query draws the nodes the query returns: filter them in its WHERE clause, "
+                "not with --type or --min-mentions"
+            )
         if self.hops < 0:
             raise VizError(f"--hops must be 0 or more, not {self.hops}")
         if self.max_nodes < 1:
@@ -204,6 +215,8 @@ def select(g: nx.MultiDiGraph, view: ViewOptions = DEFAULT_VIEW) -> Selection:
     """Which nodes a view shows: the whole graph (capped), or the ego view around an entity or a paper."""
     if g.number_of_nodes() == 0:
         raise VizError("the graph is empty (build it first: kg build INPUT... --store STORE)")
+    if view.query:
+        raise VizError("a --query view is read from a store's query database (kg.api.Store.view), not a graph")
     allowed = candidates(g, view.wanted, view.min_mentions)
     filters = view.filters
     max_nodes = view.max_nodes
@@ -246,6 +259,27 @@ def ego_selection(
             f"--type/--min-mentions)"
         )
     return Selection(kept, view + filters, focus, total, cut, {n: dist[n] for n in kept})
+
+
+QUERY_SHOWN = 80  # characters of the query a view's title quotes
+
+
+def query_selection(kept: list[str], total: int, query: str, rows_cut: int | None = None) -> Selection:
+    """The view of a query's nodes: the `kept` first of the `total` it returned, and a note of what was cut
+    (`rows_cut`: the row limit, when the query returned more rows than it)."""
+    text = " ".join(query.split())
+    if len(text) > QUERY_SHOWN:
+        text = text[: QUERY_SHOWN - 1] + "\u2026"
+    view = f"the nodes returned by `{text}`"
+    cuts = []
+    if total > len(kept):
+        cuts.append(
+            f"the query returns {total} nodes; showing the first {len(kept)}, {total - len(kept)} left out "
+            f"(raise --max-nodes, or narrow the query with WHERE or LIMIT)"
+        )
+    if rows_cut is not None:
+        cuts.append(f"only the query's first {rows_cut} rows were read (narrow it with WHERE or LIMIT)")
+    return Selection(kept, view, None, total, "; ".join(cuts) or None)
 
 
 def filters_text(types: Iterable[str] | None, min_mentions: int) -> str:
