@@ -63,6 +63,9 @@ class ProjectionTranslator(SubqueryTranslator):
         text += self.order_skip_limit(p, scope, new_scope, item_texts)
         if p.skip is not None or p.limit is not None:
             self.limited_with = True
+        elif p.order:  # Neo4j orders the rows for what follows (collect() in order); the engine wants SKIP/LIMIT
+            text += " SKIP 0"
+            self.ordered_with = True
         if w.where is not None:
             text += " WHERE " + self.predicate(w.where, new_scope)
         return text, new_scope

@@ -51,6 +51,7 @@ class TranslatorState:
         self.inline = 0
         self.limited_with = False
         self.counts_subquery = False
+        self.ordered_with = False
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1

@@ -27,6 +27,9 @@ class Translation:
     no_semi_mask: bool = False
     # A COUNT { } subquery: the engine's optimizer turns it into a join that drops the rows whose count is 0
     # (in WHERE, WITH and aggregating RETURN; ladybug 0.22, measured), so the runner turns the optimizer off.
+    # A WITH ... ORDER BY without SKIP or LIMIT: the engine refuses it, so the translation adds SKIP 0; its
+    # optimizer then drops the order before a collect() with no grouping key (ladybug 0.22, measured), so the
+    # runner turns the optimizer off for these too.
     no_optimizer: bool = False
 
 
@@ -97,4 +100,6 @@ def translate(query: ast.Query, schema: Schema, params: Params | None = None) ->
     """Engine text, engine parameters and Neo4j's column names for a parsed query."""
     tr = Translator(schema, params or {}, query.text)
     text, columns = tr.query(query)
-    return Translation(text, tr.params, columns, no_semi_mask=tr.limited_with, no_optimizer=tr.counts_subquery)
+    return Translation(
+        text, tr.params, columns, no_semi_mask=tr.limited_with, no_optimizer=tr.counts_subquery or tr.ordered_with
+    )
