@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -1068,3 +1069,188 @@ def test_browser_export_csv_keeps_hostile_titles_as_text(browser, xss_graph, tmp
         v => window.kgViz.csvCell(v))""")
     assert cells == ['"a\r\nb"', '"a\nb"', "'-1", "'+x", "'\tx", "plain", "7", ""]
     _no_trouble(page)
+
+
+# ---------------------------------------------------------------- a 2,000-node page: measured, not timed
+
+LATENCY_JS = """([name, target, start, watched, node]) => {
+    // From the start event (capture phase, on `target`) to the first change under `watched` that shows the
+    // result (`node`: the panel names it; otherwise any change), then to the end of the next frame painted.
+    const t = document.querySelector(target), w = document.querySelector(watched);
+    let t0 = null;
+    t.addEventListener(start, () => { t0 = performance.now(); }, {capture: true, once: true});
+    window.__kgLatency = window.__kgLatency || {};
+    window.__kgLatency[name] = new Promise(resolve => {
+        const seen = new MutationObserver(() => {
+            if (t0 === null || (node && w.getAttribute('data-node') !== node)) { return; }
+            seen.disconnect();
+            const handled = performance.now() - t0;
+            requestAnimationFrame(() => setTimeout(() => resolve({
+                handled_ms: Math.round(handled * 10) / 10,
+                painted_ms: Math.round((performance.now() - t0) * 10) / 10,
+            }), 0));
+        });
+        seen.observe(w, {childList: true, subtree: true, attributes: true, characterData: true});
+    });
+}"""
+
+FRAMES_JS = """() => {
+    // Every animation frame's time until stopped: long frames are what a busy page shows as jank.
+    const times = [];
+    let running = true;
+    const tick = t => { times.push(t); if (running) { requestAnimationFrame(tick); } };
+    requestAnimationFrame(tick);
+    window.__kgStopFrames = () => { running = false; return times; };
+}"""
+
+ZOOM_PAN_JS = """() => new Promise(resolve => {
+    // In and out again, panning too: two animations of the view, 500 ms each at 60 frames a second (vis-network
+    // counts frames, not time: slow frames make them longer).
+    const net = window.kgViz.network, at = net.getViewPosition(), scale = net.getScale();
+    const go = (position, s, then) => {
+        net.once('animationFinished', then);
+        net.moveTo({position, scale: s, animation: {duration: 500, easingFunction: 'easeInOutQuad'}});
+    };
+    go({x: at.x + 300, y: at.y + 200}, scale * 2.5, () => go(at, scale, resolve));
+})"""
+
+
+def _latency(page: Page, name: str, target: str, start: str, watched: str, act, node: str | None = None) -> dict:
+    page.page.evaluate(LATENCY_JS, [name, target, start, watched, node])
+    act()
+    return page.page.evaluate(f"() => window.__kgLatency[{json.dumps(name)}]")
+
+
+def _frames(page: Page, act) -> dict:
+    """Frame intervals (ms) while `act` runs: count, median and 95th percentile."""
+    page.page.evaluate(FRAMES_JS)
+    act()
+    times = page.page.evaluate("() => window.__kgStopFrames()")
+    gaps = sorted(b - a for a, b in zip(times, times[1:]))
+    assert len(gaps) > 0, "no frame was drawn"
+    return {
+        "frames": len(gaps),
+        "span_ms": round(times[-1] - times[0]),
+        "median_ms": round(gaps[len(gaps) // 2], 1),
+        "p95_ms": round(gaps[min(len(gaps) - 1, int(len(gaps) * 0.95))], 1),
+        "max_ms": round(gaps[-1], 1),
+    }
+
+
+def _empty_spot(page: Page) -> tuple[float, float]:
+    """A point of the canvas with no node under it, near the middle (where a drag moves the view)."""
+    return tuple(
+        page.page.evaluate("""() => {
+        const net = window.kgViz.network, r = document.getElementById('mynetwork').getBoundingClientRect();
+        for (let d = 0; d < 400; d += 8) {
+            for (const [dx, dy] of [[d, 0], [-d, 0], [0, d], [0, -d], [d, d], [-d, -d]]) {
+                const x = r.width / 2 + dx, y = r.height / 2 + dy;
+                if (net.getNodeAt({x, y}) === undefined && net.getEdgeAt({x, y}) === undefined) {
+                    return [r.left + x, r.top + y];
+                }
+            }
+        }
+        return [r.left + 5, r.top + r.height - 5];
+    }""")
+    )
+
+
+def _synthetic_graph(papers: int = 1500, per_type: int = 100, seed: int = 20) -> nx.MultiDiGraph:
+    """`papers` papers and `per_type` entities of each of the five types: papers mention 1-4 entities, popular
+    ones most (Zipf-like, as in real listings), a fifth cite earlier papers, some entities are variants."""
+    import random
+
+    rnd = random.Random(seed)
+    g = nx.MultiDiGraph()
+    types = ["Method", "Model", "Dataset", "Hardware", "Framework"]
+    entities = [f"{t.lower()}-{i}" for t in types for i in range(per_type)]
+    for eid in entities:
+        t, i = eid.split("-")
+        _entity(g, eid, f"{t.title()} {i}", t.title(), aliases=[f"{t[:2].upper()}{i}"])
+    weights = [1 / (1 + i % per_type) for i in range(len(entities))]
+    for i in range(papers):
+        named = set(rnd.choices(entities, weights, k=rnd.randint(1, 4)))
+        title = f"Study {i}: " + " with ".join(g.nodes[entity_key(e)]["name"] for e in sorted(named))
+        _paper(g, f"s{i}", title, f"An abstract for study {i}.")
+        for e in named:
+            _rel(g, paper_key(f"s{i}"), entity_key(e), Rel.MENTIONS.value, count=1, surfaces=[e])
+        if i and rnd.random() < 0.2:
+            for j in rnd.sample(range(i), min(i, rnd.randint(1, 2))):
+                _rel(g, paper_key(f"s{i}"), paper_key(f"s{j}"), Rel.CITES.value, via=[])
+    for eid in rnd.sample(entities, 60):
+        t, i = eid.split("-")
+        if int(i):
+            _rel(g, entity_key(eid), entity_key(f"{t}-{rnd.randrange(int(i))}"), Rel.VARIANT_OF.value)
+    return g
+
+
+@pytest.mark.browser
+def test_browser_2000_nodes_stay_responsive(browser, tmp_path):
+    """A 2,000-node page: time to a frozen layout, frame times while the view moves and is dragged, and how long
+    a keystroke, a type toggle and a click take to show. Recorded in the artifacts (viz_metrics.json), never asserted
+    on (speed targets live in bench/): what is asserted is that it all happens."""
+    g = _synthetic_graph()
+    assert g.number_of_nodes() == 2000
+    out = tmp_path / "2000.html"
+    report = render(g, out, ViewOptions(max_nodes=5000))
+    assert report.cut is None and report.nodes == 2000
+    page = browser(out)
+    facts = page.wait_stable(timeout_ms=240_000)
+    _assert_clean(page, facts, report.nodes, report.edges)  # every node drawn, physics off
+    page.page.wait_for_function("() => window.kgViz.viewerReady === true")
+    assert page.page.evaluate("() => window.kgViz.network.physics.options.enabled") is False
+    idle = _frames(page, lambda: page.page.wait_for_timeout(500))  # what the machine gives a page doing nothing
+    zoom = _frames(page, lambda: page.page.evaluate(ZOOM_PAN_JS))
+    x, y = _empty_spot(page)
+    view = "() => Object.values(window.kgViz.network.getViewPosition()).map(Math.round)"
+    before = page.page.evaluate(view)
+
+    def drag():
+        page.page.mouse.move(x, y)
+        page.page.mouse.down()
+        for i in range(1, 41):
+            page.page.mouse.move(x + 6 * i, y + 3 * i)
+            page.page.wait_for_timeout(25)
+        page.page.mouse.up()
+
+    dragged = _frames(page, drag)
+    assert page.page.evaluate(view) != before  # the drag moved the view (not a node)
+    search = page.page.locator("#kg-search")
+    search.click()
+    keys = []
+    for ch in "model 7":  # the first keystroke matches the most names
+        press = functools.partial(page.page.keyboard.press, ch)
+        keys.append(_latency(page, "key", "#kg-search", "keydown", "#kg-hits", press))
+    hits = _state(page)["hits"]
+    assert hits[0] == entity_key("model-7") and len(hits) == 12
+    page.page.keyboard.press("Escape")
+    toggle = _latency(
+        page,
+        "toggle",
+        '#kg-legend input[value="Paper"]',
+        "click",
+        "#kg-legend",
+        lambda: page.page.locator('#kg-legend input[value="Paper"]').uncheck(),
+    )
+    assert len(_state(page)["drawn"]) == 500  # the entities only
+    page.page.locator('#kg-legend input[value="Paper"]').check()
+    hub = entity_key("method-0")  # among the most mentioned: a long panel, and a fade of nearly every node
+    page.page.evaluate("() => window.kgViz.network.fit({animation: false})")  # back in view after the drag
+    click = _latency(page, "click", "#mynetwork", "pointerup", "#kg-details", lambda: _click_node(page, hub), hub)
+    assert _state(page)["panel_title"] == "Method 0"
+    _no_trouble(page)
+    _record(
+        "2000",
+        {
+            "nodes": facts["drawn_nodes"],
+            "edges": facts["drawn_edges"],
+            "stabilize_ms": facts["stabilize_ms"],
+            "iterations": facts["iterations"],
+            "idle_frames": idle,
+            "zoom_pan_frames": zoom,
+            "drag_frames": dragged,
+            "search_keystrokes": keys,
+            "toggle_papers": toggle,
+            "click_to_panel": click,
+        },
+    )
