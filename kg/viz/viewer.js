@@ -1,6 +1,7 @@
-// kg viz: search, type toggles, focus on click and the details panel.
+// kg viz: search, type toggles, focus on click, the details panel and export.
 // Inlined into the page after the network is built. Every string from the
-// data is put into the page with textContent (never innerHTML).
+// data is put into the page with textContent (never innerHTML), and into an
+// exported file as data (CSV cells quoted and formula-guarded, JSON.stringify).
 (function () {
   "use strict";
   var kv = window.kgViz, network = kv.network, nodes = kv.nodes, edges = kv.edges;
@@ -307,6 +308,89 @@
     else if (ev.key === "Escape") { hideHits(); input.blur(); }
   });
   input.addEventListener("blur", function () { setTimeout(hideHits, 0); });
+
+  // ------------------------------------------------------------ export: the view as PNG, CSV and JSON
+  // A file made in the page is saved through a Blob's object URL clicked as an <a download>: a download
+  // (not a fetch, which the page's CSP forbids), so nothing leaves the page and nothing is requested.
+  var container = document.getElementById("mynetwork");
+  function download(blob, name) {
+    var url = URL.createObjectURL(blob);
+    var a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    a.style.display = "none";
+    document.body.appendChild(a);
+    a.click();
+    document.body.removeChild(a);
+    setTimeout(function () { URL.revokeObjectURL(url); }, 10000);  // some browsers read it after click() returns
+  }
+  // vis-network draws on a transparent canvas: the PNG gets the canvas's background painted behind.
+  function exportPng() {
+    var drawn = container.querySelector("canvas");
+    var out = document.createElement("canvas");
+    out.width = drawn.width;
+    out.height = drawn.height;
+    var ctx = out.getContext("2d");
+    var bg = getComputedStyle(container).backgroundColor;
+    ctx.fillStyle = !bg || bg === "transparent" || bg === "rgba(0, 0, 0, 0)" ? "#ffffff" : bg;
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.drawImage(drawn, 0, 0);
+    out.toBlob(function (blob) { if (blob) { download(blob, "kg-view.png"); } }, "image/png");
+  }
+  // The nodes in view, in the page's order: not hidden by a type toggle, the mention slider or a 1/2-hop
+  // view. Nodes faded around a focus are still drawn (and back at a click), so they are exported too.
+  // degree: among the page's nodes (what the node's size shows); mentions: papers naming an entity, in the
+  // whole graph (blank for a paper).
+  function viewNodes() {
+    return nodes.get({filter: function (n) { return !n.hidden; }}).map(function (n) {
+      var d = details[n.id] || {};
+      var paper = n.kind === "Paper";
+      return {
+        key: n.id,
+        kind: n.kind,
+        name: d.name !== undefined ? d.name : String(n.label || n.id),
+        mentions: paper || d.mention_count === undefined ? null : d.mention_count,
+        degree: n.degree || 0,
+        arxiv_id: paper && d.arxiv_id ? d.arxiv_id : "",
+        url: paper && d.url ? d.url : ""
+      };
+    });
+  }
+  function viewRelationships() {
+    return edges.get({filter: function (e) { return !e.hidden; }}).map(function (e) {
+      return {source: e.from, type: e.rel, target: e.to};
+    });
+  }
+  var CSV_COLUMNS = ["key", "kind", "name", "mentions", "degree", "arxiv_id", "url"];
+  // One CSV cell. Titles are untrusted: a spreadsheet runs a text cell starting with = + - @ as a formula
+  // (and some skip a leading tab or CR first), so such a cell gets a leading apostrophe; then RFC 4180
+  // quoting for a comma, a quote or a line break, quotes doubled.
+  function csvCell(v) {
+    if (v === null || v === undefined) { return ""; }
+    var s = String(v);
+    if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) { s = "'" + s; }
+    return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+  function exportCsv() {
+    var lines = [CSV_COLUMNS.join(",")].concat(viewNodes().map(function (r) {
+      return CSV_COLUMNS.map(function (c) { return csvCell(r[c]); }).join(",");
+    }));
+    download(new Blob([lines.join("\r\n") + "\r\n"], {type: "text/csv;charset=utf-8"}), "kg-view.csv");
+  }
+  // JSON: the page's view line (what was drawn from the graph), then the nodes and relationships in view.
+  function exportJson() {
+    var line = document.getElementById("kg-view");
+    var data = {
+      view: line ? line.textContent.replace(/\s+/g, " ").trim() : "",
+      nodes: viewNodes(),
+      relationships: viewRelationships()
+    };
+    download(new Blob([JSON.stringify(data, null, 2) + "\n"], {type: "application/json"}), "kg-view.json");
+  }
+  document.getElementById("kg-export-png").addEventListener("click", exportPng);
+  document.getElementById("kg-export-csv").addEventListener("click", exportCsv);
+  document.getElementById("kg-export-json").addEventListener("click", exportJson);
+  kv.csvCell = csvCell;  // the cell rule, for the tests of what no title can hold (a line break)
 
   kv.visible = nodes.getIds();
   kv.faded = [];
