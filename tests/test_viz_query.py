@@ -192,3 +192,12 @@ def test_viz_neo4j_needs_a_view_of_part_of_the_graph(tmp_path, monkeypatch):
     assert r.stderr.strip() == (
         "Error: with --neo4j, give --entity, --paper or --query (the whole graph is drawn from a local store)"
     )
+
+
+def test_query_text_in_the_page_title_is_escaped(store, tmp_path):
+    """The query is quoted in the page's title line: markup in it is shown, never parsed."""
+    cypher = "MATCH (p:Paper) WHERE p.title <> '<script>alert(1)</script><img src=x onerror=alert(2)>' RETURN p LIMIT 3"
+    store.view(tmp_path / "q.html", ViewOptions(query=cypher))
+    html = (tmp_path / "q.html").read_text()
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x" in html
