@@ -26,14 +26,20 @@ from kg.model.errors import QueryError
 if TYPE_CHECKING:
     import networkx as nx
 
+    from kg.export.report import ExportReport
     from kg.ingest import ReadReport
     from kg.link import Linker
     from kg.link.evaluate import Fold, Report
+    from kg.link_files import BytesOut, LinkSummary
     from kg.lookup import EntityIndex, LookupResult, Run
     from kg.model.results import QueryResult
     from kg.model.types import LinkedPaper, Paper
+    from kg.pipeline import BuildReport
+    from kg.query.named import NamedQuery
     from kg.query.types import Params
     from kg.report_text import JsonReport
+    from kg.store.neo4j_batches import LoadProgress
+    from kg.store.neo4j_reports import LoadReport
     from kg.store.neo4j_settings import Neo4jSettings
     from kg.store.querydb.current import QueryDatabase
     from kg.viz import ViewOptions, VizReport
@@ -45,6 +51,103 @@ class StoreOptions(TypedDict, total=False):
     notify: Callable[[str], None] | None
     progress: Callable[[str], None] | None
     freeze: bool
+
+
+class BuildOptions(TypedDict, total=False):
+    """`build`'s options: `kg.pipeline.build`'s keyword arguments."""
+
+    store: str | os.PathLike[str] | None
+    catalog: Iterable[str | os.PathLike[str]]
+    workers: int
+    format: str | None
+    skip_bad: bool
+    max_papers: int | None
+    progress: bool
+    query_db: bool
+    forget_catalogs: bool
+    freeze: bool
+
+
+def read_inputs(
+    inputs: Iterable[str | os.PathLike[str]], *, format: str | None = None, skip_bad: bool = False
+) -> ReadReport:
+    """`kg read`: read paper files (listing, JSONL, arXiv, CSV; directories, globs, gzip) into papers and a
+    report of what was read, skipped and not read (`kg.ingest.read_papers`)."""
+    from kg.ingest import read_papers
+
+    return read_papers(inputs, format=format, skip_bad=skip_bad)
+
+
+def link_to_jsonl(
+    inputs: Iterable[str | os.PathLike[str]],
+    out: BytesOut,
+    *,
+    format: str | None = None,
+    skip_bad: bool = False,
+    catalog: Iterable[str | os.PathLike[str]] = (),
+    propagate: bool = True,
+    workers: int = 1,
+    progress: bool = False,
+) -> LinkSummary:
+    """`kg link`: read and link papers and write each to `out` as a line of JSON (`kg.link_files.link_jsonl`)."""
+    from kg.link_files import link_jsonl
+
+    return link_jsonl(
+        inputs,
+        out,
+        format=format,
+        skip_bad=skip_bad,
+        catalog=catalog,
+        propagate=propagate,
+        workers=workers,
+        progress=progress,
+    )
+
+
+def build(inputs: Iterable[str | os.PathLike[str]], **options: Unpack[BuildOptions]) -> BuildReport:
+    """`kg build`: read, link and merge into the store, then its query database (`kg.pipeline.build`)."""
+    from kg.pipeline import build as build_store
+
+    return build_store(inputs, **options)
+
+
+def export_store(
+    fmt: str, output: str | os.PathLike[str], store: str | os.PathLike[str] | None = None, *, freeze: bool = False
+) -> ExportReport:
+    """`kg export`: the local store as GraphML, neo4j-admin CSVs, a Cypher script or JSON Lines."""
+    from kg.export import export_store as export
+
+    return export(fmt, output, store, freeze=freeze)
+
+
+def load_neo4j(
+    store: str | os.PathLike[str] | None,
+    settings: Neo4jSettings,
+    *,
+    batch_size: int | None = None,
+    batch_bytes: int | None = None,
+    progress: Callable[[LoadProgress], None] | None = None,
+    freeze: bool = False,
+) -> LoadReport:
+    """`kg load`: push the local store into Neo4j, schema first, in batches (`kg.store.neo4j.load_store`)."""
+    from kg.store.neo4j import load_store
+    from kg.store.neo4j_batches import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE
+
+    return load_store(
+        store,
+        settings,
+        batch_size=batch_size or DEFAULT_BATCH_SIZE,
+        batch_bytes=batch_bytes or DEFAULT_BATCH_BYTES,
+        progress=progress,
+        freeze=freeze,
+    )
+
+
+def list_named_queries() -> list[NamedQuery]:
+    """`kg query --list`: the named queries in cypher/queries/, with their parameters."""
+    from kg.query import named_queries
+
+    return list(named_queries().values())
 
 
 def make_linker(catalog: Iterable[str | Path] = ()) -> Linker:

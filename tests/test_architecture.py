@@ -93,3 +93,32 @@ def test_the_check_finds_an_upward_import(tmp_path, monkeypatch):
     source.write_text("def f():\n    from kg.query.named import get_named_query\n")
     assert kg_imports(source) == [(2, "kg.query.named")]
     assert layer_of("kg.query.named") > layer_of(module_name(fake))
+
+
+CLI_MAY_IMPORT = ("kg.api", "kg.cli", "kg.model", "kg.report_text")
+"""What a command module imports from kg: the library calls (kg.api), its own helpers, the shared contracts
+(errors, results, text) and the report texts. The exceptions are option parsing, which reads option values with
+the library's own parsers and types: `kg.query` (`parse_params`), `kg.store.neo4j_settings`, `kg.viz`
+(`ViewOptions`)."""
+CLI_OPTION_TYPES = ("kg.query", "kg.store.neo4j_settings", "kg.viz")
+
+
+def cli_imports_outside_the_api(path: Path) -> list[str]:
+    allowed = CLI_MAY_IMPORT + CLI_OPTION_TYPES
+    return [
+        f"line {line}: {target}"
+        for line, target in kg_imports(path)
+        if target != "kg" and not any(target == a or target.startswith(a + ".") for a in allowed)
+    ]
+
+
+@pytest.mark.parametrize("path", sorted((KG / "cli").glob("*.py")), ids=lambda p: p.name)
+def test_commands_call_the_library_through_kg_api(path):
+    """Library first, CLI as glue: a command parses its options, makes one call into kg.api and prints."""
+    assert cli_imports_outside_the_api(path) == []
+
+
+def test_the_cli_check_finds_a_direct_call(tmp_path):
+    source = tmp_path / "commands.py"
+    source.write_text("def build_cmd():\n    from kg.pipeline import build\n    from kg.api import build\n")
+    assert cli_imports_outside_the_api(source) == ["line 2: kg.pipeline"]

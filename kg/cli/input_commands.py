@@ -18,9 +18,9 @@ from kg.cli.output import binary_stdout, echo, echo_lines, fail_if_strict, repor
 @reports_errors
 def read_cmd(inputs: tuple[str, ...], fmt: str | None, skip_bad: bool, strict: bool, as_json: bool) -> None:
     """Read INPUTS (files, directories, globs, '-' for stdin; gzip ok) and report what was read."""
-    from kg.ingest import read_papers
+    from kg.api import read_inputs
 
-    report = read_papers(inputs, format=fmt, skip_bad=skip_bad)
+    report = read_inputs(inputs, format=fmt, skip_bad=skip_bad)
     summary = report.summary()
     if as_json:
         summary["skipped_records"] = [s.model_dump() for s in report.skipped]
@@ -50,10 +50,10 @@ def link_cmd(
     quiet: bool,
 ) -> None:
     """Link INPUTS to entities: one JSON object per paper on stdout (JSON Lines)."""
-    from kg.link_files import link_jsonl
+    from kg.api import link_to_jsonl
 
     out = binary_stdout()
-    r = link_jsonl(
+    r = link_to_jsonl(
         inputs,
         out,
         format=fmt,
@@ -140,7 +140,7 @@ def build_cmd(
     quiet: bool,
 ) -> None:
     """Read INPUTS, link them and merge the graph into the store (idempotent)."""
-    from kg.pipeline import build
+    from kg.api import build
 
     r = build(
         inputs,

@@ -107,10 +107,10 @@ def query_cmd(
     database: str | None,
 ) -> None:
     """Run CYPHER (or --name NAMED) on the store, or on Neo4j with --neo4j; --list shows the named queries."""
-    from kg.query import named_queries
-
     if list_queries:
-        echo_lines(report_text.named_query_lines(named_queries().values()))
+        from kg.api import list_named_queries
+
+        echo_lines(report_text.named_query_lines(list_named_queries()))
         return
     if bool(cypher) == bool(named):
         raise click.UsageError("give either a CYPHER query or --name NAMED (see --list)")
@@ -162,20 +162,19 @@ def load_cmd(
     """Push the local store into Neo4j: schema, then nodes and relationships in batches (idempotent)."""
     from tqdm import tqdm
 
-    from kg.store.neo4j import load_store
-    from kg.store.neo4j_batches import LoadProgress
+    from kg.api import load_neo4j
 
     settings = neo4j_settings(uri, user, database)
     bar: Any = None  # a tqdm bar from the first batch on (tqdm ships no type hints)
 
-    def progress(p: LoadProgress) -> None:
+    def progress(p: Any) -> None:  # a kg.store.neo4j_batches.LoadProgress
         nonlocal bar
         if bar is None:
             bar = tqdm(total=p.rows_total, unit="row", desc="loading", disable=not sys.stderr.isatty(), leave=False)
         bar.update(len(p.batch.rows))
 
     try:
-        r = load_store(store, settings, batch_size=batch_size, batch_bytes=batch_bytes, progress=progress, freeze=True)
+        r = load_neo4j(store, settings, batch_size=batch_size, batch_bytes=batch_bytes, progress=progress, freeze=True)
     finally:
         if bar is not None:
             bar.close()
@@ -204,7 +203,7 @@ def load_cmd(
 @reports_errors
 def export_cmd(fmt: str, output: str, store: str | None, as_json: bool) -> None:
     """Export the local store as GraphML, neo4j-admin import CSVs, a Cypher script or JSON Lines."""
-    from kg.export import export_store
+    from kg.api import export_store
 
     r = export_store(fmt, output, store, freeze=True)
     if as_json:
