@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -170,10 +171,12 @@ def _link_into_graph(
         bar = ProgressBar(len(records), "graph") if progress else None
         try:
             position = 0
-            for part in linked(records, linker, pool, evidence, True, bar):
-                for found in part:
-                    builder.add_evidence(records[position][0], found)
-                    position += 1
+            # A large corpus's analyses wait on disk beside the store, named as its temporary files are.
+            with closing(linked(records, linker, pool, evidence, True, bar, spill_beside=path)) as parts:
+                for part in parts:
+                    for found in part:
+                        builder.add_evidence(records[position][0], found)
+                        position += 1
         finally:
             if bar is not None:
                 bar.close()
