@@ -1,7 +1,8 @@
-"""A large corpus's analyses wait on disk between the linker's two passes (`kg.link.corpus.Held`, past
-`SPILL_PAST` papers): the same bytes as when they are held in memory, in one process and in workers, and
-the spill directory gone after a build, after a failure in the parent or in a worker, after Ctrl-C, and
-(left by a SIGKILL) after the next build.
+"""Linking in bounded memory: a large corpus's analyses wait on disk between the linker's two passes
+(`kg.link.corpus.Held`, past `SPILL_PAST` papers), with the same bytes as when they are held in memory, in one
+process and in workers; the spill directory gone after a build, after a failure in the parent or in a
+worker, after Ctrl-C, and (left by a SIGKILL) after the next build; and workers that do not finish papers
+faster than the parent takes them.
 
 Here every corpus spills: `SPILL_PAST` is set to 0 (`spilling`), in this process and so in the workers it
 forks (the parent decides, and names the directory in each chunk it sends)."""
@@ -141,6 +142,20 @@ def test_build_spilled_writes_the_same_store(spilling, tmp_path, sample_build, w
     assert len(spilling) == 1 and spilling[0].parent == tmp_path
     assert spilling[0].name.startswith(f".{store.name}.") and not spilling[0].exists()
     assert leftovers(tmp_path) == []
+
+
+def test_workers_finish_no_more_than_prefetch_ahead_of_the_parent():
+    """A parent slower than its workers (building the graph) must not find their finished papers piling up in
+    its queue, a corpus's worth by the end: each worker waits once `PREFETCH` chunks are not taken yet."""
+    records = sample_records()
+    with LinkWorkers(2) as pool:
+        parts = pool.link(records, json_line, chunk=4)  # 133 chunks
+        expected = [line for part in link_corpus(records, Linker(), json_line, chunk=4) for line in part]
+        got = list(next(parts))
+        time.sleep(1.0)  # time enough to finish every chunk (~0.2 s), if they would
+        assert 1 <= pool.results.qsize() <= 2 * corpus.PREFETCH  # finished, not taken yet: ~131 if unbounded
+        got += [line for part in parts for line in part]
+    assert got == expected
 
 
 # -- the spill directory gone after a failure ---------------------------------------------------------------

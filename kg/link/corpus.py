@@ -389,14 +389,15 @@ class LinkWorkers:
         del votes
         for q in self.tasks:
             q.put(("finish", plan, finish))
-        waiting: dict[int, list[T]] = {}
+        waiting: dict[int, tuple[int, list[T]]] = {}
         index = 0
         total = (len(records) + chunk - 1) // chunk
         while index < total:
-            _, _, done_index, done = self._receive("done")
-            waiting[done_index] = done
+            _, k, done_index, done = self._receive("done")
+            waiting[done_index] = (k, done)
             while index in waiting:
-                part = waiting.pop(index)
+                k, part = waiting.pop(index)
+                self.tasks[k].put(("taken",))  # worker k may finish one more chunk
                 index += 1
                 if progress is not None:
                     progress(FINISHING, len(part))
@@ -464,7 +465,7 @@ def _serve(
 ) -> None:
     """A worker's loop: analyse the chunks it is sent and hold them (`Held`, in the directory the parent names
     when it spills); name the entities it is asked about; then match the corpus's names in its papers and
-    finish them, chunk by chunk, in order."""
+    finish them, chunk by chunk, in order, no more than `PREFETCH` chunks ahead of what the parent took."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report; it ends the workers
     gc.disable()  # linking makes many small acyclic objects, held until finished (see `paused_gc`)
     try:
@@ -473,12 +474,7 @@ def _serve(
         is_mixed_case = linker.context.is_mixed_case
         held: Held | None = None  # the chunks of the corpus being linked
         while True:
-            try:
-                message = tasks.get(timeout=1.0)
-            except queue.Empty:
-                if os.getppid() != parent:
-                    return  # the parent is gone (killed): nobody will send or read anything more
-                continue
+            message = _next(tasks, parent)
             if message is None:
                 return
             kind = message[0]
@@ -499,13 +495,36 @@ def _serve(
             elif kind == "finish":
                 _, plan, finish = message
                 done, held = held or Held(None), None
+                ahead = 0  # chunks sent back that the parent has not taken yet
                 for index in done.indices():
+                    # At most PREFETCH ahead: when the parent is the slower (building the graph), finished papers
+                    # would otherwise pile up in this process's queue, a corpus's worth by the end.
+                    while ahead >= PREFETCH:
+                        message = _next(tasks, parent)
+                        if message is None:
+                            return
+                        if message[0] != "taken":
+                            raise RuntimeError(f"expected 'taken' while finishing, got {message[0]!r}")
+                        ahead -= 1
                     analyses = done.take(index)
                     if plan is not None:
                         for a in analyses:
                             plan.apply(a)
                     results.put(("done", k, index, [finish(a) for a in analyses]))
+                    ahead += 1
                     del analyses
+            # "taken" after the last chunk is finished: nothing to wait for
     except BaseException as exc:  # noqa: BLE001 - every failure is reported to the parent, which raises it
         text = str(exc) if isinstance(exc, KGError) else f"{type(exc).__name__}: {exc}"
         results.put(("error", k, -1, (isinstance(exc, KGError), text, traceback.format_exc())))
+
+
+def _next(tasks: multiprocessing.Queue[Any], parent: int) -> Any:
+    """A worker's next message from the parent; None to stop: asked to, or the parent is gone (killed), when
+    nobody will send or read anything more."""
+    while True:
+        try:
+            return tasks.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent:
+                return None
