@@ -158,6 +158,30 @@ def test_workers_finish_no_more_than_prefetch_ahead_of_the_parent():
     assert got == expected
 
 
+def test_build_workers_fork_before_the_inputs_are_read(monkeypatch, tmp_path):
+    """Forked after, each worker would keep the pages of every paper read (shared at first, its own as the
+    parent frees and reuses them): its peak RSS was the parent's at the fork, ~400 MiB at 100k papers."""
+    import multiprocessing
+
+    from kg import pipeline
+
+    alive = []
+    read = pipeline.read_papers
+
+    def reading(*args, **kwargs):
+        alive.append(sorted(p.name for p in multiprocessing.active_children()))
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "read_papers", reading)
+    kg.build([SEEDS], store=tmp_path / "s.jsonl.gz", workers=2)
+    assert alive == [["kg-link-1", "kg-link-2"]]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "A", "abstract": "B"}\n{"title": \n')
+    result = kg_cli("build", "--workers", "2", bad, "--store", tmp_path / "t.jsonl.gz")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and str(bad) in result.stderr, result.output
+    assert multiprocessing.active_children() == []
+
+
 # -- the spill directory gone after a failure ---------------------------------------------------------------
 
 
