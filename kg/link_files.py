@@ -7,8 +7,8 @@ Apart from `kg.pipeline` (the build), so that linking files loads neither the st
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -52,12 +52,16 @@ def linked(
     finish: Callable[[PaperAnalysis], T],
     propagate: bool,
     bar: ProgressBar | None,
-) -> Iterator[list[T]]:
-    """`finish` of each record's analysis, in order, a list per chunk: in the workers of `pool`, or with `linker`."""
+    spill_beside: str | os.PathLike[str] | None = None,
+) -> Generator[list[T], None, None]:
+    """`finish` of each record's analysis, in order, a list per chunk: in the workers of `pool`, or with `linker`.
+    A large corpus's analyses wait on disk between the two passes, beside `spill_beside` if given
+    (`kg.link.corpus.spill_directory`). Close the iterator when done with it (`contextlib.closing`), so that
+    they are removed at once after a failure too."""
     if pool is not None:
-        return pool.link(records, finish, propagate=propagate, progress=bar)
+        return pool.link(records, finish, propagate=propagate, progress=bar, spill_beside=spill_beside)
     assert linker is not None, "no workers: the caller's linker links"
-    return link_corpus(records, linker, finish, propagate=propagate, progress=bar)
+    return link_corpus(records, linker, finish, propagate=propagate, progress=bar, spill_beside=spill_beside)
 
 
 class BytesOut(Protocol):
@@ -103,9 +107,10 @@ def link_jsonl(
         bar = ProgressBar(len(records), "writing") if progress else None
         entity_links = 0
         try:
-            for part in linked(records, linker, pool, json_line, propagate, bar):
-                out.write(b"".join([line for line, _ in part]))
-                entity_links += sum([count for _, count in part])
+            with closing(linked(records, linker, pool, json_line, propagate, bar)) as parts:
+                for part in parts:
+                    out.write(b"".join([line for line, _ in part]))
+                    entity_links += sum([count for _, count in part])
         finally:
             if bar is not None:
                 bar.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,15 +87,17 @@ def build(
     given = [str(c) for c in catalog]
     if workers < 1:
         raise KGError(f"--workers must be at least 1 (got {workers})")
-    report = read_papers(inputs, format=format, skip_bad=skip_bad, max_papers=max_papers)
-    summary = report.summary()
     with store_lock(path):
         recorded = check_store(path).get("catalogs", []) if Path(path).exists() else []
         catalog_files = catalogs_for(path, given, recorded, forget_catalogs)
         linker = Linker(catalog_files=catalog_files)
         stale = remove_stale_temps(path)  # left by killed saves; safe now: no other build can be saving
-        # Started now: where processes fork, the workers take a copy of this linker instead of building theirs.
+        # Started now: where processes fork, the workers take a copy of this linker instead of building theirs;
+        # and before the inputs are read, or each worker would keep a copy of every paper read (its pages, shared
+        # at first, become the worker's as the parent frees and reuses them: ~400 MiB a worker at 100k papers).
         with worker_pool(workers, catalog_files, linker) as pool:
+            report = read_papers(inputs, format=format, skip_bad=skip_bad, max_papers=max_papers)
+            summary = report.summary()
             papers_before, paper_count, added, merged, graph = _link_into_graph(
                 path, report, linker, pool, max_papers, progress, freeze
             )
@@ -170,10 +173,12 @@ def _link_into_graph(
         bar = ProgressBar(len(records), "graph") if progress else None
         try:
             position = 0
-            for part in linked(records, linker, pool, evidence, True, bar):
-                for found in part:
-                    builder.add_evidence(records[position][0], found)
-                    position += 1
+            # A large corpus's analyses wait on disk beside the store, named as its temporary files are.
+            with closing(linked(records, linker, pool, evidence, True, bar, spill_beside=path)) as parts:
+                for part in parts:
+                    for found in part:
+                        builder.add_evidence(records[position][0], found)
+                        position += 1
         finally:
             if bar is not None:
                 bar.close()
