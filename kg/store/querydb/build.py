@@ -30,8 +30,11 @@ if TYPE_CHECKING:
 
 # Rows per Parquet row group while building: bounds the builder's memory, whatever the corpus size.
 ROWS_PER_GROUP = 50_000
-# The engine's buffer pool while it loads the Parquet files.
-BUILD_BUFFER_POOL = 4 * 1024 * 1024 * 1024
+# The engine's buffer pool while it loads the Parquet files, smallest first: a load that runs out of pool is
+# started again with the next. 1 GiB loads 300,000 papers faster than 4 GiB (126 s against 141 s for the whole
+# build, the load 18 s against 29 s) and with a lower peak (2,494 against 3,169 MiB; measured 2026-12-05);
+# 4 GiB is what 1,000,000 papers were measured with.
+BUILD_BUFFER_POOLS = (1024 * 1024 * 1024, 4 * 1024 * 1024 * 1024)
 
 Arrow: TypeAlias = Any
 """A pyarrow object (data type, array, Parquet writer). Any, because pyarrow ships no type hints."""
@@ -186,17 +189,9 @@ def build(
         if consume:
             release(g, frozen=frozen)
         step("loading the query database")
-        db = lb.Database(str(db_file), buffer_pool_size=BUILD_BUFFER_POOL, max_db_size=embedded.BUILD_RESERVATION)
-        conn = lb.Connection(db)
-        try:
-            for statement in create_statements(schema):
-                conn.execute(statement)
-            for table, path, pair in files:
-                options = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
-                conn.execute(f"COPY {table} FROM '{_quote_path(path)}'{options}")
-                step(f"copied {table}{' ' + '-'.join(pair) if pair else ''}")
-            conn.execute(f"CREATE NODE TABLE {META_TABLE}(key STRING PRIMARY KEY, value STRING)")
-            stamp = Stamp(
+
+        def stamp_now() -> Stamp:
+            return Stamp(
                 FORMAT_VERSION,
                 embedded.ENGINE,
                 embedded.engine_version(),
@@ -207,11 +202,17 @@ def build(
                 relationships,
                 round(time.perf_counter() - started, 3),
             )
-            for key, value in (("stamp", stamp.to_json()), ("schema", schema.to_json())):
-                conn.execute(f"CREATE (:{META_TABLE} {{key: $key, value: $value}})", {"key": key, "value": value})
-        finally:
-            conn.close()
-            db.close()
+
+        for pool in BUILD_BUFFER_POOLS:
+            try:
+                stamp = _load(lb, db_file, pool, schema, files, stamp_now, step)
+                break
+            except RuntimeError as exc:
+                if pool == BUILD_BUFFER_POOLS[-1] or "buffer manager" not in str(exc).lower():
+                    raise
+                step(f"the load needs more than a {pool // 2**20} MiB buffer pool: loading again with more")
+                for f in work.glob("db*"):
+                    f.unlink()
         for leftover in (Path(str(db_file) + ".wal"), Path(str(db_file) + ".lock")):
             if leftover.exists():
                 raise StoreError(
@@ -235,6 +236,36 @@ def build(
         raise StoreError(f"{target}: the engine could not build the query database ({first})") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _load(
+    lb: Any,
+    db_file: Path,
+    pool: int,
+    schema: Schema,
+    files: list[ParquetFile],
+    stamp_now: Callable[[], Stamp],
+    step: Callable[[str], None],
+) -> Stamp:
+    """Load the Parquet `files` into a new database at `db_file` with a `pool`-byte buffer pool, then write its
+    stamp (`stamp_now()`) and schema into it. The engine's errors are raised as they come (RuntimeError)."""
+    db = lb.Database(str(db_file), buffer_pool_size=pool, max_db_size=embedded.BUILD_RESERVATION)
+    conn = lb.Connection(db)
+    try:
+        for statement in create_statements(schema):
+            conn.execute(statement)
+        for table, path, pair in files:
+            options = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
+            conn.execute(f"COPY {table} FROM '{_quote_path(path)}'{options}")
+            step(f"copied {table}{' ' + '-'.join(pair) if pair else ''}")
+        conn.execute(f"CREATE NODE TABLE {META_TABLE}(key STRING PRIMARY KEY, value STRING)")
+        stamp = stamp_now()
+        for key, value in (("stamp", stamp.to_json()), ("schema", schema.to_json())):
+            conn.execute(f"CREATE (:{META_TABLE} {{key: $key, value: $value}})", {"key": key, "value": value})
+        return stamp
+    finally:
+        conn.close()
+        db.close()
 
 
 def release(g: nx.MultiDiGraph, *, frozen: bool = False) -> None:
