@@ -411,8 +411,8 @@ class Page:
             };
         }""")
 
-    def hover_node(self, node_id: str) -> str:
-        """Move the mouse onto a node and return the tooltip's text once it shows."""
+    def node_point(self, node_id: str) -> tuple[float, float]:
+        """Where a node is drawn, in page coordinates (for the mouse)."""
         x, y = self.page.evaluate(
             """(id) => {
             const net = window.kgViz.network;
@@ -422,6 +422,11 @@ class Page:
         }""",
             node_id,
         )
+        return x, y
+
+    def hover_node(self, node_id: str) -> str:
+        """Move the mouse onto a node and return the tooltip's text once it shows."""
+        x, y = self.node_point(node_id)
         self.page.mouse.move(x - 30, y - 30)
         self.page.mouse.move(x, y, steps=8)
         tip = self.page.locator("div.vis-tooltip")
@@ -701,15 +706,7 @@ def _state(page: Page) -> dict:
 
 
 def _click_node(page: Page, node_id: str, *, double: bool = False) -> None:
-    x, y = page.page.evaluate(
-        """(id) => {
-        const net = window.kgViz.network;
-        const p = net.canvasToDOM(net.getPositions([id])[id]);
-        const r = document.getElementById('mynetwork').getBoundingClientRect();
-        return [r.left + p.x, r.top + p.y];
-    }""",
-        node_id,
-    )
+    x, y = page.node_point(node_id)
     if double:
         page.page.mouse.dblclick(x, y)
     else:

@@ -76,10 +76,10 @@
   // Fading sets the opacity vis-network draws with on its own node and edge objects, then redraws once.
   // Going through the DataSets instead re-parses every item's options: on a 2,000-node page a click took
   // ~0.35 s that way, ~0.04 s this way. Only items whose opacity changes are touched; the edges' colours
-  // live in the same options, so a later update (a type toggle) keeps them, and paintFocus runs again after one.
+  // live in the same options, so a later update (a type toggle) keeps them, and fade runs again after one.
   var body = network.body;
   var nodeAlpha = {}, edgeAlpha = {};
-  function paintFocus(id) {  // id: the focused node, or null for none
+  function fade(id) {  // id: the focused node, or null to fade nothing
     var near = null;
     if (id !== null) {
       near = {};
@@ -99,8 +99,6 @@
     if (changed) { network.redraw(); }
     kv.faded = faded;
   }
-  function fade(id) { paintFocus(id); }
-  function unfade() { paintFocus(null); }
   function focusOn(id, centre) {
     if (!nodes.get(id)) { return; }
     if (nodes.get(id).hidden) {  // chosen from the panel or the search while filtered out: show it again
@@ -125,7 +123,7 @@
     kv.focused = null;
     if (only) { only = null; applyVisibility(); }
     network.unselectAll();
-    unfade();
+    fade(null);
     clearDetails();
     document.getElementById("kg-reset").disabled = true;
   }
