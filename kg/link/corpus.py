@@ -191,11 +191,7 @@ class Held:
         if self.directory is None:
             self.chunks[index] = analyses
             return
-        names: dict[str, tuple[int, str]] = {}
-        for position, a in enumerate(analyses):
-            for eid, info in a.entities.items():
-                if eid not in names:
-                    names[eid] = (position, info.name)
+        names = _first_positions(analyses)
         texts = self.records is None
         packed = [
             (
@@ -249,23 +245,26 @@ class Held:
             if len(found) == len(wanted):
                 break
             analyses = self.chunks[index]
-            if analyses is None:
+            if analyses is None:  # spilled: the index at the head of its file
                 with open(self.path(index), "rb") as f:
                     names: dict[str, tuple[int, str]] = pickle.Unpickler(f).load()
-                if wanted.isdisjoint(names):
-                    continue
-                for eid in wanted.intersection(names):
-                    if eid not in found:
-                        position, name = names[eid]
-                        found[eid] = ((index, position), name)
-                continue
-            for position, a in enumerate(analyses):
-                if wanted.isdisjoint(a.entities):
-                    continue
-                for eid, info in a.entities.items():
-                    if eid in wanted and eid not in found:
-                        found[eid] = ((index, position), info.name)
+            else:
+                names = _first_positions(analyses)
+            for eid in wanted.intersection(names):
+                if eid not in found:
+                    position, name = names[eid]
+                    found[eid] = ((index, position), name)
         return found
+
+
+def _first_positions(analyses: list[PaperAnalysis]) -> dict[str, tuple[int, str]]:
+    """Each entity of a chunk: the position of the first paper that has it, and its name there."""
+    names: dict[str, tuple[int, str]] = {}
+    for position, a in enumerate(analyses):
+        for eid, info in a.entities.items():
+            if eid not in names:
+                names[eid] = (position, info.name)
+    return names
 
 
 # -- worker processes -------------------------------------------------------------------------------------
