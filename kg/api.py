@@ -453,10 +453,7 @@ def view_neo4j(
         server.verify()
 
         def query(cypher: str, params: Params, limit: int) -> QueryResult:
-            result = server.query(cypher, params, nodes=True)
-            if len(result.rows) > limit:
-                result = replace(result, rows=result.rows[:limit], truncated=True)
-            return result
+            return at_most(server.query(cypher, params, nodes=True), limit)
 
         return draw_view(
             server.run,
@@ -537,8 +534,13 @@ def query_neo4j(
             result = server.query(q.cypher, canonical_params(server.run, q, dict(params or {})))
         else:
             result = server.query(cypher or "", params)
+    return at_most(result, limit)
+
+
+def at_most(result: QueryResult, limit: int | None) -> QueryResult:
+    """The first `limit` rows of a Neo4j result (`truncated` when there were more), as the local engine gives."""
     if limit is not None and len(result.rows) > limit:
-        result = replace(result, rows=result.rows[:limit], truncated=True)
+        return replace(result, rows=result.rows[:limit], truncated=True)
     return result
 
 
