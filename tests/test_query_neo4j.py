@@ -161,3 +161,17 @@ def test_viz_from_neo4j_refuses_writes_and_reports_an_unreachable_server(both, n
     )
     assert r.exit_code == 1 and "Traceback" not in r.output and "127.0.0.1" in r.stderr
     assert not out.exists()
+
+
+def test_query_row_limit_on_neo4j_is_the_local_one(both, neo4j_server, sample_store):
+    """--limit cuts a Neo4j result as the local engine cuts its own, and says there were more rows."""
+    cypher = "MATCH (p:Paper) RETURN p.id AS id ORDER BY id"
+    here = kg_cli("query", "--store", sample_store, "--limit", "3", "--csv", cypher)
+    there = kg_cli("query", "--neo4j", "--limit", "3", "--csv", cypher, env=neo4j_server.env())
+    assert here.exit_code == there.exit_code == 0
+    assert there.stdout == here.stdout and len(there.stdout.splitlines()) == 4  # header and 3 rows
+    assert (
+        there.stderr.strip()
+        == here.stderr.strip()
+        == ("kg: stopped at 3 rows; there are more (raise --limit, or --limit 0 for all)")
+    )
