@@ -15,7 +15,7 @@ import json
 import shlex
 import sys
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from io import BufferedIOBase
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -109,51 +109,67 @@ def repair_hint(path: str | os.PathLike[str]) -> str:
     )
 
 
-def read_graph(lines: Iterable[bytes | str], source: str) -> nx.MultiDiGraph:
-    """Parse the store format from an iterable of byte lines."""
-    import networkx as nx
+NODE, RELATIONSHIP = "n", "r"
+StoreElement: TypeAlias = tuple[str, Any, Any, Properties]
+"""One element of a store file, as `iter_store` yields it: (NODE, key, labels, props) with labels a tuple of
+strings, or (RELATIONSHIP, (from key, to key), type, props). A plain tuple: a store holds millions."""
 
-    g = nx.MultiDiGraph()
+
+class StoreHeader:
+    """What `iter_store` read from the first line, once it has been read: the header record."""
+
+    def __init__(self) -> None:
+        self.record: Record = {}
+
+    @property
+    def catalogs(self) -> list[str]:
+        return list(self.record.get("catalogs", []))
+
+
+def iter_store(
+    lines: Iterable[bytes | str], source: str, *, header: StoreHeader | None = None, relationships: bool = True
+) -> Iterator[StoreElement]:
+    """The nodes and relationships of a store file, in file order, checked as they are read.
+
+    The header is checked first (and kept in `header`); the end marker last: a file that stops early or whose
+    counts differ raises `StoreError`, so a consumer that reads to the end never takes a truncated store for
+    a whole one. With `relationships=False`, relationship lines are counted, not parsed (reading the papers
+    of a store for a merge needs only its nodes). Property names are interned; values are as JSON gives them.
+    """
+    import orjson
+
     number = 0
-    header: Record | None = None
+    seen_header = False
     end: Record | None = None
-    stream = iter(lines)
-    # CPython's decoder has scan_once (str, index) -> (value, end); typeshed does not declare it.
-    scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+    nodes = rels = 0
     intern = sys.intern  # node keys and property names: one string object each, not one per line
-    node_labels: dict[tuple[str, ...], frozenset[str]] = {}
-    shared = SharedValues()
     try:
-        while True:
+        for raw in lines:
             number += 1
-            raw = next(stream, None)
-            if raw is None:
-                break
-            obj, _ = scan_once(raw.decode("utf-8") if isinstance(raw, bytes) else raw, 0)
+            if end is not None:
+                raise ValueError("a line after the end marker")
+            if not relationships and seen_header and raw[:5] in (b'{"r":', '{"r":'):
+                rels += 1
+                continue
+            try:
+                obj = orjson.loads(raw)
+            except orjson.JSONDecodeError:  # NaN, Infinity and ints past 64 bits: JSON as json.dumps wrote it
+                obj = json.loads(raw)
             if not isinstance(obj, dict):
                 raise ValueError("line is not a JSON object")
-            if number == 1:
-                header = obj
+            if not seen_header:
                 check_header(obj, source)
-                if obj.get("catalogs"):
-                    g.graph["catalogs"] = list(obj["catalogs"])
+                seen_header = True
+                if header is not None:
+                    header.record = obj
                 continue
             if "n" in obj:
-                props = {intern(k): v for k, v in obj["props"].items()}
-                key = tuple(obj["labels"])
-                labels = node_labels.get(key)
-                if labels is None:
-                    labels = node_labels[key] = labels_of(key)
-                props["__labels__"] = labels
-                g.add_node(intern(obj["n"]), **props)
+                nodes += 1
+                yield NODE, intern(obj["n"]), tuple(obj["labels"]), {intern(k): v for k, v in obj["props"].items()}
             elif "r" in obj:
+                rels += 1
                 u, v, k = obj["r"]
-                u, v = intern(u), intern(v)
-                props = {intern(name): value for name, value in obj["props"].items()}
-                props["__labels__"] = REL_LABELS.get(k) or labels_of((k,))
-                if k == "MENTIONS":
-                    compact_mention(props, shared)
-                g.add_edge(u, v, key=k, **props)
+                yield RELATIONSHIP, (intern(u), intern(v)), k, {intern(n): value for n, value in obj["props"].items()}
             elif obj.get("end"):
                 end = obj
             else:
@@ -166,18 +182,42 @@ def read_graph(lines: Iterable[bytes | str], source: str) -> nx.MultiDiGraph:
         TypeError,
         AttributeError,
         RecursionError,
-        StopIteration,
         EOFError,
         OSError,
         zlib.error,
-    ) as exc:  # scan_once raises StopIteration on a line that is not JSON at all
+    ) as exc:
         raise StoreError(
             f"{source}: store is corrupt at line {number} ({exc.__class__.__name__}); {repair_hint(source)}"
         ) from None
-    if header is None:
+    if not seen_header:
         raise StoreError(f"{source}: store is empty; {repair_hint(source)}")
-    if end is None or end.get("nodes") != g.number_of_nodes() or end.get("relationships") != g.number_of_edges():
+    if end is None or end.get("nodes") != nodes or end.get("relationships") != rels:
         raise StoreError(
             f"{source}: store is truncated or corrupt (end marker missing or counts differ); {repair_hint(source)}"
         )
+
+
+def read_graph(lines: Iterable[bytes | str], source: str) -> nx.MultiDiGraph:
+    """Parse the store format from an iterable of byte lines into a graph (`iter_store` reads them)."""
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    header = StoreHeader()
+    node_labels: dict[tuple[str, ...], frozenset[str]] = {}
+    shared = SharedValues()
+    add_node, add_edge = g.add_node, g.add_edge
+    for kind, key, labels, props in iter_store(lines, source, header=header):
+        if kind == NODE:
+            shared_labels = node_labels.get(labels)
+            if shared_labels is None:
+                shared_labels = node_labels[labels] = labels_of(labels)
+            props["__labels__"] = shared_labels
+            add_node(key, **props)
+        else:
+            props["__labels__"] = REL_LABELS.get(labels) or labels_of((labels,))
+            if labels == "MENTIONS":
+                compact_mention(props, shared)
+            add_edge(key[0], key[1], key=labels, **props)
+    if header.catalogs:
+        g.graph["catalogs"] = header.catalogs
     return g
