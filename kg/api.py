@@ -65,7 +65,6 @@ class BuildOptions(TypedDict, total=False):
     progress: bool
     query_db: bool
     forget_catalogs: bool
-    freeze: bool
 
 
 def read_inputs(

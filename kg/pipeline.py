@@ -1,33 +1,36 @@
-"""`kg build`: read -> link -> graph -> save, merging into an existing store."""
+"""`kg build`: read -> link -> graph -> save, merging into an existing store, as a stream."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from kg.graph import GraphBuilder, counts
-from kg.ingest import ReadReport, merge_papers, read_papers
+from kg.graph.stream import Counter, StreamBuilder, Tee
+from kg.ingest import ReadReport
+from kg.ingest.paper_table import PaperTable
+from kg.ingest.read import merge_into, read_into
 from kg.link.evidence import evidence
 from kg.link.linker import Linker
 from kg.link_files import ProgressBar, linked, worker_pool
 from kg.model.collector import paused_gc
 from kg.model.errors import KGError, StoreError
-from kg.model.files import output_target
-from kg.model.schema import ENTITY_TYPES
+from kg.model.files import WorkDirectory, output_target
+from kg.model.schema import ENTITY_TYPES, Properties
 from kg.model.types import Strict
-from kg.store.local import LocalStore, check_store, default_store_path, load_graph, remove_stale_temps, store_lock
-from kg.store.querydb.build import build_for_store
+from kg.store.local import check_store, default_store_path, remove_stale_temps, store_lock, store_papers, store_writer
+from kg.store.querydb.build import QueryDbWriter
 from kg.store.querydb.paths import query_db_path
+from kg.store.querydb.stamp import file_sha256
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from kg.link.corpus import LinkWorkers
 
 
@@ -71,15 +74,16 @@ def build(
     progress: bool = False,
     query_db: bool = True,
     forget_catalogs: bool = False,
-    freeze: bool = False,
 ) -> BuildReport:
-    """Read inputs, merge them into the store's papers, link everything and save the graph atomically,
-    then write the store's query database (`kg.store.querydb`) from the same graph.
+    """Read inputs, merge them into the store's papers, link everything and write the graph as a stream to a
+    new store file and to the store's query database (`kg.store.querydb`), each put in place atomically.
 
-    The same input twice changes nothing; more input adds what is new. The
-    store records the extra catalogs it was linked with, and a build that
-    names none links with those again (see `catalogs_for`). `freeze` is
-    `kg.store.local.load_graph`'s, for the store read first.
+    Nothing holds the corpus in memory: the papers wait in a table on disk (`kg.ingest.paper_table`), the
+    linker's analyses in spill files (`kg.link.corpus`), and each paper's relationships in a spool until the
+    entities are complete (`kg.graph.stream`); all in a private directory beside the store, removed when
+    the build ends (and, after a killed build, by the next one). The same input twice changes nothing; more
+    input adds what is new. The store records the extra catalogs it was linked with, and a build that names
+    none links with those again (see `catalogs_for`).
     """
     started = time.perf_counter()
     path = default_store_path(store)
@@ -91,30 +95,43 @@ def build(
         recorded = check_store(path).get("catalogs", []) if Path(path).exists() else []
         catalog_files = catalogs_for(path, given, recorded, forget_catalogs)
         linker = Linker(catalog_files=catalog_files)
-        stale = remove_stale_temps(path)  # left by killed saves; safe now: no other build can be saving
-        # Started now: where processes fork, the workers take a copy of this linker instead of building theirs;
-        # and before the inputs are read, or each worker would keep a copy of every paper read (its pages, shared
-        # at first, become the worker's as the parent frees and reuses them: ~400 MiB a worker at 100k papers).
-        with worker_pool(workers, catalog_files, linker) as pool:
-            report = read_papers(inputs, format=format, skip_bad=skip_bad, max_papers=max_papers)
-            summary = report.summary()
-            papers_before, paper_count, added, merged, graph = _link_into_graph(
-                path, report, linker, pool, max_papers, progress, freeze
-            )
-        if catalog_files:  # recorded as absolute paths: a later build may run from another directory
-            graph.graph["catalogs"] = [os.path.abspath(c) for c in catalog_files]
-        LocalStore(graph, path).save()
-        c = counts(graph)
-        qdb_seconds = 0.0
-        qdb_error = ""
+        stale = remove_stale_temps(path)  # left by killed builds; safe now: no other build can be writing
         if query_db:
-            qdb_started = time.perf_counter()
             stale += remove_stale_temps(query_db_path(path))
-            try:
-                build_for_store(graph, path, consume=True, frozen=freeze)  # the graph is not needed after this
-            except StoreError as exc:  # the store is saved; the query database is rebuilt when first needed
-                qdb_error = str(exc)
-            qdb_seconds = time.perf_counter() - qdb_started
+        # Started now: where processes fork, the workers take a copy of this linker instead of building theirs;
+        # and before the inputs are read, or each worker would keep a copy of what the parent read.
+        work = WorkDirectory(path, StoreError)  # the papers, and the relationships until the entities are done
+        qdb = QueryDbWriter(query_db_path(path)) if query_db else None
+        sinks = Guarded(qdb)
+        counter = Counter()
+        table: PaperTable | None = None
+        try:
+            with worker_pool(workers, catalog_files, linker) as pool, _disk_errors(path, work):
+                report, table, papers_before, added, merged = _papers(inputs, path, work, format, skip_bad, max_papers)
+                catalogs = [os.path.abspath(c) for c in catalog_files]  # absolute: a later build may run elsewhere
+                with store_writer(path, catalogs) as writer:
+                    graph = StreamBuilder(Tee(writer, counter, sinks), lambda: work.path("links.spool"), linker)
+                    _link(table, graph, linker, pool, path, progress)
+            paper_count = len(table)
+            table.close()
+            work.remove()
+            qdb_seconds = 0.0
+            qdb_error = sinks.error
+            if qdb is not None and not qdb_error:  # loaded once the workers have ended: they take memory
+                qdb_started = time.perf_counter()
+                try:
+                    st = Path(path).stat()
+                    qdb.finish((st.st_size, st.st_mtime_ns), file_sha256(path))
+                except StoreError as exc:  # the store is saved; the query database is rebuilt when first needed
+                    qdb_error = str(exc)
+                qdb_seconds = time.perf_counter() - qdb_started
+        finally:
+            if qdb is not None:
+                qdb.abandon()
+            if table is not None:
+                table.close()
+            work.remove()
+    summary = report.summary()
     return BuildReport(
         store=str(path),
         files=summary["files"],
@@ -127,13 +144,13 @@ def build(
         papers_added=added,
         records_merged=merged + summary["duplicates_merged"],
         papers=paper_count,
-        entities={t: c["labels"].get(t, 0) for t in ENTITY_TYPES},
-        mentions=c["types"].get("MENTIONS", 0),
-        introduces=c["types"].get("INTRODUCES", 0),
-        citations=c["types"].get("CITES", 0),
-        variant_of=c["types"].get("VARIANT_OF", 0),
-        nodes=c["nodes"],
-        relationships=c["relationships"],
+        entities={t: counter.labels.get(t, 0) for t in ENTITY_TYPES},
+        mentions=counter.types.get("MENTIONS", 0),
+        introduces=counter.types.get("INTRODUCES", 0),
+        citations=counter.types.get("CITES", 0),
+        variant_of=counter.types.get("VARIANT_OF", 0),
+        nodes=counter.nodes,
+        relationships=counter.relationships,
         seconds=round(time.perf_counter() - started, 3),
         stale_temp_files_removed=stale,
         query_db=str(query_db_path(path)) if query_db and not qdb_error else "",
@@ -144,47 +161,96 @@ def build(
     )
 
 
-def _link_into_graph(
-    path: str | os.PathLike[str],
-    report: ReadReport,
+def _papers(
+    inputs: Iterable[str | os.PathLike[str]],
+    path: Path,
+    work: WorkDirectory,
+    format: str | None,
+    skip_bad: bool,
+    max_papers: int | None,
+) -> tuple[ReadReport, PaperTable, int, int, int]:
+    """The inputs read, and merged into the store's papers if there is a store: (the read report, the papers
+    on disk, papers before, added, merged)."""
+    read = PaperTable(lambda: work.path("read.sqlite"))
+    report = read_into(inputs, read, format=format, skip_bad=skip_bad, max_papers=max_papers)
+    if not path.exists():
+        return report, read, 0, len(read), 0
+    table = PaperTable(lambda: work.path("papers.sqlite"))
+    for p in store_papers(path):
+        table.add(p)
+    papers_before = len(table)
+    added, merged = merge_into(table, read.in_order())
+    read.close()
+    if max_papers is not None and len(table) > max_papers:
+        table.close()
+        raise KGError(f"{path}: the store would hold {len(table)} papers, more than --max-papers={max_papers}")
+    return report, table, papers_before, added, merged
+
+
+def _link(
+    table: PaperTable,
+    graph: StreamBuilder,
     linker: Linker,
     pool: LinkWorkers | None,
-    max_papers: int | None,
+    path: Path,
     progress: bool,
-    freeze: bool,
-) -> tuple[int, int, int, int, nx.MultiDiGraph]:
-    """The store's papers and the new ones, merged and linked into a graph: (papers before, papers, added,
-    merged, the graph)."""
-    existing = LocalStore(load_graph(path, freeze=freeze), path).papers() if Path(path).exists() else []
-    papers_before = len(existing)
-    papers, added, merged = merge_papers(existing, report.papers)
-    del existing
-    report.papers = []
-    if max_papers is not None and len(papers) > max_papers:
-        raise KGError(f"{path}: the store would hold {len(papers)} papers, more than --max-papers={max_papers}")
-    papers.sort(key=lambda p: p.id)
-    paper_count = len(papers)
-    with paused_gc():
-        builder = GraphBuilder(linker)
-        for p in papers:
-            builder.add_paper(p)
-        records = [(p.id, p.title, p.abstract) for p in papers]
-        del papers  # the graph holds the texts now; the Paper models would double a big corpus in memory
-        bar = ProgressBar(len(records), "graph") if progress else None
-        try:
+) -> None:
+    """Link the papers in id order, each paper with its evidence into `graph` as it is finished, then finish
+    the graph."""
+    papers = table.sorted()
+    bar = ProgressBar(len(papers), "graph") if progress else None
+    try:
+        with paused_gc():
             position = 0
             # A large corpus's analyses wait on disk beside the store, named as its temporary files are.
-            with closing(linked(records, linker, pool, evidence, True, bar, spill_beside=path)) as parts:
+            with closing(linked(papers, linker, pool, evidence, True, bar, spill_beside=path)) as parts:
                 for part in parts:
-                    for found in part:
-                        builder.add_evidence(records[position][0], found)
-                        position += 1
-        finally:
-            if bar is not None:
-                bar.close()
-        del records
-        graph = builder.finish()
-    return papers_before, paper_count, added, merged, graph
+                    for row, found in zip(papers.rows(position, position + len(part)), part, strict=True):
+                        graph.add(row, found)
+                    position += len(part)
+            graph.finish()
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+class Guarded:
+    """The query database's writer as a sink whose failure (a `StoreError`) is noted, not raised: the store is
+    written whatever happens to its query database, which is then rebuilt when first needed."""
+
+    def __init__(self, sink: QueryDbWriter | None) -> None:
+        self.sink = sink
+        self.error = ""
+
+    def node(self, key: str, props: Properties) -> None:
+        if self.sink is not None:
+            try:
+                self.sink.node(key, props)
+            except StoreError as exc:
+                self.sink, self.error = None, str(exc)
+
+    def relationship(self, u: str, v: str, rel_type: str, props: Properties) -> None:
+        if self.sink is not None:
+            try:
+                self.sink.relationship(u, v, rel_type, props)
+            except StoreError as exc:
+                self.sink, self.error = None, str(exc)
+
+
+@contextlib.contextmanager
+def _disk_errors(store: Path, work: WorkDirectory) -> Iterator[None]:
+    """SQLite's errors (a full disk, above all) as one line naming the store and the directory."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        if "full" in str(exc):
+            raise StoreError(
+                f"{store}: disk full while building (in {work.made}); the previous store is intact. "
+                "Free space and re-run"
+            ) from None
+        raise StoreError(
+            f"{store}: cannot hold the papers in {work.made} while building: {exc}; the previous store is intact"
+        ) from None
 
 
 def catalogs_for(store: str | os.PathLike[str], given: list[str], recorded: list[str], forget: bool) -> list[str]:

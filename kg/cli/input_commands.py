@@ -152,7 +152,6 @@ def build_cmd(
         max_papers=max_papers,
         progress=show_progress(quiet),
         forget_catalogs=forget_catalogs,
-        freeze=True,
     )
     if as_json:
         click.echo(r.model_dump_json(indent=2))

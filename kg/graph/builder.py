@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 MAX_INTRODUCERS = 3
 
+Link = tuple[str, str, Properties]
+"""A paper's relationship to an entity: (entity key, relationship type, properties)."""
+
 
 class Catalog(Protocol):
     """What the builder reads of a catalog: its entities by id, and each entity's parent id (a `kg.link.Linker`)."""
@@ -49,7 +52,7 @@ class GraphBuilder:
         self.observed: dict[str, set[str]] = {}
         self.introducers: dict[str, list[str]] = {}
         self.variant_parent: dict[str, str] = {}
-        self.uses: list[tuple[str, tuple[str, ...]]] = []
+        self.uses: list[tuple[str, tuple[str, ...]]] = []  # (paper id, entities it uses), for `citations`
         self.shared = SharedValues()
 
     def add_paper(self, p: Paper) -> None:
@@ -59,6 +62,21 @@ class GraphBuilder:
         """Add one paper's links as `kg.model.types.Evidence` tuples (no pydantic model per mention)."""
         g = self.g
         pk = paper_key(paper_id)
+        links, used = self.links(paper_id, evidence)
+        for ek, rel_type, attrs in links:
+            if rel_type == "MENTIONS":
+                compact_mention(attrs, self.shared)
+            g.add_edge(pk, ek, key=rel_type, __labels__=REL_LABELS[rel_type], **attrs)
+        if used:
+            self.uses.append((paper_id, used))
+
+    def links(self, paper_id: str, evidence: Iterable[Evidence]) -> tuple[list[Link], tuple[str, ...]]:
+        """One paper's relationships to entities, (entity key, type, properties) in the order the graph holds
+        them, and the ids of the entities it uses without introducing them (for `citations`). The entities
+        are added to the graph and their surfaces, introducers and variant parents noted; the relationships
+        are the caller's to add (`add_evidence`) or to write out (`kg.graph.stream`)."""
+        g = self.g
+        out: list[Link] = []
         used: list[str] = []
         for e in evidence:
             eid, name, etype, source, parent, confidence, introduced, mentions = e
@@ -73,29 +91,33 @@ class GraphBuilder:
                 "surfaces": surfaces,
                 "rules": sorted({m[3] for m in mentions}),
             }
-            compact_mention(attrs, self.shared)
             citations = sorted({m[4] for m in mentions if m[4]})
             if citations:
                 attrs["citations"] = citations
-            g.add_edge(pk, ek, key=Rel.MENTIONS.value, __labels__=REL_LABELS["MENTIONS"], **attrs)
+            out.append((ek, Rel.MENTIONS.value, attrs))
             if introduced:
-                g.add_edge(pk, ek, key=Rel.INTRODUCES.value, __labels__=REL_LABELS["INTRODUCES"])
+                out.append((ek, Rel.INTRODUCES.value, {}))
                 self.introducers.setdefault(eid, []).append(paper_id)
             else:
                 used.append(eid)
             if parent:
                 self.variant_parent[eid] = parent
-        if used:
-            self.uses.append((paper_id, tuple(used)))
+        return out, tuple(used)
 
     def finish(self) -> nx.MultiDiGraph:
+        """The graph, complete: entities' aliases and families, then the CITES relationships."""
+        g = self.finish_entities()
+        self._add_citations()
+        return g
+
+    def finish_entities(self) -> nx.MultiDiGraph:
+        """The entities' aliases (catalog aliases and every surface seen) and their VARIANT_OF families."""
         g = self.g
         for eid, surfaces in self.observed.items():
             node = g.nodes[entity_key(eid)]
             node["aliases"] = sorted((set(node["aliases"]) | surfaces) - {node["name"]})
         for eid in list(self.observed):
             self._add_family(eid, self.variant_parent.get(eid) or self.parents.get(eid))
-        self._add_citations()
         return g
 
     def _add_entity(self, eid: str, name: str, etype: str, source: str) -> None:
@@ -133,21 +155,23 @@ class GraphBuilder:
             eid, parent = parent, self.parents.get(parent)
 
     def _add_citations(self) -> None:
-        """B -[:CITES {via}]-> A when B mentions an entity that A introduces (and few papers claim it)."""
-        via: dict[tuple[str, str], set[str]] = {}
+        """B -[:CITES {via}]-> A for every paper B (`citations`)."""
         for citing, used in self.uses:
-            for eid in used:
-                owners = self.introducers.get(eid)
-                if not owners or len(owners) > MAX_INTRODUCERS:
-                    continue
-                for owner in owners:
-                    if owner != citing:
-                        via.setdefault((citing, owner), set()).add(self.g.nodes[entity_key(eid)]["name"])
-        for (citing, cited), names in via.items():
-            self.g.add_edge(
-                paper_key(citing),
-                paper_key(cited),
-                key=Rel.CITES.value,
-                __labels__=REL_LABELS["CITES"],
-                via=sorted(names),
-            )
+            for cited, via in self.citations(citing, used):
+                self.g.add_edge(
+                    paper_key(citing), paper_key(cited), key=Rel.CITES.value, __labels__=REL_LABELS["CITES"], via=via
+                )
+
+    def citations(self, citing: str, used: Iterable[str]) -> list[tuple[str, list[str]]]:
+        """The papers `citing` cites, and via which entities: A for each entity it uses (mentions without
+        introducing) that A introduces, when few papers claim it (at most `MAX_INTRODUCERS`). Read once every
+        paper has been added; in order of the entities used, then of the introducers."""
+        via: dict[str, set[str]] = {}
+        for eid in used:
+            owners = self.introducers.get(eid)
+            if not owners or len(owners) > MAX_INTRODUCERS:
+                continue
+            for owner in owners:
+                if owner != citing:
+                    via.setdefault(owner, set()).add(self.g.nodes[entity_key(eid)]["name"])
+        return [(cited, sorted(names)) for cited, names in via.items()]

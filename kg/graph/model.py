@@ -31,7 +31,7 @@ from kg.model.schema import ENTITY_TYPES, Label, Properties, Rel
 if TYPE_CHECKING:
     import networkx as nx
 
-    from kg.model.types import Paper
+    from kg.model.types import PaperLike
 
 
 def paper_key(paper_id: str) -> str:
@@ -106,7 +106,7 @@ def labels_of(labels: Iterable[str]) -> frozenset[str]:
     return fs
 
 
-def paper_attrs(p: Paper) -> Properties:
+def paper_attrs(p: PaperLike) -> Properties:
     attrs: Properties = {
         "__labels__": PAPER_LABELS,
         "id": p.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import Field
 
@@ -33,9 +33,11 @@ class ReadReport(Strict):
     skipped: list[SkippedRecord] = Field(default_factory=list)
     ignored: list[SkippedRecord] = Field(default_factory=list)  # directory entries not read, and why
 
+    distinct: int = 0  # distinct papers, whether `papers` holds them or a table on disk does (`read_into`)
+
     @property
     def distinct_papers(self) -> int:
-        return len(self.papers)
+        return self.distinct
 
     def summary(self) -> dict[str, Any]:
         """Counts and reasons as JSON values (`kg read --json` adds the skipped records to it)."""
@@ -148,6 +150,54 @@ def _merge_into(paper: Paper, record: Record) -> None:
         paper.categories = record.categories
 
 
+class PaperIndex(Protocol):
+    """Where the identity rules find and keep papers: `PaperList` in memory, or a `kg.ingest.paper_table.PaperTable`
+    on disk for a corpus too big for one (`kg build`)."""
+
+    def __len__(self) -> int: ...
+
+    def find(self, arxiv_id: str | None, key: str) -> tuple[int, Paper] | None:
+        """The paper registered under `arxiv_id`, else the one with title key `key`, and its position."""
+        ...
+
+    def add(self, paper: Paper, key: str | None = None) -> None:
+        """A new paper, registered under its arXiv id and its title key (`key`, else `match_key` of its title)."""
+        ...
+
+    def update(self, pos: int, paper: Paper, register: bool) -> None:
+        """The paper at `pos` was changed by a merge; with `register` it is found by its arXiv id too (unless
+        another paper already is)."""
+        ...
+
+
+class PaperList:
+    """Papers in memory with the identity rules' two lookups: by arXiv id and by title key (`match_key`)."""
+
+    def __init__(self, papers: Iterable[Paper] = ()) -> None:
+        self.papers = list(papers)
+        self.by_key = {match_key(p.title): i for i, p in enumerate(self.papers)}
+        self.by_arxiv = {p.arxiv_id: i for i, p in enumerate(self.papers) if p.arxiv_id}
+
+    def __len__(self) -> int:
+        return len(self.papers)
+
+    def find(self, arxiv_id: str | None, key: str) -> tuple[int, Paper] | None:
+        i = self.by_arxiv.get(arxiv_id) if arxiv_id else None
+        if i is None:
+            i = self.by_key.get(key)
+        return None if i is None else (i, self.papers[i])
+
+    def add(self, paper: Paper, key: str | None = None) -> None:
+        self.by_key[match_key(paper.title) if key is None else key] = len(self.papers)
+        if paper.arxiv_id:
+            self.by_arxiv[paper.arxiv_id] = len(self.papers)
+        self.papers.append(paper)
+
+    def update(self, pos: int, paper: Paper, register: bool) -> None:
+        if register and paper.arxiv_id:
+            self.by_arxiv.setdefault(paper.arxiv_id, pos)
+
+
 def read_papers(
     inputs: Iterable[str | os.PathLike[str]],
     format: str | None = None,
@@ -159,9 +209,23 @@ def read_papers(
     Without `skip_bad`, the first bad record or file raises `InputError` naming
     file and line; with it, bad records are counted in `report.skipped`.
     """
+    papers = PaperList()
+    report = read_into(inputs, papers, format=format, skip_bad=skip_bad, max_papers=max_papers)
+    report.papers = papers.papers
+    return report
+
+
+def read_into(
+    inputs: Iterable[str | os.PathLike[str]],
+    papers: PaperIndex,
+    *,
+    format: str | None = None,
+    skip_bad: bool = False,
+    max_papers: int | None = None,
+) -> ReadReport:
+    """`read_papers`, keeping the papers in `papers` (the report's `papers` stays empty): one reading of the
+    identity rules for a list in memory and for a table on disk."""
     report = ReadReport()
-    by_key: dict[str, Paper] = {}
-    by_arxiv: dict[str, Paper] = {}
     found = expand_inputs(inputs)
     report.ignored = [SkippedRecord(source=name, line=None, reason=why) for name, why in found.ignored]
     for name in found.files:
@@ -184,25 +248,22 @@ def read_papers(
                 report.records_read -= 1
                 report.skipped.append(SkippedRecord(source=skip.source, line=skip.line, reason=skip.reason))
                 continue
-            existing = (by_arxiv.get(item.arxiv_id) if item.arxiv_id else None) or by_key.get(key)
-            if existing is not None:
+            hit = papers.find(item.arxiv_id, key)
+            if hit is not None:
+                pos, existing = hit
                 _merge_into(existing, item)
                 report.duplicates_merged += 1
-                if existing.arxiv_id:
-                    by_arxiv.setdefault(existing.arxiv_id, existing)
+                papers.update(pos, existing, register=True)
                 continue
-            if max_papers is not None and len(report.papers) >= max_papers:
+            if max_papers is not None and len(papers) >= max_papers:
                 raise InputError(
                     item.source,
                     item.line,
                     f"more than --max-papers={max_papers} papers",
                     "raise --max-papers or split the input",
                 )
-            paper = _new_paper(item, title, key)
-            report.papers.append(paper)
-            by_key[key] = paper
-            if paper.arxiv_id:
-                by_arxiv[paper.arxiv_id] = paper
+            papers.add(_new_paper(item, title, key), key)
+    report.distinct = len(papers)
     return report
 
 
@@ -213,22 +274,26 @@ def merge_papers(existing: Iterable[Paper], new: Iterable[Paper]) -> tuple[list[
     that matched an existing paper (their sources are added once). Papers of
     `existing` are updated in place, not copied (a store can hold millions).
     """
-    papers = list(existing)
-    by_key = {match_key(p.title): p for p in papers}
-    by_arxiv = {p.arxiv_id: p for p in papers if p.arxiv_id}
+    papers = PaperList(existing)
+    added, merged = merge_into(papers, new)
+    return papers.papers, added, merged
+
+
+def merge_into(papers: PaperIndex, new: Iterable[Paper]) -> tuple[int, int]:
+    """`merge_papers` into `papers` (in memory or on disk): (added, merged)."""
     added = merged = 0
     for p in new:
-        hit = (by_arxiv.get(p.arxiv_id) if p.arxiv_id else None) or by_key.get(match_key(p.title))
+        key = match_key(p.title)
+        hit = papers.find(p.arxiv_id, key)
         if hit is None:
-            papers.append(p)
-            by_key[match_key(p.title)] = p
-            if p.arxiv_id:
-                by_arxiv[p.arxiv_id] = p
+            papers.add(p, key)
             added += 1
             continue
         merged += 1
+        pos, existing = hit
         for s in p.sources:
-            if s not in hit.sources:
-                hit.sources.append(s)
-        _fill_missing(hit, p)
-    return papers, added, merged
+            if s not in existing.sources:
+                existing.sources.append(s)
+        _fill_missing(existing, p)
+        papers.update(pos, existing, register=False)
+    return added, merged

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import socket
 import stat
 import tempfile
@@ -170,6 +171,41 @@ def atomic_output(
                 f"{shown}: cannot save the {noun}: {exc.strerror or exc}; the previous {noun} is intact"
             ) from None
         raise
+
+
+class WorkDirectory:
+    """A private directory (0700) beside `beside` for a run's temporary files, made when first asked for
+    (`path`), so a small run writes nothing there; named like `beside`'s temporary files, so that
+    `kg.store.local.remove_stale_temps` removes one a killed run left. `remove` removes it with everything
+    in it. Beside the store, not in /tmp: that disk must take the store anyway, and /tmp is often a
+    RAM-backed tmpfs."""
+
+    def __init__(self, beside: str | os.PathLike[str], error: type[KGError] = KGError, option: str = "--store"):
+        self.beside, self.error, self.option = Path(beside), error, option
+        self.made: str | None = None
+
+    def path(self, name: str = "") -> str:
+        """The directory (made now if need be), or `name` in it."""
+        if self.made is None:
+            directory = self.beside.parent
+            try:
+                self.made = tempfile.mkdtemp(prefix=temp_prefix(self.beside), suffix=".tmp", dir=str(directory))
+            except FileNotFoundError:
+                raise self.error(
+                    f"{self.beside}: directory {directory} does not exist; create it or choose another {self.option}"
+                ) from None
+            except PermissionError:
+                raise self.error(
+                    f"{self.beside}: permission denied writing in {directory}; choose another {self.option}"
+                ) from None
+            except OSError as exc:
+                raise self.error(f"{self.beside}: cannot write in {directory}: {exc.strerror or exc}") from None
+        return os.path.join(self.made, name) if name else self.made
+
+    def remove(self) -> None:
+        if self.made is not None:
+            shutil.rmtree(self.made, ignore_errors=True)
+            self.made = None
 
 
 def write_atomic(

@@ -4,7 +4,8 @@ in `kg.model.schema`, a query's rows in `kg.model.results`."""
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from collections.abc import Sequence
+from typing import Literal, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -34,6 +35,34 @@ class Paper(Strict):
     year: int | None = None
     url: str | None = None
     categories: list[str] = Field(default_factory=list)
+
+
+class PaperLike(Protocol):
+    """What the graph reads of a paper (`kg.graph.model.paper_attrs`): a `Paper`, or a lighter row of one."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def abstract(self) -> str: ...
+    @property
+    def sources(self) -> Sequence[SourceLike]: ...
+    @property
+    def arxiv_id(self) -> str | None: ...
+    @property
+    def authors(self) -> Sequence[str]: ...
+    @property
+    def year(self) -> int | None: ...
+    @property
+    def url(self) -> str | None: ...
+
+
+class SourceLike(Protocol):
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int: ...
 
 
 class Alias(Strict):

@@ -18,13 +18,24 @@ import shutil
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from io import BufferedIOBase
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
+from kg.graph.model import labels_of
 from kg.model.errors import StoreError
 from kg.model.files import atomic_output, temp_prefix
-from kg.model.schema import Label
-from kg.store.store_file import Record, check_header, read_graph, repair_hint, write_graph
+from kg.model.schema import Label, Properties
+from kg.store.store_file import (
+    NODE,
+    Record,
+    StoreElement,
+    StoreWriter,
+    check_header,
+    iter_store,
+    read_graph,
+    repair_hint,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -148,19 +159,38 @@ def save_graph(
     compresslevel: int = 1,
     _fault: Callable[[gzip.GzipFile], object] | None = None,
 ) -> None:
-    """Write atomically (`kg.model.files.atomic_output`: a temporary file beside the store, fsync, rename, fsync the
-    directory), through a symlink to the file it names.
+    """Write atomically (`store_writer`), through a symlink to the file it names.
 
     Any failure (disk full, permission denied, read-only file system, a file
     where a directory should be, a value JSON cannot hold) is a one-line
     `StoreError` saying the previous store is intact; the temporary file is removed.
     """
+    with store_writer(path, g.graph.get("catalogs"), compresslevel=compresslevel, _fault=_fault) as writer:
+        for key, data in g.nodes(data=True):
+            writer.node(key, data)
+        for u, v, k, data in g.edges(keys=True, data=True):
+            writer.relationship(u, v, k, data)
+
+
+@contextlib.contextmanager
+def store_writer(
+    path: str | os.PathLike[str],
+    catalogs: list[str] | None = None,
+    *,
+    compresslevel: int = 1,
+    _fault: Callable[[gzip.GzipFile], object] | None = None,
+) -> Iterator[StoreWriter]:
+    """A `StoreWriter` into a new store file at `path`, put in place atomically when the block ends without
+    error (`kg.model.files.atomic_output`: a temporary file beside the store, fsync, rename, fsync the
+    directory); after an error the previous store is intact and the temporary file removed."""
     with atomic_output(path, binary=True, error=StoreError, option="--store", noun="store", allow_stream=False) as raw:
         try:
             with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=compresslevel, mtime=0) as z:
                 if _fault is not None:
                     _fault(z)
-                write_graph(g, z)
+                writer = StoreWriter(cast(BufferedIOBase, z), catalogs)
+                yield writer
+                writer.close()
         except StoreError as exc:
             raise StoreError(f"{path}: not saved, the previous store is intact: {exc}") from None
 
@@ -223,23 +253,53 @@ class LocalStore:
 
     def papers(self) -> list[Paper]:
         """The papers in the store, as read (for merging more input into it)."""
-        from kg.model.types import Paper, Source  # here: opening a store for queries needs no pydantic
+        return [paper_of(d) for _, d in self.graph.nodes(data=True) if Label.PAPER.value in d.get("__labels__", ())]
 
-        out = []
-        for _, d in self.graph.nodes(data=True):
-            if Label.PAPER.value not in d.get("__labels__", ()):
-                continue
-            sources = [Source(file=s.rsplit(":", 1)[0], line=int(s.rsplit(":", 1)[1])) for s in d.get("sources", [])]
-            out.append(
-                Paper(
-                    id=d["id"],
-                    title=d["title"],
-                    abstract=d.get("abstract", ""),
-                    sources=sources,
-                    arxiv_id=d.get("arxiv_id"),
-                    authors=d.get("authors", []),
-                    year=d.get("year"),
-                    url=d.get("url"),
-                )
-            )
-        return out
+
+def paper_of(props: Properties) -> Paper:
+    """A paper node's properties as the paper read from the inputs (for merging more input into it)."""
+    from kg.model.types import Paper, Source  # here: opening a store for queries needs no pydantic
+
+    sources = [s.rsplit(":", 1) for s in props.get("sources", [])]
+    return Paper(
+        id=props["id"],
+        title=props["title"],
+        abstract=props.get("abstract", ""),
+        sources=[Source(file=file, line=int(line)) for file, line in sources],
+        arxiv_id=props.get("arxiv_id"),
+        authors=props.get("authors", []),
+        year=props.get("year"),
+        url=props.get("url"),
+    )
+
+
+def store_elements(path: str | os.PathLike[str], *, relationships: bool = True) -> Iterator[StoreElement]:
+    """The store file at `path` as a stream of `kg.store.store_file.StoreElement`s, in file order, nodes with
+    their shared label set in `props["__labels__"]` (as in a loaded graph); checked to its end marker as
+    `load_graph` checks it. With `relationships=False` they are counted, not yielded."""
+    path = Path(path)
+    node_labels: dict[tuple[str, ...], frozenset[str]] = {}
+    try:
+        with gzip.open(path, "rb") as f:
+            for element in iter_store(f, str(path), relationships=relationships):
+                if element[0] == NODE:
+                    labels = node_labels.get(element[2])
+                    if labels is None:
+                        labels = node_labels[element[2]] = labels_of(element[2])
+                    element[3]["__labels__"] = labels
+                yield element
+    except PermissionError:
+        raise StoreError(f"{path}: permission denied reading the store; check its permissions") from None
+    except IsADirectoryError:
+        raise StoreError(f"{path}: is a directory, not a store file; pass the store file path") from None
+    except FileNotFoundError:
+        raise StoreError(f"{path}: no store here; build one with kg build INPUT... --store {path}") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the store: {exc.strerror or exc}; check the path") from None
+
+
+def store_papers(path: str | os.PathLike[str]) -> Iterator[Paper]:
+    """The papers of the store file at `path`, in file order, read as a stream (`store_elements`)."""
+    for kind, _, labels, props in store_elements(path, relationships=False):
+        if kind == NODE and Label.PAPER.value in labels:
+            yield paper_of(props)

@@ -12,6 +12,7 @@ and locks the file.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import sys
 import zlib
@@ -46,11 +47,37 @@ def _element(obj: Record) -> str:
     return "store header"
 
 
-def write_graph(g: nx.MultiDiGraph, stream: BufferedIOBase) -> None:
-    """Write `g` in the store format to a binary stream (gzip is applied by the caller)."""
-    from kg.model.version import __version__
+class StoreWriter:
+    """Writes the store format to a binary stream one element at a time (gzip is applied by the caller):
+    the header first, then nodes before relationships, then `close()` writes the end marker with the counts.
 
-    def line(obj: Record) -> None:
+    `write_graph` writes a NetworkX graph with it; `kg build` streams a corpus through it without one.
+    """
+
+    def __init__(self, stream: BufferedIOBase, catalogs: list[str] | None = None) -> None:
+        from kg.model.version import __version__
+
+        self.stream = stream
+        self.nodes = self.relationships = 0
+        header: Record = {"format": FORMAT, "version": VERSION, "kg": __version__}
+        if catalogs:
+            header["catalogs"] = list(catalogs)
+        self._line(header)
+
+    def node(self, key: str, props: Properties) -> None:
+        """A node; its labels are `props["__labels__"]`."""
+        self._line({"n": key, "labels": sorted(props.get("__labels__", ())), "props": _jsonable(props)})
+        self.nodes += 1
+
+    def relationship(self, u: str, v: str, rel_type: str, props: Properties) -> None:
+        self._line({"r": [u, v, rel_type], "props": _jsonable(props)})
+        self.relationships += 1
+
+    def close(self) -> None:
+        """The end marker, which makes a truncated file detectable."""
+        self._line({"end": True, "nodes": self.nodes, "relationships": self.relationships})
+
+    def _line(self, obj: Record) -> None:
         # A value JSON cannot hold (a set inside a property, an object, an int of 4300+ digits) or a string
         # with a lone surrogate (no UTF-8 form; possible in a graph made through the Python API) used to
         # escape as a raw TypeError/UnicodeEncodeError. It is a StoreError naming the node or relationship;
@@ -68,18 +95,18 @@ def write_graph(g: nx.MultiDiGraph, stream: BufferedIOBase) -> None:
                 f"{_element(obj)}: a property cannot be stored as JSON ({exc}); "
                 "use strings, numbers, booleans, lists and maps"
             ) from None
-        stream.write(data)
-        stream.write(b"\n")
+        self.stream.write(data)
+        self.stream.write(b"\n")
 
-    header: Record = {"format": FORMAT, "version": VERSION, "kg": __version__}
-    if g.graph.get("catalogs"):
-        header["catalogs"] = list(g.graph["catalogs"])
-    line(header)
+
+def write_graph(g: nx.MultiDiGraph, stream: BufferedIOBase) -> None:
+    """Write `g` in the store format to a binary stream (gzip is applied by the caller)."""
+    writer = StoreWriter(stream, g.graph.get("catalogs"))
     for key, data in g.nodes(data=True):
-        line({"n": key, "labels": sorted(data.get("__labels__", ())), "props": _jsonable(data)})
+        writer.node(key, data)
     for u, v, k, data in g.edges(keys=True, data=True):
-        line({"r": [u, v, k], "props": _jsonable(data)})
-    line({"end": True, "nodes": g.number_of_nodes(), "relationships": g.number_of_edges()})
+        writer.relationship(u, v, k, data)
+    writer.close()
 
 
 def check_header(obj: Record, source: str) -> None:
@@ -110,6 +137,8 @@ def repair_hint(path: str | os.PathLike[str]) -> str:
 
 
 NODE, RELATIONSHIP = "n", "r"
+_LONG_DIGITS, _LONG_DIGITS_BYTES = re.compile(r"\d{19}"), re.compile(rb"\d{19}")
+"""19 digits in a row: perhaps an integer past 64 bits, which orjson would read as a float."""
 StoreElement: TypeAlias = tuple[str, Any, Any, Properties]
 """One element of a store file, as `iter_store` yields it: (NODE, key, labels, props) with labels a tuple of
 strings, or (RELATIONSHIP, (from key, to key), type, props). A plain tuple: a store holds millions."""
@@ -151,9 +180,13 @@ def iter_store(
             if not relationships and seen_header and raw[:5] in (b'{"r":', '{"r":'):
                 rels += 1
                 continue
-            try:
-                obj = orjson.loads(raw)
-            except orjson.JSONDecodeError:  # NaN, Infinity and ints past 64 bits: JSON as json.dumps wrote it
+            long = _LONG_DIGITS_BYTES.search(raw) if isinstance(raw, bytes) else _LONG_DIGITS.search(raw)
+            if long is None:
+                try:
+                    obj = orjson.loads(raw)
+                except orjson.JSONDecodeError:  # NaN and Infinity, as json.dumps writes them
+                    obj = json.loads(raw)
+            else:  # orjson reads an integer past 64 bits as a float, a silent change; json keeps it whole
                 obj = json.loads(raw)
             if not isinstance(obj, dict):
                 raise ValueError("line is not a JSON object")

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,14 +17,19 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from kg.cypher.codec import node_table
 from kg.model.errors import StoreError
-from kg.model.files import durable_replace, temp_prefix
+from kg.model.files import WorkDirectory, durable_replace
+from kg.model.schema import Label, Properties
 from kg.store.querydb import embedded
 from kg.store.querydb.paths import query_db_path
-from kg.store.querydb.schema import Schema, create_statements, model_schema, schema_of, value_type
+from kg.store.querydb.schema import Schema, create_statements, model_schema, schema_of, schema_of_elements, value_type
 from kg.store.querydb.stamp import FORMAT_VERSION, META_TABLE, Stamp, file_sha256, write_checksum
+from kg.store.store_file import NODE
 
 if TYPE_CHECKING:
     import networkx as nx
+
+PAPER_TABLE = Label.PAPER.value
+PAPER_PREFIX = "paper:"  # `kg.graph.model.paper_key`'s
 
 # Rows per Parquet row group while building: bounds the builder's memory, whatever the corpus size.
 ROWS_PER_GROUP = 50_000
@@ -70,9 +73,10 @@ class _ParquetTable:
     writes them to Neo4j (`kg.cypher.codec.clean_value`).
     """
 
-    def __init__(self, pa: ModuleType, path: Path, columns: list[tuple[str, str]], what: str):
+    def __init__(self, pa: ModuleType, path: Callable[[], Path], columns: list[tuple[str, str]], what: str):
         self.pa = pa
-        self.path = path
+        self.place = path  # asked for when the first row group is written
+        self.path: Path | None = None
         self.what = what
         self.names = [n for n, _ in columns]
         self.kinds = [k for _, k in columns]
@@ -105,6 +109,7 @@ class _ParquetTable:
                 array = pc.if_else(pc.is_finite(array), array, self.pa.scalar(None, self.pa.float64()))
             arrays.append(array)
         if self.writer is None:
+            self.path = self.place()
             self.writer = self.pa.parquet.ParquetWriter(str(self.path), self.schema, compression="none")
         self.writer.write_table(self.pa.Table.from_arrays(arrays, schema=self.schema))
         self.buffer = [[] for _ in self.names]
@@ -153,31 +158,72 @@ def build(
     `store_stat` is the store file's (size, mtime_ns) and `store_sha256` its
     hash: the stamp that later tells whether the database still matches it.
     With `consume`, the graph is emptied once it is written out, so its memory
-    is given back before the engine loads the files (at a million papers the
-    graph holds ~6 GB and the engine's load needs ~1.6 GB more). `frozen` says
+    is given back before the engine loads the files. `frozen` says
     the graph was loaded with `load_graph(freeze=True)` (see `release`).
     """
-    started = time.perf_counter()
-    lb = embedded.engine()
-    pa = _pyarrow()
-    target = Path(target)
-    directory = target.parent
-    schema = model_schema()
-    step = progress or (lambda message: None)
+    writer = QueryDbWriter(target, progress)
     try:
-        # named like the store's own temporary files, so `kg build` removes those a killed build left
-        work = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=".tmp", dir=directory))
-    except OSError as exc:
-        raise StoreError(f"{target}: cannot write the query database in {directory}: {exc.strerror or exc}") from None
-    db_file = work / "db"
-    try:
-        files, extra_nodes, extra_rels = _write_parquet(g, schema, work, pa, step)
-        if extra_nodes or extra_rels:  # properties beyond the graph model: type them, then write again
-            schema = schema_of(g)
-            for f in work.iterdir():
-                f.unlink()
-            files, _, _ = _write_parquet(g, schema, work, pa, step)
-        nodes, relationships = g.number_of_nodes(), g.number_of_edges()
+        writer.write_graph(g)
+        if writer.tables.extra_nodes or writer.tables.extra_rels:  # properties beyond the graph model
+            writer.restart(schema_of(g))
+            writer.write_graph(g)
+        if consume:
+            release(g, frozen=frozen)
+        return writer.finish(store_stat, store_sha256)
+    finally:
+        writer.abandon()
+
+
+class QueryDbWriter:
+    """A query database written as a stream (a `kg.graph.stream.GraphSink`): nodes and relationships go to
+    Parquet files as they come, in a working directory beside `target`; `finish` loads them into the engine
+    and puts the database in place atomically; `abandon` removes what is left (always call it).
+
+    Nodes come before relationships, and a relationship's ends must have come as nodes.
+    """
+
+    def __init__(self, target: str | os.PathLike[str], progress: Callable[[str], None] | None = None) -> None:
+        self.started = time.perf_counter()
+        self.lb = embedded.engine()
+        self.pa = _pyarrow()
+        self.target = Path(target)
+        self.step = progress or (lambda message: None)
+        # named like the store's own temporary files, so `kg build` removes those a killed build left; made
+        # when the first file is written (a small graph's tables are written when `finish` closes them)
+        self.work = WorkDirectory(self.target, StoreError)
+        self.tables = ParquetTables(model_schema(), self._directory, self.pa)
+
+    def restart(self, schema: Schema) -> None:
+        """Start the files again with another schema (the graph has properties beyond the model's)."""
+        self.work.remove()
+        self.tables = ParquetTables(schema, self._directory, self.pa)
+
+    def _directory(self) -> Path:
+        return Path(self.work.path())
+
+    def node(self, key: str, props: Properties) -> None:
+        self.tables.node(key, props)
+
+    def relationship(self, u: str, v: str, rel_type: str, props: Properties) -> None:
+        self.tables.relationship(u, v, rel_type, props)
+
+    def write_graph(self, g: nx.MultiDiGraph) -> None:
+        self.step("writing nodes")
+        for key, data in g.nodes(data=True):
+            self.tables.node(key, data)
+        self.step("writing relationships")
+        for u, v, k, data in g.edges(keys=True, data=True):
+            self.tables.relationship(u, v, k, data)
+
+    def finish(self, store_stat: tuple[int, int], store_sha256: str) -> Stamp:
+        """Load the files into a new database and rename it over `target`; its stamp names the store file by
+        `store_stat` ((size, mtime_ns)) and `store_sha256`."""
+        tables = self.tables
+        files = tables.close()
+        if tables.extra_nodes or tables.extra_rels:
+            names = sorted({n for found in (*tables.extra_nodes.values(), *tables.extra_rels.values()) for n in found})
+            raise StoreError(f"{self.target}: properties outside the graph model ({', '.join(names)}); rebuild")
+        schema = tables.schema
         used_tables = {table for table, _, pair in files if pair is None}
         labels = sorted({label for t in used_tables for label in schema.nodes[t].labels})
         schema = Schema(
@@ -186,9 +232,9 @@ def build(
             tuple(labels),
             tuple(sorted({table for table, _, pair in files if pair is not None})),
         )
-        if consume:
-            release(g, frozen=frozen)
-        step("loading the query database")
+        nodes, relationships = tables.nodes, tables.relationships
+        self.step("loading the query database")
+        target, db_file, started = self.target, Path(self.work.path("db")), self.started
 
         def stamp_now() -> Stamp:
             return Stamp(
@@ -203,39 +249,41 @@ def build(
                 round(time.perf_counter() - started, 3),
             )
 
-        for pool in BUILD_BUFFER_POOLS:
-            try:
-                stamp = _load(lb, db_file, pool, schema, files, stamp_now, step)
-                break
-            except RuntimeError as exc:
-                if pool == BUILD_BUFFER_POOLS[-1] or "buffer manager" not in str(exc).lower():
-                    raise
-                step(f"the load needs more than a {pool // 2**20} MiB buffer pool: loading again with more")
-                for f in work.glob("db*"):
-                    f.unlink()
-        for leftover in (Path(str(db_file) + ".wal"), Path(str(db_file) + ".lock")):
-            if leftover.exists():
-                raise StoreError(
-                    f"{target}: the engine left {leftover.name} after closing; not replacing the query database"
-                )
-        write_checksum(db_file, target)  # first: a crash before the rename leaves a mismatch, which rebuilds
-        durable_replace(db_file, target)
-        return stamp
-    except OSError as exc:
-        raise StoreError(
-            f"{target}: cannot write the query database: {exc.strerror or exc}; the previous one (if any) is intact"
-        ) from None
-    except RuntimeError as exc:  # the engine's own errors
-        text = str(exc)
-        if "No space left on device" in text:
+        try:
+            for pool in BUILD_BUFFER_POOLS:
+                try:
+                    stamp = _load(self.lb, db_file, pool, schema, files, stamp_now, self.step)
+                    break
+                except RuntimeError as exc:
+                    if pool == BUILD_BUFFER_POOLS[-1] or "buffer manager" not in str(exc).lower():
+                        raise
+                    self.step(f"the load needs more than a {pool // 2**20} MiB buffer pool: loading again with more")
+                    for f in db_file.parent.glob("db*"):
+                        f.unlink()
+            for leftover in (Path(str(db_file) + ".wal"), Path(str(db_file) + ".lock")):
+                if leftover.exists():
+                    raise StoreError(
+                        f"{target}: the engine left {leftover.name} after closing; not replacing the query database"
+                    )
+            write_checksum(db_file, target)  # first: a crash before the rename leaves a mismatch, which rebuilds
+            durable_replace(db_file, target)
+            return stamp
+        except OSError as exc:
             raise StoreError(
-                f"{target}: disk full while writing the query database; the previous one (if any) "
-                "is intact. Free space and re-run"
+                f"{target}: cannot write the query database: {exc.strerror or exc}; the previous one (if any) is intact"
             ) from None
-        first = text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
-        raise StoreError(f"{target}: the engine could not build the query database ({first})") from None
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        except RuntimeError as exc:  # the engine's own errors
+            text = str(exc)
+            if "No space left on device" in text:
+                raise StoreError(
+                    f"{target}: disk full while writing the query database; the previous one (if any) "
+                    "is intact. Free space and re-run"
+                ) from None
+            first = text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
+            raise StoreError(f"{target}: the engine could not build the query database ({first})") from None
+
+    def abandon(self) -> None:
+        self.work.remove()
 
 
 def _load(
@@ -290,51 +338,64 @@ def _quote_path(path: Path) -> str:
     return text
 
 
-def _write_parquet(
-    g: nx.MultiDiGraph, schema: Schema, work: Path, pa: ModuleType, step: Callable[[str], None]
-) -> tuple[list[ParquetFile], dict[str, set[str]], dict[str, set[str]]]:
-    """One Parquet file per node table and per (relationship, from, to) pair.
+class ParquetTables:
+    """One Parquet file per node table and per (relationship, from, to) pair, written as elements come.
 
-    Returns the files [(table, path, pair)] and the property names found outside the schema, per node
-    table and per relationship type (then the caller extends the schema and writes again).
+    Property names outside `schema` are noted (`extra_nodes`, `extra_rels`: per table and per type), for the
+    caller to extend the schema and write again. A relationship's ends are found by node key: kept per node,
+    except a paper whose key is `paper:<its id>` (every paper of a graph kg builds), so that a corpus's papers
+    take no memory here.
     """
-    step("writing nodes")
-    node_files = {
-        t.name: _ParquetTable(pa, work / f"node-{t.name}.parquet", list(t.properties.items()), "node")
-        for t in schema.nodes.values()
-    }
-    where_table: dict[str, tuple[str, str]] = {}
-    names = {t.name: list(t.properties) for t in schema.nodes.values()}
-    known = {t: frozenset(n) | {"__labels__"} for t, n in names.items()}
-    extra_nodes: dict[str, set[str]] = {}
-    table_of: dict[frozenset[str], str] = {}
-    for key, data in g.nodes(data=True):
+
+    def __init__(self, schema: Schema, directory: Callable[[], Path], pa: ModuleType) -> None:
+        self.schema, self.directory, self.pa = schema, directory, pa
+        self.node_files = {
+            t.name: _ParquetTable(pa, self._in(f"node-{t.name}.parquet"), list(t.properties.items()), "node")
+            for t in schema.nodes.values()
+        }
+        self.where_table: dict[str, tuple[str, str]] = {}
+        self.names = {t.name: list(t.properties) for t in schema.nodes.values()}
+        self.known = {t: frozenset(n) | {"__labels__"} for t, n in self.names.items()}
+        self.extra_nodes: dict[str, set[str]] = {}
+        self.table_of: dict[frozenset[str], str] = {}
+        self.rel_files: dict[tuple[str, str, str], _ParquetTable] = {}
+        self.rel_names = {r.name: list(r.properties) for r in schema.rels.values()}
+        self.rel_known = {r: frozenset(n) | {"__labels__"} for r, n in self.rel_names.items()}
+        self.extra_rels: dict[str, set[str]] = {}
+        self.nodes = self.relationships = 0
+
+    def _in(self, name: str) -> Callable[[], Path]:
+        return lambda: self.directory() / name
+
+    def node(self, key: str, data: Properties) -> None:
         labels = data.get("__labels__", ())
-        table = table_of.get(labels) if isinstance(labels, frozenset) else None
+        table = self.table_of.get(labels) if isinstance(labels, frozenset) else None
         if table is None:
             table = node_table(key, data)
             if isinstance(labels, frozenset):
-                table_of[labels] = table
+                self.table_of[labels] = table
         node_id = data.get("id")
         if not isinstance(node_id, str) or not node_id:
             raise StoreError(f"node {key}: no id property; rebuild the store with kg build")
-        if not known[table].issuperset(data):
-            extra_nodes.setdefault(table, set()).update(k for k in data if k not in known[table])
-        node_files[table].add(key, [data.get(n) for n in names[table]])
-        where_table[key] = (table, node_id)
-    files: list[ParquetFile] = []
-    for name, f in node_files.items():
-        if f.close():
-            files.append((name, f.path, None))
-    step("writing relationships")
-    rel_files: dict[tuple[str, str, str], _ParquetTable] = {}
-    rel_names = {r.name: list(r.properties) for r in schema.rels.values()}
-    rel_known = {r: frozenset(n) | {"__labels__"} for r, n in rel_names.items()}
-    extra_rels: dict[str, set[str]] = {}
-    for u, v, k, data in g.edges(keys=True, data=True):
-        (a, u_id), (b, v_id) = where_table[u], where_table[v]
+        known = self.known[table]
+        if not known.issuperset(data):
+            self.extra_nodes.setdefault(table, set()).update(k for k in data if k not in known)
+        self.node_files[table].add(key, [data.get(n) for n in self.names[table]])
+        if table != PAPER_TABLE or key != PAPER_PREFIX + node_id:
+            self.where_table[key] = (table, node_id)
+        self.nodes += 1
+
+    def _ends(self, key: str) -> tuple[str, str]:
+        found = self.where_table.get(key)
+        if found is None:
+            return PAPER_TABLE, key[len(PAPER_PREFIX) :]
+        return found
+
+    def relationship(self, u: str, v: str, k: str, data: Properties) -> None:
+        (a, u_id), (b, v_id) = self._ends(u), self._ends(v)
         pair = (k, a, b)
-        rel_file = rel_files.get(pair)
+        rel_file = self.rel_files.get(pair)
+        schema = self.schema
         if rel_file is None:
             if k not in schema.rels:
                 raise StoreError(
@@ -347,14 +408,58 @@ def _write_parquet(
                     "rebuild the store with kg build"
                 )
             columns = [("from", "STRING"), ("to", "STRING"), *schema.rels[k].properties.items()]
-            rel_file = rel_files[pair] = _ParquetTable(pa, work / f"rel-{k}-{a}-{b}.parquet", columns, "relationship")
-        if not rel_known[k].issuperset(data):
-            extra_rels.setdefault(k, set()).update(x for x in data if x not in rel_known[k])
-        rel_file.add((u, k, v), [u_id, v_id, *[data.get(n) for n in rel_names[k]]])
-    for (k, a, b), f in rel_files.items():
-        if f.close():
-            files.append((k, f.path, (a, b)))
-    return files, extra_nodes, extra_rels
+            rel_file = self.rel_files[pair] = _ParquetTable(
+                self.pa, self._in(f"rel-{k}-{a}-{b}.parquet"), columns, "relationship"
+            )
+        known = self.rel_known[k]
+        if not known.issuperset(data):
+            self.extra_rels.setdefault(k, set()).update(x for x in data if x not in known)
+        rel_file.add((u, k, v), [u_id, v_id, *[data.get(n) for n in self.rel_names[k]]])
+        self.relationships += 1
+
+    def close(self) -> list[ParquetFile]:
+        """Finish the files: [(table, path, pair)] of those with rows."""
+        files: list[ParquetFile] = []
+        for name, f in self.node_files.items():
+            if f.close():
+                assert f.path is not None
+                files.append((name, f.path, None))
+        for (k, a, b), f in self.rel_files.items():
+            if f.close():
+                assert f.path is not None
+                files.append((k, f.path, (a, b)))
+        return files
+
+
+def build_from_store_file(store: str | os.PathLike[str], progress: Callable[[str], None] | None = None) -> Stamp:
+    """Build the query database of the store file `store` from the file read as a stream: no graph in memory,
+    whatever the store's size. A store with properties beyond the graph model (made through the Python API)
+    is read again to type them, then written again."""
+    from kg.store.local import store_elements
+
+    store = Path(store)
+    st = store.stat()
+    sha256 = file_sha256(store)
+    writer = QueryDbWriter(query_db_path(store), progress)
+
+    def write_all() -> None:
+        writer.step("writing the tables")
+        for kind, key, rel_type, props in store_elements(store):
+            if kind == NODE:
+                writer.node(key, props)
+            else:
+                writer.relationship(key[0], key[1], rel_type, props)
+
+    try:
+        write_all()
+        if writer.tables.extra_nodes or writer.tables.extra_rels:
+            nodes = ((e[1], e[3]) for e in store_elements(store, relationships=False))
+            edges = ((e[1][0], e[1][1], e[2], e[3]) for e in store_elements(store) if e[0] != NODE)
+            writer.restart(schema_of_elements(nodes, edges))
+            write_all()
+        return writer.finish((st.st_size, st.st_mtime_ns), sha256)
+    finally:
+        writer.abandon()
 
 
 def build_for_store(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kg.model.errors import StoreError
 from kg.store.querydb import embedded
-from kg.store.querydb.build import build_for_store
+from kg.store.querydb.build import build_from_store_file
 from kg.store.querydb.paths import query_db_path
 from kg.store.querydb.schema import Schema
 from kg.store.querydb.stamp import META_TABLE, Stamp, changed_since_built, staleness
@@ -164,10 +164,14 @@ def rebuild(
 def _build_from_store(
     store: Path, notice: str, notify: Callable[[str], None] | None, progress: Callable[[str], None] | None, freeze: bool
 ) -> None:
-    """Under the lock: load the store (a damaged one is reported before any notice), say why, build."""
-    from kg.store.local import load_graph
+    """Under the lock: check the store, say why, build from the store file read as a stream.
 
-    g = load_graph(store, freeze=freeze)
+    The check reads the file to its end marker, parsing its nodes and counting its relationships (a few
+    seconds at a million papers), so that a damaged store is one error line, not a notice and then an error."""
+    from kg.store.local import store_elements
+
+    for _ in store_elements(store, relationships=False):
+        pass
     if notify:
         notify(notice)
-    build_for_store(g, store, progress, consume=True, frozen=freeze)
+    build_from_store_file(store, progress)

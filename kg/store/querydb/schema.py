@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kg.cypher.codec import check_int, clean_value, node_table
 from kg.model.errors import StoreError
-from kg.model.schema import ENTITY_TYPES, Label, Rel
+from kg.model.schema import ENTITY_TYPES, Label, Properties, Rel
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -189,9 +189,17 @@ def model_schema() -> Schema:
 
 def schema_of(g: nx.MultiDiGraph) -> Schema:
     """The schema a graph needs: the model's tables and properties, plus any other property found in the data."""
+    return schema_of_elements(g.nodes(data=True), g.edges(keys=True, data=True))
+
+
+def schema_of_elements(
+    nodes: Iterable[tuple[str, Properties]], edges: Iterable[tuple[str, str, str, Properties]]
+) -> Schema:
+    """`schema_of` a graph given as its nodes (key, properties) and relationships (from, to, type,
+    properties), as a store file streams them."""
     node_props = {t: dict(PAPER_PROPERTIES if t == Label.PAPER.value else ENTITY_PROPERTIES) for t in NODE_TABLES}
     model_nodes = {t: set(p) for t, p in node_props.items()}
-    for key, data in g.nodes(data=True):
+    for key, data in nodes:
         table = node_table(key, data)
         props = node_props[table]
         for name, value in data.items():
@@ -211,7 +219,7 @@ def schema_of(g: nx.MultiDiGraph) -> Schema:
                 )
             _merge_type(props, name, kind, where)
     rel_props = {r: dict(p) for r, p in REL_PROPERTIES.items()}
-    for u, v, k, data in g.edges(keys=True, data=True):
+    for u, v, k, data in edges:
         if k not in rel_props:
             raise StoreError(
                 f"relationship {u} -[{k}]-> {v}: type {k!r} is not in the graph model; rebuild the store with kg build"
@@ -227,11 +235,11 @@ def schema_of(g: nx.MultiDiGraph) -> Schema:
             if name not in props:
                 _check_name(name, where)
             _merge_type(props, name, value_type(value, where, name), where)
-    nodes = {
+    tables = {
         t: Table(t, (t,) if t == Label.PAPER.value else (Label.ENTITY.value, t), node_props[t]) for t in NODE_TABLES
     }
     rels = {r: RelTable(r, REL_PAIRS[r], rel_props[r]) for r in REL_PAIRS}
-    return Schema(nodes, rels)
+    return Schema(tables, rels)
 
 
 def _ddl_type(kind: str) -> str:
