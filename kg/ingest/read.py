@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from pydantic import Field
@@ -146,6 +146,18 @@ def _merge_into(paper: Paper, record: Record) -> None:
         paper.authors = record.authors
     if not paper.categories:
         paper.categories = record.categories
+
+
+def merged_paper(records: Sequence[Record]) -> Paper:
+    """The paper `read_papers` makes of the records of one paper, given in the order they were read: the first
+    record's fields, every record's source, and missing fields filled from later records (`kg link --engine
+    spark` groups a paper's records on its executors and merges them here)."""
+    first = records[0]
+    title = collapse_whitespace(first.title)
+    paper = _new_paper(first, title, match_key(title))
+    for record in records[1:]:
+        _merge_into(paper, record)
+    return paper
 
 
 def read_papers(
