@@ -57,9 +57,10 @@ class ReadReport(Strict):
         }
 
 
-def iter_records(name: str, format: str | None = None) -> Iterator[Record | Skip]:
-    """Records and skips of one input (a path or '-'), with gzip and format detection."""
-    label = "<stdin>" if name == "-" else name
+def iter_records(name: str, format: str | None = None, label: str | None = None) -> Iterator[Record | Skip]:
+    """Records and skips of one input (a path or '-'), with gzip and format detection. `label`: the name its
+    records and skips give as their source, if not `name` (a Spark executor opens the absolute path)."""
+    label = label or ("<stdin>" if name == "-" else name)
     if format is not None and format not in PARSERS:
         raise InputError(label, None, f"unknown format {format!r}", f"use one of {', '.join(FORMATS)}")
     try:
