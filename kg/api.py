@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from kg.ingest import ReadReport
     from kg.link import Linker
     from kg.link.evaluate import Fold, Report
+    from kg.link.spark import SparkLinkReport
     from kg.link_files import BytesOut, LinkSummary
     from kg.lookup import EntityIndex, LookupResult, Run
     from kg.model.results import QueryResult
@@ -101,6 +102,45 @@ def link_to_jsonl(
         workers=workers,
         progress=progress,
     )
+
+
+def link_on_spark(
+    inputs: Iterable[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    skip_bad: bool = False,
+    catalog: Iterable[str | os.PathLike[str]] = (),
+    propagate: bool = True,
+    master: str | None = None,
+    partitions: int | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> SparkLinkReport:
+    """`kg link --engine spark`: read, merge and link on Apache Spark; the papers and their entity links written
+    as Parquet to the directory `output` (`kg.link.spark.link_on_spark`; needs `pip install kg[spark]`)."""
+    from kg.link.spark import link_on_spark as run
+
+    return run(
+        inputs,
+        output,
+        format=format,
+        skip_bad=skip_bad,
+        catalog=catalog,
+        propagate=propagate,
+        master=master,
+        partitions=partitions,
+        notify=notify,
+    )
+
+
+def build_from_mentions(
+    directory: str | os.PathLike[str], *, store: str | os.PathLike[str] | None = None, query_db: bool = True
+) -> BuildReport:
+    """`kg build --from-mentions DIR`: a new store and its query database from `kg link --engine spark`'s
+    output, without linking (`kg.build_mentions.build_from_mentions`)."""
+    from kg.build_mentions import build_from_mentions as run
+
+    return run(directory, store=store, query_db=query_db)
 
 
 def build(inputs: Iterable[str | os.PathLike[str]], **options: Unpack[BuildOptions]) -> BuildReport:

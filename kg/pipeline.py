@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from kg.graph.builder import Catalog
 from kg.graph.stream import Counter, StreamBuilder, Tee
 from kg.ingest import ReadReport
 from kg.ingest.paper_table import PaperTable
@@ -100,37 +101,23 @@ def build(
             stale += remove_stale_temps(query_db_path(path))
         # Started now: where processes fork, the workers take a copy of this linker instead of building theirs;
         # and before the inputs are read, or each worker would keep a copy of what the parent read.
-        work = WorkDirectory(path, StoreError)  # the papers, and the relationships until the entities are done
-        qdb = QueryDbWriter(query_db_path(path)) if query_db else None
-        sinks = Guarded(qdb)
-        counter = Counter()
+        output = GraphOutput(path, catalog_files, query_db)
         table: PaperTable | None = None
         try:
-            with worker_pool(workers, catalog_files, linker) as pool, _disk_errors(path, work):
-                report, table, papers_before, added, merged = _papers(inputs, path, work, format, skip_bad, max_papers)
-                catalogs = [os.path.abspath(c) for c in catalog_files]  # absolute: a later build may run elsewhere
-                with store_writer(path, catalogs) as writer:
-                    graph = StreamBuilder(Tee(writer, counter, sinks), lambda: work.path("links.spool"), linker)
+            with worker_pool(workers, catalog_files, linker) as pool, disk_errors(path, output.work):
+                report, table, papers_before, added, merged = _papers(
+                    inputs, path, output.work, format, skip_bad, max_papers
+                )
+                with output.writing(linker) as graph:
                     _link(table, graph, linker, pool, path, progress)
             paper_count = len(table)
             table.close()
-            work.remove()
-            qdb_seconds = 0.0
-            qdb_error = sinks.error
-            if qdb is not None and not qdb_error:  # loaded once the workers have ended: they take memory
-                qdb_started = time.perf_counter()
-                try:
-                    st = Path(path).stat()
-                    qdb.finish((st.st_size, st.st_mtime_ns), file_sha256(path))
-                except StoreError as exc:  # the store is saved; the query database is rebuilt when first needed
-                    qdb_error = str(exc)
-                qdb_seconds = time.perf_counter() - qdb_started
+            qdb_seconds, qdb_error = output.finish_query_db()  # once the workers have ended: they take memory
         finally:
-            if qdb is not None:
-                qdb.abandon()
             if table is not None:
                 table.close()
-            work.remove()
+            output.close()
+    counter = output.counter
     summary = report.summary()
     return BuildReport(
         store=str(path),
@@ -195,8 +182,7 @@ def _link(
     path: Path,
     progress: bool,
 ) -> None:
-    """Link the papers in id order, each paper with its evidence into `graph` as it is finished, then finish
-    the graph."""
+    """Link the papers in id order, each paper with its evidence into `graph` as it is finished."""
     papers = table.sorted()
     bar = ProgressBar(len(papers), "graph") if progress else None
     try:
@@ -208,10 +194,56 @@ def _link(
                     for row, found in zip(papers.rows(position, position + len(part)), part, strict=True):
                         graph.add(row, found)
                     position += len(part)
-            graph.finish()
     finally:
         if bar is not None:
             bar.close()
+
+
+class GraphOutput:
+    """A store file and its query database, written from one stream of the graph (`writing`), then the
+    database loaded (`finish_query_db`); `close` removes whatever is left (always call it).
+
+    `work` is the private directory beside the store for what waits on disk while building (the papers,
+    each paper's relationships until the entities are complete).
+    """
+
+    def __init__(self, path: Path, catalog_files: list[str], query_db: bool) -> None:
+        self.path = path
+        self.catalogs = [os.path.abspath(c) for c in catalog_files]  # absolute: a later build may run elsewhere
+        self.work = WorkDirectory(path, StoreError)
+        self.query_db = QueryDbWriter(query_db_path(path)) if query_db else None
+        self.guarded = Guarded(self.query_db)
+        self.counter = Counter()
+
+    @contextlib.contextmanager
+    def writing(self, catalog: Catalog | None) -> Iterator[StreamBuilder]:
+        """A `StreamBuilder` into the new store file and the query database's tables: add the papers in id
+        order; the graph is finished, and the store put in place, when the block ends without error."""
+        with store_writer(self.path, self.catalogs) as writer:
+            graph = StreamBuilder(
+                Tee(writer, self.counter, self.guarded), lambda: self.work.path("links.spool"), catalog
+            )
+            yield graph
+            graph.finish()
+        self.work.remove()
+
+    def finish_query_db(self) -> tuple[float, str]:
+        """Load the query database from its tables: (seconds, why it could not be written, or "")."""
+        error = self.guarded.error
+        if self.query_db is None or error:
+            return 0.0, error
+        started = time.perf_counter()
+        try:
+            st = self.path.stat()
+            self.query_db.finish((st.st_size, st.st_mtime_ns), file_sha256(self.path))
+        except StoreError as exc:  # the store is saved; the query database is rebuilt when first needed
+            error = str(exc)
+        return time.perf_counter() - started, error
+
+    def close(self) -> None:
+        if self.query_db is not None:
+            self.query_db.abandon()
+        self.work.remove()
 
 
 class Guarded:
@@ -238,7 +270,7 @@ class Guarded:
 
 
 @contextlib.contextmanager
-def _disk_errors(store: Path, work: WorkDirectory) -> Iterator[None]:
+def disk_errors(store: Path, work: WorkDirectory) -> Iterator[None]:
     """SQLite's errors (a full disk, above all) as one line naming the store and the directory."""
     try:
         yield

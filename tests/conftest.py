@@ -253,7 +253,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
         # Under `pytest -n N --dist loadgroup` (pytest-xdist), each group runs in one worker, so the session's
         # Neo4j server and Chromium start once, not once per worker.
-        for group in ("neo4j", "browser"):
+        for group in ("neo4j", "browser", "spark"):
             if item.get_closest_marker(group):
                 item.add_marker(pytest.mark.xdist_group(group))
                 break

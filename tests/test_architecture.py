@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("store", ("kg.store",)),
     ("lookup", ("kg.lookup", "kg.neighbourhood", "kg.stats")),
     ("query, viz and export", ("kg.query", "kg.viz", "kg.export")),
-    ("api", ("kg.api", "kg.pipeline", "kg.report_text", "kg")),
+    ("api", ("kg.api", "kg.pipeline", "kg.build_mentions", "kg.report_text", "kg")),
     ("cli", ("kg.cli",)),
 ]
 

@@ -8,7 +8,15 @@ import json
 import click
 
 from kg import report_text
-from kg.cli.options import catalog_option, input_options, quiet_option, show_progress, store_option, workers_option
+from kg.cli.options import (
+    catalog_option,
+    input_options,
+    optional_input_options,
+    quiet_option,
+    show_progress,
+    store_option,
+    workers_option,
+)
 from kg.cli.output import binary_stdout, echo, echo_lines, fail_if_strict, reports_errors
 
 
@@ -37,6 +45,20 @@ def read_cmd(inputs: tuple[str, ...], fmt: str | None, skip_bad: bool, strict: b
 @catalog_option
 @click.option("--no-propagate", is_flag=True, help="Do not match names introduced by one paper in the others.")
 @workers_option
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="local: JSON Lines on stdout. spark: link on Apache Spark, Parquet to -o DIR (pip install kg[spark]).",
+)
+@click.option(
+    "--output", "-o", type=click.Path(file_okay=False), default=None, help="--engine spark: output directory."
+)
+@click.option(
+    "--master", default=None, help="--engine spark: Spark master URL (default: spark-submit's, else local[*])."
+)
+@click.option("--partitions", type=click.IntRange(min=1), default=None, help="--engine spark: partitions of papers.")
 @quiet_option
 @reports_errors
 def link_cmd(
@@ -47,9 +69,26 @@ def link_cmd(
     catalogs: tuple[str, ...],
     no_propagate: bool,
     workers: int,
+    engine: str,
+    output: str | None,
+    master: str | None,
+    partitions: int | None,
     quiet: bool,
 ) -> None:
-    """Link INPUTS to entities: one JSON object per paper on stdout (JSON Lines)."""
+    """Link INPUTS to entities: one JSON object per paper on stdout (JSON Lines), or with --engine spark, on
+    Apache Spark into Parquet files under -o DIR (for kg build --from-mentions DIR)."""
+    if engine == "spark":
+        if output is None:
+            raise click.UsageError("--engine spark writes Parquet files: give the output directory with -o DIR")
+        if workers != 1:
+            raise click.UsageError("--workers is for --engine local; Spark's cores come from --master")
+        _link_on_spark(inputs, output, fmt, skip_bad, strict, catalogs, no_propagate, master, partitions, quiet)
+        return
+    given = [
+        name for name, value in (("--output", output), ("--master", master), ("--partitions", partitions)) if value
+    ]
+    if given:
+        raise click.UsageError(f"{given[0]} is for --engine spark (kg link writes JSON Lines to stdout)")
     from kg.api import link_to_jsonl
 
     out = binary_stdout()
@@ -72,6 +111,40 @@ def link_cmd(
         err=True,
     )
     fail_if_strict(strict, len(report.skipped), len(report.ignored))
+
+
+def _link_on_spark(
+    inputs: tuple[str, ...],
+    output: str,
+    fmt: str | None,
+    skip_bad: bool,
+    strict: bool,
+    catalogs: tuple[str, ...],
+    no_propagate: bool,
+    master: str | None,
+    partitions: int | None,
+    quiet: bool,
+) -> None:
+    from kg.api import link_on_spark
+
+    r = link_on_spark(
+        inputs,
+        output,
+        format=fmt,
+        skip_bad=skip_bad,
+        catalog=catalogs,
+        propagate=not no_propagate,
+        master=master,
+        partitions=partitions,
+        notify=None if quiet else (lambda step: echo(f"kg link: {step}", err=True)),
+    )
+    echo(
+        f"kg link: {r.records_read} records, {r.papers} papers, {r.entity_links} entity links, "
+        f"{len(r.skipped)} skipped" + (f", {len(r.ignored)} not read" if r.ignored else ""),
+        err=True,
+    )
+    echo(f"kg link: written to {r.output} ({r.partitions} partitions on {r.master}, {r.seconds:.1f} s)", err=True)
+    fail_if_strict(strict, len(r.skipped), len(r.ignored))
 
 
 @click.command("evaluate")
@@ -113,7 +186,7 @@ eval_cmd.name, eval_cmd.hidden = "eval", True
 
 
 @click.command("build")
-@input_options
+@optional_input_options
 @store_option
 @catalog_option
 @workers_option
@@ -122,6 +195,13 @@ eval_cmd.name, eval_cmd.hidden = "eval", True
     "--forget-catalogs",
     is_flag=True,
     help="Link with the --catalog files given (none: built-in only), not those the store was built with.",
+)
+@click.option(
+    "--from-mentions",
+    "from_mentions",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Build a new store from kg link --engine spark's output directory instead of linking INPUTS.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @quiet_option
@@ -136,23 +216,36 @@ def build_cmd(
     workers: int,
     max_papers: int | None,
     forget_catalogs: bool,
+    from_mentions: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Read INPUTS, link them and merge the graph into the store (idempotent)."""
-    from kg.api import build
+    """Read INPUTS, link them and merge the graph into the store (idempotent); or, with --from-mentions DIR,
+    make a new store from kg link --engine spark's output."""
+    from kg.api import build, build_from_mentions
 
-    r = build(
-        inputs,
-        store=store,
-        catalog=catalogs,
-        workers=workers,
-        format=fmt,
-        skip_bad=skip_bad,
-        max_papers=max_papers,
-        progress=show_progress(quiet),
-        forget_catalogs=forget_catalogs,
-    )
+    if from_mentions is not None:
+        if inputs:
+            raise click.UsageError("give INPUTS or --from-mentions DIR, not both (the directory holds the papers)")
+        if catalogs or forget_catalogs or max_papers is not None or workers != 1 or fmt or skip_bad:
+            raise click.UsageError(
+                "--from-mentions takes no reading or linking options (the papers were read and linked by kg link)"
+            )
+        r = build_from_mentions(from_mentions, store=store)
+    elif not inputs:
+        raise click.UsageError("give INPUTS to read and link, or --from-mentions DIR")
+    else:
+        r = build(
+            inputs,
+            store=store,
+            catalog=catalogs,
+            workers=workers,
+            format=fmt,
+            skip_bad=skip_bad,
+            max_papers=max_papers,
+            progress=show_progress(quiet),
+            forget_catalogs=forget_catalogs,
+        )
     if as_json:
         click.echo(r.model_dump_json(indent=2))
         fail_if_strict(strict, r.skipped, r.ignored)

@@ -21,6 +21,15 @@ FORMAT_CHOICE = click.Choice(["listing", "jsonl", "arxiv", "csv"])
 
 
 def input_options(func: Callback) -> Callback:
+    return _input_options(func, required=True)
+
+
+def optional_input_options(func: Callback) -> Callback:
+    """`input_options` whose INPUTS may be left out (`kg build --from-mentions DIR` reads none)."""
+    return _input_options(func, required=False)
+
+
+def _input_options(func: Callback, required: bool) -> Callback:
     func = click.option(
         "--strict", is_flag=True, help="Exit 1 after the work if anything was skipped or not read (for scripts and CI)."
     )(func)
@@ -34,7 +43,7 @@ def input_options(func: Callback) -> Callback:
         default=None,
         help="Input format; detected from extension and content when omitted.",
     )(func)
-    func = click.argument("inputs", nargs=-1, required=True)(func)
+    func = click.argument("inputs", nargs=-1, required=required)(func)
     return func
 
 

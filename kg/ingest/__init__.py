@@ -15,6 +15,7 @@ from kg.ingest.read import (
     SkippedRecord,
     iter_records,
     merge_papers,
+    merged_paper,
     read_papers,
 )
 
@@ -29,6 +30,7 @@ __all__ = [
     "expand_inputs",
     "iter_records",
     "merge_papers",
+    "merged_paper",
     "read_papers",
     "split_lines",
 ]

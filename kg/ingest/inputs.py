@@ -8,7 +8,7 @@ import gzip
 import os
 import stat
 import zlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,8 +42,9 @@ def _is_kg_store(path: Path) -> bool:
         return False
 
 
-def _walk_reason(path: Path) -> str | None:
-    """Why a directory walk leaves `path` out (None: read it). Files named explicitly are always read."""
+def _walk_reason(path: Path, also: Collection[str] = ()) -> str | None:
+    """Why a directory walk leaves `path` out (None: read it). Files named explicitly are always read; `also`:
+    more extensions to read (".parquet" for `kg link --engine spark`)."""
     if path.name.startswith("."):
         return "hidden"
     try:
@@ -57,15 +58,15 @@ def _walk_reason(path: Path) -> str | None:
     ext = os.path.splitext(path.name.removesuffix(".gz"))[1].lower()
     if ext == ".md":
         return "Markdown, taken for documentation in a directory (name the file to read it as a listing)"
-    if ext not in EXTENSIONS:
-        walked = ", ".join(sorted(e for e in EXTENSIONS if e != ".md"))
+    if ext not in EXTENSIONS and ext not in also:
+        walked = ", ".join(sorted({e for e in EXTENSIONS if e != ".md"} | set(also)))
         return f"not a paper file extension ({ext or 'none'}; a directory walk reads {walked}, also gzipped)"
     if path.name.endswith(".gz") and _is_kg_store(path):
         return "a kg store, not papers"
     return None
 
 
-def _walk(directory: Path, found: InputFiles, seen_dirs: set[str]) -> None:
+def _walk(directory: Path, found: InputFiles, seen_dirs: set[str], also: Collection[str] = ()) -> None:
     """Depth-first, sorted; symlinked directories are followed once (a loop is reported, not followed)."""
     real = os.path.realpath(directory)
     if real in seen_dirs:
@@ -78,20 +79,20 @@ def _walk(directory: Path, found: InputFiles, seen_dirs: set[str]) -> None:
         found.ignored.append((str(directory), f"directory cannot be read: {exc.strerror or exc}"))
         return
     for entry in entries:
-        reason = _walk_reason(entry)
+        reason = _walk_reason(entry, also)
         if reason is not None:
             found.ignored.append((str(entry), reason))
         elif entry.is_dir():
-            _walk(entry, found, seen_dirs)
+            _walk(entry, found, seen_dirs, also)
         else:
             found.files.append(str(entry))
 
 
-def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> InputFiles:
+def expand_inputs(inputs: Iterable[str | os.PathLike[str]], also: Collection[str] = ()) -> InputFiles:
     """Files as given, directories walked (sorted, only paper-file extensions), globs expanded, '-' kept for
     stdin. A file reached by two spellings (`a.jsonl`, `sub/../a.jsonl`, a symlink) is read once. Everything
     a walk leaves out (hidden files, other extensions, devices, link loops, kg's own stores) is listed in
-    `ignored`, so it can be counted."""
+    `ignored`, so it can be counted. `also`: more extensions a walk reads (".parquet" for the Spark engine)."""
     found = InputFiles()
     seen: set[str] = set()
 
@@ -109,13 +110,13 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> InputFiles:
             add(item)
         elif os.path.isdir(item):
             walked = InputFiles()
-            _walk(Path(item), walked, set())
+            _walk(Path(item), walked, set(), also)
             if not walked.files:
                 raise InputError(
                     item,
                     None,
                     "directory has no paper files",
-                    f"point kg at a directory of {', '.join(sorted(EXTENSIONS))} files",
+                    f"point kg at a directory of {', '.join(sorted(set(EXTENSIONS) | set(also)))} files",
                 )
             for name in walked.files:
                 add(name)

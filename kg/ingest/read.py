@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from pydantic import Field
@@ -59,9 +59,10 @@ class ReadReport(Strict):
         }
 
 
-def iter_records(name: str, format: str | None = None) -> Iterator[Record | Skip]:
-    """Records and skips of one input (a path or '-'), with gzip and format detection."""
-    label = "<stdin>" if name == "-" else name
+def iter_records(name: str, format: str | None = None, label: str | None = None) -> Iterator[Record | Skip]:
+    """Records and skips of one input (a path or '-'), with gzip and format detection. `label`: the name its
+    records and skips give as their source, if not `name` (a Spark executor opens the absolute path)."""
+    label = label or ("<stdin>" if name == "-" else name)
     if format is not None and format not in PARSERS:
         raise InputError(label, None, f"unknown format {format!r}", f"use one of {', '.join(FORMATS)}")
     try:
@@ -148,6 +149,18 @@ def _merge_into(paper: Paper, record: Record) -> None:
         paper.authors = record.authors
     if not paper.categories:
         paper.categories = record.categories
+
+
+def merged_paper(records: Sequence[Record]) -> Paper:
+    """The paper `read_papers` makes of the records of one paper, given in the order they were read: the first
+    record's fields, every record's source, and missing fields filled from later records (`kg link --engine
+    spark` groups a paper's records on its executors and merges them here)."""
+    first = records[0]
+    title = collapse_whitespace(first.title)
+    paper = _new_paper(first, title, match_key(title))
+    for record in records[1:]:
+        _merge_into(paper, record)
+    return paper
 
 
 class PaperIndex(Protocol):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kg.link import propagation
 from kg.link.analysis import EntityInfo, Hit, PaperAnalysis
-from kg.link.compiled import CatalogInfo, compile_catalog, load_compiled
+from kg.link.compiled import CatalogInfo, CompiledCatalog, compile_catalog, load_compiled
 from kg.link.config import DEFAULT_CONFIG, LinkerConfig
 from kg.link.detect import fold
 from kg.link.discover import (
@@ -73,8 +73,12 @@ class Linker:
         *,
         catalog_files: Iterable[str | Path] = (),
         config: LinkerConfig = DEFAULT_CONFIG,
+        compiled: CompiledCatalog | None = None,
     ):
-        compiled = load_compiled(list(catalog_files), config) if entities is None else compile_catalog(entities, config)
+        if compiled is None:  # given: compiled elsewhere (`kg link --engine spark` broadcasts the driver's)
+            compiled = (
+                load_compiled(list(catalog_files), config) if entities is None else compile_catalog(entities, config)
+            )
         self.config = config
         self.by_id, self.by_alias, self.parents = compiled.by_id, compiled.by_alias, compiled.parents
         self._catalog_info, self._hit_info = compiled.catalog_info, compiled.hit_info
