@@ -34,16 +34,22 @@ PAPER_PREFIX = "paper:"  # `kg.graph.model.paper_key`'s
 # Rows per Parquet row group while building: bounds the builder's memory, whatever the corpus size.
 ROWS_PER_GROUP = 50_000
 # The engine's buffer pool while it loads the Parquet files, smallest first: a load that runs out of pool is
-# started again with the next. 1 GiB loads 300,000 papers faster than 4 GiB (126 s against 141 s for the whole
-# build, the load 18 s against 29 s) and with a lower peak (2,494 against 3,169 MiB; measured 2026-12-05);
-# 4 GiB is what 1,000,000 papers were measured with.
-BUILD_BUFFER_POOLS = (1024 * 1024 * 1024, 4 * 1024 * 1024 * 1024)
+# started again with the next. The engine holds what one COPY adds in its pool until that COPY's checkpoint,
+# so the tables are loaded in parts (`NODES_PER_COPY`, `RELATIONSHIPS_PER_COPY`), and the pool bounds the
+# load's memory whatever the corpus: 512 MiB loads 100,000 papers in parts of 20,000 (384 MiB does not);
+# one COPY of them all took 1.1 GB more than that (measured 2026-12-05).
+BUILD_BUFFER_POOLS = (512 * 1024 * 1024, 1024 * 1024 * 1024, 4 * 1024 * 1024 * 1024)
+NODES_PER_COPY = 20_000
+"""Nodes per Parquet part, each loaded by one COPY: papers carry their abstracts (~1.6 KB a paper)."""
+RELATIONSHIPS_PER_COPY = 250_000
+"""Relationships per Parquet part: a few numbers and short lists each."""
 
 Arrow: TypeAlias = Any
 """A pyarrow object (data type, array, Parquet writer). Any, because pyarrow ships no type hints."""
 
 ParquetFile: TypeAlias = tuple[str, Path, tuple[str, str] | None]
-"""A written table file: (table, path, (from table, to table) for a relationship table, None for a node table)."""
+"""A written part of a table: (table, path, (from table, to table) for a relationship table, None for a node
+table)."""
 
 ElementKey: TypeAlias = str | tuple[str, str, str]
 """A node's key, or a relationship's (from key, type, to key): how a bad value names its element."""
@@ -73,10 +79,14 @@ class _ParquetTable:
     writes them to Neo4j (`kg.cypher.codec.clean_value`).
     """
 
-    def __init__(self, pa: ModuleType, path: Callable[[], Path], columns: list[tuple[str, str]], what: str):
+    def __init__(
+        self, pa: ModuleType, path: Callable[[int], Path], columns: list[tuple[str, str]], what: str, per_file: int
+    ):
         self.pa = pa
-        self.place = path  # asked for when the first row group is written
-        self.path: Path | None = None
+        self.place = path  # the path of part k, asked for when its first row group is written
+        self.paths: list[Path] = []  # the parts written, each loaded by a COPY of its own
+        self.per_file = per_file
+        self.in_file = 0  # rows in the part being written
         self.what = what
         self.names = [n for n, _ in columns]
         self.kinds = [k for _, k in columns]
@@ -91,7 +101,7 @@ class _ParquetTable:
             column.append(value)
         self.keys.append(key)
         self.rows += 1
-        if len(self.keys) >= ROWS_PER_GROUP:
+        if len(self.keys) >= min(ROWS_PER_GROUP, self.per_file - self.in_file):
             self.flush()
 
     def flush(self) -> None:
@@ -109,11 +119,15 @@ class _ParquetTable:
                 array = pc.if_else(pc.is_finite(array), array, self.pa.scalar(None, self.pa.float64()))
             arrays.append(array)
         if self.writer is None:
-            self.path = self.place()
-            self.writer = self.pa.parquet.ParquetWriter(str(self.path), self.schema, compression="none")
+            self.paths.append(self.place(len(self.paths)))
+            self.writer = self.pa.parquet.ParquetWriter(str(self.paths[-1]), self.schema, compression="none")
         self.writer.write_table(self.pa.Table.from_arrays(arrays, schema=self.schema))
+        self.in_file += len(self.keys)
         self.buffer = [[] for _ in self.names]
         self.keys = []
+        if self.in_file >= self.per_file:
+            self.writer.close()
+            self.writer, self.in_file = None, 0
 
     def _bad_value(self, name: str, kind: str, column: list[Any]) -> StoreError:
         for key, value in zip(self.keys, column):
@@ -135,12 +149,13 @@ class _ParquetTable:
             f"{self.what}s: property {name!r} holds a value that is not {kind}; rebuild the store with kg build"
         )
 
-    def close(self) -> bool:
-        """Finish the file; False if it has no rows (and so no file)."""
+    def close(self) -> list[Path]:
+        """Finish the last part; the parts written, in order (none if the table has no rows)."""
         self.flush()
         if self.writer is not None:
             self.writer.close()
-        return self.rows > 0
+            self.writer = None
+        return self.paths
 
 
 def build(
@@ -350,7 +365,7 @@ class ParquetTables:
     def __init__(self, schema: Schema, directory: Callable[[], Path], pa: ModuleType) -> None:
         self.schema, self.directory, self.pa = schema, directory, pa
         self.node_files = {
-            t.name: _ParquetTable(pa, self._in(f"node-{t.name}.parquet"), list(t.properties.items()), "node")
+            t.name: _ParquetTable(pa, self._in(f"node-{t.name}"), list(t.properties.items()), "node", NODES_PER_COPY)
             for t in schema.nodes.values()
         }
         self.where_table: dict[str, tuple[str, str]] = {}
@@ -364,8 +379,8 @@ class ParquetTables:
         self.extra_rels: dict[str, set[str]] = {}
         self.nodes = self.relationships = 0
 
-    def _in(self, name: str) -> Callable[[], Path]:
-        return lambda: self.directory() / name
+    def _in(self, name: str) -> Callable[[int], Path]:
+        return lambda part: self.directory() / f"{name}-{part}.parquet"
 
     def node(self, key: str, data: Properties) -> None:
         labels = data.get("__labels__", ())
@@ -409,7 +424,7 @@ class ParquetTables:
                 )
             columns = [("from", "STRING"), ("to", "STRING"), *schema.rels[k].properties.items()]
             rel_file = self.rel_files[pair] = _ParquetTable(
-                self.pa, self._in(f"rel-{k}-{a}-{b}.parquet"), columns, "relationship"
+                self.pa, self._in(f"rel-{k}-{a}-{b}"), columns, "relationship", RELATIONSHIPS_PER_COPY
             )
         known = self.rel_known[k]
         if not known.issuperset(data):
@@ -421,13 +436,9 @@ class ParquetTables:
         """Finish the files: [(table, path, pair)] of those with rows."""
         files: list[ParquetFile] = []
         for name, f in self.node_files.items():
-            if f.close():
-                assert f.path is not None
-                files.append((name, f.path, None))
+            files += [(name, path, None) for path in f.close()]
         for (k, a, b), f in self.rel_files.items():
-            if f.close():
-                assert f.path is not None
-                files.append((k, f.path, (a, b)))
+            files += [(k, path, (a, b)) for path in f.close()]
         return files
 
 
