@@ -97,7 +97,9 @@ class GraphBuilder:
             out.append((ek, Rel.MENTIONS.value, attrs))
             if introduced:
                 out.append((ek, Rel.INTRODUCES.value, {}))
-                self.introducers.setdefault(eid, []).append(paper_id)
+                owners = self.introducers.setdefault(eid, [])
+                if len(owners) <= MAX_INTRODUCERS:  # one more says "too many to cite"; the rest would take memory
+                    owners.append(paper_id)
             else:
                 used.append(eid)
             if parent:
