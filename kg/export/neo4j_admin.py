@@ -182,9 +182,9 @@ class _Tables:
     `write` writes every file. Memory stays under `SPILL_BYTES` of rows; past it, sorted runs go to a private
     temporary directory inside the export directory (removed when the export ends, written or not)."""
 
-    def __init__(self, directory: Path, spill_bytes: int = SPILL_BYTES) -> None:
+    def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.spill_bytes = spill_bytes
+        self.spill_bytes = SPILL_BYTES
         self.tables = {name: _Table(Path(name).stem) for name in (*_NODE_FILES.values(), *_REL_FILES.values())}
         self.papers, self.entities = self.tables[_NODE_FILES[Label.PAPER]], self.tables[_NODE_FILES[Label.ENTITY]]
         self.by_rel = {rel: self.tables[name] for rel, name in _REL_FILES.items()}
