@@ -53,11 +53,12 @@ def _csv_cell(value: Any, kind: str, where: str) -> str:
 
 
 SPILL_BYTES = 64 << 20
-"""Rows held in memory (their pickled size plus `_HELD_OVERHEAD` each) before the table holding the most is
-sorted and written to a run file: the export's memory stays bounded whatever the store's size (the rows of a
-1M-paper store take ~4 GB)."""
-_HELD_OVERHEAD = 120
-"""Bytes of Python objects a held row takes besides its pickled text (its tuple, its key and the bytes header)."""
+"""Memory the held rows may take (`_HELD_OVERHEAD` each plus their pickled size) before the table holding the
+most is sorted and written to a run file: the export's memory stays bounded whatever the store's size (the rows
+of a 1M-paper store take ~4 GB)."""
+_HELD_OVERHEAD = 300
+"""Bytes of Python objects a held row takes besides its pickled text: its tuple, its sort key's tuple, strings
+and int, the bytes header and the list slot (~250 for a paper, ~310 for a relationship, by sys.getsizeof)."""
 MERGE_FAN_IN = 128
 """Run files merged at once. Past this many, runs are first merged into longer ones, so the files open at once
 stay few (a 100M-paper store makes thousands of runs)."""
