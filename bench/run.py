@@ -470,7 +470,12 @@ def bench_cache(workdir: Path) -> Path:
 
 
 def kg_call(
-    args: list[str], workdir: Path, bytecode: bool = True, cache: Path | None = None, stdout: Path | None = None
+    args: list[str],
+    workdir: Path,
+    bytecode: bool = True,
+    cache: Path | None = None,
+    stdout: Path | None = None,
+    timeout: float = 900,
 ) -> dict:
     """One whole `kg ARGS` call in a fresh process: wall seconds, its own peak RSS, exit code and output.
 
@@ -486,7 +491,7 @@ def kg_call(
             stderr=subprocess.PIPE,
             text=True,
             env=env,
-            timeout=900,
+            timeout=timeout,
             check=False,
         )
     if out.returncode != 0 or not report.exists():
@@ -987,13 +992,17 @@ def neo4j_env(server):
 
 
 def _kg_json(args: list[str], workdir: Path) -> dict:
-    """A whole `kg ARGS --json` call: its wall seconds and peak RSS, and its JSON report (or its error)."""
-    r = kg_call([*args, "--json"], workdir)
+    """A whole `kg ARGS --json` call: its wall seconds and peak RSS, and its JSON report (a list of rows for
+    `kg query`, which prints one JSON object a line) or its error."""
+    r = kg_call([*args, "--json"], workdir, timeout=3600)
     out = {"wall_s": round(r["wall_s"], 2), "peak_rss_mb": r["peak_rss_mb"], "rc": r["rc"]}
     if r["rc"] != 0:
         out["error"] = r["stderr"].strip()[-500:]
         return out
-    out["report"] = json.loads(r["stdout"])
+    try:
+        out["report"] = json.loads(r["stdout"])
+    except json.JSONDecodeError:  # kg query --json: one JSON object per row
+        out["report"] = [json.loads(line) for line in r["stdout"].splitlines() if line.strip()]
     return out
 
 
@@ -1077,7 +1086,7 @@ def neo4j_scale_rows(work: Path, sizes: list[int], load_size: int, delta: int, s
             **imported,
             "rows_per_s": round((row["nodes"] + row["relationships"]) / import_s),
             "memory": f"heap 1 GiB (-Xmx1g), --max-off-heap-memory={IMPORT_OFF_HEAP}",
-            "disk_mb": round(sum(f.stat().st_size for f in (home / "data").rglob("*") if f.is_file()) / 1e6, 1),
+            "data_dir_mb": round(sum(f.stat().st_size for f in (home / "data").rglob("*") if f.is_file()) / 1e6, 1),
         }
         shutil.rmtree(export_dir, ignore_errors=True)
         server = neo4j_server.Neo4jServer.start(home, heap="1g", pagecache="1g", jvm_args=SERVER_JVM, timeout=600)
@@ -1142,7 +1151,7 @@ def neo4j_scale_lines(scale: dict | None) -> list[str]:
         lines.append(
             f"| neo4j-admin database import full ({n}) | {im['import_s']:.1f} s, {im['rows_per_s']:,} rows/s | "
             f"{im.get('nodes', 0):,} nodes, {im.get('relationships', 0):,} relationships; {im['memory']}; "
-            f"a fresh JVM (start-up included); database {im['disk_mb']:,} MB |"
+            f"a fresh JVM (start-up included); data directory {im['data_dir_mb']:,} MB |"
         )
         kl, q = row.get("kg_load_after_import") or {}, row.get("query") or {}
         if "rows" in kl:
