@@ -1,4 +1,12 @@
-"""Header CSVs for `neo4j-admin database import full`: one file per node kind, one per relationship type."""
+"""Header CSVs for `neo4j-admin database import full`: one file per node kind, one per relationship type.
+
+Rows are sorted by id (relationships by start and end id), and a file's columns are its properties in the order
+the sorted rows first hold them, each typed from all its values. A store file holds its elements in another
+order, so the export sorts: `_Tables` takes the elements in any order (from a graph, or streamed from a store
+file by `export_neo4j_admin_store`), keeps each file's rows as sorted runs (past `SPILL_BYTES`, on disk) and
+merges them as it writes. The columns and their types come from each row's shape (its property names and value
+types) gathered on the way, so the store file is read once and no row needs to be kept in memory.
+"""
 
 from __future__ import annotations
 
