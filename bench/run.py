@@ -470,7 +470,12 @@ def bench_cache(workdir: Path) -> Path:
 
 
 def kg_call(
-    args: list[str], workdir: Path, bytecode: bool = True, cache: Path | None = None, stdout: Path | None = None
+    args: list[str],
+    workdir: Path,
+    bytecode: bool = True,
+    cache: Path | None = None,
+    stdout: Path | None = None,
+    timeout: float = 900,
 ) -> dict:
     """One whole `kg ARGS` call in a fresh process: wall seconds, its own peak RSS, exit code and output.
 
@@ -486,7 +491,7 @@ def kg_call(
             stderr=subprocess.PIPE,
             text=True,
             env=env,
-            timeout=900,
+            timeout=timeout,
             check=False,
         )
     if out.returncode != 0 or not report.exists():
@@ -962,6 +967,224 @@ def load_rows(store_path: Path, papers: int, workdir: Path, runs: int, params: d
     shutil.rmtree(import_home, ignore_errors=True)
     shutil.rmtree(export_dir, ignore_errors=True)
     return out
+
+
+# -- Neo4j at scale: which path to take at 100k, 1M, 10M and 100M papers --------------------------------------
+
+IMPORT_OFF_HEAP = "256m"
+"""neo4j-admin import's --max-off-heap-memory here (the test launcher's default; Neo4j's own is 90% of RAM)."""
+
+
+@contextlib.contextmanager
+def neo4j_env(server):
+    """NEO4J_URI, NEO4J_USERNAME and NEO4J_PASSWORD of `server` for the `kg` calls made inside the block."""
+    saved = {k: os.environ.get(k) for k in ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE")}
+    os.environ.update(NEO4J_URI=server.uri, NEO4J_USERNAME=server.user, NEO4J_PASSWORD=server.password)
+    os.environ.pop("NEO4J_DATABASE", None)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _kg_json(args: list[str], workdir: Path) -> dict:
+    """A whole `kg ARGS --json` call: its wall seconds and peak RSS, and its JSON report (a list of rows for
+    `kg query`, which prints one JSON object a line) or its error."""
+    r = kg_call([*args, "--json"], workdir, timeout=3600)
+    out = {"wall_s": round(r["wall_s"], 2), "peak_rss_mb": r["peak_rss_mb"], "rc": r["rc"]}
+    if r["rc"] != 0:
+        out["error"] = r["stderr"].strip()[-500:]
+        return out
+    try:
+        out["report"] = json.loads(r["stdout"])
+    except json.JSONDecodeError:  # kg query --json: one JSON object per row
+        out["report"] = [json.loads(line) for line in r["stdout"].splitlines() if line.strip()]
+    return out
+
+
+def _load_summary(call: dict) -> dict:
+    """The figures of a `kg load --json` call."""
+    if "report" not in call:
+        return call
+    rep = call.pop("report")
+    return {
+        **call,
+        "rows": rep["rows"],
+        "batches": rep["batches"],
+        "write_s": round(rep["seconds"], 2),
+        "rows_per_s": round(rep["rows"] / rep["seconds"]) if rep["seconds"] else None,
+        "relationships_per_s": round(rep["relationships"] / rep["seconds"]) if rep["seconds"] else None,
+        "nodes": rep["nodes"],
+        "relationships": rep["relationships"],
+        "nodes_created": rep["nodes_created"],
+        "relationships_created": rep["relationships_created"],
+        "server_nodes": rep["server"]["nodes"],
+        "server_relationships": rep["server"]["relationships"],
+    }
+
+
+def neo4j_scale_rows(work: Path, sizes: list[int], load_size: int, delta: int, store_of) -> dict:
+    """The Neo4j paths measured on the scaled stores, each a whole `kg` call (wall time, its own peak RSS):
+
+    - for each of `sizes`: `kg export --format neo4j-admin` (streamed), Neo4j's importer on its CSVs (heap 1 GiB,
+      --max-off-heap-memory IMPORT_OFF_HEAP, a fresh JVM, start-up included), a server started on the imported
+      database, `kg load` (the schema; every row is sent again and MERGE finds it) and one named query,
+      `kg query --neo4j --name papers-mentioning`, compared with the local store's rows;
+    - at `load_size`: `kg load` into an empty database, then `kg load` of the store of `load_size + delta` papers
+      (the same corpus and `delta` more papers) into it: what an update of a live Neo4j costs today.
+    """
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        import neo4j_server
+
+        neo4j_server.ensure_built()
+    except Exception as exc:  # noqa: BLE001 - the driver, java or mvn missing
+        return {"skipped": f"tests/neo4j_server.py cannot start Neo4j: {exc}"}
+    server_note = "heap 1 GiB, page cache 1 GiB, G1 GC and the full JIT as Neo4j ships; same 2 cores as the client"
+    out: dict = {"neo4j": neo4j_server.NEO4J_VERSION, "server": server_note, "bulk": [], "incremental": None}
+    query = ["query", "--name", "papers-mentioning", "--param", "entity=DeepSpeed", "--limit", "0"]
+    for n in sizes:
+        store = store_of(n)
+        row: dict = {"papers": n, "store_mb": round(store.stat().st_size / 1e6, 1)}
+        export_dir, home = work / f"scale-admin-{n}", work / f"scale-import-{n}"
+        for d in (export_dir, home):
+            shutil.rmtree(d, ignore_errors=True)
+        print(f"bench: neo4j-scale: export and bulk import of {n:,} papers", file=sys.stderr)
+        export = _kg_json(["export", "--format", "neo4j-admin", "-o", str(export_dir), "--store", str(store)], work)
+        row["export"] = {k: v for k, v in export.items() if k != "report"}
+        if "report" not in export:
+            out["bulk"].append(row)
+            continue
+        row["nodes"], row["relationships"] = export["report"]["nodes"], export["report"]["relationships"]
+        row["csv_mb"] = round(sum(f.stat().st_size for f in export_dir.glob("*.csv")) / 1e6, 1)
+        nodes = [export_dir / f for f in ("papers.csv", "entities.csv")]
+        rels = [export_dir / f for f in ("mentions.csv", "introduces.csv", "cites.csv", "variant_of.csv")]
+        t = time.perf_counter()
+        try:
+            output = neo4j_server.import_csv(
+                home,
+                nodes,
+                rels,
+                heap="1g",
+                jvm_args=SERVER_JVM,
+                extra=[f"--max-off-heap-memory={IMPORT_OFF_HEAP}"],
+                timeout=3600,
+            )
+        except neo4j_server.Neo4jServerError as exc:
+            row["import"] = {"error": str(exc)}
+            out["bulk"].append(row)
+            continue
+        import_s = time.perf_counter() - t
+        found = re.search(r"Imported:\s+(\d+) nodes\s+(\d+) relationships\s+(\d+) properties", output)
+        imported = dict(zip(("nodes", "relationships", "properties"), map(int, found.groups()))) if found else {}
+        row["import"] = {
+            "import_s": round(import_s, 2),
+            **imported,
+            "rows_per_s": round((row["nodes"] + row["relationships"]) / import_s),
+            "memory": f"heap 1 GiB (-Xmx1g), --max-off-heap-memory={IMPORT_OFF_HEAP}",
+            "data_dir_mb": round(sum(f.stat().st_size for f in (home / "data").rglob("*") if f.is_file()) / 1e6, 1),
+        }
+        shutil.rmtree(export_dir, ignore_errors=True)
+        server = neo4j_server.Neo4jServer.start(home, heap="1g", pagecache="1g", jvm_args=SERVER_JVM, timeout=600)
+        try:
+            row["server_start_s"] = round(server.started_in, 2)
+            with neo4j_env(server):
+                remote = _kg_json([*query, "--neo4j"], work)
+                row["query_before_schema"] = {k: v for k, v in remote.items() if k != "report"}
+                print(f"bench: neo4j-scale: kg load after the import ({n:,} papers)", file=sys.stderr)
+                row["kg_load_after_import"] = _load_summary(_kg_json(["load", "--store", str(store)], work))
+                remote = _kg_json([*query, "--neo4j"], work)
+            local = _kg_json([*query, "--store", str(store)], work)
+            row["query"] = {
+                "neo4j_wall_s": remote["wall_s"],
+                "local_wall_s": local["wall_s"],
+                "rows": len(remote["report"]) if "report" in remote else None,
+                "same_rows": "report" in remote and remote.get("report") == local.get("report"),
+                "error": remote.get("error"),
+            }
+        finally:
+            server.stop()
+            shutil.rmtree(home, ignore_errors=True)
+        out["bulk"].append(row)
+
+    if load_size:
+        store, grown = store_of(load_size), store_of(load_size + delta)
+        home = work / f"scale-load-{load_size}"
+        shutil.rmtree(home, ignore_errors=True)
+        print(f"bench: neo4j-scale: kg load of {load_size:,} papers, then of {delta:,} more", file=sys.stderr)
+        server = neo4j_server.Neo4jServer.start(home, heap="1g", pagecache="1g", jvm_args=SERVER_JVM)
+        try:
+            with neo4j_env(server):
+                first = _load_summary(_kg_json(["load", "--store", str(store)], work))
+                second = _load_summary(_kg_json(["load", "--store", str(grown)], work))
+        finally:
+            server.stop()
+            shutil.rmtree(home, ignore_errors=True)
+        out["incremental"] = {"papers": load_size, "added": delta, "empty": first, "grown": second}
+    return out
+
+
+def neo4j_scale_lines(scale: dict | None) -> list[str]:
+    if not scale:
+        return []
+    if scale.get("skipped"):
+        return [f"| Neo4j at scale | not measured | {scale['skipped']} |"]
+    lines = []
+    for row in scale["bulk"]:
+        n = f"{row['papers']:,} papers"
+        ex, im = row["export"], row.get("import") or {}
+        if "error" in ex:
+            lines.append(f"| kg export --format neo4j-admin ({n}) | failed | {ex['error'][:300]} |")
+            continue
+        lines.append(
+            f"| kg export --format neo4j-admin, streamed ({n}) | {ex['wall_s']:.1f} s, peak RSS "
+            f"{ex['peak_rss_mb']:,} MiB | {row['nodes']:,} nodes, {row['relationships']:,} relationships; "
+            f"{row['csv_mb']:,} MB of CSV from a {row['store_mb']:,} MB store |"
+        )
+        if "error" in im:
+            lines.append(f"| neo4j-admin database import full ({n}) | failed | {im['error'][:300]} |")
+            continue
+        lines.append(
+            f"| neo4j-admin database import full ({n}) | {im['import_s']:.1f} s, {im['rows_per_s']:,} rows/s | "
+            f"{im.get('nodes', 0):,} nodes, {im.get('relationships', 0):,} relationships; {im['memory']}; "
+            f"a fresh JVM (start-up included); data directory {im['data_dir_mb']:,} MB |"
+        )
+        kl, q = row.get("kg_load_after_import") or {}, row.get("query") or {}
+        if "rows" in kl:
+            lines.append(
+                f"| kg load after the import ({n}): schema, every row sent again | {kl['wall_s']:.1f} s, "
+                f"client peak RSS {kl['peak_rss_mb']:,} MiB | {kl['rows']:,} rows, {kl['write_s']:.1f} s of writes; "
+                f"{kl['nodes_created']:,} nodes and {kl['relationships_created']:,} relationships created; "
+                f"server start {row['server_start_s']:.1f} s |"
+            )
+        if q:
+            lines.append(
+                f"| kg query --neo4j --name papers-mentioning on the imported database ({n}) | "
+                f"{q['neo4j_wall_s']:.2f} s (local store {q['local_wall_s']:.2f} s) | "
+                f"{(q['rows'] or 0):,} rows; {'same rows' if q['same_rows'] else 'ROWS DIFFER'} |"
+            )
+    inc = scale.get("incremental")
+    if inc:
+        n, first, second = f"{inc['papers']:,} papers", inc["empty"], inc["grown"]
+        for label, call in (
+            (f"kg load into an empty Neo4j ({n})", first),
+            (f"kg load of {inc['papers'] + inc['added']:,} papers into the {n} database", second),
+        ):
+            if "rows" not in call:
+                lines.append(f"| {label} | failed | {call.get('error', '')[:300]} |")
+                continue
+            lines.append(
+                f"| {label} | {call['wall_s']:.1f} s, {call['rows_per_s']:,} rows/s of writes, client peak RSS "
+                f"{call['peak_rss_mb']:,} MiB | {call['rows']:,} rows sent in {call['batches']:,} transactions "
+                f"({call['write_s']:.1f} s of writes); {call['nodes_created']:,} nodes and "
+                f"{call['relationships_created']:,} relationships created; server holds {call['server_nodes']:,} "
+                f"nodes, {call['server_relationships']:,} relationships; {scale['server']} |"
+            )
+    return lines
 
 
 # -- start-up and end to end: whole kg commands ------------------------------------------------
@@ -1489,10 +1712,11 @@ def markdown(result: dict) -> str:
                 f"vs local {q['local_median_ms']} ms | {rows}"
                 f"{'same rows' if q.get('same_rows') else 'ROWS DIFFER'} |"
             )
+    lines += neo4j_scale_lines(result.get("neo4j_scale"))
     return "\n".join(lines)
 
 
-SECTIONS = ("linking", "startup", "e2e", "build", "query", "lookup", "load")
+SECTIONS = ("linking", "startup", "e2e", "build", "query", "lookup", "load", "neo4j-scale")
 """Every section, in the order they run; all of them by default."""
 
 
@@ -1540,6 +1764,14 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--load-runs", type=int, default=ENGINE_RUNS, help="in-process runs per query on Neo4j")
     parser.add_argument(
+        "--scale-sizes",
+        default="100000,1000000",
+        help="neo4j-scale: store sizes exported (streamed) and bulk-imported by neo4j-admin",
+    )
+    parser.add_argument(
+        "--scale-delta", type=int, default=10_000, help="neo4j-scale: papers added for the incremental kg load"
+    )
+    parser.add_argument(
         "--startup-runs", type=int, default=STARTUP_RUNS, help="fresh-process runs per start-up command"
     )
     parser.add_argument(
@@ -1565,6 +1797,7 @@ def main(argv=None) -> int:
         args.corpus, args.peer_corpus, args.build_sizes, args.lookup_size, args.repeat = 600, 200, "300", 300, 1
         args.query_sizes, args.query_runs, args.engine_size, args.engine_runs = "300", 1, 300, 1
         args.load_size, args.load_runs = 300, 1
+        args.scale_sizes, args.scale_delta = "300", 30
         args.startup_runs, args.e2e_size, args.e2e_runs = 2, 300, 1
     sizes = [int(s) for s in args.build_sizes.split(",") if s]
     query_sizes = [int(s) for s in args.query_sizes.split(",") if s]
@@ -1644,6 +1877,9 @@ def main(argv=None) -> int:
             result["load"] = load_rows(
                 store_of(args.load_size), args.load_size, work, max(1, args.load_runs), picked.get(args.load_size)
             )
+        if "neo4j-scale" in only:
+            scale_sizes = [int(x) for x in args.scale_sizes.split(",") if x]
+            result["neo4j_scale"] = neo4j_scale_rows(work, scale_sizes, args.load_size, args.scale_delta, store_of)
     result["load_average"]["end"] = [round(x, 2) for x in os.getloadavg()]
     result["source_at_end"] = source()
     table = markdown(result)

@@ -206,3 +206,37 @@ def test_bench_quick_run_on_a_real_neo4j(tmp_path):
         assert (imported["nodes"], imported["relationships"]) == (build["nodes"], build["relationships"]), imported
         assert "| kg load again (300 papers), nothing to change |" in data["table"]
     assert data["table"].startswith("| measurement | value | note |")
+
+
+@pytest.mark.slow
+@pytest.mark.neo4j
+def test_bench_quick_neo4j_scale(tmp_path):
+    """The bench's neo4j-scale section: the streamed export, neo4j-admin import, a server on the imported
+    database answering a named query as the store does after `kg load` (which creates nothing there), and
+    `kg load` of a store grown by 30 papers into a live database (everything sent again, only the new created)."""
+    data, _ = quick_bench(tmp_path, "neo4j-scale")
+    scale = data["neo4j_scale"]
+    if "skipped" in scale:  # no Java or Maven here; CI has both
+        assert not os.environ.get("CI"), scale["skipped"]
+        return
+    [bulk] = scale["bulk"]
+    build = {b["papers"]: b for b in data["build"]}
+    assert bulk["papers"] == 300 and "error" not in bulk["export"] and bulk["export"]["peak_rss_mb"] > 0
+    assert (bulk["import"]["nodes"], bulk["import"]["relationships"]) == (bulk["nodes"], bulk["relationships"])
+    assert (bulk["nodes"], bulk["relationships"]) == (build[300]["nodes"], build[300]["relationships"])
+    after = bulk["kg_load_after_import"]
+    assert (after["nodes_created"], after["relationships_created"]) == (0, 0), after
+    assert after["rows"] == bulk["nodes"] + bulk["relationships"]
+    assert bulk["query"]["same_rows"] is True and bulk["query"]["rows"] > 0, bulk["query"]
+    inc = scale["incremental"]
+    assert (inc["papers"], inc["added"]) == (300, 30)
+    empty, grown = inc["empty"], inc["grown"]
+    assert (empty["nodes_created"], empty["relationships_created"]) == (
+        build[300]["nodes"],
+        build[300]["relationships"],
+    )
+    assert grown["rows"] == build[330]["nodes"] + build[330]["relationships"]  # the whole store, sent again
+    assert grown["nodes_created"] == build[330]["nodes"] - build[300]["nodes"]
+    assert grown["relationships_created"] == build[330]["relationships"] - build[300]["relationships"]
+    assert (grown["server_nodes"], grown["server_relationships"]) == (build[330]["nodes"], build[330]["relationships"])
+    assert "| neo4j-admin database import full (300 papers) |" in data["table"]

@@ -158,6 +158,122 @@ def test_neo4j_admin_csvs_hold_the_whole_graph(graph, sample_store, tmp_path):
     assert "neo4j-admin database import full" in (out / "IMPORT.txt").read_text()
 
 
+ADMIN_EXPECTED = Path(__file__).parent / "data" / "neo4j_admin"
+"""`admin_fixture_graph` exported by kg's earlier, in-memory neo4j-admin exporter (61b8e3f): the files the streamed
+export must write byte for byte."""
+ADMIN_CSVS = ("papers.csv", "entities.csv", "mentions.csv", "introduces.csv", "cites.csv", "variant_of.csv")
+
+
+def admin_fixture_graph() -> nx.MultiDiGraph:
+    """A small graph in an order that is not the export's (ids and relationships out of order; a property first
+    held by a row that sorts late; two entities of one id), with every column type: long, double (ints and
+    floats), boolean, string[] (with ';' and an empty list), string (text with a quote, a comma and a newline; a
+    column mixing ints and strings), entities of four types."""
+    g = nx.MultiDiGraph()
+
+    def entity(t: str) -> set[str]:
+        return {"Entity", t}
+
+    def rel(u: str, v: str, k: str, **props) -> None:
+        g.add_edge(u, v, key=k, __labels__={k}, **props)
+
+    g.add_node("paper:p3", __labels__={"Paper"}, id="p3", title='Third, "quoted"\nline', note="only p3", score=2)
+    g.add_node("paper:p1", __labels__={"Paper"}, id="p1", title="First", score=0.5, flag=True, mixed=1, tags=["a;b"])
+    g.add_node("paper:p2", __labels__={"Paper"}, id="p2", title="Second", year=2021, flag=False, mixed="2", tags=[])
+    g.add_node("entity:zeta", __labels__=entity("Method"), id="zeta", name="Zeta", type="Method", aliases=["Z"])
+    g.add_node("entity:alpha", __labels__=entity("Hardware"), id="alpha", name="Alpha", type="Hardware", aliases=[])
+    g.add_node("entity:mid", __labels__=entity("Dataset"), id="mid", name="Mid", type="Dataset", description="a, b")
+    # two entities with one id (the Python API allows it): the earlier exporter kept them in type order
+    g.add_node("entity:twin-model", __labels__=entity("Model"), id="twin", name="Twin", type="Model")
+    g.add_node("entity:twin-method", __labels__=entity("Method"), id="twin", name="Twin", type="Method")
+    rel("paper:p3", "entity:alpha", "MENTIONS", confidence=0.9, surfaces=["Alpha"], count=2)
+    rel("paper:p1", "entity:zeta", "MENTIONS", confidence=1, surfaces=["Zeta", "Z"])
+    rel("paper:p1", "entity:alpha", "MENTIONS", confidence=0.7, rules=["acronym"])
+    rel("paper:p2", "entity:mid", "INTRODUCES", evidence="We introduce Mid.")
+    rel("paper:p3", "paper:p1", "CITES")
+    rel("paper:p2", "paper:p1", "CITES", context="see p1")
+    rel("entity:zeta", "entity:alpha", "VARIANT_OF", relation="family")
+    return g
+
+
+@pytest.fixture
+def forced_spills(monkeypatch):
+    """The neo4j-admin export with a tiny memory budget (a few rows): rows go to run files, runs are merged two
+    at a time, and some rows are still held when the runs are merged, so the whole sort on disk runs on small
+    inputs. Returns the list of tables spilled, one entry a spill."""
+    from kg.export import neo4j_admin
+
+    spilled: list[str] = []
+    spill = neo4j_admin._Table.spill
+
+    def counting(self, workdir):
+        spilled.append(self.name)
+        return spill(self, workdir)
+
+    monkeypatch.setattr(neo4j_admin, "SPILL_BYTES", 1200)
+    monkeypatch.setattr(neo4j_admin, "MERGE_FAN_IN", 2)
+    monkeypatch.setattr(neo4j_admin._Table, "spill", counting)
+    return spilled
+
+
+def _same_bytes(directory: Path, expected: Path) -> dict[str, bool]:
+    return {name: (directory / name).read_bytes() == (expected / name).read_bytes() for name in ADMIN_CSVS}
+
+
+@pytest.mark.parametrize("spill", [False, True], ids=["in-memory", "spilled"])
+def test_neo4j_admin_export_is_byte_for_byte_the_earlier_one(tmp_path, request, spill):
+    """The streamed export of a store and the export of the same graph in memory both write exactly the files
+    kg's earlier exporter wrote (checked in): row order, column order, column types, quoting."""
+    from kg.store import save_graph
+
+    spilled = request.getfixturevalue("forced_spills") if spill else None
+    g = admin_fixture_graph()
+    store = tmp_path / "fixture.jsonl.gz"
+    save_graph(g, store)
+    streamed = export_store("neo4j-admin", tmp_path / "streamed", store)
+    in_memory = export_graph(g, "neo4j-admin", tmp_path / "in-memory")
+    assert (streamed.nodes, streamed.relationships) == (in_memory.nodes, in_memory.relationships) == (8, 7)
+    assert _same_bytes(tmp_path / "streamed", ADMIN_EXPECTED) == dict.fromkeys(ADMIN_CSVS, True)
+    assert _same_bytes(tmp_path / "in-memory", ADMIN_EXPECTED) == dict.fromkeys(ADMIN_CSVS, True)
+    if spill:
+        assert set(spilled) >= {"papers", "entities", "mentions"}
+    for out in ("streamed", "in-memory"):  # the run files are gone
+        assert sorted(p.name for p in (tmp_path / out).iterdir()) == sorted([*ADMIN_CSVS, "IMPORT.txt"])
+
+
+@pytest.mark.parametrize("spill", [False, True], ids=["in-memory", "spilled"])
+def test_streamed_neo4j_admin_export_of_the_sample_is_the_in_memory_one(sample_store, tmp_path, request, spill):
+    """`kg export --format neo4j-admin` reads the store as a stream; its files are the in-memory export's of the
+    loaded graph, byte for byte, whether its rows stay in memory or are sorted through run files."""
+    spilled = request.getfixturevalue("forced_spills") if spill else None
+    export_graph(open_store(sample_store).graph, "neo4j-admin", tmp_path / "in-memory")
+    result = CliRunner().invoke(
+        cli, ["export", "--format", "neo4j-admin", "-o", str(tmp_path / "streamed"), "--store", str(sample_store)]
+    )
+    assert result.exit_code == 0, result.output
+    assert _same_bytes(tmp_path / "streamed", tmp_path / "in-memory") == dict.fromkeys(ADMIN_CSVS, True)
+    if spill:
+        assert len(spilled) > 100
+    assert not [p for p in (tmp_path / "streamed").iterdir() if p.name.startswith(".kg-export-")]
+
+
+def test_streamed_neo4j_admin_export_of_a_truncated_store_writes_nothing(tmp_path):
+    """The store's end marker is checked before any CSV is written: a truncated store is one line, no files."""
+    import gzip
+
+    from kg.store import save_graph
+
+    store = tmp_path / "cut.jsonl.gz"
+    save_graph(admin_fixture_graph(), store)
+    lines = gzip.decompress(store.read_bytes()).splitlines(keepends=True)
+    store.write_bytes(gzip.compress(b"".join(lines[:-1])))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["export", "--format", "neo4j-admin", "-o", str(out), "--store", str(store)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith(f"Error: {store}: store is truncated or corrupt")
+    assert not out.exists() or list(out.iterdir()) == []
+
+
 def test_cypher_value_is_lossless():
     assert cypher_value('Don\'t "say" \\ \n\t\u2028é') == '"Don\'t \\"say\\" \\\\ \\n\\t\\u2028é"'
     assert cypher_value({"a b": [1, 2.5, True, None], "c": "x"}) == '{`a b`: [1, 2.5, true, null], c: "x"}'
@@ -301,9 +417,12 @@ def without_empty_lists(contents: tuple[dict, dict]) -> tuple[dict, dict]:
 
 @pytest.fixture(scope="module")
 def imported_sample(neo4j_launcher, sample_store, tmp_path_factory):
-    """The sample store bulk-imported by neo4j-admin, served by a Neo4j of its own."""
+    """The sample store bulk-imported by neo4j-admin, served by a Neo4j of its own. The CSVs are `kg export`'s,
+    which reads the store as a stream; they are first checked against the in-memory export of the same graph."""
     work = tmp_path_factory.mktemp("admin-import")
     output = admin_import(neo4j_launcher, sample_store, work / "export", work / "home")
+    export_graph(open_store(sample_store).graph, "neo4j-admin", work / "in-memory")
+    assert _same_bytes(work / "export", work / "in-memory") == dict.fromkeys(ADMIN_CSVS, True)
     server = neo4j_launcher.Neo4jServer.start(work / "home")
     target = Neo4jTarget(server.uri, server.user, server.password, server=server)
     target.import_output = output  # what neo4j-admin printed

@@ -48,29 +48,44 @@ def _check_ints(props: Properties, where: str) -> Properties:
     return props
 
 
+def node_row(key: str, data: Properties) -> tuple[Label, Row]:
+    """A node's table (Paper or its entity type) and its row; `data` holds its `__labels__` and properties.
+
+    A value Neo4j cannot hold (an integer outside 64 bits) or a missing id is a StoreError naming the node."""
+    label = _node_label(key, data)
+    props = _check_ints(properties(data), _node_where(key, data))
+    node_id = props.get("id")
+    if not isinstance(node_id, str) or not node_id:
+        raise StoreError(f"node {key}: no id property; rebuild the store with kg build")
+    return label, {"id": node_id, "props": props}
+
+
+def rel_row(u: str, v: str, k: str, data: Properties) -> tuple[Rel, Row]:
+    """A relationship's type and its row (endpoint ids without their key prefix); a StoreError names a type
+    outside the graph model, an endpoint of the wrong kind or a value Neo4j cannot hold."""
+    try:
+        rel = Rel(k)
+    except ValueError:
+        raise StoreError(
+            f"relationship {u} -[{k}]-> {v}: type {k!r} is not in the graph model; rebuild the store with kg build"
+        ) from None
+    start, end = REL_ENDPOINTS[rel]
+    props = _check_ints(properties(data), f"relationship {u} -[{k}]-> {v}")
+    return rel, {"start": _strip_key(u, start), "end": _strip_key(v, end), "props": props}
+
+
 def graph_rows(g: nx.MultiDiGraph) -> tuple[dict[str, list[Row]], dict[str, list[Row]]]:
     """Rows per node label (Paper or an entity type) and per relationship type, sorted for a stable order.
 
     A value Neo4j cannot hold (an integer outside 64 bits) is a StoreError naming the node or relationship."""
     nodes: dict[str, list[Row]] = {lbl.value: [] for lbl in NODE_STATEMENTS}
     for key, data in g.nodes(data=True):
-        label = _node_label(key, data)
-        props = _check_ints(properties(data), _node_where(key, data))
-        node_id = props.get("id")
-        if not isinstance(node_id, str) or not node_id:
-            raise StoreError(f"node {key}: no id property; rebuild the store with kg build")
-        nodes[label.value].append({"id": node_id, "props": props})
+        label, row = node_row(key, data)
+        nodes[label.value].append(row)
     rels: dict[str, list[Row]] = {r.value: [] for r in Rel}
     for u, v, k, data in g.edges(keys=True, data=True):
-        try:
-            rel = Rel(k)
-        except ValueError:
-            raise StoreError(
-                f"relationship {u} -[{k}]-> {v}: type {k!r} is not in the graph model; rebuild the store with kg build"
-            ) from None
-        start, end = REL_ENDPOINTS[rel]
-        props = _check_ints(properties(data), f"relationship {u} -[{k}]-> {v}")
-        rels[rel.value].append({"start": _strip_key(u, start), "end": _strip_key(v, end), "props": props})
+        rel, row = rel_row(u, v, k, data)
+        rels[rel.value].append(row)
     for rows in nodes.values():
         rows.sort(key=lambda r: r["id"])
     for rows in rels.values():
