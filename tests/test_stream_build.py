@@ -184,14 +184,18 @@ def test_a_full_disk_while_the_relationships_wait_is_one_line(on_disk, monkeypat
 
 
 def test_the_query_database_loaded_in_parts_answers_as_one(monkeypatch, sample_store, tmp_path):
-    """Parts of 7 nodes and 50 relationships: hundreds of COPYs, the same answers as the shared store's."""
+    """Parts of 7 nodes and 50 relationships: ~80 COPYs of papers, each relationship table one COPY of its
+    parts, and a pool grown for the relationships: the same answers as the shared store's."""
     monkeypatch.setattr(querydb_build, "NODES_PER_COPY", 7)
-    monkeypatch.setattr(querydb_build, "RELATIONSHIPS_PER_COPY", 50)
+    monkeypatch.setattr(querydb_build, "RELATIONSHIPS_PER_FILE", 50)
+    monkeypatch.setattr(querydb_build, "POOL_BYTES_PER_RELATIONSHIP", 10**6)
     store = tmp_path / "s.jsonl.gz"
     store.write_bytes(sample_store.read_bytes())
     parts: list[str] = []
     querydb_build.build_from_store_file(store, progress=parts.append)
     assert sum(step.startswith("copied Paper") for step in parts) == 531 // 7 + 1
+    assert sum(step == "copied MENTIONS Paper-Model" for step in parts) == 1
+    assert any(step.startswith("buffer pool ") and "MENTIONS relationships" in step for step in parts), parts
     queries = [
         "MATCH (p:Paper) RETURN count(p), count(p.abstract)",
         "MATCH (p:Paper)-[m:MENTIONS]->(e:Entity) RETURN e.name, count(*), sum(m.count) ORDER BY e.name",

@@ -33,23 +33,28 @@ PAPER_PREFIX = "paper:"  # `kg.graph.model.paper_key`'s
 
 # Rows per Parquet row group while building: bounds the builder's memory, whatever the corpus size.
 ROWS_PER_GROUP = 50_000
-# The engine's buffer pool while it loads the Parquet files, smallest first: a load that runs out of pool is
-# started again with the next. The engine holds what one COPY adds in its pool until that COPY's checkpoint,
-# so the tables are loaded in parts (`NODES_PER_COPY`, `RELATIONSHIPS_PER_COPY`), and the pool bounds the
-# load's memory whatever the corpus: 512 MiB loads 100,000 papers in parts of 20,000 (384 MiB does not);
-# one COPY of them all took 1.1 GB more than that (measured 2026-12-05).
-BUILD_BUFFER_POOLS = (512 * 1024 * 1024, 1024 * 1024 * 1024, 4 * 1024 * 1024 * 1024)
+# The engine's buffer pool while it loads the Parquet files. The engine holds what one COPY adds in its pool
+# until that COPY's checkpoint. A node table is loaded in parts (`NODES_PER_COPY`), one COPY each, so its
+# papers never need more than this pool (one COPY of 100,000 papers took 1.1 GB more). A relationship table
+# must be loaded by one COPY: a COPY into one that already holds relationships takes the engine's slow path
+# (at a million papers each part of 250,000 took 14-61 s more than the one before; all of them as one COPY,
+# 11 s). So the pool grows, by opening the database again, for a relationship table that needs more
+# (`POOL_BYTES_PER_RELATIONSHIP`), and doubles for a COPY that still runs out. Measured 2026-12-05.
+BUILD_BUFFER_POOL = 512 * 1024 * 1024
+MAX_BUILD_BUFFER_POOL = 32 * 1024 * 1024 * 1024
+POOL_BYTES_PER_RELATIONSHIP = 512
+"""Pool one COPY needs per relationship (2,000,000 MENTIONS: 768 MiB ran out, 1 GiB loaded them)."""
 NODES_PER_COPY = 20_000
 """Nodes per Parquet part, each loaded by one COPY: papers carry their abstracts (~1.6 KB a paper)."""
-RELATIONSHIPS_PER_COPY = 250_000
-"""Relationships per Parquet part: a few numbers and short lists each."""
+RELATIONSHIPS_PER_FILE = 250_000
+"""Relationships per Parquet part (bounds the rows held while writing; one COPY loads a table's parts)."""
 
 Arrow: TypeAlias = Any
 """A pyarrow object (data type, array, Parquet writer). Any, because pyarrow ships no type hints."""
 
-ParquetFile: TypeAlias = tuple[str, Path, tuple[str, str] | None]
-"""A written part of a table: (table, path, (from table, to table) for a relationship table, None for a node
-table)."""
+ParquetFile: TypeAlias = tuple[str, list[Path], tuple[str, str] | None, int]
+"""What one COPY loads: (table, its Parquet parts, (from table, to table) for a relationship table or None
+for a node table, rows)."""
 
 ElementKey: TypeAlias = str | tuple[str, str, str]
 """A node's key, or a relationship's (from key, type, to key): how a bad value names its element."""
@@ -239,13 +244,13 @@ class QueryDbWriter:
             names = sorted({n for found in (*tables.extra_nodes.values(), *tables.extra_rels.values()) for n in found})
             raise StoreError(f"{self.target}: properties outside the graph model ({', '.join(names)}); rebuild")
         schema = tables.schema
-        used_tables = {table for table, _, pair in files if pair is None}
+        used_tables = {table for table, _, pair, _ in files if pair is None}
         labels = sorted({label for t in used_tables for label in schema.nodes[t].labels})
         schema = Schema(
             schema.nodes,
             schema.rels,
             tuple(labels),
-            tuple(sorted({table for table, _, pair in files if pair is not None})),
+            tuple(sorted({table for table, _, pair, _ in files if pair is not None})),
         )
         nodes, relationships = tables.nodes, tables.relationships
         self.step("loading the query database")
@@ -265,16 +270,7 @@ class QueryDbWriter:
             )
 
         try:
-            for pool in BUILD_BUFFER_POOLS:
-                try:
-                    stamp = _load(self.lb, db_file, pool, schema, files, stamp_now, self.step)
-                    break
-                except RuntimeError as exc:
-                    if pool == BUILD_BUFFER_POOLS[-1] or "buffer manager" not in str(exc).lower():
-                        raise
-                    self.step(f"the load needs more than a {pool // 2**20} MiB buffer pool: loading again with more")
-                    for f in db_file.parent.glob("db*"):
-                        f.unlink()
+            stamp = _load(self.lb, db_file, schema, files, stamp_now, self.step)
             for leftover in (Path(str(db_file) + ".wal"), Path(str(db_file) + ".lock")):
                 if leftover.exists():
                     raise StoreError(
@@ -304,22 +300,48 @@ class QueryDbWriter:
 def _load(
     lb: Any,
     db_file: Path,
-    pool: int,
     schema: Schema,
     files: list[ParquetFile],
     stamp_now: Callable[[], Stamp],
     step: Callable[[str], None],
 ) -> Stamp:
-    """Load the Parquet `files` into a new database at `db_file` with a `pool`-byte buffer pool, then write its
-    stamp (`stamp_now()`) and schema into it. The engine's errors are raised as they come (RuntimeError)."""
+    """Load the Parquet `files` into a new database at `db_file`, one COPY each, then write its stamp
+    (`stamp_now()`) and schema into it. The buffer pool starts at `BUILD_BUFFER_POOL` and grows for a COPY that
+    needs more (see there). The engine's errors are raised as they come (RuntimeError)."""
+    pool = BUILD_BUFFER_POOL
     db = lb.Database(str(db_file), buffer_pool_size=pool, max_db_size=embedded.BUILD_RESERVATION)
     conn = lb.Connection(db)
+
+    def reopen(size: int) -> None:
+        nonlocal db, conn, pool
+        conn.close()
+        db.close()
+        pool = size
+        db = lb.Database(str(db_file), buffer_pool_size=pool, max_db_size=embedded.BUILD_RESERVATION)
+        conn = lb.Connection(db)
+
     try:
         for statement in create_statements(schema):
             conn.execute(statement)
-        for table, path, pair in files:
+        for table, paths, pair, rows in files:
             options = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
-            conn.execute(f"COPY {table} FROM '{_quote_path(path)}'{options}")
+            source = ", ".join(f"'{_quote_path(p)}'" for p in paths)
+            query = f"COPY {table} FROM {source if len(paths) == 1 else '[' + source + ']'}{options}"
+            if pair and rows * POOL_BYTES_PER_RELATIONSHIP > pool:
+                reopen(_pool_for(rows * POOL_BYTES_PER_RELATIONSHIP))
+                step(f"buffer pool {pool // 2**20} MiB for {rows} {table} relationships")
+            while True:
+                try:
+                    conn.execute(query)
+                    break
+                except RuntimeError as exc:
+                    text = str(exc)
+                    if "buffer manager" not in text.lower() or pool * 2 > MAX_BUILD_BUFFER_POOL:
+                        raise
+                    step(f"{table}: more than a {pool // 2**20} MiB buffer pool needed; opening again with more")
+                    reopen(pool * 2)
+                    if "committed successfully" in text:  # only its checkpoint failed: done when opened again
+                        break
             step(f"copied {table}{' ' + '-'.join(pair) if pair else ''}")
         conn.execute(f"CREATE NODE TABLE {META_TABLE}(key STRING PRIMARY KEY, value STRING)")
         stamp = stamp_now()
@@ -329,6 +351,12 @@ def _load(
     finally:
         conn.close()
         db.close()
+
+
+def _pool_for(needed: int) -> int:
+    """`needed` bytes of pool rounded up to a whole 128 MiB, within `MAX_BUILD_BUFFER_POOL`."""
+    step = 128 * 1024 * 1024
+    return min(MAX_BUILD_BUFFER_POOL, -(-needed // step) * step)
 
 
 def release(g: nx.MultiDiGraph, *, frozen: bool = False) -> None:
@@ -424,7 +452,7 @@ class ParquetTables:
                 )
             columns = [("from", "STRING"), ("to", "STRING"), *schema.rels[k].properties.items()]
             rel_file = self.rel_files[pair] = _ParquetTable(
-                self.pa, self._in(f"rel-{k}-{a}-{b}"), columns, "relationship", RELATIONSHIPS_PER_COPY
+                self.pa, self._in(f"rel-{k}-{a}-{b}"), columns, "relationship", RELATIONSHIPS_PER_FILE
             )
         known = self.rel_known[k]
         if not known.issuperset(data):
@@ -436,9 +464,12 @@ class ParquetTables:
         """Finish the files: [(table, path, pair)] of those with rows."""
         files: list[ParquetFile] = []
         for name, f in self.node_files.items():
-            files += [(name, path, None) for path in f.close()]
+            parts = f.close()
+            files += [(name, [path], None, min(f.per_file, f.rows - i * f.per_file)) for i, path in enumerate(parts)]
         for (k, a, b), f in self.rel_files.items():
-            files += [(k, path, (a, b)) for path in f.close()]
+            parts = f.close()
+            if parts:
+                files.append((k, parts, (a, b), f.rows))
         return files
 
 
