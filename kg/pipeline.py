@@ -21,7 +21,7 @@ from kg.ingest.read import merge_into, read_into
 from kg.link.evidence import evidence
 from kg.link.linker import Linker
 from kg.link_files import ProgressBar, linked, worker_pool
-from kg.model.collector import paused_gc
+from kg.model.collector import give_back_memory, paused_gc
 from kg.model.errors import KGError, StoreError
 from kg.model.files import WorkDirectory, output_target
 from kg.model.schema import ENTITY_TYPES, Properties
@@ -112,6 +112,8 @@ def build(
                     _link(table, graph, linker, pool, path, progress)
             paper_count = len(table)
             table.close()
+            del graph, linker  # the entities and the catalog: not needed to load the query database
+            give_back_memory()
             qdb_seconds, qdb_error = output.finish_query_db()  # once the workers have ended: they take memory
         finally:
             if table is not None:

@@ -117,6 +117,8 @@ def build_lines(r: BuildReport) -> list[tuple[str, bool]]:
     ]
     if r.query_db:
         lines.append(f"query db:   {r.query_db} ({r.query_db_seconds:.1f} s)")
+    elif not r.query_db_error:
+        lines.append("query db:   not built (--no-query-db); the first kg query builds it from the store")
     out = [(line, False) for line in lines]
     if r.query_db_error:
         out.append(

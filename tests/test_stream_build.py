@@ -221,3 +221,14 @@ def test_the_store_file_streams_with_its_checks(sample_store):
         list(iter_store(lines[:-2] + lines[-1:], "s"))
     with pytest.raises(StoreError, match="store is corrupt at line 3"):
         list(iter_store([*lines[:2], lines[2][:40], *lines[3:]], "s"))
+
+
+def test_no_query_db_writes_the_store_only(tmp_path):
+    store = tmp_path / "s.jsonl.gz"
+    result = kg_cli("build", SEEDS, "--store", store, "--no-query-db")
+    assert result.exit_code == 0, result.output
+    assert "query db:   not built (--no-query-db); the first kg query builds it from the store\n" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.jsonl.gz", "s.jsonl.gz.lock"]
+    result = kg_cli("query", "MATCH (p:Paper) RETURN count(p) AS n", "--store", store, "--csv")
+    assert result.exit_code == 0 and result.stdout == "n\n531\n", result.output
+    assert result.stderr.startswith("kg: building the query database s.jsonl.gz.querydb (there is none yet)")

@@ -203,6 +203,12 @@ eval_cmd.name, eval_cmd.hidden = "eval", True
     default=None,
     help="Build a new store from kg link --engine spark's output directory instead of linking INPUTS.",
 )
+@click.option(
+    "--no-query-db",
+    "no_query_db",
+    is_flag=True,
+    help="Write the store only; its query database is built when first needed (or elsewhere, from the store).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @quiet_option
 @reports_errors
@@ -217,6 +223,7 @@ def build_cmd(
     max_papers: int | None,
     forget_catalogs: bool,
     from_mentions: str | None,
+    no_query_db: bool,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -231,7 +238,7 @@ def build_cmd(
             raise click.UsageError(
                 "--from-mentions takes no reading or linking options (the papers were read and linked by kg link)"
             )
-        r = build_from_mentions(from_mentions, store=store)
+        r = build_from_mentions(from_mentions, store=store, query_db=not no_query_db)
     elif not inputs:
         raise click.UsageError("give INPUTS to read and link, or --from-mentions DIR")
     else:
@@ -245,6 +252,7 @@ def build_cmd(
             max_papers=max_papers,
             progress=show_progress(quiet),
             forget_catalogs=forget_catalogs,
+            query_db=not no_query_db,
         )
     if as_json:
         click.echo(r.model_dump_json(indent=2))

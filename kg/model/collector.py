@@ -18,3 +18,14 @@ def paused_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def give_back_memory() -> None:
+    """Collect what is unreachable and hand the freed heap back to the system (glibc's `malloc_trim`, where
+    there is one), before a step that needs memory of its own: the query database's load, after linking."""
+    import contextlib
+    import ctypes
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -7,7 +7,6 @@ half-written one; deleting it is always safe.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from kg.cypher.codec import node_table
+from kg.model.collector import give_back_memory
 from kg.model.errors import StoreError
 from kg.model.files import WorkDirectory, durable_replace
 from kg.model.schema import Label, Properties
@@ -39,7 +39,7 @@ ROWS_PER_GROUP = 50_000
 # must be loaded by one COPY: a COPY into one that already holds relationships takes the engine's slow path
 # (at a million papers each part of 250,000 took 14-61 s more than the one before; all of them as one COPY,
 # 11 s). So the pool grows, by opening the database again, for a relationship table that needs more
-# (`POOL_BYTES_PER_RELATIONSHIP`), and doubles for a COPY that still runs out. Measured 2026-12-05.
+# (`POOL_BYTES_PER_RELATIONSHIP`), and by half again for a COPY that still runs out. Measured 2026-12-05.
 BUILD_BUFFER_POOL = 512 * 1024 * 1024
 MAX_BUILD_BUFFER_POOL = 32 * 1024 * 1024 * 1024
 POOL_BYTES_PER_RELATIONSHIP = 512
@@ -336,10 +336,10 @@ def _load(
                     break
                 except RuntimeError as exc:
                     text = str(exc)
-                    if "buffer manager" not in text.lower() or pool * 2 > MAX_BUILD_BUFFER_POOL:
+                    if "buffer manager" not in text.lower() or pool >= MAX_BUILD_BUFFER_POOL:
                         raise
                     step(f"{table}: more than a {pool // 2**20} MiB buffer pool needed; opening again with more")
-                    reopen(pool * 2)
+                    reopen(_pool_for(pool * 3 // 2))
                     if "committed successfully" in text:  # only its checkpoint failed: done when opened again
                         break
             step(f"copied {table}{' ' + '-'.join(pair) if pair else ''}")
@@ -363,15 +363,12 @@ def release(g: nx.MultiDiGraph, *, frozen: bool = False) -> None:
     """Empty a graph and give its memory back to the system (malloc_trim returns the freed heap, which glibc
     would otherwise keep). `frozen`: the graph was frozen out of the collector's reach when loaded
     (`load_graph(freeze=True)`), so the frozen objects are handed back to it (`gc.unfreeze`) to be collected."""
-    import ctypes
     import gc
 
     g.clear()
     if frozen:
         gc.unfreeze()
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    give_back_memory()
 
 
 def _quote_path(path: Path) -> str:
