@@ -21,7 +21,6 @@ from kg.link.linker import Linker
 from kg.model.collector import paused_gc
 from kg.model.errors import KGError, StoreError
 from kg.model.files import output_target
-from kg.model.schema import ENTITY_TYPES
 from kg.model.types import Evidence, Paper
 from kg.pipeline import BuildReport, GraphOutput, disk_errors
 from kg.store.local import check_store, default_store_path, remove_stale_temps, store_elements, store_lock
@@ -94,7 +93,6 @@ def build_from_linked(
             qdb_seconds, qdb_error = output.finish_query_db()
         finally:
             output.close()
-    c = output.counter
     return BuildReport(
         store=str(path),
         files=0,
@@ -104,13 +102,7 @@ def build_from_linked(
         papers_added=paper_count,
         records_merged=0,
         papers=paper_count,
-        entities={t: c.labels.get(t, 0) for t in ENTITY_TYPES},
-        mentions=c.types.get("MENTIONS", 0),
-        introduces=c.types.get("INTRODUCES", 0),
-        citations=c.types.get("CITES", 0),
-        variant_of=c.types.get("VARIANT_OF", 0),
-        nodes=c.nodes,
-        relationships=c.relationships,
+        **output.graph_counts(),
         seconds=round(time.perf_counter() - started, 3),
         stale_temp_files_removed=stale,
         query_db=str(query_db_path(path)) if query_db and not qdb_error else "",

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from pydantic import Field
 
@@ -119,7 +119,6 @@ def build(
             if table is not None:
                 table.close()
             output.close()
-    counter = output.counter
     summary = report.summary()
     return BuildReport(
         store=str(path),
@@ -133,13 +132,7 @@ def build(
         papers_added=added,
         records_merged=merged + summary["duplicates_merged"],
         papers=paper_count,
-        entities={t: counter.labels.get(t, 0) for t in ENTITY_TYPES},
-        mentions=counter.types.get("MENTIONS", 0),
-        introduces=counter.types.get("INTRODUCES", 0),
-        citations=counter.types.get("CITES", 0),
-        variant_of=counter.types.get("VARIANT_OF", 0),
-        nodes=counter.nodes,
-        relationships=counter.relationships,
+        **output.graph_counts(),
         seconds=round(time.perf_counter() - started, 3),
         stale_temp_files_removed=stale,
         query_db=str(query_db_path(path)) if query_db and not qdb_error else "",
@@ -242,10 +235,33 @@ class GraphOutput:
             error = str(exc)
         return time.perf_counter() - started, error
 
+    def graph_counts(self) -> GraphCounts:
+        """What was written, as `BuildReport` counts it."""
+        c = self.counter
+        return {
+            "entities": {t: c.labels.get(t, 0) for t in ENTITY_TYPES},
+            "mentions": c.types.get("MENTIONS", 0),
+            "introduces": c.types.get("INTRODUCES", 0),
+            "citations": c.types.get("CITES", 0),
+            "variant_of": c.types.get("VARIANT_OF", 0),
+            "nodes": c.nodes,
+            "relationships": c.relationships,
+        }
+
     def close(self) -> None:
         if self.query_db is not None:
             self.query_db.abandon()
         self.work.remove()
+
+
+class GraphCounts(TypedDict):
+    entities: dict[str, int]
+    mentions: int
+    introduces: int
+    citations: int
+    variant_of: int
+    nodes: int
+    relationships: int
 
 
 class Guarded:

@@ -92,14 +92,8 @@ def load_graph(path: str | os.PathLike[str], *, freeze: bool = False) -> nx.Mult
     enabled = gc.isenabled()
     gc.disable()
     try:
-        with gzip.open(path, "rb") as f:
+        with _reading(path), gzip.open(path, "rb") as f:
             return read_graph(f, str(path))
-    except PermissionError:
-        raise StoreError(f"{path}: permission denied reading the store; check its permissions") from None
-    except IsADirectoryError:
-        raise StoreError(f"{path}: is a directory, not a store file; pass the store file path") from None
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot read the store: {exc.strerror or exc}; check the path") from None
     finally:
         if freeze:
             gc.freeze()
@@ -279,15 +273,21 @@ def store_elements(path: str | os.PathLike[str], *, relationships: bool = True) 
     `load_graph` checks it. With `relationships=False` they are counted, not yielded."""
     path = Path(path)
     node_labels: dict[tuple[str, ...], frozenset[str]] = {}
+    with _reading(path), gzip.open(path, "rb") as f:
+        for element in iter_store(f, str(path), relationships=relationships):
+            if element[0] == NODE:
+                labels = node_labels.get(element[2])
+                if labels is None:
+                    labels = node_labels[element[2]] = labels_of(element[2])
+                element[3]["__labels__"] = labels
+            yield element
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """A store file's OSErrors while it is opened and read, as one line each."""
     try:
-        with gzip.open(path, "rb") as f:
-            for element in iter_store(f, str(path), relationships=relationships):
-                if element[0] == NODE:
-                    labels = node_labels.get(element[2])
-                    if labels is None:
-                        labels = node_labels[element[2]] = labels_of(element[2])
-                    element[3]["__labels__"] = labels
-                yield element
+        yield
     except PermissionError:
         raise StoreError(f"{path}: permission denied reading the store; check its permissions") from None
     except IsADirectoryError:
