@@ -20,6 +20,10 @@ retries transient failures and lost connections for up to `retry_seconds`.
 Queries go in READ access-mode sessions (`execute_read`), and kg refuses write
 clauses before sending them.
 
+A store file is loaded as a stream (`Neo4jStore.load_file`): its graph is never in memory, only the batches
+being filled, one per label and relationship type. A graph from the Python API goes the same way
+(`Neo4jStore.load_graph`), in the same batches as the store file written of it.
+
 Beside this module: `neo4j_batches` (the load's rows cut into write batches),
 `neo4j_settings` (where to connect; the password kept out of every message),
 `neo4j_errors` (driver exceptions as one-line errors), `neo4j_reports` (what a
