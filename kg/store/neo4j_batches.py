@@ -3,11 +3,10 @@ every node before any relationship (so each relationship finds its two nodes).
 
 Both ways into `kg load` go through `element_batches`: the elements of a graph (`graph_elements`) or of a store
 file read as a stream (`kg.store.local.StoreFile`), in their order. Each node label and each relationship type
-fills a batch of its own, which goes as soon as its next row does not fit; the node batches still filling go
-when the first relationship comes, the relationship batches still filling at the end. Memory holds one batch
-per label and type (and a number per node, to check relationship ends), whatever the size of the store, and a
-graph and the store file written of it give the same batches.
-"""
+fills a batch of its own, which goes as soon as it is full (or its next row would not fit); the node batches
+still filling go when the first relationship comes, the relationship batches still filling at the end. Memory
+holds one batch per label and type (and a number per node, to check relationship ends), whatever the size of
+the store, and a graph and the store file written of it give the same batches."""
 
 from __future__ import annotations
 
@@ -76,7 +75,8 @@ class PlanTotals:
 
 
 class _Filling:
-    """The batch one statement is filling: rows are added until the next one does not fit."""
+    """The batch one statement is filling: it goes once it holds `batch_size` rows, or when the next row would
+    take it past `batch_bytes` (a single row larger than that goes alone)."""
 
     def __init__(self, kind: str, name: str, statement: str, batch_size: int, batch_bytes: int) -> None:
         self.kind, self.name, self.statement = kind, name, statement
@@ -84,21 +84,23 @@ class _Filling:
         self.rows: list[Row] = []
         self.bytes = 0
 
-    def add(self, row: Row) -> Batch | None:
-        """Add `row`; the full batch when `row` did not fit in it (`row` then starts the next one). A single row
-        larger than `batch_bytes` goes alone."""
+    def add(self, row: Row) -> tuple[Batch, ...]:
+        """Add `row`; the batches it completed: the one it did not fit in, and the one it filled."""
         n = row_bytes(row)
-        full = None
-        if self.rows and (len(self.rows) >= self.batch_size or self.bytes + n > self.batch_bytes):
-            full = self.take()
+        done: tuple[Batch, ...] = ()
+        if self.rows and self.bytes + n > self.batch_bytes:
+            done = (self._batch(),)
         self.rows.append(row)
         self.bytes += n
-        return full
+        if len(self.rows) >= self.batch_size:
+            done += (self._batch(),)
+        return done
 
     def take(self) -> Batch | None:
-        """The batch so far (None when empty), and start an empty one."""
-        if not self.rows:
-            return None
+        """The batch so far, None when it is empty."""
+        return self._batch() if self.rows else None
+
+    def _batch(self) -> Batch:
         batch = Batch(self.kind, self.name, self.statement, self.rows, self.bytes)
         self.rows, self.bytes = [], 0
         return batch
@@ -111,9 +113,7 @@ def batches(
     (a single row larger than `batch_bytes` goes alone)."""
     filling = _Filling(kind, name, statement, batch_size, batch_bytes)
     for row in rows:
-        full = filling.add(row)
-        if full is not None:
-            yield full
+        yield from filling.add(row)
     last = filling.take()
     if last is not None:
         yield last
@@ -176,7 +176,7 @@ def _element_batches(
                 )
             label, row = node_row(key, props)
             seen.add(hash(key))
-            full = nodes[label.value].add(row)
+            done = nodes[label.value].add(row)
         else:
             if not in_relationships:
                 in_relationships = True
@@ -193,9 +193,9 @@ def _element_batches(
                         f"{'store' if source else 'graph'} before it; "
                         f"{repair_hint(source) if source else 'add the node first'}"
                     )
-            full = rels[rel.value].add(row)
-        if full is not None:
-            yield full
+            done = rels[rel.value].add(row)
+        if done:
+            yield from done
     for filling in (*nodes.values(), *rels.values()):
         last = filling.take()
         if last is not None:
