@@ -168,7 +168,9 @@ def load_neo4j(
     progress: Callable[[LoadProgress], None] | None = None,
     freeze: bool = False,
 ) -> LoadReport:
-    """`kg load`: push the local store into Neo4j, schema first, in batches (`kg.store.neo4j.load_store`)."""
+    """`kg load`: push the local store into Neo4j, schema first, in batches, reading the store file as a stream
+    (`kg.store.neo4j.load_store`); `freeze` is no longer used (no graph is loaded)."""
+    del freeze
     from kg.store.neo4j import load_store
     from kg.store.neo4j_batches import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE
 
@@ -178,7 +180,6 @@ def load_neo4j(
         batch_size=batch_size or DEFAULT_BATCH_SIZE,
         batch_bytes=batch_bytes or DEFAULT_BATCH_BYTES,
         progress=progress,
-        freeze=freeze,
     )
 
 

@@ -298,6 +298,153 @@ def test_batches_are_bounded_by_rows_and_by_bytes():
         plan_batches(g, batch_size=0)
 
 
+def _no_graph_loads(monkeypatch) -> None:
+    """Make every way of loading a store's graph fail, so a test sees `kg load` stream the file instead."""
+    import kg.store.local
+    import kg.store.store_file
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the store's graph was loaded")
+
+    monkeypatch.setattr(kg.store.local, "load_graph", refuse)
+    monkeypatch.setattr(kg.store.local, "read_graph", refuse)
+    monkeypatch.setattr(kg.store.store_file, "read_graph", refuse)
+
+
+def _fake_connections(monkeypatch, driver) -> None:
+    """Every Neo4jStore made without a driver (as `kg load` makes one) gets `driver`."""
+    monkeypatch.setattr(Neo4jStore, "_make_driver", staticmethod(lambda *args: driver))
+
+
+_REPORT_COUNTS = ("nodes", "relationships", "rows", "batches", "nodes_created", "relationships_created")
+
+
+@pytest.mark.parametrize("sizes", [(10_000, 4 * 1024 * 1024), (1000, 3000), (7, 600)], ids=str)
+def test_kg_load_streams_the_store_file_with_the_writes_of_its_graph(monkeypatch, sample_store, sizes):
+    """`kg load` of a store file never loads its graph, and sends the same writes, in the same batches and order,
+    with the same progress and report, as a load of the graph read from that file."""
+    batch_size, batch_bytes = sizes
+    from_graph = FakeDriver()
+    progress_graph = []
+    graph_report = fake_store(from_graph).load_graph(
+        open_store(sample_store).graph,
+        batch_size=batch_size,
+        batch_bytes=batch_bytes,
+        progress=lambda p: progress_graph.append((p.batches_done, p.batches_total, p.rows_done, p.rows_total)),
+    )
+
+    _no_graph_loads(monkeypatch)
+    with pytest.raises(AssertionError, match="graph was loaded"):
+        open_store(sample_store).graph  # noqa: B018 - the graph is loaded on first use
+    from_file = FakeDriver()
+    progress_file = []
+    file_report = fake_store(from_file).load_file(
+        sample_store,
+        batch_size=batch_size,
+        batch_bytes=batch_bytes,
+        progress=lambda p: progress_file.append((p.batches_done, p.batches_total, p.rows_done, p.rows_total)),
+    )
+    assert from_file.runs == from_graph.runs
+    assert progress_file == progress_graph
+    assert [getattr(file_report, k) for k in _REPORT_COUNTS] == [getattr(graph_report, k) for k in _REPORT_COUNTS]
+    writes = [q for mode, q, _ in from_file.runs if mode == "write" and q.startswith("UNWIND")]
+    assert len(writes) == file_report.batches > 1
+    first_relationship = min(i for i, q in enumerate(writes) if "]->(b)" in q)
+    assert all("]->(b)" in q for q in writes[first_relationship:])  # every node before any relationship
+
+    from_cli = FakeDriver()
+    _fake_connections(monkeypatch, from_cli)
+    result = CliRunner().invoke(
+        cli,
+        ["load", "--store", str(sample_store), "--json", "--batch-size", batch_size, "--batch-bytes", batch_bytes],
+        env={"NEO4J_PASSWORD": SECRET},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    cli_report = LoadReport.model_validate_json(result.stdout)
+    assert from_cli.runs == from_graph.runs
+    assert cli_report.model_dump(exclude={"seconds", "rows_per_second", "uri", "store", "database"}) == (
+        graph_report.model_dump(exclude={"seconds", "rows_per_second", "uri", "store", "database"})
+    )
+    assert cli_report.store == str(sample_store)
+
+
+def _store_file(path: Path, lines: list[dict]) -> Path:
+    """A store file of these lines after a kg-store header, ended by a marker with their counts."""
+    header = {"format": "kg-store", "version": 1}
+    end = {
+        "end": True,
+        "nodes": sum("n" in line for line in lines),
+        "relationships": sum("r" in line for line in lines),
+    }
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        for line in (header, *lines, end):
+            f.write(json.dumps(line) + "\n")
+    return path
+
+
+_P1 = {"n": "paper:p1", "labels": ["Paper"], "props": {"id": "p1", "title": "One", "abstract": ""}}
+_P2 = {"n": "paper:p2", "labels": ["Paper"], "props": {"id": "p2", "title": "Two", "abstract": ""}}
+_P3 = {"n": "paper:p3", "labels": ["Paper"], "props": {"id": "p3", "title": "Three", "abstract": ""}}
+_CITES = {"r": ["paper:p2", "paper:p1", "CITES"], "props": {"via": ["x"]}}
+
+
+@pytest.mark.parametrize(
+    "lines,error",
+    [
+        pytest.param(
+            [_P1, _P2, _CITES, _P3],
+            r"node paper:p3 comes after relationships; kg load writes every node first .*; move it aside",
+            id="node after a relationship",
+        ),
+        pytest.param(
+            [_P1, _CITES],
+            r"relationship paper:p2 -\[CITES\]-> paper:p1: node paper:p2 is not in the store before it; move it",
+            id="relationship to a missing node",
+        ),
+        pytest.param(
+            [_P1, _P2, _CITES, "truncated"],
+            r"store is truncated or corrupt \(end marker missing or counts differ\); move it aside",
+            id="truncated",
+        ),
+    ],
+)
+def test_kg_load_refuses_a_damaged_store_before_connecting(tmp_path, monkeypatch, lines, error):
+    """The store file is read to its end before kg connects (nothing listens at the URI: connecting would be
+    another error), so a store kg load cannot stream whole stops it with one line and sends nothing."""
+    truncated = lines[-1] == "truncated"
+    store = _store_file(tmp_path / "store.jsonl.gz", [line for line in lines if line != "truncated"])
+    if truncated:  # the end marker cut off
+        text = gzip.decompress(store.read_bytes()).decode().splitlines(keepends=True)
+        store.write_bytes(gzip.compress("".join(text[:-1]).encode()))
+    _no_graph_loads(monkeypatch)
+    uri = f"bolt://127.0.0.1:{free_port()}"
+    result = CliRunner().invoke(cli, ["load", "--store", str(store), "--uri", uri], env={"NEO4J_PASSWORD": SECRET})
+    assert result.exit_code == 1, result.output
+    lines_out = result.output.strip().splitlines()
+    assert len(lines_out) == 1 and "Traceback" not in result.output, result.output
+    assert re.fullmatch(rf"Error: {re.escape(str(store))}: {error}.*", lines_out[0]), lines_out[0]
+
+
+def test_a_store_that_fails_to_read_mid_load_says_how_far_the_load_got():
+    """A stream of batches that breaks after the first (the file became unreadable): the error says so, with
+    how many batches and rows were written."""
+    from kg.store.neo4j_batches import PlanTotals
+
+    def plan():
+        yield from plan_batches(small_graph())[:1]
+        raise StoreError("s.jsonl.gz: store is corrupt at line 7 (ValueError); move it aside")
+
+    driver = FakeDriver()
+    with pytest.raises(StoreError) as info:
+        fake_store(driver).write_batches(plan(), totals=PlanTotals(batches=7, rows=9, nodes=5, relationships=4))
+    assert str(info.value) == (
+        "s.jsonl.gz: store is corrupt at line 7 (ValueError); move it aside "
+        "(1 of 7 batches, 2 of 9 rows, were written before; kg load is idempotent)"
+    )
+    assert len([r for r in driver.runs if r[0] == "write"]) == 1
+
+
 @pytest.mark.parametrize(
     "bad",
     [
@@ -755,6 +902,22 @@ def test_load_full_then_grown_then_again(neo4j_db, sample_store, grown_store):
     assert (again.nodes_created, again.relationships_created) == (0, 0)
     assert again.server == grown.server
     assert neo4j_contents(neo4j_db) == contents
+
+
+def test_kg_load_streams_the_store_into_the_neo4j_its_graph_makes(neo4j_db, sample_store, monkeypatch):
+    """`kg load` of the store file, with every way of loading its graph broken, leaves the server holding what a
+    load of the graph leaves (every node, relationship, label and property), and reports the same."""
+    g = open_store(sample_store).graph
+    from_graph = load_store(g, neo4j_db.settings(), batch_bytes=3000)
+    contents = neo4j_contents(neo4j_db)
+    assert contents == store_contents(g)
+    neo4j_db.wipe()
+    _no_graph_loads(monkeypatch)
+    from_file = _load(neo4j_db, sample_store, "--batch-bytes", "3000")
+    assert neo4j_contents(neo4j_db) == contents
+    changing = {"seconds", "rows_per_second", "store"}
+    assert from_file.model_dump(exclude=changing) == from_graph.model_dump(exclude=changing)
+    assert from_file.batches > 10 and from_file.server.nodes == from_file.nodes_created == from_file.nodes
 
 
 _SCHEMA_FORMS = {

@@ -174,7 +174,7 @@ def load_cmd(
         bar.update(len(p.batch.rows))
 
     try:
-        r = load_neo4j(store, settings, batch_size=batch_size, batch_bytes=batch_bytes, progress=progress, freeze=True)
+        r = load_neo4j(store, settings, batch_size=batch_size, batch_bytes=batch_bytes, progress=progress)
     finally:
         if bar is not None:
             bar.close()

@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from io import BufferedIOBase
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from kg.graph.model import labels_of
 from kg.model.errors import StoreError
@@ -267,35 +267,78 @@ def paper_of(props: Properties) -> Paper:
     )
 
 
+class StoreFile:
+    """A store file opened once, to be read as a stream as many times as needed (`elements`), each time the same
+    bytes: kg replaces a store by renaming a new file over it, never by writing into it, so the file open here
+    stays as it was even when a build replaces the store meanwhile. Use as a context manager.
+
+    Opening it reports a missing, unreadable or directory path as `store_elements` does."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        try:
+            self._raw: BinaryIO | None = open(self.path, "rb")  # closed by close()
+        except OSError as exc:
+            raise _read_error(self.path, exc) from None
+
+    def elements(self, *, relationships: bool = True) -> Iterator[StoreElement]:
+        """The file's elements, from its first line, as `store_elements` gives them."""
+        if self._raw is None:
+            raise ValueError("the store file is closed")
+        raw = self._raw
+        path = self.path
+        node_labels: dict[tuple[str, ...], frozenset[str]] = {}
+        try:
+            raw.seek(0)
+            with gzip.GzipFile(fileobj=raw, mode="rb") as f:
+                for element in iter_store(f, str(path), relationships=relationships):
+                    if element[0] == NODE:
+                        labels = node_labels.get(element[2])
+                        if labels is None:
+                            labels = node_labels[element[2]] = labels_of(element[2])
+                        element[3]["__labels__"] = labels
+                    yield element
+        except OSError as exc:
+            raise _read_error(path, exc) from None
+
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
+
+    def __enter__(self) -> StoreFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _read_error(path: Path, exc: OSError) -> StoreError:
+    """An error opening or reading the store file at `path` as one line naming the file and the fix."""
+    if isinstance(exc, PermissionError):
+        return StoreError(f"{path}: permission denied reading the store; check its permissions")
+    if isinstance(exc, IsADirectoryError):
+        return StoreError(f"{path}: is a directory, not a store file; pass the store file path")
+    if isinstance(exc, FileNotFoundError):
+        return StoreError(f"{path}: no store here; build one with kg build INPUT... --store {path}")
+    return StoreError(f"{path}: cannot read the store: {exc.strerror or exc}; check the path")
+
+
 def store_elements(path: str | os.PathLike[str], *, relationships: bool = True) -> Iterator[StoreElement]:
     """The store file at `path` as a stream of `kg.store.store_file.StoreElement`s, in file order, nodes with
     their shared label set in `props["__labels__"]` (as in a loaded graph); checked to its end marker as
     `load_graph` checks it. With `relationships=False` they are counted, not yielded."""
-    path = Path(path)
-    node_labels: dict[tuple[str, ...], frozenset[str]] = {}
-    with _reading(path), gzip.open(path, "rb") as f:
-        for element in iter_store(f, str(path), relationships=relationships):
-            if element[0] == NODE:
-                labels = node_labels.get(element[2])
-                if labels is None:
-                    labels = node_labels[element[2]] = labels_of(element[2])
-                element[3]["__labels__"] = labels
-            yield element
+    with StoreFile(path) as f:
+        yield from f.elements(relationships=relationships)
 
 
 @contextlib.contextmanager
 def _reading(path: Path) -> Iterator[None]:
-    """A store file's OSErrors while it is opened and read, as one line each."""
+    """A store file's OSErrors while it is opened and read, as one line each (`_read_error`)."""
     try:
         yield
-    except PermissionError:
-        raise StoreError(f"{path}: permission denied reading the store; check its permissions") from None
-    except IsADirectoryError:
-        raise StoreError(f"{path}: is a directory, not a store file; pass the store file path") from None
-    except FileNotFoundError:
-        raise StoreError(f"{path}: no store here; build one with kg build INPUT... --store {path}") from None
     except OSError as exc:
-        raise StoreError(f"{path}: cannot read the store: {exc.strerror or exc}; check the path") from None
+        raise _read_error(path, exc) from None
 
 
 def store_papers(path: str | os.PathLike[str]) -> Iterator[Paper]:

@@ -20,6 +20,10 @@ retries transient failures and lost connections for up to `retry_seconds`.
 Queries go in READ access-mode sessions (`execute_read`), and kg refuses write
 clauses before sending them.
 
+A store file is loaded as a stream (`Neo4jStore.load_file`): its graph is never in memory, only the batches
+being filled, one per label and relationship type. A graph from the Python API goes the same way
+(`Neo4jStore.load_graph`), in the same batches as the store file written of it.
+
 Beside this module: `neo4j_batches` (the load's rows cut into write batches),
 `neo4j_settings` (where to connect; the password kept out of every message),
 `neo4j_errors` (driver exceptions as one-line errors), `neo4j_reports` (what a
@@ -34,7 +38,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import networkx as nx
@@ -48,10 +52,19 @@ from kg.cypher.statements import (
     COUNT_LABEL_STATEMENTS,
     COUNT_REL_STATEMENTS,
 )
-from kg.model.errors import Neo4jError, QueryError
+from kg.model.errors import Neo4jError, QueryError, StoreError
 from kg.model.results import NodeRef, QueryResult
 from kg.model.schema import Label
-from kg.store.neo4j_batches import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE, Batch, LoadProgress, plan_batches
+from kg.store.local import StoreFile, default_store_path
+from kg.store.neo4j_batches import (
+    DEFAULT_BATCH_BYTES,
+    DEFAULT_BATCH_SIZE,
+    Batch,
+    LoadProgress,
+    PlanTotals,
+    element_batches,
+    plan_batches,
+)
 from kg.store.neo4j_errors import first_line, is_unreachable, may_pass_later, server_message, translate_error
 from kg.store.neo4j_reports import GraphCounts, LoadReport, SchemaIssue, SchemaReport
 from kg.store.neo4j_settings import URI_SCHEMES, Neo4jSettings
@@ -215,29 +228,48 @@ class Neo4jStore:
         return True
 
     def write_batches(
-        self, plan: list[Batch], progress: Callable[[LoadProgress], None] | None = None
+        self,
+        plan: Iterable[Batch],
+        progress: Callable[[LoadProgress], None] | None = None,
+        totals: PlanTotals | None = None,
     ) -> dict[str, int]:
-        totals = {"nodes_created": 0, "relationships_created": 0, "properties_set": 0}
-        rows_total = sum(len(b.rows) for b in plan)
+        """Write `plan` batch by batch; `totals` are its totals (counted from `plan` when not given, so a stream
+        of batches needs them). A failure says how many batches and rows of the totals were written."""
+        if totals is None:
+            plan = list(plan)
+            totals = PlanTotals.of(plan)
+        counts = {"nodes_created": 0, "relationships_created": 0, "properties_set": 0}
         rows_done = 0
-        for i, batch in enumerate(plan):
+        done = 0
+        batches = iter(plan)
+        while True:
+            try:
+                batch = next(batches, None)
+            except StoreError as exc:  # a stream of batches read from a store file that failed to read
+                raise StoreError(
+                    f"{exc} ({done} of {totals.batches} batches, {rows_done} of {totals.rows} rows, were written "
+                    "before; kg load is idempotent)"
+                ) from None
+            if batch is None:
+                break
             try:
                 counters = self._write(batch.statement, {"rows": batch.rows})
             except Exception as exc:  # noqa: BLE001
-                done = f"{i} of {len(plan)} batches ({rows_done} of {rows_total} rows) were written"
+                written = f"{done} of {totals.batches} batches ({rows_done} of {totals.rows} rows) were written"
                 hint = (
-                    f"{done}; kg load is idempotent, so re-run it to complete the load"
+                    f"{written}; kg load is idempotent, so re-run it to complete the load"
                     if may_pass_later(exc)
-                    else f"{done}; once what the server reports is fixed, re-run kg load (it is idempotent) "
+                    else f"{written}; once what the server reports is fixed, re-run kg load (it is idempotent) "
                     "to complete the load"
                 )
                 raise translate_error(exc, self.settings, f"writing {batch.name} rows", hint=hint) from None
-            for k in totals:
-                totals[k] += counters.get(k, 0)
+            for k in counts:
+                counts[k] += counters.get(k, 0)
             rows_done += len(batch.rows)
+            done += 1
             if progress is not None:
-                progress(LoadProgress(batch, i + 1, len(plan), rows_done, rows_total, counters))
-        return totals
+                progress(LoadProgress(batch, done, totals.batches, rows_done, totals.rows, counters))
+        return counts
 
     def load_graph(
         self,
@@ -251,25 +283,60 @@ class Neo4jStore:
     ) -> LoadReport:
         """Push `g` into Neo4j: schema first, then nodes, then relationships, batch by batch."""
         plan = plan_batches(g, batch_size, batch_bytes)
+        return self._load(lambda: iter(plan), PlanTotals.of(plan), schema, progress, store)
+
+    def load_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_bytes: int = DEFAULT_BATCH_BYTES,
+        schema: bool = True,
+        progress: Callable[[LoadProgress], None] | None = None,
+    ) -> LoadReport:
+        """Push the store file at `path` into Neo4j as `load_graph` pushes its graph (the same batches), reading
+        it as a stream in bounded memory: the graph is never loaded.
+
+        The file is read twice, from one open file (the same bytes, even if a build replaces the store
+        meanwhile): first through to its end marker, making every row and counting the batches but keeping
+        none, so a damaged store or a value Neo4j cannot hold stops the load before anything is sent and the
+        progress has its totals; then again, sending each batch as it fills."""
+        source = str(path)
+        with StoreFile(path) as f:
+
+            def plan() -> Iterator[Batch]:
+                return element_batches(f.elements(), batch_size, batch_bytes, source=source)
+
+            totals = PlanTotals.of(plan())
+            return self._load(plan, totals, schema, progress, source)
+
+    def _load(
+        self,
+        plan: Callable[[], Iterator[Batch]],
+        totals: PlanTotals,
+        schema: bool,
+        progress: Callable[[LoadProgress], None] | None,
+        store: str | None,
+    ) -> LoadReport:
+        """Connect, apply the schema, write the batches `plan()` gives (`totals` of them), report."""
         self.verify()
         schema_report = self.apply_schema() if schema else SchemaReport()
         start = time.perf_counter()
-        totals = self.write_batches(plan, progress)
+        written = self.write_batches(plan(), progress, totals)
         seconds = time.perf_counter() - start
-        rows = sum(len(b.rows) for b in plan)
         return LoadReport(
             uri=self.settings.uri,
             database=self.settings.database,
             store=store,
-            nodes=g.number_of_nodes(),
-            relationships=g.number_of_edges(),
-            rows=rows,
-            batches=len(plan),
+            nodes=totals.nodes,
+            relationships=totals.relationships,
+            rows=totals.rows,
+            batches=totals.batches,
             seconds=round(seconds, 3),
-            rows_per_second=round(rows / seconds, 1) if seconds > 0 else float(rows),
+            rows_per_second=round(totals.rows / seconds, 1) if seconds > 0 else float(totals.rows),
             schema_report=schema_report,
             server=self.counts(),
-            **totals,
+            **written,
         )
 
     def counts(self) -> GraphCounts:
@@ -337,19 +404,18 @@ def load_store(
     retry_seconds: float = DEFAULT_RETRY_SECONDS,
     freeze: bool = False,
 ) -> LoadReport:
-    """`kg load`: push the local store (a path, default $KG_STORE, or a graph) into Neo4j; `freeze` is
-    `kg.store.local.load_graph`'s."""
-    from kg.store import LocalStore
-
+    """`kg load`: push the local store into Neo4j. A path (default $KG_STORE) is read as a stream
+    (`Neo4jStore.load_file`), a graph is sent as it is (`Neo4jStore.load_graph`). `freeze` is no longer used
+    (no graph is loaded); it is kept for callers that pass it."""
+    del freeze
     if isinstance(store, nx.MultiDiGraph):
-        graph, name = store, None
-    else:
-        local = LocalStore.open(store, freeze=freeze)
-        graph, name = local.graph, str(local.path)
+        with Neo4jStore(settings or Neo4jSettings.from_env(), retry_seconds=retry_seconds) as neo:
+            return neo.load_graph(
+                store, batch_size=batch_size, batch_bytes=batch_bytes, schema=schema, progress=progress
+            )
+    path = default_store_path(store)
     with Neo4jStore(settings or Neo4jSettings.from_env(), retry_seconds=retry_seconds) as neo:
-        return neo.load_graph(
-            graph, batch_size=batch_size, batch_bytes=batch_bytes, schema=schema, progress=progress, store=name
-        )
+        return neo.load_file(path, batch_size=batch_size, batch_bytes=batch_bytes, schema=schema, progress=progress)
 
 
 def server_counts(settings: Neo4jSettings | None = None) -> GraphCounts:
