@@ -29,7 +29,7 @@ from kg.model.types import Strict
 from kg.store.local import check_store, default_store_path, remove_stale_temps, store_lock, store_papers, store_writer
 from kg.store.querydb.build import QueryDbWriter
 from kg.store.querydb.paths import query_db_path
-from kg.store.querydb.stamp import file_sha256
+from kg.store.querydb.stamp import checksum_path, file_sha256
 
 if TYPE_CHECKING:
     from kg.link.corpus import LinkWorkers
@@ -97,8 +97,8 @@ def build(
         catalog_files = catalogs_for(path, given, recorded, forget_catalogs)
         linker = Linker(catalog_files=catalog_files)
         stale = remove_stale_temps(path)  # left by killed builds; safe now: no other build can be writing
-        if query_db:
-            stale += remove_stale_temps(query_db_path(path))
+        if query_db:  # the database's working directory, and its checksum's temporary file, of a killed build
+            stale += remove_stale_temps(query_db_path(path)) + remove_stale_temps(checksum_path(query_db_path(path)))
         # Started now: where processes fork, the workers take a copy of this linker instead of building theirs;
         # and before the inputs are read, or each worker would keep a copy of what the parent read.
         output = GraphOutput(path, catalog_files, query_db)
