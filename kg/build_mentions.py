@@ -22,8 +22,8 @@ from kg.model.collector import paused_gc
 from kg.model.errors import KGError, StoreError
 from kg.model.files import output_target
 from kg.model.types import Evidence, Paper
-from kg.pipeline import BuildReport, GraphOutput, disk_errors
-from kg.store.local import check_store, default_store_path, remove_stale_temps, store_elements, store_lock
+from kg.pipeline import BuildReport, GraphOutput, disk_errors, remove_stale_build_temps
+from kg.store.local import check_store, default_store_path, store_elements, store_lock
 from kg.store.querydb.paths import query_db_path
 
 
@@ -79,9 +79,7 @@ def build_from_linked(
                     "apart cannot be merged into it without relinking: link all inputs together), "
                     "so give a new --store"
                 )
-        stale = remove_stale_temps(path)
-        if query_db:
-            stale += remove_stale_temps(query_db_path(path))
+        stale = remove_stale_build_temps(path, query_db)
         output = GraphOutput(path, catalog_files, query_db)
         try:
             with disk_errors(path, output.work), output.writing(Linker(catalog_files=catalog_files)) as graph:

@@ -96,9 +96,7 @@ def build(
         recorded = check_store(path).get("catalogs", []) if Path(path).exists() else []
         catalog_files = catalogs_for(path, given, recorded, forget_catalogs)
         linker = Linker(catalog_files=catalog_files)
-        stale = remove_stale_temps(path)  # left by killed builds; safe now: no other build can be writing
-        if query_db:  # the database's working directory, and its checksum's temporary file, of a killed build
-            stale += remove_stale_temps(query_db_path(path)) + remove_stale_temps(checksum_path(query_db_path(path)))
+        stale = remove_stale_build_temps(path, query_db)  # safe now: no other build can be writing
         # Started now: where processes fork, the workers take a copy of this linker instead of building theirs;
         # and before the inputs are read, or each worker would keep a copy of what the parent read.
         output = GraphOutput(path, catalog_files, query_db)
@@ -252,6 +250,16 @@ class GraphOutput:
         if self.query_db is not None:
             self.query_db.abandon()
         self.work.remove()
+
+
+def remove_stale_build_temps(path: Path, query_db: bool) -> int:
+    """Remove what killed builds left beside the store (`kg.store.local.remove_stale_temps`): the store's
+    temporary files and working directories, and with `query_db` the database's working directory and its
+    checksum's temporary file. Call it under the store's lock. Returns how many were removed."""
+    stale = remove_stale_temps(path)
+    if query_db:
+        stale += remove_stale_temps(query_db_path(path)) + remove_stale_temps(checksum_path(query_db_path(path)))
+    return stale
 
 
 class GraphCounts(TypedDict):

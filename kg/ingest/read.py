@@ -41,22 +41,37 @@ class ReadReport(Strict):
 
     def summary(self) -> dict[str, Any]:
         """Counts and reasons as JSON values (`kg read --json` adds the skipped records to it)."""
-        reasons: dict[str, int] = {}
-        for s in self.skipped:
-            reasons[s.reason] = reasons.get(s.reason, 0) + 1
-        ignored: dict[str, int] = {}
-        for s in self.ignored:
-            ignored[s.reason] = ignored.get(s.reason, 0) + 1
-        return {
-            "files": self.files,
-            "records_read": self.records_read,
-            "distinct_papers": self.distinct_papers,
-            "duplicates_merged": self.duplicates_merged,
-            "skipped": len(self.skipped),
-            "skipped_reasons": reasons,
-            "ignored": len(self.ignored),
-            "ignored_reasons": ignored,
-        }
+        return read_summary(
+            self.files, self.records_read, self.distinct_papers, self.duplicates_merged, self.skipped, self.ignored
+        )
+
+
+def read_summary(
+    files: int,
+    records_read: int,
+    distinct_papers: int,
+    duplicates_merged: int,
+    skipped: list[SkippedRecord],
+    ignored: list[SkippedRecord],
+) -> dict[str, Any]:
+    """What a reading found, as JSON values: the counts, and the skipped and ignored entries per reason
+    (`ReadReport.summary`; `kg link --engine spark`'s report too)."""
+    reasons: dict[str, int] = {}
+    for s in skipped:
+        reasons[s.reason] = reasons.get(s.reason, 0) + 1
+    ignored_reasons: dict[str, int] = {}
+    for s in ignored:
+        ignored_reasons[s.reason] = ignored_reasons.get(s.reason, 0) + 1
+    return {
+        "files": files,
+        "records_read": records_read,
+        "distinct_papers": distinct_papers,
+        "duplicates_merged": duplicates_merged,
+        "skipped": len(skipped),
+        "skipped_reasons": reasons,
+        "ignored": len(ignored),
+        "ignored_reasons": ignored_reasons,
+    }
 
 
 def iter_records(name: str, format: str | None = None, label: str | None = None) -> Iterator[Record | Skip]:

@@ -41,7 +41,7 @@ from typing import Any
 
 from kg.ingest.inputs import expand_inputs
 from kg.ingest.mentions import FORMAT, MANIFEST, MENTIONS, PAPERS, VERSION, part_files, read_manifest
-from kg.ingest.read import SkippedRecord, _with_skip_hint
+from kg.ingest.read import SkippedRecord, _with_skip_hint, read_summary
 from kg.ingest.records import Record, Skip
 from kg.link.compiled import load_compiled
 from kg.link.config import DEFAULT_CONFIG
@@ -86,22 +86,9 @@ class SparkLinkReport:
     catalogs: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        reasons: dict[str, int] = {}
-        for s in self.skipped:
-            reasons[s.reason] = reasons.get(s.reason, 0) + 1
-        ignored: dict[str, int] = {}
-        for s in self.ignored:
-            ignored[s.reason] = ignored.get(s.reason, 0) + 1
-        return {
-            "files": self.files,
-            "records_read": self.records_read,
-            "distinct_papers": self.papers,
-            "duplicates_merged": self.duplicates_merged,
-            "skipped": len(self.skipped),
-            "skipped_reasons": reasons,
-            "ignored": len(self.ignored),
-            "ignored_reasons": ignored,
-        }
+        return read_summary(
+            self.files, self.records_read, self.papers, self.duplicates_merged, self.skipped, self.ignored
+        )
 
 
 def import_pyspark() -> Any:
