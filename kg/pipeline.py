@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, TypedDict
 
 from pydantic import Field
 
-from kg.graph.builder import Catalog
+from kg.graph.builder import Catalog, prepared_evidence
 from kg.graph.stream import Counter, StreamBuilder, Tee
 from kg.ingest import ReadReport
 from kg.ingest.paper_table import PaperTable
 from kg.ingest.read import merge_into, read_into
-from kg.link.evidence import evidence
 from kg.link.linker import Linker
 from kg.link_files import ProgressBar, linked, worker_pool
 from kg.model.collector import give_back_memory, paused_gc
@@ -182,7 +181,7 @@ def _link(
         with paused_gc():
             position = 0
             # A large corpus's analyses wait on disk beside the store, named as its temporary files are.
-            with closing(linked(papers, linker, pool, evidence, True, bar, spill_beside=path)) as parts:
+            with closing(linked(papers, linker, pool, prepared_evidence, True, bar, spill_beside=path)) as parts:
                 for part in parts:
                     for row, found in zip(papers.rows(position, position + len(part)), part, strict=True):
                         graph.add(row, found)
@@ -217,7 +216,8 @@ class GraphOutput:
                 Tee(writer, self.counter, self.guarded), lambda: self.work.path("links.spool"), catalog
             )
             yield graph
-            graph.finish()
+            with paused_gc():  # millions of short-lived dicts and lists, freed by reference counting
+                graph.finish(nodes_done=self.guarded.nodes_done)  # the engine loads the nodes meanwhile
         self.work.remove()
 
     def finish_query_db(self) -> tuple[float, str]:
@@ -291,6 +291,13 @@ class Guarded:
         if self.sink is not None:
             try:
                 self.sink.relationship(u, v, rel_type, props)
+            except StoreError as exc:
+                self.sink, self.error = None, str(exc)
+
+    def nodes_done(self) -> None:
+        if self.sink is not None:
+            try:
+                self.sink.nodes_done()
             except StoreError as exc:
                 self.sink, self.error = None, str(exc)
 

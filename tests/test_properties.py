@@ -848,3 +848,32 @@ def test_surrogate_record_is_skipped_by_build_not_a_traceback(tmp_path):
     report = json.loads(proc.stdout)
     assert report["papers"] == 1 and report["skipped"] == 1
     assert report["skipped_reasons"] == {'"title" holds an unpaired UTF-16 surrogate \\ud800': 1}
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (float("nan"), "nan"),
+        (float("inf"), float("inf")),
+        (float("-inf"), float("-inf")),
+        (2**70, 2**70),  # past orjson's 64 bits
+        (1e-05, 1e-05),  # written 1e-5 by orjson, 1e-05 by json: both read back the same float
+        ({"b", "a"}, ["a", "b"]),  # a set is written as a sorted list
+        ("null", "null"),  # text that looks like orjson's NaN
+    ],
+)
+@pytest.mark.parametrize("labelled", [True, False])
+def test_values_the_fast_encoder_cannot_write_are_written_as_json_writes_them(tmp_path, value, expected, labelled):
+    """The store's lines are encoded by orjson, except where it would change a value (NaN and the infinities
+    become null; ints past 64 bits and sets are refused): those lines are json's, as before. On nodes and on
+    relationships, with labels (a graph's) or without (a streamed build's)."""
+    from kg.store.local import store_writer
+
+    path = tmp_path / "s.jsonl.gz"
+    extra = {"__labels__": {"Paper"}} if labelled else {}
+    with store_writer(path) as writer:
+        writer.node("a", {"__labels__": {"Paper"}, "x": value})
+        writer.relationship("a", "a", "CITES", {**extra, "x": value})
+    g = load_graph(path)
+    for got in (g.nodes["a"]["x"], g.edges["a", "a", "CITES"]["x"]):
+        assert (got != got) if expected == "nan" else (got == expected and type(got) is type(expected))

@@ -334,3 +334,29 @@ def test_the_next_build_removes_the_spill_of_a_killed_one(tmp_path):
 
 def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_workers_read_the_corpus_a_chunk_at_a_time():
+    """The parent reads a chunk from the corpus (a table on disk in `kg build`) only when it sends it, so at most
+    `PREFETCH` chunks per worker are in its memory: slicing them all first held a 3M-paper corpus whole (6 GiB)."""
+
+    class Recording(list):
+        taken = 0
+
+        def __getitem__(self, index):
+            if isinstance(index, slice):
+                Recording.taken += 1
+            return super().__getitem__(index)
+
+    records = Recording(sample_records())
+    received: list[int] = []
+
+    def progress(step: str, papers: int) -> None:
+        if step == corpus.LINKING:
+            received.append(papers)
+            assert Recording.taken <= len(received) + 2 * corpus.PREFETCH, (Recording.taken, len(received))
+
+    with LinkWorkers(2) as pool:
+        got = [line for part in pool.link(records, json_line, chunk=4, progress=progress) for line in part]
+    assert got == [line for part in link_corpus(list(records), Linker(), json_line, chunk=4) for line in part]
+    assert Recording.taken == len(received) == -(-len(records) // 4)  # 133 chunks, each read once

@@ -232,3 +232,81 @@ def test_no_query_db_writes_the_store_only(tmp_path):
     result = kg_cli("query", "MATCH (p:Paper) RETURN count(p) AS n", "--store", store, "--csv")
     assert result.exit_code == 0 and result.stdout == "n\n531\n", result.output
     assert result.stderr.startswith("kg: building the query database s.jsonl.gz.querydb (there is none yet)")
+
+
+@pytest.mark.parametrize("early", [True, False])
+def test_the_node_tables_load_while_the_relationships_are_written(monkeypatch, sample_store, tmp_path, early):
+    """With room on the disk the engine loads the node tables in a thread of its own while the store's
+    relationships are written; on a nearly full disk (here: less free than asked for) only after the store is
+    saved. Either way the database answers as the shared store's."""
+    monkeypatch.setattr(querydb_build, "EARLY_LOAD_FREE_BYTES", 0 if early else 2**62)
+    started: list[int] = []
+    start_nodes = querydb_build._Loader.start_nodes
+
+    def recording(self, files):
+        started.append(len(files))
+        start_nodes(self, files)
+
+    monkeypatch.setattr(querydb_build._Loader, "start_nodes", recording)
+    store = tmp_path / "s.jsonl.gz"
+    report = kg.build([SEEDS], store=store)
+    assert report.query_db_error == "" and store.read_bytes() == sample_store.read_bytes()
+    assert started == ([6] if early else [])  # Paper and the five entity tables, one part each
+    queries = [
+        "MATCH (n) RETURN labels(n)[0] AS label, count(*) ORDER BY label",
+        "MATCH (p:Paper)-[m:MENTIONS]->(e:Entity) RETURN e.name, count(*), sum(m.count) ORDER BY e.name",
+        "MATCH (a:Paper)-[c:CITES]->(b:Paper) RETURN a.id, b.id, c.via ORDER BY a.id, b.id",
+    ]
+    with kg.open_store(store) as built, kg.open_store(sample_store) as shared:
+        for q in queries:
+            assert built.query(q).rows == shared.query(q).rows, q
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "s.jsonl.gz",
+        "s.jsonl.gz.lock",
+        "s.jsonl.gz.querydb",
+        "s.jsonl.gz.querydb.sha256",
+    ]
+
+
+def test_a_background_load_that_fails_leaves_the_store_saved(monkeypatch, tmp_path):
+    """The engine failing while it loads the node tables in the background is the query database's one-line
+    error: the store is saved, the database is built when first needed, nothing is left behind."""
+    monkeypatch.setattr(querydb_build, "EARLY_LOAD_FREE_BYTES", 0)
+    monkeypatch.setattr(querydb_build, "BUILD_BUFFER_POOL", 8 * 2**20)  # too small for the sample's papers
+    monkeypatch.setattr(querydb_build, "MAX_BUILD_BUFFER_POOL", 8 * 2**20)
+    store = tmp_path / "s.jsonl.gz"
+    report = kg.build([SEEDS], store=store)
+    assert report.query_db_error.startswith(
+        f"{tmp_path / 's.jsonl.gz.querydb'}: the engine could not build the query database (Buffer manager exception"
+    ), report.query_db_error
+    assert report.query_db == "" and load_graph(store).number_of_nodes() == 1651
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.jsonl.gz", "s.jsonl.gz.lock"]
+
+
+def test_a_full_disk_while_the_nodes_load_in_the_background_is_the_stores_one_line(monkeypatch, tmp_path):
+    """The store failing while the engine loads the node tables in the background: the store's one-line error,
+    the engine asked to stop, and nothing left but the lock."""
+    from kg.store.store_file import StoreWriter
+
+    monkeypatch.setattr(querydb_build, "EARLY_LOAD_FREE_BYTES", 0)
+    started: list[bool] = []
+    start_nodes = querydb_build._Loader.start_nodes
+    monkeypatch.setattr(
+        querydb_build._Loader, "start_nodes", lambda self, f: (started.append(True), start_nodes(self, f))
+    )
+    write = StoreWriter.relationship
+
+    def full(self, *args):
+        if self.relationships == 100:
+            raise OSError(28, "No space left on device")
+        write(self, *args)
+
+    monkeypatch.setattr(StoreWriter, "relationship", full)
+    store = tmp_path / "s.jsonl.gz"
+    result = kg_cli("build", SEEDS, "--store", store)
+    assert (
+        result.exit_code == 1
+        and result.stderr
+        == f"Error: {store}: disk full while saving; the previous store is intact. Free space and re-run\n"
+    ), result.output
+    assert started == [True] and [p.name for p in tmp_path.iterdir()] == ["s.jsonl.gz.lock"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from kg.graph.model import (
     REL_LABELS,
@@ -20,10 +20,50 @@ from kg.model.types import CatalogEntity, Evidence, Paper
 if TYPE_CHECKING:
     import networkx as nx
 
+    from kg.link.analysis import PaperAnalysis
+
 MAX_INTRODUCERS = 3
 
 Link = tuple[str, str, Properties]
 """A paper's relationship to an entity: (entity key, relationship type, properties)."""
+
+
+class Prepared(NamedTuple):
+    """One entity linked in one paper, with its MENTIONS properties made (`prepare`): what the builder needs
+    of an `Evidence`. `kg build`'s linking processes make these, so the parent only assembles the graph."""
+
+    id: str
+    name: str
+    type: str
+    source: str
+    parent: str | None
+    introduced: bool
+    surfaces: list[str]
+    mentions: Properties  # the MENTIONS relationship's properties
+
+
+def prepare(e: Evidence) -> Prepared:
+    """The MENTIONS properties of `e`: how often, how confidently and as what it is mentioned, by which rules,
+    with which citations (only when there are some)."""
+    mentions = e.mentions
+    surfaces = list(dict.fromkeys(m[2] for m in mentions))
+    props: Properties = {
+        "count": len(mentions),
+        "confidence": e.confidence,
+        "surfaces": surfaces,
+        "rules": sorted({m[3] for m in mentions}),
+    }
+    citations = sorted({m[4] for m in mentions if m[4]})
+    if citations:
+        props["citations"] = citations
+    return Prepared(e.id, e.name, e.type, e.source, e.parent, e.introduced, surfaces, props)
+
+
+def prepared_evidence(a: PaperAnalysis) -> list[Prepared]:
+    """`kg.link.evidence.evidence(a)`, each prepared: the finishing step `kg build` gives its linking processes."""
+    from kg.link.evidence import evidence  # here: reading a graph never needs the linker's modules
+
+    return [prepare(e) for e in evidence(a)]
 
 
 class Catalog(Protocol):
@@ -58,7 +98,7 @@ class GraphBuilder:
     def add_paper(self, p: Paper) -> None:
         self.g.add_node(paper_key(p.id), **paper_attrs(p))
 
-    def add_evidence(self, paper_id: str, evidence: Iterable[Evidence]) -> None:
+    def add_evidence(self, paper_id: str, evidence: Iterable[Evidence | Prepared]) -> None:
         """Add one paper's links as `kg.model.types.Evidence` tuples (no pydantic model per mention)."""
         g = self.g
         pk = paper_key(paper_id)
@@ -70,7 +110,7 @@ class GraphBuilder:
         if used:
             self.uses.append((paper_id, used))
 
-    def links(self, paper_id: str, evidence: Iterable[Evidence]) -> tuple[list[Link], tuple[str, ...]]:
+    def links(self, paper_id: str, evidence: Iterable[Evidence | Prepared]) -> tuple[list[Link], tuple[str, ...]]:
         """One paper's relationships to entities, (entity key, type, properties) in the order the graph holds
         them, and the ids of the entities it uses without introducing them (for `citations`). The entities
         are added to the graph and their surfaces, introducers and variant parents noted; the relationships
@@ -79,21 +119,11 @@ class GraphBuilder:
         out: list[Link] = []
         used: list[str] = []
         for e in evidence:
-            eid, name, etype, source, parent, confidence, introduced, mentions = e
+            eid, name, etype, source, parent, introduced, surfaces, attrs = e if isinstance(e, Prepared) else prepare(e)
             ek = entity_key(eid)
-            surfaces = e.surfaces
             self.observed.setdefault(eid, set()).update(surfaces)
             if ek not in g:
                 self._add_entity(eid, name, etype, source)
-            attrs: Properties = {
-                "count": len(mentions),
-                "confidence": confidence,
-                "surfaces": surfaces,
-                "rules": sorted({m[3] for m in mentions}),
-            }
-            citations = sorted({m[4] for m in mentions if m[4]})
-            if citations:
-                attrs["citations"] = citations
             out.append((ek, Rel.MENTIONS.value, attrs))
             if introduced:
                 out.append((ek, Rel.INTRODUCES.value, {}))

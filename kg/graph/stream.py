@@ -18,8 +18,8 @@ import pickle
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Protocol
 
-from kg.graph.builder import Catalog, GraphBuilder, Link
-from kg.graph.model import REL_LABELS, paper_attrs, paper_key
+from kg.graph.builder import Catalog, GraphBuilder, Link, Prepared
+from kg.graph.model import paper_attrs, paper_key
 from kg.model.errors import KGError
 from kg.model.schema import Properties, Rel
 from kg.model.types import Evidence, PaperLike
@@ -90,7 +90,7 @@ class StreamBuilder:
         self.spooled: list[list[tuple[str, list[Link], tuple[str, ...]]]] = []  # while few: in memory
         self.papers = 0
 
-    def add(self, paper: PaperLike, evidence: Iterable[Evidence]) -> None:
+    def add(self, paper: PaperLike, evidence: Iterable[Evidence | Prepared]) -> None:
         """One paper and its links; papers come in id order, each once."""
         self.sink.node(paper_key(paper.id), paper_attrs(paper))
         links, used = self.entities.links(paper.id, evidence)
@@ -99,8 +99,9 @@ class StreamBuilder:
         if len(self.pending) >= SPOOL_PAPERS:
             self._spill()
 
-    def finish(self) -> None:
-        """The entities, then every relationship: each paper's links and CITES, then the family relationships."""
+    def finish(self, nodes_done: Callable[[], None] | None = None) -> None:
+        """The entities, then every relationship: each paper's links and CITES, then the family relationships.
+        `nodes_done()` is called in between, once every node has gone to the sink."""
         self._spill()
         if self.spool is not None:
             self.spool.close()
@@ -109,17 +110,16 @@ class StreamBuilder:
         sink = self.sink
         for key, data in g.nodes(data=True):
             sink.node(key, data)
-        mentions, introduces, cites = (REL_LABELS[r.value] for r in (Rel.MENTIONS, Rel.INTRODUCES, Rel.CITES))
-        labels = {Rel.MENTIONS.value: mentions, Rel.INTRODUCES.value: introduces}
+        if nodes_done is not None:
+            nodes_done()
         citations = self.entities.citations
         for pid, links, used in self._spooled():
             pk = paper_key(pid)
             for ek, rel_type, attrs in links:
-                attrs["__labels__"] = labels[rel_type]
                 sink.relationship(pk, ek, rel_type, attrs)
             if used:
                 for cited, via in citations(pid, used):
-                    sink.relationship(pk, paper_key(cited), Rel.CITES.value, {"__labels__": cites, "via": via})
+                    sink.relationship(pk, paper_key(cited), Rel.CITES.value, {"via": via})
         for u, v, k, data in g.edges(keys=True, data=True):
             sink.relationship(u, v, k, data)
 

@@ -367,20 +367,22 @@ class LinkWorkers:
         chunk: int,
         directory: str | None,
     ) -> Generator[list[T], None, None]:
-        chunks = [records[i : i + chunk] for i in range(0, len(records), chunk)]
-        votes: list[list[list[Introduction]]] = [[] for _ in chunks]
+        # A chunk is read from `records` when it is sent, so that at most PREFETCH per worker are in the
+        # parent at once: a corpus on disk (`kg.ingest.paper_table.SortedPapers`) never comes into memory whole.
+        total = (len(records) + chunk - 1) // chunk
+        votes: list[list[list[Introduction]]] = [[] for _ in range(total)]
         sent = 0
 
         def send(k: int) -> None:
             nonlocal sent
-            if sent < len(chunks):
-                self.tasks[k].put(("analyse", sent, chunks[sent], directory))
+            if sent < total:
+                self.tasks[k].put(("analyse", sent, records[sent * chunk : (sent + 1) * chunk], directory))
                 sent += 1
 
         for _ in range(PREFETCH):
             for k in range(len(self.tasks)):
                 send(k)
-        for _ in chunks:
+        for _ in range(total):
             _, k, index, found = self._receive("analysed")
             votes[index] = found
             send(k)
@@ -392,7 +394,6 @@ class LinkWorkers:
             q.put(("finish", plan, finish))
         waiting: dict[int, tuple[int, list[T]]] = {}
         index = 0
-        total = (len(records) + chunk - 1) // chunk
         while index < total:
             _, k, done_index, done = self._receive("done")
             waiting[done_index] = (k, done)

@@ -234,3 +234,67 @@ def cache_dirs() -> list[Path]:
         out.append(Path(base) / "kg")
     out.append(Path(tempfile.gettempdir()) / f"kg-cache-{os.getuid()}")
     return out
+
+
+class BackgroundWriter:
+    """Writes to `stream` from a thread of its own, a block at a time, so that what `stream.write` does
+    without the interpreter lock (gzip's deflate and CRC, the file's write) runs beside the caller's Python
+    work: on two cores `kg build` writes its store while it encodes the next lines.
+
+    `write` takes whole blocks (the caller buffers; `StoreWriter` hands over ~1 MiB at a time) and returns
+    at once unless `QUEUED_BLOCKS` wait already. A failure in the thread (a full disk) is raised by the next
+    `write` or by `close`. Use it as a context manager: on leaving with an exception, what is queued is
+    dropped and the thread ended; otherwise everything is written before the block ends.
+    """
+
+    QUEUED_BLOCKS = 4
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        import queue
+        import threading
+
+        self.stream = stream
+        self.queue: queue.Queue[bytes | None] = queue.Queue(self.QUEUED_BLOCKS)
+        self.error: BaseException | None = None
+        self.dropping = False  # after a failure in the caller: what is queued is not written
+        self.thread = threading.Thread(target=self._run, name="kg-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            block = self.queue.get()
+            if block is None:
+                return
+            if self.error is None and not self.dropping:
+                try:
+                    self.stream.write(block)
+                except BaseException as exc:  # raised in the caller's thread (`_raise`)
+                    self.error = exc
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def write(self, block: bytes) -> None:
+        self._raise()
+        self.queue.put(block)
+
+    def close(self) -> None:
+        """Wait until everything queued is written; a failure in the thread is raised here."""
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+        self._raise()
+
+    def __enter__(self) -> BackgroundWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        self.dropping = True
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()

@@ -20,11 +20,11 @@ import zlib
 from collections.abc import Callable, Iterator
 from io import BufferedIOBase
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from kg.graph.model import labels_of
 from kg.model.errors import StoreError
-from kg.model.files import atomic_output, temp_prefix
+from kg.model.files import BackgroundWriter, atomic_output, temp_prefix
 from kg.model.schema import Label, Properties
 from kg.store.store_file import (
     NODE,
@@ -182,9 +182,10 @@ def store_writer(
             with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=compresslevel, mtime=0) as z:
                 if _fault is not None:
                     _fault(z)
-                writer = StoreWriter(cast(BufferedIOBase, z), catalogs)
-                yield writer
-                writer.close()
+                with BackgroundWriter(cast(IO[bytes], z)) as compressing:  # gzip beside the encoding
+                    writer = StoreWriter(cast(BufferedIOBase, compressing), catalogs)
+                    yield writer
+                    writer.close()
         except StoreError as exc:
             raise StoreError(f"{path}: not saved, the previous store is intact: {exc}") from None
 

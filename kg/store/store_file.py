@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator
 from io import BufferedIOBase
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+import orjson
+
 from kg.graph import REL_LABELS, SharedValues, compact_mention, labels_of
 from kg.model.errors import StoreError
 from kg.model.schema import STORE_FORMAT, Properties
@@ -59,6 +61,8 @@ class StoreWriter:
 
         self.stream = stream
         self.nodes = self.relationships = 0
+        self.buffer: list[bytes] = []
+        self.buffered = 0
         header: Record = {"format": FORMAT, "version": VERSION, "kg": __version__}
         if catalogs:
             header["catalogs"] = list(catalogs)
@@ -70,33 +74,67 @@ class StoreWriter:
         self.nodes += 1
 
     def relationship(self, u: str, v: str, rel_type: str, props: Properties) -> None:
-        self._line({"r": [u, v, rel_type], "props": _jsonable(props)})
+        # A streamed build's relationships carry no labels (their type says it) and no sets: as they are
+        self._line({"r": [u, v, rel_type], "props": _jsonable(props) if "__labels__" in props else props}, props)
         self.relationships += 1
 
     def close(self) -> None:
         """The end marker, which makes a truncated file detectable."""
         self._line({"end": True, "nodes": self.nodes, "relationships": self.relationships})
+        self.flush()
 
-    def _line(self, obj: Record) -> None:
-        # A value JSON cannot hold (a set inside a property, an object, an int of 4300+ digits) or a string
-        # with a lone surrogate (no UTF-8 form; possible in a graph made through the Python API) used to
-        # escape as a raw TypeError/UnicodeEncodeError. It is a StoreError naming the node or relationship;
-        # the save is abandoned, so the previous store stays as it was. Surrogates are refused rather than
-        # escaped: JSON would read "\\ud800\\udc00" back as one other character, a silent change.
+    def _line(self, obj: Record, props: Properties | None = None) -> None:
+        """`obj` as one line. `props` are its properties if `obj` holds them unchanged: a set among them is
+        written as a sorted list (`_jsonable`)."""
         try:
-            data = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise StoreError(
-                f"{_element(obj)}: text holds an unpaired UTF-16 surrogate "
-                f"\\u{ord(exc.object[exc.start]):04x}; the store keeps UTF-8 text only (fix the value)"
-            ) from None
-        except (TypeError, ValueError) as exc:
-            raise StoreError(
-                f"{_element(obj)}: a property cannot be stored as JSON ({exc}); "
-                "use strings, numbers, booleans, lists and maps"
-            ) from None
-        self.stream.write(data)
-        self.stream.write(b"\n")
+            data = orjson.dumps(obj, option=_ORJSON_REFUSES)
+        except orjson.JSONEncodeError:
+            if props is not None and obj["props"] is props:
+                self._line({**obj, "props": _jsonable(props)})
+                return
+            data = b"null"  # json says what is wrong, or writes what orjson cannot (an int past 64 bits)
+        if b"null" in data:  # orjson writes NaN and the infinities as null: json writes them as they are
+            data = _json_line(obj)
+        self.buffer.append(data)
+        self.buffered += len(data) + 1
+        if self.buffered >= FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the lines buffered so far to the stream (`close` does it last)."""
+        if self.buffer:
+            self.buffer.append(b"")
+            self.stream.write(b"\n".join(self.buffer))
+            self.buffer, self.buffered = [], 0
+
+
+FLUSH_BYTES = 1 << 20
+"""Lines a `StoreWriter` gathers before one write to its stream: per-line writes into gzip cost more than
+the encoding (a CRC and a compress call each); 1 MiB is also the block `BackgroundWriter` compresses."""
+_ORJSON_REFUSES = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+"""Types json refuses that orjson would write as strings or objects: refused here too (a StoreError)."""
+
+
+def _json_line(obj: Record) -> bytes:
+    """`obj` as json writes it; what JSON cannot hold is a StoreError naming the node or relationship.
+
+    A value JSON cannot hold (a set inside a property, an object, an int of 4300+ digits) or a string with a
+    lone surrogate (no UTF-8 form; possible in a graph made through the Python API) used to escape as a raw
+    TypeError/UnicodeEncodeError. The save is abandoned, so the previous store stays as it was. Surrogates
+    are refused rather than escaped: JSON would read "\\ud800\\udc00" back as one other character, a
+    silent change."""
+    try:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise StoreError(
+            f"{_element(obj)}: text holds an unpaired UTF-16 surrogate "
+            f"\\u{ord(exc.object[exc.start]):04x}; the store keeps UTF-8 text only (fix the value)"
+        ) from None
+    except (TypeError, ValueError) as exc:
+        raise StoreError(
+            f"{_element(obj)}: a property cannot be stored as JSON ({exc}); "
+            "use strings, numbers, booleans, lists and maps"
+        ) from None
 
 
 def write_graph(g: nx.MultiDiGraph, stream: BufferedIOBase) -> None:

@@ -7,7 +7,10 @@ half-written one; deleting it is always safe.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +47,12 @@ BUILD_BUFFER_POOL = 512 * 1024 * 1024
 MAX_BUILD_BUFFER_POOL = 32 * 1024 * 1024 * 1024
 POOL_BYTES_PER_RELATIONSHIP = 512
 """Pool one COPY needs per relationship (2,000,000 MENTIONS: 768 MiB ran out, 1 GiB loaded them)."""
+EARLY_LOAD_FREE_BYTES = 1 << 30
+EARLY_LOAD_FREE_RATIO = 4
+"""The node tables load while the store's relationships are written (`QueryDbWriter.nodes_done`) only with
+this much free disk beside the store: at least 1 GiB and 4x the tables' files so far (the database takes
+~2-3x its Parquet files, and the store is still growing). On a nearly full disk the store must be saved
+first; the database then fails alone, and is built when first needed."""
 NODES_PER_COPY = 20_000
 """Nodes per Parquet part, each loaded by one COPY: papers carry their abstracts (~1.6 KB a paper)."""
 RELATIONSHIPS_PER_FILE = 250_000
@@ -97,16 +106,16 @@ class _ParquetTable:
         self.kinds = [k for _, k in columns]
         self.schema = pa.schema([(n, _arrow_type(pa, k)) for n, k in columns])
         self.writer: Arrow = None  # a pyarrow ParquetWriter once the first row group is written
-        self.buffer: list[list[Any]] = [[] for _ in columns]  # property values, Any as in Properties
+        self.buffer: list[tuple[Any, ...]] = []  # rows of property values, Any as in Properties
         self.keys: list[ElementKey] = []
         self.rows = 0
+        self.room = min(ROWS_PER_GROUP, per_file)  # rows before the next row group is written
 
-    def add(self, key: ElementKey, values: list[Any]) -> None:
-        for column, value in zip(self.buffer, values):
-            column.append(value)
+    def add(self, key: ElementKey, values: tuple[Any, ...]) -> None:
+        self.buffer.append(values)  # a row: turned into columns when written (in C, by zip)
         self.keys.append(key)
         self.rows += 1
-        if len(self.keys) >= min(ROWS_PER_GROUP, self.per_file - self.in_file):
+        if len(self.keys) >= self.room:
             self.flush()
 
     def flush(self) -> None:
@@ -115,7 +124,8 @@ class _ParquetTable:
         import pyarrow.compute as pc
 
         arrays = []
-        for name, kind, column, field in zip(self.names, self.kinds, self.buffer, self.schema):
+        columns = zip(*self.buffer, strict=True)
+        for name, kind, column, field in zip(self.names, self.kinds, columns, self.schema, strict=True):
             try:
                 array = self.pa.array(column, type=field.type)
             except (self.pa.ArrowInvalid, self.pa.ArrowTypeError, OverflowError, TypeError):
@@ -128,13 +138,13 @@ class _ParquetTable:
             self.writer = self.pa.parquet.ParquetWriter(str(self.paths[-1]), self.schema, compression="none")
         self.writer.write_table(self.pa.Table.from_arrays(arrays, schema=self.schema))
         self.in_file += len(self.keys)
-        self.buffer = [[] for _ in self.names]
-        self.keys = []
+        self.buffer, self.keys = [], []
         if self.in_file >= self.per_file:
             self.writer.close()
             self.writer, self.in_file = None, 0
+        self.room = min(ROWS_PER_GROUP, self.per_file - self.in_file)
 
-    def _bad_value(self, name: str, kind: str, column: list[Any]) -> StoreError:
+    def _bad_value(self, name: str, kind: str, column: tuple[Any, ...]) -> StoreError:
         for key, value in zip(self.keys, column):
             if value is None:
                 continue
@@ -212,20 +222,57 @@ class QueryDbWriter:
         # when the first file is written (a small graph's tables are written when `finish` closes them)
         self.work = WorkDirectory(self.target, StoreError)
         self.tables = ParquetTables(model_schema(), self._directory, self.pa)
+        self.loader: _Loader | None = None
 
     def restart(self, schema: Schema) -> None:
         """Start the files again with another schema (the graph has properties beyond the model's)."""
-        self.work.remove()
+        self.abandon()
         self.tables = ParquetTables(schema, self._directory, self.pa)
+
+    def nodes_done(self) -> None:
+        """Every node has come: the engine starts loading the node tables in the background while the
+        relationships are written (`_Loader.start_nodes`). Optional: `finish` loads whatever is not loaded."""
+        tables = self.tables
+        if self.loader is not None or tables.extra_nodes:  # properties beyond the model: `finish` says so
+            return
+        made = self.work.made  # None while the tables are small enough to wait in memory
+        written = sum(e.stat().st_size for e in os.scandir(made) if e.is_file()) if made is not None else 0
+        free = shutil.disk_usage(made or self.target.parent).free
+        if free < max(EARLY_LOAD_FREE_BYTES, EARLY_LOAD_FREE_RATIO * written):
+            return  # the store's relationships come first: the database loads after, if there is room
+        try:
+            files = tables.close_nodes()
+        except OSError as exc:
+            raise self._write_error(exc) from None
+        self.loader = self._loader(tables.schema)
+        self.loader.start_nodes(files)
+
+    def _loader(self, schema: Schema) -> _Loader:
+        try:
+            return _Loader(self.lb, Path(self.work.path("db")), schema, self.step)
+        except RuntimeError as exc:
+            raise self._engine_error(exc) from None
 
     def _directory(self) -> Path:
         return Path(self.work.path())
 
     def node(self, key: str, props: Properties) -> None:
-        self.tables.node(key, props)
+        try:
+            self.tables.node(key, props)
+        except OSError as exc:  # a full disk: the tables' files cannot be written
+            raise self._write_error(exc) from None
 
     def relationship(self, u: str, v: str, rel_type: str, props: Properties) -> None:
-        self.tables.relationship(u, v, rel_type, props)
+        try:
+            self.tables.relationship(u, v, rel_type, props)
+        except OSError as exc:
+            raise self._write_error(exc) from None
+
+    def _write_error(self, exc: OSError) -> StoreError:
+        return StoreError(
+            f"{self.target}: cannot write the query database: {exc.strerror or exc}; "
+            "the previous one (if any) is intact"
+        )
 
     def write_graph(self, g: nx.MultiDiGraph) -> None:
         self.step("writing nodes")
@@ -239,7 +286,10 @@ class QueryDbWriter:
         """Load the files into a new database and rename it over `target`; its stamp names the store file by
         `store_stat` ((size, mtime_ns)) and `store_sha256`."""
         tables = self.tables
-        files = tables.close()
+        try:
+            files = tables.close()
+        except OSError as exc:
+            raise self._write_error(exc) from None
         if tables.extra_nodes or tables.extra_rels:
             names = sorted({n for found in (*tables.extra_nodes.values(), *tables.extra_rels.values()) for n in found})
             raise StoreError(f"{self.target}: properties outside the graph model ({', '.join(names)}); rebuild")
@@ -254,7 +304,7 @@ class QueryDbWriter:
         )
         nodes, relationships = tables.nodes, tables.relationships
         self.step("loading the query database")
-        target, db_file, started = self.target, Path(self.work.path("db")), self.started
+        target, started = self.target, self.started
 
         def stamp_now() -> Stamp:
             return Stamp(
@@ -270,7 +320,21 @@ class QueryDbWriter:
             )
 
         try:
-            stamp = _load(self.lb, db_file, schema, files, stamp_now, self.step)
+            loader, self.loader = self.loader, None
+            if loader is None:
+                loader = self._loader(schema)
+                files_left = files
+            else:
+                files_left = [f for f in files if f[2] is not None]  # the node tables are loading already
+            try:
+                loader.copy(files_left)
+                stamp = loader.finish(schema, stamp_now)
+            except BaseException:
+                with contextlib.suppress(Exception):  # closing fails too on a full disk: the first error tells
+                    loader.close()
+                raise
+            loader.close()
+            db_file = loader.db_file
             for leftover in (Path(str(db_file) + ".wal"), Path(str(db_file) + ".lock")):
                 if leftover.exists():
                     raise StoreError(
@@ -280,77 +344,138 @@ class QueryDbWriter:
             durable_replace(db_file, target)
             return stamp
         except OSError as exc:
-            raise StoreError(
-                f"{target}: cannot write the query database: {exc.strerror or exc}; the previous one (if any) is intact"
-            ) from None
+            raise self._write_error(exc) from None
         except RuntimeError as exc:  # the engine's own errors
-            text = str(exc)
-            if "No space left on device" in text:
-                raise StoreError(
-                    f"{target}: disk full while writing the query database; the previous one (if any) "
-                    "is intact. Free space and re-run"
-                ) from None
-            first = text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
-            raise StoreError(f"{target}: the engine could not build the query database ({first})") from None
+            raise self._engine_error(exc) from None
+
+    def _engine_error(self, exc: RuntimeError) -> StoreError:
+        text = str(exc)
+        if "No space left on device" in text:
+            return StoreError(
+                f"{self.target}: disk full while writing the query database; the previous one (if any) "
+                "is intact. Free space and re-run"
+            )
+        first = text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
+        return StoreError(f"{self.target}: the engine could not build the query database ({first})")
 
     def abandon(self) -> None:
+        """Remove what is left (after the engine, if it is loading in the background, has finished)."""
+        if self.loader is not None:
+            with contextlib.suppress(Exception):  # after a failure elsewhere, which is the one to report
+                self.loader.close(interrupt=True)
+            self.loader = None
         self.work.remove()
 
 
-def _load(
-    lb: Any,
-    db_file: Path,
-    schema: Schema,
-    files: list[ParquetFile],
-    stamp_now: Callable[[], Stamp],
-    step: Callable[[str], None],
-) -> Stamp:
-    """Load the Parquet `files` into a new database at `db_file`, one COPY each, then write its stamp
-    (`stamp_now()`) and schema into it. The buffer pool starts at `BUILD_BUFFER_POOL` and grows for a COPY that
-    needs more (see there). The engine's errors are raised as they come (RuntimeError)."""
-    pool = BUILD_BUFFER_POOL
-    db = lb.Database(str(db_file), buffer_pool_size=pool, max_db_size=embedded.BUILD_RESERVATION)
-    conn = lb.Connection(db)
+class _Loader:
+    """Loads Parquet files into a new database at `db_file`, one COPY each (`copy`), then writes its stamp
+    and schema into it (`finish`); `close` closes it. The buffer pool starts at `BUILD_BUFFER_POOL` and grows
+    for a COPY that needs more (see there). The engine's errors are raised as they come (RuntimeError).
 
-    def reopen(size: int) -> None:
-        nonlocal db, conn, pool
-        conn.close()
-        db.close()
-        pool = size
-        db = lb.Database(str(db_file), buffer_pool_size=pool, max_db_size=embedded.BUILD_RESERVATION)
-        conn = lb.Connection(db)
+    `start_nodes` copies the node tables in a thread of its own while the caller writes the relationships'
+    files (the engine works without the interpreter lock, on one thread, so the caller keeps a core);
+    `copy` waits for it first."""
 
-    try:
+    def __init__(self, lb: Any, db_file: Path, schema: Schema, step: Callable[[str], None]) -> None:
+        self.lb, self.db_file, self.step = lb, db_file, step
+        self.pool = BUILD_BUFFER_POOL
+        self.threads = 0  # the engine's default: every core
+        self.db: Any = None
+        self.conn: Any = None
+        self.background: threading.Thread | None = None
+        self.failed: BaseException | None = None
+        self._open(self.pool, 0)
+        try:
+            self._create(schema)
+        except BaseException:
+            self.close()
+            raise
+
+    def _create(self, schema: Schema) -> None:
         for statement in create_statements(schema):
-            conn.execute(statement)
+            self.conn.execute(statement)
+
+    def _open(self, pool: int, threads: int) -> None:
+        self.close()
+        self.pool, self.threads = pool, threads
+        self.db = self.lb.Database(
+            str(self.db_file), buffer_pool_size=pool, max_db_size=embedded.BUILD_RESERVATION, max_num_threads=threads
+        )
+        self.conn = self.lb.Connection(self.db)
+
+    def start_nodes(self, files: list[ParquetFile]) -> None:
+        """Copy the node tables' `files` in the background, the engine on one thread."""
+        self._open(self.pool, 1)
+
+        def run() -> None:
+            try:
+                self._copy(files)
+            except BaseException as exc:  # raised by the next `copy` or `wait`
+                self.failed = exc
+
+        self.background = threading.Thread(target=run, name="kg-query-db-nodes", daemon=True)
+        self.background.start()
+
+    def wait(self) -> None:
+        """Until the background copy has ended; its failure is raised here."""
+        if self.background is not None:
+            self.background.join()
+            self.background = None
+        if self.failed is not None:
+            failed, self.failed = self.failed, None
+            raise failed
+
+    def copy(self, files: list[ParquetFile]) -> None:
+        self.wait()
+        if self.threads != 0:
+            self._open(self.pool, 0)
+        self._copy(files)
+
+    def _copy(self, files: list[ParquetFile]) -> None:
         for table, paths, pair, rows in files:
             options = f" (from='{pair[0]}', to='{pair[1]}')" if pair else ""
             source = ", ".join(f"'{_quote_path(p)}'" for p in paths)
             query = f"COPY {table} FROM {source if len(paths) == 1 else '[' + source + ']'}{options}"
-            if pair and rows * POOL_BYTES_PER_RELATIONSHIP > pool:
-                reopen(_pool_for(rows * POOL_BYTES_PER_RELATIONSHIP))
-                step(f"buffer pool {pool // 2**20} MiB for {rows} {table} relationships")
+            if pair and rows * POOL_BYTES_PER_RELATIONSHIP > self.pool:
+                self._open(_pool_for(rows * POOL_BYTES_PER_RELATIONSHIP), self.threads)
+                self.step(f"buffer pool {self.pool // 2**20} MiB for {rows} {table} relationships")
             while True:
                 try:
-                    conn.execute(query)
+                    self.conn.execute(query)
                     break
                 except RuntimeError as exc:
                     text = str(exc)
-                    if "buffer manager" not in text.lower() or pool >= MAX_BUILD_BUFFER_POOL:
+                    if "buffer manager" not in text.lower() or self.pool >= MAX_BUILD_BUFFER_POOL:
                         raise
-                    step(f"{table}: more than a {pool // 2**20} MiB buffer pool needed; opening again with more")
-                    reopen(_pool_for(pool * 3 // 2))
+                    self.step(
+                        f"{table}: more than a {self.pool // 2**20} MiB buffer pool needed; opening again with more"
+                    )
+                    self._open(_pool_for(self.pool * 3 // 2), self.threads)
                     if "committed successfully" in text:  # only its checkpoint failed: done when opened again
                         break
-            step(f"copied {table}{' ' + '-'.join(pair) if pair else ''}")
-        conn.execute(f"CREATE NODE TABLE {META_TABLE}(key STRING PRIMARY KEY, value STRING)")
+            self.step(f"copied {table}{' ' + '-'.join(pair) if pair else ''}")
+
+    def finish(self, schema: Schema, stamp_now: Callable[[], Stamp]) -> Stamp:
+        """Write the stamp (`stamp_now()`) and `schema` into the database."""
+        self.wait()
+        self.conn.execute(f"CREATE NODE TABLE {META_TABLE}(key STRING PRIMARY KEY, value STRING)")
         stamp = stamp_now()
         for key, value in (("stamp", stamp.to_json()), ("schema", schema.to_json())):
-            conn.execute(f"CREATE (:{META_TABLE} {{key: $key, value: $value}})", {"key": key, "value": value})
+            self.conn.execute(f"CREATE (:{META_TABLE} {{key: $key, value: $value}})", {"key": key, "value": value})
         return stamp
-    finally:
-        conn.close()
-        db.close()
+
+    def close(self, interrupt: bool = False) -> None:
+        """Close the database, once the background copy (if one runs) has ended; with `interrupt`, the engine is
+        asked to stop it first (the build has failed: nobody will read what it loads)."""
+        if self.background is not None:
+            if interrupt and self.conn is not None:
+                self.conn.interrupt()
+            self.background.join()
+            self.background = None
+        if self.conn is not None:
+            self.conn.close()
+            self.db.close()
+            self.conn = self.db = None
 
 
 def _pool_for(needed: int) -> int:
@@ -403,11 +528,14 @@ class ParquetTables:
         self.rel_known = {r: frozenset(n) | {"__labels__"} for r, n in self.rel_names.items()}
         self.extra_rels: dict[str, set[str]] = {}
         self.nodes = self.relationships = 0
+        self.node_parts: list[ParquetFile] | None = None  # once `close_nodes` has finished the node tables
 
     def _in(self, name: str) -> Callable[[int], Path]:
         return lambda part: self.directory() / f"{name}-{part}.parquet"
 
     def node(self, key: str, data: Properties) -> None:
+        if self.node_parts is not None:
+            raise StoreError(f"node {key}: nodes must come before the node tables are closed")
         labels = data.get("__labels__", ())
         table = self.table_of.get(labels) if isinstance(labels, frozenset) else None
         if table is None:
@@ -420,7 +548,7 @@ class ParquetTables:
         known = self.known[table]
         if not known.issuperset(data):
             self.extra_nodes.setdefault(table, set()).update(k for k in data if k not in known)
-        self.node_files[table].add(key, [data.get(n) for n in self.names[table]])
+        self.node_files[table].add(key, tuple(map(data.get, self.names[table])))
         if table != PAPER_TABLE or key != PAPER_PREFIX + node_id:
             self.where_table[key] = (table, node_id)
         self.nodes += 1
@@ -454,15 +582,25 @@ class ParquetTables:
         known = self.rel_known[k]
         if not known.issuperset(data):
             self.extra_rels.setdefault(k, set()).update(x for x in data if x not in known)
-        rel_file.add((u, k, v), [u_id, v_id, *[data.get(n) for n in self.rel_names[k]]])
+        rel_file.add((u, k, v), (u_id, v_id, *map(data.get, self.rel_names[k])))
         self.relationships += 1
 
+    def close_nodes(self) -> list[ParquetFile]:
+        """Finish the node tables' files (no node may come after): [(table, [path], None, rows)] of those with
+        rows, one per part."""
+        if self.node_parts is None:
+            files: list[ParquetFile] = []
+            for name, f in self.node_files.items():
+                parts = f.close()
+                files += [
+                    (name, [path], None, min(f.per_file, f.rows - i * f.per_file)) for i, path in enumerate(parts)
+                ]
+            self.node_parts = files
+        return self.node_parts
+
     def close(self) -> list[ParquetFile]:
-        """Finish the files: [(table, path, pair)] of those with rows."""
-        files: list[ParquetFile] = []
-        for name, f in self.node_files.items():
-            parts = f.close()
-            files += [(name, [path], None, min(f.per_file, f.rows - i * f.per_file)) for i, path in enumerate(parts)]
+        """Finish the files: [(table, paths, pair, rows)] of those with rows, the node tables' first."""
+        files = list(self.close_nodes())
         for (k, a, b), f in self.rel_files.items():
             parts = f.close()
             if parts:
