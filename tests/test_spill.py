@@ -360,3 +360,28 @@ def test_workers_read_the_corpus_a_chunk_at_a_time():
         got = [line for part in pool.link(records, json_line, chunk=4, progress=progress) for line in part]
     assert got == [line for part in link_corpus(list(records), Linker(), json_line, chunk=4) for line in part]
     assert Recording.taken == len(received) == -(-len(records) // 4)  # 133 chunks, each read once
+
+
+def test_workers_votes_are_tallied_as_they_come_in_corpus_order(monkeypatch):
+    """The parent tallies each chunk's votes once the chunks before it are in, not the corpus's votes at the end
+    (~300 MB a million papers held until then), and in corpus order: the same plan as one process makes."""
+    from kg.link import propagation
+
+    events: list[str] = []
+    add = propagation.Tally.add
+
+    def recording(self, introduced):
+        events.append("tally")
+        add(self, introduced)
+
+    monkeypatch.setattr(propagation.Tally, "add", recording)
+    records = sample_records()
+    with LinkWorkers(2) as pool:
+        got = [
+            line
+            for part in pool.link(records, json_line, chunk=4, progress=lambda step, n: events.append(step))
+            for line in part
+        ]
+    last_analysed = len(events) - 1 - events[::-1].index(corpus.LINKING)
+    assert events.count("tally") == len(records) and "tally" in events[:last_analysed]
+    assert got == [line for part in link_corpus(records, Linker(), json_line, chunk=4) for line in part]

@@ -370,7 +370,11 @@ class LinkWorkers:
         # A chunk is read from `records` when it is sent, so that at most PREFETCH per worker are in the
         # parent at once: a corpus on disk (`kg.ingest.paper_table.SortedPapers`) never comes into memory whole.
         total = (len(records) + chunk - 1) // chunk
-        votes: list[list[list[Introduction]]] = [[] for _ in range(total)]
+        # The votes are tallied in corpus order as soon as the chunks before them are in, so only those that
+        # came early wait here (a few), not the corpus's (~300 MB a million papers).
+        tally = Tally()
+        early: dict[int, list[list[Introduction]]] = {}
+        tallied = 0
         sent = 0
 
         def send(k: int) -> None:
@@ -384,12 +388,15 @@ class LinkWorkers:
                 send(k)
         for _ in range(total):
             _, k, index, found = self._receive("analysed")
-            votes[index] = found
             send(k)
             if progress is not None:
                 progress(LINKING, len(found))
-        plan = self._plan(votes) if propagate else None
-        del votes
+            early[index] = found
+            while tallied in early:
+                for paper in early.pop(tallied):
+                    tally.add(paper)
+                tallied += 1
+        plan = self._plan(tally) if propagate else None
         for q in self.tasks:
             q.put(("finish", plan, finish))
         waiting: dict[int, tuple[int, list[T]]] = {}
@@ -405,12 +412,9 @@ class LinkWorkers:
                     progress(FINISHING, len(part))
                 yield part
 
-    def _plan(self, votes: list[list[list[Introduction]]]) -> Plan | None:
-        """The votes tallied in corpus order, and the first name of each voted entity from the workers."""
-        tally = Tally()
-        for part in votes:
-            for paper in part:
-                tally.add(paper)
+    def _plan(self, tally: Tally) -> Plan | None:
+        """The plan of the votes tallied in corpus order, with the first name of each voted entity from the
+        workers."""
         if not tally.surfaces:
             return None  # nothing to match across the corpus: no paper changes (as in `propagation.propagate`)
         wanted = set(tally.votes)
