@@ -50,6 +50,20 @@ def in_memory_store(inputs: list[Path], path: Path, existing: Path | None = None
     return path.read_bytes()
 
 
+def assert_same_answers(store: Path, reference: Path) -> None:
+    """The two stores' query databases answer alike: node counts, mentions, citations and families."""
+    queries = [
+        "MATCH (n) RETURN labels(n)[0] AS label, count(*), count(n.id) ORDER BY label",
+        "MATCH (p:Paper) RETURN count(p), count(p.abstract)",
+        "MATCH (p:Paper)-[m:MENTIONS]->(e:Entity) RETURN e.name, count(*), sum(m.count) ORDER BY e.name",
+        "MATCH (a:Paper)-[c:CITES]->(b:Paper) RETURN a.id, b.id, c.via ORDER BY a.id, b.id",
+        "MATCH (e:Entity)-[:VARIANT_OF]->(f:Entity) RETURN e.id, f.id ORDER BY e.id, f.id",
+    ]
+    with kg.open_store(store) as built, kg.open_store(reference) as shared:
+        for q in queries:
+            assert built.query(q).rows == shared.query(q).rows, q
+
+
 @pytest.fixture
 def on_disk(monkeypatch):
     """Every paper table and every relationship spool moves to disk at once (as past 10,000 papers)."""
@@ -196,15 +210,7 @@ def test_the_query_database_loaded_in_parts_answers_as_one(monkeypatch, sample_s
     assert sum(step.startswith("copied Paper") for step in parts) == 531 // 7 + 1
     assert sum(step == "copied MENTIONS Paper-Model" for step in parts) == 1
     assert any(step.startswith("buffer pool ") and "MENTIONS relationships" in step for step in parts), parts
-    queries = [
-        "MATCH (p:Paper) RETURN count(p), count(p.abstract)",
-        "MATCH (p:Paper)-[m:MENTIONS]->(e:Entity) RETURN e.name, count(*), sum(m.count) ORDER BY e.name",
-        "MATCH (a:Paper)-[c:CITES]->(b:Paper) RETURN a.id, b.id, c.via ORDER BY a.id, b.id",
-        "MATCH (e:Entity)-[:VARIANT_OF]->(f:Entity) RETURN e.id, f.id ORDER BY e.id, f.id",
-    ]
-    with kg.open_store(store) as parted, kg.open_store(sample_store) as whole:
-        for q in queries:
-            assert parted.query(q).rows == whole.query(q).rows, q
+    assert_same_answers(store, sample_store)
 
 
 def test_the_store_file_streams_with_its_checks(sample_store):
@@ -252,14 +258,7 @@ def test_the_node_tables_load_while_the_relationships_are_written(monkeypatch, s
     report = kg.build([SEEDS], store=store)
     assert report.query_db_error == "" and store.read_bytes() == sample_store.read_bytes()
     assert started == ([6] if early else [])  # Paper and the five entity tables, one part each
-    queries = [
-        "MATCH (n) RETURN labels(n)[0] AS label, count(*) ORDER BY label",
-        "MATCH (p:Paper)-[m:MENTIONS]->(e:Entity) RETURN e.name, count(*), sum(m.count) ORDER BY e.name",
-        "MATCH (a:Paper)-[c:CITES]->(b:Paper) RETURN a.id, b.id, c.via ORDER BY a.id, b.id",
-    ]
-    with kg.open_store(store) as built, kg.open_store(sample_store) as shared:
-        for q in queries:
-            assert built.query(q).rows == shared.query(q).rows, q
+    assert_same_answers(store, sample_store)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "s.jsonl.gz",
         "s.jsonl.gz.lock",
