@@ -208,6 +208,9 @@ def export_lines(r: ExportReport) -> list[str]:
     lines = [f"exported {r.nodes} nodes, {r.relationships} relationships as {r.format} to {r.path}"]
     if r.import_command:
         lines.append(f"import with the server stopped:\n  {r.import_command}")
+    if r.stale_temp_files_removed:
+        n = r.stale_temp_files_removed
+        lines.append(f"cleanup: removed {n} temporary file{'s' if n != 1 else ''} left by interrupted exports")
     return lines
 
 

@@ -254,7 +254,7 @@ def test_streamed_neo4j_admin_export_of_the_sample_is_the_in_memory_one(sample_s
     assert _same_bytes(tmp_path / "streamed", tmp_path / "in-memory") == dict.fromkeys(ADMIN_CSVS, True)
     if spill:
         assert len(spilled) > 100
-    assert not [p for p in (tmp_path / "streamed").iterdir() if p.name.startswith(".kg-export-")]
+    assert sorted(p.name for p in (tmp_path / "streamed").iterdir()) == sorted([*ADMIN_CSVS, "IMPORT.txt"])
 
 
 def test_streamed_neo4j_admin_export_of_a_truncated_store_writes_nothing(tmp_path):
@@ -525,3 +525,42 @@ def test_admin_import_of_100k_synthetic_papers(neo4j_launcher, tmp_path):
             there = CliRunner().invoke(cli, [*args, "--neo4j"], env=target.env())
             assert here.exit_code == 0 and there.exit_code == 0, (here.output, there.output)
             assert here.stdout and there.stdout == here.stdout, name
+
+
+KILLED_EXPORT = """
+import sys
+from kg.export import neo4j_admin
+neo4j_admin.SPILL_BYTES = 2000  # sort runs on disk from the first rows
+from kg.cli import cli
+sys.argv = ["kg", "export", "--format", "neo4j-admin", "-o", sys.argv[1], "--store", sys.argv[2]]
+cli()
+"""
+
+
+def test_the_next_neo4j_admin_export_removes_what_a_killed_one_left(sample_store, tmp_path):
+    """A real export SIGKILLed while its sort runs are on disk leaves them; the next export into the directory
+    removes them (only those of processes that have ended), says how many, and writes the same files."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    out.mkdir()
+    child = subprocess.Popen([sys.executable, "-c", KILLED_EXPORT, str(out), str(sample_store)])
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".sort-runs.") for p in out.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    left = [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert any(n.startswith(".sort-runs.") for n in left), left  # and perhaps a CSV's temporary file
+    result = CliRunner().invoke(
+        cli, ["export", "--format", "neo4j-admin", "-o", str(out), "--store", str(sample_store)]
+    )
+    assert result.exit_code == 0, result.output
+    n = len(left)
+    assert f"cleanup: removed {n} temporary file{'s' if n != 1 else ''} left by interrupted exports\n" in result.stdout
+    assert sorted(p.name for p in out.iterdir()) == sorted([*ADMIN_CSVS, "IMPORT.txt"])
+    export_graph(open_store(sample_store).graph, "neo4j-admin", tmp_path / "reference")
+    assert _same_bytes(out, tmp_path / "reference") == dict.fromkeys(ADMIN_CSVS, True)

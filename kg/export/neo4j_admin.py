@@ -18,8 +18,6 @@ import json
 import os
 import pickle
 import shlex
-import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
@@ -30,8 +28,9 @@ import networkx as nx
 from kg.cypher.rows import node_row, rel_row
 from kg.cypher.statements import ENTITY_TYPE_LABELS, REL_ENDPOINTS
 from kg.export.report import ExportError, ExportReport, write_export
+from kg.model.files import WorkDirectory
 from kg.model.schema import Label, Properties, Rel
-from kg.store.local import check_store
+from kg.store.local import check_store, remove_stale_temps
 from kg.store.store_file import NODE, iter_store
 
 ARRAY_DELIMITER = "\x1f"  # U+001F (unit separator): never in kg's text, unlike ';'
@@ -39,6 +38,9 @@ ARRAY_DELIMITER_OPTION = "U+001F"  # ARRAY_DELIMITER as neo4j-admin's --array-de
 
 _NODE_FILES = {Label.PAPER: "papers.csv", Label.ENTITY: "entities.csv"}
 _REL_FILES = {r: f"{r.value.lower()}.csv" for r in Rel}
+IMPORT_NOTE = "IMPORT.txt"
+SORT_RUNS = "sort-runs"
+"""What the export's working directory (its sorted runs, past `SPILL_BYTES`) is named after."""
 
 
 def _csv_cell(value: Any, kind: str, where: str) -> str:
@@ -192,6 +194,10 @@ class _Tables:
     temporary directory inside the export directory (removed when the export ends, written or not)."""
 
     def __init__(self, directory: Path) -> None:
+        self.stale = _remove_stale_temps(directory)
+        # named like an atomic write's temporary file of SORT_RUNS in `directory`, so that the next export
+        # finds (and removes) the one a killed export left
+        self.work = WorkDirectory(directory / SORT_RUNS, ExportError, "-o")
         self.directory = directory
         self.spill_bytes = SPILL_BYTES
         self.tables = {name: _Table(Path(name).stem) for name in (*_NODE_FILES.values(), *_REL_FILES.values())}
@@ -206,9 +212,8 @@ class _Tables:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
+        self.work.remove()
+        self.workdir = None
 
     def node(self, key: str, data: Properties) -> None:
         label, row = node_row(key, data)
@@ -230,7 +235,7 @@ class _Tables:
             biggest = max(self.tables.values(), key=lambda t: t.held_bytes)
             try:
                 if self.workdir is None:
-                    self.workdir = Path(tempfile.mkdtemp(prefix=".kg-export-", dir=self.directory))
+                    self.workdir = Path(self.work.path())
                 self.held_bytes -= biggest.spill(self.workdir)
             except OSError as exc:
                 raise ExportError(
@@ -300,6 +305,14 @@ def admin_import_command(
     return " ".join(parts)
 
 
+def _remove_stale_temps(directory: Path) -> int:
+    """Remove what killed exports left in `directory`: the temporary file of each CSV being written, and
+    the directory of sort runs (`kg.store.local.remove_stale_temps`: only those of processes that have
+    ended). Returns how many were removed."""
+    names = (SORT_RUNS, *_NODE_FILES.values(), *_REL_FILES.values(), IMPORT_NOTE)
+    return sum(remove_stale_temps(directory / name) for name in names)
+
+
 def _export_directory(directory: str | os.PathLike[str]) -> Path:
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
@@ -318,7 +331,7 @@ def _finish(tables: _Tables) -> ExportReport:
     directory = tables.directory
     written = tables.write()
     command = admin_import_command(directory)
-    readme = directory / "IMPORT.txt"
+    readme = directory / IMPORT_NOTE
     write_export(
         readme,
         lambda f: f.write(
@@ -334,6 +347,7 @@ def _finish(tables: _Tables) -> ExportReport:
         nodes=tables.nodes,
         relationships=tables.relationships,
         import_command=command,
+        stale_temp_files_removed=tables.stale,
     )
 
 

@@ -22,6 +22,7 @@ class ExportReport(Strict):
     nodes: int
     relationships: int
     import_command: str | None = None
+    stale_temp_files_removed: int = 0  # left by exports that were killed, removed before this one
 
 
 def write_export(
