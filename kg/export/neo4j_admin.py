@@ -206,14 +206,12 @@ class _Tables:
         self.type_order = {t: i for i, t in enumerate(ENTITY_TYPE_LABELS)}
         self.held_bytes = 0
         self.seq = 0
-        self.workdir: Path | None = None
 
     def __enter__(self) -> _Tables:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.work.remove()
-        self.workdir = None
 
     def node(self, key: str, data: Properties) -> None:
         label, row = node_row(key, data)
@@ -234,14 +232,17 @@ class _Tables:
         if self.held_bytes > self.spill_bytes:
             biggest = max(self.tables.values(), key=lambda t: t.held_bytes)
             try:
-                if self.workdir is None:
-                    self.workdir = Path(self.work.path())
-                self.held_bytes -= biggest.spill(self.workdir)
+                self.held_bytes -= biggest.spill(Path(self.work.path()))  # the directory made at the first spill
             except OSError as exc:
                 raise ExportError(
                     f"{self.directory}: cannot write the export's sort files ({exc.strerror or exc}); "
                     "free some space there or choose another -o"
                 ) from None
+
+    @property
+    def runs(self) -> Path | None:
+        """The directory of the sorted runs, if any table was spilled."""
+        return Path(self.work.made) if self.work.made is not None else None
 
     @property
     def nodes(self) -> int:
@@ -257,7 +258,7 @@ class _Tables:
         for label, table in ((Label.PAPER, self.papers), (Label.ENTITY, self.entities)):
             columns = table.columns()
             header = [f"id:ID({label.value})"] + [f"{k}:{t}" for k, t in columns] + [":LABEL"]
-            lines = _node_lines(table.records(self.workdir), label, columns)
+            lines = _node_lines(table.records(self.runs), label, columns)
             written.append(self._write_csv(_NODE_FILES[label], header, lines))
         for rel in Rel:
             table = self.by_rel[rel]
@@ -265,7 +266,7 @@ class _Tables:
             columns = table.columns()
             header = [f":START_ID({start.value})", f":END_ID({end.value})"]
             header += [f"{k}:{t}" for k, t in columns] + [":TYPE"]
-            lines = _rel_lines(table.records(self.workdir), rel, columns)
+            lines = _rel_lines(table.records(self.runs), rel, columns)
             written.append(self._write_csv(_REL_FILES[rel], header, lines))
         return written
 

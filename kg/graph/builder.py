@@ -99,7 +99,8 @@ class GraphBuilder:
         self.g.add_node(paper_key(p.id), **paper_attrs(p))
 
     def add_evidence(self, paper_id: str, evidence: Iterable[Evidence | Prepared]) -> None:
-        """Add one paper's links as `kg.model.types.Evidence` tuples (no pydantic model per mention)."""
+        """Add one paper's links as `kg.model.types.Evidence` tuples, or `Prepared` ones (no pydantic model per
+        mention)."""
         g = self.g
         pk = paper_key(paper_id)
         links, used = self.links(paper_id, evidence)

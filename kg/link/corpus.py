@@ -372,7 +372,7 @@ class LinkWorkers:
         total = (len(records) + chunk - 1) // chunk
         # The votes are tallied in corpus order as soon as the chunks before them are in, so only those that
         # came early wait here (a few), not the corpus's (~300 MB a million papers).
-        tally = Tally()
+        tally = Tally() if propagate else None
         early: dict[int, list[list[Introduction]]] = {}
         tallied = 0
         sent = 0
@@ -391,12 +391,14 @@ class LinkWorkers:
             send(k)
             if progress is not None:
                 progress(LINKING, len(found))
+            if tally is None:
+                continue
             early[index] = found
             while tallied in early:
                 for paper in early.pop(tallied):
                     tally.add(paper)
                 tallied += 1
-        plan = self._plan(tally) if propagate else None
+        plan = self._plan(tally) if tally is not None else None
         for q in self.tasks:
             q.put(("finish", plan, finish))
         waiting: dict[int, tuple[int, list[T]]] = {}
